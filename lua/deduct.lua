@@ -1,0 +1,71 @@
+--[[
+  Takes a whole cart at the gate: every line or none, in one atomic step.
+  Used for DEDUCT (available -> sold) and RESERVE (available -> reserved).
+
+  KEYS[1]    idempotency record (string, JSON)
+  KEYS[2]    in-flight index (zset: gate id -> time taken, ms)
+  KEYS[3]    in-flight payloads (hash: gate id -> JSON of what was taken)
+  KEYS[4..]  one SKU counter hash per cart line, in line order
+
+  ARGV[1]    movement kind: DEDUCT | RESERVE
+  ARGV[2]    request fingerprint (canonical order id + lines)
+  ARGV[3]    gate id, unique per attempt
+  ARGV[4]    now, ms since epoch (the caller's clock: scripts must not read time for replication)
+  ARGV[5]    idempotency record TTL, seconds
+  ARGV[6..]  quantity per line, in KEYS order
+
+  Returns one of:
+    {"MISSING", i, ...}           counters i (1-based lines) are absent: load them from the truth, retry
+    {"REPLAY", record}            the key was used before with this fingerprint
+    {"CONFLICT"}                  the key was used before with another fingerprint
+    {"SHORT", i, available, ...}  lines that cannot be served, with what they have above their floor
+    {"OK", record}                every line taken; record = {"fp","id","e":[epochs],"a":[after]}
+                                  where after is -1 for unlimited lines
+]]
+--- @include "counters"
+local kind, fp, gateId, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local target = TARGET[kind]
+if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
+local lines = #KEYS - 3
+
+local seen = redis.call("GET", KEYS[1])
+if seen then
+  local record = cjson.decode(seen)
+  if record.fp == fp then return { "REPLAY", seen } end
+  return { "CONFLICT" }
+end
+
+local missing = { "MISSING" }
+local short = { "SHORT" }
+local state = {}
+for i = 1, lines do
+  local c = redis.call("HMGET", KEYS[3 + i], "a", "u", "f", "e")
+  if not c[4] then
+    missing[#missing + 1] = i
+  else
+    local q = tonumber(ARGV[5 + i])
+    local available, floor = tonumber(c[1]), tonumber(c[3])
+    state[i] = { q = q, unlimited = c[2] == "1", available = available, epoch = tonumber(c[4]) }
+    if c[2] ~= "1" and available - q < floor then
+      short[#short + 1] = i
+      short[#short + 1] = available - floor
+    end
+  end
+end
+if #missing > 1 then return missing end
+if #short > 1 then return short end
+
+local epochs, after, taken = {}, {}, {}
+for i = 1, lines do
+  local s = state[i]
+  local left = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q)
+  redis.call("HINCRBY", KEYS[3 + i], target, s.q)
+  epochs[i] = s.epoch
+  if s.unlimited then after[i] = -1 else after[i] = left end
+  taken[i] = s.q
+end
+local record = cjson.encode({ fp = fp, id = gateId, e = epochs, a = after })
+redis.call("SET", KEYS[1], record, "EX", ttl)
+redis.call("ZADD", KEYS[2], now, gateId)
+redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], q = taken, e = epochs, t = tonumber(now) }))
+return { "OK", record }

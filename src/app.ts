@@ -1,0 +1,63 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createPrisma } from './db/client.ts';
+import { Gate } from './gate/gate.ts';
+import { GateKeys } from './gate/keys.ts';
+import { defineGateCommands } from './gate/scripts.ts';
+import { LedgerWriter } from './ledger/group-commit.ts';
+import { startMergeWorker } from './ledger/merge.ts';
+import { schema } from './schema/index.ts';
+import type { Services } from './stock/services.ts';
+
+/**
+ * A Redis command that gets no answer in this time fails, so a hung Redis costs a request this much
+ * and not the client's whole timeout.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Retries ioredis may spend on one command across reconnects before failing it. */
+const REDIS_MAX_RETRIES_PER_REQUEST = 2;
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, Services>;
+  services: Services;
+  /** Stops background work, writes what is queued for the ledger, closes connections. */
+  close(): Promise<void>;
+}
+
+/** The whole service without a listening socket: main.ts listens, tests run it on port 0. */
+export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): App {
+  const prisma = createPrisma(config.DATABASE_URL);
+  const redis = new Redis(config.REDIS_URL, {
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
+  });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  defineGateCommands(redis);
+  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
+  const ledger = new LedgerWriter(prisma, (gateIds) => {
+    if (gateIds.length === 0) return;
+    gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+  });
+  const services: Services = { prisma, gate, ledger, log };
+  const merger = startMergeWorker(prisma, config.MERGE_INTERVAL_MS, log);
+
+  const yoga = createYoga<Record<string, never>, Services>({
+    schema,
+    context: () => services,
+    graphiql: { title: 'stockgate' },
+    logging: log,
+  });
+
+  return {
+    yoga,
+    services,
+    async close() {
+      await merger.stop();
+      await ledger.drained();
+      redis.disconnect();
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import type { GateKeys } from './keys.ts';
+
+/** The kinds of movement that pass the gate: units leave `available` for sold or reserved. */
+export type GatedKind = 'DEDUCT' | 'RESERVE';
+
+export interface GateLine {
+  skuId: string;
+  quantity: number;
+}
+
+/** What the gate remembers under an idempotency key: enough to answer every replay identically. */
+export interface GateRecord {
+  fp: string;
+  id: string;
+  /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
+  e: number[];
+  /** Available after the take, per line; -1 for unlimited lines. */
+  a: number[];
+}
+
+export type TakeOutcome =
+  | { kind: 'taken'; record: GateRecord }
+  | { kind: 'replay'; record: GateRecord }
+  | { kind: 'conflict' }
+  | { kind: 'short'; lines: { index: number; available: number }[] }
+  | { kind: 'missing'; indexes: number[] };
+
+/** A counter's state as the gate holds it. */
+export interface CounterLevel {
+  skuId: string;
+  name: string | null;
+  available: number;
+  reserved: number;
+  sold: number;
+  unlimited: boolean;
+  epoch: number;
+}
+
+/** A counter as loaded from the truth. */
+export interface CounterSeed extends CounterLevel {
+  backorderLimit: number;
+}
+
+/** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/** The Redis gate: every check-then-change is one Lua call (lua/). */
+export class Gate {
+  constructor(
+    readonly redis: Redis,
+    readonly keys: GateKeys,
+  ) {}
+
+  async take(kind: GatedKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: GateLine[]): Promise<TakeOutcome> {
+    const keys = [
+      this.keys.idempotency(kind, idempotencyKey),
+      this.keys.inflight,
+      this.keys.inflightPayloads,
+      ...lines.map((l) => this.keys.counter(l.skuId)),
+    ];
+    const args = [kind, fingerprint, gateId, Date.now(), IDEMPOTENCY_TTL_SECONDS, ...lines.map((l) => l.quantity)];
+    const reply = (await this.redis.deduct(keys.length, ...keys, ...args)) as (string | number)[];
+    const [status, ...rest] = reply;
+    switch (status) {
+      case 'OK':
+        return { kind: 'taken', record: JSON.parse(String(rest[0])) as GateRecord };
+      case 'REPLAY':
+        return { kind: 'replay', record: JSON.parse(String(rest[0])) as GateRecord };
+      case 'CONFLICT':
+        return { kind: 'conflict' };
+      case 'MISSING':
+        return { kind: 'missing', indexes: rest.map((i) => Number(i) - 1) };
+      case 'SHORT': {
+        const short: { index: number; available: number }[] = [];
+        for (let i = 0; i < rest.length; i += 2) short.push({ index: Number(rest[i]) - 1, available: Number(rest[i + 1]) });
+        return { kind: 'short', lines: short };
+      }
+      default:
+        throw new Error(`deduct.lua answered ${String(status)}`);
+    }
+  }
+
+  /** What the gate remembers under an idempotency key, if anything. */
+  async record(kind: GatedKind, idempotencyKey: string): Promise<GateRecord | null> {
+    const raw = await this.redis.get(this.keys.idempotency(kind, idempotencyKey));
+    return raw ? (JSON.parse(raw) as GateRecord) : null;
+  }
+
+  /** Gives back what `gateId` took, if it is still in flight; -1 when it was not. */
+  release(gateId: string, skuIds: string[]): Promise<number> {
+    const keys = [this.keys.inflight, this.keys.inflightPayloads, ...skuIds.map((id) => this.keys.counter(id))];
+    return this.redis.release(keys.length, ...keys, gateId);
+  }
+
+  /** Marks gate ids as persisted in the ledger. */
+  settle(gateIds: string[]): Promise<number> {
+    return this.redis.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds);
+  }
+
+  seed(c: CounterSeed): Promise<number> {
+    return this.redis.seed(
+      this.keys.counter(c.skuId),
+      c.epoch,
+      c.available,
+      c.reserved,
+      c.sold,
+      c.unlimited ? 1 : 0,
+      -c.backorderLimit,
+      c.name ?? '',
+    );
+  }
+
+  /** Drops a counter older than `epoch` so the next request loads the truth. */
+  invalidate(skuId: string, epoch: number): Promise<number> {
+    return this.redis.invalidate(this.keys.counter(skuId), epoch);
+  }
+
+  /** Current counters; null where Redis has none. */
+  async levels(skuIds: string[]): Promise<(CounterLevel | null)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n');
+    const replies = (await pipeline.exec()) ?? [];
+    return skuIds.map((skuId, i) => {
+      const [err, fields] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const [a, r, s, u, e, n] = fields as (string | null)[];
+      if (e == null) return null;
+      return {
+        skuId,
+        name: n ? n : null,
+        available: Number(a),
+        reserved: Number(r),
+        sold: Number(s),
+        unlimited: u === '1',
+        epoch: Number(e),
+      };
+    });
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Where the gate keeps things in Redis. Every key starts with the deployment's prefix, so test runs and
+ * deployments sharing one Redis never see each other. SKU ids sit in a hash tag ({id}) so that a
+ * single SKU's keys map to one Redis Cluster slot.
+ */
+export class GateKeys {
+  readonly inflight: string;
+  readonly inflightPayloads: string;
+
+  constructor(readonly prefix: string) {
+    this.inflight = `${prefix}inflight`;
+    this.inflightPayloads = `${prefix}inflight:payloads`;
+  }
+
+  counter(skuId: string): string {
+    return `${this.prefix}sku:{${skuId}}`;
+  }
+
+  loadLock(skuId: string): string {
+    return `${this.prefix}lock:load:{${skuId}}`;
+  }
+
+  idempotency(scope: string, key: string): string {
+    return `${this.prefix}idem:${scope}:${key}`;
+  }
+}

@@ -1,0 +1,182 @@
+import type { PrismaClient } from '../db/client.ts';
+import type { GatedKind } from '../gate/gate.ts';
+
+/** One request's ledger rows: an idempotency record and one movement per cart line. */
+export interface LedgerEntry {
+  kind: GatedKind;
+  gateId: string;
+  idempotencyKey: string;
+  orderId: string;
+  fingerprint: string;
+  /** The answer to give this request and every replay of it. */
+  result: unknown;
+  lines: { skuId: string; quantity: number; epoch: number }[];
+}
+
+/**
+ * committed: in the ledger. duplicate: the idempotency key was already there (first answer wins).
+ * fenced: a line's counter was rebuilt after the units were taken, so the take never counted.
+ */
+export type LedgerOutcome = 'committed' | 'duplicate' | 'fenced';
+
+/** Rows per INSERT: large enough to absorb a flash-sale burst, small enough to keep a batch in milliseconds. */
+export const MAX_BATCH_LINES = 500;
+/** How long the first request of a batch waits for company; it bounds the latency group commit adds. */
+const BATCH_WINDOW_MS = 2;
+/** Batches in flight at once: more overlaps round trips, but every batch holds a pool connection. */
+const MAX_CONCURRENT_BATCHES = 4;
+/** Lines waiting for a batch before new requests are refused (retryable) instead of queued without end. */
+export const MAX_QUEUED_LINES = 20_000;
+
+export class LedgerBackpressure extends Error {}
+
+interface Waiting {
+  entry: LedgerEntry;
+  resolve: (o: LedgerOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * The movement for a gated line: units leave available for sold (DEDUCT) or reserved (RESERVE).
+ *
+ * One statement per batch, so one round trip and one commit for every waiting request. The FOR SHARE
+ * lock on the SKU rows is the ledger's half of rebuild fencing (see truthForLoad in truth.ts): a
+ * line whose epoch is not the row's current epoch was taken from counters that no longer exist, and
+ * its whole request is refused. Share locks do not conflict with each other, so batches never queue
+ * behind one another on a hot row; inserts into the ledger never touch the row.
+ */
+const BATCH_SQL = `
+WITH req AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[])
+    AS r(key, order_id, fp, result, gate_id)
+), line AS (
+  SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[])
+    AS l(key, sku_id, qty, line_no, epoch, kind)
+), locked AS (
+  SELECT s.id, s.epoch FROM sku s WHERE s.id IN (SELECT sku_id FROM line) ORDER BY s.id FOR SHARE
+), fenced AS (
+  SELECT DISTINCT l.key FROM line l LEFT JOIN locked k ON k.id = l.sku_id WHERE k.epoch IS DISTINCT FROM l.epoch
+), accepted AS (
+  INSERT INTO deduction (idempotency_key, order_id, fingerprint, result, gate_id)
+  SELECT key, order_id, fp, result::jsonb, gate_id FROM req WHERE key NOT IN (SELECT key FROM fenced)
+  ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING idempotency_key AS key
+), moved AS (
+  INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, order_id, order_line, idempotency_key)
+  SELECT l.kind::"MovementKind", l.sku_id, l.qty, -l.qty,
+         CASE WHEN l.kind = 'RESERVE' THEN l.qty ELSE 0 END,
+         CASE WHEN l.kind = 'DEDUCT' THEN l.qty ELSE 0 END,
+         r.order_id, l.line_no, l.key
+  FROM line l JOIN req r USING (key) WHERE l.key IN (SELECT key FROM accepted)
+)
+SELECT r.key, CASE WHEN r.key IN (SELECT key FROM accepted) THEN 'committed'
+                   WHEN r.key IN (SELECT key FROM fenced) THEN 'fenced'
+                   ELSE 'duplicate' END AS outcome
+FROM req r`;
+
+/**
+ * Group commit: concurrent requests' ledger rows go to PostgreSQL together, and each request learns
+ * its outcome only once its batch committed, so no answer gets ahead of the ledger (I2).
+ */
+export class LedgerWriter {
+  private queue: Waiting[] = [];
+  private queuedLines = 0;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly onCommitted: (gateIds: string[]) => void,
+  ) {}
+
+  write(entry: LedgerEntry): Promise<LedgerOutcome> {
+    if (this.queuedLines + entry.lines.length > MAX_QUEUED_LINES) {
+      return Promise.reject(new LedgerBackpressure('ledger queue full'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      this.queuedLines += entry.lines.length;
+      this.schedule();
+    });
+  }
+
+  /** Resolves once nothing is queued or being written (graceful shutdown). */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.add(resolve));
+  }
+
+  private schedule(): void {
+    if (this.inFlight >= MAX_CONCURRENT_BATCHES || this.queue.length === 0) return;
+    if (this.queuedLines >= MAX_BATCH_LINES) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), BATCH_WINDOW_MS);
+    }
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.takeBatch();
+    if (batch.length === 0) return;
+    this.inFlight++;
+    this.commit(batch)
+      .catch((err: unknown) => batch.forEach((w) => w.reject(err)))
+      .finally(() => {
+        this.inFlight--;
+        this.schedule();
+        if (this.queue.length === 0 && this.inFlight === 0) {
+          for (const done of this.idle) done();
+          this.idle.clear();
+        }
+      });
+    this.schedule();
+  }
+
+  /** Up to MAX_BATCH_LINES lines, at most one entry per idempotency key (a later one waits a batch). */
+  private takeBatch(): Waiting[] {
+    const batch: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const keys = new Set<string>();
+    let lines = 0;
+    for (const w of this.queue) {
+      const key = `${w.entry.kind}:${w.entry.idempotencyKey}`;
+      if (keys.has(key) || (batch.length > 0 && lines + w.entry.lines.length > MAX_BATCH_LINES)) {
+        rest.push(w);
+        continue;
+      }
+      keys.add(key);
+      lines += w.entry.lines.length;
+      batch.push(w);
+    }
+    this.queue = rest;
+    this.queuedLines -= lines;
+    return batch;
+  }
+
+  private async commit(batch: Waiting[]): Promise<void> {
+    const entries = batch.map((w) => w.entry);
+    const lines = entries.flatMap((e) => e.lines.map((l, i) => ({ e, l, no: i + 1 })));
+    const rows = await this.prisma.$queryRawUnsafe<{ key: string; outcome: LedgerOutcome }[]>(
+      BATCH_SQL,
+      entries.map((e) => e.idempotencyKey),
+      entries.map((e) => e.orderId),
+      entries.map((e) => e.fingerprint),
+      entries.map((e) => JSON.stringify(e.result)),
+      entries.map((e) => e.gateId),
+      lines.map((x) => x.e.idempotencyKey),
+      lines.map((x) => x.l.skuId),
+      lines.map((x) => x.l.quantity),
+      lines.map((x) => x.no),
+      lines.map((x) => x.l.epoch),
+      lines.map((x) => x.e.kind),
+    );
+    const outcomes = new Map(rows.map((r) => [r.key, r.outcome]));
+    this.onCommitted(entries.filter((e) => outcomes.get(e.idempotencyKey) === 'committed').map((e) => e.gateId));
+    for (const w of batch) w.resolve(outcomes.get(w.entry.idempotencyKey) ?? 'duplicate');
+  }
+}

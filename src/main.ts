@@ -1,0 +1,86 @@
+import { createServer } from 'node:http';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { deployMigrations } from './db/migrate.ts';
+
+/** How long start-up waits for PostgreSQL or Redis to answer before saying it cannot reach them. */
+const REACH_TIMEOUT_MS = 3_000;
+/** How long a shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+const HOW_TO_START = {
+  PostgreSQL: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  Redis: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+};
+
+/** A URL with its password hidden, for messages. */
+function safe(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+function unreachable(service: keyof typeof HOW_TO_START, url: string, err: unknown): never {
+  const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  console.error(`stockgate: cannot reach ${service} at ${safe(url)} (${why}). Start it with: ${HOW_TO_START[service]}`);
+  process.exit(1);
+}
+
+async function reachRedis(config: Config): Promise<void> {
+  const probe = new Redis(config.REDIS_URL, { lazyConnect: true, connectTimeout: REACH_TIMEOUT_MS, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    unreachable('Redis', config.REDIS_URL, err);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`stockgate: ${err.message}`);
+    process.exit(1);
+  }
+  const log = pino({ level: config.LOG_LEVEL });
+  await reachRedis(config);
+  try {
+    const { applied } = await deployMigrations(config.DATABASE_URL);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  } catch (err) {
+    unreachable('PostgreSQL', config.DATABASE_URL, err);
+  }
+
+  const app = buildApp(config, log);
+  const server = createServer(app.yoga);
+  server.listen(config.PORT, () => {
+    log.info(`stockgate listening: GraphiQL at http://localhost:${config.PORT}${app.yoga.graphqlEndpoint}`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+await main();

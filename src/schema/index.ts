@@ -1,0 +1,6 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './stock.ts';
+
+/** The whole API: one file per domain registers its types on the builder. */
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,130 @@
+import { deduct, type DeductedLine, type DeductSuccess } from '../stock/deduct.ts';
+import { levels, type SkuLevel } from '../stock/levels.ts';
+import { IdempotencyConflict, InsufficientStock, type ShortLine, UnknownSku } from '../stock/outcomes.ts';
+import { upsertSkus } from '../stock/upsert.ts';
+import { builder, OutcomeInterface } from './builder.ts';
+
+const Sku = builder.objectRef<SkuLevel>('Sku').implement({
+  description: 'A stock-keeping unit and its levels. Units are conserved: available + reserved + sold changes only through the ledger.',
+  fields: (t) => ({
+    id: t.exposeID('skuId', { description: "The merchant's SKU code." }),
+    name: t.exposeString('name', { nullable: true }),
+    available: t.int({
+      nullable: true,
+      description: 'Units that can be sold now; null for unlimited SKUs. Negative only for backorders.',
+      resolve: (s) => (s.unlimited ? null : s.available),
+    }),
+    reserved: t.exposeInt('reserved'),
+    sold: t.exposeInt('sold'),
+    unlimited: t.exposeBoolean('unlimited'),
+  }),
+});
+
+const StockLineInput = builder.inputType('StockLineInput', {
+  fields: (t) => ({
+    skuId: t.id(),
+    quantity: t.int({ description: 'Positive, at most 1,000,000.' }),
+  }),
+});
+
+const DeductStockInput = builder.inputType('DeductStockInput', {
+  fields: (t) => ({
+    orderId: t.id(),
+    idempotencyKey: t.string({ required: false, description: 'Defaults to the order id.' }),
+    lines: t.field({ type: [StockLineInput], description: 'One line per SKU, 1 to 50 lines.' }),
+  }),
+});
+
+const UpsertSkuInput = builder.inputType('UpsertSkuInput', {
+  fields: (t) => ({
+    id: t.id(),
+    name: t.string({ required: false }),
+    available: t.int({ required: false, description: 'Sets the level; the difference is written to the ledger as ADJUST.' }),
+    unlimited: t.boolean({ required: false }),
+  }),
+});
+
+const DeductedLineRef = builder.objectRef<DeductedLine>('DeductedLine').implement({
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    quantity: t.exposeInt('quantity'),
+    available: t.exposeInt('available', { nullable: true, description: 'Level right after this deduct; null if unlimited.' }),
+  }),
+});
+
+const DeductStockSuccess = builder.objectRef<DeductSuccess>('DeductStockSuccess').implement({
+  description: 'Every line was deducted, and the movements are in the ledger.',
+  fields: (t) => ({
+    orderId: t.exposeID('orderId'),
+    idempotencyKey: t.exposeString('idempotencyKey'),
+    lines: t.field({ type: [DeductedLineRef], resolve: (d) => d.lines }),
+  }),
+});
+
+const ShortLineRef = builder.objectRef<ShortLine>('ShortLine').implement({
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    requested: t.exposeInt('requested'),
+    available: t.exposeInt('available'),
+  }),
+});
+
+builder.objectType(InsufficientStock, {
+  name: 'InsufficientStock',
+  description: 'At least one line cannot be served; nothing was deducted.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ lines: t.field({ type: [ShortLineRef], resolve: (e) => e.lines }) }),
+});
+
+builder.objectType(UnknownSku, {
+  name: 'UnknownSku',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ skuIds: t.exposeIDList('skuIds') }),
+});
+
+builder.objectType(IdempotencyConflict, {
+  name: 'IdempotencyConflict',
+  description: 'The idempotency key was used before with a different request.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ idempotencyKey: t.exposeString('idempotencyKey') }),
+});
+
+builder.queryFields((t) => ({
+  sku: t.field({
+    type: Sku,
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: async (_, { id }, ctx) => (await levels(ctx, [String(id)]))[0] ?? null,
+  }),
+  skus: t.field({
+    type: [Sku],
+    nullable: { list: false, items: true },
+    description: 'In the order of ids; null for unknown ids. At most 500 ids.',
+    args: { ids: t.arg.idList() },
+    resolve: (_, { ids }, ctx) => levels(ctx, ids.map(String)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  upsertSkus: t.field({
+    type: [Sku],
+    description: 'Creates or updates up to 100 SKUs; fields left out keep their value.',
+    args: { input: t.arg({ type: [UpsertSkuInput] }) },
+    resolve: (_, { input }, ctx) => upsertSkus(ctx, input.map((u) => ({ ...u, id: String(u.id) }))),
+  }),
+  deductStock: t.field({
+    type: DeductStockSuccess,
+    description: 'Deducts a whole cart: every line or none. Safe to retry with the same idempotency key.',
+    args: { input: t.arg({ type: DeductStockInput }) },
+    errors: {
+      types: [InsufficientStock, UnknownSku, IdempotencyConflict],
+      union: { name: 'DeductStockResult' },
+    },
+    resolve: (_, { input }, ctx) =>
+      deduct(ctx, {
+        orderId: String(input.orderId),
+        idempotencyKey: input.idempotencyKey,
+        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+      }),
+  }),
+}));

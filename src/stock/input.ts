@@ -1,0 +1,93 @@
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+
+/** The largest quantity one line may move: GraphQL Int is 32-bit, and no real cart line needs more. */
+export const MAX_LINE_QUANTITY = 1_000_000;
+/** The largest stock level a merchant may set: levels must stay within GraphQL's 32-bit Int. */
+export const MAX_STOCK_LEVEL = 1_000_000_000;
+/** Lines per cart: a real cart is far smaller, and the gate script's cost grows with it. */
+export const MAX_CART_LINES = 50;
+/** SKUs per upsert call: one PostgreSQL transaction holds all their row locks. */
+export const MAX_UPSERT_SKUS = 100;
+/** SKUs per read: one Redis pipeline and at most one PostgreSQL query. */
+export const MAX_READ_SKUS = 500;
+/** Merchant SKU codes and order ids: bounded printable ASCII, no braces (they delimit Redis hash tags). */
+export const MAX_ID_LENGTH = 64;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+export const MAX_NAME_LENGTH = 200;
+
+/** Stable codes for malformed input, in `extensions.code`. */
+export type InputErrorCode =
+  | 'INVALID_ID'
+  | 'INVALID_QUANTITY'
+  | 'INVALID_STOCK_LEVEL'
+  | 'EMPTY_CART'
+  | 'CART_TOO_LARGE'
+  | 'DUPLICATE_SKU_LINE'
+  | 'TOO_MANY_SKUS'
+  | 'INVALID_NAME'
+  | 'INVALID_IDEMPOTENCY_KEY'
+  | 'BAD_USER_INPUT';
+
+export function inputError(code: InputErrorCode, message: string, field?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...(field ? { field } : {}) } });
+}
+
+const idPattern = /^[\x21-\x7a\x7c\x7e]+$/; // printable ASCII without space, "{" and "}"
+
+const id = (code: InputErrorCode) =>
+  z
+    .string()
+    .min(1, { error: `${code}:must not be empty` })
+    .max(MAX_ID_LENGTH, { error: `${code}:at most ${MAX_ID_LENGTH} characters` })
+    .regex(idPattern, { error: `${code}:printable ASCII without spaces or braces` });
+
+export const skuId = id('INVALID_ID');
+export const orderId = id('INVALID_ID');
+export const idempotencyKey = z
+  .string()
+  .min(1, { error: 'INVALID_IDEMPOTENCY_KEY:must not be empty' })
+  .max(MAX_IDEMPOTENCY_KEY_LENGTH, { error: `INVALID_IDEMPOTENCY_KEY:at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` })
+  .regex(idPattern, { error: 'INVALID_IDEMPOTENCY_KEY:printable ASCII without spaces or braces' });
+
+export const quantity = z
+  .number()
+  .int({ error: 'INVALID_QUANTITY:must be an integer' })
+  .min(1, { error: 'INVALID_QUANTITY:must be at least 1' })
+  .max(MAX_LINE_QUANTITY, { error: `INVALID_QUANTITY:at most ${MAX_LINE_QUANTITY}` });
+
+export const stockLevel = z
+  .number()
+  .int({ error: 'INVALID_STOCK_LEVEL:must be an integer' })
+  .min(0, { error: 'INVALID_STOCK_LEVEL:must not be negative' })
+  .max(MAX_STOCK_LEVEL, { error: `INVALID_STOCK_LEVEL:at most ${MAX_STOCK_LEVEL}` });
+
+export const cartLines = z
+  .array(z.object({ skuId, quantity }))
+  .min(1, { error: 'EMPTY_CART:a cart needs at least one line' })
+  .max(MAX_CART_LINES, { error: `CART_TOO_LARGE:at most ${MAX_CART_LINES} lines` })
+  .superRefine((lines, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, l] of lines.entries()) {
+      if (seen.has(l.skuId)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'skuId'], message: `DUPLICATE_SKU_LINE:SKU ${l.skuId} appears on more than one line; send one line per SKU` });
+      }
+      seen.add(l.skuId);
+    }
+  });
+
+/** Parses input or throws a GraphQL error whose extensions.code names the first problem. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const [code, text] = splitCode(issue?.message ?? 'INVALID_ID:invalid input');
+  const path = [field, ...(issue?.path ?? [])].join('.');
+  throw inputError(code, `${path}: ${text}`, path);
+}
+
+function splitCode(message: string): [InputErrorCode, string] {
+  const at = message.indexOf(':');
+  if (at < 0 || !/^[A-Z_]+$/.test(message.slice(0, at))) return ['BAD_USER_INPUT', message];
+  return [message.slice(0, at) as InputErrorCode, message.slice(at + 1)];
+}

@@ -1,0 +1,33 @@
+import type { CounterLevel } from '../gate/gate.ts';
+import { readTruth } from '../ledger/truth.ts';
+import { MAX_READ_SKUS, parseInput, skuId } from './input.ts';
+import type { Services } from './services.ts';
+import { z } from 'zod';
+
+export type SkuLevel = Omit<CounterLevel, 'epoch'>;
+
+const skuIds = z.array(skuId).max(MAX_READ_SKUS, { error: `TOO_MANY_SKUS:at most ${MAX_READ_SKUS} ids per read` });
+
+/**
+ * Stock levels in the order asked, null for unknown SKUs. Served from the gate's counters; SKUs Redis
+ * does not hold (or all of them, when Redis is unreachable) come from the truth in PostgreSQL.
+ */
+export async function levels(s: Services, ids: string[]): Promise<(SkuLevel | null)[]> {
+  const wanted = parseInput(skuIds, ids, 'ids');
+  let fromGate: (CounterLevel | null)[];
+  try {
+    fromGate = await s.gate.levels(wanted);
+  } catch (err) {
+    s.log.warn({ err }, 'gate unreachable for a stock read; reading PostgreSQL');
+    fromGate = wanted.map(() => null);
+  }
+  const misses = wanted.filter((_, i) => fromGate[i] === null);
+  const truth = misses.length > 0 ? await readTruth(s.prisma, misses) : new Map();
+  return wanted.map((id, i) => strip(fromGate[i] ?? truth.get(id) ?? null));
+}
+
+function strip(level: CounterLevel | null): SkuLevel | null {
+  if (!level) return null;
+  const { epoch: _, ...rest } = level;
+  return rest;
+}

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../db/client.ts';
+import type { Gate } from '../gate/gate.ts';
+import type { LedgerWriter } from '../ledger/group-commit.ts';
+
+/** What every request may use: one set per process, built by buildApp. */
+export interface Services {
+  prisma: PrismaClient;
+  gate: Gate;
+  ledger: LedgerWriter;
+  log: Logger;
+}
