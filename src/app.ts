@@ -1,4 +1,5 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -26,6 +27,22 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * Every error a client sees carries a stable extensions.code. Unexpected errors are masked by Yoga
+ * (INTERNAL_SERVER_ERROR); the only GraphQL errors left without a code are graphql-js's own variable
+ * coercion errors (a string or a non-integer where an Int goes), which are bad user input.
+ */
+function withCode(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.extensions['code'] !== undefined) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+  });
+}
+
 /** The whole service without a listening socket: main.ts listens, tests run it on port 0. */
 export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): App {
   const prisma = createPrisma(config.DATABASE_URL);
@@ -47,6 +64,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     schema,
     context: () => services,
     graphiql: { title: 'stockgate' },
+    maskedErrors: { maskError: (error, message, isDev) => withCode(maskError(error, message, isDev)) },
     logging: log,
   });
 

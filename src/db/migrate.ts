@@ -350,8 +350,16 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const USAGE = 'Usage: tsx src/db/migrate.ts deploy | dev --name <name> | check';
+
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' } } });
+  const { positionals, values } = (() => {
+    try {
+      return parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' } } });
+    } catch (error) {
+      throw new MigrateError(`${errorMessage(error)}\n${USAGE}`);
+    }
+  })();
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   switch (positionals[0]) {
     case 'deploy': {
@@ -364,7 +372,7 @@ async function main(argv: string[]): Promise<number> {
     case 'dev': {
       // The name becomes part of a directory name that must sort and read the same everywhere.
       if (!values.name || !/^[A-Za-z0-9_]+$/.test(values.name)) {
-        throw new MigrateError('Usage: migrate.ts dev --name <name>   (name: letters, digits and "_")');
+        throw new MigrateError(`${USAGE}\nThe name of a migration is made of letters, digits and "_".`);
       }
       const created = await createMigration(databaseUrl, values.name);
       console.log(created ? `Created and applied prisma/migrations/${created}` : 'No schema changes: no migration created.');
@@ -382,7 +390,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     default:
-      throw new MigrateError('Usage: migrate.ts deploy | dev --name <name> | check');
+      throw new MigrateError(USAGE);
   }
 }
 

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeOnce } from '../src/ledger/merge.ts';
+import { audit, sql } from './support/ledger.ts';
+import { DEDUCT, SKUS, UPSERT } from './support/ops.ts';
+import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+
+let ns: Namespace;
+let svc: Running;
+
+beforeAll(async () => {
+  ns = await namespace();
+  svc = await serve(ns);
+});
+afterAll(async () => {
+  await svc?.stop();
+  await ns?.drop();
+});
+
+const deduct = (orderId: string, lines: { skuId: string; quantity: number }[], idempotencyKey?: string) =>
+  svc.gql(DEDUCT, { input: { orderId, lines, ...(idempotencyKey ? { idempotencyKey } : {}) } });
+
+async function upsert(input: Record<string, unknown>[]) {
+  const res = await svc.gql(UPSERT, { input });
+  expect(res.errors).toBeUndefined();
+  return res.data.upsertSkus;
+}
+
+async function level(id: string) {
+  const res = await svc.gql(SKUS, { ids: [id] });
+  return res.data.skus[0];
+}
+
+/** Waits until the merge worker has folded every movement, so the SKU row alone is the truth. */
+async function merged() {
+  while ((await mergeOnce(svc.app.services.prisma)) > 0);
+}
+
+describe('deductStock under concurrency', () => {
+  it('sells exactly 100 of 100 to 1,000 concurrent single-unit deducts', async () => {
+    await upsert([{ id: 'hot', name: 'Hot item', available: 100 }]);
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => deduct(`hot-${i}`, [{ skuId: 'hot', quantity: 1 }])));
+    const kinds = answers.map((a) => a.data?.deductStock.__typename ?? `error:${a.errors?.[0]?.extensions?.code}`);
+    expect(kinds.filter((k) => k === 'DeductStockSuccess')).toHaveLength(100);
+    expect(kinds.filter((k) => k === 'InsufficientStock')).toHaveLength(900);
+
+    const ledger = await audit(ns.databaseUrl, 'hot');
+    expect(ledger).toMatchObject({ available: 0, sold: 100, ledgerSold: 100, deducts: 100 });
+    expect(await level('hot')).toMatchObject({ available: 0, sold: 100 });
+    await merged();
+    const [row] = await sql(ns.databaseUrl, 'SELECT available, sold FROM sku WHERE id = $1', ['hot']);
+    expect(row).toEqual({ available: 0, sold: 100 });
+  });
+
+  it('moves every line of a cart or none: 200 concurrent 3-line carts over short SKUs', async () => {
+    const stock = { c1: 50, c2: 70, c3: 90 };
+    await upsert(Object.entries(stock).map(([id, available]) => ({ id, available })));
+    const carts = Array.from({ length: 200 }, (_, i) => [
+      { skuId: 'c1', quantity: 1 + (i % 2) },
+      { skuId: 'c2', quantity: 1 },
+      { skuId: 'c3', quantity: 1 + (i % 3) },
+    ]);
+    const answers = await Promise.all(carts.map((lines, i) => deduct(`cart-${i}`, lines)));
+    const won = carts.filter((_, i) => answers[i]!.data?.deductStock.__typename === 'DeductStockSuccess');
+    expect(won.length).toBeGreaterThan(0);
+    expect(won.length).toBeLessThan(200);
+    for (const a of answers) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(a.data?.deductStock.__typename);
+
+    const perOrder = await sql<{ order_id: string; n: string }>(
+      ns.databaseUrl,
+      `SELECT order_id, count(*) AS n FROM movement WHERE order_id LIKE 'cart-%' GROUP BY order_id`,
+    );
+    expect(perOrder).toHaveLength(won.length);
+    for (const o of perOrder) expect(Number(o.n)).toBe(3);
+
+    for (const [id, initial] of Object.entries(stock)) {
+      const sold = won.reduce((n, lines) => n + lines.find((l) => l.skuId === id)!.quantity, 0);
+      const ledger = await audit(ns.databaseUrl, id);
+      expect(ledger.sold).toBe(sold);
+      expect(ledger.available).toBe(initial - sold);
+      expect(ledger.available).toBeGreaterThanOrEqual(0);
+      expect(await level(id)).toMatchObject({ available: initial - sold, sold });
+    }
+  });
+});
+
+describe('idempotency', () => {
+  it('answers 50 concurrent sends of one key identically and deducts once', async () => {
+    await upsert([{ id: 'idem', available: 10 }]);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => deduct('order-idem', [{ skuId: 'idem', quantity: 3 }], 'key-idem')));
+    for (const a of answers) expect(a).toEqual(answers[0]);
+    expect(answers[0]!.data!.deductStock).toEqual({
+      __typename: 'DeductStockSuccess',
+      orderId: 'order-idem',
+      idempotencyKey: 'key-idem',
+      lines: [{ skuId: 'idem', quantity: 3, available: 7 }],
+    });
+    expect(await audit(ns.databaseUrl, 'idem')).toMatchObject({ available: 7, sold: 3, deducts: 1 });
+    expect(await level('idem')).toMatchObject({ available: 7, sold: 3 });
+  });
+
+  it('defaults the key to the order id and refuses it with other lines', async () => {
+    await upsert([{ id: 'idem2', available: 10 }]);
+    const first = await deduct('order-conflict', [{ skuId: 'idem2', quantity: 1 }]);
+    expect(first.data!.deductStock.idempotencyKey).toBe('order-conflict');
+    const other = await deduct('order-conflict', [{ skuId: 'idem2', quantity: 2 }]);
+    expect(other.data!.deductStock).toMatchObject({ __typename: 'IdempotencyConflict', code: 'IDEMPOTENCY_CONFLICT', idempotencyKey: 'order-conflict' });
+    expect(await audit(ns.databaseUrl, 'idem2')).toMatchObject({ available: 9, sold: 1 });
+  });
+
+  it('treats line order as the same request', async () => {
+    await upsert([{ id: 'o1', available: 5 }, { id: 'o2', available: 5 }]);
+    const a = await deduct('order-order', [{ skuId: 'o1', quantity: 1 }, { skuId: 'o2', quantity: 2 }]);
+    const b = await deduct('order-order', [{ skuId: 'o2', quantity: 2 }, { skuId: 'o1', quantity: 1 }]);
+    expect(b).toEqual(a);
+    expect(await audit(ns.databaseUrl, 'o2')).toMatchObject({ available: 3, sold: 2 });
+  });
+});
+
+describe('outcomes', () => {
+  it('never refuses an unlimited SKU', async () => {
+    await upsert([{ id: 'inf', unlimited: true }]);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => deduct(`inf-${i}`, [{ skuId: 'inf', quantity: 1_000 }])));
+    for (const a of answers) expect(a.data!.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: null }] });
+    expect(await level('inf')).toMatchObject({ available: null, sold: 100_000, unlimited: true });
+  });
+
+  it('reports each short line and moves nothing', async () => {
+    await upsert([{ id: 's1', available: 2 }, { id: 's2', available: 9 }]);
+    const res = await deduct('short-1', [{ skuId: 's1', quantity: 3 }, { skuId: 's2', quantity: 1 }]);
+    expect(res.data!.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      code: 'INSUFFICIENT_STOCK',
+      short: [{ skuId: 's1', requested: 3, available: 2 }],
+    });
+    expect(await audit(ns.databaseUrl, 's2')).toMatchObject({ available: 9, sold: 0 });
+  });
+
+  it('names unknown SKUs and moves nothing', async () => {
+    await upsert([{ id: 'k1', available: 4 }]);
+    const res = await deduct('unknown-1', [{ skuId: 'k1', quantity: 1 }, { skuId: 'nope-1', quantity: 1 }, { skuId: 'nope-2', quantity: 1 }]);
+    expect(res.data!.deductStock).toMatchObject({ __typename: 'UnknownSku', code: 'UNKNOWN_SKU' });
+    expect([...res.data!.deductStock.skuIds].sort()).toEqual(['nope-1', 'nope-2']);
+    expect(await audit(ns.databaseUrl, 'k1')).toMatchObject({ available: 4, sold: 0 });
+  });
+
+  it('lets restocking through upsert show in the next deduct', async () => {
+    await upsert([{ id: 'r1', available: 1 }]);
+    expect((await deduct('r-1', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('DeductStockSuccess');
+    expect((await deduct('r-2', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
+    await upsert([{ id: 'r1', available: 5 }]);
+    expect((await deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].available).toBe(0);
+    const adjust = await sql(ns.databaseUrl, `SELECT quantity, delta_available FROM movement WHERE sku_id = 'r1' AND kind = 'ADJUST' ORDER BY id`);
+    expect(adjust).toEqual([{ quantity: 1, delta_available: 1 }, { quantity: 5, delta_available: 5 }]);
+  });
+});
+
+describe('bad input is a typed error and moves nothing', () => {
+  const long = 'x'.repeat(65);
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['zero quantity', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 0 }] }, 'INVALID_QUANTITY'],
+    ['negative quantity', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: -1 }] }, 'INVALID_QUANTITY'],
+    ['quantity above the maximum', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 1_000_001 }] }, 'INVALID_QUANTITY'],
+    ['empty cart', { orderId: 'bad', lines: [] }, 'EMPTY_CART'],
+    ['oversized cart', { orderId: 'bad', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) }, 'CART_TOO_LARGE'],
+    ['duplicate SKU lines', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 1 }, { skuId: 'bad', quantity: 1 }] }, 'DUPLICATE_SKU_LINE'],
+    ['over-long SKU id', { orderId: 'bad', lines: [{ skuId: long, quantity: 1 }] }, 'INVALID_ID'],
+    ['over-long order id', { orderId: long, lines: [{ skuId: 'bad', quantity: 1 }] }, 'INVALID_ID'],
+    ['SKU id with a brace', { orderId: 'bad', lines: [{ skuId: 'ba{d}', quantity: 1 }] }, 'INVALID_ID'],
+    ['empty idempotency key', { orderId: 'bad', idempotencyKey: '', lines: [{ skuId: 'bad', quantity: 1 }] }, 'INVALID_IDEMPOTENCY_KEY'],
+    ['non-integer quantity', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 1.5 }] }, 'BAD_USER_INPUT'],
+    ['quantity beyond 32 bits', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 2 ** 31 }] }, 'BAD_USER_INPUT'],
+    ['string quantity', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 'one' }] }, 'BAD_USER_INPUT'],
+  ];
+
+  beforeAll(async () => {
+    await upsert([{ id: 'bad', available: 5 }]);
+  });
+
+  it.each(cases)('%s', async (_, input, code) => {
+    const res = await svc.gql(DEDUCT, { input });
+    expect(res.data?.deductStock ?? null).toBeNull();
+    expect(res.errors?.[0]?.extensions?.code).toBe(code);
+    expect(await audit(ns.databaseUrl, 'bad')).toMatchObject({ available: 5, sold: 0, deducts: 0 });
+    expect(await level('bad')).toMatchObject({ available: 5, sold: 0 });
+  });
+
+  it('refuses bad upserts with a code and changes nothing', async () => {
+    for (const [input, code] of [
+      [[{ id: 'bad', available: -1 }], 'INVALID_STOCK_LEVEL'],
+      [[{ id: 'bad', available: 1_000_000_001 }], 'INVALID_STOCK_LEVEL'],
+      [[{ id: 'bad', available: 1 }, { id: 'bad', available: 2 }], 'DUPLICATE_SKU_LINE'],
+      [[{ id: '', available: 1 }], 'INVALID_ID'],
+      [[], 'EMPTY_CART'],
+    ] as const) {
+      const res = await svc.gql(UPSERT, { input });
+      expect(res.errors?.[0]?.extensions?.code).toBe(code);
+    }
+    expect(await level('bad')).toMatchObject({ available: 5 });
+  });
+});

@@ -1,0 +1,35 @@
+import pg from 'pg';
+
+/** Reads PostgreSQL directly, as an auditor would, bypassing the service. */
+export async function sql<T = any>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Per SKU: the merged row plus unmerged movements, and the ledger's own sums over all movements. */
+export async function audit(databaseUrl: string, skuId: string) {
+  const [row] = await sql(
+    databaseUrl,
+    `SELECT s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0) AS available,
+            s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0) AS reserved,
+            s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0) AS sold,
+            coalesce(sum(m.delta_available), 0) AS ledger_available,
+            coalesce(sum(m.delta_sold), 0) AS ledger_sold,
+            count(m.id) FILTER (WHERE m.kind = 'DEDUCT') AS deducts
+     FROM sku s LEFT JOIN movement m ON m.sku_id = s.id WHERE s.id = $1 GROUP BY s.id`,
+    [skuId],
+  );
+  return {
+    available: Number(row.available),
+    reserved: Number(row.reserved),
+    sold: Number(row.sold),
+    ledgerAvailable: Number(row.ledger_available),
+    ledgerSold: Number(row.ledger_sold),
+    deducts: Number(row.deducts),
+  };
+}
