@@ -1,0 +1,599 @@
+/**
+ * The gate's Lua scripts (lua/), each tested on its own against the machine's shared Redis: every
+ * script's contract as its header documents it. Everything lives under one key prefix of this run,
+ * and every test gets its own sub-prefix (so its own in-flight structures); afterAll deletes them.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Gate, type CounterSeed } from '../src/gate/gate.ts';
+import { GateKeys } from '../src/gate/keys.ts';
+import { LUA_DIR, defineGateCommands, scriptSource } from '../src/gate/scripts.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const BASE = `sgtest:lua:${process.pid}_${randomBytes(4).toString('hex')}:`;
+const TTL = 1_000;
+const GATE_TTL = 24 * 60 * 60;
+
+let redis: Redis;
+const extra: Redis[] = [];
+
+function connect(): Redis {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  defineGateCommands(r);
+  return r;
+}
+
+beforeAll(async () => {
+  redis = connect();
+  expect(await redis.ping()).toBe('PONG');
+});
+
+afterAll(async () => {
+  if (!redis) return;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${BASE}*`, 'COUNT', 1_000);
+    if (found.length > 0) await redis.del(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  const [, left] = await redis.scan('0', 'MATCH', `${BASE}*`, 'COUNT', 100_000);
+  expect(left).toEqual([]);
+  for (const r of [redis, ...extra]) r.disconnect();
+});
+
+let space = 0;
+/** A fresh namespace for one test: its own counters, idempotency records and in-flight structures. */
+function ns() {
+  const keys = new GateKeys(`${BASE}${++space}:`);
+  return { keys, gate: new Gate(redis, keys) };
+}
+
+function seed(gate: Gate, skuId: string, c: Partial<CounterSeed> = {}): Promise<number> {
+  return gate.seed({
+    skuId,
+    name: null,
+    available: 10,
+    reserved: 0,
+    sold: 0,
+    unlimited: false,
+    epoch: 1,
+    backorderLimit: 0,
+    ...c,
+  });
+}
+
+interface Take {
+  kind?: string;
+  key?: string;
+  fp?: string;
+  gateId?: string;
+  now?: number;
+  ttl?: number;
+  lines: [skuId: string, quantity: number][];
+}
+
+/** deduct.lua called straight, with the header's KEYS/ARGV layout. */
+function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
+  const kind = t.kind ?? 'DEDUCT';
+  const k = [keys.idempotency(kind, t.key ?? 'k1'), keys.inflight, keys.inflightPayloads, ...t.lines.map(([id]) => keys.counter(id))];
+  return client.deduct(
+    k.length,
+    ...k,
+    kind,
+    t.fp ?? 'fp1',
+    t.gateId ?? 'g1',
+    t.now ?? 1_700_000_000_000,
+    t.ttl ?? TTL,
+    ...t.lines.map(([, q]) => q),
+  ) as Promise<(string | number)[]>;
+}
+
+function release(keys: GateKeys, gateId: string, skuIds: string[]): Promise<number> {
+  const k = [keys.inflight, keys.inflightPayloads, ...skuIds.map((id) => keys.counter(id))];
+  return redis.release(k.length, ...k, gateId);
+}
+
+async function counter(keys: GateKeys, skuId: string): Promise<Record<string, string>> {
+  return redis.hgetall(keys.counter(skuId));
+}
+
+/** Every key of a namespace with its type, content and whether it expires: "nothing changed" means this is equal. */
+async function snapshot(keys: GateKeys): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  let cursor = '0';
+  const all: string[] = [];
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*`, 'COUNT', 1_000);
+    all.push(...found);
+    cursor = next;
+  } while (cursor !== '0');
+  for (const key of all.sort()) {
+    const type = await redis.type(key);
+    const expires = (await redis.pttl(key)) > 0;
+    let value: unknown;
+    if (type === 'string') value = await redis.get(key);
+    else if (type === 'hash') value = await redis.hgetall(key);
+    else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else throw new Error(`unexpected ${type} at ${key}`);
+    out[key] = { type, expires, value };
+  }
+  return out;
+}
+
+describe('deduct.lua', () => {
+  it('takes every line: available down, sold up, record with TTL, in-flight entry and payload', async () => {
+    const { keys } = ns();
+    await seed(new Gate(redis, keys), 'A', { available: 10, reserved: 1, sold: 2, epoch: 3 });
+    await seed(new Gate(redis, keys), 'B', { available: 5, epoch: 7 });
+    const now = 1_700_000_123_456;
+
+    const reply = await deduct(keys, { key: 'order-1', fp: 'fp-1', gateId: 'gate-1', now, lines: [['A', 3], ['B', 5]] });
+
+    expect(reply[0]).toBe('OK');
+    expect(reply).toHaveLength(2);
+    expect(JSON.parse(String(reply[1]))).toEqual({ fp: 'fp-1', id: 'gate-1', e: [3, 7], a: [7, 0] });
+    expect(await counter(keys, 'A')).toMatchObject({ a: '7', r: '1', s: '5', e: '3' });
+    expect(await counter(keys, 'B')).toMatchObject({ a: '0', r: '0', s: '5', e: '7' });
+
+    const idem = keys.idempotency('DEDUCT', 'order-1');
+    expect(await redis.get(idem)).toBe(reply[1]);
+    const ttl = await redis.ttl(idem);
+    expect(ttl).toBeGreaterThan(TTL - 10);
+    expect(ttl).toBeLessThanOrEqual(TTL);
+
+    expect(await redis.zrange(keys.inflight, 0, -1, 'WITHSCORES')).toEqual(['gate-1', String(now)]);
+    const payloads = await redis.hgetall(keys.inflightPayloads);
+    expect(Object.keys(payloads)).toEqual(['gate-1']);
+    expect(JSON.parse(payloads['gate-1']!)).toEqual({ k: 'DEDUCT', i: idem, q: [3, 5], e: [3, 7], t: now });
+  });
+
+  it('RESERVE moves units to reserved, not sold', async () => {
+    const { keys } = ns();
+    await seed(new Gate(redis, keys), 'A', { available: 10, reserved: 1, sold: 2 });
+
+    const reply = await deduct(keys, { kind: 'RESERVE', gateId: 'r1', lines: [['A', 4]] });
+
+    expect(reply[0]).toBe('OK');
+    expect(JSON.parse(String(reply[1]))).toMatchObject({ id: 'r1', a: [6] });
+    expect(await counter(keys, 'A')).toMatchObject({ a: '6', r: '5', s: '2' });
+    expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
+    expect(await redis.exists(keys.idempotency('RESERVE', 'k1'))).toBe(1);
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'))).toBe(0);
+  });
+
+  it('Gate.take wraps the OK reply and stores the record for a day', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 3, epoch: 4 });
+
+    const out = await gate.take('DEDUCT', 'order-9', 'fp-9', 'gate-9', [{ skuId: 'A', quantity: 2 }]);
+
+    expect(out).toEqual({ kind: 'taken', record: { fp: 'fp-9', id: 'gate-9', e: [4], a: [1] } });
+    expect(await gate.record('DEDUCT', 'order-9')).toEqual({ fp: 'fp-9', id: 'gate-9', e: [4], a: [1] });
+    const ttl = await redis.ttl(keys.idempotency('DEDUCT', 'order-9'));
+    expect(ttl).toBeGreaterThan(GATE_TTL - 10);
+    expect(ttl).toBeLessThanOrEqual(GATE_TTL);
+    expect((await gate.levels(['A']))[0]).toMatchObject({ available: 1, sold: 2 });
+  });
+
+  it('is all-or-nothing: one short line refuses the cart, lists every short line with what it has above its floor', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await seed(gate, 'B', { available: 2 });
+    await seed(gate, 'C', { available: 1, backorderLimit: 3 });
+    const before = await snapshot(keys);
+
+    const reply = await deduct(keys, { lines: [['A', 5], ['B', 3], ['C', 5]] });
+
+    expect(reply).toEqual(['SHORT', 2, 2, 3, 4]);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
+  });
+
+  it('one short line among good ones: the good lines are not taken either (Gate view)', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await seed(gate, 'B', { available: 0 });
+    const before = await snapshot(keys);
+
+    const out = await gate.take('DEDUCT', 'k', 'fp', 'g', [
+      { skuId: 'A', quantity: 1 },
+      { skuId: 'B', quantity: 1 },
+    ]);
+
+    expect(out).toEqual({ kind: 'short', lines: [{ index: 1, available: 0 }] });
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('MISSING lists every absent counter (1-based) and changes nothing', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await seed(gate, 'C', { available: 10 });
+    const before = await snapshot(keys);
+
+    const reply = await deduct(keys, { lines: [['A', 1], ['X', 1], ['C', 1], ['Y', 1]] });
+
+    expect(reply).toEqual(['MISSING', 2, 4]);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await redis.exists(keys.counter('X'), keys.counter('Y'))).toBe(0);
+    expect(await gate.take('DEDUCT', 'k2', 'fp', 'g', [{ skuId: 'Z', quantity: 1 }])).toEqual({ kind: 'missing', indexes: [0] });
+  });
+
+  it('REPLAY with the same fingerprint returns the stored record and changes nothing, even when stock ran out', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 2 });
+    const first = await deduct(keys, { key: 'k', fp: 'same', gateId: 'g1', lines: [['A', 2]] });
+    expect(first[0]).toBe('OK');
+    const before = await snapshot(keys);
+
+    const again = await deduct(keys, { key: 'k', fp: 'same', gateId: 'g2', now: 1_800_000_000_000, lines: [['A', 2]] });
+
+    expect(again).toEqual(['REPLAY', first[1]]);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g1']);
+    expect(await gate.take('DEDUCT', 'k', 'same', 'g3', [{ skuId: 'A', quantity: 2 }])).toEqual({
+      kind: 'replay',
+      record: JSON.parse(String(first[1])),
+    });
+  });
+
+  it('CONFLICT when the key was used with another fingerprint; nothing changes', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    expect((await deduct(keys, { key: 'k', fp: 'fp-a', gateId: 'g1', lines: [['A', 1]] }))[0]).toBe('OK');
+    const before = await snapshot(keys);
+
+    expect(await deduct(keys, { key: 'k', fp: 'fp-b', gateId: 'g2', lines: [['A', 1]] })).toEqual(['CONFLICT']);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await gate.take('DEDUCT', 'k', 'fp-c', 'g3', [{ skuId: 'A', quantity: 1 }])).toEqual({ kind: 'conflict' });
+    expect(await counter(keys, 'A')).toMatchObject({ a: '9', s: '1' });
+  });
+
+  it('unlimited counters never refuse and report after = -1, next to limited lines', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'U', { available: 0, unlimited: true });
+    await seed(gate, 'L', { available: 5 });
+
+    const one = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['U', 1_000_000], ['L', 1]] });
+    const two = await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['U', 1_000_000]] });
+
+    expect(one[0]).toBe('OK');
+    expect(JSON.parse(String(one[1])).a).toEqual([-1, 4]);
+    expect(two[0]).toBe('OK');
+    expect(JSON.parse(String(two[1])).a).toEqual([-1]);
+    expect(await counter(keys, 'U')).toMatchObject({ s: '2000000', u: '1' });
+    expect(await counter(keys, 'L')).toMatchObject({ a: '4', s: '1' });
+  });
+
+  it('a backorder floor lets available go down to -limit and no further', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'B', { available: 2, backorderLimit: 3 });
+    expect(await counter(keys, 'B')).toMatchObject({ f: '-3' });
+
+    const down = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['B', 4]] });
+    expect(down[0]).toBe('OK');
+    expect(JSON.parse(String(down[1])).a).toEqual([-2]);
+
+    const before = await snapshot(keys);
+    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 1, 1]);
+    expect(await snapshot(keys)).toEqual(before);
+
+    const last = await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['B', 1]] });
+    expect(JSON.parse(String(last[1])).a).toEqual([-3]);
+    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await counter(keys, 'B')).toMatchObject({ a: '-3', s: '5' });
+  });
+
+  it('without a backorder limit the floor is 0: exactly the available units can be taken', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 3 });
+    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 1, 3]);
+    expect((await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['A', 3]] }))[0]).toBe('OK');
+    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '3' });
+  });
+
+  it('an unknown kind is an error reply and changes nothing', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const before = await snapshot(keys);
+
+    await expect(deduct(keys, { kind: 'STEAL', lines: [['A', 1]] })).rejects.toThrow(/unknown kind STEAL/);
+    expect(await snapshot(keys)).toEqual(before);
+  });
+});
+
+describe('release.lua', () => {
+  it('gives back exactly what was taken and clears the in-flight entry and its own record', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, reserved: 1, sold: 2, epoch: 2 });
+    await seed(gate, 'B', { available: 4, epoch: 5 });
+    await seed(gate, 'C', { available: 7 });
+    const before = await snapshot(keys);
+    await deduct(keys, { key: 'other', gateId: 'g-other', lines: [['C', 1]] });
+    const afterOther = await snapshot(keys);
+    expect(afterOther).not.toEqual(before);
+
+    expect((await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 3], ['B', 4]] }))[0]).toBe('OK');
+    expect(await snapshot(keys)).not.toEqual(afterOther);
+
+    expect(await release(keys, 'g1', ['A', 'B'])).toBe(2);
+
+    expect(await snapshot(keys)).toEqual(afterOther);
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'k'))).toBe(0);
+    expect(await redis.zscore(keys.inflight, 'g1')).toBeNull();
+    expect(await redis.hexists(keys.inflightPayloads, 'g1')).toBe(0);
+    expect(await redis.zscore(keys.inflight, 'g-other')).not.toBeNull();
+  });
+
+  it('gives RESERVE units back out of reserved', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, reserved: 1, sold: 2 });
+    const before = await snapshot(keys);
+    await gate.take('RESERVE', 'k', 'fp', 'g1', [{ skuId: 'A', quantity: 6 }]);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '4', r: '7', s: '2' });
+
+    expect(await gate.release('g1', ['A'])).toBe(1);
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('is idempotent: a second call returns -1 and changes nothing', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await deduct(keys, { gateId: 'g1', lines: [['A', 3]] });
+    expect(await release(keys, 'g1', ['A'])).toBe(1);
+    const before = await snapshot(keys);
+
+    expect(await release(keys, 'g1', ['A'])).toBe(-1);
+    expect(await gate.release('never-taken', ['A'])).toBe(-1);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '10', s: '0' });
+  });
+
+  it('keeps an idempotency record that now belongs to another gate id', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 1]] });
+    await redis.del(keys.idempotency('DEDUCT', 'k')); // the record expired
+    const second = await deduct(keys, { key: 'k', gateId: 'g2', lines: [['A', 2]] });
+    expect(second[0]).toBe('OK');
+
+    expect(await release(keys, 'g1', ['A'])).toBe(1);
+
+    expect(await redis.get(keys.idempotency('DEDUCT', 'k'))).toBe(second[1]);
+    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g2']);
+    expect(Object.keys(await redis.hgetall(keys.inflightPayloads))).toEqual(['g2']);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
+  });
+
+  it('does not give units to a counter whose epoch changed since the take, nor recreate a dropped one', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, epoch: 1 });
+    await seed(gate, 'B', { available: 10, epoch: 1 });
+    await seed(gate, 'C', { available: 10, epoch: 1 });
+    await deduct(keys, { gateId: 'g1', lines: [['A', 3], ['B', 2], ['C', 4]] });
+    expect(await seed(gate, 'A', { available: 50, sold: 9, epoch: 2 })).toBe(1); // rebuilt from the truth
+    expect(await gate.invalidate('C', 2)).toBe(1); // dropped, not yet reloaded
+    const rebuilt = await counter(keys, 'A');
+
+    expect(await release(keys, 'g1', ['A', 'B', 'C'])).toBe(1);
+
+    expect(await counter(keys, 'A')).toEqual(rebuilt);
+    expect(await counter(keys, 'B')).toMatchObject({ a: '10', s: '0' });
+    expect(await redis.exists(keys.counter('C'))).toBe(0);
+    expect(await redis.zcard(keys.inflight)).toBe(0);
+    expect(await redis.hlen(keys.inflightPayloads)).toBe(0);
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'))).toBe(0);
+  });
+});
+
+describe('settle-2.lua', () => {
+  it('removes gate ids from both in-flight structures, counts them, leaves counters and records alone', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    for (const g of ['g1', 'g2', 'g3']) expect((await deduct(keys, { key: `k-${g}`, gateId: g, lines: [['A', 1]] }))[0]).toBe('OK');
+    const counterBefore = await counter(keys, 'A');
+    const records = await redis.mget(['g1', 'g2', 'g3'].map((g) => keys.idempotency('DEDUCT', `k-${g}`)));
+
+    expect(await gate.settle(['g1', 'g3', 'unknown'])).toBe(2);
+
+    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g2']);
+    expect(Object.keys(await redis.hgetall(keys.inflightPayloads))).toEqual(['g2']);
+    expect(await counter(keys, 'A')).toEqual(counterBefore);
+    expect(await redis.mget(['g1', 'g2', 'g3'].map((g) => keys.idempotency('DEDUCT', `k-${g}`)))).toEqual(records);
+
+    expect(await redis.settle(keys.inflight, keys.inflightPayloads, 'g1')).toBe(0);
+    expect(await redis.settle(keys.inflight, keys.inflightPayloads, 'g2')).toBe(1);
+    expect(await redis.exists(keys.inflight, keys.inflightPayloads)).toBe(0);
+    // A settled take is in the ledger: release must not give its units back.
+    expect(await gate.release('g2', ['A'])).toBe(-1);
+    expect(await counter(keys, 'A')).toEqual(counterBefore);
+  });
+});
+
+describe('seed-1.lua', () => {
+  it('loads an absent counter with every field', async () => {
+    const { keys } = ns();
+    expect(await redis.seed(keys.counter('A'), 3, 10, 2, 5, 0, -4, 'Widget')).toBe(1);
+    expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget' });
+  });
+
+  it('Gate.seed maps the CounterSeed shape (floor = -backorderLimit, unlimited 0/1, name "" for none)', async () => {
+    const { keys, gate } = ns();
+    await gate.seed({ skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9, backorderLimit: 7 });
+    expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '' });
+    expect(await gate.levels(['A', 'nope'])).toEqual([
+      { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9 },
+      null,
+    ]);
+  });
+
+  it('does not overwrite a counter of the same or a newer epoch', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, epoch: 5, name: 'first' });
+    await deduct(keys, { lines: [['A', 4]] });
+    const live = await counter(keys, 'A');
+
+    expect(await seed(gate, 'A', { available: 99, epoch: 5, name: 'same' })).toBe(0);
+    expect(await seed(gate, 'A', { available: 99, epoch: 4, name: 'older' })).toBe(0);
+    expect(await counter(keys, 'A')).toEqual(live);
+    expect(live).toMatchObject({ a: '6', s: '4', e: '5', n: 'first' });
+  });
+
+  it('replaces a counter of an older epoch completely', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, epoch: 2, name: 'old', unlimited: true, backorderLimit: 5 });
+    await redis.hset(keys.counter('A'), 'stale', 'x');
+
+    expect(await seed(gate, 'A', { available: 3, sold: 8, epoch: 3 })).toBe(1);
+    expect(await counter(keys, 'A')).toEqual({ e: '3', a: '3', r: '0', s: '8', u: '0', f: '0', n: '' });
+  });
+});
+
+describe('invalidate-1.lua', () => {
+  it('drops only a counter older than the given epoch', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { epoch: 3 });
+    const live = await counter(keys, 'A');
+
+    expect(await gate.invalidate('A', 2)).toBe(0);
+    expect(await gate.invalidate('A', 3)).toBe(0);
+    expect(await counter(keys, 'A')).toEqual(live);
+    expect(await gate.invalidate('A', 4)).toBe(1);
+    expect(await redis.exists(keys.counter('A'))).toBe(0);
+    expect(await gate.invalidate('A', 5)).toBe(0);
+    expect(await redis.invalidate(keys.counter('never'), 1)).toBe(0);
+    expect(await redis.exists(keys.counter('never'))).toBe(0);
+  });
+
+  it('compares epochs as numbers, not strings', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { epoch: 10 });
+    expect(await gate.invalidate('A', 9)).toBe(0);
+    expect(await redis.exists(keys.counter('A'))).toBe(1);
+    await seed(gate, 'B', { epoch: 9 });
+    expect(await gate.invalidate('B', 10)).toBe(1);
+    expect(await redis.exists(keys.counter('B'))).toBe(0);
+  });
+});
+
+describe('unlock-1.lua', () => {
+  it('deletes the lock only for the token that holds it', async () => {
+    const { keys } = ns();
+    const lock = keys.loadLock('A');
+    await redis.set(lock, 'token-1', 'PX', 60_000);
+
+    expect(await redis.unlock(lock, 'token-2')).toBe(0);
+    expect(await redis.get(lock)).toBe('token-1');
+    expect(await redis.unlock(lock, 'token-1')).toBe(1);
+    expect(await redis.exists(lock)).toBe(0);
+    expect(await redis.unlock(lock, 'token-1')).toBe(0);
+
+    await redis.set(lock, 'token-3', 'PX', 60_000); // taken over after token-1's lease ran out
+    expect(await redis.unlock(lock, 'token-1')).toBe(0);
+    expect(await redis.get(lock)).toBe('token-3');
+  });
+});
+
+describe('script sources', () => {
+  const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
+
+  it('finds the six gate scripts and defines each as a command', () => {
+    expect(files.sort()).toEqual(['deduct.lua', 'invalidate-1.lua', 'release.lua', 'seed-1.lua', 'settle-2.lua', 'unlock-1.lua']);
+    for (const name of ['deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock']) {
+      expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
+    }
+  });
+
+  it.each(files)('%s expands its includes', (file) => {
+    const raw = readFileSync(join(LUA_DIR, file), 'utf8');
+    const source = scriptSource(file);
+    expect(source).not.toMatch(/@include/);
+    for (const [, name] of raw.matchAll(/^--- @include "([\w-]+)"$/gm)) {
+      expect(source).toContain(readFileSync(join(LUA_DIR, 'includes', `${name}.lua`), 'utf8'));
+    }
+  });
+
+  it('deduct and release share the TARGET table from includes/counters.lua', () => {
+    for (const file of ['deduct.lua', 'release.lua']) {
+      expect(readFileSync(join(LUA_DIR, file), 'utf8')).toContain('--- @include "counters"');
+      expect(scriptSource(file)).toContain('local TARGET = { DEDUCT = "s", RESERVE = "r" }');
+    }
+  });
+
+  it.each(files)('%s opens with a --[[ header documenting KEYS and Returns', (file) => {
+    const raw = readFileSync(join(LUA_DIR, file), 'utf8');
+    expect(raw.startsWith('--[[')).toBe(true);
+    const header = raw.slice(0, raw.indexOf(']]'));
+    expect(header).toMatch(/KEYS\[1\]/);
+    expect(header).toMatch(/Returns/);
+  });
+});
+
+describe('concurrency', () => {
+  it('500 parallel 1-unit deducts on 10 connections against 100 units: exactly 100 OK', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'HOT', { available: 100 });
+    const clients = Array.from({ length: 10 }, connect);
+    extra.push(...clients);
+
+    const replies = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        deduct(keys, { key: `k${i}`, fp: `fp${i}`, gateId: `g${i}`, lines: [['HOT', 1]] }, clients[i % clients.length]),
+      ),
+    );
+
+    const ok = replies.filter((r) => r[0] === 'OK');
+    const short = replies.filter((r) => r[0] === 'SHORT');
+    expect(ok).toHaveLength(100);
+    expect(short).toHaveLength(400);
+    for (const r of short) expect(r).toEqual(['SHORT', 1, 0]);
+    expect(ok.map((r) => JSON.parse(String(r[1])).a[0]).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(await counter(keys, 'HOT')).toMatchObject({ a: '0', s: '100' });
+    expect(await redis.zcard(keys.inflight)).toBe(100);
+    expect(await redis.hlen(keys.inflightPayloads)).toBe(100);
+  });
+
+  it('parallel multi-line carts never take part of a cart', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'X', { available: 30 });
+    await seed(gate, 'Y', { available: 50 });
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < 100; i++) {
+      const k = [keys.idempotency('DEDUCT', `k${i}`), keys.inflight, keys.inflightPayloads, keys.counter('X'), keys.counter('Y')];
+      pipeline.deduct(k.length, ...k, 'DEDUCT', `fp${i}`, `g${i}`, Date.now(), TTL, 1, 1);
+    }
+    const replies = ((await pipeline.exec()) ?? []).map(([err, r]) => {
+      expect(err).toBeNull();
+      return r as (string | number)[];
+    });
+
+    expect(replies.filter((r) => r[0] === 'OK')).toHaveLength(30);
+    expect(replies.filter((r) => r[0] === 'SHORT')).toHaveLength(70);
+    expect(await counter(keys, 'X')).toMatchObject({ a: '0', s: '30' });
+    expect(await counter(keys, 'Y')).toMatchObject({ a: '20', s: '30' });
+  });
+
+  it('50 parallel requests with one idempotency key take once; the rest replay the same record', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 100 });
+    const clients = Array.from({ length: 5 }, connect);
+    extra.push(...clients);
+
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        deduct(keys, { key: 'same', fp: 'fp', gateId: randomUUID(), lines: [['A', 3]] }, clients[i % clients.length]),
+      ),
+    );
+
+    const ok = replies.filter((r) => r[0] === 'OK');
+    expect(ok).toHaveLength(1);
+    const replays = replies.filter((r) => r[0] === 'REPLAY');
+    expect(replays).toHaveLength(49);
+    for (const r of replays) expect(r[1]).toBe(ok[0]![1]);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '97', s: '3' });
+    expect(await redis.zcard(keys.inflight)).toBe(1);
+  });
+});
