@@ -1,7 +1,7 @@
-// Prisma migrations without the native schema engine, which the Prisma CLI cannot download here.
+// Prisma migrations without the native schema engine, which the Prisma CLI cannot download offline.
 // Drives the WASM build of the same engine through adapter-pg, so prisma/migrations and the
-// _prisma_migrations table stay exactly what `prisma migrate` writes and reads.
-// See /work/shared/MACHINE-FACTS.md, "Known traps", for why each workaround below exists.
+// _prisma_migrations table stay exactly what `prisma migrate` writes and reads, and the official CLI
+// can take over wherever its binary is available.
 //
 //   tsx src/db/migrate.ts deploy               create the database if missing, apply pending migrations
 //   tsx src/db/migrate.ts dev --name <name>    write a migration for schema changes, apply it
@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
   bindMigrationAwareSqlAdapterFactory,
+  type ErrorCapturingSqlMigrationAwareDriverAdapterFactory,
+  type ErrorRegistry,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
@@ -173,10 +175,12 @@ async function withEngine<T>(
   run: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
   const adapters = new MigrationAdapters(databaseUrl, shadow ? await connect(maintenanceUrl(databaseUrl)) : null);
+  const bound = bindMigrationAwareSqlAdapterFactory(adapters);
+  const report = (error: unknown) => rethrowEngineReport(error, bound.errorRegistry);
   try {
-    const engine = await startEngine(adapters).catch(rethrowEngineReport);
+    const engine = await startEngine(bound).catch(report);
     try {
-      return await run(engine).catch(rethrowEngineReport);
+      return await run(engine).catch(report);
     } finally {
       engine.free();
     }
@@ -189,10 +193,17 @@ async function withEngine<T>(
  * The engine rejects with plain Errors whose messages are meant for the user (failed migration, missing
  * database, bad schema); subclasses such as a wasm RuntimeError are bugs and keep their stack.
  */
-function rethrowEngineReport(error: unknown): never {
+function rethrowEngineReport(error: unknown, registry: ErrorRegistry): never {
   if (!(error instanceof Error) || error.constructor !== Error) throw error;
-  // Drop the Rust span trace ("   0: sql_schema_connector::...") that follows the message.
-  throw new MigrateError(error.message.replace(/\n\s+0: [\s\S]*$/, ''));
+  const message = error.message
+    // The Rust span trace ("   0: sql_schema_connector::...") after the message is noise to the user.
+    .replace(/\n\s+0: [\s\S]*$/, '')
+    // Errors thrown in the adapter (e.g. creating a shadow database) reach the message only as an id.
+    .replace(/External error id#(\d+)/g, (text, id: string) => {
+      const record = registry.consumeError(Number(id));
+      return record ? errorMessage(record.error) : text;
+    });
+  throw new MigrateError(message);
 }
 
 // tsconfig's lib has no DOM and @types/node 20 does not declare WebAssembly; this is the part used here.
@@ -202,7 +213,7 @@ declare const WebAssembly: {
 
 let engineLoaded: Promise<void> | undefined;
 
-async function startEngine(adapters: MigrationAdapters): Promise<SchemaEngine> {
+async function startEngine(adapters: ErrorCapturingSqlMigrationAwareDriverAdapterFactory): Promise<SchemaEngine> {
   // Node 20 cannot import .wasm modules: instantiate the bytes with the JS glue as their imports, once.
   engineLoaded ??= (async () => {
     const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
@@ -214,7 +225,7 @@ async function startEngine(adapters: MigrationAdapters): Promise<SchemaEngine> {
   await engineLoaded;
   // The engine's log lines are progress chatter; every failure also comes back as a rejection.
   const ignoreLog = () => {};
-  return engineGlue.SchemaEngine.new({ datamodels: undefined }, ignoreLog, bindMigrationAwareSqlAdapterFactory(adapters));
+  return engineGlue.SchemaEngine.new({ datamodels: undefined }, ignoreLog, adapters);
 }
 
 /** adapter-pg, patched for the engine's needs, with pools and shadow databases this module owns and cleans up. */
@@ -277,7 +288,10 @@ class MigrationAdapters implements SqlMigrationAwareDriverAdapterFactory {
 }
 
 async function listMigrations(): Promise<MigrationList> {
-  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch(() => []);
+  const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return []; // no migration yet
+    throw error;
+  });
   const names = entries
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
