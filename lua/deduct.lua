@@ -12,7 +12,8 @@
   ARGV[3]    gate id, unique per attempt
   ARGV[4]    now, ms since epoch (the caller's clock: scripts must not read time for replication)
   ARGV[5]    idempotency record TTL, seconds
-  ARGV[6..]  quantity per line, in KEYS order
+  ARGV[6..]  quantity per line, in KEYS order: whole numbers of at least 1 (the caller validates
+             them; checked again here because a script error after a write would leave a half-taken cart)
 
   Returns one of:
     {"MISSING", i, ...}           counters i (1-based lines) are absent: load them from the truth, retry
@@ -21,12 +22,21 @@
     {"SHORT", i, available, ...}  lines that cannot be served, with what they have above their floor
     {"OK", record}                every line taken; record = {"fp","id","e":[epochs],"a":[after]}
                                   where after is -1 for unlimited lines
+  Unlimited lines only count what they sell: their available never moves.
+  An error reply (unknown kind, bad quantity, a SKU on two lines) changes nothing.
 ]]
 --- @include "counters"
 local kind, fp, gateId, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local target = TARGET[kind]
 if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
 local lines = #KEYS - 3
+local distinct = {}
+for i = 1, lines do
+  local q = tonumber(ARGV[5 + i])
+  if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("bad quantity on line " .. i) end
+  if distinct[KEYS[3 + i]] then return redis.error_reply("SKU on more than one line: " .. KEYS[3 + i]) end
+  distinct[KEYS[3 + i]] = true
+end
 
 local seen = redis.call("GET", KEYS[1])
 if seen then
@@ -55,17 +65,22 @@ end
 if #missing > 1 then return missing end
 if #short > 1 then return short end
 
-local epochs, after, taken = {}, {}, {}
+local epochs, after, taken, unlimited = {}, {}, {}, {}
 for i = 1, lines do
   local s = state[i]
-  local left = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q)
+  if s.unlimited then
+    after[i] = -1
+    unlimited[i] = 1
+  else
+    after[i] = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q)
+    unlimited[i] = 0
+  end
   redis.call("HINCRBY", KEYS[3 + i], target, s.q)
   epochs[i] = s.epoch
-  if s.unlimited then after[i] = -1 else after[i] = left end
   taken[i] = s.q
 end
 local record = cjson.encode({ fp = fp, id = gateId, e = epochs, a = after })
 redis.call("SET", KEYS[1], record, "EX", ttl)
 redis.call("ZADD", KEYS[2], now, gateId)
-redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], q = taken, e = epochs, t = tonumber(now) }))
+redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
 return { "OK", record }

@@ -5,7 +5,8 @@
 
   KEYS[1]    in-flight index (zset)
   KEYS[2]    in-flight payloads (hash)
-  KEYS[3..]  the SKU counter hashes of the cart, in line order (as given to deduct)
+  KEYS[3]    the idempotency record the take wrote (dropped if it is still this gate id's)
+  KEYS[4..]  the SKU counter hashes of the cart, in line order (as given to deduct)
 
   ARGV[1]    gate id
 
@@ -18,16 +19,16 @@ if not raw then return -1 end
 local p = cjson.decode(raw)
 local target = TARGET[p.k]
 local restored = 0
-for i = 1, #KEYS - 2 do
-  local key = KEYS[2 + i]
+for i = 1, #KEYS - 3 do
+  local key = KEYS[3 + i]
   if tonumber(redis.call("HGET", key, "e")) == p.e[i] then
-    redis.call("HINCRBY", key, "a", p.q[i])
+    if p.u[i] == 0 then redis.call("HINCRBY", key, "a", p.q[i]) end
     redis.call("HINCRBY", key, target, -p.q[i])
     restored = restored + 1
   end
 end
-local seen = redis.call("GET", p.i)
-if seen and cjson.decode(seen).id == gateId then redis.call("DEL", p.i) end
+local seen = redis.call("GET", KEYS[3])
+if seen and cjson.decode(seen).id == gateId then redis.call("DEL", KEYS[3]) end
 redis.call("ZREM", KEYS[1], gateId)
 redis.call("HDEL", KEYS[2], gateId)
 return restored

@@ -8,7 +8,9 @@ import { Gate } from './gate/gate.ts';
 import { GateKeys } from './gate/keys.ts';
 import { defineGateCommands } from './gate/scripts.ts';
 import { LedgerWriter } from './ledger/group-commit.ts';
-import { startMergeWorker } from './ledger/merge.ts';
+import { MERGE_BATCH, mergeOnce } from './ledger/merge.ts';
+import { SWEEP_BATCH, sweepOutbox } from './ledger/outbox.ts';
+import { every } from './ledger/periodic.ts';
 import { schema } from './schema/index.ts';
 import type { Services } from './stock/services.ts';
 
@@ -17,6 +19,8 @@ import type { Services } from './stock/services.ts';
  * and not the client's whole timeout.
  */
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** How often leftover outbox rows are looked for; they only exist after a crash or a Redis outage. */
+const OUTBOX_SWEEP_INTERVAL_MS = 1_000;
 /** Retries ioredis may spend on one command across reconnects before failing it. */
 const REDIS_MAX_RETRIES_PER_REQUEST = 2;
 
@@ -58,7 +62,10 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
   });
   const services: Services = { prisma, gate, ledger, log };
-  const merger = startMergeWorker(prisma, config.MERGE_INTERVAL_MS, log);
+  const background = [
+    every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
+    every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => (await sweepOutbox(prisma, gate)) === SWEEP_BATCH),
+  ];
 
   const yoga = createYoga<Record<string, never>, Services>({
     schema,
@@ -72,7 +79,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     yoga,
     services,
     async close() {
-      await merger.stop();
+      await Promise.all(background.map((b) => b.stop()));
       await ledger.drained();
       redis.disconnect();
       await prisma.$disconnect();

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { deployMigrations } from './db/migrate.ts';
+import pg from 'pg';
+import { deployMigrations, MigrateError } from './db/migrate.ts';
 
 /** How long start-up waits for PostgreSQL or Redis to answer before saying it cannot reach them. */
 const REACH_TIMEOUT_MS = 3_000;
@@ -45,6 +46,20 @@ async function reachRedis(config: Config): Promise<void> {
   }
 }
 
+/** A missing database still proves the server is there: deploy creates it. */
+const PG_INVALID_CATALOG_NAME = '3D000';
+
+async function reachPostgres(config: Config): Promise<void> {
+  const probe = new pg.Client({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: REACH_TIMEOUT_MS });
+  try {
+    await probe.connect();
+  } catch (err) {
+    if ((err as { code?: string }).code !== PG_INVALID_CATALOG_NAME) unreachable('PostgreSQL', config.DATABASE_URL, err);
+  } finally {
+    await probe.end().catch(() => {});
+  }
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -56,11 +71,14 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.LOG_LEVEL });
   await reachRedis(config);
+  await reachPostgres(config);
   try {
     const { applied } = await deployMigrations(config.DATABASE_URL);
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
   } catch (err) {
-    unreachable('PostgreSQL', config.DATABASE_URL, err);
+    if (!(err instanceof MigrateError)) throw err;
+    console.error(`stockgate: ${err.message}`);
+    process.exit(1);
   }
 
   const app = buildApp(config, log);

@@ -122,6 +122,10 @@ describe('outcomes', () => {
     const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => deduct(`inf-${i}`, [{ skuId: 'inf', quantity: 1_000 }])));
     for (const a of answers) expect(a.data!.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: null }] });
     expect(await level('inf')).toMatchObject({ available: null, sold: 100_000, unlimited: true });
+    // Unlimited SKUs count what they sell but never draw available down (it would overflow in time).
+    expect(await audit(ns.databaseUrl, 'inf')).toMatchObject({ available: 0, ledgerAvailable: 0, ledgerSold: 100_000 });
+    const [counter] = await svc.app.services.gate.levels(['inf']);
+    expect(counter).toMatchObject({ available: 0, sold: 100_000 });
   });
 
   it('reports each short line and moves nothing', async () => {

@@ -72,7 +72,8 @@ interface Take {
   gateId?: string;
   now?: number;
   ttl?: number;
-  lines: [skuId: string, quantity: number][];
+  /** Quantities go to Redis as given: strings and fractions too, to test the script's own check. */
+  lines: [skuId: string, quantity: number | string][];
 }
 
 /** deduct.lua called straight, with the header's KEYS/ARGV layout. */
@@ -91,8 +92,9 @@ function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string
   ) as Promise<(string | number)[]>;
 }
 
-function release(keys: GateKeys, gateId: string, skuIds: string[]): Promise<number> {
-  const k = [keys.inflight, keys.inflightPayloads, ...skuIds.map((id) => keys.counter(id))];
+/** release.lua called straight: KEYS[3] is the idempotency record of (kind, key), as Gate.release passes it. */
+function release(keys: GateKeys, gateId: string, kind: string, key: string, skuIds: string[]): Promise<number> {
+  const k = [keys.inflight, keys.inflightPayloads, keys.idempotency(kind, key), ...skuIds.map((id) => keys.counter(id))];
   return redis.release(k.length, ...k, gateId);
 }
 
@@ -147,7 +149,7 @@ describe('deduct.lua', () => {
     expect(await redis.zrange(keys.inflight, 0, -1, 'WITHSCORES')).toEqual(['gate-1', String(now)]);
     const payloads = await redis.hgetall(keys.inflightPayloads);
     expect(Object.keys(payloads)).toEqual(['gate-1']);
-    expect(JSON.parse(payloads['gate-1']!)).toEqual({ k: 'DEDUCT', i: idem, q: [3, 5], e: [3, 7], t: now });
+    expect(JSON.parse(payloads['gate-1']!)).toEqual({ k: 'DEDUCT', i: idem, q: [3, 5], e: [3, 7], u: [0, 0], t: now });
   });
 
   it('RESERVE moves units to reserved, not sold', async () => {
@@ -263,8 +265,28 @@ describe('deduct.lua', () => {
     expect(JSON.parse(String(one[1])).a).toEqual([-1, 4]);
     expect(two[0]).toBe('OK');
     expect(JSON.parse(String(two[1])).a).toEqual([-1]);
-    expect(await counter(keys, 'U')).toMatchObject({ s: '2000000', u: '1' });
+    expect(await counter(keys, 'U')).toMatchObject({ a: '0', s: '2000000', u: '1' });
     expect(await counter(keys, 'L')).toMatchObject({ a: '4', s: '1' });
+  });
+
+  it('unlimited lines only count what they take: available stays, sold/reserved go up, payload marks them u = 1', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'U', { available: 7, reserved: 1, sold: 2, unlimited: true });
+    await seed(gate, 'L', { available: 5 });
+
+    const sold = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['L', 2], ['U', 3]] });
+    expect(sold[0]).toBe('OK');
+    expect(JSON.parse(String(sold[1])).a).toEqual([3, -1]);
+    expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '5' });
+    expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
+
+    const reserved = await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['U', 4]] });
+    expect(reserved[0]).toBe('OK');
+    expect(JSON.parse(String(reserved[1])).a).toEqual([-1]);
+    expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
+    expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
+    expect((await gate.levels(['U']))[0]).toMatchObject({ available: 7, reserved: 5, sold: 5, unlimited: true });
+    expect(await counter(keys, 'L')).toMatchObject({ a: '3', s: '2' });
   });
 
   it('a backorder floor lets available go down to -limit and no further', async () => {
@@ -303,6 +325,70 @@ describe('deduct.lua', () => {
     await expect(deduct(keys, { kind: 'STEAL', lines: [['A', 1]] })).rejects.toThrow(/unknown kind STEAL/);
     expect(await snapshot(keys)).toEqual(before);
   });
+
+  it.each([0, -1, 1.5, 'x'])('quantity %j is an error reply and changes nothing, even after good lines', async (bad) => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await seed(gate, 'B', { available: 10 });
+    const before = await snapshot(keys);
+
+    await expect(deduct(keys, { lines: [['A', 2], ['B', bad]] })).rejects.toThrow(/bad quantity on line 2/);
+    await expect(deduct(keys, { lines: [['A', bad], ['B', 2]] })).rejects.toThrow(/bad quantity on line 1/);
+
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
+    // The same cart with whole quantities goes through: only the quantity was refused.
+    expect((await deduct(keys, { lines: [['A', 2], ['B', 1]] }))[0]).toBe('OK');
+  });
+
+  it('a bad quantity on a line whose counter is absent is still an error reply, not MISSING', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const before = await snapshot(keys);
+
+    await expect(deduct(keys, { lines: [['A', 1], ['X', 0]] })).rejects.toThrow(/bad quantity on line 2/);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await deduct(keys, { lines: [['A', 1], ['X', 1]] })).toEqual(['MISSING', 2]);
+  });
+
+  it('Gate.take rejects a bad quantity without taking anything', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const before = await snapshot(keys);
+
+    await expect(gate.take('DEDUCT', 'k', 'fp', 'g', [{ skuId: 'A', quantity: 0.5 }])).rejects.toThrow(/bad quantity on line 1/);
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('a SKU on two lines is an error reply and changes nothing (it would otherwise oversell)', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 1 });
+    await seed(gate, 'B', { available: 10 });
+    const before = await snapshot(keys);
+
+    // Each line alone fits in A's one unit: checked line by line, the cart would take 2 and leave a = -1.
+    await expect(deduct(keys, { lines: [['A', 1], ['B', 1], ['A', 1]] })).rejects.toThrow(
+      `SKU on more than one line: ${keys.counter('A')}`,
+    );
+    await expect(gate.take('RESERVE', 'k', 'fp', 'g', [{ skuId: 'B', quantity: 1 }, { skuId: 'B', quantity: 1 }])).rejects.toThrow(
+      `SKU on more than one line: ${keys.counter('B')}`,
+    );
+
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '1', s: '0' });
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
+  });
+
+  it('a SKU on two lines is refused even when the key was already used (no REPLAY)', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const first = await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g1', lines: [['A', 1]] });
+    expect(first[0]).toBe('OK');
+    const before = await snapshot(keys);
+
+    await expect(deduct(keys, { key: 'k', fp: 'fp', gateId: 'g2', lines: [['A', 1], ['A', 1]] })).rejects.toThrow(/SKU on more than one line/);
+    expect(await snapshot(keys)).toEqual(before);
+  });
 });
 
 describe('release.lua', () => {
@@ -319,7 +405,7 @@ describe('release.lua', () => {
     expect((await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 3], ['B', 4]] }))[0]).toBe('OK');
     expect(await snapshot(keys)).not.toEqual(afterOther);
 
-    expect(await release(keys, 'g1', ['A', 'B'])).toBe(2);
+    expect(await release(keys, 'g1', 'DEDUCT', 'k', ['A', 'B'])).toBe(2);
 
     expect(await snapshot(keys)).toEqual(afterOther);
     expect(await redis.exists(keys.idempotency('DEDUCT', 'k'))).toBe(0);
@@ -335,19 +421,22 @@ describe('release.lua', () => {
     await gate.take('RESERVE', 'k', 'fp', 'g1', [{ skuId: 'A', quantity: 6 }]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '4', r: '7', s: '2' });
 
-    expect(await gate.release('g1', ['A'])).toBe(1);
+    expect(await redis.exists(keys.idempotency('RESERVE', 'k'))).toBe(1);
+
+    expect(await gate.release('g1', 'RESERVE', 'k', ['A'])).toBe(1);
     expect(await snapshot(keys)).toEqual(before);
+    expect(await redis.exists(keys.idempotency('RESERVE', 'k'))).toBe(0);
   });
 
   it('is idempotent: a second call returns -1 and changes nothing', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 10 });
     await deduct(keys, { gateId: 'g1', lines: [['A', 3]] });
-    expect(await release(keys, 'g1', ['A'])).toBe(1);
+    expect(await release(keys, 'g1', 'DEDUCT', 'k1', ['A'])).toBe(1);
     const before = await snapshot(keys);
 
-    expect(await release(keys, 'g1', ['A'])).toBe(-1);
-    expect(await gate.release('never-taken', ['A'])).toBe(-1);
+    expect(await release(keys, 'g1', 'DEDUCT', 'k1', ['A'])).toBe(-1);
+    expect(await gate.release('never-taken', 'DEDUCT', 'k1', ['A'])).toBe(-1);
     expect(await snapshot(keys)).toEqual(before);
     expect(await counter(keys, 'A')).toMatchObject({ a: '10', s: '0' });
   });
@@ -360,7 +449,7 @@ describe('release.lua', () => {
     const second = await deduct(keys, { key: 'k', gateId: 'g2', lines: [['A', 2]] });
     expect(second[0]).toBe('OK');
 
-    expect(await release(keys, 'g1', ['A'])).toBe(1);
+    expect(await release(keys, 'g1', 'DEDUCT', 'k', ['A'])).toBe(1);
 
     expect(await redis.get(keys.idempotency('DEDUCT', 'k'))).toBe(second[1]);
     expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g2']);
@@ -378,7 +467,7 @@ describe('release.lua', () => {
     expect(await gate.invalidate('C', 2)).toBe(1); // dropped, not yet reloaded
     const rebuilt = await counter(keys, 'A');
 
-    expect(await release(keys, 'g1', ['A', 'B', 'C'])).toBe(1);
+    expect(await release(keys, 'g1', 'DEDUCT', 'k1', ['A', 'B', 'C'])).toBe(1);
 
     expect(await counter(keys, 'A')).toEqual(rebuilt);
     expect(await counter(keys, 'B')).toMatchObject({ a: '10', s: '0' });
@@ -386,6 +475,46 @@ describe('release.lua', () => {
     expect(await redis.zcard(keys.inflight)).toBe(0);
     expect(await redis.hlen(keys.inflightPayloads)).toBe(0);
     expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'))).toBe(0);
+  });
+
+  it('gives back the target counter of unlimited lines but leaves their available alone', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'U', { available: 7, reserved: 1, sold: 2, unlimited: true });
+    await seed(gate, 'L', { available: 5 });
+    const before = await snapshot(keys);
+    expect((await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['U', 3], ['L', 2]] }))[0]).toBe('OK');
+    expect((await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['L', 1], ['U', 4]] }))[0]).toBe('OK');
+    expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
+    expect(await counter(keys, 'L')).toMatchObject({ a: '2', r: '1', s: '2' });
+
+    expect(await release(keys, 'g1', 'DEDUCT', 'k1', ['U', 'L'])).toBe(2);
+    expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '2' });
+    expect(await counter(keys, 'L')).toMatchObject({ a: '4', r: '1', s: '0' });
+
+    expect(await gate.release('g2', 'RESERVE', 'k2', ['L', 'U'])).toBe(2);
+    expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '2' });
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('drops only the record named in KEYS[3], and only while it is this gate id\'s', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    expect((await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 1]] }))[0]).toBe('OK');
+    const other = await deduct(keys, { key: 'other', gateId: 'g2', lines: [['A', 2]] });
+    expect(other[0]).toBe('OK');
+    const mine = await redis.get(keys.idempotency('DEDUCT', 'k'));
+
+    // Named the other take's record: it is not g1's, so it stays; g1's own record is not looked up from the payload.
+    expect(await release(keys, 'g1', 'DEDUCT', 'other', ['A'])).toBe(1);
+
+    expect(await redis.get(keys.idempotency('DEDUCT', 'other'))).toBe(other[1]);
+    expect(await redis.get(keys.idempotency('DEDUCT', 'k'))).toBe(mine);
+    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g2']);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
+
+    expect(await gate.release('g2', 'DEDUCT', 'other', ['A'])).toBe(1);
+    expect(await redis.exists(keys.idempotency('DEDUCT', 'other'))).toBe(0);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '10', s: '0' });
   });
 });
 
@@ -408,8 +537,9 @@ describe('settle-2.lua', () => {
     expect(await redis.settle(keys.inflight, keys.inflightPayloads, 'g2')).toBe(1);
     expect(await redis.exists(keys.inflight, keys.inflightPayloads)).toBe(0);
     // A settled take is in the ledger: release must not give its units back.
-    expect(await gate.release('g2', ['A'])).toBe(-1);
+    expect(await gate.release('g2', 'DEDUCT', 'k-g2', ['A'])).toBe(-1);
     expect(await counter(keys, 'A')).toEqual(counterBefore);
+    expect(await redis.get(keys.idempotency('DEDUCT', 'k-g2'))).toBe(records[1]);
   });
 });
 

@@ -14,7 +14,7 @@ interface Exit {
   stderr: string;
 }
 
-function runMain(env: Record<string, string>, until?: (stdout: string) => boolean): Promise<Exit & { stop(): Promise<unknown> }> {
+function runMain(env: Record<string, string>, until?: (stdout: string) => boolean): Promise<Exit & { stop(): Promise<unknown[]> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

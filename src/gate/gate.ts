@@ -88,8 +88,13 @@ export class Gate {
   }
 
   /** Gives back what `gateId` took, if it is still in flight; -1 when it was not. */
-  release(gateId: string, skuIds: string[]): Promise<number> {
-    const keys = [this.keys.inflight, this.keys.inflightPayloads, ...skuIds.map((id) => this.keys.counter(id))];
+  release(gateId: string, kind: GatedKind, idempotencyKey: string, skuIds: string[]): Promise<number> {
+    const keys = [
+      this.keys.inflight,
+      this.keys.inflightPayloads,
+      this.keys.idempotency(kind, idempotencyKey),
+      ...skuIds.map((id) => this.keys.counter(id)),
+    ];
     return this.redis.release(keys.length, ...keys, gateId);
   }
 

@@ -10,7 +10,8 @@ export interface LedgerEntry {
   fingerprint: string;
   /** The answer to give this request and every replay of it. */
   result: unknown;
-  lines: { skuId: string; quantity: number; epoch: number }[];
+  /** Unlimited lines only count what they sell: their available never moves. */
+  lines: { skuId: string; quantity: number; epoch: number; unlimited: boolean }[];
 }
 
 /**
@@ -50,8 +51,8 @@ WITH req AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[])
     AS r(key, order_id, fp, result, gate_id)
 ), line AS (
-  SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[])
-    AS l(key, sku_id, qty, line_no, epoch, kind)
+  SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::bool[])
+    AS l(key, sku_id, qty, line_no, epoch, kind, unlimited)
 ), locked AS (
   SELECT s.id, s.epoch FROM sku s WHERE s.id IN (SELECT sku_id FROM line) ORDER BY s.id FOR SHARE
 ), fenced AS (
@@ -63,7 +64,7 @@ WITH req AS (
   RETURNING idempotency_key AS key
 ), moved AS (
   INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, order_id, order_line, idempotency_key)
-  SELECT l.kind::"MovementKind", l.sku_id, l.qty, -l.qty,
+  SELECT l.kind::"MovementKind", l.sku_id, l.qty, CASE WHEN l.unlimited THEN 0 ELSE -l.qty END,
          CASE WHEN l.kind = 'RESERVE' THEN l.qty ELSE 0 END,
          CASE WHEN l.kind = 'DEDUCT' THEN l.qty ELSE 0 END,
          r.order_id, l.line_no, l.key
@@ -174,6 +175,7 @@ export class LedgerWriter {
       lines.map((x) => x.no),
       lines.map((x) => x.l.epoch),
       lines.map((x) => x.e.kind),
+      lines.map((x) => x.l.unlimited),
     );
     const outcomes = new Map(rows.map((r) => [r.key, r.outcome]));
     this.onCommitted(entries.filter((e) => outcomes.get(e.idempotencyKey) === 'committed').map((e) => e.gateId));

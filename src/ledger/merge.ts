@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
@@ -47,29 +46,4 @@ export function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH): Promise<nu
     );
     return sums.reduce((total, x) => total + x.n, 0);
   });
-}
-
-/** Runs mergeOnce every `intervalMs`, and again at once while full batches keep coming. */
-export function startMergeWorker(prisma: PrismaClient, intervalMs: number, log: Logger): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = (async () => {
-      try {
-        while (!stopped && (await mergeOnce(prisma)) === MERGE_BATCH);
-      } catch (err) {
-        log.warn({ err }, 'merge pass failed; the movements stay unmerged and the next pass retries');
-      }
-      if (!stopped) timer = setTimeout(tick, intervalMs);
-    })();
-  };
-  timer = setTimeout(tick, intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
 }

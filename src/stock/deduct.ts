@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GateLine, GateRecord } from '../gate/gate.ts';
 import { loadCounters } from '../gate/load.ts';
-import { LedgerBackpressure } from '../ledger/group-commit.ts';
+import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
 import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
@@ -72,14 +72,14 @@ export async function deduct(s: Services, input: DeductInput): Promise<DeductSuc
       }
       case 'taken': {
         const result = answer(orderId, key, lines, took.record);
-        const committed = await persist(s, gateId, lines, {
+        const committed = await persist(s, {
           kind: 'DEDUCT',
           gateId,
           idempotencyKey: key,
           orderId,
           fingerprint: fp,
           result,
-          lines: lines.map((l, i) => ({ ...l, epoch: took.record.e[i]! })),
+          lines: lines.map((l, i) => ({ ...l, epoch: took.record.e[i]!, unlimited: took.record.a[i] === -1 })),
         });
         if (committed === 'committed') return result;
         if (committed === 'duplicate') {
@@ -106,24 +106,19 @@ function answer(orderId: string, key: string, lines: GateLine[], record: GateRec
  * Writes the ledger rows; on anything but a commit the units go back to the gate before answering.
  * A fenced take also drops the stale counters, so the retry loads the truth.
  */
-async function persist(
-  s: Services,
-  gateId: string,
-  lines: GateLine[],
-  entry: Parameters<Services['ledger']['write']>[0],
-): Promise<'committed' | 'duplicate' | 'fenced'> {
-  const skuIds = lines.map((l) => l.skuId);
+async function persist(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> {
+  const skuIds = entry.lines.map((l) => l.skuId);
   let outcome;
   try {
     outcome = await s.ledger.write(entry);
   } catch (err) {
-    await giveBack(s, gateId, skuIds);
+    await giveBack(s, entry);
     if (err instanceof LedgerBackpressure) throw unavailable('too many requests waiting for the ledger');
-    s.log.error({ err, gateId }, 'ledger write failed; units given back');
+    s.log.error({ err, gateId: entry.gateId }, 'ledger write failed; units given back');
     throw unavailable('the ledger could not be written');
   }
   if (outcome === 'committed') return outcome;
-  await giveBack(s, gateId, skuIds);
+  await giveBack(s, entry);
   if (outcome === 'fenced') {
     const rows = await s.prisma.sku.findMany({ where: { id: { in: skuIds } }, select: { id: true, epoch: true } });
     await Promise.all(rows.map((r) => s.gate.invalidate(r.id, r.epoch)));
@@ -132,11 +127,11 @@ async function persist(
 }
 
 /** Returns what a failed attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
-async function giveBack(s: Services, gateId: string, skuIds: string[]): Promise<void> {
+async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
   try {
-    await s.gate.release(gateId, skuIds);
+    await s.gate.release(entry.gateId, entry.kind, entry.idempotencyKey, entry.lines.map((l) => l.skuId));
   } catch (err) {
-    s.log.error({ err, gateId }, 'could not give units back to the gate; reconciliation will');
+    s.log.error({ err, gateId: entry.gateId }, 'could not give units back to the gate; reconciliation will');
   }
 }
 

@@ -62,6 +62,15 @@ export const stockLevel = z
   .min(0, { error: 'INVALID_STOCK_LEVEL:must not be negative' })
   .max(MAX_STOCK_LEVEL, { error: `INVALID_STOCK_LEVEL:at most ${MAX_STOCK_LEVEL}` });
 
+/** How far below zero a SKU may sell (backorders); bounded like any level. */
+export const MAX_BACKORDER_LIMIT = 1_000_000;
+
+export const backorderLimit = z
+  .number()
+  .int({ error: 'INVALID_STOCK_LEVEL:must be an integer' })
+  .min(0, { error: 'INVALID_STOCK_LEVEL:a backorder limit must not be negative' })
+  .max(MAX_BACKORDER_LIMIT, { error: `INVALID_STOCK_LEVEL:a backorder limit is at most ${MAX_BACKORDER_LIMIT}` });
+
 export const cartLines = z
   .array(z.object({ skuId, quantity }))
   .min(1, { error: 'EMPTY_CART:a cart needs at least one line' })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { changeTruth } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
-import { MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel } from './input.ts';
+import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';
 
@@ -9,6 +10,8 @@ export interface UpsertSkuInput {
   name?: string | null | undefined;
   available?: number | null | undefined;
   unlimited?: boolean | null | undefined;
+  backorderLimit?: number | null | undefined;
+  lowStockThreshold?: number | null | undefined;
 }
 
 const upserts = z
@@ -18,6 +21,8 @@ const upserts = z
       name: z.string().max(MAX_NAME_LENGTH, { error: `INVALID_NAME:at most ${MAX_NAME_LENGTH} characters` }).nullish(),
       available: stockLevel.nullish(),
       unlimited: z.boolean().nullish(),
+      backorderLimit: backorderLimit.nullish(),
+      lowStockThreshold: stockLevel.nullish(),
     }),
   )
   .min(1, { error: 'EMPTY_CART:give at least one SKU' })
@@ -32,41 +37,34 @@ const upserts = z
 
 /**
  * Creates SKUs or changes them; fields left out keep their value. A new `available` is written as an
- * ADJUST movement of the difference, so the ledger explains every unit (I1).
- *
- * Like every change that starts in PostgreSQL, it bumps the SKU's epoch in the same transaction and
- * then drops the gate's counter: requests that passed the old counter are fenced off by the ledger,
- * and if this process dies before dropping the counter, the next fenced request drops it.
+ * ADJUST movement of the difference, so the ledger explains every unit (I1). The gate hears of it
+ * through the outbox (changeTruth).
  */
 export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<SkuLevel[]> {
-  const list = parseInput(upserts, input, 'input').sort((a, b) => (a.id < b.id ? -1 : 1));
-  const epochs = await s.prisma.$transaction(async (tx) => {
-    const bumped: { id: string; epoch: number }[] = [];
+  const list = parseInput(upserts, input, 'input');
+  const ids = list.map((u) => u.id);
+  // New SKUs first, so changeTruth locks and bumps every row of the call.
+  await s.prisma.$executeRawUnsafe(
+    `INSERT INTO sku (id, updated_at) SELECT unnest($1::text[]), now() ON CONFLICT (id) DO NOTHING`,
+    ids,
+  );
+  await changeTruth(s.prisma, s.gate, s.log, ids, async (tx) => {
+    const truth = await readTruth(tx, ids);
     for (const u of list) {
-      const row = await tx.sku.upsert({
+      await tx.sku.update({
         where: { id: u.id },
-        create: { id: u.id, name: u.name ?? null, unlimited: u.unlimited ?? false, epoch: 1 },
-        update: {
+        data: {
           ...(u.name !== undefined ? { name: u.name } : {}),
           ...(u.unlimited != null ? { unlimited: u.unlimited } : {}),
-          epoch: { increment: 1 },
+          ...(u.backorderLimit != null ? { backorderLimit: u.backorderLimit } : {}),
+          ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
         },
-        select: { id: true, epoch: true },
       });
-      bumped.push(row);
-      if (u.available == null) continue;
-      const truth = (await readTruth(tx, [u.id])).get(u.id);
-      const delta = u.available - (truth?.available ?? 0);
+      const delta = u.available == null ? 0 : u.available - (truth.get(u.id)?.available ?? 0);
       if (delta !== 0) {
         await tx.movement.create({ data: { kind: 'ADJUST', skuId: u.id, quantity: Math.abs(delta), deltaAvailable: delta } });
       }
     }
-    return bumped;
   });
-  try {
-    await Promise.all(epochs.map((e) => s.gate.invalidate(e.id, e.epoch)));
-  } catch (err) {
-    s.log.warn({ err }, 'could not drop gate counters after an upsert; the epoch fence will');
-  }
-  return (await levels(s, list.map((u) => u.id))) as SkuLevel[];
+  return (await levels(s, ids)) as SkuLevel[];
 }
