@@ -20,8 +20,8 @@
     {"REPLAY", record}            the key was used before with this fingerprint
     {"CONFLICT"}                  the key was used before with another fingerprint
     {"SHORT", i, available, ...}  lines that cannot be served, with what they have above their floor
-    {"OK", record}                every line taken; record = {"fp","id","e":[epochs],"a":[after]}
-                                  where after is -1 for unlimited lines
+    {"OK", record}                every line taken; record = {"fp","id","e":[epochs],"a":[after],"u":[0|1]}
+                                  where u is 1 for unlimited lines (their after is meaningless: 0)
   Unlimited lines only count what they sell: their available never moves.
   An error reply (unknown kind, bad quantity, a SKU on two lines) changes nothing.
 ]]
@@ -69,7 +69,7 @@ local epochs, after, taken, unlimited = {}, {}, {}, {}
 for i = 1, lines do
   local s = state[i]
   if s.unlimited then
-    after[i] = -1
+    after[i] = 0
     unlimited[i] = 1
   else
     after[i] = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q)
@@ -79,7 +79,7 @@ for i = 1, lines do
   epochs[i] = s.epoch
   taken[i] = s.q
 end
-local record = cjson.encode({ fp = fp, id = gateId, e = epochs, a = after })
+local record = cjson.encode({ fp = fp, id = gateId, e = epochs, a = after, u = unlimited })
 redis.call("SET", KEYS[1], record, "EX", ttl)
 redis.call("ZADD", KEYS[2], now, gateId)
 redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], q = taken, e = epochs, u = unlimited, t = tonumber(now) }))

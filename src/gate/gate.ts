@@ -15,8 +15,10 @@ export interface GateRecord {
   id: string;
   /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
   e: number[];
-  /** Available after the take, per line; -1 for unlimited lines. */
+  /** Available after the take, per line (below zero with backorders). */
   a: number[];
+  /** 1 for unlimited lines, whose available never moves. */
+  u: (0 | 1)[];
 }
 
 export type TakeOutcome =
@@ -34,13 +36,13 @@ export interface CounterLevel {
   reserved: number;
   sold: number;
   unlimited: boolean;
+  /** How far below zero available may go. */
+  backorderLimit: number;
   epoch: number;
 }
 
 /** A counter as loaded from the truth. */
-export interface CounterSeed extends CounterLevel {
-  backorderLimit: number;
-}
+export type CounterSeed = CounterLevel;
 
 /** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -124,12 +126,12 @@ export class Gate {
   /** Current counters; null where Redis has none. */
   async levels(skuIds: string[]): Promise<(CounterLevel | null)[]> {
     const pipeline = this.redis.pipeline();
-    for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n');
+    for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f');
     const replies = (await pipeline.exec()) ?? [];
     return skuIds.map((skuId, i) => {
       const [err, fields] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;
-      const [a, r, s, u, e, n] = fields as (string | null)[];
+      const [a, r, s, u, e, n, f] = fields as (string | null)[];
       if (e == null) return null;
       return {
         skuId,
@@ -138,6 +140,7 @@ export class Gate {
         reserved: Number(r),
         sold: Number(s),
         unlimited: u === '1',
+        backorderLimit: -Number(f),
         epoch: Number(e),
       };
     });

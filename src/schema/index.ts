@@ -1,6 +1,8 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './stock.ts';
+import './orders.ts';
+import './movements.ts';
 
 /** The whole API: one file per domain registers its types on the builder. */
 export const schema = lexicographicSortSchema(builder.toSchema());

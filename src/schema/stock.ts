@@ -1,6 +1,7 @@
 import { deduct, type DeductedLine, type DeductSuccess } from '../stock/deduct.ts';
 import { levels, type SkuLevel } from '../stock/levels.ts';
-import { IdempotencyConflict, InsufficientStock, type ShortLine, UnknownSku } from '../stock/outcomes.ts';
+import { IdempotencyConflict, InsufficientStock, type ShortLine, StockChanged, UnknownSku } from '../stock/outcomes.ts';
+import { restock, setStock, type RestockSuccess } from '../stock/restock.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 
@@ -17,10 +18,11 @@ const Sku = builder.objectRef<SkuLevel>('Sku').implement({
     reserved: t.exposeInt('reserved'),
     sold: t.exposeInt('sold'),
     unlimited: t.exposeBoolean('unlimited'),
+    backorderLimit: t.exposeInt('backorderLimit', { description: 'How far below zero available may go.' }),
   }),
 });
 
-const StockLineInput = builder.inputType('StockLineInput', {
+export const StockLineInput = builder.inputType('StockLineInput', {
   fields: (t) => ({
     skuId: t.id(),
     quantity: t.int({ description: 'Positive, at most 1,000,000.' }),
@@ -41,6 +43,44 @@ const UpsertSkuInput = builder.inputType('UpsertSkuInput', {
     name: t.string({ required: false }),
     available: t.int({ required: false, description: 'Sets the level; the difference is written to the ledger as ADJUST.' }),
     unlimited: t.boolean({ required: false }),
+    backorderLimit: t.int({ required: false, description: 'Lets available go down to minus this (backorders).' }),
+    lowStockThreshold: t.int({ required: false, description: 'Available at or below this raises a low-stock alert.' }),
+  }),
+});
+
+const RestockInput = builder.inputType('RestockInput', {
+  fields: (t) => ({
+    skuId: t.id(),
+    quantity: t.int({ description: 'Units received, at least 1.' }),
+    idempotencyKey: t.string(),
+  }),
+});
+
+const SetStockInput = builder.inputType('SetStockInput', {
+  fields: (t) => ({
+    skuId: t.id(),
+    available: t.int({ description: 'The new absolute level.' }),
+    expectedAvailable: t.int({ required: false, description: 'Compare-and-set: only if available is still this.' }),
+  }),
+});
+
+const RestockSuccessRef = builder.objectRef<RestockSuccess>('RestockSuccess').implement({
+  description: 'The units are in stock and in the ledger.',
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    quantity: t.exposeInt('quantity'),
+    available: t.exposeInt('available', { description: 'Right after the restock; backorders are filled first.' }),
+  }),
+});
+
+builder.objectType(StockChanged, {
+  name: 'StockChanged',
+  description: 'Available was not the expected value; nothing was changed.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    expectedAvailable: t.exposeInt('expectedAvailable'),
+    currentAvailable: t.exposeInt('currentAvailable'),
   }),
 });
 
@@ -111,6 +151,20 @@ builder.mutationFields((t) => ({
     description: 'Creates or updates up to 100 SKUs; fields left out keep their value.',
     args: { input: t.arg({ type: [UpsertSkuInput] }) },
     resolve: (_, { input }, ctx) => upsertSkus(ctx, input.map((u) => ({ ...u, id: String(u.id) }))),
+  }),
+  restock: t.field({
+    type: RestockSuccessRef,
+    description: 'Merchant replenishment; the same idempotency key counts once.',
+    args: { input: t.arg({ type: RestockInput }) },
+    errors: { types: [UnknownSku, IdempotencyConflict], union: { name: 'RestockResult' } },
+    resolve: (_, { input }, ctx) => restock(ctx, { ...input, skuId: String(input.skuId) }),
+  }),
+  setStock: t.field({
+    type: Sku,
+    description: 'Sets an absolute level, written to the ledger as ADJUST; compare-and-set with expectedAvailable.',
+    args: { input: t.arg({ type: SetStockInput }) },
+    errors: { types: [UnknownSku, StockChanged], union: { name: 'SetStockResult' } },
+    resolve: (_, { input }, ctx) => setStock(ctx, { ...input, skuId: String(input.skuId) }),
   }),
   deductStock: t.field({
     type: DeductStockSuccess,

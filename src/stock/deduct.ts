@@ -4,6 +4,7 @@ import type { GateLine, GateRecord } from '../gate/gate.ts';
 import { loadCounters } from '../gate/load.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
+import { fingerprint } from './operations.ts';
 import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 import { unavailable } from './unavailable.ts';
@@ -32,12 +33,6 @@ const MAX_GATE_ATTEMPTS = 4;
 /** How long a replay waits for the first request with its key to reach the ledger (another instance's batch). */
 const REPLAY_WAIT_MS = 5_000;
 const REPLAY_POLL_MS = 10;
-
-/** The canonical request: replays must match it exactly, line order aside. */
-function fingerprint(orderId: string, lines: GateLine[]): string {
-  const sorted = [...lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
-  return JSON.stringify([orderId, sorted.map((l) => [l.skuId, l.quantity])]);
-}
 
 /**
  * The hot path (DESIGN.md): validate, one gate call, group-committed ledger write, then answer.
@@ -79,7 +74,7 @@ export async function deduct(s: Services, input: DeductInput): Promise<DeductSuc
           orderId,
           fingerprint: fp,
           result,
-          lines: lines.map((l, i) => ({ ...l, epoch: took.record.e[i]!, unlimited: took.record.a[i] === -1 })),
+          lines: lines.map((l, i) => ({ ...l, epoch: took.record.e[i]!, unlimited: took.record.u[i] === 1 })),
         });
         if (committed === 'committed') return result;
         if (committed === 'duplicate') {
@@ -98,7 +93,7 @@ function answer(orderId: string, key: string, lines: GateLine[], record: GateRec
   return {
     orderId,
     idempotencyKey: key,
-    lines: lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.a[i] === -1 ? null : record.a[i]! })),
+    lines: lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.u[i] === 1 ? null : record.a[i]! })),
   };
 }
 

@@ -27,6 +27,7 @@ export type InputErrorCode =
   | 'TOO_MANY_SKUS'
   | 'INVALID_NAME'
   | 'INVALID_IDEMPOTENCY_KEY'
+  | 'INVALID_CURSOR'
   | 'BAD_USER_INPUT';
 
 export function inputError(code: InputErrorCode, message: string, field?: string): GraphQLError {

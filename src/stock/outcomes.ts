@@ -32,3 +32,49 @@ export class IdempotencyConflict extends Outcome {
     super(`idempotency key ${idempotencyKey} was already used with a different request`);
   }
 }
+
+export class UnknownOrder extends Outcome {
+  readonly code = 'UNKNOWN_ORDER';
+  constructor(readonly orderId: string) {
+    super(`no stock was deducted for order ${orderId}`);
+  }
+}
+
+export class SkuNotInOrder extends Outcome {
+  readonly code = 'SKU_NOT_IN_ORDER';
+  constructor(
+    readonly orderId: string,
+    readonly skuIds: string[],
+  ) {
+    super(`order ${orderId} has no line for ${skuIds.join(', ')}`);
+  }
+}
+
+export interface ExceedingLine {
+  skuId: string;
+  deducted: number;
+  alreadyRefunded: number;
+  requested: number;
+}
+
+export class RefundExceedsDeducted extends Outcome {
+  readonly code = 'REFUND_EXCEEDS_DEDUCTED';
+  constructor(readonly lines: ExceedingLine[]) {
+    super(
+      `refund exceeds what was deducted: ${lines
+        .map((l) => `${l.skuId} (deducted ${l.deducted}, already refunded ${l.alreadyRefunded}, requested ${l.requested})`)
+        .join(', ')}`,
+    );
+  }
+}
+
+export class StockChanged extends Outcome {
+  readonly code = 'STOCK_CHANGED';
+  constructor(
+    readonly skuId: string,
+    readonly expectedAvailable: number,
+    readonly currentAvailable: number,
+  ) {
+    super(`available of ${skuId} is ${currentAvailable}, not the expected ${expectedAvailable}; nothing was changed`);
+  }
+}

@@ -1,0 +1,106 @@
+import type { OrderLine, OrderView } from '../stock/orders.ts';
+import { order } from '../stock/orders.ts';
+import { IdempotencyConflict, RefundExceedsDeducted, SkuNotInOrder, UnknownOrder, type ExceedingLine } from '../stock/outcomes.ts';
+import { refund, type RefundSuccess } from '../stock/refund.ts';
+import { builder, OutcomeInterface } from './builder.ts';
+import { StockLineInput } from './stock.ts';
+
+const OrderLineRef = builder.objectRef<OrderLine>('OrderLine').implement({
+  description: 'What an order did to one SKU.',
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    deducted: t.exposeInt('deducted', { description: 'Units sold to the order (deducted, or reserved and confirmed).' }),
+    refunded: t.exposeInt('refunded'),
+    refundable: t.exposeInt('refundable', { description: 'deducted − refunded: the most a refund of this line may still return.' }),
+  }),
+});
+
+const OrderRef = builder.objectRef<OrderView>('Order').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    lines: t.field({ type: [OrderLineRef], resolve: (o) => o.lines }),
+  }),
+});
+
+const RefundedLine = builder.objectRef<RefundSuccess['lines'][number]>('RefundedLine').implement({
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    quantity: t.exposeInt('quantity', { description: 'Units this refund returned.' }),
+    deducted: t.exposeInt('deducted'),
+    refunded: t.exposeInt('refunded', { description: 'Refunded on this line so far, this refund included.' }),
+    refundable: t.exposeInt('refundable'),
+  }),
+});
+
+const RefundStockSuccess = builder.objectRef<RefundSuccess>('RefundStockSuccess').implement({
+  description: 'The units are back in stock and the refund is in the ledger.',
+  fields: (t) => ({
+    orderId: t.exposeID('orderId'),
+    refundId: t.exposeString('refundId'),
+    lines: t.field({ type: [RefundedLine], resolve: (r) => r.lines }),
+  }),
+});
+
+const ExceedingLineRef = builder.objectRef<ExceedingLine>('ExceedingLine').implement({
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    deducted: t.exposeInt('deducted'),
+    alreadyRefunded: t.exposeInt('alreadyRefunded'),
+    requested: t.exposeInt('requested'),
+  }),
+});
+
+builder.objectType(RefundExceedsDeducted, {
+  name: 'RefundExceedsDeducted',
+  description: 'A line would refund more than was deducted; nothing was refunded.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ lines: t.field({ type: [ExceedingLineRef], resolve: (e) => e.lines }) }),
+});
+
+builder.objectType(UnknownOrder, {
+  name: 'UnknownOrder',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ orderId: t.exposeID('orderId') }),
+});
+
+builder.objectType(SkuNotInOrder, {
+  name: 'SkuNotInOrder',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ orderId: t.exposeID('orderId'), skuIds: t.exposeIDList('skuIds') }),
+});
+
+const RefundStockInput = builder.inputType('RefundStockInput', {
+  fields: (t) => ({
+    orderId: t.id(),
+    refundId: t.string({ description: 'Idempotency key of this refund.' }),
+    lines: t.field({ type: [StockLineInput] }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  order: t.field({
+    type: OrderRef,
+    nullable: true,
+    description: 'An order as the ledger knows it; null when no stock moved for it.',
+    args: { id: t.arg.id() },
+    resolve: (_, { id }, ctx) => order(ctx.prisma, String(id)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  refundStock: t.field({
+    type: RefundStockSuccess,
+    description: 'Returns units of a deducted order to stock. Partial refunds add up; the same refundId replays.',
+    args: { input: t.arg({ type: RefundStockInput }) },
+    errors: {
+      types: [RefundExceedsDeducted, UnknownOrder, SkuNotInOrder, IdempotencyConflict],
+      union: { name: 'RefundStockResult' },
+    },
+    resolve: (_, { input }, ctx) =>
+      refund(ctx, {
+        orderId: String(input.orderId),
+        refundId: input.refundId,
+        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+      }),
+  }),
+}));

@@ -1,0 +1,83 @@
+import { changeTruth } from '../ledger/outbox.ts';
+import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
+import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
+import { orderLines, type OrderLine } from './orders.ts';
+import { RefundExceedsDeducted, SkuNotInOrder, UnknownOrder } from './outcomes.ts';
+import type { Services } from './services.ts';
+import type { GateLine } from '../gate/gate.ts';
+
+export interface RefundInput {
+  orderId: string;
+  refundId: string;
+  lines: GateLine[];
+}
+
+export interface RefundSuccess {
+  orderId: string;
+  refundId: string;
+  /** Each refunded line of the order after this refund. */
+  lines: (OrderLine & { quantity: number })[];
+}
+
+/**
+ * Returns units of a deducted order to stock (seed 001): partial and in several steps, idempotent by
+ * refund id, and never more than was deducted per line (I5), however many refunds race.
+ *
+ * Rare, so it runs in PostgreSQL: changeTruth locks the SKU rows, which every refund touching the same
+ * lines must also lock, so racing refunds of a line run one after another and each sees what the
+ * previous one refunded.
+ */
+export async function refund(s: Services, input: RefundInput): Promise<RefundSuccess> {
+  const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
+  const refundId = parseInput(idempotencyKey, input.refundId, 'refundId');
+  const lines = parseInput(cartLines, input.lines, 'lines');
+  const fp = fingerprint(orderId, lines);
+
+  const first = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
+  if (first) return first;
+  try {
+    return await changeTruth(s.prisma, s.gate, s.log, lines.map((l) => l.skuId), async (tx) => {
+      const raced = await previousAnswer<RefundSuccess>(tx, 'REFUND', refundId, fp);
+      if (raced) return raced;
+      const before = new Map((await orderLines(tx, orderId)).map((l) => [l.skuId, l]));
+      if (before.size === 0) throw new UnknownOrder(orderId);
+      const missing = lines.filter((l) => !before.has(l.skuId)).map((l) => l.skuId);
+      if (missing.length > 0) throw new SkuNotInOrder(orderId, missing);
+      const exceeding = lines
+        .map((l) => ({ l, had: before.get(l.skuId)! }))
+        .filter(({ l, had }) => l.quantity > had.refundable)
+        .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
+      if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
+
+      const unlimited = new Set(
+        (await tx.sku.findMany({ where: { id: { in: lines.map((l) => l.skuId) }, unlimited: true }, select: { id: true } })).map((r) => r.id),
+      );
+      await tx.movement.createMany({
+        data: lines.map((l) => ({
+          kind: 'REFUND' as const,
+          skuId: l.skuId,
+          quantity: l.quantity,
+          deltaAvailable: unlimited.has(l.skuId) ? 0 : l.quantity,
+          deltaSold: -l.quantity,
+          orderId,
+          idempotencyKey: refundId,
+        })),
+      });
+      const result: RefundSuccess = {
+        orderId,
+        refundId,
+        lines: lines.map((l) => {
+          const had = before.get(l.skuId)!;
+          return { skuId: l.skuId, quantity: l.quantity, deducted: had.deducted, refunded: had.refunded + l.quantity, refundable: had.refundable - l.quantity };
+        }),
+      };
+      await recordAnswer(tx, 'REFUND', refundId, orderId, fp, result);
+      return result;
+    });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const winner = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
+    if (!winner) throw err;
+    return winner;
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { changeTruth } from '../ledger/outbox.ts';
+import { readTruth } from '../ledger/truth.ts';
+import { idempotencyKey, inputError, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
+import { levels, type SkuLevel } from './levels.ts';
+import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
+import { StockChanged, UnknownSku } from './outcomes.ts';
+import type { Services } from './services.ts';
+
+export interface RestockInput {
+  skuId: string;
+  quantity: number;
+  idempotencyKey: string;
+}
+
+export interface RestockSuccess {
+  skuId: string;
+  quantity: number;
+  /** Available right after the restock (backorders are filled first: it may still be negative). */
+  available: number;
+}
+
+/** A restock brings at most this many units at once: the level must stay within MAX_STOCK_LEVEL. */
+const restockQuantity = z
+  .number()
+  .int({ error: 'INVALID_QUANTITY:must be an integer' })
+  .min(1, { error: 'INVALID_QUANTITY:must be at least 1' })
+  .max(MAX_STOCK_LEVEL, { error: `INVALID_QUANTITY:at most ${MAX_STOCK_LEVEL}` });
+
+/** Merchant replenishment: RESTOCK movement, idempotent by key. */
+export async function restock(s: Services, input: RestockInput): Promise<RestockSuccess> {
+  const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
+  const quantity = parseInput(restockQuantity, input.quantity, 'quantity');
+  const key = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
+  const fp = fingerprint(skuId, [{ skuId, quantity }]);
+
+  const first = await previousAnswer<RestockSuccess>(s.prisma, 'RESTOCK', key, fp);
+  if (first) return first;
+  try {
+    return await changeTruth(s.prisma, s.gate, s.log, [skuId], async (tx, epochs) => {
+      if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
+      const raced = await previousAnswer<RestockSuccess>(tx, 'RESTOCK', key, fp);
+      if (raced) return raced;
+      const truth = (await readTruth(tx, [skuId])).get(skuId)!;
+      const available = truth.available + quantity;
+      if (available > MAX_STOCK_LEVEL) throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
+      await tx.movement.create({ data: { kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key } });
+      const result: RestockSuccess = { skuId, quantity, available };
+      await recordAnswer(tx, 'RESTOCK', key, null, fp, result);
+      return result;
+    });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const winner = await previousAnswer<RestockSuccess>(s.prisma, 'RESTOCK', key, fp);
+    if (!winner) throw err;
+    return winner;
+  }
+}
+
+export interface SetStockInput {
+  skuId: string;
+  available: number;
+  expectedAvailable?: number | null | undefined;
+}
+
+/**
+ * Merchant correction to an absolute level, written as an ADJUST movement of the difference. With
+ * `expectedAvailable` it is compare-and-set against the truth at the moment the SKU row is locked.
+ */
+export async function setStock(s: Services, input: SetStockInput): Promise<SkuLevel> {
+  const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
+  const available = parseInput(stockLevel, input.available, 'available');
+  const expected = input.expectedAvailable == null ? null : parseInput(z.number().int(), input.expectedAvailable, 'expectedAvailable');
+  await changeTruth(s.prisma, s.gate, s.log, [skuId], async (tx, epochs) => {
+    if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
+    const truth = (await readTruth(tx, [skuId])).get(skuId)!;
+    if (expected !== null && truth.available !== expected) throw new StockChanged(skuId, expected, truth.available);
+    const delta = available - truth.available;
+    if (delta !== 0) await tx.movement.create({ data: { kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta } });
+  });
+  return (await levels(s, [skuId]))[0]!;
+}
