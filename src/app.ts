@@ -64,7 +64,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
   const services: Services = { prisma, gate, ledger, log };
   const background = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
-    every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => (await sweepOutbox(prisma, gate)) === SWEEP_BATCH),
+    every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => (await sweepOutbox(services)) === SWEEP_BATCH),
   ];
 
   const yoga = createYoga<Record<string, never>, Services>({

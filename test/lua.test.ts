@@ -136,7 +136,7 @@ describe('deduct.lua', () => {
 
     expect(reply[0]).toBe('OK');
     expect(reply).toHaveLength(2);
-    expect(JSON.parse(String(reply[1]))).toEqual({ fp: 'fp-1', id: 'gate-1', e: [3, 7], a: [7, 0] });
+    expect(JSON.parse(String(reply[1]))).toEqual({ fp: 'fp-1', id: 'gate-1', e: [3, 7], a: [7, 0], u: [0, 0] });
     expect(await counter(keys, 'A')).toMatchObject({ a: '7', r: '1', s: '5', e: '3' });
     expect(await counter(keys, 'B')).toMatchObject({ a: '0', r: '0', s: '5', e: '7' });
 
@@ -159,7 +159,7 @@ describe('deduct.lua', () => {
     const reply = await deduct(keys, { kind: 'RESERVE', gateId: 'r1', lines: [['A', 4]] });
 
     expect(reply[0]).toBe('OK');
-    expect(JSON.parse(String(reply[1]))).toMatchObject({ id: 'r1', a: [6] });
+    expect(JSON.parse(String(reply[1]))).toMatchObject({ id: 'r1', a: [6], u: [0] });
     expect(await counter(keys, 'A')).toMatchObject({ a: '6', r: '5', s: '2' });
     expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
     expect(await redis.exists(keys.idempotency('RESERVE', 'k1'))).toBe(1);
@@ -172,8 +172,8 @@ describe('deduct.lua', () => {
 
     const out = await gate.take('DEDUCT', 'order-9', 'fp-9', 'gate-9', [{ skuId: 'A', quantity: 2 }]);
 
-    expect(out).toEqual({ kind: 'taken', record: { fp: 'fp-9', id: 'gate-9', e: [4], a: [1] } });
-    expect(await gate.record('DEDUCT', 'order-9')).toEqual({ fp: 'fp-9', id: 'gate-9', e: [4], a: [1] });
+    expect(out).toEqual({ kind: 'taken', record: { fp: 'fp-9', id: 'gate-9', e: [4], a: [1], u: [0] } });
+    expect(await gate.record('DEDUCT', 'order-9')).toEqual({ fp: 'fp-9', id: 'gate-9', e: [4], a: [1], u: [0] });
     const ttl = await redis.ttl(keys.idempotency('DEDUCT', 'order-9'));
     expect(ttl).toBeGreaterThan(GATE_TTL - 10);
     expect(ttl).toBeLessThanOrEqual(GATE_TTL);
@@ -253,7 +253,7 @@ describe('deduct.lua', () => {
     expect(await counter(keys, 'A')).toMatchObject({ a: '9', s: '1' });
   });
 
-  it('unlimited counters never refuse and report after = -1, next to limited lines', async () => {
+  it('unlimited counters never refuse; the record marks them u = 1 with after = 0, next to limited lines', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'U', { available: 0, unlimited: true });
     await seed(gate, 'L', { available: 5 });
@@ -262,9 +262,9 @@ describe('deduct.lua', () => {
     const two = await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['U', 1_000_000]] });
 
     expect(one[0]).toBe('OK');
-    expect(JSON.parse(String(one[1])).a).toEqual([-1, 4]);
+    expect(JSON.parse(String(one[1]))).toMatchObject({ a: [0, 4], u: [1, 0] });
     expect(two[0]).toBe('OK');
-    expect(JSON.parse(String(two[1])).a).toEqual([-1]);
+    expect(JSON.parse(String(two[1]))).toMatchObject({ a: [0], u: [1] });
     expect(await counter(keys, 'U')).toMatchObject({ a: '0', s: '2000000', u: '1' });
     expect(await counter(keys, 'L')).toMatchObject({ a: '4', s: '1' });
   });
@@ -276,13 +276,13 @@ describe('deduct.lua', () => {
 
     const sold = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['L', 2], ['U', 3]] });
     expect(sold[0]).toBe('OK');
-    expect(JSON.parse(String(sold[1])).a).toEqual([3, -1]);
+    expect(JSON.parse(String(sold[1]))).toMatchObject({ a: [3, 0], u: [0, 1] });
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '5' });
     expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
 
     const reserved = await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['U', 4]] });
     expect(reserved[0]).toBe('OK');
-    expect(JSON.parse(String(reserved[1])).a).toEqual([-1]);
+    expect(JSON.parse(String(reserved[1]))).toMatchObject({ a: [0], u: [1] });
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
     expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
     expect((await gate.levels(['U']))[0]).toMatchObject({ available: 7, reserved: 5, sold: 5, unlimited: true });
@@ -296,7 +296,8 @@ describe('deduct.lua', () => {
 
     const down = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['B', 4]] });
     expect(down[0]).toBe('OK');
-    expect(JSON.parse(String(down[1])).a).toEqual([-2]);
+    // A backorder line is limited: after goes below zero, and u is 0 (not to be confused with unlimited).
+    expect(JSON.parse(String(down[1]))).toMatchObject({ a: [-2], u: [0] });
 
     const before = await snapshot(keys);
     expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 1, 1]);
@@ -555,7 +556,7 @@ describe('seed-1.lua', () => {
     await gate.seed({ skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9, backorderLimit: 7 });
     expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '' });
     expect(await gate.levels(['A', 'nope'])).toEqual([
-      { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9 },
+      { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, backorderLimit: 7, epoch: 9 },
       null,
     ]);
   });

@@ -50,7 +50,7 @@ describe('deployMigrations', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(['_prisma_migrations', 'sku', 'movement', 'deduction']),
+      expect.arrayContaining(['_prisma_migrations', 'sku', 'movement', 'gate_request', 'reservation', 'operation', 'gate_outbox']),
     );
     expect(await recorded(SEQUENTIAL_URL)).toEqual(
       COMMITTED.map((name) => ({

@@ -47,6 +47,12 @@ export type CounterSeed = CounterLevel;
 /** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
+/**
+ * How long Redis remembers that an outbox row was applied. Rows are delivered within seconds; one
+ * still waiting after a week means Redis was away that long, and its counters are reloaded anyway.
+ */
+const APPLIED_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 /** The Redis gate: every check-then-change is one Lua call (lua/). */
 export class Gate {
   constructor(
@@ -115,6 +121,19 @@ export class Gate {
       c.unlimited ? 1 : 0,
       -c.backorderLimit,
       c.name ?? '',
+    );
+  }
+
+  /** Adds a committed change to the counter of `epoch`, once per outbox row (lua/apply-2.lua). */
+  apply(outboxId: string, skuId: string, epoch: number, delta: { available: number; reserved: number; sold: number }): Promise<number> {
+    return this.redis.apply(
+      this.keys.counter(skuId),
+      this.keys.applied(skuId, outboxId),
+      epoch,
+      delta.available,
+      delta.reserved,
+      delta.sold,
+      APPLIED_MARKER_TTL_SECONDS,
     );
   }
 

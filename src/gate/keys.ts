@@ -20,6 +20,10 @@ export class GateKeys {
     return `${this.prefix}lock:load:{${skuId}}`;
   }
 
+  applied(skuId: string, outboxId: string): string {
+    return `${this.prefix}applied:{${skuId}}:${outboxId}`;
+  }
+
   idempotency(scope: string, key: string): string {
     return `${this.prefix}idem:${scope}:${key}`;
   }

@@ -25,6 +25,7 @@ declare module 'ioredis' {
     settle(inflight: string, payloads: string, ...gateIds: string[]): Result<number, Context>;
     seed(key: string, ...args: (string | number)[]): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
+    apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     unlock(key: string, token: string): Result<number, Context>;
   }
 }

@@ -1,12 +1,14 @@
 import type { PrismaClient } from '../db/client.ts';
 import type { GatedKind } from '../gate/gate.ts';
 
-/** One request's ledger rows: an idempotency record and one movement per cart line. */
+/** One request's ledger rows: an idempotency record, one movement per cart line, and for a reserve its reservation. */
 export interface LedgerEntry {
   kind: GatedKind;
   gateId: string;
   idempotencyKey: string;
   orderId: string;
+  /** RESERVE only: the reservation expires this long after its batch commits (database time). */
+  ttlSeconds?: number;
   fingerprint: string;
   /** The answer to give this request and every replay of it. */
   result: unknown;
@@ -48,31 +50,36 @@ interface Waiting {
  */
 const BATCH_SQL = `
 WITH req AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[])
-    AS r(key, order_id, fp, result, gate_id)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $13::text[], $14::int[])
+    AS r(key, order_id, fp, result, gate_id, kind, ttl)
 ), line AS (
   SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::bool[])
     AS l(key, sku_id, qty, line_no, epoch, kind, unlimited)
 ), locked AS (
   SELECT s.id, s.epoch FROM sku s WHERE s.id IN (SELECT sku_id FROM line) ORDER BY s.id FOR SHARE
 ), fenced AS (
-  SELECT DISTINCT l.key FROM line l LEFT JOIN locked k ON k.id = l.sku_id WHERE k.epoch IS DISTINCT FROM l.epoch
+  SELECT DISTINCT l.kind, l.key FROM line l LEFT JOIN locked k ON k.id = l.sku_id WHERE k.epoch IS DISTINCT FROM l.epoch
 ), accepted AS (
-  INSERT INTO deduction (idempotency_key, order_id, fingerprint, result, gate_id)
-  SELECT key, order_id, fp, result::jsonb, gate_id FROM req WHERE key NOT IN (SELECT key FROM fenced)
-  ON CONFLICT (idempotency_key) DO NOTHING
-  RETURNING idempotency_key AS key
+  INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
+  SELECT kind::"MovementKind", key, order_id, fp, result::jsonb, gate_id FROM req
+  WHERE (kind, key) NOT IN (SELECT kind, key FROM fenced)
+  ON CONFLICT (kind, idempotency_key) DO NOTHING
+  RETURNING kind::text AS kind, idempotency_key AS key
+), reserved AS (
+  INSERT INTO reservation (order_id, deadline)
+  SELECT r.order_id, now() + make_interval(secs => r.ttl) FROM req r JOIN accepted a USING (kind, key)
+  WHERE r.kind = 'RESERVE'
 ), moved AS (
   INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, order_id, order_line, idempotency_key)
   SELECT l.kind::"MovementKind", l.sku_id, l.qty, CASE WHEN l.unlimited THEN 0 ELSE -l.qty END,
          CASE WHEN l.kind = 'RESERVE' THEN l.qty ELSE 0 END,
          CASE WHEN l.kind = 'DEDUCT' THEN l.qty ELSE 0 END,
          r.order_id, l.line_no, l.key
-  FROM line l JOIN req r USING (key) WHERE l.key IN (SELECT key FROM accepted)
+  FROM line l JOIN req r USING (kind, key) JOIN accepted a USING (kind, key)
 )
-SELECT r.key, CASE WHEN r.key IN (SELECT key FROM accepted) THEN 'committed'
-                   WHEN r.key IN (SELECT key FROM fenced) THEN 'fenced'
-                   ELSE 'duplicate' END AS outcome
+SELECT r.kind, r.key, CASE WHEN (r.kind, r.key) IN (SELECT kind, key FROM accepted) THEN 'committed'
+                           WHEN (r.kind, r.key) IN (SELECT kind, key FROM fenced) THEN 'fenced'
+                           ELSE 'duplicate' END AS outcome
 FROM req r`;
 
 /**
@@ -162,7 +169,7 @@ export class LedgerWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
     const lines = entries.flatMap((e) => e.lines.map((l, i) => ({ e, l, no: i + 1 })));
-    const rows = await this.prisma.$queryRawUnsafe<{ key: string; outcome: LedgerOutcome }[]>(
+    const rows = await this.prisma.$queryRawUnsafe<{ kind: string; key: string; outcome: LedgerOutcome }[]>(
       BATCH_SQL,
       entries.map((e) => e.idempotencyKey),
       entries.map((e) => e.orderId),
@@ -176,9 +183,12 @@ export class LedgerWriter {
       lines.map((x) => x.l.epoch),
       lines.map((x) => x.e.kind),
       lines.map((x) => x.l.unlimited),
+      entries.map((e) => e.kind),
+      entries.map((e) => e.ttlSeconds ?? 0),
     );
-    const outcomes = new Map(rows.map((r) => [r.key, r.outcome]));
-    this.onCommitted(entries.filter((e) => outcomes.get(e.idempotencyKey) === 'committed').map((e) => e.gateId));
-    for (const w of batch) w.resolve(outcomes.get(w.entry.idempotencyKey) ?? 'duplicate');
+    const outcomes = new Map(rows.map((r) => [`${r.kind}:${r.key}`, r.outcome]));
+    const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';
+    this.onCommitted(entries.filter((e) => outcome(e) === 'committed').map((e) => e.gateId));
+    for (const w of batch) w.resolve(outcome(w.entry));
   }
 }

@@ -1,77 +1,139 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
+import type { MovementKind } from '../generated/prisma/enums.ts';
 
 /** A transaction as Prisma hands it to an interactive $transaction callback. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
-/** How long a change may wait for its own request to drop the counters before the sweeper does. */
+/** How long a change may wait for its own request to deliver it before the sweeper does. */
 const SWEEP_GRACE_MS = 2_000;
-/** Outbox rows handled per sweep: one Redis pipeline and one DELETE. */
+/** Outbox rows handled per sweep. */
 export const SWEEP_BATCH = 500;
 
 /**
- * Changes the truth of some SKUs in PostgreSQL and makes the gate agree, like a transactional outbox.
+ * How the gate learns of a change that starts in PostgreSQL.
+ * - apply: the change only adds units (refund, restock, release, expiry) or moves them between
+ *   reserved and sold (confirm). Requests that passed the gate meanwhile stay valid, so the counter
+ *   is adjusted in place, by outbox row, once.
+ * - fence: the change may lower available (set-stock, upsert). Requests that passed the old counter
+ *   might now oversell, so the SKU's epoch is bumped (the ledger then refuses them, see
+ *   group-commit.ts) and the counter is dropped, to be loaded from the truth.
+ */
+export type GateEffect = 'apply' | 'fence';
+
+export interface MovementRow {
+  kind: MovementKind;
+  skuId: string;
+  quantity: number;
+  deltaAvailable: number;
+  deltaReserved?: number;
+  deltaSold?: number;
+  orderId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+/** What the outbox needs of the process's services. */
+type Services = { prisma: PrismaClient; gate: Gate; log: Logger };
+
+interface OutboxRow {
+  id: bigint;
+  sku_id: string;
+  action: 'DROP' | 'APPLY';
+  epoch: number;
+  delta_available: number;
+  delta_reserved: number;
+  delta_sold: number;
+}
+
+/**
+ * Changes the truth of some SKUs in PostgreSQL and makes the gate agree, as a transactional outbox.
  *
- * In one transaction: lock the SKU rows in id order and bump their epochs (which fences off every
- * request that passed the old counters: the ledger refuses their lines, see group-commit.ts), run
- * `change`, and record the new epochs in gate_sync. After the commit, drop the gate counters older
- * than those epochs so the next request loads the new truth. If this process dies in between, the
- * gate_sync rows survive and the sweeper drops the counters; nothing is remembered only in memory.
- * `change` sees the SKUs that exist (unknown ids are absent from the map it gets).
+ * In one transaction: lock the SKU rows in id order (for `fence`, bump their epochs), run `change`,
+ * which returns the movements to write, write them, and write the outbox rows. After the commit,
+ * deliver the outbox rows to Redis and delete them. If this process dies in between, the rows
+ * survive and the sweeper of any instance delivers them; delivery is idempotent.
+ * `change` gets the epochs of the SKUs that exist (unknown ids are absent).
  */
 export async function changeTruth<T>(
-  prisma: PrismaClient,
-  gate: Gate,
-  log: Logger,
+  s: Services,
   skuIds: string[],
-  change: (tx: Tx, epochs: Map<string, number>) => Promise<T>,
+  effect: GateEffect,
+  change: (tx: Tx, epochs: Map<string, number>) => Promise<{ result: T; movements: MovementRow[] }>,
 ): Promise<T> {
   const sorted = [...new Set(skuIds)].sort();
-  const { result, epochs } = await prisma.$transaction(async (tx) => {
-    const bumped = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(
-      `UPDATE sku SET epoch = epoch + 1, updated_at = now()
-       WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
-       RETURNING id, epoch`,
+  const { result, outbox } = await s.prisma.$transaction(async (tx) => {
+    const locked = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(
+      effect === 'fence'
+        ? `UPDATE sku SET epoch = epoch + 1, updated_at = now()
+           WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+           RETURNING id, epoch`
+        : `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
       sorted,
     );
-    const epochs = new Map(bumped.map((b) => [b.id, b.epoch]));
-    const result = await change(tx, epochs);
-    if (epochs.size > 0) {
-      await tx.$executeRawUnsafe(
-        `INSERT INTO gate_sync (sku_id, epoch) SELECT * FROM unnest($1::text[], $2::int[])
-         ON CONFLICT (sku_id) DO UPDATE SET epoch = greatest(gate_sync.epoch, EXCLUDED.epoch), created_at = now()`,
-        [...epochs.keys()],
-        [...epochs.values()],
-      );
-    }
-    return { result, epochs };
+    const epochs = new Map(locked.map((b) => [b.id, b.epoch]));
+    const { result, movements } = await change(tx, epochs);
+    if (movements.length > 0) await tx.movement.createMany({ data: movements });
+    const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
+      `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold)
+       SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[])
+       RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold`,
+      ...outboxColumns(effect, epochs, movements),
+    );
+    return { result, outbox };
   });
   try {
-    await dropStale(prisma, gate, epochs);
+    await deliver(s, outbox);
   } catch (err) {
-    log.warn({ err }, 'could not bring the gate up to a change; the sweeper will');
+    s.log.warn({ err }, 'could not bring the gate up to a change; the outbox sweeper will');
   }
   return result;
 }
 
-async function dropStale(prisma: PrismaClient, gate: Gate, epochs: Map<string, number>): Promise<void> {
-  if (epochs.size === 0) return;
-  await Promise.all([...epochs].map(([id, epoch]) => gate.invalidate(id, epoch)));
-  await prisma.$executeRawUnsafe(
-    `DELETE FROM gate_sync g USING unnest($1::text[], $2::int[]) AS d(id, epoch) WHERE g.sku_id = d.id AND g.epoch <= d.epoch`,
-    [...epochs.keys()],
-    [...epochs.values()],
-  );
+/** The ADJUST movement that takes a SKU's available to a set level; none when it is already there. */
+export function adjustment(skuId: string, delta: number): MovementRow[] {
+  return delta === 0 ? [] : [{ kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta }];
 }
 
-/** Brings the gate up to changes whose own request did not (crashed, or Redis was down). */
-export async function sweepOutbox(prisma: PrismaClient, gate: Gate): Promise<number> {
-  const rows = await prisma.$queryRawUnsafe<{ sku_id: string; epoch: number }[]>(
-    `SELECT sku_id, epoch FROM gate_sync WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY sku_id LIMIT $2`,
+/** One row per SKU: its summed deltas to apply, or its new epoch to drop counters below. */
+function outboxColumns(effect: GateEffect, epochs: Map<string, number>, movements: MovementRow[]): unknown[] {
+  const sums = new Map<string, [number, number, number]>();
+  if (effect === 'fence') for (const id of epochs.keys()) sums.set(id, [0, 0, 0]);
+  for (const m of movements) {
+    const d = sums.get(m.skuId) ?? [0, 0, 0];
+    sums.set(m.skuId, [d[0] + m.deltaAvailable, d[1] + (m.deltaReserved ?? 0), d[2] + (m.deltaSold ?? 0)]);
+  }
+  const ids = [...sums.keys()].filter((id) => epochs.has(id));
+  return [
+    ids,
+    ids.map(() => (effect === 'fence' ? 'DROP' : 'APPLY')),
+    ids.map((id) => epochs.get(id)!),
+    ids.map((id) => sums.get(id)![0]),
+    ids.map((id) => sums.get(id)![1]),
+    ids.map((id) => sums.get(id)![2]),
+  ];
+}
+
+async function deliver(s: Services, rows: OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await Promise.all(
+    rows.map((r) =>
+      r.action === 'DROP'
+        ? s.gate.invalidate(r.sku_id, r.epoch)
+        : s.gate.apply(r.id.toString(), r.sku_id, r.epoch, { available: r.delta_available, reserved: r.delta_reserved, sold: r.delta_sold }),
+    ),
+  );
+  await s.prisma.$executeRawUnsafe(`DELETE FROM gate_outbox WHERE id = ANY($1::bigint[])`, rows.map((r) => r.id));
+}
+
+/** Delivers changes whose own request did not (it crashed, or Redis was away). */
+export async function sweepOutbox(s: Services): Promise<number> {
+  const rows = await s.prisma.$queryRawUnsafe<OutboxRow[]>(
+    `SELECT id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold FROM gate_outbox
+     WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY id LIMIT $2`,
     SWEEP_GRACE_MS,
     SWEEP_BATCH,
   );
-  await dropStale(prisma, gate, new Map(rows.map((r) => [r.sku_id, r.epoch])));
+  await deliver(s, rows);
   return rows.length;
 }

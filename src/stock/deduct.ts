@@ -131,7 +131,10 @@ async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
 }
 
 async function storedDeduction(s: Services, key: string): Promise<{ fingerprint: string; result: DeductSuccess } | null> {
-  const row = await s.prisma.deduction.findUnique({ where: { idempotencyKey: key }, select: { fingerprint: true, result: true } });
+  const row = await s.prisma.gateRequest.findUnique({
+    where: { kind_idempotencyKey: { kind: 'DEDUCT', idempotencyKey: key } },
+    select: { fingerprint: true, result: true },
+  });
   return row ? { fingerprint: row.fingerprint, result: row.result as unknown as DeductSuccess } : null;
 }
 

@@ -23,9 +23,8 @@ export interface RefundSuccess {
  * Returns units of a deducted order to stock (seed 001): partial and in several steps, idempotent by
  * refund id, and never more than was deducted per line (I5), however many refunds race.
  *
- * Rare, so it runs in PostgreSQL: changeTruth locks the SKU rows, which every refund touching the same
- * lines must also lock, so racing refunds of a line run one after another and each sees what the
- * previous one refunded.
+ * Rare, so it runs in PostgreSQL first and reaches the gate through the outbox; it only adds units,
+ * so requests that passed the gate meanwhile stay valid.
  */
 export async function refund(s: Services, input: RefundInput): Promise<RefundSuccess> {
   const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
@@ -36,9 +35,11 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
   const first = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
   if (first) return first;
   try {
-    return await changeTruth(s.prisma, s.gate, s.log, lines.map((l) => l.skuId), async (tx) => {
+    return await changeTruth(s, lines.map((l) => l.skuId), 'apply', async (tx) => {
+      // Refunds of one order run one after another, each seeing what the previous one refunded (I5).
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('refund:' || $1))`, orderId);
       const raced = await previousAnswer<RefundSuccess>(tx, 'REFUND', refundId, fp);
-      if (raced) return raced;
+      if (raced) return { result: raced, movements: [] };
       const before = new Map((await orderLines(tx, orderId)).map((l) => [l.skuId, l]));
       if (before.size === 0) throw new UnknownOrder(orderId);
       const missing = lines.filter((l) => !before.has(l.skuId)).map((l) => l.skuId);
@@ -50,19 +51,19 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
       if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
 
       const unlimited = new Set(
-        (await tx.sku.findMany({ where: { id: { in: lines.map((l) => l.skuId) }, unlimited: true }, select: { id: true } })).map((r) => r.id),
+        (await tx.sku.findMany({ where: { id: { in: lines.map((l) => l.skuId) }, unlimited: true }, select: { id: true } })).map(
+          (r: { id: string }) => r.id,
+        ),
       );
-      await tx.movement.createMany({
-        data: lines.map((l) => ({
-          kind: 'REFUND' as const,
-          skuId: l.skuId,
-          quantity: l.quantity,
-          deltaAvailable: unlimited.has(l.skuId) ? 0 : l.quantity,
-          deltaSold: -l.quantity,
-          orderId,
-          idempotencyKey: refundId,
-        })),
-      });
+      const movements = lines.map((l) => ({
+        kind: 'REFUND' as const,
+        skuId: l.skuId,
+        quantity: l.quantity,
+        deltaAvailable: unlimited.has(l.skuId) ? 0 : l.quantity,
+        deltaSold: -l.quantity,
+        orderId,
+        idempotencyKey: refundId,
+      }));
       const result: RefundSuccess = {
         orderId,
         refundId,
@@ -72,7 +73,7 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
         }),
       };
       await recordAnswer(tx, 'REFUND', refundId, orderId, fp, result);
-      return result;
+      return { result, movements };
     });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;

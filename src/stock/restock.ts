@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changeTruth } from '../ledger/outbox.ts';
+import { adjustment, changeTruth } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { idempotencyKey, inputError, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
@@ -37,17 +37,16 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const first = await previousAnswer<RestockSuccess>(s.prisma, 'RESTOCK', key, fp);
   if (first) return first;
   try {
-    return await changeTruth(s.prisma, s.gate, s.log, [skuId], async (tx, epochs) => {
+    return await changeTruth(s, [skuId], 'apply', async (tx, epochs) => {
       if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
       const raced = await previousAnswer<RestockSuccess>(tx, 'RESTOCK', key, fp);
-      if (raced) return raced;
+      if (raced) return { result: raced, movements: [] };
       const truth = (await readTruth(tx, [skuId])).get(skuId)!;
       const available = truth.available + quantity;
       if (available > MAX_STOCK_LEVEL) throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
-      await tx.movement.create({ data: { kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key } });
       const result: RestockSuccess = { skuId, quantity, available };
       await recordAnswer(tx, 'RESTOCK', key, null, fp, result);
-      return result;
+      return { result, movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key }] };
     });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
@@ -71,12 +70,11 @@ export async function setStock(s: Services, input: SetStockInput): Promise<SkuLe
   const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
   const available = parseInput(stockLevel, input.available, 'available');
   const expected = input.expectedAvailable == null ? null : parseInput(z.number().int(), input.expectedAvailable, 'expectedAvailable');
-  await changeTruth(s.prisma, s.gate, s.log, [skuId], async (tx, epochs) => {
+  await changeTruth(s, [skuId], 'fence', async (tx, epochs) => {
     if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
     const truth = (await readTruth(tx, [skuId])).get(skuId)!;
     if (expected !== null && truth.available !== expected) throw new StockChanged(skuId, expected, truth.available);
-    const delta = available - truth.available;
-    if (delta !== 0) await tx.movement.create({ data: { kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta } });
+    return { result: undefined, movements: adjustment(skuId, available - truth.available) };
   });
   return (await levels(s, [skuId]))[0]!;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changeTruth } from '../ledger/outbox.ts';
+import { adjustment, changeTruth, type MovementRow } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
@@ -37,8 +37,8 @@ const upserts = z
 
 /**
  * Creates SKUs or changes them; fields left out keep their value. A new `available` is written as an
- * ADJUST movement of the difference, so the ledger explains every unit (I1). The gate hears of it
- * through the outbox (changeTruth).
+ * ADJUST movement of the difference, so the ledger explains every unit (I1). It may lower stock, so it
+ * fences off requests that passed the old counters (changeTruth 'fence').
  */
 export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<SkuLevel[]> {
   const list = parseInput(upserts, input, 'input');
@@ -48,8 +48,9 @@ export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<
     `INSERT INTO sku (id, updated_at) SELECT unnest($1::text[]), now() ON CONFLICT (id) DO NOTHING`,
     ids,
   );
-  await changeTruth(s.prisma, s.gate, s.log, ids, async (tx) => {
+  await changeTruth(s, ids, 'fence', async (tx) => {
     const truth = await readTruth(tx, ids);
+    const movements: MovementRow[] = [];
     for (const u of list) {
       await tx.sku.update({
         where: { id: u.id },
@@ -60,11 +61,9 @@ export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<
           ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
         },
       });
-      const delta = u.available == null ? 0 : u.available - (truth.get(u.id)?.available ?? 0);
-      if (delta !== 0) {
-        await tx.movement.create({ data: { kind: 'ADJUST', skuId: u.id, quantity: Math.abs(delta), deltaAvailable: delta } });
-      }
+      if (u.available != null) movements.push(...adjustment(u.id, u.available - (truth.get(u.id)?.available ?? 0)));
     }
+    return { result: undefined, movements };
   });
   return (await levels(s, ids)) as SkuLevel[];
 }

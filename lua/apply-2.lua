@@ -1,0 +1,24 @@
+--[[
+  Applies a change that was committed in PostgreSQL (refund, restock, confirm, release, expiry) to a
+  SKU counter, once: the transactional outbox's delivery (src/ledger/outbox.ts).
+  Applied only to a counter of exactly the epoch the change committed under: a counter loaded later
+  (newer epoch) was loaded from a truth that already holds the change; an absent one will be.
+
+  KEYS[1]    SKU counter hash
+  KEYS[2]    applied marker for this outbox row (makes redelivery a no-op)
+
+  ARGV[1]    epoch the change committed under
+  ARGV[2]    delta of available
+  ARGV[3]    delta of reserved
+  ARGV[4]    delta of sold
+  ARGV[5]    marker TTL, seconds (longer than an outbox row can wait for delivery)
+
+  Returns 1 when applied, 0 when already applied, -1 when the counter is absent or of another epoch.
+]]
+if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
+if tonumber(redis.call("HGET", KEYS[1], "e")) ~= tonumber(ARGV[1]) then return -1 end
+redis.call("HINCRBY", KEYS[1], "a", ARGV[2])
+redis.call("HINCRBY", KEYS[1], "r", ARGV[3])
+redis.call("HINCRBY", KEYS[1], "s", ARGV[4])
+redis.call("SET", KEYS[2], "1", "EX", ARGV[5])
+return 1
