@@ -7,8 +7,8 @@ export interface LedgerEntry {
   gateId: string;
   idempotencyKey: string;
   orderId: string;
-  /** RESERVE only: the reservation expires this long after its batch commits (database time). */
-  ttlSeconds?: number;
+  /** RESERVE only: when the reservation lapses. */
+  deadline?: Date;
   fingerprint: string;
   /** The answer to give this request and every replay of it. */
   result: unknown;
@@ -50,8 +50,8 @@ interface Waiting {
  */
 const BATCH_SQL = `
 WITH req AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $13::text[], $14::int[])
-    AS r(key, order_id, fp, result, gate_id, kind, ttl)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $13::text[], $14::timestamptz[])
+    AS r(key, order_id, fp, result, gate_id, kind, deadline)
 ), line AS (
   SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::bool[])
     AS l(key, sku_id, qty, line_no, epoch, kind, unlimited)
@@ -67,7 +67,7 @@ WITH req AS (
   RETURNING kind::text AS kind, idempotency_key AS key
 ), reserved AS (
   INSERT INTO reservation (order_id, deadline)
-  SELECT r.order_id, now() + make_interval(secs => r.ttl) FROM req r JOIN accepted a USING (kind, key)
+  SELECT r.order_id, r.deadline FROM req r JOIN accepted a USING (kind, key)
   WHERE r.kind = 'RESERVE'
 ), moved AS (
   INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, order_id, order_line, idempotency_key)
@@ -184,7 +184,7 @@ export class LedgerWriter {
       lines.map((x) => x.e.kind),
       lines.map((x) => x.l.unlimited),
       entries.map((e) => e.kind),
-      entries.map((e) => e.ttlSeconds ?? 0),
+      entries.map((e) => e.deadline?.toISOString() ?? null),
     );
     const outcomes = new Map(rows.map((r) => [`${r.kind}:${r.key}`, r.outcome]));
     const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';

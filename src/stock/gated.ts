@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GatedKind, GateLine, GateRecord } from '../gate/gate.ts';
+import { loadCounters } from '../gate/load.ts';
+import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
+import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
+import type { Services } from './services.ts';
+import { unavailable } from './unavailable.ts';
+
+export interface GatedLine {
+  skuId: string;
+  quantity: number;
+  /** Available right after this request; null for unlimited SKUs. */
+  available: number | null;
+}
+
+/** A validated request to take units at the gate. */
+export interface GatedRequest<A> {
+  kind: GatedKind;
+  orderId: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  lines: GateLine[];
+  /** RESERVE only: when the reservation lapses. */
+  deadline?: Date;
+  /** The answer for a successful take, from the available level after each line. */
+  answer: (lines: GatedLine[]) => A;
+}
+
+/** Gate attempts per request: loading counters, a fence, or a first attempt that failed each cost one. */
+const MAX_GATE_ATTEMPTS = 4;
+/** How long a replay waits for the first request with its key to reach the ledger (another instance's batch). */
+const REPLAY_WAIT_MS = 5_000;
+const REPLAY_POLL_MS = 10;
+
+/**
+ * The hot path (DESIGN.md) shared by deduct and reserve: one gate call, a group-committed ledger
+ * write, then the answer. Domain outcomes are thrown as Outcome errors for the result union;
+ * TEMPORARILY_UNAVAILABLE means nothing moved and the request may be retried with the same key.
+ */
+export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
+  const { kind, idempotencyKey: key, fingerprint: fp, lines } = req;
+  for (let attempt = 1; attempt <= MAX_GATE_ATTEMPTS; attempt++) {
+    const gateId = randomUUID();
+    const took = await s.gate.take(kind, key, fp, gateId, lines);
+    switch (took.kind) {
+      case 'missing': {
+        const unknown = await loadCounters(s.gate, s.prisma, took.indexes.map((i) => lines[i]!.skuId));
+        if (unknown.length > 0) throw new UnknownSku(unknown);
+        continue;
+      }
+      case 'conflict':
+        throw new IdempotencyConflict(key);
+      case 'short':
+        throw new InsufficientStock(
+          took.lines.map(({ index, available }) => ({ skuId: lines[index]!.skuId, requested: lines[index]!.quantity, available })),
+        );
+      case 'replay': {
+        const first = await firstAnswer<A>(s, kind, key, fp, took.record);
+        if (first) return first;
+        continue;
+      }
+      case 'taken': {
+        const { record } = took;
+        const result = req.answer(
+          lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.u[i] === 1 ? null : record.a[i]! })),
+        );
+        const outcome = await persist(s, {
+          kind,
+          gateId,
+          idempotencyKey: key,
+          orderId: req.orderId,
+          fingerprint: fp,
+          result,
+          ...(req.deadline ? { deadline: req.deadline } : {}),
+          lines: lines.map((l, i) => ({ ...l, epoch: record.e[i]!, unlimited: record.u[i] === 1 })),
+        });
+        if (outcome === 'committed') return result;
+        if (outcome === 'duplicate') {
+          const stored = await storedAnswer<A>(s, kind, key);
+          if (stored && stored.fingerprint !== fp) throw new IdempotencyConflict(key);
+          if (stored) return stored.result;
+        }
+        continue;
+      }
+    }
+  }
+  throw unavailable('stock counters kept changing during this request');
+}
+
+/**
+ * Writes the ledger rows; on anything but a commit the units go back to the gate before answering.
+ * A fenced take also drops the stale counters, so the retry loads the truth.
+ */
+async function persist(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> {
+  let outcome;
+  try {
+    outcome = await s.ledger.write(entry);
+  } catch (err) {
+    await giveBack(s, entry);
+    if (err instanceof LedgerBackpressure) throw unavailable('too many requests waiting for the ledger');
+    s.log.error({ err, gateId: entry.gateId }, 'ledger write failed; units given back');
+    throw unavailable('the ledger could not be written');
+  }
+  if (outcome === 'committed') return outcome;
+  await giveBack(s, entry);
+  if (outcome === 'fenced') {
+    const rows = await s.prisma.sku.findMany({ where: { id: { in: entry.lines.map((l) => l.skuId) } }, select: { id: true, epoch: true } });
+    await Promise.all(rows.map((r) => s.gate.invalidate(r.id, r.epoch)));
+  }
+  return outcome;
+}
+
+/** Returns what a failed attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
+async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
+  try {
+    await s.gate.release(entry.gateId, entry.kind, entry.idempotencyKey, entry.lines.map((l) => l.skuId));
+  } catch (err) {
+    s.log.error({ err, gateId: entry.gateId }, 'could not give units back to the gate; reconciliation will');
+  }
+}
+
+async function storedAnswer<A>(s: Services, kind: GatedKind, key: string): Promise<{ fingerprint: string; result: A } | null> {
+  const row = await s.prisma.gateRequest.findUnique({
+    where: { kind_idempotencyKey: { kind, idempotencyKey: key } },
+    select: { fingerprint: true, result: true },
+  });
+  return row ? { fingerprint: row.fingerprint, result: row.result as A } : null;
+}
+
+/**
+ * A replay answers what the first request answered, and not before that answer is in the ledger (I2).
+ * Returns null when the first attempt failed and gave its key back, so the replay goes through the gate.
+ */
+async function firstAnswer<A>(s: Services, kind: GatedKind, key: string, fp: string, record: GateRecord): Promise<A | null> {
+  const deadline = Date.now() + REPLAY_WAIT_MS;
+  for (;;) {
+    const stored = await storedAnswer<A>(s, kind, key);
+    if (stored) {
+      if (stored.fingerprint !== fp) throw new IdempotencyConflict(key);
+      return stored.result;
+    }
+    const current = await s.gate.record(kind, key);
+    if (current?.id !== record.id) return null;
+    if (Date.now() > deadline) throw unavailable('the first request with this idempotency key is still being written');
+    await sleep(REPLAY_POLL_MS);
+  }
+}
