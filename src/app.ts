@@ -12,6 +12,7 @@ import { MERGE_BATCH, mergeOnce } from './ledger/merge.ts';
 import { SWEEP_BATCH, sweepOutbox } from './ledger/outbox.ts';
 import { every } from './ledger/periodic.ts';
 import { schema } from './schema/index.ts';
+import { EXPIRY_BATCH, expireDue } from './stock/reservations.ts';
 import type { Services } from './stock/services.ts';
 
 /**
@@ -19,6 +20,8 @@ import type { Services } from './stock/services.ts';
  * and not the client's whole timeout.
  */
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** How often due reservations are looked for: they expire within about this long of their deadline. */
+const EXPIRY_INTERVAL_MS = 250;
 /** How often leftover outbox rows are looked for; they only exist after a crash or a Redis outage. */
 const OUTBOX_SWEEP_INTERVAL_MS = 1_000;
 /** Retries ioredis may spend on one command across reconnects before failing it. */
@@ -64,6 +67,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
   const services: Services = { prisma, gate, ledger, log };
   const background = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
+    every('expiry', EXPIRY_INTERVAL_MS, log, async () => (await expireDue(services)) === EXPIRY_BATCH),
     every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => (await sweepOutbox(services)) === SWEEP_BATCH),
   ];
 

@@ -3,6 +3,7 @@ import { builder } from './builder.ts';
 import './stock.ts';
 import './orders.ts';
 import './movements.ts';
+import './reservations.ts';
 
 /** The whole API: one file per domain registers its types on the builder. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -2,7 +2,9 @@ import type { OrderLine, OrderView } from '../stock/orders.ts';
 import { order } from '../stock/orders.ts';
 import { IdempotencyConflict, RefundExceedsDeducted, SkuNotInOrder, UnknownOrder, type ExceedingLine } from '../stock/outcomes.ts';
 import { refund, type RefundSuccess } from '../stock/refund.ts';
+import { reservation } from '../stock/reservations.ts';
 import { builder, OutcomeInterface } from './builder.ts';
+import { ReservationRef } from './reservations.ts';
 import { StockLineInput } from './stock.ts';
 
 const OrderLineRef = builder.objectRef<OrderLine>('OrderLine').implement({
@@ -19,6 +21,12 @@ const OrderRef = builder.objectRef<OrderView>('Order').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     lines: t.field({ type: [OrderLineRef], resolve: (o) => o.lines }),
+    reservation: t.field({
+      type: ReservationRef,
+      nullable: true,
+      description: 'The hold of this order, with its state and deadline, if it reserved stock.',
+      resolve: (o, _, ctx) => reservation(ctx.prisma, o.id),
+    }),
   }),
 });
 

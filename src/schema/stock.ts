@@ -84,11 +84,11 @@ builder.objectType(StockChanged, {
   }),
 });
 
-const DeductedLineRef = builder.objectRef<DeductedLine>('DeductedLine').implement({
+export const GatedLineRef = builder.objectRef<DeductedLine>('DeductedLine').implement({
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
     quantity: t.exposeInt('quantity'),
-    available: t.exposeInt('available', { nullable: true, description: 'Level right after this deduct; null if unlimited.' }),
+    available: t.exposeInt('available', { nullable: true, description: 'Level right after this request; null if unlimited.' }),
   }),
 });
 
@@ -97,7 +97,7 @@ const DeductStockSuccess = builder.objectRef<DeductSuccess>('DeductStockSuccess'
   fields: (t) => ({
     orderId: t.exposeID('orderId'),
     idempotencyKey: t.exposeString('idempotencyKey'),
-    lines: t.field({ type: [DeductedLineRef], resolve: (d) => d.lines }),
+    lines: t.field({ type: [GatedLineRef], resolve: (d) => d.lines }),
   }),
 });
 

@@ -28,6 +28,7 @@ export type InputErrorCode =
   | 'INVALID_NAME'
   | 'INVALID_IDEMPOTENCY_KEY'
   | 'INVALID_CURSOR'
+  | 'INVALID_TTL'
   | 'BAD_USER_INPUT';
 
 export function inputError(code: InputErrorCode, message: string, field?: string): GraphQLError {

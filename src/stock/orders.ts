@@ -13,7 +13,7 @@ export interface OrderView {
   lines: OrderLine[];
 }
 
-/** An order as the ledger knows it, one line per SKU; null when no stock moved for it. */
+/** What an order bought, one line per SKU. */
 export async function orderLines(db: Sql, orderId: string): Promise<OrderLine[]> {
   const rows = await db.$queryRawUnsafe<{ sku_id: string; deducted: number; refunded: number }[]>(
     `SELECT sku_id,
@@ -26,7 +26,10 @@ export async function orderLines(db: Sql, orderId: string): Promise<OrderLine[]>
   return rows.map((r) => ({ skuId: r.sku_id, deducted: r.deducted, refunded: r.refunded, refundable: r.deducted - r.refunded }));
 }
 
+/** An order as the ledger knows it; null when no stock moved for it. */
 export async function order(db: Sql, orderId: string): Promise<OrderView | null> {
   const lines = await orderLines(db, orderId);
-  return lines.length > 0 ? { id: orderId, lines } : null;
+  if (lines.length > 0) return { id: orderId, lines };
+  const held = await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM reservation WHERE order_id = $1`, orderId);
+  return held.length > 0 ? { id: orderId, lines } : null;
 }

@@ -78,3 +78,47 @@ export class StockChanged extends Outcome {
     super(`available of ${skuId} is ${currentAvailable}, not the expected ${expectedAvailable}; nothing was changed`);
   }
 }
+
+export class UnknownReservation extends Outcome {
+  readonly code = 'UNKNOWN_RESERVATION';
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} has no reservation`);
+  }
+}
+
+export class ReservationExpired extends Outcome {
+  readonly code = 'RESERVATION_EXPIRED';
+  constructor(
+    readonly orderId: string,
+    readonly deadline: Date,
+  ) {
+    super(`the reservation of order ${orderId} expired at ${deadline.toISOString()}; its units went back to stock`);
+  }
+}
+
+export class ReservationReleased extends Outcome {
+  readonly code = 'RESERVATION_RELEASED';
+  constructor(readonly orderId: string) {
+    super(`the reservation of order ${orderId} was released`);
+  }
+}
+
+export class ReservationConfirmed extends Outcome {
+  readonly code = 'RESERVATION_CONFIRMED';
+  constructor(readonly orderId: string) {
+    super(`the reservation of order ${orderId} was confirmed; refund it instead`);
+  }
+}
+
+export interface ExceedingHold {
+  skuId: string;
+  held: number;
+  requested: number;
+}
+
+export class ExceedsReserved extends Outcome {
+  readonly code = 'EXCEEDS_RESERVED';
+  constructor(readonly lines: ExceedingHold[]) {
+    super(`more than is held: ${lines.map((l) => `${l.skuId} (held ${l.held}, requested ${l.requested})`).join(', ')}`);
+  }
+}

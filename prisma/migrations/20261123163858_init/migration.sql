@@ -5,7 +5,7 @@ CREATE TYPE "MovementKind" AS ENUM ('DEDUCT', 'RESERVE', 'CONFIRM', 'RELEASE', '
 CREATE TYPE "ReservationState" AS ENUM ('ACTIVE', 'CONFIRMED', 'RELEASED', 'EXPIRED');
 
 -- CreateEnum
-CREATE TYPE "OperationKind" AS ENUM ('REFUND', 'RESTOCK');
+CREATE TYPE "OperationKind" AS ENUM ('REFUND', 'RESTOCK', 'CONFIRM', 'RELEASE');
 
 -- CreateEnum
 CREATE TYPE "GateAction" AS ENUM ('DROP', 'APPLY');

@@ -1,0 +1,163 @@
+import { ReservationState } from '../generated/prisma/enums.ts';
+import { IdempotencyConflict, InsufficientStock, SkuNotInOrder, UnknownSku } from '../stock/outcomes.ts';
+import {
+  ExceedsReserved,
+  ReservationConfirmed,
+  ReservationExpired,
+  ReservationReleased,
+  UnknownReservation,
+  type ExceedingHold,
+} from '../stock/outcomes.ts';
+import {
+  confirmReservation,
+  MAX_RESERVATION_TTL_SECONDS,
+  releaseReservation,
+  reservation,
+  reserve,
+  type HoldLine,
+  type ReservationView,
+  type ReserveSuccess,
+} from '../stock/reservations.ts';
+import { builder, OutcomeInterface } from './builder.ts';
+import { GatedLineRef, StockLineInput } from './stock.ts';
+
+const ReservationStateEnum = builder.enumType(ReservationState, {
+  name: 'ReservationState',
+  description: 'ACTIVE while units are held; otherwise how the last held units left.',
+});
+
+const HoldLineRef = builder.objectRef<HoldLine>('ReservationLine').implement({
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    reserved: t.exposeInt('reserved'),
+    confirmed: t.exposeInt('confirmed'),
+    released: t.exposeInt('released'),
+    expired: t.exposeInt('expired'),
+    held: t.exposeInt('held', { description: 'Still held: reserved − confirmed − released − expired.' }),
+  }),
+});
+
+export const ReservationRef = builder.objectRef<ReservationView>('Reservation').implement({
+  fields: (t) => ({
+    orderId: t.exposeID('orderId'),
+    state: t.expose('state', { type: ReservationStateEnum }),
+    deadline: t.string({ resolve: (r) => r.deadline.toISOString(), description: 'Held units not confirmed by then return to stock.' }),
+    lines: t.field({ type: [HoldLineRef], resolve: (r) => r.lines }),
+  }),
+});
+
+const ReserveStockSuccess = builder.objectRef<ReserveSuccess>('ReserveStockSuccess').implement({
+  description: 'Every line is held for the order until the deadline; the hold is in the ledger.',
+  fields: (t) => ({
+    orderId: t.exposeID('orderId'),
+    idempotencyKey: t.exposeString('idempotencyKey'),
+    deadline: t.exposeString('deadline'),
+    lines: t.field({ type: [GatedLineRef], resolve: (r) => r.lines }),
+  }),
+});
+
+builder.objectType(UnknownReservation, {
+  name: 'UnknownReservation',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ orderId: t.exposeID('orderId') }),
+});
+builder.objectType(ReservationExpired, {
+  name: 'ReservationExpired',
+  description: 'The deadline passed: the held units went (or are going) back to stock.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ orderId: t.exposeID('orderId'), deadline: t.string({ resolve: (e) => e.deadline.toISOString() }) }),
+});
+builder.objectType(ReservationReleased, {
+  name: 'ReservationReleased',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ orderId: t.exposeID('orderId') }),
+});
+builder.objectType(ReservationConfirmed, {
+  name: 'ReservationConfirmed',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ orderId: t.exposeID('orderId') }),
+});
+const ExceedingHoldRef = builder.objectRef<ExceedingHold>('ExceedingHold').implement({
+  fields: (t) => ({ skuId: t.exposeID('skuId'), held: t.exposeInt('held'), requested: t.exposeInt('requested') }),
+});
+builder.objectType(ExceedsReserved, {
+  name: 'ExceedsReserved',
+  description: 'A line asks for more than is still held; nothing moved.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({ lines: t.field({ type: [ExceedingHoldRef], resolve: (e) => e.lines }) }),
+});
+
+const ReserveStockInput = builder.inputType('ReserveStockInput', {
+  fields: (t) => ({
+    orderId: t.id({ description: 'One reservation per order.' }),
+    idempotencyKey: t.string({ required: false, description: 'Defaults to the order id.' }),
+    lines: t.field({ type: [StockLineInput] }),
+    ttlSeconds: t.int({ description: `How long to hold the units, 1 to ${MAX_RESERVATION_TTL_SECONDS} seconds.` }),
+  }),
+});
+
+const SettleReservationInput = builder.inputType('SettleReservationInput', {
+  fields: (t) => ({
+    orderId: t.id(),
+    lines: t.field({ type: [StockLineInput], required: false, description: 'Part of the hold; all held units when absent.' }),
+    idempotencyKey: t.string({
+      required: false,
+      description: 'Defaults to the order id, which makes settling everything idempotent; give each partial step its own key.',
+    }),
+  }),
+});
+
+const settleErrors = [
+  UnknownReservation,
+  ReservationExpired,
+  ReservationReleased,
+  ReservationConfirmed,
+  ExceedsReserved,
+  SkuNotInOrder,
+  IdempotencyConflict,
+];
+
+const settleArgs = (input: { orderId: string | number; lines?: { skuId: string | number; quantity: number }[] | null; idempotencyKey?: string | null }) => ({
+  orderId: String(input.orderId),
+  idempotencyKey: input.idempotencyKey,
+  lines: input.lines?.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })) ?? null,
+});
+
+builder.queryFields((t) => ({
+  reservation: t.field({
+    type: ReservationRef,
+    nullable: true,
+    args: { orderId: t.arg.id() },
+    resolve: (_, { orderId }, ctx) => reservation(ctx.prisma, String(orderId)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  reserveStock: t.field({
+    type: ReserveStockSuccess,
+    description: 'Holds a whole cart for an order (available → reserved) until confirmed, released or expired.',
+    args: { input: t.arg({ type: ReserveStockInput }) },
+    errors: { types: [InsufficientStock, UnknownSku, IdempotencyConflict], union: { name: 'ReserveStockResult' } },
+    resolve: (_, { input }, ctx) =>
+      reserve(ctx, {
+        orderId: String(input.orderId),
+        idempotencyKey: input.idempotencyKey,
+        ttlSeconds: input.ttlSeconds,
+        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+      }),
+  }),
+  confirmReservation: t.field({
+    type: ReservationRef,
+    description: 'Payment arrived: held units become sold (reserved → sold).',
+    args: { input: t.arg({ type: SettleReservationInput }) },
+    errors: { types: settleErrors, union: { name: 'ConfirmReservationResult' } },
+    resolve: (_, { input }, ctx) => confirmReservation(ctx, settleArgs(input)),
+  }),
+  releaseReservation: t.field({
+    type: ReservationRef,
+    description: 'The order was cancelled: held units return to stock (reserved → available).',
+    args: { input: t.arg({ type: SettleReservationInput }) },
+    errors: { types: settleErrors, union: { name: 'ReleaseReservationResult' } },
+    resolve: (_, { input }, ctx) => releaseReservation(ctx, settleArgs(input)),
+  }),
+}));

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import type { Sql } from '../db/client.ts';
+import type { GateLine } from '../gate/gate.ts';
+import type { ReservationState } from '../generated/prisma/enums.ts';
+import { changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
+import { passGate, type GatedLine } from './gated.ts';
+import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
+import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
+import {
+  ExceedsReserved,
+  ReservationConfirmed,
+  ReservationExpired,
+  ReservationReleased,
+  SkuNotInOrder,
+  UnknownReservation,
+} from './outcomes.ts';
+import type { Services } from './services.ts';
+
+/** The longest hold: a checkout still open after a day is abandoned, and its units belong to others. */
+export const MAX_RESERVATION_TTL_SECONDS = 86_400;
+/** Due reservations expired per pass; the worker runs again at once while it finds a full batch. */
+export const EXPIRY_BATCH = 100;
+
+const ttl = z
+  .number()
+  .int({ error: 'INVALID_TTL:must be a whole number of seconds' })
+  .min(1, { error: 'INVALID_TTL:must be at least 1 second' })
+  .max(MAX_RESERVATION_TTL_SECONDS, { error: `INVALID_TTL:at most ${MAX_RESERVATION_TTL_SECONDS} seconds` });
+
+export interface ReserveInput {
+  orderId: string;
+  idempotencyKey?: string | null | undefined;
+  lines: GateLine[];
+  ttlSeconds: number;
+}
+
+export interface ReserveSuccess {
+  orderId: string;
+  idempotencyKey: string;
+  /** ISO time after which unconfirmed units return to stock. */
+  deadline: string;
+  lines: GatedLine[];
+}
+
+/**
+ * Holds a whole cart for an order (available → reserved), through the gate like a deduct: no oversell,
+ * all lines or none, ledger before answer. One reservation per order: the gate's idempotency key is
+ * the order id, and the fingerprint carries the client's key, so a second reservation for the same
+ * order under another key is an IdempotencyConflict.
+ */
+export function reserve(s: Services, input: ReserveInput): Promise<ReserveSuccess> {
+  const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
+  const key = parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey');
+  const lines = parseInput(cartLines, input.lines, 'lines');
+  const seconds = parseInput(ttl, input.ttlSeconds, 'ttlSeconds');
+  const deadline = new Date(Date.now() + seconds * 1000);
+  return passGate(s, {
+    kind: 'RESERVE',
+    orderId,
+    idempotencyKey: orderId,
+    fingerprint: fingerprint(JSON.stringify([orderId, key, seconds]), lines),
+    lines,
+    deadline,
+    answer: (done) => ({ orderId, idempotencyKey: key, deadline: deadline.toISOString(), lines: done }),
+  });
+}
+
+export interface HoldLine {
+  skuId: string;
+  reserved: number;
+  confirmed: number;
+  released: number;
+  expired: number;
+  /** Still held: reserved − confirmed − released − expired. */
+  held: number;
+}
+
+export interface ReservationView {
+  orderId: string;
+  state: ReservationState;
+  deadline: Date;
+  lines: HoldLine[];
+}
+
+/** A reservation and its lines as the ledger knows them. */
+export async function reservation(db: Sql, orderId: string): Promise<ReservationView | null> {
+  const [row] = await db.$queryRawUnsafe<{ state: ReservationState; deadline: Date }[]>(
+    `SELECT state::text AS state, deadline FROM reservation WHERE order_id = $1`,
+    orderId,
+  );
+  return row ? { orderId, state: row.state, deadline: row.deadline, lines: await holdLines(db, orderId) } : null;
+}
+
+async function holdLines(db: Sql, orderId: string): Promise<HoldLine[]> {
+  const rows = await db.$queryRawUnsafe<{ sku_id: string; reserved: number; confirmed: number; released: number; expired: number }[]>(
+    `SELECT sku_id,
+            coalesce(sum(quantity) FILTER (WHERE kind = 'RESERVE'), 0)::int AS reserved,
+            coalesce(sum(quantity) FILTER (WHERE kind = 'CONFIRM'), 0)::int AS confirmed,
+            coalesce(sum(quantity) FILTER (WHERE kind = 'RELEASE'), 0)::int AS released,
+            coalesce(sum(quantity) FILTER (WHERE kind = 'EXPIRE'), 0)::int AS expired
+     FROM movement WHERE order_id = $1 AND kind IN ('RESERVE', 'CONFIRM', 'RELEASE', 'EXPIRE')
+     GROUP BY sku_id ORDER BY sku_id`,
+    orderId,
+  );
+  return rows.map((r) => ({
+    skuId: r.sku_id,
+    reserved: r.reserved,
+    confirmed: r.confirmed,
+    released: r.released,
+    expired: r.expired,
+    held: r.reserved - r.confirmed - r.released - r.expired,
+  }));
+}
+
+/** What ends a hold, and where its units go. */
+type Settlement = 'CONFIRM' | 'RELEASE' | 'EXPIRE';
+const FINAL_STATE: Record<Settlement, ReservationState> = { CONFIRM: 'CONFIRMED', RELEASE: 'RELEASED', EXPIRE: 'EXPIRED' };
+
+export interface SettleInput {
+  orderId: string;
+  /** Lines to settle; all held units when absent. */
+  lines?: GateLine[] | null | undefined;
+  /** Defaults to the order id: settling everything twice is one settlement. Partial steps need keys of their own. */
+  idempotencyKey?: string | null | undefined;
+}
+
+/** Payment arrived: held units become sold. */
+export function confirmReservation(s: Services, input: SettleInput): Promise<ReservationView> {
+  return settleByClient(s, 'CONFIRM', input);
+}
+
+/** The order was cancelled: held units return to stock. */
+export function releaseReservation(s: Services, input: SettleInput): Promise<ReservationView> {
+  return settleByClient(s, 'RELEASE', input);
+}
+
+async function settleByClient(s: Services, kind: 'CONFIRM' | 'RELEASE', input: SettleInput): Promise<ReservationView> {
+  const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
+  const key = parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey');
+  const lines = input.lines == null ? null : parseInput(cartLines, input.lines, 'lines');
+  const fp = fingerprint(JSON.stringify([orderId, lines === null ? 'all' : 'lines']), lines ?? []);
+  const first = await previousAnswer<ReservationView>(s.prisma, kind, key, fp);
+  if (first) return revive(first);
+  try {
+    return await settle(s, kind, orderId, lines, async (tx, view) => recordAnswer(tx, kind, key, orderId, fp, view));
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const winner = await previousAnswer<ReservationView>(s.prisma, kind, key, fp);
+    if (!winner) throw err;
+    return revive(winner);
+  }
+}
+
+/** A view stored as JSON has its deadline as a string. */
+function revive(view: ReservationView): ReservationView {
+  return { ...view, deadline: new Date(view.deadline) };
+}
+
+/**
+ * Ends holds in one transaction under the reservation's row lock, so a confirm, a release and the
+ * expiry racing for the same units serialise, and exactly one of them gets each unit. The deadline
+ * decides between a confirm and the expiry: after it, only the expiry may settle.
+ */
+async function settle(
+  s: Services,
+  kind: Settlement,
+  orderId: string,
+  lines: GateLine[] | null,
+  record: (tx: Tx, view: ReservationView) => Promise<void>,
+): Promise<ReservationView> {
+  const skuIds = (await holdLines(s.prisma, orderId)).map((l) => l.skuId);
+  if (skuIds.length === 0) throw new UnknownReservation(orderId);
+  return changeTruth(s, skuIds, 'apply', async (tx) => {
+    const [row] = await tx.$queryRawUnsafe<{ state: ReservationState; deadline: Date; due: boolean }[]>(
+      `SELECT state::text AS state, deadline, deadline <= now() AS due FROM reservation WHERE order_id = $1 FOR UPDATE`,
+      orderId,
+    );
+    if (!row) throw new UnknownReservation(orderId);
+    if (row.state === 'EXPIRED') throw new ReservationExpired(orderId, row.deadline);
+    if (row.state === 'RELEASED') throw new ReservationReleased(orderId);
+    if (row.state === 'CONFIRMED') throw new ReservationConfirmed(orderId);
+    if (kind === 'EXPIRE' ? !row.due : row.due && kind === 'CONFIRM') throw new ReservationExpired(orderId, row.deadline);
+
+    const held = new Map((await holdLines(tx, orderId)).map((l) => [l.skuId, l]));
+    const wanted = lines ?? [...held.values()].filter((l) => l.held > 0).map((l) => ({ skuId: l.skuId, quantity: l.held }));
+    const missing = wanted.filter((l) => !held.has(l.skuId)).map((l) => l.skuId);
+    if (missing.length > 0) throw new SkuNotInOrder(orderId, missing);
+    const exceeding = wanted
+      .filter((l) => l.quantity > held.get(l.skuId)!.held)
+      .map((l) => ({ skuId: l.skuId, held: held.get(l.skuId)!.held, requested: l.quantity }));
+    if (exceeding.length > 0) throw new ExceedsReserved(exceeding);
+
+    const unlimited = new Set(
+      (await tx.sku.findMany({ where: { id: { in: wanted.map((l) => l.skuId) }, unlimited: true }, select: { id: true } })).map(
+        (r: { id: string }) => r.id,
+      ),
+    );
+    const movements: MovementRow[] = wanted.map((l) => ({
+      kind,
+      skuId: l.skuId,
+      quantity: l.quantity,
+      deltaAvailable: kind === 'CONFIRM' || unlimited.has(l.skuId) ? 0 : l.quantity,
+      deltaReserved: -l.quantity,
+      deltaSold: kind === 'CONFIRM' ? l.quantity : 0,
+      orderId,
+      idempotencyKey: orderId,
+    }));
+    const after = [...held.values()].map((h) => {
+      const q = wanted.find((l) => l.skuId === h.skuId)?.quantity ?? 0;
+      const moved = { CONFIRM: 'confirmed', RELEASE: 'released', EXPIRE: 'expired' }[kind] as 'confirmed' | 'released' | 'expired';
+      return { ...h, [moved]: h[moved] + q, held: h.held - q };
+    });
+    const state = after.every((h) => h.held === 0) ? FINAL_STATE[kind] : 'ACTIVE';
+    await tx.$executeRawUnsafe(`UPDATE reservation SET state = $2::"ReservationState", updated_at = now() WHERE order_id = $1`, orderId, state);
+    const view: ReservationView = { orderId, state, deadline: row.deadline, lines: after };
+    await record(tx, view);
+    return { result: view, movements };
+  });
+}
+
+/**
+ * Expires due reservations (in the truth: deadlines survive restarts). Any instance may run it; the
+ * row lock in settle makes a second expirer of the same order see it EXPIRED and skip it.
+ * Returns how many it looked at.
+ */
+export async function expireDue(s: Services): Promise<number> {
+  const due = await s.prisma.$queryRawUnsafe<{ order_id: string }[]>(
+    `SELECT order_id FROM reservation WHERE state = 'ACTIVE' AND deadline <= now() ORDER BY deadline LIMIT $1`,
+    EXPIRY_BATCH,
+  );
+  for (const { order_id } of due) {
+    try {
+      await settle(s, 'EXPIRE', order_id, null, async () => {});
+    } catch (err) {
+      if (!(err instanceof ReservationExpired || err instanceof ReservationReleased || err instanceof ReservationConfirmed)) throw err;
+    }
+  }
+  return due.length;
+}
