@@ -64,7 +64,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     if (gateIds.length === 0) return;
     gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
   });
-  const services: Services = { prisma, gate, ledger, log };
+  const services: Services = { prisma, gate, ledger, log, levelsChanged: () => {} };
   const background = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
     every('expiry', EXPIRY_INTERVAL_MS, log, async () => (await expireDue(services)) === EXPIRY_BATCH),

@@ -34,7 +34,7 @@ export interface MovementRow {
 }
 
 /** What the outbox needs of the process's services. */
-type Services = { prisma: PrismaClient; gate: Gate; log: Logger };
+type Services = { prisma: PrismaClient; gate: Gate; log: Logger; levelsChanged: (skuIds: string[]) => void };
 
 interface OutboxRow {
   id: bigint;
@@ -124,6 +124,7 @@ async function deliver(s: Services, rows: OutboxRow[]): Promise<void> {
     ),
   );
   await s.prisma.$executeRawUnsafe(`DELETE FROM gate_outbox WHERE id = ANY($1::bigint[])`, rows.map((r) => r.id));
+  s.levelsChanged([...new Set(rows.map((r) => r.sku_id))]);
 }
 
 /** Delivers changes whose own request did not (it crashed, or Redis was away). */

@@ -75,7 +75,10 @@ export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A>
           ...(req.deadline ? { deadline: req.deadline } : {}),
           lines: lines.map((l, i) => ({ ...l, epoch: record.e[i]!, unlimited: record.u[i] === 1 })),
         });
-        if (outcome === 'committed') return result;
+        if (outcome === 'committed') {
+          s.levelsChanged(lines.map((l) => l.skuId));
+          return result;
+        }
         if (outcome === 'duplicate') {
           const stored = await storedAnswer<A>(s, kind, key);
           if (stored && stored.fingerprint !== fp) throw new IdempotencyConflict(key);

@@ -9,4 +9,9 @@ export interface Services {
   gate: Gate;
   ledger: LedgerWriter;
   log: Logger;
+  /**
+   * Told, after the fact, which SKUs' levels changed (a committed take, or a change delivered to the
+   * gate). It must not throw or block: live subscriptions hang off it.
+   */
+  levelsChanged: (skuIds: string[]) => void;
 }
