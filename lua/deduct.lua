@@ -4,7 +4,9 @@
 
   KEYS[1]    idempotency record (string, JSON)
   KEYS[2]    in-flight index (zset: gate id -> time taken, ms)
-  KEYS[3]    in-flight payloads (hash: gate id -> JSON of what was taken)
+  KEYS[3]    in-flight payloads (hash: gate id -> JSON of what was taken: kind k, idempotency record
+             key i, counter keys c, quantities q, epochs e, unlimited flags u, time t; enough for
+             reconciliation to give it back without the request)
   KEYS[4..]  one SKU counter hash per cart line, in line order
 
   ARGV[1]    movement kind: DEDUCT | RESERVE
@@ -65,7 +67,7 @@ end
 if #missing > 1 then return missing end
 if #short > 1 then return short end
 
-local epochs, after, taken, unlimited = {}, {}, {}, {}
+local epochs, after, taken, unlimited, counters = {}, {}, {}, {}, {}
 for i = 1, lines do
   local s = state[i]
   if s.unlimited then
@@ -78,9 +80,10 @@ for i = 1, lines do
   redis.call("HINCRBY", KEYS[3 + i], target, s.q)
   epochs[i] = s.epoch
   taken[i] = s.q
+  counters[i] = KEYS[3 + i]
 end
 local record = cjson.encode({ fp = fp, id = gateId, e = epochs, a = after, u = unlimited })
 redis.call("SET", KEYS[1], record, "EX", ttl)
 redis.call("ZADD", KEYS[2], now, gateId)
-redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
+redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], c = counters, q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
 return { "OK", record }

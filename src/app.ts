@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createPrisma } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
+import { reconcile } from './gate/reconcile.ts';
 import { GateKeys } from './gate/keys.ts';
 import { defineGateCommands } from './gate/scripts.ts';
 import { LedgerWriter } from './ledger/group-commit.ts';
@@ -22,6 +23,8 @@ import type { Services } from './stock/services.ts';
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 /** How often due reservations are looked for: they expire within about this long of their deadline. */
 const EXPIRY_INTERVAL_MS = 250;
+/** How often stale in-flight takes are looked for (they become stale after INFLIGHT_DEADLINE_MS). */
+const RECONCILE_INTERVAL_MS = 2_000;
 /** How often leftover outbox rows are looked for; they only exist after a crash or a Redis outage. */
 const OUTBOX_SWEEP_INTERVAL_MS = 1_000;
 /** Retries ioredis may spend on one command across reconnects before failing it. */
@@ -68,6 +71,11 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
   const background = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
     every('expiry', EXPIRY_INTERVAL_MS, log, async () => (await expireDue(services)) === EXPIRY_BATCH),
+    every('reconcile', RECONCILE_INTERVAL_MS, log, async () => {
+      const report = await reconcile(gate, prisma);
+      if (report.settled > 0) log.warn(report, 'reconciliation settled stale in-flight takes');
+      return false;
+    }),
     every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => (await sweepOutbox(services)) === SWEEP_BATCH),
   ];
 
@@ -85,6 +93,7 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     async close() {
       await Promise.all(background.map((b) => b.stop()));
       await ledger.drained();
+      gate.breaker.shutdown();
       redis.disconnect();
       await prisma.$disconnect();
     },

@@ -149,7 +149,7 @@ describe('deduct.lua', () => {
     expect(await redis.zrange(keys.inflight, 0, -1, 'WITHSCORES')).toEqual(['gate-1', String(now)]);
     const payloads = await redis.hgetall(keys.inflightPayloads);
     expect(Object.keys(payloads)).toEqual(['gate-1']);
-    expect(JSON.parse(payloads['gate-1']!)).toEqual({ k: 'DEDUCT', i: idem, q: [3, 5], e: [3, 7], u: [0, 0], t: now });
+    expect(JSON.parse(payloads['gate-1']!)).toEqual({ k: 'DEDUCT', i: idem, c: [keys.counter('A'), keys.counter('B')], q: [3, 5], e: [3, 7], u: [0, 0], t: now });
   });
 
   it('RESERVE moves units to reserved, not sold', async () => {
@@ -631,9 +631,9 @@ describe('unlock-1.lua', () => {
 describe('script sources', () => {
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
 
-  it('finds the six gate scripts and defines each as a command', () => {
-    expect(files.sort()).toEqual(['deduct.lua', 'invalidate-1.lua', 'release.lua', 'seed-1.lua', 'settle-2.lua', 'unlock-1.lua']);
-    for (const name of ['deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock']) {
+  it('finds the seven gate scripts and defines each as a command', () => {
+    expect(files.sort()).toEqual(['apply-2.lua', 'deduct.lua', 'invalidate-1.lua', 'release.lua', 'seed-1.lua', 'settle-2.lua', 'unlock-1.lua']);
+    for (const name of ['apply', 'deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock']) {
       expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });

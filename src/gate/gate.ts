@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { GateBreaker } from './breaker.ts';
 import type { GateKeys } from './keys.ts';
 
 /** The kinds of movement that pass the gate: units leave `available` for sold or reserved. */
@@ -28,6 +29,21 @@ export type TakeOutcome =
   | { kind: 'short'; lines: { index: number; available: number }[] }
   | { kind: 'missing'; indexes: number[] };
 
+/** An in-flight take as deduct.lua recorded it. */
+export interface InFlight {
+  gateId: string;
+  k: GatedKind;
+  /** Idempotency record key. */
+  i: string;
+  /** Counter keys, per line. */
+  c: string[];
+  q: number[];
+  e: number[];
+  u: (0 | 1)[];
+  /** When it was taken, ms since epoch. */
+  t: number;
+}
+
 /** A counter's state as the gate holds it. */
 export interface CounterLevel {
   skuId: string;
@@ -55,10 +71,30 @@ const APPLIED_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** The Redis gate: every check-then-change is one Lua call (lua/). */
 export class Gate {
+  readonly breaker = new GateBreaker();
+
   constructor(
     readonly redis: Redis,
     readonly keys: GateKeys,
   ) {}
+
+  /** Every Redis call a request waits on goes through the breaker; GateDown when Redis is away. */
+  private call<T>(op: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.breaker.call(() => op(this.redis));
+  }
+
+  /** A lease on `key` for `token`, if nobody holds it. */
+  async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.call((r) => r.set(key, token, 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
+  async isLocked(key: string): Promise<boolean> {
+    return (await this.call((r) => r.exists(key))) === 1;
+  }
+
+  unlock(key: string, token: string): Promise<number> {
+    return this.call((r) => r.unlock(key, token));
+  }
 
   async take(kind: GatedKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: GateLine[]): Promise<TakeOutcome> {
     const keys = [
@@ -68,7 +104,7 @@ export class Gate {
       ...lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [kind, fingerprint, gateId, Date.now(), IDEMPOTENCY_TTL_SECONDS, ...lines.map((l) => l.quantity)];
-    const reply = (await this.redis.deduct(keys.length, ...keys, ...args)) as (string | number)[];
+    const reply = (await this.call((r) => r.deduct(keys.length, ...keys, ...args))) as (string | number)[];
     const [status, ...rest] = reply;
     switch (status) {
       case 'OK':
@@ -91,7 +127,7 @@ export class Gate {
 
   /** What the gate remembers under an idempotency key, if anything. */
   async record(kind: GatedKind, idempotencyKey: string): Promise<GateRecord | null> {
-    const raw = await this.redis.get(this.keys.idempotency(kind, idempotencyKey));
+    const raw = await this.call((r) => r.get(this.keys.idempotency(kind, idempotencyKey)));
     return raw ? (JSON.parse(raw) as GateRecord) : null;
   }
 
@@ -103,50 +139,67 @@ export class Gate {
       this.keys.idempotency(kind, idempotencyKey),
       ...skuIds.map((id) => this.keys.counter(id)),
     ];
-    return this.redis.release(keys.length, ...keys, gateId);
+    return this.call((r) => r.release(keys.length, ...keys, gateId));
+  }
+
+  /** In-flight takes older than `before` (ms since epoch), oldest first, with what they took. */
+  async staleTakes(before: number, limit: number): Promise<InFlight[]> {
+    return this.call(async (r) => {
+      const ids = await r.zrangebyscore(this.keys.inflight, '-inf', before, 'LIMIT', 0, limit);
+      if (ids.length === 0) return [];
+      const payloads = await r.hmget(this.keys.inflightPayloads, ...ids);
+      return ids.flatMap((gateId, i) => {
+        const raw = payloads[i];
+        // An index entry without a payload was settled between the two reads.
+        return raw ? [{ gateId, ...(JSON.parse(raw) as Omit<InFlight, 'gateId'>) }] : [];
+      });
+    });
+  }
+
+  /** Gives back a stale take found by reconciliation, with the keys its payload names. */
+  releaseStale(take: InFlight): Promise<number> {
+    const keys = [this.keys.inflight, this.keys.inflightPayloads, take.i, ...take.c];
+    return this.call((r) => r.release(keys.length, ...keys, take.gateId));
   }
 
   /** Marks gate ids as persisted in the ledger. */
   settle(gateIds: string[]): Promise<number> {
-    return this.redis.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds);
+    return this.call((r) => r.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds));
   }
 
   seed(c: CounterSeed): Promise<number> {
-    return this.redis.seed(
-      this.keys.counter(c.skuId),
-      c.epoch,
-      c.available,
-      c.reserved,
-      c.sold,
-      c.unlimited ? 1 : 0,
-      -c.backorderLimit,
-      c.name ?? '',
+    return this.call((r) =>
+      r.seed(this.keys.counter(c.skuId), c.epoch, c.available, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''),
     );
   }
 
   /** Adds a committed change to the counter of `epoch`, once per outbox row (lua/apply-2.lua). */
   apply(outboxId: string, skuId: string, epoch: number, delta: { available: number; reserved: number; sold: number }): Promise<number> {
-    return this.redis.apply(
-      this.keys.counter(skuId),
-      this.keys.applied(skuId, outboxId),
-      epoch,
-      delta.available,
-      delta.reserved,
-      delta.sold,
-      APPLIED_MARKER_TTL_SECONDS,
+    return this.call((r) =>
+      r.apply(
+        this.keys.counter(skuId),
+        this.keys.applied(skuId, outboxId),
+        epoch,
+        delta.available,
+        delta.reserved,
+        delta.sold,
+        APPLIED_MARKER_TTL_SECONDS,
+      ),
     );
   }
 
   /** Drops a counter older than `epoch` so the next request loads the truth. */
   invalidate(skuId: string, epoch: number): Promise<number> {
-    return this.redis.invalidate(this.keys.counter(skuId), epoch);
+    return this.call((r) => r.invalidate(this.keys.counter(skuId), epoch));
   }
 
   /** Current counters; null where Redis has none. */
   async levels(skuIds: string[]): Promise<(CounterLevel | null)[]> {
-    const pipeline = this.redis.pipeline();
-    for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f');
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await this.call(async (r) => {
+      const pipeline = r.pipeline();
+      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f');
+      return (await pipeline.exec()) ?? [];
+    });
     return skuIds.map((skuId, i) => {
       const [err, fields] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;

@@ -16,6 +16,16 @@ export class GateKeys {
     return `${this.prefix}sku:{${skuId}}`;
   }
 
+  /** The SKU id inside a counter key. */
+  skuOf(counterKey: string): string {
+    return counterKey.slice(this.prefix.length + 'sku:{'.length, -1);
+  }
+
+  /** One reconciler at a time across instances. */
+  get reconcileLock(): string {
+    return `${this.prefix}lock:reconcile`;
+  }
+
   loadLock(skuId: string): string {
     return `${this.prefix}lock:load:{${skuId}}`;
   }

@@ -20,8 +20,7 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
   const waiting: string[] = [];
   await Promise.all(
     skuIds.map(async (id) => {
-      const got = await gate.redis.set(gate.keys.loadLock(id), token, 'PX', LOAD_LOCK_TTL_MS, 'NX');
-      (got ? locked : waiting).push(id);
+      ((await gate.tryLock(gate.keys.loadLock(id), token, LOAD_LOCK_TTL_MS)) ? locked : waiting).push(id);
     }),
   );
   try {
@@ -37,7 +36,7 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
     await waitForLoads(gate, waiting);
     return unknown;
   } finally {
-    await Promise.all(locked.map((id) => gate.redis.unlock(gate.keys.loadLock(id), token)));
+    await Promise.all(locked.map((id) => gate.unlock(gate.keys.loadLock(id), token)));
   }
 }
 
@@ -45,6 +44,6 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
 async function waitForLoads(gate: Gate, skuIds: string[]): Promise<void> {
   const deadline = Date.now() + LOAD_LOCK_TTL_MS;
   for (const id of skuIds) {
-    while (Date.now() < deadline && (await gate.redis.exists(gate.keys.loadLock(id)))) await sleep(LOAD_WAIT_POLL_MS);
+    while (Date.now() < deadline && (await gate.isLocked(gate.keys.loadLock(id)))) await sleep(LOAD_WAIT_POLL_MS);
   }
 }

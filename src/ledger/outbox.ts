@@ -30,6 +30,7 @@ export interface MovementRow {
   deltaReserved?: number;
   deltaSold?: number;
   orderId?: string | null;
+  orderLine?: number | null;
   idempotencyKey?: string | null;
 }
 

@@ -30,10 +30,15 @@ const Movement = builder.prismaObject('Movement', {
   }),
 });
 
+/** Movement ids are PostgreSQL bigints: a cursor above this is no movement's. */
+const MAX_MOVEMENT_ID = 2n ** 63n - 1n;
+
 /** A cursor is a movement id; anything else is bad input, not an internal error. */
 function cursorId(cursor: string | undefined, field: string): bigint | undefined {
   if (cursor === undefined) return undefined;
-  if (!/^\d{1,19}$/.test(cursor)) throw inputError('INVALID_CURSOR', `${field}: not a cursor from this connection`, field);
+  if (!/^\d{1,19}$/.test(cursor) || BigInt(cursor) > MAX_MOVEMENT_ID) {
+    throw inputError('INVALID_CURSOR', `${field}: not a cursor from this connection`, field);
+  }
   return BigInt(cursor);
 }
 

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatedKind, GateLine, GateRecord } from '../gate/gate.ts';
 import { loadCounters } from '../gate/load.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
+import { GateDown } from '../gate/breaker.ts';
+import { takeInDatabase } from './fallback.ts';
 import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 import { unavailable } from './unavailable.ts';
@@ -34,18 +36,35 @@ const REPLAY_WAIT_MS = 5_000;
 const REPLAY_POLL_MS = 10;
 
 /**
- * The hot path (DESIGN.md) shared by deduct and reserve: one gate call, a group-committed ledger
- * write, then the answer. Domain outcomes are thrown as Outcome errors for the result union;
- * TEMPORARILY_UNAVAILABLE means nothing moved and the request may be retried with the same key.
+ * Takes units for a deduct or reserve: through the Redis gate, or, while Redis is unreachable (the
+ * breaker is open, or the gate call failed to connect), through PostgreSQL alone.
+ * Domain outcomes are thrown as Outcome errors for the result union; TEMPORARILY_UNAVAILABLE means
+ * nothing moved and the request may be retried with the same key.
  */
 export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
+  if (s.gate.breaker.open) return takeInDatabase(s, req);
+  try {
+    return await throughGate(s, req);
+  } catch (err) {
+    if (!(err instanceof GateDown)) throw err;
+    s.log.warn({ orderId: req.orderId }, 'gate unreachable; taking through PostgreSQL');
+    return takeInDatabase(s, req);
+  }
+}
+
+/** The hot path (DESIGN.md): one gate call, a group-committed ledger write, then the answer. */
+async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
   const { kind, idempotencyKey: key, fingerprint: fp, lines } = req;
   for (let attempt = 1; attempt <= MAX_GATE_ATTEMPTS; attempt++) {
     const gateId = randomUUID();
     const took = await s.gate.take(kind, key, fp, gateId, lines);
     switch (took.kind) {
       case 'missing': {
-        const unknown = await loadCounters(s.gate, s.prisma, took.indexes.map((i) => lines[i]!.skuId));
+        const unknown = await loadCounters(
+          s.gate,
+          s.prisma,
+          took.indexes.map((i) => lines[i]!.skuId),
+        );
         if (unknown.length > 0) throw new UnknownSku(unknown);
         continue;
       }
@@ -92,17 +111,23 @@ export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A>
 }
 
 /**
- * Writes the ledger rows; on anything but a commit the units go back to the gate before answering.
- * A fenced take also drops the stale counters, so the retry loads the truth.
+ * Writes the ledger rows. A duplicate or fenced take gives its units back before answering; a fenced
+ * take also drops the stale counters, so the retry loads the truth.
+ *
+ * A failed write gives nothing back here unless it never reached PostgreSQL (backpressure): a write
+ * whose connection broke may have committed, and giving its units back would let them be sold twice.
+ * Its take stays in flight, and reconciliation (src/gate/reconcile.ts) settles it from the truth.
  */
 async function persist(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> {
   let outcome;
   try {
     outcome = await s.ledger.write(entry);
   } catch (err) {
-    await giveBack(s, entry);
-    if (err instanceof LedgerBackpressure) throw unavailable('too many requests waiting for the ledger');
-    s.log.error({ err, gateId: entry.gateId }, 'ledger write failed; units given back');
+    if (err instanceof LedgerBackpressure) {
+      await giveBack(s, entry);
+      throw unavailable('too many requests waiting for the ledger');
+    }
+    s.log.error({ err, gateId: entry.gateId }, 'ledger write failed; reconciliation will settle its units');
     throw unavailable('the ledger could not be written');
   }
   if (outcome === 'committed') return outcome;
@@ -114,10 +139,15 @@ async function persist(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> 
   return outcome;
 }
 
-/** Returns what a failed attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
+/** Returns what an attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
 async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
   try {
-    await s.gate.release(entry.gateId, entry.kind, entry.idempotencyKey, entry.lines.map((l) => l.skuId));
+    await s.gate.release(
+      entry.gateId,
+      entry.kind,
+      entry.idempotencyKey,
+      entry.lines.map((l) => l.skuId),
+    );
   } catch (err) {
     s.log.error({ err, gateId: entry.gateId }, 'could not give units back to the gate; reconciliation will');
   }

@@ -1,0 +1,40 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config.ts';
+import { createPrisma } from './db/client.ts';
+import { Gate } from './gate/gate.ts';
+import { GateKeys } from './gate/keys.ts';
+import { reconcile } from './gate/reconcile.ts';
+import { defineGateCommands } from './gate/scripts.ts';
+import { sweepOutbox } from './ledger/outbox.ts';
+
+/** `npm run reconcile`: one reconciliation pass and one outbox sweep, then a report of what was repaired. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`stockgate: ${err.message}`);
+    process.exit(1);
+  }
+  const log = pino({ level: 'warn' });
+  const prisma = createPrisma(config.DATABASE_URL);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  defineGateCommands(redis);
+  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
+  try {
+    const report = await reconcile(gate, prisma);
+    const delivered = await sweepOutbox({ prisma, gate, log, levelsChanged: () => {} });
+    if (!report.ran) console.log('another instance is reconciling right now; nothing done');
+    console.log(`stale in-flight takes settled: ${report.settled} (${report.units} units counted from the ledger again)`);
+    console.log(`counters rebuilt from the truth: ${report.rebuilt.length ? report.rebuilt.join(', ') : 'none'}`);
+    console.log(`outbox changes delivered to the gate: ${delivered}`);
+  } finally {
+    gate.breaker.shutdown();
+    redis.disconnect();
+    await prisma.$disconnect();
+  }
+}
+
+await main();
