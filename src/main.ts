@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfigOrExit, type Config } from './config.ts';
 import pg from 'pg';
 import { deployMigrations, MigrateError } from './db/migrate.ts';
 
@@ -61,14 +61,7 @@ async function reachPostgres(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`stockgate: ${err.message}`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const log = pino({ level: config.LOG_LEVEL });
   await reachRedis(config);
   await reachPostgres(config);

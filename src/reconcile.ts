@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { createPrisma } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
 import { GateKeys } from './gate/keys.ts';
@@ -10,14 +10,7 @@ import { sweepOutbox } from './ledger/outbox.ts';
 
 /** `npm run reconcile`: one reconciliation pass and one outbox sweep, then a report of what was repaired. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`stockgate: ${err.message}`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const log = pino({ level: 'warn' });
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
