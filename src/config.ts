@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** Below one a second a ticker looks stuck, and the latest level would come more than a second late. */
+export const MIN_LIVE_RATE_PER_SECOND = 1;
+/**
+ * Above this nobody reads the numbers any better (a screen shows about 60 frames a second), while every
+ * subscriber of a hot SKU costs that many messages a second.
+ */
+export const MAX_LIVE_RATE_PER_SECOND = 50;
+
 /** Every setting stockgate reads, validated once at start; a bad value is one clear line, not a crash later. */
 const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -17,6 +25,17 @@ const Config = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often the merge worker folds the ledger into SKU rows; see src/ledger/merge.ts. */
   MERGE_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /**
+   * How old an in-flight gate take must be before reconciliation settles it (src/gate/reconcile.ts).
+   * No unit ever hangs on it being long enough (a settled take's late ledger write is fenced off), but
+   * below the ledger's statement timeout (5 s) slow healthy writes get fenced and answered
+   * TEMPORARILY_UNAVAILABLE; longer leaves units stranded longer after a crash.
+   */
+  INFLIGHT_DEADLINE_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  /** How often each instance looks for stale in-flight takes (one instance at a time reconciles). */
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** Live levels each subscriber gets per SKU per second, at most; see src/live/coalesce.ts. */
+  LIVE_RATE_PER_SECOND: z.coerce.number().int().min(MIN_LIVE_RATE_PER_SECOND).max(MAX_LIVE_RATE_PER_SECOND).default(10),
 });
 
 export type Config = z.infer<typeof Config>;

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   defineGateCommands(redis);
   const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
   try {
-    const report = await reconcile(gate, prisma);
+    const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);
     const delivered = await sweepOutbox({ prisma, gate, log, levelsChanged: () => {} });
     if (!report.ran) console.log('another instance is reconciling right now; nothing done');
     console.log(`stale in-flight takes settled: ${report.settled} (${report.units} units counted from the ledger again)`);

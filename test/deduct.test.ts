@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeOnce } from '../src/ledger/merge.ts';
 import { audit, sql } from './support/ledger.ts';
-import { DEDUCT, SKUS, UPSERT } from './support/ops.ts';
+import { DEDUCT, RESTOCK, SKUS, UPSERT } from './support/ops.ts';
 import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
 
 let ns: Namespace;
@@ -155,6 +155,70 @@ describe('outcomes', () => {
     expect((await deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].available).toBe(0);
     const adjust = await sql(ns.databaseUrl, `SELECT quantity, delta_available FROM movement WHERE sku_id = 'r1' AND kind = 'ADJUST' ORDER BY id`);
     expect(adjust).toEqual([{ quantity: 1, delta_available: 1 }, { quantity: 5, delta_available: 5 }]);
+  });
+});
+
+describe('backorders', () => {
+  it('sells down to -backorderLimit, refuses beyond with what is left above the floor, and a restock fills the backorder first', async () => {
+    await upsert([
+      { id: 'bo-a', available: 10, backorderLimit: 2 },
+      { id: 'bo-b', available: 10, backorderLimit: 2 },
+      { id: 'bo-c', available: 10, backorderLimit: 2 },
+    ]);
+
+    const eleven = await deduct('bo-11', [{ skuId: 'bo-a', quantity: 11 }]);
+    expect(eleven.data!.deductStock).toEqual({
+      __typename: 'DeductStockSuccess',
+      orderId: 'bo-11',
+      idempotencyKey: 'bo-11',
+      lines: [{ skuId: 'bo-a', quantity: 11, available: -1 }],
+    });
+    expect(await sql(ns.databaseUrl, `SELECT kind, quantity, delta_available, delta_sold FROM movement WHERE order_id = 'bo-11'`)).toEqual([
+      { kind: 'DEDUCT', quantity: 11, delta_available: -11, delta_sold: 11 },
+    ]);
+    expect(await audit(ns.databaseUrl, 'bo-a')).toMatchObject({ available: -1, sold: 11 });
+    expect(await level('bo-a')).toMatchObject({ available: -1, sold: 11 });
+
+    // One unit is left above the floor of -2.
+    const two = await deduct('bo-a-2', [{ skuId: 'bo-a', quantity: 2 }]);
+    expect(two.data!.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo-a', requested: 2, available: 1 }] });
+    expect((await deduct('bo-a-1', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.lines).toEqual([{ skuId: 'bo-a', quantity: 1, available: -2 }]);
+    const floor = await deduct('bo-a-floor', [{ skuId: 'bo-a', quantity: 1 }]);
+    expect(floor.data!.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo-a', requested: 1, available: 0 }] });
+
+    // 12 reaches the floor exactly; 13 is refused and shows the 12 left above it.
+    const twelve = await deduct('bo-12', [{ skuId: 'bo-b', quantity: 12 }]);
+    expect(twelve.data!.deductStock.lines).toEqual([{ skuId: 'bo-b', quantity: 12, available: -2 }]);
+    const thirteen = await deduct('bo-13', [{ skuId: 'bo-c', quantity: 13 }]);
+    expect(thirteen.data!.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      code: 'INSUFFICIENT_STOCK',
+      short: [{ skuId: 'bo-c', requested: 13, available: 12 }],
+    });
+    expect(await audit(ns.databaseUrl, 'bo-b')).toMatchObject({ available: -2, sold: 12 });
+    expect(await audit(ns.databaseUrl, 'bo-c')).toMatchObject({ available: 10, sold: 0, deducts: 0 });
+
+    // A restock first fills the 2 backordered units: 5 received leave 3 available.
+    const restocked = await svc.gql(RESTOCK, { input: { skuId: 'bo-a', quantity: 5, idempotencyKey: 'bo-a-restock' } });
+    expect(restocked.data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'bo-a', quantity: 5, available: 3 });
+    expect(await level('bo-a')).toMatchObject({ available: 3, sold: 12 });
+    // The next deducts see the new level, and the floor is still -2.
+    expect((await deduct('bo-a-5', [{ skuId: 'bo-a', quantity: 5 }])).data!.deductStock.lines).toEqual([{ skuId: 'bo-a', quantity: 5, available: -2 }]);
+    expect((await deduct('bo-a-6', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
+    expect(await audit(ns.databaseUrl, 'bo-a')).toMatchObject({ available: -2, sold: 17, ledgerAvailable: -2, ledgerSold: 17, deducts: 3 });
+  });
+
+  it('sells exactly stock + backorder limit to 100 concurrent single-unit deducts', async () => {
+    await upsert([{ id: 'bo-hot', available: 10, backorderLimit: 5 }]);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => deduct(`bo-hot-${i}`, [{ skuId: 'bo-hot', quantity: 1 }])));
+    const won = answers.filter((a) => a.data?.deductStock.__typename === 'DeductStockSuccess');
+    expect(won).toHaveLength(15);
+    expect(answers.filter((a) => a.data?.deductStock.__typename === 'InsufficientStock')).toHaveLength(85);
+    expect(won.map((a) => a.data!.deductStock.lines[0].available).sort((x: number, y: number) => x - y)).toEqual(
+      Array.from({ length: 15 }, (_, i) => i - 5),
+    );
+    expect(await audit(ns.databaseUrl, 'bo-hot')).toMatchObject({ available: -5, sold: 15, deducts: 15 });
+    expect(await level('bo-hot')).toMatchObject({ available: -5, sold: 15 });
   });
 });
 

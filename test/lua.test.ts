@@ -583,6 +583,49 @@ describe('seed-1.lua', () => {
   });
 });
 
+describe('apply-2.lua', () => {
+  const delta = { available: 5, reserved: -2, sold: 3 };
+
+  it('adds the deltas to a counter of exactly the given epoch, once per outbox row (marker with TTL)', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, reserved: 4, sold: 1, epoch: 7 });
+
+    expect(await gate.apply('101', 'A', 7, delta)).toBe(1);
+    expect(await counter(keys, 'A')).toMatchObject({ e: '7', a: '15', r: '2', s: '4' });
+    const ttl = await redis.ttl(keys.applied('A', '101'));
+    expect(ttl).toBeGreaterThan(6 * 24 * 60 * 60);
+    expect(ttl).toBeLessThanOrEqual(7 * 24 * 60 * 60);
+    // Redelivery of the same row (its own request and the sweeper, or a retry) changes nothing.
+    expect(await gate.apply('101', 'A', 7, delta)).toBe(0);
+    expect(await gate.apply('101', 'A', 7, { available: 100, reserved: 0, sold: 0 })).toBe(0);
+    expect(await counter(keys, 'A')).toMatchObject({ e: '7', a: '15', r: '2', s: '4' });
+    // Another row is another change.
+    expect(await gate.apply('102', 'A', 7, { available: -1, reserved: 0, sold: 1 })).toBe(1);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '14', r: '2', s: '5' });
+  });
+
+  it('leaves a counter of another epoch alone, and marks nothing, so a delivery to the right one still applies', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, epoch: 7 });
+    const live = await counter(keys, 'A');
+
+    // Newer counter (loaded from a truth that holds the change) and older one (about to be dropped).
+    expect(await gate.apply('201', 'A', 6, delta)).toBe(-1);
+    expect(await gate.apply('202', 'A', 8, delta)).toBe(-1);
+    expect(await counter(keys, 'A')).toEqual(live);
+    expect(await redis.exists(keys.applied('A', '201'), keys.applied('A', '202'))).toBe(0);
+    // Epochs compare as numbers: "7.0" is epoch 7.
+    expect(await redis.apply(keys.counter('A'), keys.applied('A', '203'), '7.0', 1, 0, 0, 60)).toBe(1);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '11' });
+  });
+
+  it('does not create an absent counter (the next load reads a truth that holds the change)', async () => {
+    const { keys, gate } = ns();
+    expect(await gate.apply('301', 'A', 1, delta)).toBe(-1);
+    expect(await redis.exists(keys.counter('A'), keys.applied('A', '301'))).toBe(0);
+  });
+});
+
 describe('invalidate-1.lua', () => {
   it('drops only a counter older than the given epoch', async () => {
     const { keys, gate } = ns();
@@ -631,9 +674,18 @@ describe('unlock-1.lua', () => {
 describe('script sources', () => {
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
 
-  it('finds the seven gate scripts and defines each as a command', () => {
-    expect(files.sort()).toEqual(['apply-2.lua', 'deduct.lua', 'invalidate-1.lua', 'release.lua', 'seed-1.lua', 'settle-2.lua', 'unlock-1.lua']);
-    for (const name of ['apply', 'deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock']) {
+  it('finds the seven gate scripts and the live one, and defines each as a command', () => {
+    expect(files.sort()).toEqual([
+      'announce-2.lua',
+      'apply-2.lua',
+      'deduct.lua',
+      'invalidate-1.lua',
+      'release.lua',
+      'seed-1.lua',
+      'settle-2.lua',
+      'unlock-1.lua',
+    ]);
+    for (const name of ['announce', 'apply', 'deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock']) {
       expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });

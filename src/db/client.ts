@@ -26,3 +26,48 @@ export type { PrismaClient };
 
 /** What raw-SQL readers need: satisfied by the client and by an interactive transaction alike. */
 export type Sql = Pick<PrismaClient, '$queryRawUnsafe'>;
+
+/** Prisma's codes for a database it cannot reach or lost mid-request (P1xxx), or a pool / transaction timeout. */
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+/** What the pg driver adapter calls a connection it could not open or lost. */
+const UNREACHABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionAlreadyClosed',
+]);
+/**
+ * SQLSTATEs after which the same request may simply be sent again: shutting down or starting up
+ * (57P01–57P03), too many connections (53300), the statement timeout above (57014), a lost
+ * serialization or deadlock race (40001, 40P01); and class 08, connection exceptions.
+ */
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '40001', '40P01']);
+/** The pg driver's own errors for a connection that broke or never came (they reach us unwrapped). */
+const BROKEN_CONNECTION =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't reach database server|ECONNREFUSED|ECONNRESET/;
+
+/**
+ * Whether an error says PostgreSQL is unreachable or briefly refusing work, rather than anything about
+ * the request: such a request is answered TEMPORARILY_UNAVAILABLE, to be retried with the same
+ * idempotency key (whether or not a write committed before the connection broke, the retry returns
+ * the first answer then).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (depth > 5 || err === null || typeof err !== 'object') return false;
+  const e = err as {
+    code?: unknown;
+    kind?: unknown;
+    originalCode?: unknown;
+    message?: unknown;
+    meta?: { driverAdapterError?: unknown };
+    cause?: unknown;
+  };
+  if (typeof e.code === 'string' && (UNREACHABLE_PRISMA_CODES.has(e.code) || TRANSIENT_SQLSTATES.has(e.code) || /^08/.test(e.code)))
+    return true;
+  if (typeof e.kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(e.kind)) return true;
+  if (typeof e.originalCode === 'string' && (TRANSIENT_SQLSTATES.has(e.originalCode) || /^08/.test(e.originalCode))) return true;
+  if (e.kind === 'postgres' && typeof e.code === 'string' && TRANSIENT_SQLSTATES.has(e.code)) return true;
+  if (err instanceof Error && BROKEN_CONNECTION.test(err.message)) return true;
+  return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
+}

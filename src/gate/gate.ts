@@ -212,7 +212,7 @@ export class Gate {
         reserved: Number(r),
         sold: Number(s),
         unlimited: u === '1',
-        backorderLimit: -Number(f),
+        backorderLimit: -Number(f) || 0,
         epoch: Number(e),
       };
     });

@@ -5,7 +5,7 @@ import { truthForLoad } from '../ledger/truth.ts';
 import type { Gate } from './gate.ts';
 
 /** Lease on a counter's load lock: a loader that dies frees it after this; a load takes milliseconds. */
-const LOAD_LOCK_TTL_MS = 5_000;
+export const LOAD_LOCK_TTL_MS = 5_000;
 /** How often a request waiting on another instance's load looks again. */
 const LOAD_WAIT_POLL_MS = 5;
 

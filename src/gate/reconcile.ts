@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
 import { truthForLoad } from '../ledger/truth.ts';
-import type { Gate } from './gate.ts';
+import type { Gate, InFlight } from './gate.ts';
+import { LOAD_LOCK_TTL_MS } from './load.ts';
 
 /**
- * How old an in-flight take must be before reconciliation settles it. A healthy take reaches the
- * ledger in milliseconds; the ledger's statement timeout (src/db/client.ts) is well below this, so
- * a take this old has failed or is about to. Correctness does not hang on it: see reconcile().
+ * How old an in-flight take must be before reconciliation settles it, unless configured otherwise
+ * (INFLIGHT_DEADLINE_MS in src/config.ts). A healthy take reaches the ledger in milliseconds; the
+ * ledger's statement timeout (src/db/client.ts) is well below this, so a take this old has failed or
+ * is about to. Correctness does not hang on it: see reconcile().
  */
 export const INFLIGHT_DEADLINE_MS = 10_000;
 /** Stale takes settled per pass: one truth read and one Redis round trip each. */
 const RECONCILE_BATCH = 500;
-/** Lease of the reconcile lock: longer than a pass takes, short enough to survive a dead holder. */
-const RECONCILE_LOCK_TTL_MS = 30_000;
+/**
+ * Lease of the reconcile lock. A pass takes milliseconds, at worst about a statement timeout (5 s); a
+ * holder that dies blocks reconciliation this long, and every stuck key with it (a retry waits for its
+ * first attempt's take to be settled). A pass that outlives its lease is harmless: a second reconciler
+ * skips SKUs whose load lock the first holds, and release is idempotent by gate id.
+ */
+const RECONCILE_LOCK_TTL_MS = 5_000;
 
 export interface ReconcileReport {
   /** Whether this instance held the reconcile lock (another one was at it otherwise). */
@@ -35,19 +42,45 @@ export interface ReconcileReport {
  * nothing back to a counter of another epoch) and their idempotency records, so a retry with the same
  * key finds the ledger's answer or takes anew.
  */
-export async function reconcile(gate: Gate, prisma: PrismaClient, now = Date.now()): Promise<ReconcileReport> {
+export async function reconcile(
+  gate: Gate,
+  prisma: PrismaClient,
+  now = Date.now(),
+  deadlineMs = INFLIGHT_DEADLINE_MS,
+): Promise<ReconcileReport> {
   const token = randomUUID();
   if (!(await gate.tryLock(gate.keys.reconcileLock, token, RECONCILE_LOCK_TTL_MS)))
     return { ran: false, settled: 0, units: 0, rebuilt: [] };
   try {
-    const stale = await gate.staleTakes(now - INFLIGHT_DEADLINE_MS, RECONCILE_BATCH);
+    const stale = await gate.staleTakes(now - deadlineMs, RECONCILE_BATCH);
     if (stale.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
-    const skuIds = [...new Set(stale.flatMap((t) => t.c.map((key) => gate.keys.skuOf(key))))];
-    const truth = await truthForLoad(prisma, skuIds);
-    for (const seed of truth.values()) await gate.seed(seed);
-    let settled = 0;
-    for (const take of stale) if ((await gate.releaseStale(take)) >= 0) settled++;
-    return { ran: true, settled, units: stale.reduce((n, t) => n + t.q.reduce((a, b) => a + b, 0), 0), rebuilt: [...truth.keys()] };
+    const skusOf = (t: InFlight) => t.c.map((key) => gate.keys.skuOf(key));
+    // Rebuild under each SKU's load lock, like a loader (src/gate/load.ts): while it is held, the
+    // outbox keeps redelivering a change that commits under the new epoch before the seed is in
+    // (src/ledger/outbox.ts), which the seed, read before that commit, would otherwise lose for good.
+    // SKUs a loader holds right now wait for the next pass, and so do the takes that touch them.
+    const locked = new Set<string>();
+    await Promise.all(
+      [...new Set(stale.flatMap(skusOf))].map(async (id) => {
+        if (await gate.tryLock(gate.keys.loadLock(id), token, LOAD_LOCK_TTL_MS)) locked.add(id);
+      }),
+    );
+    try {
+      const settling = stale.filter((t) => skusOf(t).every((id) => locked.has(id)));
+      if (settling.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
+      const truth = await truthForLoad(prisma, [...new Set(settling.flatMap(skusOf))]);
+      for (const seed of truth.values()) await gate.seed(seed);
+      let settled = 0;
+      let units = 0;
+      for (const take of settling) {
+        if ((await gate.releaseStale(take)) < 0) continue;
+        settled++;
+        units += take.q.reduce((a, b) => a + b, 0);
+      }
+      return { ran: true, settled, units, rebuilt: [...truth.keys()] };
+    } finally {
+      await Promise.all([...locked].map((id) => gate.unlock(gate.keys.loadLock(id), token)));
+    }
   } finally {
     await gate.unlock(gate.keys.reconcileLock, token);
   }

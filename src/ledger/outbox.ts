@@ -115,8 +115,19 @@ function outboxColumns(effect: GateEffect, epochs: Map<string, number>, movement
   ];
 }
 
-async function deliver(s: Services, rows: OutboxRow[]): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * Delivers outbox rows and deletes them; returns how many are done. A row whose SKU has a counter load
+ * in progress is delivered but kept for the sweeper to deliver again (both deliveries are idempotent):
+ * the loader bumped the epoch and read the truth before this change could commit, and seeds the
+ * counter only afterwards, so the seed would bring back a truth without the change (an apply that
+ * found no counter yet, a drop that came before the seed), for good. A loader holds its lock
+ * (src/gate/load.ts) from before its read until after its seed, so when the lock is free before the
+ * delivery, either the seed is in, and the delivery reaches it, or a later load reads a truth that
+ * already holds the change.
+ */
+async function deliver(s: Services, rows: OutboxRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const loading = await loadsInProgress(s.gate, rows.map((r) => r.sku_id));
   await Promise.all(
     rows.map((r) =>
       r.action === 'DROP'
@@ -124,8 +135,26 @@ async function deliver(s: Services, rows: OutboxRow[]): Promise<void> {
         : s.gate.apply(r.id.toString(), r.sku_id, r.epoch, { available: r.delta_available, reserved: r.delta_reserved, sold: r.delta_sold }),
     ),
   );
-  await s.prisma.$executeRawUnsafe(`DELETE FROM gate_outbox WHERE id = ANY($1::bigint[])`, rows.map((r) => r.id));
+  const done = rows.filter((r) => !loading.has(r.sku_id));
+  if (done.length > 0) await s.prisma.$executeRawUnsafe(`DELETE FROM gate_outbox WHERE id = ANY($1::bigint[])`, done.map((r) => r.id));
   s.levelsChanged([...new Set(rows.map((r) => r.sku_id))]);
+  return done.length;
+}
+
+/** SKUs whose counter a loader is loading right now (its load lock is held). */
+async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set<string>> {
+  const unique = [...new Set(skuIds)];
+  if (unique.length === 0) return new Set();
+  const pipeline = gate.redis.pipeline();
+  for (const id of unique) pipeline.exists(gate.keys.loadLock(id));
+  const replies = (await pipeline.exec()) ?? [];
+  return new Set(
+    unique.filter((_, i) => {
+      const [err, held] = replies[i] ?? [new Error('no reply'), 0];
+      if (err) throw err;
+      return held === 1;
+    }),
+  );
 }
 
 /** Delivers changes whose own request did not (it crashed, or Redis was away). */
@@ -136,6 +165,6 @@ export async function sweepOutbox(s: Services): Promise<number> {
     SWEEP_GRACE_MS,
     SWEEP_BATCH,
   );
-  await deliver(s, rows);
-  return rows.length;
+  // Rows done, not rows found: rows kept for a load in progress must not make the caller sweep again at once.
+  return deliver(s, rows);
 }

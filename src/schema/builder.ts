@@ -4,10 +4,14 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
+import type { Live } from '../live/live.ts';
 import { Outcome } from '../stock/outcomes.ts';
 import type { Services } from '../stock/services.ts';
 
-export interface Context extends Services {}
+export interface Context extends Services {
+  /** Live levels and alerts (src/live/). */
+  live: Live;
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -29,6 +33,7 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 /** Every domain outcome a client can match on, with its stable code. */
 export const OutcomeInterface = builder.interfaceRef<Outcome>('Outcome').implement({

@@ -4,6 +4,7 @@ import './stock.ts';
 import './orders.ts';
 import './movements.ts';
 import './reservations.ts';
+import './live.ts';
 
 /** The whole API: one file per domain registers its types on the builder. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -70,10 +70,16 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
       }
       case 'conflict':
         throw new IdempotencyConflict(key);
-      case 'short':
+      case 'short': {
+        // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
+        // request that succeeded gets its first answer (I4), not today's shortage.
+        const stored = await storedAnswer<A>(s, kind, key);
+        if (stored && stored.fingerprint !== fp) throw new IdempotencyConflict(key);
+        if (stored) return stored.result;
         throw new InsufficientStock(
           took.lines.map(({ index, available }) => ({ skuId: lines[index]!.skuId, requested: lines[index]!.quantity, available })),
         );
+      }
       case 'replay': {
         const first = await firstAnswer<A>(s, kind, key, fp, took.record);
         if (first) return first;

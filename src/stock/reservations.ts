@@ -8,6 +8,8 @@ import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from 
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
 import {
   ExceedsReserved,
+  IdempotencyConflict,
+  Outcome,
   ReservationConfirmed,
   ReservationExpired,
   ReservationReleased,
@@ -20,6 +22,11 @@ import type { Services } from './services.ts';
 export const MAX_RESERVATION_TTL_SECONDS = 86_400;
 /** Due reservations expired per pass; the worker runs again at once while it finds a full batch. */
 export const EXPIRY_BATCH = 100;
+/**
+ * Expiries in flight at once per instance: enough that a burst of due holds ends within a couple of
+ * seconds of its deadline, few enough to leave most of the connection pool (src/db/client.ts) to requests.
+ */
+export const EXPIRY_CONCURRENCY = 4;
 
 const ttl = z
   .number()
@@ -62,6 +69,9 @@ export function reserve(s: Services, input: ReserveInput): Promise<ReserveSucces
     lines,
     deadline,
     answer: (done) => ({ orderId, idempotencyKey: key, deadline: deadline.toISOString(), lines: done }),
+  }).catch((err: unknown) => {
+    // The gate keys reservations by order id; the client knows its request by the key it sent.
+    throw err instanceof IdempotencyConflict ? new IdempotencyConflict(key) : err;
   });
 }
 
@@ -144,7 +154,10 @@ async function settleByClient(s: Services, kind: 'CONFIRM' | 'RELEASE', input: S
   try {
     return await settle(s, kind, orderId, lines, async (tx, view) => recordAnswer(tx, kind, key, orderId, fp, view));
   } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
+    // A concurrent request with this key may have settled first: it either recorded its answer while
+    // this one tried to (duplicate key), or it moved the hold on before this one took the row lock
+    // (ReservationConfirmed, ExceedsReserved, ...). Either way the first answer is the answer (I4).
+    if (!isDuplicateKey(err) && !(err instanceof Outcome)) throw err;
     const winner = await previousAnswer<ReservationView>(s.prisma, kind, key, fp);
     if (!winner) throw err;
     return revive(winner);
@@ -228,12 +241,21 @@ export async function expireDue(s: Services): Promise<number> {
     `SELECT order_id FROM reservation WHERE state = 'ACTIVE' AND deadline <= now() ORDER BY deadline LIMIT $1`,
     EXPIRY_BATCH,
   );
-  for (const { order_id } of due) {
-    try {
-      await settle(s, 'EXPIRE', order_id, null, async () => {});
-    } catch (err) {
-      if (!(err instanceof ReservationExpired || err instanceof ReservationReleased || err instanceof ReservationConfirmed)) throw err;
+  // Side by side, not one by one: each expiry is a dozen round trips, so a burst of holds due together
+  // (abandoned flash-sale carts) would otherwise end that many times later than its deadline.
+  let next = 0;
+  const expireNext = async (): Promise<void> => {
+    while (next < due.length) {
+      const { order_id } = due[next++]!;
+      try {
+        await settle(s, 'EXPIRE', order_id, null, async () => {});
+      } catch (err) {
+        if (!(err instanceof ReservationExpired || err instanceof ReservationReleased || err instanceof ReservationConfirmed)) throw err;
+      }
     }
-  }
+  };
+  const passes = await Promise.allSettled(Array.from({ length: Math.min(EXPIRY_CONCURRENCY, due.length) }, expireNext));
+  const failed = passes.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  if (failed) throw failed.reason;
   return due.length;
 }

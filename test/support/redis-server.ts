@@ -18,6 +18,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Servers of this process still running: killed at exit, even when a test or a driver crashed. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function killAtExit(proc: ChildProcess): void {
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const p of running) p.kill('SIGKILL');
+  });
+}
+
 /** A redis-server of the test's own, on loopback, keeping nothing on disk: free to flush, kill and restart. */
 export class OwnRedis {
   private proc: ChildProcess | null = null;
@@ -39,6 +52,7 @@ export class OwnRedis {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
       stdio: 'ignore',
     });
+    killAtExit(this.proc);
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });

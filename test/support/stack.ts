@@ -57,6 +57,8 @@ async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
 
 export interface Running {
   app: App;
+  /** The HTTP server it listens on (WebSocket connections included in its connection count). */
+  server: Server;
   url: string;
   config: Config;
   /** POSTs one GraphQL operation and returns the parsed body. */
@@ -76,11 +78,13 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
   });
   const app = buildApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const server: Server = createServer(app.yoga);
+  app.attach(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
     app,
+    server,
     url,
     config,
     async gql(query, variables) {
@@ -93,8 +97,10 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
     },
     async stop() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Upgraded (WebSocket) connections keep the server open until the app ends them.
       await app.close();
+      await closed;
     },
   };
 }

@@ -1,0 +1,272 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphQLError } from 'graphql';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { parseInput, skuId } from '../stock/input.ts';
+import type { Services } from '../stock/services.ts';
+import { AlertStream } from './alerts.ts';
+import { Coalescer, type TimerCount } from './coalesce.ts';
+import { levelFromWire, LiveChannels, Publisher, type StockAlert, type StockLevel, type WireAlert } from './publish.ts';
+
+/**
+ * SKUs one subscription may watch: a ticker or a product page shows tens. Each costs the subscriber a
+ * cool-down timer, and the instance a Redis channel subscription while anyone watches it.
+ */
+export const MAX_SKUS_PER_SUBSCRIPTION = 100;
+/**
+ * Subscriptions one instance serves at once: each holds a socket, listeners and timers, and every change
+ * of a watched SKU is fanned out to each. Past this, clients should be spread over more instances.
+ */
+export const MAX_SUBSCRIPTIONS = 10_000;
+
+const watchedSkus = z
+  .array(skuId)
+  .min(1, { error: 'EMPTY_CART:name at least one SKU' })
+  .max(MAX_SKUS_PER_SUBSCRIPTION, { error: `TOO_MANY_SKUS:at most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs per subscription` });
+
+/** Readings of every watched SKU after the subscriber connection is back, REFRESH_RETRY_MS apart. */
+const REFRESH_ATTEMPTS = 10;
+const REFRESH_RETRY_MS = 500;
+
+/** How long a new subscription waits for Redis to take its SUBSCRIBE before answering unavailable. */
+const LISTEN_WAIT_MS = 5_000;
+
+/** How long closing waits for Redis to answer QUIT on the subscriber connection. */
+const QUIT_WAIT_MS = 1_000;
+
+/** Names the subscriber connection in Redis's CLIENT LIST, for whoever looks at a busy Redis. */
+const SUBSCRIBER_CONNECTION_NAME = 'stockgate-live';
+
+export interface LiveOptions {
+  redisUrl: string;
+  prefix: string;
+  ratePerSecond: number;
+}
+
+type Listener = (event: CustomEvent) => void;
+
+/**
+ * Live stock levels and alerts for this instance's subscribers.
+ *
+ * Changes go out through Redis pub/sub (lua/announce-2.lua publishes them), and every instance listens
+ * on a connection of its own (a Redis connection that subscribes can send nothing else), through
+ * Yoga's Redis event target: one Redis subscription per watched channel per instance, dropped with its
+ * last listener. So a change made through any instance reaches subscribers on every instance.
+ */
+export class Live {
+  readonly channels: LiveChannels;
+  readonly publisher: Publisher;
+  private readonly subscriber: Redis;
+  private readonly target: ReturnType<typeof createRedisEventTarget>;
+  private readonly streams = new Set<{ end(): void }>();
+  private readonly coalescers = new Set<Coalescer>();
+  private readonly timerCount: TimerCount = { armed: 0 };
+  private readonly intervalMs: number;
+  private closed = false;
+
+  constructor(
+    options: LiveOptions,
+    services: Pick<Services, 'gate' | 'prisma'>,
+    private readonly log: Logger,
+  ) {
+    this.channels = new LiveChannels(options.prefix);
+    this.publisher = new Publisher(services, this.channels, log);
+    this.intervalMs = 1000 / options.ratePerSecond;
+    this.subscriber = new Redis(options.redisUrl, { connectionName: SUBSCRIBER_CONNECTION_NAME });
+    this.subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'live subscriber connection error'));
+    // Messages published while the connection was down are lost: once it is back (ioredis subscribes
+    // again by itself), every subscriber is brought up to date.
+    let connectedBefore = false;
+    this.subscriber.on('ready', () => {
+      if (connectedBefore) void this.refresh();
+      connectedBefore = true;
+    });
+    this.target = createRedisEventTarget({ publishClient: services.gate.redis, subscribeClient: guarded(this.subscriber, log) });
+  }
+
+  /** The Services hook: called after every committed change of levels. */
+  levelsChanged(skuIds: string[]): void {
+    this.publisher.changed(skuIds);
+  }
+
+  /** Subscriptions being served. */
+  get subscriptions(): number {
+    return this.streams.size;
+  }
+
+  /** Cool-down timers armed for subscribers, ended ones included: zero when nobody is subscribed. */
+  get timers(): number {
+    return this.timerCount.armed;
+  }
+
+  /** First the current level of every SKU, then its changes, coalesced to the configured rate. */
+  async levels(ids: string[]): Promise<AsyncIterableIterator<StockLevel>> {
+    const skuIds = [...new Set(parseInput(watchedSkus, ids, 'skuIds'))];
+    this.admit();
+    const listener: Listener = (event) => coalescer.offer(levelFromWire(event.detail));
+    const coalescer: Coalescer = new Coalescer(skuIds, this.intervalMs, this.timerCount, () => {
+      for (const id of skuIds) this.target.removeEventListener(this.channels.levels(id), listener);
+      this.streams.delete(coalescer);
+      this.coalescers.delete(coalescer);
+    });
+    this.streams.add(coalescer);
+    this.coalescers.add(coalescer);
+    for (const id of skuIds) this.target.addEventListener(this.channels.levels(id), listener);
+    try {
+      // Listen first, then read: a change between the two is then heard, and the reading and the
+      // change's announcement are ordered by their versions.
+      await this.listening();
+      const current = await this.current(skuIds);
+      for (const level of current) coalescer.offer(level);
+    } catch (err) {
+      coalescer.end();
+      throw err;
+    }
+    return coalescer;
+  }
+
+  /** Alerts of the given SKUs (of every SKU when null), as they happen. */
+  async alerts(ids: string[] | null): Promise<AsyncIterableIterator<StockAlert>> {
+    const skuIds = ids === null ? null : new Set(parseInput(watchedSkus, ids, 'skuIds'));
+    this.admit();
+    const listener: Listener = (event) => {
+      const wire = event.detail as WireAlert;
+      stream.offer({ kind: wire.kind, level: levelFromWire(wire.level) });
+    };
+    const stream: AlertStream = new AlertStream(skuIds, () => {
+      this.target.removeEventListener(this.channels.alerts, listener);
+      this.streams.delete(stream);
+    });
+    this.streams.add(stream);
+    this.target.addEventListener(this.channels.alerts, listener);
+    try {
+      await this.listening();
+    } catch (err) {
+      stream.end();
+      throw err;
+    }
+    return stream;
+  }
+
+  /** Ends every subscription, waits for announcements under way, and closes the subscriber connection. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const stream of [...this.streams]) stream.end();
+    await this.publisher.close();
+    // QUIT is answered after the UNSUBSCRIBEs the ended streams queued before it; a Redis that does not
+    // answer is not waited for.
+    const gaveUp = new AbortController();
+    await Promise.race([this.subscriber.quit().catch(() => {}), sleep(QUIT_WAIT_MS, undefined, { signal: gaveUp.signal }).catch(() => {})]);
+    gaveUp.abort();
+    this.subscriber.disconnect();
+  }
+
+  private admit(): void {
+    if (this.closed) throw unavailable('the server is shutting down');
+    if (this.streams.size >= MAX_SUBSCRIPTIONS) {
+      throw new GraphQLError(`this server already serves ${MAX_SUBSCRIPTIONS} subscriptions; retry later`, {
+        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', retryable: true },
+      });
+    }
+  }
+
+  /**
+   * Resolves once Redis has taken every SUBSCRIBE sent so far: the event target sends them without
+   * waiting, and a connection answers in order, so a PING sent after them is answered after them.
+   */
+  private async listening(): Promise<void> {
+    const gaveUp = new AbortController();
+    try {
+      // The subscriber connection keeps commands while it reconnects, so a short outage only delays
+      // a new subscription; a long one is answered rather than waited out.
+      await Promise.race([
+        this.subscriber.ping(),
+        sleep(LISTEN_WAIT_MS, undefined, { signal: gaveUp.signal }).then(() => {
+          throw new Error(`no answer from Redis in ${LISTEN_WAIT_MS} ms`);
+        }),
+      ]);
+    } catch (err) {
+      this.log.warn({ err }, 'live subscriber connection not answering');
+      throw unavailable('live levels cannot reach Redis');
+    } finally {
+      gaveUp.abort();
+    }
+  }
+
+  private async current(skuIds: string[]): Promise<StockLevel[]> {
+    let levels: (StockLevel | null)[];
+    try {
+      levels = await this.publisher.peek(skuIds);
+    } catch (err) {
+      this.log.warn({ err }, 'could not read the levels for a new subscription');
+      throw unavailable('stock levels cannot be read');
+    }
+    const unknown = skuIds.filter((_, i) => levels[i] === null);
+    if (unknown.length > 0) {
+      throw new GraphQLError(`unknown SKUs: ${unknown.join(', ')}`, { extensions: { code: 'UNKNOWN_SKU', skuIds: unknown } });
+    }
+    return levels as StockLevel[];
+  }
+
+  /**
+   * Offers every subscriber the current level of its SKUs again, each watched SKU read once. The
+   * command connection may come back later than this one, so a failed reading is tried again a few
+   * times.
+   */
+  private async refresh(): Promise<void> {
+    // ioredis subscribes again right after announcing 'ready': read only once those are taken, or a
+    // change in between would be missed again.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let attempt = 1; attempt <= REFRESH_ATTEMPTS && !this.closed; attempt++) {
+      const watchers = new Map<string, Coalescer[]>();
+      for (const coalescer of this.coalescers) {
+        for (const id of coalescer.skuIds) {
+          const list = watchers.get(id);
+          if (list) list.push(coalescer);
+          else watchers.set(id, [coalescer]);
+        }
+      }
+      const ids = [...watchers.keys()];
+      try {
+        await this.listening();
+        // In slices, so a reconnect with many watched SKUs does not queue them all on Redis at once.
+        for (let i = 0; i < ids.length; i += MAX_SKUS_PER_SUBSCRIPTION) {
+          for (const level of await this.publisher.peek(ids.slice(i, i + MAX_SKUS_PER_SUBSCRIPTION))) {
+            if (level) for (const coalescer of watchers.get(level.skuId)!) coalescer.offer(level);
+          }
+        }
+        return;
+      } catch (err) {
+        if (attempt === REFRESH_ATTEMPTS) this.log.warn({ err }, 'could not refresh live levels after a reconnect; the next change will');
+        else await sleep(REFRESH_RETRY_MS);
+      }
+    }
+  }
+}
+
+function unavailable(reason: string): GraphQLError {
+  return new GraphQLError(`live stock temporarily unavailable: ${reason}; subscribe again`, {
+    extensions: { code: 'TEMPORARILY_UNAVAILABLE', retryable: true },
+  });
+}
+
+/**
+ * The event target fires SUBSCRIBE and UNSUBSCRIBE without waiting for them. A failed one (Redis away)
+ * would be an unhandled rejection, which ends the process; here it is logged instead, and ioredis
+ * subscribes again to what it holds once it reconnects.
+ */
+function guarded(subscriber: Redis, log: Logger): Redis {
+  return new Proxy(subscriber, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === 'subscribe' || prop === 'unsubscribe') {
+        const command = value as (...channels: string[]) => Promise<unknown>;
+        return (...channels: string[]) =>
+          command.apply(target, channels).catch((err: unknown) => log.warn({ err, channels }, `live ${prop} failed`));
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

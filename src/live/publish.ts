@@ -1,0 +1,224 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Result } from 'ioredis';
+import type { Logger } from 'pino';
+import { loadCounters } from '../gate/load.ts';
+import type { Services } from '../stock/services.ts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** lua/announce-2.lua: read, version, alert and publish one SKU's level. */
+    announce(counter: string, live: string, ...args: string[]): Result<(string | number)[], Context>;
+  }
+}
+
+/** Where a SKU stands for shoppers; alerts fire when it changes (lua/announce-2.lua). */
+export type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'SOLD_OUT';
+export type AlertKind = 'LOW_STOCK' | 'SOLD_OUT' | 'BACK_IN_STOCK';
+
+/** One reading of a SKU's levels, as every subscriber of it receives it. */
+export interface StockLevel {
+  skuId: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  unlimited: boolean;
+  state: StockState;
+  lowStockThreshold: number | null;
+  /** Grows with every reading of this SKU, on every instance; see lua/announce-2.lua. */
+  version: number;
+  changedAt: Date;
+}
+
+export interface StockAlert {
+  kind: AlertKind;
+  level: StockLevel;
+}
+
+/** A level as announce-2.lua encodes it. */
+interface WireLevel {
+  skuId: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  unlimited: boolean;
+  state: StockState;
+  lowStockThreshold: string;
+  version: string;
+  changedAt: string;
+}
+
+export interface WireAlert {
+  kind: AlertKind;
+  level: WireLevel;
+}
+
+export function levelFromWire(w: WireLevel): StockLevel {
+  return {
+    skuId: w.skuId,
+    available: w.available,
+    reserved: w.reserved,
+    sold: w.sold,
+    unlimited: w.unlimited,
+    state: w.state,
+    lowStockThreshold: w.lowStockThreshold === '' ? null : Number(w.lowStockThreshold),
+    version: Number(w.version),
+    changedAt: new Date(Number(w.changedAt)),
+  };
+}
+
+/**
+ * The Redis names of live levels. Channels are plain pub/sub (not sharded): every instance with a
+ * subscriber of a SKU hears it. The state key shares the counter's hash tag, so the script's two keys
+ * sit in one Redis Cluster slot.
+ */
+export class LiveChannels {
+  /** Every alert goes to one channel: alerts are rare, and a subscriber may ask for all SKUs. */
+  readonly alerts: string;
+  /** Topic prefix of the levels channels: `${levelsTopic}:${skuId}` (Yoga's pub/sub routing-key form). */
+  readonly levelsTopic: string;
+
+  constructor(readonly prefix: string) {
+    this.alerts = `${prefix}live:alerts`;
+    this.levelsTopic = `${prefix}live:level`;
+  }
+
+  levels(skuId: string): string {
+    return `${this.levelsTopic}:${skuId}`;
+  }
+
+  state(skuId: string): string {
+    return `${this.prefix}live:{${skuId}}`;
+  }
+}
+
+/**
+ * Script calls for one reading: the counter may be missing twice (waited for, then loaded) and the
+ * threshold unknown once before it succeeds; more means upserts keep changing the SKU, and the upsert's
+ * own delivery announces it again anyway.
+ */
+const MAX_ANNOUNCE_ATTEMPTS = 5;
+/** How long an announcement leaves a missing counter to the requests that need it; see announce(). */
+const MISSING_GRACE_MS = 100;
+/**
+ * Least time between two announcements of one SKU by one instance. A subscriber takes at most one level
+ * per 20 ms (MAX_LIVE_RATE_PER_SECOND), so announcing more often than this only multiplies Redis
+ * pub/sub traffic (every announcement reaches every instance watching the SKU), while the latest level
+ * is at most this much later.
+ */
+const ANNOUNCE_SPACING_MS = 10;
+/** A Redis outage fails every announcement; one warning per this long is enough to see it. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+type Mode = 'publish' | 'peek';
+
+/**
+ * Turns `levelsChanged` into announcements on Redis pub/sub. Per SKU, at most one announcement runs
+ * at a time in this process; changes arriving meanwhile are folded into one more run after it (and
+ * at least ANNOUNCE_SPACING_MS after the one before). That run starts after the last change was
+ * committed, so it reads a level at least that new: nothing is lost, and a SKU changing 10,000 times
+ * a second costs an instance at most 100 script calls a second instead of 10,000.
+ */
+export class Publisher {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private closed = false;
+  private lastFailureLog = 0;
+  /** Announcements of changes made so far (for measurements). */
+  announced = 0;
+
+  constructor(
+    private readonly s: Pick<Services, 'gate' | 'prisma'>,
+    private readonly channels: LiveChannels,
+    private readonly log: Logger,
+  ) {}
+
+  /** Must not throw or wait: it runs on the hot path, after the commit. */
+  changed(skuIds: string[]): void {
+    if (this.closed) return;
+    for (const id of new Set(skuIds)) {
+      if (this.running.has(id)) this.again.add(id);
+      else this.running.set(id, this.run(id));
+    }
+  }
+
+  /** The current level of each SKU (null where PostgreSQL knows none), without announcing it. */
+  peek(skuIds: string[]): Promise<(StockLevel | null)[]> {
+    return Promise.all(skuIds.map(async (id) => (await this.announce(id, 'peek'))?.level ?? null));
+  }
+
+  /** Stops taking changes and waits for the announcements under way, the last folded ones included. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.running.values());
+  }
+
+  private async run(skuId: string): Promise<void> {
+    try {
+      for (;;) {
+        this.again.delete(skuId);
+        const started = Date.now();
+        try {
+          this.announced++;
+          await this.announce(skuId, 'publish');
+        } catch (err) {
+          this.failed(err, skuId);
+        }
+        if (!this.again.has(skuId)) break;
+        const wait = started + ANNOUNCE_SPACING_MS - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
+    } finally {
+      this.running.delete(skuId);
+      this.again.delete(skuId);
+    }
+  }
+
+  private failed(err: unknown, skuId: string): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
+    this.lastFailureLog = now;
+    this.log.warn({ err, skuId }, 'could not announce a stock level; live subscribers get the next one');
+  }
+
+  /** One reading through lua/announce-2.lua; null for a SKU PostgreSQL does not know. */
+  private async announce(skuId: string, mode: Mode): Promise<{ level: StockLevel; alert: AlertKind | null } | null> {
+    const { gate, prisma } = this.s;
+    let threshold: [epoch: string, threshold: string] = ['', ''];
+    let waited = false;
+    for (let attempt = 1; attempt <= MAX_ANNOUNCE_ATTEMPTS; attempt++) {
+      const reply = await gate.redis.announce(
+        gate.keys.counter(skuId),
+        this.channels.state(skuId),
+        mode,
+        this.channels.levels(skuId),
+        this.channels.alerts,
+        skuId,
+        ...threshold,
+      );
+      switch (reply[0]) {
+        case 'OK':
+          return { level: levelFromWire(JSON.parse(String(reply[1])) as WireLevel), alert: (reply[2] || null) as AlertKind | null };
+        case 'MISSING':
+          // Loading bumps the SKU's epoch, which sends requests that took from a counter loaded a moment
+          // earlier back to retry. Requests load a missing counter themselves at once, so first give
+          // them that moment; a counter still missing after it has nobody taking from it.
+          if (!waited) {
+            waited = true;
+            await sleep(MISSING_GRACE_MS);
+          } else if ((await loadCounters(gate, prisma, [skuId])).length > 0) {
+            return null;
+          }
+          continue;
+        case 'THRESHOLD': {
+          const row = await prisma.sku.findUnique({ where: { id: skuId }, select: { epoch: true, lowStockThreshold: true } });
+          if (!row) return null;
+          threshold = [String(row.epoch), row.lowStockThreshold === null ? '' : String(row.lowStockThreshold)];
+          continue;
+        }
+        default:
+          throw new Error(`announce-2.lua answered ${String(reply[0])}`);
+      }
+    }
+    throw new Error(`the level of ${skuId} kept changing under ${MAX_ANNOUNCE_ATTEMPTS} readings`);
+  }
+}

@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+
+/**
+ * Largest message a WebSocket client may send. A subscribe message naming the most SKUs allowed is a
+ * few kilobytes; ws's default (100 MiB) would let one client make the server buffer that much.
+ */
+const MAX_WS_MESSAGE_BYTES = 64 * 1024;
+
+/** Yoga's own execute and subscribe, carried to graphql-ws's execute/subscribe hooks. */
+interface Enveloped {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+export interface WebSocketEndpoint {
+  /** Closes every socket (their subscriptions end) and stops taking new ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * graphql-ws (the graphql-transport-ws protocol) on the HTTP server's GraphQL path, running operations
+ * through Yoga's envelop, so they get the same schema, context, error masking and logging as over HTTP.
+ */
+export function serveWebSocket<C extends object>(server: Server, yoga: YogaServerInstance<Record<string, never>, C>): WebSocketEndpoint {
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_WS_MESSAGE_BYTES });
+  const graphqlWs = useServer(
+    {
+      execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          // A syntax error is the client's, answered like over HTTP, not a broken socket.
+          if (err instanceof GraphQLError) return [coded(err, 'GRAPHQL_PARSE_FAILED')];
+          throw err;
+        }
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies Enveloped,
+        };
+        const errors = validate(args.schema, args.document) as readonly GraphQLError[];
+        return errors.length > 0 ? errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) : args;
+      },
+    },
+    wss,
+  );
+  return {
+    async close() {
+      // A close handshake waits for the client; a server going away need not.
+      for (const socket of wss.clients) socket.terminate();
+      await graphqlWs.dispose();
+    },
+  };
+}
+
+/** The same codes Yoga gives these errors over HTTP (README's error table). */
+function coded(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}

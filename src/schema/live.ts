@@ -1,0 +1,67 @@
+import type { AlertKind, StockAlert, StockLevel, StockState } from '../live/publish.ts';
+import { MAX_SKUS_PER_SUBSCRIPTION } from '../live/live.ts';
+import { builder } from './builder.ts';
+
+const StockStateEnum = builder.enumType('StockState', {
+  description: 'Where a SKU stands for shoppers.',
+  values: {
+    IN_STOCK: { description: 'Above its low-stock threshold, or unlimited.' },
+    LOW_STOCK: { description: 'At or below its low-stock threshold, and not sold out.' },
+    SOLD_OUT: { description: 'Not one more unit can be sold (backorders included).' },
+  } satisfies Record<StockState, unknown>,
+});
+
+const StockAlertKindEnum = builder.enumType('StockAlertKind', {
+  values: {
+    LOW_STOCK: { description: 'Available went down to or below the low-stock threshold (and not straight to sold out).' },
+    SOLD_OUT: { description: 'The last unit that could be sold was sold.' },
+    BACK_IN_STOCK: { description: 'A sold-out SKU can be sold again.' },
+  } satisfies Record<AlertKind, unknown>,
+});
+
+const StockLevelRef = builder.objectRef<StockLevel>('StockLevel').implement({
+  description: "One reading of a SKU's levels.",
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    available: t.int({ nullable: true, description: 'Null for unlimited SKUs.', resolve: (l) => (l.unlimited ? null : l.available) }),
+    reserved: t.exposeInt('reserved'),
+    sold: t.exposeInt('sold'),
+    unlimited: t.exposeBoolean('unlimited'),
+    state: t.field({ type: StockStateEnum, resolve: (l) => l.state }),
+    lowStockThreshold: t.exposeInt('lowStockThreshold', { nullable: true }),
+    version: t.exposeFloat('version', {
+      description:
+        'Grows with every reading of this SKU, whichever server made it: a reading with a lower version is older. ' +
+        'An integer below 2^53 (about the time of the reading in microseconds).',
+    }),
+    changedAt: t.string({ description: 'When this reading was taken (ISO 8601).', resolve: (l) => l.changedAt.toISOString() }),
+  }),
+});
+
+const StockAlertRef = builder.objectRef<StockAlert>('StockAlert').implement({
+  description: 'A SKU crossed a line; each crossing is sent once.',
+  fields: (t) => ({
+    kind: t.field({ type: StockAlertKindEnum, resolve: (a) => a.kind }),
+    skuId: t.id({ resolve: (a) => a.level.skuId }),
+    level: t.field({ type: StockLevelRef, description: 'The reading that crossed it.', resolve: (a) => a.level }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  stockLevels: t.field({
+    type: StockLevelRef,
+    description:
+      `First the current level of every SKU, then its changes: per SKU at most the server's rate a second ` +
+      `(LIVE_RATE_PER_SECOND), always ending on the latest. At most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs.`,
+    args: { skuIds: t.arg.idList() },
+    subscribe: (_, { skuIds }, ctx) => ctx.live.levels(skuIds.map(String)),
+    resolve: (level) => level,
+  }),
+  stockAlerts: t.field({
+    type: StockAlertRef,
+    description: `Low-stock, sold-out and back-in-stock alerts of these SKUs (all SKUs when omitted), each crossing once. At most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs.`,
+    args: { skuIds: t.arg.idList({ required: false }) },
+    subscribe: (_, { skuIds }, ctx) => ctx.live.alerts(skuIds ? skuIds.map(String) : null),
+    resolve: (alert) => alert,
+  }),
+}));

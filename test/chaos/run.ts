@@ -1,0 +1,435 @@
+/**
+ * The chaos suite (issue 6): its own PostgreSQL and Redis, two stockgate server processes, a mixed load
+ * from many concurrent clients, and faults injected one after another; then I1–I6 are checked from the
+ * ledger and Redis.
+ *
+ *   npm run chaos                  the long run: production timings, every fault twice (about 2 minutes)
+ *   npm run chaos -- --short       the in-test run (test/chaos.test.ts runs it inside `npm test`)
+ *   options: --seed N (the same load again), --rounds N, --clients N, --gap MS (load between faults);
+ *   CHAOS_DEBUG=1 lists the requests that took over 5 s.
+ *
+ * Exit status 1 when an invariant broke; the servers' logs are then kept in test/artifacts/chaos-*.
+ */
+import { mkdirSync, mkdtempSync, rmSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deployMigrations } from '../../src/db/migrate.ts';
+import { OwnPostgres } from '../support/postgres-server.ts';
+import { OwnRedis, freePort } from '../support/redis-server.ts';
+import { awaitAgreement, compare, verify, type Agreement, type Verdict } from './check.ts';
+import { Instance } from './instance.ts';
+import { Load, type Done, type LoadStats, type SkuPlan } from './load.ts';
+
+export type Fault = 'redis-flushall' | 'redis-kill' | 'instance-kill' | 'postgres-stop';
+export const FAULTS: Fault[] = ['redis-flushall', 'redis-kill', 'instance-kill', 'postgres-stop'];
+
+export interface ChaosOptions {
+  clients: number;
+  /** Every fault once per round, in FAULTS order. */
+  rounds: number;
+  /** Load before the first fault, between faults, and after the last. */
+  gapMs: number;
+  /** How long Redis and PostgreSQL stay down when killed / stopped. */
+  outageMs: number;
+  /** Settings for the two server processes (env), e.g. shorter reconciliation timings. */
+  serverEnv: Record<string, string>;
+  /** I3: how long the gate may take to agree with the truth once the load stopped. */
+  agreementBoundMs: number;
+  /** Retry policy of the clients. */
+  maxAttempts: number;
+  maxRequestMs: number;
+  seed: number;
+  /** Progress lines (faults, phases); silent when absent. */
+  log?: (line: string) => void;
+}
+
+/** The in-test run: a few tens of seconds. Reconciliation looks every 0.5 s and settles takes after 3 s. */
+export const SHORT: Omit<ChaosOptions, 'seed'> = {
+  clients: 32,
+  rounds: 1,
+  gapMs: 2_500,
+  outageMs: 1_500,
+  serverEnv: { INFLIGHT_DEADLINE_MS: '3000', RECONCILE_INTERVAL_MS: '500' },
+  agreementBoundMs: 20_000,
+  maxAttempts: 25,
+  maxRequestMs: 30_000,
+};
+
+/** `npm run chaos`: the production timings (settle after 10 s, look every 2 s), every fault twice, longer outages. */
+export const LONG: Omit<ChaosOptions, 'seed'> = {
+  clients: 32,
+  rounds: 2,
+  gapMs: 5_000,
+  outageMs: 3_000,
+  serverEnv: {},
+  agreementBoundMs: 45_000,
+  maxAttempts: 40,
+  maxRequestMs: 60_000,
+};
+
+/** Two hot SKUs that sell out again and again, four warm, six with plenty. Backorder limit 0 everywhere. */
+export const SKUS: SkuPlan[] = [
+  ...[0, 1].map((i) => ({ id: `hot-${i}`, initial: 40, weight: 6 })),
+  ...[0, 1, 2, 3].map((i) => ({ id: `warm-${i}`, initial: 400, weight: 3 })),
+  ...[0, 1, 2, 3, 4, 5].map((i) => ({ id: `cold-${i}`, initial: 2_000, weight: 1 })),
+];
+
+export interface FaultRecord {
+  fault: Fault;
+  /** ms since the load started. */
+  at: number;
+  /** How long until the service was back (restarted). */
+  repairMs: number;
+}
+
+/** What clients saw from the start of a fault until the next one (or, for the baseline, before the first). */
+export interface FaultCost {
+  label: string;
+  /** Window, ms since the load started. */
+  from: number;
+  to: number;
+  /** Requests answered in the window (their final answer, whenever they started), and how many were acked. */
+  requests: number;
+  acked: number;
+  /** Retryable failures in the window, by code. */
+  failures: Record<string, number>;
+  /** From the window's start to its last retryable failure: how long clients saw errors. */
+  disruptedMs: number;
+  /** Time from the first attempt to the final answer of the acked ones (retries included). */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface ChaosReport {
+  seed: number;
+  faults: FaultRecord[];
+  costs: FaultCost[];
+  loadMs: number;
+  stats: LoadStats;
+  /** After the load: agreement of the gate with the truth (I3), timed from the last fault's repair. */
+  agreement: Agreement & { sinceLastFaultMs: number };
+  /** After agreement, every SKU's counter loaded through a request and compared again. */
+  reloaded: { differences: string[] };
+  verdict: Verdict;
+  violations: string[];
+  /** Every request's outcome, in the order they finished. */
+  done: Done[];
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const UPSERT = /* GraphQL */ `
+  mutation ($input: [UpsertSkuInput!]!) {
+    upsertSkus(input: $input) {
+      id
+      available
+    }
+  }
+`;
+/** A deduct no SKU can serve (the largest quantity allowed): loads the counter, moves nothing. */
+const MAX_QUANTITY = 1_000_000;
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), 'stockgate-chaos-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  let failed = true;
+  const instances: Instance[] = [];
+  try {
+    log(`seed ${o.seed}; starting PostgreSQL and Redis of our own`);
+    const pg = await OwnPostgres.start();
+    cleanups.push(() => pg.destroy());
+    const redis = await OwnRedis.start();
+    cleanups.push(() => redis.stop());
+    const databaseUrl = pg.databaseUrl('stockgate_chaos');
+    await deployMigrations(databaseUrl);
+
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'chaos:',
+      LOG_LEVEL: 'warn',
+      MERGE_INTERVAL_MS: '100',
+      ...o.serverEnv,
+    };
+    for (const name of ['a', 'b']) instances.push(new Instance(name, await freePort(), env, join(dir, `instance-${name}.log`)));
+    cleanups.push(async () => {
+      await Promise.all(instances.map((i) => i.stop()));
+    });
+    log(`starting instances on ports ${instances.map((i) => i.port).join(', ')}`);
+    await Promise.all(instances.map((i) => i.start()));
+
+    const seeded = await fetch(instances[0]!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: UPSERT, variables: { input: SKUS.map((s) => ({ id: s.id, available: s.initial })) } }),
+    }).then((r) => r.json() as Promise<{ errors?: unknown }>);
+    if (seeded.errors) throw new Error(`seeding failed: ${JSON.stringify(seeded.errors)}`);
+
+    const load = new Load({
+      urls: () => instances.map((i) => i.url),
+      clients: o.clients,
+      skus: SKUS,
+      maxAttempts: o.maxAttempts,
+      maxRequestMs: o.maxRequestMs,
+      attemptTimeoutMs: 15_000,
+      replayShare: 0.05,
+      seed: o.seed,
+    });
+    const started = Date.now();
+    const since = () => Date.now() - started;
+    load.start();
+    log(`load: ${o.clients} clients`);
+    const faults: FaultRecord[] = [];
+    let lastRepairedAt = Date.now();
+    try {
+      for (let round = 0; round < o.rounds; round++) {
+        for (const fault of FAULTS) {
+          await sleep(o.gapMs);
+          const at = since();
+          const t = Date.now();
+          await inject(fault, { pg, redis, instance: instances[(round + 1) % 2]!, outageMs: o.outageMs });
+          lastRepairedAt = Date.now();
+          faults.push({ fault, at, repairMs: lastRepairedAt - t });
+          log(`${(at / 1000).toFixed(1)} s: ${fault}, back after ${lastRepairedAt - t} ms (${load.stats.acked} acked so far)`);
+        }
+      }
+      await sleep(o.gapMs);
+    } finally {
+      log('stopping the load');
+      await load.stop();
+    }
+    const loadMs = since();
+    log(`load stopped after ${(loadMs / 1000).toFixed(1)} s; waiting for the gate to agree with the truth`);
+
+    const agreement = await awaitAgreement(databaseUrl, redis.url, env.REDIS_PREFIX, o.agreementBoundMs);
+    const sinceLastFaultMs = Date.now() - lastRepairedAt;
+    log(
+      `agreement: ${agreement.agreed ? 'yes' : 'NO'} after ${agreement.waitedMs} ms (${sinceLastFaultMs} ms after the last fault was repaired)`,
+    );
+
+    // The fast path is back on every SKU: a request loads each counter, which must equal the truth.
+    for (const s of SKUS) {
+      await load.send({ kind: 'DEDUCT', key: `probe-${s.id}`, orderId: `probe-${s.id}`, lines: [{ skuId: s.id, quantity: MAX_QUANTITY }] });
+    }
+    const reloaded = await compare(databaseUrl, redis.url, env.REDIS_PREFIX);
+
+    // I4 across every fault: a sample of acked requests sent again must get their first answers.
+    const acked = load.done.filter((d) => d.status === 'acked');
+    const sample = acked.filter((_, i) => i % Math.max(1, Math.floor(acked.length / 300)) === 0);
+    for (let i = 0; i < sample.length; i += 16) await Promise.all(sample.slice(i, i + 16).map((d) => load.replay(d)));
+
+    const verdict = await verify(databaseUrl, load.done);
+    const violations = [...verdict.violations];
+    if (!agreement.agreed)
+      violations.push(
+        `I3 no agreement within ${o.agreementBoundMs} ms: ${agreement.differences.join('; ')} (in flight ${agreement.inFlight}, outbox ${agreement.outbox})`,
+      );
+    for (const d of reloaded.differences) violations.push(`I3 after reload: ${d}`);
+    for (const m of load.stats.replayMismatches)
+      violations.push(`I4 replay of ${m.sent.kind}:${m.sent.key} answered ${JSON.stringify(m.replay)}, first ${JSON.stringify(m.first)}`);
+    if (load.stats.negativeAvailableAnswers > 0)
+      violations.push(`I1 ${load.stats.negativeAvailableAnswers} acked deducts answered available < 0`);
+    for (const [code, n] of Object.entries(load.stats.errors)) violations.push(`errors: ${n} × non-retryable ${code}`);
+    for (const i of instances) for (const crash of i.crashes) violations.push(`crash: ${crash}`);
+
+    failed = violations.length > 0;
+    return {
+      done: load.done,
+      seed: o.seed,
+      faults,
+      costs: costs(faults, loadMs, load),
+      loadMs,
+      stats: load.stats,
+      agreement: { ...agreement, sinceLastFaultMs },
+      reloaded,
+      verdict,
+      violations,
+    };
+  } finally {
+    if (failed) {
+      const keep = join(ROOT, 'test', 'artifacts', `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      try {
+        mkdirSync(keep, { recursive: true });
+        cpSync(dir, keep, { recursive: true });
+        log(`server logs kept in ${keep}`);
+      } catch {
+        // Logs are a courtesy.
+      }
+    }
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log(`cleanup failed: ${String(err)}`);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function costs(faults: FaultRecord[], loadMs: number, load: Load): FaultCost[] {
+  const edges = [0, ...faults.map((f) => f.at), loadMs];
+  return edges.slice(0, -1).map((from, i) => {
+    const to = edges[i + 1]!;
+    // A request counts for the last fault it lived through: the window its final answer came in.
+    const last = i === edges.length - 2;
+    const answered = load.done.filter((d) => {
+      const end = d.startedAt + d.ms;
+      return end >= from && (end < to || last) && !d.sent.key.startsWith('probe-');
+    });
+    const acked = answered
+      .filter((d) => d.status === 'acked')
+      .map((d) => d.ms)
+      .sort((a, b) => a - b);
+    const failures: Record<string, number> = {};
+    let lastFailure = from;
+    for (const [at, code] of load.stats.failureLog) {
+      if (at < from || (at >= to && !last)) continue;
+      failures[code] = (failures[code] ?? 0) + 1;
+      lastFailure = Math.max(lastFailure, at);
+    }
+    const pct = (p: number) => acked[Math.min(acked.length - 1, Math.floor(p * acked.length))] ?? 0;
+    return {
+      label: i === 0 ? 'no fault (before the first)' : faults[i - 1]!.fault,
+      from,
+      to,
+      requests: answered.length,
+      acked: acked.length,
+      failures,
+      disruptedMs: lastFailure - from,
+      p50Ms: pct(0.5),
+      p99Ms: pct(0.99),
+      maxMs: acked.at(-1) ?? 0,
+    };
+  });
+}
+
+/** Per fault: what the clients saw until the next fault. */
+export function costTable(r: ChaosReport): string {
+  const head = ['window', 'from s', 'answered', 'acked', 'retryable failures', 'errors for', 'p50 / p99 / max ms (acked)'];
+  const rows = r.costs.map((c) => [
+    c.label,
+    (c.from / 1000).toFixed(1),
+    String(c.requests),
+    String(c.acked),
+    Object.entries(c.failures)
+      .map(([code, n]) => `${n} ${code}`)
+      .join(', ') || '0',
+    c.disruptedMs > 0 ? `${(c.disruptedMs / 1000).toFixed(1)} s` : '-',
+    `${c.p50Ms} / ${c.p99Ms} / ${c.maxMs}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+interface Targets {
+  pg: OwnPostgres;
+  redis: OwnRedis;
+  instance: Instance;
+  outageMs: number;
+}
+
+async function inject(fault: Fault, t: Targets): Promise<void> {
+  switch (fault) {
+    case 'redis-flushall':
+      return t.redis.flushAll();
+    case 'redis-kill':
+      await t.redis.kill();
+      await sleep(t.outageMs);
+      return t.redis.restart();
+    case 'instance-kill':
+      await t.instance.kill();
+      return t.instance.start();
+    case 'postgres-stop':
+      await t.pg.stopImmediate();
+      await sleep(t.outageMs);
+      return t.pg.restart();
+  }
+}
+
+/** The table the issue asks for. */
+export function table(r: ChaosReport): string {
+  const s = r.stats;
+  const faults = FAULTS.map((f) => `${r.faults.filter((x) => x.fault === f).length}× ${f}`).join(', ');
+  const rows: [string, string][] = [
+    ['faults injected', `${r.faults.length} (${faults})`],
+    ['load', `${(r.loadMs / 1000).toFixed(1)} s, seed ${r.seed}`],
+    ['requests sent (HTTP, retries and replays included)', String(s.attempts)],
+    ['requests (logical)', String(s.operations)],
+    ['acknowledged', String(s.acked)],
+    ['refused with a typed outcome (nothing moved)', String(s.refused)],
+    [
+      'failed with retryable errors (attempts, then retried)',
+      `${s.retryableFailures} (${
+        Object.entries(s.failuresByCode)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ') || 'none'
+      })`,
+    ],
+    ['gave up after all retries', String(s.gaveUp)],
+    [
+      'non-retryable errors',
+      Object.entries(s.errors)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || '0',
+    ],
+    ['replays compared (same key, same input)', `${s.replays}, ${s.replayMismatches.length} different`],
+    ['units oversold', String(r.verdict.oversold)],
+    ['acked movements lost', String(r.verdict.lost)],
+    ['acked movements doubled', String(r.verdict.doubled)],
+    ['units stranded after reconciliation', String(r.agreement.stranded)],
+    [
+      'time to agreement (gate = truth)',
+      r.agreement.agreed
+        ? `${(r.agreement.sinceLastFaultMs / 1000).toFixed(1)} s after the last fault, ${(r.agreement.waitedMs / 1000).toFixed(1)} s after the load`
+        : 'never (within the bound)',
+    ],
+    ['violations', String(r.violations.length)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      short: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      clients: { type: 'string' },
+      seed: { type: 'string' },
+      gap: { type: 'string' },
+    },
+  });
+  const base = values.short ? SHORT : LONG;
+  const options: ChaosOptions = {
+    ...base,
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values.clients ? { clients: Number(values.clients) } : {}),
+    ...(values.gap ? { gapMs: Number(values.gap) } : {}),
+    seed: values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31),
+    log: (line) => console.log(`chaos: ${line}`),
+  };
+  const stop = () => process.exit(130); // exit hooks stop our PostgreSQL, Redis and servers
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const report = await runChaos(options);
+  console.log(`\n${table(report)}\n\n${costTable(report)}\n`);
+  if (process.env.CHAOS_DEBUG) {
+    const slow = report.done.filter((d) => d.ms > 5_000).sort((a, b) => a.startedAt - b.startedAt);
+    for (const d of slow.slice(0, 40))
+      console.log(`slow: ${d.sent.kind}:${d.sent.key} at ${d.startedAt} ms took ${d.ms} ms, ${d.status}, failures ${d.failures.join(',')}`);
+  }
+  if (report.violations.length > 0) {
+    console.log('VIOLATIONS:');
+    for (const v of report.violations.slice(0, 50)) console.log(`  ${v}`);
+    if (report.violations.length > 50) console.log(`  … and ${report.violations.length - 50} more`);
+    process.exit(1);
+  }
+  console.log('chaos: all invariants held (I1–I6)');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

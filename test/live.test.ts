@@ -1,0 +1,528 @@
+import type { Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEDUCT, RESTOCK, SKUS, UPSERT } from './support/ops.ts';
+import { gqlAt, overSse, overWs, startInstance, STOCK_ALERTS, STOCK_LEVELS, wsClient, type Feed, type Instance } from './support/live.ts';
+import { OwnRedis } from './support/redis-server.ts';
+import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+
+/** The default rate (LIVE_RATE_PER_SECOND): the burst test checks the shipped bound, not a test-friendly one. */
+const RATE_PER_SECOND = 10;
+const INTERVAL_MS = 1000 / RATE_PER_SECOND;
+/** Deducts of the burst in flight at once, spread over both instances. */
+const BURST_CONCURRENCY = 64;
+
+let ns: Namespace;
+let svc: Running;
+let other: Instance;
+let redis: Redis;
+const clients: Client[] = [];
+const feeds: Feed[] = [];
+
+beforeAll(async () => {
+  ns = await namespace();
+  [svc, other] = await Promise.all([serve(ns), startInstance(ns)]);
+  redis = new Redis(ns.redisUrl);
+  expect(svc.config.LIVE_RATE_PER_SECOND).toBe(RATE_PER_SECOND);
+});
+/** Each test's subscribers end with it, so the next starts from none. */
+afterEach(async () => {
+  await Promise.all(feeds.splice(0).map((f) => f.close()));
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
+afterAll(async () => {
+  await other?.stop();
+  await svc?.stop();
+  redis?.disconnect();
+  await ns?.drop();
+});
+
+function client(url: string): Client {
+  const c = wsClient(url);
+  clients.push(c);
+  return c;
+}
+
+function levels(via: 'ws' | 'sse', url: string, skuIds: string[]): Feed {
+  const feed =
+    via === 'ws' ? overWs(client(url), STOCK_LEVELS, { skuIds }, 'stockLevels') : overSse(url, STOCK_LEVELS, { skuIds }, 'stockLevels');
+  feeds.push(feed);
+  return feed;
+}
+
+function alerts(via: 'ws' | 'sse', url: string, skuIds: string[] | null): Feed {
+  const variables = skuIds ? { skuIds } : {};
+  const feed =
+    via === 'ws' ? overWs(client(url), STOCK_ALERTS, variables, 'stockAlerts') : overSse(url, STOCK_ALERTS, variables, 'stockAlerts');
+  feeds.push(feed);
+  return feed;
+}
+
+async function upsert(input: Record<string, unknown>[]) {
+  const res = await svc.gql(UPSERT, { input });
+  expect(res.errors).toBeUndefined();
+}
+
+async function deductAt(url: string, orderId: string, skuId: string, quantity = 1): Promise<string> {
+  const res = await gqlAt(url, DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
+  return res.data?.deductStock.__typename ?? `error:${res.errors?.[0]?.extensions?.code}`;
+}
+
+async function restock(skuId: string, quantity: number, key: string) {
+  const res = await svc.gql(RESTOCK, { input: { skuId, quantity, idempotencyKey: key } });
+  expect(res.data?.restock.__typename).toBe('RestockSuccess');
+}
+
+async function levelNow(skuId: string) {
+  const res = await svc.gql(SKUS, { ids: [skuId] });
+  return res.data.skus[0];
+}
+
+/** Versions of one SKU as a subscriber saw them, strictly growing. */
+function expectVersionsGrow(values: { skuId: string; version: number }[], skuId: string) {
+  const versions = values.filter((v) => v.skuId === skuId).map((v) => v.version);
+  expect(versions.length).toBeGreaterThan(0);
+  for (let i = 1; i < versions.length; i++) expect(versions[i]!, `version ${i} of ${skuId}`).toBeGreaterThan(versions[i - 1]!);
+}
+
+/** Channels this namespace's live levels use in Redis right now, with their subscriber counts. */
+async function liveChannels(): Promise<Record<string, number>> {
+  const names = (await redis.pubsub('CHANNELS', `${ns.prefix}live:*`)) as string[];
+  if (names.length === 0) return {};
+  const counts = (await redis.pubsub('NUMSUB', ...names)) as (string | number)[];
+  const out: Record<string, number> = {};
+  for (let i = 0; i < counts.length; i += 2) out[String(counts[i])] = Number(counts[i + 1]);
+  return out;
+}
+
+describe('stockLevels', () => {
+  it('gives a graphql-ws and an SSE subscriber the current level, then a deduct’s change', async () => {
+    await upsert([{ id: 'tee', name: 'Tee', available: 20, lowStockThreshold: 5 }]);
+    const ws = levels('ws', svc.url, ['tee']);
+    const sse = levels('sse', svc.url, ['tee']);
+    for (const feed of [ws, sse]) {
+      const [first] = await feed.until((v) => v.length >= 1, 'the initial level');
+      expect(first).toMatchObject({
+        skuId: 'tee',
+        available: 20,
+        reserved: 0,
+        sold: 0,
+        unlimited: false,
+        state: 'IN_STOCK',
+        lowStockThreshold: 5,
+      });
+      expect(Number.isSafeInteger(first.version)).toBe(true);
+      expect(Date.parse(first.changedAt)).toBeGreaterThan(Date.now() - 60_000);
+    }
+
+    expect(await deductAt(svc.url, 'tee-1', 'tee', 3)).toBe('DeductStockSuccess');
+    for (const feed of [ws, sse]) {
+      const values = await feed.until((v) => v.at(-1)?.available === 17, 'the deduct');
+      expect(values.at(-1)).toMatchObject({ skuId: 'tee', available: 17, sold: 3, state: 'IN_STOCK' });
+      expectVersionsGrow(values, 'tee');
+    }
+  });
+
+  it('answers bad subscriptions with coded errors, and GraphiQL subscribes over WebSockets', async () => {
+    const cases: [string[], string][] = [
+      [['no-such-sku'], 'UNKNOWN_SKU'],
+      [[], 'EMPTY_CART'],
+      [['a b'], 'INVALID_ID'],
+      [Array.from({ length: 101 }, (_, i) => `sku-${i}`), 'TOO_MANY_SKUS'],
+    ];
+    for (const [skuIds, code] of cases) {
+      for (const feed of [levels('ws', svc.url, skuIds), levels('sse', svc.url, skuIds)]) {
+        await feed.until(() => feed.errors.length > 0 || feed.completed, `an error for ${skuIds.length} SKUs`).catch(() => {});
+        expect(feed.errors, `${code} for ${JSON.stringify(skuIds).slice(0, 40)}`).toMatchObject([[{ extensions: { code } }]]);
+      }
+    }
+    expect(svc.app.live.subscriptions).toBe(0);
+    const graphiql = await (await fetch(svc.url, { headers: { accept: 'text/html' } })).text();
+    expect(graphiql).toContain('"subscriptionsProtocol":"WS"');
+  });
+
+  it('reaches subscribers of another server process: a deduct on either is seen on both', async () => {
+    await upsert([{ id: 'mug', available: 50 }]);
+    const here = levels('ws', svc.url, ['mug']);
+    const there = levels('ws', other.url, ['mug']);
+    const thereSse = levels('sse', other.url, ['mug']);
+    for (const feed of [here, there, thereSse]) await feed.until((v) => v.at(-1)?.available === 50, 'the initial level');
+
+    expect(await deductAt(svc.url, 'mug-1', 'mug', 4)).toBe('DeductStockSuccess');
+    for (const feed of [here, there, thereSse]) await feed.until((v) => v.at(-1)?.available === 46, 'a deduct made through this process');
+    expect(await deductAt(other.url, 'mug-2', 'mug', 6)).toBe('DeductStockSuccess');
+    for (const feed of [here, there, thereSse]) {
+      const values = await feed.until((v) => v.at(-1)?.available === 40, 'a deduct made through the other process');
+      expect(values.at(-1)).toMatchObject({ available: 40, sold: 10 });
+      expectVersionsGrow(values, 'mug');
+    }
+    // Both instances read one version sequence: the same reading carries the same version everywhere.
+    expect(here.last.version).toBe(there.last.version);
+  });
+
+  it('coalesces a burst of 5,000 deducts to the rate, versions growing, ending on the final level', async () => {
+    const initial = 6_000;
+    await upsert([
+      { id: 'hot', name: 'Hot', available: initial },
+      { id: 'calm', available: 7 },
+    ]);
+    const watched = [['hot', 'calm'], ['hot'], ['hot'], ['calm', 'hot']];
+    const subscribers = [
+      levels('ws', svc.url, watched[0]!),
+      levels('sse', svc.url, watched[1]!),
+      levels('ws', other.url, watched[2]!),
+      levels('sse', other.url, watched[3]!),
+    ];
+    for (const feed of subscribers)
+      await feed.until((v) => v.some((l) => l.skuId === 'hot' && l.available === initial), 'the initial level');
+
+    const burst = 5_000;
+    const urls = [svc.url, other.url];
+    let next = 0;
+    const outcomes: string[] = [];
+    const announcedBefore = svc.app.live.publisher.announced;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: BURST_CONCURRENCY }, async () => {
+        for (let i = next++; i < burst; i = next++) outcomes.push(await deductAt(urls[i % 2]!, `hot-${i}`, 'hot'));
+      }),
+    );
+    const ended = Date.now();
+    const seconds = (ended - started) / 1000;
+    expect(outcomes.filter((o) => o === 'DeductStockSuccess')).toHaveLength(burst);
+
+    const final = await levelNow('hot');
+    expect(final).toMatchObject({ available: initial - burst, sold: burst });
+    const bound = Math.floor((seconds + 1) * RATE_PER_SECOND);
+    const counts: number[] = [];
+    for (const [n, feed] of subscribers.entries()) {
+      const values = await feed.until((v) => v.filter((l) => l.skuId === 'hot').at(-1)?.available === final.available, 'the final level');
+      const hot = feed.received.filter((r) => r.value.skuId === 'hot');
+      counts.push(hot.length);
+      expect(hot.length, `events for ${seconds.toFixed(2)} s of burst`).toBeLessThanOrEqual(bound);
+      // Coalesced, not starved: the level kept moving during the burst.
+      expect(hot.length).toBeGreaterThan(2);
+      expectVersionsGrow(values, 'hot');
+      expect(hot.at(-1)!.value).toMatchObject({ available: final.available, sold: final.sold, reserved: final.reserved });
+      // The latest level goes out within one interval of the last change (plus delivery).
+      expect(hot.at(-1)!.at - ended).toBeLessThan(INTERVAL_MS + 1_000);
+      // A SKU that did not change sent its level once and nothing else.
+      expect(values.filter((l) => l.skuId === 'calm')).toHaveLength(watched[n]!.includes('calm') ? 1 : 0);
+    }
+    // Both instances announce the final level after their last deduct; each subscriber gets it once.
+    const before = subscribers.map((f) => f.received.length);
+    await sleep(3 * INTERVAL_MS);
+    expect(subscribers.map((f) => f.received.length)).toEqual(before);
+    const announced = svc.app.live.publisher.announced - announcedBefore;
+    console.info(
+      `burst: ${burst} deducts in ${seconds.toFixed(2)} s over 2 instances; ${announced} announcements by this one for its half; ` +
+        `events per subscriber ${counts.join(', ')} (bound ${bound})`,
+    );
+  });
+});
+
+describe('stockAlerts', () => {
+  it('fires low-stock, sold-out and back-in-stock once per crossing, with deducts through both instances', async () => {
+    await upsert([
+      { id: 'bell', name: 'Bell', available: 10, lowStockThreshold: 3 },
+      { id: 'drum', available: 2, lowStockThreshold: 1 },
+    ]);
+    const bellHere = alerts('ws', svc.url, ['bell']);
+    const allThere = alerts('sse', other.url, null);
+    const allHere = alerts('ws', svc.url, null);
+    const watch = levels('ws', svc.url, ['bell', 'drum']);
+    await watch.until((v) => v.length >= 2, 'the initial levels');
+    // Both instances listen for alerts once Redis counts a subscriber of the channel on each.
+    await waitFor(async () => (await liveChannels())[`${ns.prefix}live:alerts`] === 2, 'both instances to listen for alerts');
+    await waitFor(() => svc.app.live.subscriptions === 3, 'the alert subscriptions here to start');
+
+    const urls = [svc.url, other.url];
+    const deductMany = (prefix: string, n: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => deductAt(urls[i % 2]!, `${prefix}-${i}`, 'bell')));
+    const bellAt = (available: number) =>
+      watch.until((v) => v.some((l) => l.skuId === 'bell' && l.available === available), `bell at ${available}`);
+
+    // 10 → 3: one LOW_STOCK, however many instances saw the level go down.
+    expect((await deductMany('b1', 7)).every((o) => o === 'DeductStockSuccess')).toBe(true);
+    await bellAt(3);
+    // 3 → 0, with more buyers than units: one SOLD_OUT.
+    const sold = await deductMany('b2', 8);
+    expect(sold.filter((o) => o === 'DeductStockSuccess')).toHaveLength(3);
+    await bellAt(0);
+    // 0 → 5: BACK_IN_STOCK (above the threshold again).
+    await restock('bell', 5, 'bell-r1');
+    await bellAt(5);
+    // 5 → 3: a new downward crossing, a new LOW_STOCK.
+    expect((await deductMany('b3', 2)).every((o) => o === 'DeductStockSuccess')).toBe(true);
+    await bellAt(3);
+    // 3 → 13 → 12: back above the threshold and staying there: nothing.
+    await restock('bell', 10, 'bell-r2');
+    await bellAt(13);
+    expect(await deductAt(other.url, 'b4', 'bell')).toBe('DeductStockSuccess');
+    await bellAt(12);
+    // Another SKU sells out: only the unfiltered subscribers hear it.
+    expect(await deductAt(svc.url, 'd1', 'drum', 2)).toBe('DeductStockSuccess');
+    await watch.until((v) => v.some((l) => l.skuId === 'drum' && l.available === 0), 'drum sold out');
+
+    const expected = [
+      { kind: 'LOW_STOCK', skuId: 'bell', level: { available: 3, state: 'LOW_STOCK' } },
+      { kind: 'SOLD_OUT', skuId: 'bell', level: { available: 0, state: 'SOLD_OUT' } },
+      { kind: 'BACK_IN_STOCK', skuId: 'bell', level: { available: 5, state: 'IN_STOCK' } },
+      { kind: 'LOW_STOCK', skuId: 'bell', level: { available: 3, state: 'LOW_STOCK' } },
+    ];
+    const drumSoldOut = { kind: 'SOLD_OUT', skuId: 'drum', level: { available: 0, state: 'SOLD_OUT' } };
+    await bellHere.until((v) => v.length >= expected.length, 'the bell alerts');
+    await allThere.until((v) => v.length >= expected.length + 1, 'every alert');
+    await allHere.until((v) => v.length >= expected.length + 1, 'every alert');
+    // Anything doubled would arrive about as fast as the originals did.
+    await sleep(500);
+    expect(bellHere.values).toMatchObject(expected);
+    expect(bellHere.values).toHaveLength(expected.length);
+    for (const feed of [allThere, allHere]) {
+      expect(feed.values).toMatchObject([...expected, drumSoldOut]);
+      expect(feed.values).toHaveLength(expected.length + 1);
+    }
+    expectVersionsGrow(
+      bellHere.values.map((a) => a.level),
+      'bell',
+    );
+  });
+});
+
+function connections(running: Running): Promise<number> {
+  return new Promise((resolve, reject) => running.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('lua/announce-2.lua', () => {
+  /** One script call as the publisher makes it; the threshold as if read from PostgreSQL at `epoch`. */
+  async function announce(skuId: string, mode: 'publish' | 'peek', threshold?: [epoch: number, threshold: number | null]) {
+    const { gate } = svc.app.services;
+    const channels = svc.app.live.channels;
+    const reply = await gate.redis.announce(
+      gate.keys.counter(skuId),
+      channels.state(skuId),
+      mode,
+      `${ns.prefix}test:levels:${skuId}`,
+      `${ns.prefix}test:alerts`,
+      skuId,
+      ...(threshold ? [String(threshold[0]), threshold[1] === null ? '' : String(threshold[1])] : ['', '']),
+    );
+    if (reply[0] !== 'OK') return { status: reply[0], epoch: reply[1] };
+    const level = JSON.parse(String(reply[1]));
+    return { status: 'OK', level, alert: reply[2] || null, version: Number(level.version) };
+  }
+
+  function seed(skuId: string, available: number, extra: { epoch?: number; backorderLimit?: number; unlimited?: boolean } = {}) {
+    return svc.app.services.gate.seed({
+      skuId,
+      name: null,
+      available,
+      reserved: 0,
+      sold: 0,
+      unlimited: extra.unlimited ?? false,
+      backorderLimit: extra.backorderLimit ?? 0,
+      epoch: extra.epoch ?? 1,
+    });
+  }
+
+  const setAvailable = (skuId: string, available: number) =>
+    svc.app.services.gate.redis.hset(svc.app.services.gate.keys.counter(skuId), 'a', available);
+
+  it('asks for the threshold once per counter epoch, refusing one read before that epoch', async () => {
+    await seed('lua-t', 10, { epoch: 5 });
+    expect(await announce('lua-t', 'publish')).toEqual({ status: 'THRESHOLD', epoch: 5 });
+    expect(await announce('lua-t', 'publish', [4, 3])).toEqual({ status: 'THRESHOLD', epoch: 5 });
+    expect((await announce('lua-t', 'publish', [5, 3])).level).toMatchObject({ lowStockThreshold: '3', state: 'IN_STOCK' });
+    expect((await announce('lua-t', 'publish')).status).toBe('OK');
+    // A reload under a new epoch (after an upsert, say) asks again.
+    await seed('lua-t', 10, { epoch: 6 });
+    expect(await announce('lua-t', 'publish')).toEqual({ status: 'THRESHOLD', epoch: 6 });
+    expect(await announce('lua-missing', 'publish')).toEqual({ status: 'MISSING', epoch: undefined });
+  });
+
+  it('alerts once per crossing, and a peek in between does not swallow one', async () => {
+    await seed('lua-a', 5);
+    const first = await announce('lua-a', 'publish', [1, 2]);
+    expect(first).toMatchObject({ alert: null, level: { state: 'IN_STOCK' } });
+    await setAvailable('lua-a', 2);
+    // A new subscriber reads the level before the change is announced: no alert, state not taken.
+    expect(await announce('lua-a', 'peek')).toMatchObject({ alert: null, level: { state: 'LOW_STOCK', available: 2 } });
+    expect(await announce('lua-a', 'publish')).toMatchObject({ alert: 'LOW_STOCK' });
+    expect(await announce('lua-a', 'publish')).toMatchObject({ alert: null });
+    await setAvailable('lua-a', 0);
+    expect(await announce('lua-a', 'publish')).toMatchObject({ alert: 'SOLD_OUT', level: { state: 'SOLD_OUT' } });
+    await setAvailable('lua-a', 1);
+    expect(await announce('lua-a', 'publish')).toMatchObject({ alert: 'BACK_IN_STOCK', level: { state: 'LOW_STOCK' } });
+    await setAvailable('lua-a', 9);
+    expect(await announce('lua-a', 'publish')).toMatchObject({ alert: null, level: { state: 'IN_STOCK' } });
+    // Straight from in stock to sold out: SOLD_OUT alone.
+    await setAvailable('lua-a', 0);
+    expect(await announce('lua-a', 'publish')).toMatchObject({ alert: 'SOLD_OUT' });
+  });
+
+  it('counts backorders before sold out, and never alerts on unlimited SKUs', async () => {
+    await seed('lua-b', 1, { backorderLimit: 2 });
+    expect((await announce('lua-b', 'publish', [1, null])).level.state).toBe('IN_STOCK');
+    await setAvailable('lua-b', 0);
+    expect(await announce('lua-b', 'publish')).toMatchObject({ alert: null, level: { state: 'IN_STOCK', available: 0 } });
+    await setAvailable('lua-b', -2);
+    expect(await announce('lua-b', 'publish')).toMatchObject({ alert: 'SOLD_OUT', level: { available: -2 } });
+
+    await seed('lua-u', 0, { unlimited: true });
+    expect((await announce('lua-u', 'publish', [1, 5])).level).toMatchObject({ state: 'IN_STOCK', unlimited: true });
+    expect(await announce('lua-u', 'publish')).toMatchObject({ alert: null, level: { state: 'IN_STOCK' } });
+  });
+
+  it('gives growing versions, still growing after Redis lost them; a peek gives none of its own', async () => {
+    await seed('lua-v', 10);
+    const versions = [(await announce('lua-v', 'publish', [1, null])).version];
+    for (let i = 0; i < 20; i++) versions.push((await announce('lua-v', 'publish')).version);
+    for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!);
+    expect((await announce('lua-v', 'peek')).version).toBe(versions.at(-1));
+    await svc.app.services.gate.redis.del(svc.app.live.channels.state('lua-v'));
+    const after = await announce('lua-v', 'publish', [1, null]);
+    expect(after.version).toBeGreaterThan(versions.at(-1)!);
+    expect(Number.isSafeInteger(after.version)).toBe(true);
+  });
+});
+
+describe('subscriptions do not leak', () => {
+  it('leaves no Redis subscription, listener or timer after 200 subscribe/unsubscribe cycles', async () => {
+    await upsert([
+      { id: 'leak-a', available: 100 },
+      { id: 'leak-b', available: 100 },
+    ]);
+    const live = svc.app.live;
+    await waitFor(async () => live.subscriptions === 0 && Object.keys(await liveChannels()).length === 0, 'earlier subscriptions to end');
+    const numpat = await redis.pubsub('NUMPAT');
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const connectionsBefore = await connections(svc);
+
+    const shared = wsClient(svc.url);
+    for (let i = 0; i < 200; i++) {
+      const skuIds = i % 3 === 0 ? ['leak-a', 'leak-b'] : ['leak-a'];
+      switch (i % 4) {
+        case 0: {
+          // A client that goes away: its socket closes with the subscription running.
+          const own = wsClient(svc.url);
+          const feed = overWs(own, STOCK_LEVELS, { skuIds }, 'stockLevels');
+          await feed.until((v) => v.length >= skuIds.length, 'the initial levels', 5_000);
+          if (i === 0) expect(await liveChannels()).toEqual({ [`${ns.prefix}live:level:leak-a`]: 1, [`${ns.prefix}live:level:leak-b`]: 1 });
+          await own.dispose();
+          break;
+        }
+        case 1: {
+          // Complete on a socket that stays open.
+          const feed = overWs(shared, STOCK_LEVELS, { skuIds }, 'stockLevels');
+          await feed.until((v) => v.length >= 1, 'the initial level', 5_000);
+          // A change while subscribed starts cool-down timers, which must go too.
+          if (i % 8 === 1) expect(await deductAt(svc.url, `leak-${i}`, 'leak-a')).toBe('DeductStockSuccess');
+          await feed.close();
+          break;
+        }
+        case 2: {
+          const feed = overSse(svc.url, STOCK_LEVELS, { skuIds }, 'stockLevels');
+          await feed.until((v) => v.length >= 1, 'the initial level', 5_000);
+          await feed.close();
+          break;
+        }
+        case 3: {
+          const feed = overWs(shared, STOCK_ALERTS, { skuIds }, 'stockAlerts');
+          await waitFor(async () => (await liveChannels())[`${ns.prefix}live:alerts`] === 1, 'the alert subscription to listen');
+          expect(live.subscriptions).toBe(1);
+          await feed.close();
+          break;
+        }
+      }
+    }
+    await shared.dispose();
+
+    await waitFor(() => live.subscriptions === 0, 'every subscription to end');
+    expect(live.timers).toBe(0);
+    await waitFor(async () => Object.keys(await liveChannels()).length === 0, 'Redis to drop every live channel subscription');
+    expect(await liveChannels()).toEqual({});
+    expect(await redis.pubsub('NUMPAT')).toBe(numpat);
+    // Sockets and timers are back to what they were: every WebSocket closed with its keep-alive timer,
+    // every cool-down timer cleared (HTTP keep-alive connections of the SSE requests time out meanwhile).
+    await waitFor(async () => (await connections(svc)) <= connectionsBefore, `server connections back to ${connectionsBefore}`, 15_000);
+    await waitFor(
+      () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= timersBefore,
+      `timers back to ${timersBefore}: ${process.getActiveResourcesInfo().join(',')}`,
+      15_000,
+    );
+  });
+});
+
+describe('when Redis goes away', () => {
+  let own: OwnRedis;
+  let ownNs: Namespace;
+  let alone: Running;
+  beforeAll(async () => {
+    own = await OwnRedis.start();
+    ownNs = await namespace(own.url);
+    alone = await serve(ownNs);
+  });
+  afterAll(async () => {
+    await alone?.stop();
+    await ownNs?.drop();
+    await own?.stop();
+  });
+
+  it('restarted empty: versions keep growing, and a change made meanwhile reaches subscribers', async () => {
+    const res = await alone.gql(UPSERT, { input: [{ id: 'vase', available: 30, lowStockThreshold: 28 }] });
+    expect(res.errors).toBeUndefined();
+    const feed = levels('ws', alone.url, ['vase']);
+    await feed.until((v) => v.at(-1)?.available === 30, 'the initial level');
+    expect(await deductAt(alone.url, 'vase-1', 'vase')).toBe('DeductStockSuccess');
+    const [before] = (await feed.until((v) => v.at(-1)?.available === 29, 'the deduct')).slice(-1);
+
+    // Killed: a deduct meanwhile goes through PostgreSQL alone, and nothing can be published.
+    await own.kill();
+    expect(await deductAt(alone.url, 'vase-2', 'vase', 2)).toBe('DeductStockSuccess');
+    expect(feed.last.available).toBe(29);
+    // Started empty: counters, versions, alert states and subscriptions are gone. The subscriber
+    // connection comes back, subscribes again, and re-reads the level, now loaded from the truth.
+    await own.restart();
+    const caughtUp = await feed.until((v) => v.at(-1)?.available === 27, 'the change made while Redis was away');
+    expect(caughtUp.at(-1)).toMatchObject({ available: 27, sold: 3, state: 'LOW_STOCK' });
+    expect(caughtUp.at(-1).version).toBeGreaterThan(before.version);
+
+    expect(await deductAt(alone.url, 'vase-3', 'vase', 4)).toBe('DeductStockSuccess');
+    const values = await feed.until((v) => v.at(-1)?.available === 23, 'a deduct after the restart');
+    expectVersionsGrow(values, 'vase');
+  });
+
+  it('a subscriber connection that drops re-reads its SKUs once back, so changes published meanwhile are not lost', async () => {
+    const res = await alone.gql(UPSERT, { input: [{ id: 'lamp', available: 10 }] });
+    expect(res.errors).toBeUndefined();
+    const feed = levels('ws', alone.url, ['lamp']);
+    await feed.until((v) => v.at(-1)?.available === 10, 'the initial level');
+
+    const admin = new Redis(own.url);
+    try {
+      // Cut the live subscriber connection and keep it out (no room for a new client), while the
+      // command connection stays: the deduct below is published to nobody on this instance.
+      const connected = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))![1]);
+      await admin.config('SET', 'maxclients', String(connected - 1));
+      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBe(1);
+      expect(await deductAt(alone.url, 'lamp-1', 'lamp', 3)).toBe('DeductStockSuccess');
+      await sleep(300);
+      expect(feed.last.available).toBe(10);
+      await admin.config('SET', 'maxclients', '10000');
+      const values = await feed.until((v) => v.at(-1)?.available === 7, 'the deduct published while disconnected');
+      expectVersionsGrow(values, 'lamp');
+    } finally {
+      await admin.config('SET', 'maxclients', '10000').catch(() => {});
+      admin.disconnect();
+    }
+  });
+});

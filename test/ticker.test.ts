@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEDUCT, UPSERT } from './support/ops.ts';
+import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+
+/** Debian's chromium: playwright-core drives it and never downloads a browser of its own. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** apt-get may have to fetch the package lists first. */
+const INSTALL_LIMIT_MS = 10 * 60_000;
+const ARTIFACTS = join(import.meta.dirname, 'artifacts');
+/** How long the page gets to show what the API did. */
+const SHOW_WITHIN_MS = 10_000;
+
+// The project's own install step (also npm test's pretest), for runs that start here.
+if (!existsSync(CHROMIUM))
+  spawnSync('bash', [join(import.meta.dirname, '..', 'scripts', 'install-chromium.sh')], { stdio: 'inherit', timeout: INSTALL_LIMIT_MS });
+const missing = existsSync(CHROMIUM)
+  ? null
+  : `${CHROMIUM} is missing and scripts/install-chromium.sh could not install it (needs root and apt-get)`;
+if (missing) console.warn(`ticker browser test skipped: ${missing}`);
+
+let ns: Namespace;
+let svc: Running;
+let context: BrowserContext;
+let profile: string;
+
+describe.skipIf(missing !== null)(`the ticker page in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  beforeAll(async () => {
+    ns = await namespace();
+    svc = await serve(ns);
+    profile = mkdtempSync(join(tmpdir(), 'stockgate-chromium-'));
+    // A fresh profile per run; playwright passes it as --user-data-dir.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1400, height: 300 },
+    });
+  });
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await svc?.stop();
+    await ns?.drop();
+  });
+
+  async function deduct(orderId: string, skuId: string, quantity: number) {
+    const res = await svc.gql(DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
+    expect(res.data?.deductStock.__typename).toBe('DeductStockSuccess');
+  }
+
+  const text = (page: Page, skuId: string, part: string) => page.locator(`[data-sku="${skuId}"] ${part}`);
+
+  it('shows live levels from stockgate alone, flashes on a deduct and marks a sold-out SKU', async () => {
+    const res = await svc.gql(UPSERT, {
+      input: [
+        { id: 'tee-red-m', name: 'Red tee, M', available: 24, lowStockThreshold: 5 },
+        { id: 'cap-navy', name: 'Navy cap', available: 3, lowStockThreshold: 5 },
+        { id: 'mug-white', name: 'White mug', available: 120 },
+        { id: 'socks-wool', name: 'Wool socks', available: 4, lowStockThreshold: 5 },
+        { id: 'gift-card', name: 'Gift card', unlimited: true },
+      ],
+    });
+    expect(res.errors).toBeUndefined();
+
+    const page = await context.newPage();
+    const origin = new URL(svc.url).origin;
+    const requests: string[] = [];
+    const sockets: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+
+    await page.goto(`${origin}/ticker?skus=tee-red-m,cap-navy,mug-white,socks-wool,gift-card`);
+    await expect.poll(() => text(page, 'tee-red-m', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('24');
+    await expect.poll(() => text(page, 'gift-card', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('∞');
+    expect(await text(page, 'tee-red-m', '.name').textContent()).toBe('Red tee, M');
+    expect(await text(page, 'cap-navy', '.pill').textContent()).toBe('Low stock');
+    expect(await text(page, 'socks-wool', '.pill').textContent()).toBe('Low stock');
+    expect(await page.locator('.connection').getAttribute('data-connection')).toBe('live');
+    expect(await text(page, 'tee-red-m', '.stamp').isVisible()).toBe(false);
+
+    // A deduct through the API changes the number and flashes the card.
+    await deduct('web-1', 'tee-red-m', 2);
+    await expect.poll(() => text(page, 'tee-red-m', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('22');
+    const tee = page.locator('[data-sku="tee-red-m"]');
+    expect(await tee.getAttribute('data-flashes')).toBe('1');
+    expect(await tee.getAttribute('class')).toContain('flash-down');
+
+    // Selling the last units marks the SKU sold out.
+    await deduct('web-2', 'cap-navy', 3);
+    const cap = page.locator('[data-sku="cap-navy"]');
+    await expect.poll(() => cap.getAttribute('data-state'), { timeout: SHOW_WITHIN_MS }).toBe('SOLD_OUT');
+    expect(await cap.getAttribute('class')).toContain('sold-out');
+    expect(await text(page, 'cap-navy', '.stamp').isVisible()).toBe(true);
+    expect(await text(page, 'cap-navy', '.available').textContent()).toBe('0');
+    await deduct('web-3', 'mug-white', 1);
+    await expect.poll(() => text(page, 'mug-white', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('119');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'ticker.png') });
+
+    // Everything came from stockgate: the page, its script, graphql-ws's client and the WebSocket.
+    expect(requests.length).toBeGreaterThanOrEqual(4);
+    expect(requests.filter((u) => !u.startsWith(`${origin}/`))).toEqual([]);
+    expect(requests).toContain(`${origin}/ticker/vendor/graphql-ws/client.js`);
+    expect(sockets).toEqual([`${origin.replace('http', 'ws')}/graphql`]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
