@@ -3,16 +3,19 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
+import { identify } from './auth/scopes.ts';
 import type { Config } from './config.ts';
 import { createPrisma, isDatabaseUnavailable } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
 import { reconcile } from './gate/reconcile.ts';
 import { GateKeys } from './gate/keys.ts';
 import { defineGateCommands } from './gate/scripts.ts';
-import { LedgerWriter } from './ledger/group-commit.ts';
+import { GROUP_COMMIT, LedgerWriter, PER_REQUEST } from './ledger/group-commit.ts';
 import { MERGE_BATCH, mergeOnce } from './ledger/merge.ts';
 import { SWEEP_BATCH, sweepOutbox } from './ledger/outbox.ts';
 import { every } from './ledger/periodic.ts';
+import { bodyLimit } from './limits/body.ts';
+import { operationLimits } from './limits/operations.ts';
 import { Live } from './live/live.ts';
 import { tickerPage } from './live/ticker.ts';
 import { serveWebSocket, type WebSocketEndpoint } from './live/websocket.ts';
@@ -94,13 +97,28 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
   });
   defineGateCommands(redis);
   const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
-  const ledger = new LedgerWriter(prisma, (gateIds) => {
-    if (gateIds.length === 0) return;
-    gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
-  });
-  const services: Services = { prisma, gate, ledger, log, levelsChanged: (skuIds) => live.levelsChanged(skuIds) };
-  const live = new Live({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, ratePerSecond: config.LIVE_RATE_PER_SECOND }, services, log);
-  const context: Context = { ...services, live };
+  const ledger = new LedgerWriter(
+    prisma,
+    (gateIds) => {
+      if (gateIds.length === 0) return;
+      gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+    },
+    config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT,
+  );
+  const services: Services = {
+    prisma,
+    gate,
+    ledger,
+    log,
+    databaseOnly: config.STOCKGATE_MODE === 'db-only',
+    levelsChanged: (skuIds) => live.levelsChanged(skuIds),
+  };
+  const live = new Live(
+    { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, ratePerSecond: config.LIVE_RATE_PER_SECOND },
+    services,
+    log,
+  );
+  const context: Omit<Context, 'caller'> = { ...services, live };
   const sockets: WebSocketEndpoint[] = [];
   const background = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
@@ -115,9 +133,13 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: () => context,
-    graphiql: { title: 'stockgate', subscriptionsProtocol: 'WS' },
-    plugins: [tickerPage()],
+    // A context per request: scope-auth caches its checks on it, so no request may share another's.
+    context: (initial) => ({ ...context, caller: identify(config.STOCKGATE_API_KEYS, initial) }),
+    // GraphiQL cannot work without introspection.
+    graphiql: config.GRAPHQL_INTROSPECTION ? { title: 'stockgate', subscriptionsProtocol: 'WS' } : false,
+    // One operation per request (Yoga's default, stated): a batch would multiply every limit by its length.
+    batching: false,
+    plugins: [bodyLimit(), ...operationLimits({ introspection: config.GRAPHQL_INTROSPECTION }), tickerPage()],
     maskedErrors: {
       maskError: (error, message, isDev) => {
         const retry = databaseUnavailable(error as Error);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiKeyError, parseApiKeys } from './auth/keys.ts';
 
 /** Below one a second a ticker looks stuck, and the latest level would come more than a second late. */
 export const MIN_LIVE_RATE_PER_SECOND = 1;
@@ -34,9 +35,46 @@ const Config = z.object({
   INFLIGHT_DEADLINE_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
   /** How often each instance looks for stale in-flight takes (one instance at a time reconciles). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /**
+   * How deducts and reserves are written: `full` is stockgate (gate + group commit); `per-request`
+   * (gate + one ledger statement per request, seed 002) and `db-only` (PostgreSQL alone, seed 001)
+   * exist for the benchmark's side-by-side comparison.
+   */
+  STOCKGATE_MODE: z.enum(['full', 'per-request', 'db-only']).default('full'),
   /** Live levels each subscriber gets per SKU per second, at most; see src/live/coalesce.ts. */
   LIVE_RATE_PER_SECOND: z.coerce.number().int().min(MIN_LIVE_RATE_PER_SECOND).max(MAX_LIVE_RATE_PER_SECOND).default(10),
-});
+  /** Only these three: a typo such as "prod" must not quietly run with development defaults. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * API keys, `name:role:secret,…` (src/auth/keys.ts), parsed here once. None: the service runs open,
+   * every caller admin, which production refuses (below).
+   */
+  STOCKGATE_API_KEYS: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      try {
+        return parseApiKeys(spec);
+      } catch (err) {
+        if (!(err instanceof ApiKeyError)) throw err;
+        // Its message already names the entry (never the secret); the path prefix names the variable.
+        ctx.addIssue({ code: 'custom', message: err.message.replace(/^STOCKGATE_API_KEYS:? /, '') });
+        return z.NEVER;
+      }
+    }),
+  /** Schema introspection (and GraphiQL, which needs it); unset: on, except with NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: z.stringbool().optional(),
+})
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.STOCKGATE_API_KEYS.open) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STOCKGATE_API_KEYS'],
+        message: 'required with NODE_ENV=production (without keys every caller would be admin)',
+      });
+    }
+  })
+  .transform((c) => ({ ...c, GRAPHQL_INTROSPECTION: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production' }));
 
 export type Config = z.infer<typeof Config>;
 

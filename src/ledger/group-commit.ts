@@ -24,10 +24,23 @@ export type LedgerOutcome = 'committed' | 'duplicate' | 'fenced';
 
 /** Rows per INSERT: large enough to absorb a flash-sale burst, small enough to keep a batch in milliseconds. */
 export const MAX_BATCH_LINES = 500;
-/** How long the first request of a batch waits for company; it bounds the latency group commit adds. */
-const BATCH_WINDOW_MS = 2;
-/** Batches in flight at once: more overlaps round trips, but every batch holds a pool connection. */
-const MAX_CONCURRENT_BATCHES = 4;
+/** How requests' rows are grouped into ledger statements. */
+export interface BatchShape {
+  /** How long the first request of a batch waits for company; it bounds the latency grouping adds. */
+  windowMs: number;
+  /** Requests per statement. */
+  maxRequests: number;
+  /** Statements in flight at once: more overlaps round trips, but each holds a pool connection. */
+  maxConcurrent: number;
+}
+
+/** Group commit: a few milliseconds, hundreds of rows, a few statements at once. */
+export const GROUP_COMMIT: BatchShape = { windowMs: 2, maxRequests: MAX_BATCH_LINES, maxConcurrent: 4 };
+/**
+ * One statement per request, as seed 002 writes its ledger: only the benchmark uses it, to show what
+ * group commit buys. As many at once as the pool allows, less a few for everything else.
+ */
+export const PER_REQUEST: BatchShape = { windowMs: 0, maxRequests: 1, maxConcurrent: 16 };
 /** Lines waiting for a batch before new requests are refused (retryable) instead of queued without end. */
 export const MAX_QUEUED_LINES = 20_000;
 
@@ -37,6 +50,15 @@ interface Waiting {
   entry: LedgerEntry;
   resolve: (o: LedgerOutcome) => void;
   reject: (e: unknown) => void;
+  /** performance.now() when the rows were handed over, for the wait metric. */
+  since: number;
+}
+
+/** What the writer reports of committed batches (src/observe/metrics.ts). */
+export interface LedgerObserver {
+  batchCommitted(requests: number, lines: number): void;
+  /** How long a request waited for its batch to commit, ms. */
+  waited(ms: number): void;
 }
 
 /**
@@ -92,10 +114,13 @@ export class LedgerWriter {
   private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly idle = new Set<() => void>();
+  /** Told about every committed batch; set by buildApp for metrics. */
+  observer: LedgerObserver | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly onCommitted: (gateIds: string[]) => void,
+    private readonly shape: BatchShape = GROUP_COMMIT,
   ) {}
 
   write(entry: LedgerEntry): Promise<LedgerOutcome> {
@@ -103,7 +128,7 @@ export class LedgerWriter {
       return Promise.reject(new LedgerBackpressure('ledger queue full'));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
+      this.queue.push({ entry, resolve, reject, since: performance.now() });
       this.queuedLines += entry.lines.length;
       this.schedule();
     });
@@ -116,11 +141,11 @@ export class LedgerWriter {
   }
 
   private schedule(): void {
-    if (this.inFlight >= MAX_CONCURRENT_BATCHES || this.queue.length === 0) return;
-    if (this.queuedLines >= MAX_BATCH_LINES) {
+    if (this.inFlight >= this.shape.maxConcurrent || this.queue.length === 0) return;
+    if (this.queuedLines >= MAX_BATCH_LINES || this.shape.windowMs === 0) {
       this.flush();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), BATCH_WINDOW_MS);
+      this.timer = setTimeout(() => this.flush(), this.shape.windowMs);
     }
   }
 
@@ -153,7 +178,8 @@ export class LedgerWriter {
     let lines = 0;
     for (const w of this.queue) {
       const key = `${w.entry.kind}:${w.entry.idempotencyKey}`;
-      if (keys.has(key) || (batch.length > 0 && lines + w.entry.lines.length > MAX_BATCH_LINES)) {
+      const full = batch.length >= this.shape.maxRequests || (batch.length > 0 && lines + w.entry.lines.length > MAX_BATCH_LINES);
+      if (keys.has(key) || full) {
         rest.push(w);
         continue;
       }
@@ -190,5 +216,10 @@ export class LedgerWriter {
     const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';
     this.onCommitted(entries.filter((e) => outcome(e) === 'committed').map((e) => e.gateId));
     for (const w of batch) w.resolve(outcome(w.entry));
+    if (this.observer) {
+      const now = performance.now();
+      this.observer.batchCommitted(batch.length, lines.length);
+      for (const w of batch) this.observer.waited(now - w.since);
+    }
   }
 }

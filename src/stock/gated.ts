@@ -5,7 +5,7 @@ import { loadCounters } from '../gate/load.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
 import { GateDown } from '../gate/breaker.ts';
 import { takeInDatabase } from './fallback.ts';
-import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
+import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 import { unavailable } from './unavailable.ts';
 
@@ -42,12 +42,17 @@ const REPLAY_POLL_MS = 10;
  * nothing moved and the request may be retried with the same key.
  */
 export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
-  if (s.gate.breaker.open) return takeInDatabase(s, req);
+  if (s.databaseOnly) return takeInDatabase(s, req);
+  if (s.gate.breaker.open) {
+    s.metrics?.gateOutcome(req.kind, 'fallback');
+    return takeInDatabase(s, req);
+  }
   try {
     return await throughGate(s, req);
   } catch (err) {
     if (!(err instanceof GateDown)) throw err;
     s.log.warn({ orderId: req.orderId }, 'gate unreachable; taking through PostgreSQL');
+    s.metrics?.gateOutcome(req.kind, 'fallback');
     return takeInDatabase(s, req);
   }
 }
@@ -58,6 +63,7 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
   for (let attempt = 1; attempt <= MAX_GATE_ATTEMPTS; attempt++) {
     const gateId = randomUUID();
     const took = await s.gate.take(kind, key, fp, gateId, lines);
+    s.metrics?.gateOutcome(kind, took.kind);
     switch (took.kind) {
       case 'missing': {
         const unknown = await loadCounters(
@@ -70,6 +76,14 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
       }
       case 'conflict':
         throw new IdempotencyConflict(key);
+      case 'throttled':
+        // Not checked against the ledger like a shortage: a replay whose record Redis forgot gets its
+        // first answer once through the throttle (the ledger refuses the duplicate), and a hot SKU's
+        // stampede never reaches PostgreSQL.
+        throw new Throttled(
+          took.indexes.map((i) => lines[i]!.skuId),
+          took.retryAfterMs,
+        );
       case 'short': {
         // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
         // request that succeeded gets its first answer (I4), not today's shortage.
