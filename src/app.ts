@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { identify } from './auth/scopes.ts';
 import type { Config } from './config.ts';
 import { createPrisma, isDatabaseUnavailable } from './db/client.ts';
@@ -17,6 +17,11 @@ import { every } from './ledger/periodic.ts';
 import { bodyLimit } from './limits/body.ts';
 import { operationLimits } from './limits/operations.ts';
 import { Live } from './live/live.ts';
+import { callerRateLimit, metricsEndpoint, readiness, readyEndpoint, refuseWhileDraining, requestIds } from './observe/http.ts';
+import { createLogger } from './observe/log.ts';
+import { DomainMetrics } from './observe/metrics.ts';
+import { expectedMigrations } from './observe/ready.ts';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { tickerPage } from './live/ticker.ts';
 import { serveWebSocket, type WebSocketEndpoint } from './live/websocket.ts';
 import type { Context } from './schema/builder.ts';
@@ -36,6 +41,11 @@ const EXPIRY_INTERVAL_MS = 250;
 const OUTBOX_SWEEP_INTERVAL_MS = 1_000;
 /** Retries ioredis may spend on one command across reconnects before failing it. */
 const REDIS_MAX_RETRIES_PER_REQUEST = 2;
+/**
+ * How long a shutdown lets HTTP requests under way finish before cutting their connections: a deduct
+ * takes milliseconds, and one stuck on a stalled PostgreSQL fails at the 5 s statement timeout.
+ */
+export const HTTP_DRAIN_TIMEOUT_MS = 5_000;
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
@@ -43,7 +53,14 @@ export interface App {
   live: Live;
   /** Serves graphql-ws on the server's GraphQL path too; call once the HTTP server exists (main.ts, tests). */
   attach(server: Server): void;
-  /** Stops background work, writes what is queued for the ledger, closes connections. */
+  /** Prometheus metrics of this app (src/observe/metrics.ts). */
+  metrics: DomainMetrics;
+  /**
+   * Graceful shutdown: stops accepting (new GraphQL requests on open connections are refused,
+   * retryable; /ready turns 503), closes subscriptions (graphql-ws: 1001 Going Away), lets HTTP
+   * requests under way finish (at most HTTP_DRAIN_TIMEOUT_MS), stops background work, writes what is
+   * queued for the ledger, closes connections. Calling it again waits for the first call.
+   */
   close(): Promise<void>;
 }
 
@@ -81,7 +98,7 @@ function withCode(error: Error): Error {
 }
 
 /** The whole service without a listening socket: main.ts listens, tests run it on port 0. */
-export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_LEVEL })): App {
+export function buildApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): App {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -105,11 +122,14 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     },
     config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT,
   );
+  const metrics = new DomainMetrics({ prisma, breakerOpen: () => gate.breaker.open, subscriptions: () => live.subscriptions });
+  ledger.observer = metrics.ledger;
   const services: Services = {
     prisma,
     gate,
     ledger,
     log,
+    metrics,
     databaseOnly: config.STOCKGATE_MODE === 'db-only',
     levelsChanged: (skuIds) => live.levelsChanged(skuIds),
   };
@@ -120,15 +140,25 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
   );
   const context: Omit<Context, 'caller'> = { ...services, live };
   const sockets: WebSocketEndpoint[] = [];
+  const servers: Server[] = [];
+  const http = new InFlightRequests();
+  let draining = false;
+  let closing: Promise<void> | null = null;
+  const migrations = expectedMigrations();
   const background = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
     every('expiry', EXPIRY_INTERVAL_MS, log, async () => (await expireDue(services)) === EXPIRY_BATCH),
     every('reconcile', config.RECONCILE_INTERVAL_MS, log, async () => {
       const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);
+      metrics.reconciled(report);
       if (report.settled > 0) log.warn(report, 'reconciliation settled stale in-flight takes');
       return false;
     }),
-    every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => (await sweepOutbox(services)) === SWEEP_BATCH),
+    every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => {
+      const swept = await sweepOutbox(services);
+      metrics.swept(swept);
+      return swept === SWEEP_BATCH;
+    }),
   ];
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -139,7 +169,21 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     graphiql: config.GRAPHQL_INTROSPECTION ? { title: 'stockgate', subscriptionsProtocol: 'WS' } : false,
     // One operation per request (Yoga's default, stated): a batch would multiply every limit by its length.
     batching: false,
-    plugins: [bodyLimit(), ...operationLimits({ introspection: config.GRAPHQL_INTROSPECTION }), tickerPage()],
+    plugins: [
+      // First, so the request id is set (and logged) for everything after it.
+      requestIds(log),
+      refuseWhileDraining({ draining: () => draining, endpoint: GRAPHQL_ENDPOINT }),
+      readyEndpoint(() => readiness({ prisma, redis, migrations, draining }), log),
+      metricsEndpoint(metrics),
+      // Operation names are the client's to choose: as label values they would grow without bound.
+      usePrometheus({ registry: metrics.registry, endpoint: false, labels: { url: false, operationName: false }, metrics: PROMETHEUS_METRICS }),
+      ...(config.RATE_LIMIT_PER_MINUTE > 0
+        ? [callerRateLimit({ gate, perMinute: config.RATE_LIMIT_PER_MINUTE, endpoint: GRAPHQL_ENDPOINT, metrics, log })]
+        : []),
+      bodyLimit(),
+      ...operationLimits({ introspection: config.GRAPHQL_INTROSPECTION }),
+      tickerPage(),
+    ],
     maskedErrors: {
       maskError: (error, message, isDev) => {
         const retry = databaseUnavailable(error as Error);
@@ -155,17 +199,82 @@ export function buildApp(config: Config, log: Logger = pino({ level: config.LOG_
     yoga,
     services,
     live,
+    metrics,
     attach(server) {
+      servers.push(server);
+      http.track(server);
       sockets.push(serveWebSocket(server, yoga));
     },
-    async close() {
-      await Promise.all(sockets.map((s) => s.close()));
-      await Promise.all(background.map((b) => b.stop()));
-      await ledger.drained();
-      await live.close();
-      gate.breaker.shutdown();
-      redis.disconnect();
-      await prisma.$disconnect();
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        // No new connections; kept-alive idle ones close now, busy ones once their response is out.
+        for (const server of servers) server.close();
+        // Subscriptions never finish by themselves: end them first (SSE responses complete, graphql-ws
+        // sockets close with 1001), so the drain waits only for requests that do.
+        live.endSubscriptions();
+        await Promise.all(sockets.map((s) => s.close()));
+        if (!(await http.drained(HTTP_DRAIN_TIMEOUT_MS))) {
+          log.warn({ requests: http.count }, `requests still running after ${HTTP_DRAIN_TIMEOUT_MS} ms of shutdown; cutting them off`);
+        }
+        for (const server of servers) server.closeAllConnections();
+        await Promise.all(background.map((b) => b.stop()));
+        // Requests are done; what they queued for the ledger is written before the pool closes.
+        await ledger.drained();
+        await live.close();
+        gate.breaker.shutdown();
+        redis.disconnect();
+        await prisma.$disconnect();
+      })();
+      return closing;
     },
   };
+}
+
+/** The GraphQL path (Yoga's default, named for the plugins that only guard it). */
+const GRAPHQL_ENDPOINT = '/graphql';
+
+/**
+ * Yoga's GraphQL metrics kept: operation counts, durations and errors by phase. Left out: the
+ * deprecated-field walk (no field is deprecated, and it visits every document) and the summary,
+ * which duplicates the duration histogram at a higher cost.
+ */
+const PROMETHEUS_METRICS = {
+  graphql_envelop_deprecated_field: false,
+  graphql_envelop_request_time_summary: false,
+  graphql_envelop_schema_change: false,
+};
+
+/** HTTP requests being served by the attached servers, for the shutdown's drain. */
+class InFlightRequests {
+  count = 0;
+  private readonly idle = new Set<() => void>();
+
+  track(server: Server): void {
+    server.on('request', (_req, res: ServerResponse) => {
+      this.count++;
+      // 'close' comes once the response is out or its connection is gone, whichever is first.
+      res.once('close', () => {
+        if (--this.count > 0) return;
+        for (const done of this.idle) done();
+        this.idle.clear();
+      });
+    });
+  }
+
+  /** Whether every request finished within `timeoutMs`. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idle.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.idle.add(done);
+    });
+  }
 }

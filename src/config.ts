@@ -9,6 +9,12 @@ export const MIN_LIVE_RATE_PER_SECOND = 1;
  */
 export const MAX_LIVE_RATE_PER_SECOND = 50;
 
+/**
+ * The highest per-caller rate limit: a thousand requests a second from one caller is a load test or an
+ * attack, not a client, and above it the limit would never bite.
+ */
+export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
+
 /** Every setting stockgate reads, validated once at start; a bad value is one clear line, not a crash later. */
 const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -43,6 +49,11 @@ const Config = z.object({
   STOCKGATE_MODE: z.enum(['full', 'per-request', 'db-only']).default('full'),
   /** Live levels each subscriber gets per SKU per second, at most; see src/live/coalesce.ts. */
   LIVE_RATE_PER_SECOND: z.coerce.number().int().min(MIN_LIVE_RATE_PER_SECOND).max(MAX_LIVE_RATE_PER_SECOND).default(10),
+  /**
+   * Requests a minute each caller (its Authorization header, else its address) may send to /graphql,
+   * counted across every instance in Redis (src/observe/http.ts); 0, the default, switches it off.
+   */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(MAX_RATE_LIMIT_PER_MINUTE).default(0),
   /** Only these three: a typo such as "prod" must not quietly run with development defaults. */
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /**

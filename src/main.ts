@@ -1,14 +1,19 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { buildApp } from './app.ts';
+import { buildApp, HTTP_DRAIN_TIMEOUT_MS } from './app.ts';
+import { createLogger } from './observe/log.ts';
 import { loadConfigOrExit, type Config } from './config.ts';
 import pg from 'pg';
 import { deployMigrations, MigrateError } from './db/migrate.ts';
 
 /** How long start-up waits for PostgreSQL or Redis to answer before saying it cannot reach them. */
 const REACH_TIMEOUT_MS = 3_000;
-/** How long a shutdown may take before the process exits anyway. */
+/**
+ * How long a shutdown may take before the process exits anyway, with code 1: the HTTP drain
+ * (HTTP_DRAIN_TIMEOUT_MS) plus writing what is queued for the ledger and closing connections. An
+ * orchestrator's grace period (Kubernetes: 30 s) should be longer. Units a cut-off request took at
+ * the gate are settled by reconciliation on another instance (README, "Failure model").
+ */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const HOW_TO_START = {
@@ -62,7 +67,11 @@ async function reachPostgres(config: Config): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = createLogger(config.LOG_LEVEL);
+  if (config.STOCKGATE_API_KEYS.open) {
+    // Loud on purpose: fine on a laptop, a hole anywhere else (NODE_ENV=production refuses it in config.ts).
+    log.warn('NO API KEYS CONFIGURED (STOCKGATE_API_KEYS is empty): the API is OPEN and every caller is admin. Set keys before exposing this service.');
+  }
   await reachRedis(config);
   await reachPostgres(config);
   try {
@@ -85,10 +94,19 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
-    server.close();
-    await app.close();
+    const started = performance.now();
+    log.info({ signal, drainMs: HTTP_DRAIN_TIMEOUT_MS, limitMs: SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+    setTimeout(() => {
+      log.error(`shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms; exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    try {
+      await app.close();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    log.info({ ms: Math.round(performance.now() - started) }, 'shut down');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -392,6 +392,159 @@ describe('deduct.lua', () => {
   });
 });
 
+describe('deduct.lua: hot-SKU throttle (counter field t)', () => {
+  const T0 = 1_700_000_000_000;
+
+  it('admits t attempts at once, then answers THROTTLED with the ms until the next slot, which then admits one', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'H', { available: 100, throttlePerSecond: 4 });
+    for (let i = 0; i < 4; i++) expect((await deduct(keys, { key: `k${i}`, gateId: `g${i}`, now: T0, lines: [['H', 1]] }))[0]).toBe('OK');
+
+    // One slot every 1000 / 4 = 250 ms.
+    expect(await deduct(keys, { key: 'k4', gateId: 'g4', now: T0, lines: [['H', 1]] })).toEqual(['THROTTLED', 250, 1]);
+    expect(await deduct(keys, { key: 'k4', gateId: 'g4', now: T0 + 249, lines: [['H', 1]] })).toEqual(['THROTTLED', 1, 1]);
+    expect((await deduct(keys, { key: 'k4', gateId: 'g4', now: T0 + 250, lines: [['H', 1]] }))[0]).toBe('OK');
+    expect(await deduct(keys, { key: 'k5', gateId: 'g5', now: T0 + 250, lines: [['H', 1]] })).toEqual(['THROTTLED', 250, 1]);
+    expect(await counter(keys, 'H')).toMatchObject({ a: '95', s: '5', t: '4' });
+  });
+
+  it('a throttled attempt changes nothing at all: no count, no take, no record, no in-flight entry', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'H', { available: 10, throttlePerSecond: 1 });
+    expect((await deduct(keys, { key: 'first', gateId: 'g1', now: T0, lines: [['H', 1]] }))[0]).toBe('OK');
+    const before = await snapshot(keys);
+    expect((await deduct(keys, { key: 'second', gateId: 'g2', now: T0 + 10, lines: [['H', 1]] }))[0]).toBe('THROTTLED');
+    expect(await snapshot(keys)).toEqual(before);
+    // The slot it did not use is still there at T0 + 1000.
+    expect((await deduct(keys, { key: 'second', gateId: 'g2', now: T0 + 1000, lines: [['H', 1]] }))[0]).toBe('OK');
+  });
+
+  it('counts attempts, not sales: SHORT attempts use slots too', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'H', { available: 0, throttlePerSecond: 2 });
+    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await deduct(keys, { key: 'c', now: T0, lines: [['H', 1]] })).toEqual(['THROTTLED', 500, 1]);
+  });
+
+  it('replays and conflicts are answered from the record before the throttle, and use no slot', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'H', { available: 10, throttlePerSecond: 1 });
+    const [, record] = await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g1', now: T0, lines: [['H', 1]] });
+    expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g2', now: T0 + 1, lines: [['H', 1]] })).toEqual(['REPLAY', record]);
+    expect(await deduct(keys, { key: 'k', fp: 'other', gateId: 'g3', now: T0 + 1, lines: [['H', 1]] })).toEqual(['CONFLICT']);
+    expect(await deduct(keys, { key: 'new', gateId: 'g4', now: T0 + 1, lines: [['H', 1]] })).toEqual(['THROTTLED', 999, 1]);
+  });
+
+  it('a cart is admitted on every throttled line or none, lists the throttled lines, and waits for the slowest', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10, throttlePerSecond: 10 });
+    await seed(gate, 'B', { available: 10, throttlePerSecond: 2 });
+    await seed(gate, 'C', { available: 10, throttlePerSecond: 1 });
+    await seed(gate, 'U', { available: 10 });
+    expect((await deduct(keys, { key: 'c0', gateId: 'g0', now: T0, lines: [['B', 1], ['C', 1]] }))[0]).toBe('OK');
+    expect((await deduct(keys, { key: 'c1', gateId: 'g1', now: T0, lines: [['B', 1]] }))[0]).toBe('OK');
+    const aBefore = await counter(keys, 'A');
+    // B is out of slots until T0 + 500, C until T0 + 1000; A and U would pass.
+    expect(await deduct(keys, { key: 'c2', gateId: 'g2', now: T0, lines: [['A', 1], ['B', 1], ['U', 1], ['C', 1]] })).toEqual([
+      'THROTTLED',
+      1000,
+      2,
+      4,
+    ]);
+    expect(await counter(keys, 'A')).toEqual(aBefore);
+    // A's slots were not used by the refused cart: all ten are there.
+    for (let i = 0; i < 10; i++) expect((await deduct(keys, { key: `a${i}`, gateId: `ga${i}`, now: T0, lines: [['A', 1]] }))[0]).toBe('OK');
+    expect((await deduct(keys, { key: 'a10', gateId: 'ga10', now: T0, lines: [['A', 1]] }))[0]).toBe('THROTTLED');
+  });
+
+  it('MISSING comes first: an absent counter of the cart uses no slot of its throttled lines', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'H', { available: 10, throttlePerSecond: 1 });
+    expect(await deduct(keys, { key: 'k', now: T0, lines: [['H', 1], ['absent', 1]] })).toEqual(['MISSING', 2]);
+    expect(await counter(keys, 'H')).not.toHaveProperty('tt');
+    expect((await deduct(keys, { key: 'k2', now: T0, lines: [['H', 1]] }))[0]).toBe('OK');
+  });
+
+  it('holds a steady rate: over 10 s of attempts every 10 ms, t a second plus one burst of t get through', async () => {
+    const { keys, gate } = ns();
+    const t = 5;
+    await seed(gate, 'H', { available: 100_000, throttlePerSecond: t });
+    const pipeline = redis.pipeline();
+    const k = (i: number) => [keys.idempotency('DEDUCT', `s${i}`), keys.inflight, keys.inflightPayloads, keys.counter('H')];
+    for (let i = 0; i < 1_000; i++) pipeline.deduct(4, ...k(i), 'DEDUCT', 'fp', `g${i}`, T0 + i * 10, TTL, 1);
+    const replies = (await pipeline.exec())!.map(([err, reply]) => {
+      expect(err).toBeNull();
+      return (reply as unknown[])[0];
+    });
+    const admitted = replies.filter((r) => r === 'OK').length;
+    expect(replies.filter((r) => r !== 'OK' && r !== 'THROTTLED')).toEqual([]);
+    // 0..9.99 s: the first t at once, then one every 200 ms (49 more).
+    expect(admitted).toBe(t + 49);
+  });
+
+  it('Gate.take answers throttled with the retry and the 0-based lines', async () => {
+    const { gate } = ns();
+    await seed(gate, 'X', { available: 5 });
+    await seed(gate, 'H', { available: 5, throttlePerSecond: 1 });
+    expect((await gate.take('DEDUCT', 'k1', 'fp', 'g1', [{ skuId: 'H', quantity: 1 }])).kind).toBe('taken');
+    const out = await gate.take('RESERVE', 'k2', 'fp', 'g2', [
+      { skuId: 'X', quantity: 1 },
+      { skuId: 'H', quantity: 1 },
+    ]);
+    expect(out).toMatchObject({ kind: 'throttled', indexes: [1] });
+    const { retryAfterMs } = out as { retryAfterMs: number };
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe('rate-1.lua', () => {
+  const T0 = 1_700_000_000_000;
+  const MINUTE = 60_000;
+
+  it('admits `limit` requests at once, refuses the next with the ms until a slot, and counts refusals not at all', async () => {
+    const { keys } = ns();
+    const key = keys.rate('key:abc');
+    for (let i = 0; i < 3; i++) expect(await redis.rate(key, 3, MINUTE, T0)).toBe(0);
+    // A slot every 60000 / 3 = 20000 ms.
+    expect(await redis.rate(key, 3, MINUTE, T0)).toBe(20_000);
+    expect(await redis.rate(key, 3, MINUTE, T0 + 5_000)).toBe(15_000);
+    expect(await redis.rate(key, 3, MINUTE, T0 + 20_000)).toBe(0);
+    expect(await redis.rate(key, 3, MINUTE, T0 + 20_000)).toBe(20_000);
+  });
+
+  it('keeps its schedule only until the bucket is full again', async () => {
+    const { keys } = ns();
+    const key = keys.rate('addr:127.0.0.1');
+    expect(await redis.rate(key, 2, MINUTE, Date.now())).toBe(0);
+    const pttl = await redis.pttl(key);
+    expect(pttl).toBeGreaterThan(25_000);
+    expect(pttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('callers have their own buckets', async () => {
+    const { keys } = ns();
+    expect(await redis.rate(keys.rate('a'), 1, MINUTE, T0)).toBe(0);
+    expect(await redis.rate(keys.rate('a'), 1, MINUTE, T0)).toBeGreaterThan(0);
+    expect(await redis.rate(keys.rate('b'), 1, MINUTE, T0)).toBe(0);
+  });
+
+  it('refuses bad arguments with an error reply and writes nothing', async () => {
+    const { keys } = ns();
+    await expect(redis.rate(keys.rate('a'), 0, MINUTE, T0)).rejects.toThrow(/bad rate limit arguments/);
+    await expect(redis.rate(keys.rate('a'), 5, 0, T0)).rejects.toThrow(/bad rate limit arguments/);
+    expect(await redis.exists(keys.rate('a'))).toBe(0);
+  });
+
+  it('Gate.admitCaller counts against the key GateKeys.rate names', async () => {
+    const { keys, gate } = ns();
+    expect(await gate.admitCaller('key:x', 1, MINUTE)).toBe(0);
+    expect(await redis.exists(keys.rate('key:x'))).toBe(1);
+    expect(await gate.admitCaller('key:x', 1, MINUTE)).toBeGreaterThan(59_000);
+  });
+});
+
 describe('release.lua', () => {
   it('gives back exactly what was taken and clears the in-flight entry and its own record', async () => {
     const { keys, gate } = ns();
@@ -549,6 +702,11 @@ describe('seed-1.lua', () => {
     const { keys } = ns();
     expect(await redis.seed(keys.counter('A'), 3, 10, 2, 5, 0, -4, 'Widget')).toBe(1);
     expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget' });
+    // ARGV[8], the throttle: stored as t when set, absent when 0.
+    expect(await redis.seed(keys.counter('B'), 3, 10, 2, 5, 0, -4, 'Widget', 25)).toBe(1);
+    expect(await counter(keys, 'B')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', t: '25' });
+    expect(await redis.seed(keys.counter('C'), 3, 10, 2, 5, 0, -4, 'Widget', 0)).toBe(1);
+    expect(await counter(keys, 'C')).not.toHaveProperty('t');
   });
 
   it('Gate.seed maps the CounterSeed shape (floor = -backorderLimit, unlimited 0/1, name "" for none)', async () => {
@@ -556,9 +714,12 @@ describe('seed-1.lua', () => {
     await gate.seed({ skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9, backorderLimit: 7 });
     expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '' });
     expect(await gate.levels(['A', 'nope'])).toEqual([
-      { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, backorderLimit: 7, epoch: 9 },
+      { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, backorderLimit: 7, throttlePerSecond: null, epoch: 9 },
       null,
     ]);
+    await gate.seed({ skuId: 'B', name: 'hot', available: 1, reserved: 0, sold: 0, unlimited: false, epoch: 2, backorderLimit: 0, throttlePerSecond: 40 });
+    expect(await counter(keys, 'B')).toMatchObject({ e: '2', n: 'hot', t: '40' });
+    expect((await gate.levels(['B']))[0]).toMatchObject({ skuId: 'B', throttlePerSecond: 40 });
   });
 
   it('does not overwrite a counter of the same or a newer epoch', async () => {
@@ -573,9 +734,11 @@ describe('seed-1.lua', () => {
     expect(live).toMatchObject({ a: '6', s: '4', e: '5', n: 'first' });
   });
 
-  it('replaces a counter of an older epoch completely', async () => {
+  it('replaces a counter of an older epoch completely (a throttle and its schedule too)', async () => {
     const { keys, gate } = ns();
-    await seed(gate, 'A', { available: 10, epoch: 2, name: 'old', unlimited: true, backorderLimit: 5 });
+    await seed(gate, 'A', { available: 10, epoch: 2, name: 'old', unlimited: true, backorderLimit: 5, throttlePerSecond: 3 });
+    expect((await deduct(keys, { lines: [['A', 1]] }))[0]).toBe('OK');
+    expect(await counter(keys, 'A')).toHaveProperty('tt');
     await redis.hset(keys.counter('A'), 'stale', 'x');
 
     expect(await seed(gate, 'A', { available: 3, sold: 8, epoch: 3 })).toBe(1);
@@ -674,18 +837,19 @@ describe('unlock-1.lua', () => {
 describe('script sources', () => {
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
 
-  it('finds the seven gate scripts and the live one, and defines each as a command', () => {
+  it('finds the seven gate scripts, the live one and the rate limit, and defines each as a command', () => {
     expect(files.sort()).toEqual([
       'announce-2.lua',
       'apply-2.lua',
       'deduct.lua',
       'invalidate-1.lua',
+      'rate-1.lua',
       'release.lua',
       'seed-1.lua',
       'settle-2.lua',
       'unlock-1.lua',
     ]);
-    for (const name of ['announce', 'apply', 'deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock']) {
+    for (const name of ['announce', 'apply', 'deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock', 'rate']) {
       expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });

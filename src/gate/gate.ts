@@ -27,6 +27,8 @@ export type TakeOutcome =
   | { kind: 'replay'; record: GateRecord }
   | { kind: 'conflict' }
   | { kind: 'short'; lines: { index: number; available: number }[] }
+  /** Lines whose SKU is over its hot-SKU throttle; nothing was counted or taken. */
+  | { kind: 'throttled'; retryAfterMs: number; indexes: number[] }
   | { kind: 'missing'; indexes: number[] };
 
 /** An in-flight take as deduct.lua recorded it. */
@@ -54,11 +56,13 @@ export interface CounterLevel {
   unlimited: boolean;
   /** How far below zero available may go. */
   backorderLimit: number;
+  /** Hot-SKU throttle: deduct/reserve attempts admitted per second (lua/deduct.lua); null for none. */
+  throttlePerSecond: number | null;
   epoch: number;
 }
 
-/** A counter as loaded from the truth. */
-export type CounterSeed = CounterLevel;
+/** A counter as loaded from the truth (no throttle when left out). */
+export type CounterSeed = Omit<CounterLevel, 'throttlePerSecond'> & { throttlePerSecond?: number | null };
 
 /** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -115,6 +119,10 @@ export class Gate {
         return { kind: 'conflict' };
       case 'MISSING':
         return { kind: 'missing', indexes: rest.map((i) => Number(i) - 1) };
+      case 'THROTTLED': {
+        const [retryAfterMs, ...lines] = rest;
+        return { kind: 'throttled', retryAfterMs: Number(retryAfterMs), indexes: lines.map((i) => Number(i) - 1) };
+      }
       case 'SHORT': {
         const short: { index: number; available: number }[] = [];
         for (let i = 0; i < rest.length; i += 2) short.push({ index: Number(rest[i]) - 1, available: Number(rest[i + 1]) });
@@ -169,7 +177,17 @@ export class Gate {
 
   seed(c: CounterSeed): Promise<number> {
     return this.call((r) =>
-      r.seed(this.keys.counter(c.skuId), c.epoch, c.available, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''),
+      r.seed(
+        this.keys.counter(c.skuId),
+        c.epoch,
+        c.available,
+        c.reserved,
+        c.sold,
+        c.unlimited ? 1 : 0,
+        -c.backorderLimit,
+        c.name ?? '',
+        c.throttlePerSecond ?? 0,
+      ),
     );
   }
 
@@ -188,6 +206,14 @@ export class Gate {
     );
   }
 
+  /**
+   * Counts one request of a caller against its rate limit (lua/rate-1.lua): 0 when admitted, else the
+   * ms until one would be. Through the breaker like every gate call: GateDown while Redis is away.
+   */
+  admitCaller(caller: string, limit: number, periodMs: number, now = Date.now()): Promise<number> {
+    return this.call((r) => r.rate(this.keys.rate(caller), limit, periodMs, now));
+  }
+
   /** Drops a counter older than `epoch` so the next request loads the truth. */
   invalidate(skuId: string, epoch: number): Promise<number> {
     return this.call((r) => r.invalidate(this.keys.counter(skuId), epoch));
@@ -197,13 +223,13 @@ export class Gate {
   async levels(skuIds: string[]): Promise<(CounterLevel | null)[]> {
     const replies = await this.call(async (r) => {
       const pipeline = r.pipeline();
-      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f');
+      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f', 't');
       return (await pipeline.exec()) ?? [];
     });
     return skuIds.map((skuId, i) => {
       const [err, fields] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;
-      const [a, r, s, u, e, n, f] = fields as (string | null)[];
+      const [a, r, s, u, e, n, f, t] = fields as (string | null)[];
       if (e == null) return null;
       return {
         skuId,
@@ -213,6 +239,7 @@ export class Gate {
         sold: Number(s),
         unlimited: u === '1',
         backorderLimit: -Number(f) || 0,
+        throttlePerSecond: t ? Number(t) : null,
         epoch: Number(e),
       };
     });

@@ -34,6 +34,11 @@ export class GateKeys {
     return `${this.prefix}applied:{${skuId}}:${outboxId}`;
   }
 
+  /** A caller's request rate schedule (lua/rate-1.lua); `caller` is a hash or an address, never a secret. */
+  rate(caller: string): string {
+    return `${this.prefix}rate:${caller}`;
+  }
+
   idempotency(scope: string, key: string): string {
     return `${this.prefix}idem:${scope}:${key}`;
   }

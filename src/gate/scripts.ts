@@ -27,6 +27,7 @@ declare module 'ioredis' {
     invalidate(key: string, epoch: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     unlock(key: string, token: string): Result<number, Context>;
+    rate(key: string, limit: number, periodMs: number, now: number): Result<number, Context>;
   }
 }
 

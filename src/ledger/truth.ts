@@ -1,5 +1,5 @@
 import type { PrismaClient, Sql } from '../db/client.ts';
-import type { CounterSeed } from '../gate/gate.ts';
+import type { CounterLevel } from '../gate/gate.ts';
 
 interface TruthRow {
   id: string;
@@ -9,6 +9,7 @@ interface TruthRow {
   sold: number;
   unlimited: boolean;
   backorder_limit: number;
+  throttle_per_second: number | null;
   epoch: number;
 }
 
@@ -17,7 +18,7 @@ interface TruthRow {
  * both from one snapshot, so a merge committing meanwhile is seen either wholly or not at all.
  */
 const TRUTH_SQL = `
-  SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.epoch,
+  SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch,
          (s.available + coalesce(u.a, 0))::int AS available,
          (s.reserved + coalesce(u.r, 0))::int AS reserved,
          (s.sold + coalesce(u.s, 0))::int AS sold
@@ -28,7 +29,7 @@ const TRUTH_SQL = `
   ) u ON true
   WHERE s.id = ANY($1::text[])`;
 
-function toSeed(row: TruthRow): CounterSeed {
+function toSeed(row: TruthRow): CounterLevel {
   return {
     skuId: row.id,
     name: row.name,
@@ -37,12 +38,13 @@ function toSeed(row: TruthRow): CounterSeed {
     sold: row.sold,
     unlimited: row.unlimited,
     backorderLimit: row.backorder_limit,
+    throttlePerSecond: row.throttle_per_second,
     epoch: row.epoch,
   };
 }
 
 /** The truth of the given SKUs, keyed by id; unknown ids are absent. */
-export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<string, CounterSeed>> {
+export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<string, CounterLevel>> {
   const rows = await prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, skuIds);
   return new Map(rows.map((r) => [r.id, toSeed(r)]));
 }
@@ -57,7 +59,7 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
  * commits, sees the new epoch, and is refused. No movement is both missing from the new counters and
  * accepted into the ledger.
  */
-export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, CounterSeed>> {
+export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, CounterLevel>> {
   const sorted = [...skuIds].sort();
   const [, rows] = await prisma.$transaction([
     prisma.$executeRawUnsafe(

@@ -150,10 +150,18 @@ export class Live {
     return stream;
   }
 
-  /** Ends every subscription, waits for announcements under way, and closes the subscriber connection. */
-  async close(): Promise<void> {
+  /**
+   * Ends every subscription and refuses new ones (the first step of a shutdown: SSE responses end, so
+   * the HTTP drain need not wait for them). Announcements still go out until close().
+   */
+  endSubscriptions(): void {
     this.closed = true;
     for (const stream of [...this.streams]) stream.end();
+  }
+
+  /** Ends every subscription, waits for announcements under way, and closes the subscriber connection. */
+  async close(): Promise<void> {
+    this.endSubscriptions();
     await this.publisher.close();
     // QUIT is answered after the UNSUBSCRIBEs the ended streams queued before it; a Redis that does not
     // answer is not waited for.

@@ -10,6 +10,12 @@ import { WebSocketServer } from 'ws';
  */
 const MAX_WS_MESSAGE_BYTES = 64 * 1024;
 
+/**
+ * How long closing waits for clients to answer the close handshake (1001 Going Away) before cutting
+ * them off: a client that does not answer must not hold a shutdown up.
+ */
+const CLOSE_HANDSHAKE_WAIT_MS = 1_000;
+
 /** Yoga's own execute and subscribe, carried to graphql-ws's execute/subscribe hooks. */
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
@@ -54,7 +60,14 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } satisfies Enveloped,
         };
-        const errors = validate(args.schema, args.document) as readonly GraphQLError[];
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(args.schema, args.document) as readonly GraphQLError[];
+        } catch (err) {
+          // The operation limits (src/limits/operations.ts) throw to stop validating at once.
+          if (err instanceof GraphQLError) return [coded(err, 'GRAPHQL_VALIDATION_FAILED')];
+          throw err;
+        }
         return errors.length > 0 ? errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) : args;
       },
     },
@@ -62,19 +75,31 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
   );
   return {
     async close() {
-      // A close handshake waits for the client; a server going away need not.
-      for (const socket of wss.clients) socket.terminate();
-      await graphqlWs.dispose();
+      // dispose() closes every socket with 1001 Going Away (clients reconnect elsewhere) and resolves
+      // once all are closed; one that does not answer the handshake in time is cut off.
+      const disposed = graphqlWs.dispose();
+      const cutOff = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_HANDSHAKE_WAIT_MS);
+      try {
+        await disposed;
+      } finally {
+        clearTimeout(cutOff);
+      }
     },
   };
 }
 
-/** The same codes Yoga gives these errors over HTTP (README's error table). */
+/**
+ * The same codes Yoga gives these errors over HTTP (README's error table): `code` unless the error
+ * already has its own (OPERATION_TOO_COMPLEX); Yoga's HTTP status hint means nothing on a socket.
+ */
 function coded(error: GraphQLError, code: string): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions;
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
-    extensions: { ...error.extensions, code },
+    extensions: { ...extensions, code: extensions['code'] ?? code },
   });
 }

@@ -97,6 +97,9 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   refundStock: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
     type: RefundStockSuccess,
     description: 'Returns units of a deducted order to stock. Partial refunds add up; the same refundId replays.',
     args: { input: t.arg({ type: RefundStockInput }) },

@@ -1,5 +1,5 @@
 import { ReservationState } from '../generated/prisma/enums.ts';
-import { IdempotencyConflict, InsufficientStock, SkuNotInOrder, UnknownSku } from '../stock/outcomes.ts';
+import { IdempotencyConflict, InsufficientStock, SkuNotInOrder, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import {
   ExceedsReserved,
   ReservationConfirmed,
@@ -134,10 +134,13 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   reserveStock: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
     type: ReserveStockSuccess,
     description: 'Holds a whole cart for an order (available → reserved) until confirmed, released or expired.',
     args: { input: t.arg({ type: ReserveStockInput }) },
-    errors: { types: [InsufficientStock, UnknownSku, IdempotencyConflict], union: { name: 'ReserveStockResult' } },
+    errors: { types: [InsufficientStock, UnknownSku, IdempotencyConflict, Throttled], union: { name: 'ReserveStockResult' } },
     resolve: (_, { input }, ctx) =>
       reserve(ctx, {
         orderId: String(input.orderId),
@@ -147,6 +150,9 @@ builder.mutationFields((t) => ({
       }),
   }),
   confirmReservation: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
     type: ReservationRef,
     description: 'Payment arrived: held units become sold (reserved → sold).',
     args: { input: t.arg({ type: SettleReservationInput }) },
@@ -154,6 +160,9 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) => confirmReservation(ctx, settleArgs(input)),
   }),
   releaseReservation: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
     type: ReservationRef,
     description: 'The order was cancelled: held units return to stock (reserved → available).',
     args: { input: t.arg({ type: SettleReservationInput }) },

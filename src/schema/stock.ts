@@ -1,7 +1,8 @@
 import { deduct, type DeductedLine, type DeductSuccess } from '../stock/deduct.ts';
 import { levels, type SkuLevel } from '../stock/levels.ts';
-import { IdempotencyConflict, InsufficientStock, type ShortLine, StockChanged, UnknownSku } from '../stock/outcomes.ts';
+import { IdempotencyConflict, InsufficientStock, type ShortLine, StockChanged, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import { restock, setStock, type RestockSuccess } from '../stock/restock.ts';
+import { MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 
@@ -19,6 +20,10 @@ const Sku = builder.objectRef<SkuLevel>('Sku').implement({
     sold: t.exposeInt('sold'),
     unlimited: t.exposeBoolean('unlimited'),
     backorderLimit: t.exposeInt('backorderLimit', { description: 'How far below zero available may go.' }),
+    throttlePerSecond: t.exposeInt('throttlePerSecond', {
+      nullable: true,
+      description: 'Hot-SKU throttle: deduct and reserve attempts admitted per second across all instances; null for none.',
+    }),
   }),
 });
 
@@ -45,6 +50,10 @@ const UpsertSkuInput = builder.inputType('UpsertSkuInput', {
     unlimited: t.boolean({ required: false }),
     backorderLimit: t.int({ required: false, description: 'Lets available go down to minus this (backorders).' }),
     lowStockThreshold: t.int({ required: false, description: 'Available at or below this raises a low-stock alert.' }),
+    throttlePerSecond: t.int({
+      required: false,
+      description: `Hot-SKU throttle: deduct and reserve attempts admitted per second (1 to ${MAX_THROTTLE_PER_SECOND}); null removes it.`,
+    }),
   }),
 });
 
@@ -122,6 +131,16 @@ builder.objectType(UnknownSku, {
   fields: (t) => ({ skuIds: t.exposeIDList('skuIds') }),
 });
 
+builder.objectType(Throttled, {
+  name: 'Throttled',
+  description: 'A SKU of the cart is over its hot-SKU throttle (throttlePerSecond); nothing moved. Send the same request again after retryAfterMs.',
+  interfaces: [OutcomeInterface],
+  fields: (t) => ({
+    skuIds: t.exposeIDList('skuIds', { description: 'The throttled SKUs of the cart.' }),
+    retryAfterMs: t.exposeInt('retryAfterMs', { description: 'When every one of them admits an attempt again.' }),
+  }),
+});
+
 builder.objectType(IdempotencyConflict, {
   name: 'IdempotencyConflict',
   description: 'The idempotency key was used before with a different request.',
@@ -167,11 +186,14 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) => setStock(ctx, { ...input, skuId: String(input.skuId) }),
   }),
   deductStock: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
     type: DeductStockSuccess,
     description: 'Deducts a whole cart: every line or none. Safe to retry with the same idempotency key.',
     args: { input: t.arg({ type: DeductStockInput }) },
     errors: {
-      types: [InsufficientStock, UnknownSku, IdempotencyConflict],
+      types: [InsufficientStock, UnknownSku, IdempotencyConflict, Throttled],
       union: { name: 'DeductStockResult' },
     },
     resolve: (_, { input }, ctx) =>

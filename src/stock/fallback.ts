@@ -13,6 +13,8 @@ import type { Services } from './services.ts';
  * once Redis is back, so requests that pass them are refused by the ledger and the counters are
  * dropped (by those requests, or by the outbox sweeper) and loaded from the truth.
  * Every request locks the SKU rows: slow, but correct, and only while the gate is away.
+ * It does not throttle hot SKUs (throttlePerSecond): the throttle's schedule lives in Redis, and the
+ * row locks already serialise a hot SKU's requests here.
  */
 export function takeInDatabase<A>(s: Services, req: GatedRequest<A>): Promise<A> {
   const skuIds = req.lines.map((l) => l.skuId);

@@ -29,6 +29,7 @@ export type InputErrorCode =
   | 'INVALID_IDEMPOTENCY_KEY'
   | 'INVALID_CURSOR'
   | 'INVALID_TTL'
+  | 'INVALID_THROTTLE'
   | 'BAD_USER_INPUT';
 
 export function inputError(code: InputErrorCode, message: string, field?: string): GraphQLError {
@@ -63,6 +64,18 @@ export const stockLevel = z
   .int({ error: 'INVALID_STOCK_LEVEL:must be an integer' })
   .min(0, { error: 'INVALID_STOCK_LEVEL:must not be negative' })
   .max(MAX_STOCK_LEVEL, { error: `INVALID_STOCK_LEVEL:at most ${MAX_STOCK_LEVEL}` });
+
+/**
+ * The highest hot-SKU throttle: one Redis serves on the order of 100,000 script calls a second for a
+ * single key, so a higher throttle would never bite. The lowest is 1; null switches it off.
+ */
+export const MAX_THROTTLE_PER_SECOND = 100_000;
+
+export const throttlePerSecond = z
+  .number()
+  .int({ error: 'INVALID_THROTTLE:must be a whole number of attempts per second' })
+  .min(1, { error: 'INVALID_THROTTLE:must be at least 1 (null removes the throttle)' })
+  .max(MAX_THROTTLE_PER_SECOND, { error: `INVALID_THROTTLE:at most ${MAX_THROTTLE_PER_SECOND}` });
 
 /** How far below zero a SKU may sell (backorders); bounded like any level. */
 export const MAX_BACKORDER_LIMIT = 1_000_000;

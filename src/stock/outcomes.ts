@@ -122,3 +122,14 @@ export class ExceedsReserved extends Outcome {
     super(`more than is held: ${lines.map((l) => `${l.skuId} (held ${l.held}, requested ${l.requested})`).join(', ')}`);
   }
 }
+
+export class Throttled extends Outcome {
+  readonly code = 'THROTTLED';
+  constructor(
+    readonly skuIds: string[],
+    /** When every throttled SKU admits an attempt again; the same request may be sent then. */
+    readonly retryAfterMs: number,
+  ) {
+    super(`${skuIds.join(', ')} ${skuIds.length === 1 ? 'is' : 'are'} selling too fast right now; retry in ${retryAfterMs} ms`);
+  }
+}

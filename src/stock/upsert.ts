@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { adjustment, changeTruth, type MovementRow } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
-import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel } from './input.ts';
+import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';
 
@@ -12,6 +12,7 @@ export interface UpsertSkuInput {
   unlimited?: boolean | null | undefined;
   backorderLimit?: number | null | undefined;
   lowStockThreshold?: number | null | undefined;
+  throttlePerSecond?: number | null | undefined;
 }
 
 const upserts = z
@@ -23,6 +24,7 @@ const upserts = z
       unlimited: z.boolean().nullish(),
       backorderLimit: backorderLimit.nullish(),
       lowStockThreshold: stockLevel.nullish(),
+      throttlePerSecond: throttlePerSecond.nullish(),
     }),
   )
   .min(1, { error: 'EMPTY_CART:give at least one SKU' })
@@ -59,6 +61,8 @@ export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<
           ...(u.unlimited != null ? { unlimited: u.unlimited } : {}),
           ...(u.backorderLimit != null ? { backorderLimit: u.backorderLimit } : {}),
           ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
+          // The fence below drops the counter, so the next attempt loads the new throttle.
+          ...(u.throttlePerSecond !== undefined ? { throttlePerSecond: u.throttlePerSecond } : {}),
         },
       });
       if (u.available != null) movements.push(...adjustment(u.id, u.available - (truth.get(u.id)?.available ?? 0)));

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sku" ADD COLUMN     "throttle_per_second" INTEGER;

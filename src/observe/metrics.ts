@@ -1,0 +1,214 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PrismaClient } from '../db/client.ts';
+import type { GatedKind } from '../gate/gate.ts';
+import type { ReconcileReport } from '../gate/reconcile.ts';
+import type { LedgerObserver } from '../ledger/group-commit.ts';
+
+/**
+ * What a deduct or reserve met at the gate, one count per gate call (a request that loads counters
+ * first counts `missing`, then what it met next): the TakeOutcome kinds, plus `fallback` for requests
+ * taken through PostgreSQL alone while Redis is away.
+ */
+export type GateOutcomeKind = 'taken' | 'short' | 'replay' | 'conflict' | 'missing' | 'throttled' | 'fallback';
+export const GATE_OUTCOMES: readonly GateOutcomeKind[] = ['taken', 'short', 'replay', 'conflict', 'missing', 'throttled', 'fallback'];
+
+/**
+ * Requests per ledger statement: 1 when idle, up to hundreds in a burst (at most MAX_BATCH_LINES
+ * lines). Powers of two keep the buckets few while showing how much grouping happens.
+ */
+const BATCH_REQUEST_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+/**
+ * Seconds a request waits from handing its rows to the writer to their commit: the 2 ms window plus a
+ * round trip when healthy, up to the 5 s statement timeout when not.
+ */
+const LEDGER_WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/**
+ * A scrape never waits longer than this for the merge-lag query: a stalled PostgreSQL must not stall
+ * the scraper too (the gauges then keep their last values, and `up` stays 1).
+ */
+const MERGE_LAG_QUERY_TIMEOUT_MS = 1_000;
+
+/**
+ * The process's own metrics (CPU, memory, event loop lag, GC), collected once per process: their
+ * collectors hook into the runtime and are never removed, so not once per app (tests build many).
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** Where the gauges read their values at scrape time. */
+export interface MetricSources {
+  prisma: PrismaClient;
+  /** Whether the gate's circuit breaker is open (deducts going through PostgreSQL alone). */
+  breakerOpen: () => boolean;
+  /** Live subscriptions this instance serves. */
+  subscriptions: () => number;
+}
+
+/**
+ * The domain's Prometheus metrics, on a registry of this app alone (two apps in one test process
+ * must not share counters); Yoga's own GraphQL metrics go on the same registry (src/app.ts).
+ * Names are listed in README's "Observability".
+ */
+export class DomainMetrics {
+  readonly registry = new Registry();
+  private readonly gateOutcomes: Counter<'kind' | 'outcome'>;
+  private readonly rateLimited: Counter;
+  private readonly reconcileSettled: Counter;
+  private readonly reconcileUnits: Counter;
+  private readonly reconcileRebuilt: Counter;
+  private readonly outboxSwept: Counter;
+  /** For LedgerWriter.observer: batch sizes and waits. */
+  readonly ledger: LedgerObserver;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    this.gateOutcomes = new Counter({
+      name: 'stockgate_gate_outcomes_total',
+      help: 'Deduct and reserve attempts by what they met at the gate (taken, short, replay, conflict, missing, throttled, fallback)',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    // Every series exists from the start, so rate() and alerts see a 0 rather than nothing.
+    for (const kind of ['DEDUCT', 'RESERVE'] satisfies GatedKind[]) for (const outcome of GATE_OUTCOMES) this.gateOutcomes.inc({ kind, outcome }, 0);
+    this.rateLimited = new Counter({ name: 'stockgate_rate_limited_total', help: 'HTTP requests refused by the per-caller rate limit (429)', registers });
+    const batchRequests = new Histogram({
+      name: 'stockgate_ledger_batch_requests',
+      help: 'Requests written per group-commit statement',
+      buckets: BATCH_REQUEST_BUCKETS,
+      registers,
+    });
+    const batchLines = new Histogram({
+      name: 'stockgate_ledger_batch_lines',
+      help: 'Cart lines (movements) written per group-commit statement',
+      buckets: BATCH_REQUEST_BUCKETS,
+      registers,
+    });
+    const wait = new Histogram({
+      name: 'stockgate_ledger_wait_seconds',
+      help: "Time from a request handing its rows to the group commit to its batch's commit",
+      buckets: LEDGER_WAIT_BUCKETS,
+      registers,
+    });
+    this.ledger = {
+      batchCommitted: (requests, lines) => {
+        batchRequests.observe(requests);
+        batchLines.observe(lines);
+      },
+      waited: (ms) => wait.observe(ms / 1000),
+    };
+    this.reconcileSettled = new Counter({
+      name: 'stockgate_reconcile_settled_takes_total',
+      help: 'Stale in-flight gate takes settled by reconciliation (a crash or a failed write left them)',
+      registers,
+    });
+    this.reconcileUnits = new Counter({
+      name: 'stockgate_reconcile_settled_units_total',
+      help: 'Units those takes still held at the gate, counted from the truth again',
+      registers,
+    });
+    this.reconcileRebuilt = new Counter({
+      name: 'stockgate_reconcile_rebuilt_counters_total',
+      help: 'Gate counters rebuilt from the truth by reconciliation',
+      registers,
+    });
+    this.outboxSwept = new Counter({
+      name: 'stockgate_outbox_swept_total',
+      help: 'Outbox rows delivered to the gate by the sweeper rather than by their own request (a crash or a Redis outage left them)',
+      registers,
+    });
+    new Gauge({
+      name: 'stockgate_gate_fallback',
+      help: '1 while the circuit breaker is open and deducts and reserves go through PostgreSQL alone',
+      registers,
+      collect() {
+        this.set(sources.breakerOpen() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'stockgate_live_subscriptions',
+      help: 'Live subscriptions (levels and alerts, graphql-ws and SSE) this instance serves',
+      registers,
+      collect() {
+        this.set(sources.subscriptions());
+      },
+    });
+    // One query per scrape feeds both gauges: the registry collects them concurrently, so they share it.
+    let reading: Promise<MergeLag | null> | null = null;
+    const lag = () =>
+      (reading ??= mergeLag(sources.prisma)
+        .catch(() => null)
+        .finally(() => setImmediate(() => (reading = null))));
+    new Gauge({
+      name: 'stockgate_merge_unmerged_movements',
+      help: 'Ledger movements not yet folded into their SKU rows by the merge worker',
+      registers,
+      async collect() {
+        const now = await lag();
+        if (now) this.set(now.count);
+      },
+    });
+    new Gauge({
+      name: 'stockgate_merge_oldest_unmerged_seconds',
+      help: 'Age of the oldest movement not yet merged (0 when none): how far the merge worker lags',
+      registers,
+      async collect() {
+        const now = await lag();
+        if (now) this.set(now.oldestSeconds);
+      },
+    });
+  }
+
+  /** The Prometheus text exposition: the process's metrics, then this app's (domain and GraphQL). */
+  async exposition(): Promise<string> {
+    return (await processMetrics().metrics()) + '\n' + (await this.registry.metrics());
+  }
+
+  readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
+
+  gateOutcome(kind: GatedKind, outcome: GateOutcomeKind): void {
+    this.gateOutcomes.inc({ kind, outcome });
+  }
+
+  rateLimit(): void {
+    this.rateLimited.inc();
+  }
+
+  reconciled(report: ReconcileReport): void {
+    this.reconcileSettled.inc(report.settled);
+    this.reconcileUnits.inc(report.units);
+    this.reconcileRebuilt.inc(report.rebuilt.length);
+  }
+
+  swept(rows: number): void {
+    this.outboxSwept.inc(rows);
+  }
+}
+
+interface MergeLag {
+  count: number;
+  oldestSeconds: number;
+}
+
+async function mergeLag(prisma: PrismaClient): Promise<MergeLag> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('merge lag query timed out')), MERGE_LAG_QUERY_TIMEOUT_MS);
+  });
+  try {
+    const [row] = await Promise.race([
+      prisma.$queryRawUnsafe<{ n: number; age: number | null }[]>(
+        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM movement WHERE NOT merged`,
+      ),
+      timeout,
+    ]);
+    return { count: row?.n ?? 0, oldestSeconds: Math.max(0, row?.age ?? 0) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
