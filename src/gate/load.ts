@@ -25,9 +25,13 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
   );
   try {
     const unknown: string[] = [];
-    if (locked.length > 0) {
-      const truth = await truthForLoad(prisma, locked);
-      for (const id of locked) {
+    // A loader that finished just before this one took the lock already seeded the counter: loading
+    // again would bump the epoch and fence every take that passed it meanwhile.
+    const present = locked.length > 0 ? await gate.levels(locked) : [];
+    const absent = locked.filter((_, i) => present[i] === null);
+    if (absent.length > 0) {
+      const truth = await truthForLoad(prisma, absent);
+      for (const id of absent) {
         const seed = truth.get(id);
         if (seed) await gate.seed(seed);
         else unknown.push(id);
