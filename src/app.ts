@@ -1,4 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
+import net from 'node:net';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { Redis } from 'ioredis';
@@ -21,7 +23,6 @@ import { callerRateLimit, metricsEndpoint, readiness, readyEndpoint, refuseWhile
 import { createLogger } from './observe/log.ts';
 import { DomainMetrics } from './observe/metrics.ts';
 import { expectedMigrations } from './observe/ready.ts';
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { tickerPage } from './live/ticker.ts';
 import { serveWebSocket, type WebSocketEndpoint } from './live/websocket.ts';
 import type { Context } from './schema/builder.ts';
@@ -46,6 +47,13 @@ const REDIS_MAX_RETRIES_PER_REQUEST = 2;
  * takes milliseconds, and one stuck on a stalled PostgreSQL fails at the 5 s statement timeout.
  */
 export const HTTP_DRAIN_TIMEOUT_MS = 5_000;
+/**
+ * How long a shutdown may take in all before the process exits anyway, with code 1 (src/main.ts): the
+ * HTTP drain plus writing what is queued for the ledger and closing connections. An orchestrator's
+ * grace period (Kubernetes: 30 s) should be longer. Units a cut-off request took at the gate are
+ * settled by reconciliation on another instance (README, "Failure model").
+ */
+export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, Context>;
@@ -114,15 +122,20 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
   });
   defineGateCommands(redis);
   const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
+  // Settling runs after each batch without holding up its requests; a shutdown waits for it, so a
+  // graceful stop leaves no in-flight entry for reconciliation to settle.
+  const settling = new Set<Promise<unknown>>();
   const ledger = new LedgerWriter(
     prisma,
     (gateIds) => {
       if (gateIds.length === 0) return;
-      gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+      const settled = gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+      settling.add(settled);
+      void settled.finally(() => settling.delete(settled));
     },
     config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT,
   );
-  const metrics = new DomainMetrics({ prisma, breakerOpen: () => gate.breaker.open, subscriptions: () => live.subscriptions });
+  const metrics = new DomainMetrics({ prisma, breakerOpen: () => gate.breaker.fallingBack, subscriptions: () => live.subscriptions });
   ledger.observer = metrics.ledger;
   const services: Services = {
     prisma,
@@ -208,8 +221,10 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     close() {
       closing ??= (async () => {
         draining = true;
-        // No new connections; kept-alive idle ones close now, busy ones once their response is out.
-        for (const server of servers) server.close();
+        // No new connections. Open ones stay for now: a request arriving on one is answered (refused,
+        // retryable) and every response closes its connection, rather than a client's request being
+        // cut off in the race with closing an idle kept-alive socket (what http.Server.close() does).
+        for (const server of servers) net.Server.prototype.close.call(server);
         // Subscriptions never finish by themselves: end them first (SSE responses complete, graphql-ws
         // sockets close with 1001), so the drain waits only for requests that do.
         live.endSubscriptions();
@@ -217,10 +232,14 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
         if (!(await http.drained(HTTP_DRAIN_TIMEOUT_MS))) {
           log.warn({ requests: http.count }, `requests still running after ${HTTP_DRAIN_TIMEOUT_MS} ms of shutdown; cutting them off`);
         }
-        for (const server of servers) server.closeAllConnections();
+        for (const server of servers) {
+          server.closeAllConnections();
+          server.close();
+        }
         await Promise.all(background.map((b) => b.stop()));
         // Requests are done; what they queued for the ledger is written before the pool closes.
         await ledger.drained();
+        await Promise.all(settling);
         await live.close();
         gate.breaker.shutdown();
         redis.disconnect();
@@ -236,8 +255,8 @@ const GRAPHQL_ENDPOINT = '/graphql';
 
 /**
  * Yoga's GraphQL metrics kept: operation counts, durations and errors by phase. Left out: the
- * deprecated-field walk (no field is deprecated, and it visits every document) and the summary,
- * which duplicates the duration histogram at a higher cost.
+ * deprecated-field walk (no field is deprecated, and it visits every document), the summary, which
+ * duplicates the duration histogram at a higher cost, and schema changes (the schema is built once).
  */
 const PROMETHEUS_METRICS = {
   graphql_envelop_deprecated_field: false,

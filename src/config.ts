@@ -16,7 +16,7 @@ export const MAX_LIVE_RATE_PER_SECOND = 50;
 export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
 
 /** Every setting stockgate reads, validated once at start; a bad value is one clear line, not a crash later. */
-const Config = z.object({
+const Settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z
     .string()
@@ -75,17 +75,18 @@ const Config = z.object({
     }),
   /** Schema introspection (and GraphiQL, which needs it); unset: on, except with NODE_ENV=production. */
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
-})
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && c.STOCKGATE_API_KEYS.open) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['STOCKGATE_API_KEYS'],
-        message: 'required with NODE_ENV=production (without keys every caller would be admin)',
-      });
-    }
-  })
-  .transform((c) => ({ ...c, GRAPHQL_INTROSPECTION: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production' }));
+});
+
+/** The settings, plus what depends on more than one of them. */
+const Config = Settings.superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && c.STOCKGATE_API_KEYS.open) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['STOCKGATE_API_KEYS'],
+      message: 'required with NODE_ENV=production (without keys every caller would be admin)',
+    });
+  }
+}).transform((c) => ({ ...c, GRAPHQL_INTROSPECTION: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production' }));
 
 export type Config = z.infer<typeof Config>;
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
-import { buildApp, HTTP_DRAIN_TIMEOUT_MS } from './app.ts';
+import { buildApp, HTTP_DRAIN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './app.ts';
 import { createLogger } from './observe/log.ts';
 import { loadConfigOrExit, type Config } from './config.ts';
 import pg from 'pg';
@@ -8,13 +8,6 @@ import { deployMigrations, MigrateError } from './db/migrate.ts';
 
 /** How long start-up waits for PostgreSQL or Redis to answer before saying it cannot reach them. */
 const REACH_TIMEOUT_MS = 3_000;
-/**
- * How long a shutdown may take before the process exits anyway, with code 1: the HTTP drain
- * (HTTP_DRAIN_TIMEOUT_MS) plus writing what is queued for the ledger and closing connections. An
- * orchestrator's grace period (Kubernetes: 30 s) should be longer. Units a cut-off request took at
- * the gate are settled by reconciliation on another instance (README, "Failure model").
- */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const HOW_TO_START = {
   PostgreSQL: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',

@@ -34,7 +34,12 @@ let svc: Running;
 beforeAll(async () => {
   ns = await namespace();
   svc = await serve(ns, { STOCKGATE_API_KEYS: API_KEYS });
-  await asAdmin(UPSERT, { input: [{ id: 'a', name: 'A', available: 1_000 }, { id: 'b', name: 'B', available: 1_000 }] });
+  await asAdmin(UPSERT, {
+    input: [
+      { id: 'a', name: 'A', available: 1_000 },
+      { id: 'b', name: 'B', available: 1_000 },
+    ],
+  });
 });
 afterAll(async () => {
   await svc?.stop();
@@ -42,7 +47,12 @@ afterAll(async () => {
 });
 
 /** One operation over HTTP: POST, or GraphQL over SSE for a subscription (its first event). */
-async function overHttp(url: string, authorization: string | null, query: string, variables: Record<string, unknown> = {}): Promise<Result> {
+async function overHttp(
+  url: string,
+  authorization: string | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Result> {
   const subscription = /^\s*subscription\b/.test(query);
   const abort = new AbortController();
   const res = await fetch(url, {
@@ -87,6 +97,8 @@ function wsClient(authorization: string | null): Client {
     webSocketImpl: WebSocket,
     retryAttempts: 0,
     lazy: true,
+    // One socket per client for the whole file: operations here come one after another.
+    lazyCloseTimeout: 60_000,
     connectionParams: authorization !== null ? { authorization } : {},
   });
   clients.push(client);
@@ -136,7 +148,7 @@ async function snapshot() {
             (SELECT json_agg(r ORDER BY r.order_id) FROM (SELECT order_id, state FROM reservation) r) AS reservations,
             (SELECT json_agg(s ORDER BY s.id) FROM (SELECT id, name, unlimited, backorder_limit, low_stock_threshold FROM sku) s) AS skus`,
   );
-  const levels = (await asAdmin(`query { skus(ids: ["a", "b", "new"]) { id available reserved sold } }`)).skus;
+  const levels = (await asAdmin(`query { skus(ids: ["a", "b", "new"]) { id available reserved sold } }`, {})).skus;
   return { ...tables, levels };
 }
 
@@ -144,12 +156,43 @@ let serial = 0;
 const unique = (what: string) => `${what}-${++serial}-${randomBytes(3).toString('hex')}`;
 
 const RESERVE = /* GraphQL */ `
-  mutation Reserve($input: ReserveStockInput!) { reserveStock(input: $input) { __typename ... on ReserveStockSuccess { orderId } } }`;
+  mutation Reserve($input: ReserveStockInput!) {
+    reserveStock(input: $input) {
+      __typename
+      ... on ReserveStockSuccess {
+        orderId
+      }
+    }
+  }
+`;
 const CONFIRM = /* GraphQL */ `
-  mutation Confirm($input: SettleReservationInput!) { confirmReservation(input: $input) { __typename ... on Reservation { state } } }`;
+  mutation Confirm($input: SettleReservationInput!) {
+    confirmReservation(input: $input) {
+      __typename
+      ... on Reservation {
+        state
+      }
+    }
+  }
+`;
 const RELEASE = /* GraphQL */ `
-  mutation Release($input: SettleReservationInput!) { releaseReservation(input: $input) { __typename ... on Reservation { state } } }`;
-const RESERVATION = /* GraphQL */ `query Reservation($orderId: ID!) { reservation(orderId: $orderId) { orderId state } }`;
+  mutation Release($input: SettleReservationInput!) {
+    releaseReservation(input: $input) {
+      __typename
+      ... on Reservation {
+        state
+      }
+    }
+  }
+`;
+const RESERVATION = /* GraphQL */ `
+  query Reservation($orderId: ID!) {
+    reservation(orderId: $orderId) {
+      orderId
+      state
+    }
+  }
+`;
 
 interface Operation {
   /** The root field, which the result carries. */
@@ -180,10 +223,21 @@ const OPERATIONS: Operation[] = [
     variables: async () => ({ orderId: await reserved() }),
     succeeded: (d) => d.reservation.state === 'ACTIVE',
   },
-  { field: 'movements', needs: 'reader', query: MOVEMENTS, variables: async () => ({ skuId: 'a', first: 5 }), succeeded: (d) => d.movements.edges.length > 0 },
-  { field: 'stockLevels', needs: 'reader', query: STOCK_LEVELS, variables: async () => ({ skuIds: ['a'] }), succeeded: (d) => d.stockLevels.skuId === 'a' },
-  // A restock of "a" by the admin makes an alert-free SKU cross nothing; the first event needs a crossing,
-  // so the subscription is started on a SKU that the variables() step sells out and restocks meanwhile.
+  {
+    field: 'movements',
+    needs: 'reader',
+    query: MOVEMENTS,
+    variables: async () => ({ skuId: 'a', first: 5 }),
+    succeeded: (d) => d.movements.edges.length > 0,
+  },
+  {
+    field: 'stockLevels',
+    needs: 'reader',
+    query: STOCK_LEVELS,
+    variables: async () => ({ skuIds: ['a'] }),
+    succeeded: (d) => d.stockLevels.skuId === 'a',
+  },
+  // Its first event is the next crossing of "alerting", which alertUntil() makes happen.
   {
     field: 'stockAlerts',
     needs: 'reader',
@@ -253,11 +307,17 @@ const OPERATIONS: Operation[] = [
   },
 ];
 
-/** Makes an alert happen on "alerting" shortly after a subscriber attached: sold out, then back in stock. */
-async function alertSoon(): Promise<void> {
-  await sleep(300);
-  await asAdmin(SET_STOCK, { input: { skuId: 'alerting', available: 0 } });
-  await asAdmin(SET_STOCK, { input: { skuId: 'alerting', available: 5 } });
+/**
+ * Makes "alerting" cross its lines (sold out, back in stock) until `seen` settles: an alerts subscriber
+ * gets its first event only from a crossing after it subscribed, whenever that was.
+ */
+async function alertUntil(seen: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void seen.finally(() => (settled = true)).catch(() => {});
+  for (let available = 0; !settled; available = 5 - available) {
+    await sleep(100);
+    await asAdmin(SET_STOCK, { input: { skuId: 'alerting', available } });
+  }
 }
 
 type Send = (authorization: string | null, query: string, variables?: Record<string, unknown>) => Promise<Result>;
@@ -274,6 +334,8 @@ const TRANSPORTS: Record<string, () => Send> = {
 };
 
 const codes = (result: Result) => (result.errors ?? []).map((e) => e.extensions?.code);
+/** A refused root field is null: `data` is null (non-null fields) or holds only nulls (nullable ones). */
+const nothingReturned = (result: Result) => Object.values(result.data ?? {}).every((value) => value === null);
 
 describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
   let send: Send;
@@ -283,22 +345,25 @@ describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
   });
 
   describe.each(ROLES)('a %s key', (role) => {
-    it.each(OPERATIONS.map((op) => [op.field, op] as const))('%s: allowed exactly when the role reaches what it needs', async (_field, op) => {
-      const variables = await op.variables();
-      const before = await snapshot();
-      const alert = op.field === 'stockAlerts' && allows(role, op.needs) ? alertSoon() : null;
-      const result = await send(bearer(role), op.query, variables);
-      await alert;
-      if (allows(role, op.needs)) {
-        expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-        expect(op.succeeded(result.data), JSON.stringify(result.data)).toBe(true);
-      } else {
-        expect(codes(result)).toEqual(['FORBIDDEN']);
-        expect(result.errors![0].message).toContain(`needs role ${op.needs}`);
-        expect(result.data ?? null).toBeNull();
-        expect(await snapshot()).toEqual(before);
-      }
-    });
+    it.each(OPERATIONS.map((op) => [op.field, op] as const))(
+      '%s: allowed exactly when the role reaches what it needs',
+      async (_field, op) => {
+        const variables = await op.variables();
+        const before = await snapshot();
+        const sent = send(bearer(role), op.query, variables);
+        if (op.field === 'stockAlerts' && allows(role, op.needs)) await alertUntil(sent);
+        const result = await sent;
+        if (allows(role, op.needs)) {
+          expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+          expect(op.succeeded(result.data), JSON.stringify(result.data)).toBe(true);
+        } else {
+          expect(codes(result)).toEqual(['FORBIDDEN']);
+          expect(result.errors![0].message).toContain(`needs role ${op.needs}`);
+          expect(nothingReturned(result)).toBe(true);
+          expect(await snapshot()).toEqual(before);
+        }
+      },
+    );
   });
 
   const WRONG: Record<string, string | null> = {
@@ -310,23 +375,164 @@ describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
     "the admin key's bare hash": `Bearer ${sha256(KEYS.admin)}`,
   };
   it.each(Object.entries(WRONG))('%s: UNAUTHENTICATED for every operation, and nothing changes', async (_what, authorization) => {
+    // Set-up (as admin: orders to refund, holds to settle) first, so that nothing after it may change.
+    const prepared: [Operation, Record<string, unknown>][] = [];
+    for (const op of OPERATIONS) prepared.push([op, await op.variables()]);
     const before = await snapshot();
-    for (const op of OPERATIONS) {
-      const result = await send(authorization, op.query, await op.variables());
+    for (const [op, variables] of prepared) {
+      const result = await send(authorization, op.query, variables).catch((err) => {
+        throw new Error(`${op.field}: ${err}`);
+      });
       expect(codes(result), op.field).toEqual(['UNAUTHENTICATED']);
-      expect(result.data ?? null, op.field).toBeNull();
+      expect(nothingReturned(result), op.field).toBe(true);
     }
-    // The variables() steps set things up as admin; compare only after them.
-    const after = await snapshot();
-    expect(after.movements).toBe(before.movements + movementsOfSetUp());
-    expect(after.levels).toEqual(levelsAfterSetUp(before.levels));
+    expect(await snapshot()).toEqual(before);
   });
 });
 
-/** The set-up steps above (as admin) move: 2 holds of "b" (reservation, confirm, release) + 1 deduct of "b" = 5 movements. */
-function movementsOfSetUp(): number {
-  return 4;
+describe('keys', () => {
+  it('a key configured by its SHA-256 hash only works with its secret, as admin', async () => {
+    const before = await snapshot();
+    const result = await overHttp(svc.url, bearer('admin'), UPSERT, { input: [{ id: 'new', name: unique('hashed') }] });
+    expect(result.errors).toBeUndefined();
+    expect((await snapshot()).skus).not.toEqual(before.skus);
+  });
+
+  it('the scheme is case-insensitive and the key may be sent in connectionParams.Authorization too', async () => {
+    expect((await overHttp(svc.url, `bearer ${KEYS.reader}`, SKU, { id: 'a' })).data?.sku.id).toBe('a');
+    const client = createClient({
+      url: svc.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { Authorization: bearer('reader') },
+    });
+    clients.push(client);
+    expect((await overWs(client, SKU, { id: 'a' })).data?.sku.id).toBe('a');
+  });
+});
+
+describe('with no keys configured (open, for local development)', () => {
+  let open: Running;
+  beforeAll(async () => {
+    open = await serve(ns);
+  });
+  afterAll(async () => {
+    await open?.stop();
+  });
+
+  it('lets every caller, with or without a key, do everything, over HTTP and graphql-ws', async () => {
+    for (const authorization of [null, `Bearer ${secret()}`]) {
+      const upsert = await overHttp(open.url, authorization, UPSERT, { input: [{ id: 'open', available: 10 }] });
+      expect(upsert.errors).toBeUndefined();
+      const deduct = await overHttp(open.url, authorization, DEDUCT, {
+        input: { orderId: unique('open'), lines: [{ skuId: 'open', quantity: 1 }] },
+      });
+      expect(deduct.data?.deductStock.__typename).toBe('DeductStockSuccess');
+    }
+    const client = createClient({ url: open.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    clients.push(client);
+    // The second upsert set 10 again, so one deduct shows.
+    expect((await overWs(client, STOCK_LEVELS, { skuIds: ['open'] })).data?.stockLevels.available).toBe(9);
+    expect(
+      (await overWs(client, RESTOCK, { input: { skuId: 'open', quantity: 2, idempotencyKey: unique('r') } })).data?.restock.available,
+    ).toBe(11);
+  });
+});
+
+/** Start-up must fail fast; this bounds a test that would otherwise hang on a regression. */
+const START_LIMIT_MS = 30_000;
+
+/** `node --import tsx src/main.ts` as `npm start` runs it, until it exits or prints `until`. */
+async function runMain(env: Record<string, string>, until?: string) {
+  const { STOCKGATE_API_KEYS: _keys, NODE_ENV: _env, GRAPHQL_INTROSPECTION: _introspection, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...inherited,
+      LOG_LEVEL: 'info',
+      PORT: String(await freePort()),
+      DATABASE_URL: ns.databaseUrl,
+      REDIS_URL: ns.redisUrl,
+      REDIS_PREFIX: ns.prefix,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + START_LIMIT_MS;
+  while (child.exitCode === null && !(until && stdout.includes(until)) && Date.now() < deadline) await sleep(50);
+  const code = child.exitCode;
+  if (code === null) {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return { code, stdout, stderr };
 }
-function levelsAfterSetUp(levels: any[]): any[] {
-  return levels.map((l) => (l.id === 'b' ? { ...l, available: l.available - 4, reserved: l.reserved + 3, sold: l.sold + 1 } : l));
-}
+
+describe('start-up', () => {
+  it('with NODE_ENV=production and no keys, refuses to start with one line', async () => {
+    const run = await runMain({ NODE_ENV: 'production' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('listening');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^stockgate: invalid configuration: STOCKGATE_API_KEYS: required with NODE_ENV=production/);
+  });
+
+  it('with a bad key entry, refuses to start with one line naming the entry, never a secret', async () => {
+    const run = await runMain({ NODE_ENV: 'production', STOCKGATE_API_KEYS: `ok:reader:${KEYS.reader},pos:cashier:${KEYS.checkout}` });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe(
+      'stockgate: invalid configuration: STOCKGATE_API_KEYS: entry 2 (pos): role must be one of reader, checkout, admin',
+    );
+    expect(run.stderr + run.stdout).not.toContain(KEYS.checkout);
+  });
+
+  it('with no keys, starts open and says so loudly (a warn line) before listening', async () => {
+    const run = await runMain({ NODE_ENV: 'development' }, 'listening');
+    expect(run.code).toBeNull();
+    const warning = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => /NO API KEYS CONFIGURED/.test(l.msg));
+    expect(warning?.level).toBe(40);
+    expect(warning.msg).toContain('every caller is admin');
+  });
+
+  it('with keys in production, starts without that warning and never logs a secret', async () => {
+    const run = await runMain({ NODE_ENV: 'production', STOCKGATE_API_KEYS: API_KEYS }, 'listening');
+    expect(run.code).toBeNull();
+    expect(run.stdout).toContain('listening');
+    expect(run.stdout).not.toContain('NO API KEYS');
+    expect(run.stdout + run.stderr).not.toContain(KEYS.reader);
+  });
+});
+
+describe('several mutations in one document (README: send one mutation per request)', () => {
+  const deduct = (orderId: string) => `deductStock(input: { orderId: "${orderId}", lines: [{ skuId: "a", quantity: 1 }] }) { __typename }`;
+  const upsert = `upsertSkus(input: [{ id: "new", name: "mixed" }]) { id }`;
+  const levelOfA = async () => (await asAdmin(SKU, { id: 'a' })).sku.available as number;
+
+  it('a refused mutation first: FORBIDDEN and nothing after it runs', async () => {
+    const before = await levelOfA();
+    const result = await overHttp(svc.url, bearer('checkout'), `mutation { ${upsert} ${deduct(unique('mixed'))} }`);
+    expect(codes(result)).toEqual(['FORBIDDEN']);
+    expect(result.data).toBeNull();
+    expect(await levelOfA()).toBe(before);
+  });
+
+  it('an allowed mutation before a refused one runs (mutations run in order), though data is null', async () => {
+    const before = await levelOfA();
+    const result = await overHttp(svc.url, bearer('checkout'), `mutation { ${deduct(unique('mixed'))} ${upsert} }`);
+    expect(codes(result)).toEqual(['FORBIDDEN']);
+    expect(result.data).toBeNull();
+    expect(await levelOfA()).toBe(before - 1);
+  });
+});

@@ -64,7 +64,10 @@ export function unauthorized(ctx: { caller: Caller | null }, info: GraphQLResolv
     });
   }
   const role = neededRole(failure);
-  return new GraphQLError(`API key "${ctx.caller.name}" (role ${ctx.caller.role}) may not use ${field}${role ? `: it needs role ${role}` : ''}`, {
-    extensions: { code: 'FORBIDDEN' },
-  });
+  return new GraphQLError(
+    `API key "${ctx.caller.name}" (role ${ctx.caller.role}) may not use ${field}${role ? `: it needs role ${role}` : ''}`,
+    {
+      extensions: { code: 'FORBIDDEN' },
+    },
+  );
 }

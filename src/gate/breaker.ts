@@ -54,6 +54,11 @@ export class GateBreaker {
     return this.breaker.opened;
   }
 
+  /** Open, or half-open (one call probing Redis while the rest still go to PostgreSQL): fallback mode. */
+  get fallingBack(): boolean {
+    return !this.breaker.closed;
+  }
+
   async call<T>(op: () => Promise<T>): Promise<T> {
     try {
       return (await this.breaker.fire(op)) as T;

@@ -2,9 +2,10 @@ import type { Plugin } from 'graphql-yoga';
 
 /**
  * Largest request body accepted, in bytes. The largest legitimate request, an upsert of 100 SKUs with
- * every field at its longest (64-character ids, 200-character names of 4-byte characters), is about
- * 110 KB as UTF-8 JSON and about 270 KB with every character \u-escaped; 512 KiB passes both and bounds
- * what one request makes the server buffer before it parses anything.
+ * every field at its longest (64-character ids, 200-character names of 3-byte characters), is about
+ * 81 KB as plain JSON and about 200 KB with every character of its ids and names \u-escaped (in
+ * variables, or inline in the query); 512 KiB passes that with room and bounds what one request makes
+ * the server buffer before anything parses it.
  */
 export const MAX_BODY_BYTES = 512 * 1024;
 

@@ -64,7 +64,13 @@ export function requestIds(log: Logger): Plugin {
       response.headers.set(REQUEST_ID_HEADER, seen.id);
       const url = new URL(request.url);
       log[response.status >= 500 ? 'warn' : 'debug'](
-        { requestId: seen.id, method: request.method, path: url.pathname, status: response.status, ms: Math.round(performance.now() - seen.start) },
+        {
+          requestId: seen.id,
+          method: request.method,
+          path: url.pathname,
+          status: response.status,
+          ms: Math.round(performance.now() - seen.start),
+        },
         'request',
       );
     },
@@ -110,10 +116,14 @@ export function callerRateLimit(opts: { gate: Gate; perMinute: number; endpoint:
 
 /**
  * While the server shuts down, GraphQL requests that still arrive (on kept-alive connections) are
- * refused as retryable and their connection closed, so the drain ends; the ones already running finish.
+ * refused as retryable, the ones already running finish, and every response closes its connection,
+ * so the client's next request finds the port closed and goes to another instance.
  */
 export function refuseWhileDraining(opts: { draining: () => boolean; endpoint: string }): Plugin {
   return {
+    onResponse({ response }) {
+      if (opts.draining()) response.headers.set('connection', 'close');
+    },
     onRequest({ url, endResponse, fetchAPI }) {
       if (url.pathname !== opts.endpoint || !opts.draining()) return;
       endResponse(
@@ -142,10 +152,13 @@ export function readyEndpoint(check: () => Promise<Readiness>, log: Logger): Plu
       const state = await check();
       if (!state.ready) log.debug(state, 'not ready');
       endResponse(
-        new fetchAPI.Response(request.method === 'HEAD' ? null : JSON.stringify({ status: state.ready ? 'ready' : 'not ready', ...state }), {
-          status: state.ready ? 200 : 503,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-        }),
+        new fetchAPI.Response(
+          request.method === 'HEAD' ? null : JSON.stringify({ status: state.ready ? 'ready' : 'not ready', ...state }),
+          {
+            status: state.ready ? 200 : 503,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+          },
+        ),
       );
     },
   };
@@ -161,7 +174,9 @@ export function metricsEndpoint(metrics: DomainMetrics): Plugin {
         return;
       }
       const body = await metrics.exposition();
-      endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-type': metrics.contentType } }));
+      endResponse(
+        new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-type': metrics.contentType } }),
+      );
     },
   };
 }

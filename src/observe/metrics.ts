@@ -44,7 +44,7 @@ function processMetrics(): Registry {
 /** Where the gauges read their values at scrape time. */
 export interface MetricSources {
   prisma: PrismaClient;
-  /** Whether the gate's circuit breaker is open (deducts going through PostgreSQL alone). */
+  /** Whether the gate's circuit breaker is not closed (deducts going through PostgreSQL alone). */
   breakerOpen: () => boolean;
   /** Live subscriptions this instance serves. */
   subscriptions: () => number;
@@ -75,8 +75,13 @@ export class DomainMetrics {
       registers,
     });
     // Every series exists from the start, so rate() and alerts see a 0 rather than nothing.
-    for (const kind of ['DEDUCT', 'RESERVE'] satisfies GatedKind[]) for (const outcome of GATE_OUTCOMES) this.gateOutcomes.inc({ kind, outcome }, 0);
-    this.rateLimited = new Counter({ name: 'stockgate_rate_limited_total', help: 'HTTP requests refused by the per-caller rate limit (429)', registers });
+    for (const kind of ['DEDUCT', 'RESERVE'] satisfies GatedKind[])
+      for (const outcome of GATE_OUTCOMES) this.gateOutcomes.inc({ kind, outcome }, 0);
+    this.rateLimited = new Counter({
+      name: 'stockgate_rate_limited_total',
+      help: 'HTTP requests refused by the per-caller rate limit (429)',
+      registers,
+    });
     const batchRequests = new Histogram({
       name: 'stockgate_ledger_batch_requests',
       help: 'Requests written per group-commit statement',
@@ -124,7 +129,7 @@ export class DomainMetrics {
     });
     new Gauge({
       name: 'stockgate_gate_fallback',
-      help: '1 while the circuit breaker is open and deducts and reserves go through PostgreSQL alone',
+      help: '1 while the circuit breaker is open or probing, and deducts and reserves go through PostgreSQL alone',
       registers,
       collect() {
         this.set(sources.breakerOpen() ? 1 : 0);

@@ -49,9 +49,11 @@ function within<T>(work: Promise<T>): Promise<T> {
 export async function readiness(deps: { prisma: PrismaClient; redis: Redis; migrations: string[]; draining: boolean }): Promise<Readiness> {
   const checks: Readiness['checks'] = {};
   const [postgres, redis] = await Promise.allSettled([
-    within(deps.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
-      `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-    )),
+    within(
+      deps.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
+        `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      ),
+    ),
     within(deps.redis.ping()),
   ]);
   if (postgres.status === 'fulfilled') {
@@ -67,7 +69,9 @@ export async function readiness(deps: { prisma: PrismaClient; redis: Redis; migr
   }
   checks.redis = redis.status === 'fulfilled' ? 'ok' : unreachable(redis.reason instanceof Error ? redis.reason.message : '');
   if (deps.draining) checks.shutdown = 'shutting down';
-  const notReady = (Object.keys(checks) as ReadinessCheck[]).filter((k) => checks[k] !== 'ok' && !(k === 'migrations' && checks[k] === 'unknown'));
+  const notReady = (Object.keys(checks) as ReadinessCheck[]).filter(
+    (k) => checks[k] !== 'ok' && !(k === 'migrations' && checks[k] === 'unknown'),
+  );
   return { ready: notReady.length === 0, checks, notReady };
 }
 

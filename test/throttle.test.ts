@@ -1,0 +1,251 @@
+/**
+ * Hot-SKU throttling (seed 002) and the per-caller rate limit, over HTTP against two server instances
+ * on one namespace (one database, one Redis prefix), as two processes behind a load balancer would be:
+ * the limits live in Redis, so the instances share them.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+
+const DEDUCT = /* GraphQL */ `
+  mutation Deduct($input: DeductStockInput!) {
+    deductStock(input: $input) {
+      __typename
+      ... on DeductStockSuccess {
+        orderId
+      }
+      ... on Throttled {
+        code
+        message
+        skuIds
+        retryAfterMs
+      }
+      ... on InsufficientStock {
+        code
+      }
+    }
+  }
+`;
+
+const RESERVE = /* GraphQL */ `
+  mutation Reserve($input: ReserveStockInput!) {
+    reserveStock(input: $input) {
+      __typename
+      ... on ReserveStockSuccess {
+        orderId
+      }
+      ... on Throttled {
+        code
+        skuIds
+        retryAfterMs
+      }
+    }
+  }
+`;
+
+const UPSERT = /* GraphQL */ `
+  mutation Upsert($input: [UpsertSkuInput!]!) {
+    upsertSkus(input: $input) {
+      id
+      available
+      throttlePerSecond
+    }
+  }
+`;
+
+const SOLD = /* GraphQL */ `
+  query Sold($ids: [ID!]!) {
+    skus(ids: $ids) {
+      id
+      sold
+      reserved
+      throttlePerSecond
+    }
+  }
+`;
+
+/** The hot SKU's throttle: small, so a few seconds of load show the cap many times over. */
+const HOT_RATE = 5;
+/** How long the clients hammer the hot SKU. */
+const LOAD_MS = 3_000;
+/** Clients per instance, each sending its next request as soon as the last is answered. */
+const CLIENTS_PER_INSTANCE = 4;
+/** Pause after a throttled answer, so the clients keep trying all through the load without spinning. */
+const CLIENT_PAUSE_MS = 20;
+
+let ns: Namespace;
+let a: Running;
+let b: Running;
+
+beforeAll(async () => {
+  ns = await namespace();
+  a = await serve(ns);
+  b = await serve(ns);
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await ns?.drop();
+});
+
+let orders = 0;
+const deduct = (svc: Running, skuId: string) => svc.gql(DEDUCT, { input: { orderId: `o-${++orders}`, lines: [{ skuId, quantity: 1 }] } });
+
+describe('hot-SKU throttling', () => {
+  it('caps a SKU at its throttle across two instances, answering Throttled with retryAfterMs; other SKUs are unaffected', async () => {
+    const up = await a.gql(UPSERT, {
+      input: [
+        { id: 'hot', available: 10_000, throttlePerSecond: HOT_RATE },
+        { id: 'cold', available: 10_000 },
+      ],
+    });
+    expect(up.errors).toBeUndefined();
+    expect(up.data.upsertSkus).toEqual([
+      { id: 'hot', available: 10_000, throttlePerSecond: HOT_RATE },
+      { id: 'cold', available: 10_000, throttlePerSecond: null },
+    ]);
+
+    const sold = { a: 0, b: 0 };
+    const throttled: { skuIds: string[]; retryAfterMs: number; code: string }[] = [];
+    const other: unknown[] = [];
+    let coldSold = 0;
+    const started = performance.now();
+    const until = started + LOAD_MS;
+    const client = async (name: 'a' | 'b') => {
+      const svc = name === 'a' ? a : b;
+      while (performance.now() < until) {
+        const res = await deduct(svc, 'hot');
+        const out = res.data?.deductStock;
+        if (out?.__typename === 'DeductStockSuccess') sold[name]++;
+        else if (out?.__typename === 'Throttled') {
+          throttled.push(out);
+          await sleep(CLIENT_PAUSE_MS);
+        } else other.push(res);
+      }
+    };
+    // Meanwhile an unthrottled SKU sells at whatever rate it is asked to, on both instances.
+    const coldClient = async (svc: Running) => {
+      while (performance.now() < until) {
+        const res = await deduct(svc, 'cold');
+        if (res.data?.deductStock.__typename === 'DeductStockSuccess') coldSold++;
+        else other.push(res);
+      }
+    };
+    await Promise.all([
+      ...Array.from({ length: CLIENTS_PER_INSTANCE }, () => client('a')),
+      ...Array.from({ length: CLIENTS_PER_INSTANCE }, () => client('b')),
+      coldClient(a),
+      coldClient(b),
+    ]);
+    const elapsedS = (performance.now() - started) / 1000;
+
+    expect(other).toEqual([]);
+    const total = sold.a + sold.b;
+    // GCRA: a burst of HOT_RATE, then HOT_RATE a second; one more for the edge of the last slot.
+    // Without a shared throttle, each instance would sell that much by itself: about twice this.
+    expect(total).toBeLessThanOrEqual(HOT_RATE + Math.ceil(HOT_RATE * elapsedS) + 1);
+    expect(total).toBeGreaterThanOrEqual(Math.floor(HOT_RATE * (LOAD_MS / 1000)));
+    expect(sold.a, 'instance a sold some').toBeGreaterThan(0);
+    expect(sold.b, 'instance b sold some').toBeGreaterThan(0);
+
+    expect(throttled.length).toBeGreaterThan(total);
+    for (const t of throttled) {
+      expect(t.code).toBe('THROTTLED');
+      expect(t.skuIds).toEqual(['hot']);
+      expect(t.retryAfterMs).toBeGreaterThan(0);
+      expect(t.retryAfterMs).toBeLessThanOrEqual(1_000 / HOT_RATE);
+    }
+    // The cold SKU, asked by two clients only, still sold past the hot SKU's cap: every attempt went through.
+    expect(coldSold).toBeGreaterThan(HOT_RATE + Math.ceil(HOT_RATE * elapsedS) + 1);
+
+    // Throttled attempts moved nothing: the ledger's sold is exactly the successes.
+    const levels = await b.gql(SOLD, { ids: ['hot', 'cold'] });
+    expect(levels.data.skus).toEqual([
+      { id: 'hot', sold: total, reserved: 0, throttlePerSecond: HOT_RATE },
+      { id: 'cold', sold: coldSold, reserved: 0, throttlePerSecond: null },
+    ]);
+  });
+
+  it('throttles reserves too, and waiting retryAfterMs gets the same request through', async () => {
+    await a.gql(UPSERT, { input: [{ id: 'hot-r', available: 100, throttlePerSecond: 1 }] });
+    const reserve = (svc: Running, orderId: string) =>
+      svc.gql(RESERVE, { input: { orderId, ttlSeconds: 60, lines: [{ skuId: 'hot-r', quantity: 2 }] } });
+    expect((await reserve(a, 'r-1')).data.reserveStock.__typename).toBe('ReserveStockSuccess');
+    const refused = (await reserve(b, 'r-2')).data.reserveStock;
+    expect(refused).toMatchObject({ __typename: 'Throttled', code: 'THROTTLED', skuIds: ['hot-r'] });
+    await sleep(refused.retryAfterMs);
+    expect((await reserve(b, 'r-2')).data.reserveStock.__typename).toBe('ReserveStockSuccess');
+    expect((await a.gql(SOLD, { ids: ['hot-r'] })).data.skus[0]).toMatchObject({ reserved: 4 });
+  });
+
+  it('a throttle can be changed and removed by upsert, at once on every instance', async () => {
+    await a.gql(UPSERT, { input: [{ id: 'hot-c', available: 100, throttlePerSecond: 1 }] });
+    expect((await deduct(a, 'hot-c')).data.deductStock.__typename).toBe('DeductStockSuccess');
+    expect((await deduct(b, 'hot-c')).data.deductStock.__typename).toBe('Throttled');
+
+    const off = await b.gql(UPSERT, { input: [{ id: 'hot-c', throttlePerSecond: null }] });
+    expect(off.data.upsertSkus).toEqual([{ id: 'hot-c', available: 99, throttlePerSecond: null }]);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => deduct(i % 2 ? a : b, 'hot-c')));
+    expect(answers.map((r) => r.data.deductStock.__typename)).toEqual(Array(20).fill('DeductStockSuccess'));
+  });
+
+  it('refuses a throttle outside 1..100000 with INVALID_THROTTLE, changing nothing', async () => {
+    for (const throttlePerSecond of [0, -1, 100_001]) {
+      const res = await a.gql(UPSERT, { input: [{ id: 'bad-throttle', available: 1, throttlePerSecond }] });
+      expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_THROTTLE');
+    }
+    expect((await a.gql(SOLD, { ids: ['bad-throttle'] })).data.skus).toEqual([null]);
+  });
+});
+
+describe('per-caller rate limit (RATE_LIMIT_PER_MINUTE)', () => {
+  const LIMIT = 3;
+  let ra: Running;
+  let rb: Running;
+
+  beforeAll(async () => {
+    ra = await serve(ns, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+    rb = await serve(ns, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+  });
+  afterAll(async () => {
+    await ra?.stop();
+    await rb?.stop();
+  });
+
+  const post = (svc: Running, authorization?: string) =>
+    fetch(svc.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify({ query: '{ sku(id: "none") { id } }' }),
+    });
+
+  it('answers 429 RATE_LIMITED with Retry-After past the limit, per caller and across instances', async () => {
+    const key = 'Bearer rate-limit-test-caller-1';
+    const statuses = [];
+    for (const svc of [ra, rb, ra]) statuses.push((await post(svc, key)).status);
+    expect(statuses).toEqual([200, 200, 200]);
+
+    const refused = await post(rb, key);
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    // A slot every 60 / LIMIT seconds.
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60 / LIMIT);
+    const body = await refused.json();
+    expect(body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(body.errors[0].extensions.retryAfterMs).toBeGreaterThan(0);
+    expect(body.errors[0].extensions.retryAfterMs).toBeLessThanOrEqual(60_000 / LIMIT);
+
+    // Another key has its own budget; so does a caller without one (by address).
+    expect((await post(ra, 'Bearer rate-limit-test-caller-2')).status).toBe(200);
+    expect((await post(rb)).status).toBe(200);
+    // Liveness and readiness are never rate limited.
+    for (let i = 0; i < LIMIT + 1; i++) expect((await fetch(new URL('/health', ra.url))).status).toBe(200);
+  });
+
+  it('is off by default: instances without it never answer 429', async () => {
+    const answers = await Promise.all(Array.from({ length: LIMIT * 3 }, () => post(a, 'Bearer rate-limit-test-caller-1')));
+    expect(answers.map((r) => r.status)).toEqual(Array(LIMIT * 3).fill(200));
+  });
+});
