@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killAtExit } from '../support/redis-server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Start-up: tsx compiles on the fly, then migrations are checked; a loaded 2-CPU machine needs a while. */
@@ -9,19 +10,6 @@ const READY_TIMEOUT_MS = 60_000;
 const READY_POLL_MS = 100;
 /** A graceful stop (SIGTERM) gets this long before SIGKILL. main.ts gives itself 10 s. */
 const STOP_TIMEOUT_MS = 12_000;
-
-/** Processes of this driver still running: killed at exit, even when the driver crashed. */
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function killAtExit(proc: ChildProcess): void {
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const p of running) p.kill('SIGKILL');
-  });
-}
 
 /** One stockgate server process (`node --import tsx src/main.ts`), as production runs it. */
 export class Instance {

@@ -21,7 +21,7 @@ export async function freePort(): Promise<number> {
 /** Servers of this process still running: killed at exit, even when a test or a driver crashed. */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
-function killAtExit(proc: ChildProcess): void {
+export function killAtExit(proc: ChildProcess): void {
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   if (exitHookInstalled) return;
