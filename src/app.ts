@@ -129,7 +129,9 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     prisma,
     (gateIds) => {
       if (gateIds.length === 0) return;
-      const settled = gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+      const settled = gate
+        .settle(gateIds)
+        .catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
       settling.add(settled);
       void settled.finally(() => settling.delete(settled));
     },
@@ -189,9 +191,25 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
       readyEndpoint(() => readiness({ prisma, redis, migrations, draining }), log),
       metricsEndpoint(metrics),
       // Operation names are the client's to choose: as label values they would grow without bound.
-      usePrometheus({ registry: metrics.registry, endpoint: false, labels: { url: false, operationName: false }, metrics: PROMETHEUS_METRICS }),
+      usePrometheus({
+        registry: metrics.registry,
+        endpoint: false,
+        labels: { url: false, operationName: false },
+        metrics: PROMETHEUS_METRICS,
+      }),
       ...(config.RATE_LIMIT_PER_MINUTE > 0
-        ? [callerRateLimit({ gate, perMinute: config.RATE_LIMIT_PER_MINUTE, endpoint: GRAPHQL_ENDPOINT, metrics, log })]
+        ? [
+            callerRateLimit({
+              gate,
+              perMinute: config.RATE_LIMIT_PER_MINUTE,
+              endpoint: GRAPHQL_ENDPOINT,
+              metrics,
+              log,
+              // With no keys configured everyone is the same open caller: count them by address instead.
+              keyOf: (request) =>
+                config.STOCKGATE_API_KEYS.open ? null : (identify(config.STOCKGATE_API_KEYS, { request })?.name ?? null),
+            }),
+          ]
         : []),
       bodyLimit(),
       ...operationLimits({ introspection: config.GRAPHQL_INTROSPECTION }),

@@ -204,9 +204,13 @@ describe('per-caller rate limit (RATE_LIMIT_PER_MINUTE)', () => {
   let ra: Running;
   let rb: Running;
 
+  const SECRET_1 = 'rate-limit-test-caller-1';
+  const SECRET_2 = 'rate-limit-test-caller-2';
+  const keys = { STOCKGATE_API_KEYS: `one:reader:${SECRET_1},two:reader:${SECRET_2}`, RATE_LIMIT_PER_MINUTE: String(LIMIT) };
+
   beforeAll(async () => {
-    ra = await serve(ns, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
-    rb = await serve(ns, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+    ra = await serve(ns, keys);
+    rb = await serve(ns, keys);
   });
   afterAll(async () => {
     await ra?.stop();
@@ -221,7 +225,7 @@ describe('per-caller rate limit (RATE_LIMIT_PER_MINUTE)', () => {
     });
 
   it('answers 429 RATE_LIMITED with Retry-After past the limit, per caller and across instances', async () => {
-    const key = 'Bearer rate-limit-test-caller-1';
+    const key = `Bearer ${SECRET_1}`;
     const statuses = [];
     for (const svc of [ra, rb, ra]) statuses.push((await post(svc, key)).status);
     expect(statuses).toEqual([200, 200, 200]);
@@ -237,9 +241,12 @@ describe('per-caller rate limit (RATE_LIMIT_PER_MINUTE)', () => {
     expect(body.errors[0].extensions.retryAfterMs).toBeGreaterThan(0);
     expect(body.errors[0].extensions.retryAfterMs).toBeLessThanOrEqual(60_000 / LIMIT);
 
-    // Another key has its own budget; so does a caller without one (by address).
-    expect((await post(ra, 'Bearer rate-limit-test-caller-2')).status).toBe(200);
-    expect((await post(rb)).status).toBe(200);
+    // Another key has its own budget; so does a caller without a valid one (counted by address, so
+    // inventing tokens earns no fresh allowance).
+    expect((await post(ra, `Bearer ${SECRET_2}`)).status).toBe(200);
+    const invented = [];
+    for (let i = 0; i < LIMIT + 1; i++) invented.push((await post(rb, `Bearer invented-token-number-${i}-xxxxxxxx`)).status);
+    expect(invented).toEqual([...Array(LIMIT).fill(200), 429]);
     // Liveness and readiness are never rate limited.
     for (let i = 0; i < LIMIT + 1; i++) expect((await fetch(new URL('/health', ra.url))).status).toBe(200);
   });

@@ -79,18 +79,25 @@ export function requestIds(log: Logger): Plugin {
 
 /**
  * The per-caller request rate limit, shared by every instance through Redis (lua/rate-1.lua). A caller
- * is the hash of its Authorization header (never the secret itself), else its address: the socket's
- * peer, as a proxy's X-Forwarded-For is only as trustworthy as the proxy. With Redis away it lets
+ * is the API key it was identified by, else its address: the socket's peer, as a proxy's
+ * X-Forwarded-For is only as trustworthy as the proxy. Unidentified requests count by address, so a
+ * client cannot earn a fresh allowance by inventing tokens. With Redis away it lets
  * requests through: the limit guards against abuse, and refusing everyone would be the outage.
  */
-export function callerRateLimit(opts: { gate: Gate; perMinute: number; endpoint: string; metrics: DomainMetrics; log: Logger }): Plugin {
+export function callerRateLimit(opts: {
+  gate: Gate;
+  perMinute: number;
+  endpoint: string;
+  metrics: DomainMetrics;
+  log: Logger;
+  /** The configured key's name for a request, or null. */
+  keyOf: (request: Request) => string | null;
+}): Plugin {
   return {
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== opts.endpoint) return;
-      const authorization = request.headers.get('authorization');
-      const caller = authorization
-        ? `key:${createHash('sha256').update(authorization).digest('hex')}`
-        : `addr:${nodeRequest(serverContext)?.socket.remoteAddress ?? 'unknown'}`;
+      const key = opts.keyOf(request);
+      const caller = key !== null ? `key:${key}` : `addr:${nodeRequest(serverContext)?.socket.remoteAddress ?? 'unknown'}`;
       let waitMs: number;
       try {
         waitMs = await opts.gate.admitCaller(caller, opts.perMinute, RATE_LIMIT_PERIOD_MS);
