@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { identify } from './auth/scopes.ts';
 import type { Config } from './config.ts';
-import { createPrisma, isDatabaseUnavailable } from './db/client.ts';
+import { createLedgerPool, createPrisma, isDatabaseUnavailable } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
 import { reconcile } from './gate/reconcile.ts';
 import { GateKeys } from './gate/keys.ts';
@@ -125,8 +125,10 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
   // Settling runs after each batch without holding up its requests; a shutdown waits for it, so a
   // graceful stop leaves no in-flight entry for reconciliation to settle.
   const settling = new Set<Promise<unknown>>();
+  const ledgerPool = createLedgerPool(config.DATABASE_URL);
+  ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
   const ledger = new LedgerWriter(
-    prisma,
+    ledgerPool,
     (gateIds) => {
       if (gateIds.length === 0) return;
       const settled = gate
@@ -261,6 +263,7 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
         await live.close();
         gate.breaker.shutdown();
         redis.disconnect();
+        await ledgerPool.end();
         await prisma.$disconnect();
       })();
       return closing;

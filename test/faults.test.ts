@@ -14,6 +14,7 @@ import { Gate, type CounterSeed } from '../src/gate/gate.ts';
 import { loadCounters } from '../src/gate/load.ts';
 import { INFLIGHT_DEADLINE_MS, reconcile } from '../src/gate/reconcile.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
+import { createLedgerPool } from '../src/db/client.ts';
 import { LedgerWriter, type LedgerEntry } from '../src/ledger/group-commit.ts';
 import { counterNow, gateAgrees } from './support/gate-check.ts';
 import { audit, sql } from './support/ledger.ts';
@@ -233,12 +234,13 @@ describe('reconciliation of takes that passed the gate', () => {
   });
 
   it('does not count twice a take whose ledger row committed but whose in-flight entry stayed', async () => {
-    const { gate, prisma } = svc.app.services;
+    const { gate } = svc.app.services;
     await upsert([{ id: 'landed', available: 10 }]);
     expect(outcome(await deduct('landed-1', [{ skuId: 'landed', quantity: 1 }]))).toBe('DeductStockSuccess');
     const take = await ghostTake('landed', 2);
     // The ledger write commits, but the process dies before it marks the take settled in Redis.
-    const writer = new LedgerWriter(prisma, () => {});
+    const pool = createLedgerPool(ns.databaseUrl);
+    const writer = new LedgerWriter(pool, () => {});
     const entry: LedgerEntry = {
       kind: 'DEDUCT',
       gateId: take.gateId,
@@ -248,7 +250,11 @@ describe('reconciliation of takes that passed the gate', () => {
       result: { orderId: take.key },
       lines: [{ skuId: 'landed', quantity: 2, epoch: take.record.e[0]!, unlimited: false }],
     };
-    expect(await writer.write(entry)).toBe('committed');
+    try {
+      expect(await writer.write(entry)).toBe('committed');
+    } finally {
+      await pool.end();
+    }
     expect(await inFlight(take.gateId)).toBe(true);
 
     expect(await reconcileNow(gate, LATER())).toMatchObject({ settled: 1, rebuilt: ['landed'] });

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/client.ts';
+import type pg from 'pg';
 import type { GatedKind } from '../gate/gate.ts';
 
 /** One request's ledger rows: an idempotency record, one movement per cart line, and for a reserve its reservation. */
@@ -118,7 +118,7 @@ export class LedgerWriter {
   observer: LedgerObserver | null = null;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
     private readonly onCommitted: (gateIds: string[]) => void,
     private readonly shape: BatchShape = GROUP_COMMIT,
   ) {}
@@ -195,8 +195,7 @@ export class LedgerWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
     const lines = entries.flatMap((e) => e.lines.map((l, i) => ({ e, l, no: i + 1 })));
-    const rows = await this.prisma.$queryRawUnsafe<{ kind: string; key: string; outcome: LedgerOutcome }[]>(
-      BATCH_SQL,
+    const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>(BATCH_SQL, [
       entries.map((e) => e.idempotencyKey),
       entries.map((e) => e.orderId),
       entries.map((e) => e.fingerprint),
@@ -211,7 +210,7 @@ export class LedgerWriter {
       lines.map((x) => x.l.unlimited),
       entries.map((e) => e.kind),
       entries.map((e) => e.deadline?.toISOString() ?? null),
-    );
+    ]);
     const outcomes = new Map(rows.map((r) => [`${r.kind}:${r.key}`, r.outcome]));
     const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';
     this.onCommitted(entries.filter((e) => outcome(e) === 'committed').map((e) => e.gateId));
