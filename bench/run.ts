@@ -38,7 +38,6 @@ const UNIFORM_SKUS = 1_000;
 const START_TIMEOUT_MS = 30_000;
 const PG_BASE = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const WORKERS = Number(process.env.WEB_CONCURRENCY ?? 1);
 
 type Mode = 'ceiling' | 'db-only' | 'gate+per-request' | 'stockgate';
 type Scenario = 'hot SKU' | '1,000 SKUs' | '3-line carts';
@@ -71,7 +70,7 @@ async function start(mode: Mode, port: number, env: Record<string, string>): Pro
   const entry = mode === 'ceiling' ? 'bench/ceiling.ts' : 'src/main.ts';
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', WEB_CONCURRENCY: String(WORKERS), ...env },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -226,7 +225,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${WORKERS} server worker(s)`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, one server process per mode, load generator on the same cores`;
   const result = { at: new Date().toISOString(), machine, connections: CONNECTIONS, seconds: DURATION_S, rows, took_s: (Date.now() - started) / 1000 };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
