@@ -1,38 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeOnce } from '../src/ledger/merge.ts';
 import { audit, sql } from './support/ledger.ts';
 import { DEDUCT, RESTOCK, SKUS, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { useStack } from './support/stack.ts';
 
-let ns: Namespace;
-let svc: Running;
-
-beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
-});
+const stack = useStack();
 
 const deduct = (orderId: string, lines: { skuId: string; quantity: number }[], idempotencyKey?: string) =>
-  svc.gql(DEDUCT, { input: { orderId, lines, ...(idempotencyKey ? { idempotencyKey } : {}) } });
+  stack.svc.gql(DEDUCT, { input: { orderId, lines, ...(idempotencyKey ? { idempotencyKey } : {}) } });
 
 async function upsert(input: Record<string, unknown>[]) {
-  const res = await svc.gql(UPSERT, { input });
+  const res = await stack.svc.gql(UPSERT, { input });
   expect(res.errors).toBeUndefined();
   return res.data.upsertSkus;
 }
 
 async function level(id: string) {
-  const res = await svc.gql(SKUS, { ids: [id] });
+  const res = await stack.svc.gql(SKUS, { ids: [id] });
   return res.data.skus[0];
 }
 
 /** Waits until the merge worker has folded every movement, so the SKU row alone is the truth. */
 async function merged() {
-  while ((await mergeOnce(svc.app.services.prisma)) > 0);
+  while ((await mergeOnce(stack.svc.app.services.prisma)) > 0);
 }
 
 describe('deductStock under concurrency', () => {
@@ -43,11 +33,11 @@ describe('deductStock under concurrency', () => {
     expect(kinds.filter((k) => k === 'DeductStockSuccess')).toHaveLength(100);
     expect(kinds.filter((k) => k === 'InsufficientStock')).toHaveLength(900);
 
-    const ledger = await audit(ns.databaseUrl, 'hot');
+    const ledger = await audit(stack.ns.databaseUrl, 'hot');
     expect(ledger).toMatchObject({ available: 0, sold: 100, ledgerSold: 100, deducts: 100 });
     expect(await level('hot')).toMatchObject({ available: 0, sold: 100 });
     await merged();
-    const [row] = await sql(ns.databaseUrl, 'SELECT available, sold FROM sku WHERE id = $1', ['hot']);
+    const [row] = await sql(stack.ns.databaseUrl, 'SELECT available, sold FROM sku WHERE id = $1', ['hot']);
     expect(row).toEqual({ available: 0, sold: 100 });
   });
 
@@ -66,7 +56,7 @@ describe('deductStock under concurrency', () => {
     for (const a of answers) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(a.data?.deductStock.__typename);
 
     const perOrder = await sql<{ order_id: string; n: string }>(
-      ns.databaseUrl,
+      stack.ns.databaseUrl,
       `SELECT order_id, count(*) AS n FROM movement WHERE order_id LIKE 'cart-%' GROUP BY order_id`,
     );
     expect(perOrder).toHaveLength(won.length);
@@ -74,7 +64,7 @@ describe('deductStock under concurrency', () => {
 
     for (const [id, initial] of Object.entries(stock)) {
       const sold = won.reduce((n, lines) => n + lines.find((l) => l.skuId === id)!.quantity, 0);
-      const ledger = await audit(ns.databaseUrl, id);
+      const ledger = await audit(stack.ns.databaseUrl, id);
       expect(ledger.sold).toBe(sold);
       expect(ledger.available).toBe(initial - sold);
       expect(ledger.available).toBeGreaterThanOrEqual(0);
@@ -94,7 +84,7 @@ describe('idempotency', () => {
       idempotencyKey: 'key-idem',
       lines: [{ skuId: 'idem', quantity: 3, available: 7 }],
     });
-    expect(await audit(ns.databaseUrl, 'idem')).toMatchObject({ available: 7, sold: 3, deducts: 1 });
+    expect(await audit(stack.ns.databaseUrl, 'idem')).toMatchObject({ available: 7, sold: 3, deducts: 1 });
     expect(await level('idem')).toMatchObject({ available: 7, sold: 3 });
   });
 
@@ -103,16 +93,29 @@ describe('idempotency', () => {
     const first = await deduct('order-conflict', [{ skuId: 'idem2', quantity: 1 }]);
     expect(first.data!.deductStock.idempotencyKey).toBe('order-conflict');
     const other = await deduct('order-conflict', [{ skuId: 'idem2', quantity: 2 }]);
-    expect(other.data!.deductStock).toMatchObject({ __typename: 'IdempotencyConflict', code: 'IDEMPOTENCY_CONFLICT', idempotencyKey: 'order-conflict' });
-    expect(await audit(ns.databaseUrl, 'idem2')).toMatchObject({ available: 9, sold: 1 });
+    expect(other.data!.deductStock).toMatchObject({
+      __typename: 'IdempotencyConflict',
+      code: 'IDEMPOTENCY_CONFLICT',
+      idempotencyKey: 'order-conflict',
+    });
+    expect(await audit(stack.ns.databaseUrl, 'idem2')).toMatchObject({ available: 9, sold: 1 });
   });
 
   it('treats line order as the same request', async () => {
-    await upsert([{ id: 'o1', available: 5 }, { id: 'o2', available: 5 }]);
-    const a = await deduct('order-order', [{ skuId: 'o1', quantity: 1 }, { skuId: 'o2', quantity: 2 }]);
-    const b = await deduct('order-order', [{ skuId: 'o2', quantity: 2 }, { skuId: 'o1', quantity: 1 }]);
+    await upsert([
+      { id: 'o1', available: 5 },
+      { id: 'o2', available: 5 },
+    ]);
+    const a = await deduct('order-order', [
+      { skuId: 'o1', quantity: 1 },
+      { skuId: 'o2', quantity: 2 },
+    ]);
+    const b = await deduct('order-order', [
+      { skuId: 'o2', quantity: 2 },
+      { skuId: 'o1', quantity: 1 },
+    ]);
     expect(b).toEqual(a);
-    expect(await audit(ns.databaseUrl, 'o2')).toMatchObject({ available: 3, sold: 2 });
+    expect(await audit(stack.ns.databaseUrl, 'o2')).toMatchObject({ available: 3, sold: 2 });
   });
 });
 
@@ -123,28 +126,38 @@ describe('outcomes', () => {
     for (const a of answers) expect(a.data!.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: null }] });
     expect(await level('inf')).toMatchObject({ available: null, sold: 100_000, unlimited: true });
     // Unlimited SKUs count what they sell but never draw available down (it would overflow in time).
-    expect(await audit(ns.databaseUrl, 'inf')).toMatchObject({ available: 0, ledgerAvailable: 0, ledgerSold: 100_000 });
-    const [counter] = await svc.app.services.gate.levels(['inf']);
+    expect(await audit(stack.ns.databaseUrl, 'inf')).toMatchObject({ available: 0, ledgerAvailable: 0, ledgerSold: 100_000 });
+    const [counter] = await stack.svc.app.services.gate.levels(['inf']);
     expect(counter).toMatchObject({ available: 0, sold: 100_000 });
   });
 
   it('reports each short line and moves nothing', async () => {
-    await upsert([{ id: 's1', available: 2 }, { id: 's2', available: 9 }]);
-    const res = await deduct('short-1', [{ skuId: 's1', quantity: 3 }, { skuId: 's2', quantity: 1 }]);
+    await upsert([
+      { id: 's1', available: 2 },
+      { id: 's2', available: 9 },
+    ]);
+    const res = await deduct('short-1', [
+      { skuId: 's1', quantity: 3 },
+      { skuId: 's2', quantity: 1 },
+    ]);
     expect(res.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
       code: 'INSUFFICIENT_STOCK',
       short: [{ skuId: 's1', requested: 3, available: 2 }],
     });
-    expect(await audit(ns.databaseUrl, 's2')).toMatchObject({ available: 9, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 's2')).toMatchObject({ available: 9, sold: 0 });
   });
 
   it('names unknown SKUs and moves nothing', async () => {
     await upsert([{ id: 'k1', available: 4 }]);
-    const res = await deduct('unknown-1', [{ skuId: 'k1', quantity: 1 }, { skuId: 'nope-1', quantity: 1 }, { skuId: 'nope-2', quantity: 1 }]);
+    const res = await deduct('unknown-1', [
+      { skuId: 'k1', quantity: 1 },
+      { skuId: 'nope-1', quantity: 1 },
+      { skuId: 'nope-2', quantity: 1 },
+    ]);
     expect(res.data!.deductStock).toMatchObject({ __typename: 'UnknownSku', code: 'UNKNOWN_SKU' });
     expect([...res.data!.deductStock.skuIds].sort()).toEqual(['nope-1', 'nope-2']);
-    expect(await audit(ns.databaseUrl, 'k1')).toMatchObject({ available: 4, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'k1')).toMatchObject({ available: 4, sold: 0 });
   });
 
   it('lets restocking through upsert show in the next deduct', async () => {
@@ -153,8 +166,14 @@ describe('outcomes', () => {
     expect((await deduct('r-2', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
     await upsert([{ id: 'r1', available: 5 }]);
     expect((await deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].available).toBe(0);
-    const adjust = await sql(ns.databaseUrl, `SELECT quantity, delta_available FROM movement WHERE sku_id = 'r1' AND kind = 'ADJUST' ORDER BY id`);
-    expect(adjust).toEqual([{ quantity: 1, delta_available: 1 }, { quantity: 5, delta_available: 5 }]);
+    const adjust = await sql(
+      stack.ns.databaseUrl,
+      `SELECT quantity, delta_available FROM movement WHERE sku_id = 'r1' AND kind = 'ADJUST' ORDER BY id`,
+    );
+    expect(adjust).toEqual([
+      { quantity: 1, delta_available: 1 },
+      { quantity: 5, delta_available: 5 },
+    ]);
   });
 });
 
@@ -173,18 +192,26 @@ describe('backorders', () => {
       idempotencyKey: 'bo-11',
       lines: [{ skuId: 'bo-a', quantity: 11, available: -1 }],
     });
-    expect(await sql(ns.databaseUrl, `SELECT kind, quantity, delta_available, delta_sold FROM movement WHERE order_id = 'bo-11'`)).toEqual([
-      { kind: 'DEDUCT', quantity: 11, delta_available: -11, delta_sold: 11 },
-    ]);
-    expect(await audit(ns.databaseUrl, 'bo-a')).toMatchObject({ available: -1, sold: 11 });
+    expect(
+      await sql(stack.ns.databaseUrl, `SELECT kind, quantity, delta_available, delta_sold FROM movement WHERE order_id = 'bo-11'`),
+    ).toEqual([{ kind: 'DEDUCT', quantity: 11, delta_available: -11, delta_sold: 11 }]);
+    expect(await audit(stack.ns.databaseUrl, 'bo-a')).toMatchObject({ available: -1, sold: 11 });
     expect(await level('bo-a')).toMatchObject({ available: -1, sold: 11 });
 
     // One unit is left above the floor of -2.
     const two = await deduct('bo-a-2', [{ skuId: 'bo-a', quantity: 2 }]);
-    expect(two.data!.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo-a', requested: 2, available: 1 }] });
-    expect((await deduct('bo-a-1', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.lines).toEqual([{ skuId: 'bo-a', quantity: 1, available: -2 }]);
+    expect(two.data!.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      short: [{ skuId: 'bo-a', requested: 2, available: 1 }],
+    });
+    expect((await deduct('bo-a-1', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.lines).toEqual([
+      { skuId: 'bo-a', quantity: 1, available: -2 },
+    ]);
     const floor = await deduct('bo-a-floor', [{ skuId: 'bo-a', quantity: 1 }]);
-    expect(floor.data!.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo-a', requested: 1, available: 0 }] });
+    expect(floor.data!.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      short: [{ skuId: 'bo-a', requested: 1, available: 0 }],
+    });
 
     // 12 reaches the floor exactly; 13 is refused and shows the 12 left above it.
     const twelve = await deduct('bo-12', [{ skuId: 'bo-b', quantity: 12 }]);
@@ -195,17 +222,25 @@ describe('backorders', () => {
       code: 'INSUFFICIENT_STOCK',
       short: [{ skuId: 'bo-c', requested: 13, available: 12 }],
     });
-    expect(await audit(ns.databaseUrl, 'bo-b')).toMatchObject({ available: -2, sold: 12 });
-    expect(await audit(ns.databaseUrl, 'bo-c')).toMatchObject({ available: 10, sold: 0, deducts: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'bo-b')).toMatchObject({ available: -2, sold: 12 });
+    expect(await audit(stack.ns.databaseUrl, 'bo-c')).toMatchObject({ available: 10, sold: 0, deducts: 0 });
 
     // A restock first fills the 2 backordered units: 5 received leave 3 available.
-    const restocked = await svc.gql(RESTOCK, { input: { skuId: 'bo-a', quantity: 5, idempotencyKey: 'bo-a-restock' } });
+    const restocked = await stack.svc.gql(RESTOCK, { input: { skuId: 'bo-a', quantity: 5, idempotencyKey: 'bo-a-restock' } });
     expect(restocked.data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'bo-a', quantity: 5, available: 3 });
     expect(await level('bo-a')).toMatchObject({ available: 3, sold: 12 });
     // The next deducts see the new level, and the floor is still -2.
-    expect((await deduct('bo-a-5', [{ skuId: 'bo-a', quantity: 5 }])).data!.deductStock.lines).toEqual([{ skuId: 'bo-a', quantity: 5, available: -2 }]);
+    expect((await deduct('bo-a-5', [{ skuId: 'bo-a', quantity: 5 }])).data!.deductStock.lines).toEqual([
+      { skuId: 'bo-a', quantity: 5, available: -2 },
+    ]);
     expect((await deduct('bo-a-6', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
-    expect(await audit(ns.databaseUrl, 'bo-a')).toMatchObject({ available: -2, sold: 17, ledgerAvailable: -2, ledgerSold: 17, deducts: 3 });
+    expect(await audit(stack.ns.databaseUrl, 'bo-a')).toMatchObject({
+      available: -2,
+      sold: 17,
+      ledgerAvailable: -2,
+      ledgerSold: 17,
+      deducts: 3,
+    });
   });
 
   it('sells exactly stock + backorder limit to 100 concurrent single-unit deducts', async () => {
@@ -217,7 +252,7 @@ describe('backorders', () => {
     expect(won.map((a) => a.data!.deductStock.lines[0].available).sort((x: number, y: number) => x - y)).toEqual(
       Array.from({ length: 15 }, (_, i) => i - 5),
     );
-    expect(await audit(ns.databaseUrl, 'bo-hot')).toMatchObject({ available: -5, sold: 15, deducts: 15 });
+    expect(await audit(stack.ns.databaseUrl, 'bo-hot')).toMatchObject({ available: -5, sold: 15, deducts: 15 });
     expect(await level('bo-hot')).toMatchObject({ available: -5, sold: 15 });
   });
 });
@@ -229,8 +264,22 @@ describe('bad input is a typed error and moves nothing', () => {
     ['negative quantity', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: -1 }] }, 'INVALID_QUANTITY'],
     ['quantity above the maximum', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 1_000_001 }] }, 'INVALID_QUANTITY'],
     ['empty cart', { orderId: 'bad', lines: [] }, 'EMPTY_CART'],
-    ['oversized cart', { orderId: 'bad', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) }, 'CART_TOO_LARGE'],
-    ['duplicate SKU lines', { orderId: 'bad', lines: [{ skuId: 'bad', quantity: 1 }, { skuId: 'bad', quantity: 1 }] }, 'DUPLICATE_SKU_LINE'],
+    [
+      'oversized cart',
+      { orderId: 'bad', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) },
+      'CART_TOO_LARGE',
+    ],
+    [
+      'duplicate SKU lines',
+      {
+        orderId: 'bad',
+        lines: [
+          { skuId: 'bad', quantity: 1 },
+          { skuId: 'bad', quantity: 1 },
+        ],
+      },
+      'DUPLICATE_SKU_LINE',
+    ],
     ['over-long SKU id', { orderId: 'bad', lines: [{ skuId: long, quantity: 1 }] }, 'INVALID_ID'],
     ['over-long order id', { orderId: long, lines: [{ skuId: 'bad', quantity: 1 }] }, 'INVALID_ID'],
     ['SKU id with a brace', { orderId: 'bad', lines: [{ skuId: 'ba{d}', quantity: 1 }] }, 'INVALID_ID'],
@@ -245,10 +294,10 @@ describe('bad input is a typed error and moves nothing', () => {
   });
 
   it.each(cases)('%s', async (_, input, code) => {
-    const res = await svc.gql(DEDUCT, { input });
+    const res = await stack.svc.gql(DEDUCT, { input });
     expect(res.data?.deductStock ?? null).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe(code);
-    expect(await audit(ns.databaseUrl, 'bad')).toMatchObject({ available: 5, sold: 0, deducts: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'bad')).toMatchObject({ available: 5, sold: 0, deducts: 0 });
     expect(await level('bad')).toMatchObject({ available: 5, sold: 0 });
   });
 
@@ -256,11 +305,17 @@ describe('bad input is a typed error and moves nothing', () => {
     for (const [input, code] of [
       [[{ id: 'bad', available: -1 }], 'INVALID_STOCK_LEVEL'],
       [[{ id: 'bad', available: 1_000_000_001 }], 'INVALID_STOCK_LEVEL'],
-      [[{ id: 'bad', available: 1 }, { id: 'bad', available: 2 }], 'DUPLICATE_SKU_LINE'],
+      [
+        [
+          { id: 'bad', available: 1 },
+          { id: 'bad', available: 2 },
+        ],
+        'DUPLICATE_SKU_LINE',
+      ],
       [[{ id: '', available: 1 }], 'INVALID_ID'],
       [[], 'EMPTY_CART'],
     ] as const) {
-      const res = await svc.gql(UPSERT, { input });
+      const res = await stack.svc.gql(UPSERT, { input });
       expect(res.errors?.[0]?.extensions?.code).toBe(code);
     }
     expect(await level('bad')).toMatchObject({ available: 5 });

@@ -17,52 +17,42 @@ import { truthForLoad } from '../src/ledger/truth.ts';
 import { counterNow, gateAgrees, movementsOf } from './support/gate-check.ts';
 import { audit, sql } from './support/ledger.ts';
 import { DEDUCT, RESTOCK, SET_STOCK, SKU, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { useStack, namespace, serve, type Namespace, type Running } from './support/stack.ts';
 
-let ns: Namespace;
-let svc: Running;
+const stack = useStack();
 
-beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
-});
-
-async function upsert(input: Record<string, unknown>[], on: Running = svc) {
+async function upsert(input: Record<string, unknown>[], on: Running = stack.svc) {
   const res = await on.gql(UPSERT, { input });
   expect(res.errors).toBeUndefined();
   return res.data.upsertSkus;
 }
 
-const deduct = (orderId: string, skuId: string, quantity: number, on: Running = svc) =>
+const deduct = (orderId: string, skuId: string, quantity: number, on: Running = stack.svc) =>
   on.gql(DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
 
 /** A deduct that must succeed; returns the available level it reports. */
-async function sell(orderId: string, skuId: string, quantity: number, on: Running = svc): Promise<number | null> {
+async function sell(orderId: string, skuId: string, quantity: number, on: Running = stack.svc): Promise<number | null> {
   const res = await deduct(orderId, skuId, quantity, on);
   expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('DeductStockSuccess');
   return res.data.deductStock.lines[0].available;
 }
 
 /** A deduct that must be refused; returns what the short line says is left. */
-async function refused(orderId: string, skuId: string, quantity: number, on: Running = svc): Promise<number> {
+async function refused(orderId: string, skuId: string, quantity: number, on: Running = stack.svc): Promise<number> {
   const res = await deduct(orderId, skuId, quantity, on);
   expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('InsufficientStock');
   return res.data.deductStock.short[0].available;
 }
 
-const restock = (skuId: string, quantity: unknown, idempotencyKey: unknown, on: Running = svc) =>
+const restock = (skuId: string, quantity: unknown, idempotencyKey: unknown, on: Running = stack.svc) =>
   on.gql(RESTOCK, { input: { skuId, quantity, idempotencyKey } });
 
-const setStock = (input: Record<string, unknown>) => svc.gql(SET_STOCK, { input });
+const setStock = (input: Record<string, unknown>) => stack.svc.gql(SET_STOCK, { input });
 
 const typename = (res: { data?: any; errors?: any[] }, field: string): string =>
   res.data?.[field]?.__typename ?? `error:${res.errors?.[0]?.extensions?.code}:${res.errors?.[0]?.message}`;
 
-async function epoch(skuId: string, databaseUrl = ns.databaseUrl): Promise<number> {
+async function epoch(skuId: string, databaseUrl = stack.ns.databaseUrl): Promise<number> {
   const [row] = await sql(databaseUrl, `SELECT epoch FROM sku WHERE id = $1`, [skuId]);
   return row.epoch;
 }
@@ -73,11 +63,15 @@ async function epoch(skuId: string, databaseUrl = ns.databaseUrl): Promise<numbe
  * time (the live publisher loads after every change), with the same quantities under a newer epoch.
  */
 async function state(skuId: string) {
-  const counter = await counterNow(svc, skuId);
+  const counter = await counterNow(stack.svc, skuId);
   return {
-    movements: await movementsOf(ns.databaseUrl, skuId),
-    audit: await audit(ns.databaseUrl, skuId),
-    operations: await sql(ns.databaseUrl, `SELECT kind, key, fingerprint, result FROM operation WHERE result->>'skuId' = $1 ORDER BY kind, key`, [skuId]),
+    movements: await movementsOf(stack.ns.databaseUrl, skuId),
+    audit: await audit(stack.ns.databaseUrl, skuId),
+    operations: await sql(
+      stack.ns.databaseUrl,
+      `SELECT kind, key, fingerprint, result FROM operation WHERE result->>'skuId' = $1 ORDER BY kind, key`,
+      [skuId],
+    ),
     counter: counter && { available: counter.available, reserved: counter.reserved, sold: counter.sold },
   };
 }
@@ -91,28 +85,34 @@ describe('restock', () => {
 
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(answers[0]!.data!.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'rs', quantity: 6, available: 10 });
-    const restocks = (await movementsOf(ns.databaseUrl, 'rs')).filter((m) => m.kind === 'RESTOCK');
+    const restocks = (await movementsOf(stack.ns.databaseUrl, 'rs')).filter((m) => m.kind === 'RESTOCK');
     expect(restocks).toEqual([expect.objectContaining({ quantity: 6, delta_available: 6, delta_sold: 0, idempotency_key: 'rs-k1' })]);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'rs')).toMatchObject({ available: 10, sold: 1 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rs')).toMatchObject({ available: 10, sold: 1 });
 
     // Later, after the level moved on, a replay still answers what the first restock answered.
     expect(await sell('rs-2', 'rs', 3)).toBe(7);
     expect(await restock('rs', 6, 'rs-k1')).toEqual(answers[0]);
-    expect(await audit(ns.databaseUrl, 'rs')).toMatchObject({ available: 7, sold: 4 });
+    expect(await audit(stack.ns.databaseUrl, 'rs')).toMatchObject({ available: 7, sold: 4 });
     // The next deducts see every restocked unit, and no more.
     expect(await sell('rs-3', 'rs', 7)).toBe(0);
     expect(await refused('rs-4', 'rs', 1)).toBe(0);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'rs')).toMatchObject({ available: 0, sold: 11 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rs')).toMatchObject({ available: 0, sold: 11 });
   });
 
   it('another quantity or SKU under a used key is IdempotencyConflict and moves nothing', async () => {
-    await upsert([{ id: 'rc', available: 1 }, { id: 'rc2', available: 1 }]);
+    await upsert([
+      { id: 'rc', available: 1 },
+      { id: 'rc2', available: 1 },
+    ]);
     const first = await restock('rc', 4, 'rc-k');
     expect(first.data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 5 });
-    await gateAgrees(svc, ns.databaseUrl, 'rc');
+    await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rc');
     const before = [await state('rc'), await state('rc2')];
 
-    for (const [skuId, quantity] of [['rc', 5], ['rc2', 4]] as const) {
+    for (const [skuId, quantity] of [
+      ['rc', 5],
+      ['rc2', 4],
+    ] as const) {
       expect((await restock(skuId, quantity, 'rc-k')).data.restock).toEqual({
         __typename: 'IdempotencyConflict',
         code: 'IDEMPOTENCY_CONFLICT',
@@ -129,22 +129,22 @@ describe('restock', () => {
     for (const w of won) expect(w).toEqual(won[0]);
 
     expect(await state('rc')).toEqual(before[0]);
-    expect((await movementsOf(ns.databaseUrl, 'rc2')).filter((m) => m.kind === 'RESTOCK')).toHaveLength(1);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'rc')).toMatchObject({ available: 5 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'rc2')).toMatchObject({ available: 1 + q });
+    expect((await movementsOf(stack.ns.databaseUrl, 'rc2')).filter((m) => m.kind === 'RESTOCK')).toHaveLength(1);
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rc')).toMatchObject({ available: 5 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rc2')).toMatchObject({ available: 1 + q });
   });
 
   it('an unknown SKU is UnknownSku, nothing is recorded, and the key stays free', async () => {
-    const before = await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM movement`);
+    const before = await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement`);
     expect((await restock('rs-ghost', 3, 'ghost-k')).data.restock).toEqual({
       __typename: 'UnknownSku',
       code: 'UNKNOWN_SKU',
       message: expect.stringContaining('rs-ghost'),
       skuIds: ['rs-ghost'],
     });
-    expect(await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM movement`)).toEqual(before);
-    expect(await sql(ns.databaseUrl, `SELECT key FROM operation WHERE key = 'ghost-k'`)).toEqual([]);
-    expect(await sql(ns.databaseUrl, `SELECT id FROM sku WHERE id = 'rs-ghost'`)).toEqual([]);
+    expect(await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement`)).toEqual(before);
+    expect(await sql(stack.ns.databaseUrl, `SELECT key FROM operation WHERE key = 'ghost-k'`)).toEqual([]);
+    expect(await sql(stack.ns.databaseUrl, `SELECT id FROM sku WHERE id = 'rs-ghost'`)).toEqual([]);
     await upsert([{ id: 'rs-ghost', available: 0 }]);
     expect((await restock('rs-ghost', 3, 'ghost-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 3 });
   });
@@ -161,7 +161,7 @@ describe('restock', () => {
     const sold = d.filter((x) => typename(x, 'deductStock') === 'DeductStockSuccess').length;
     expect(d.filter((x) => typename(x, 'deductStock') === 'InsufficientStock')).toHaveLength(100 - sold);
     expect(sold).toBeLessThanOrEqual(20);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'rr')).toMatchObject({ available: 20 - sold, sold });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rr')).toMatchObject({ available: 20 - sold, sold });
     // Whatever the race left is all still sellable.
     if (sold < 20) expect(await sell('rr-rest', 'rr', 20 - sold)).toBe(0);
     expect(await refused('rr-more', 'rr', 1)).toBe(0);
@@ -182,7 +182,7 @@ describe('restock', () => {
     let before: Awaited<ReturnType<typeof state>>;
     beforeAll(async () => {
       await upsert([{ id: 'rb', available: 999_999_990 }]);
-      await gateAgrees(svc, ns.databaseUrl, 'rb');
+      await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rb');
       before = await state('rb');
     });
 
@@ -208,7 +208,7 @@ describe('setStock', () => {
     expect(await sell('ss-1', 'ss', 3)).toBe(7);
     const before = await state('ss');
     expect(before.counter).toEqual({ available: 7, reserved: 0, sold: 3 });
-    const live = await counterNow(svc, 'ss');
+    const live = await counterNow(stack.svc, 'ss');
     const epochBefore = await epoch('ss');
 
     const res = await setStock({ skuId: 'ss', available: 20, expectedAvailable: 10 });
@@ -224,57 +224,67 @@ describe('setStock', () => {
     expect(await state('ss')).toEqual(before);
     // Not even fenced: the epoch did not move and the live counter is the same one.
     expect(await epoch('ss')).toBe(epochBefore);
-    expect(await counterNow(svc, 'ss')).toEqual(live);
+    expect(await counterNow(stack.svc, 'ss')).toEqual(live);
     expect(await sell('ss-2', 'ss', 7)).toBe(0);
   });
 
   it('with the right expectedAvailable applies, writes one ADJUST of the delta, and the next deduct sees it', async () => {
     await upsert([{ id: 'sr', available: 10 }]);
     expect(await sell('sr-1', 'sr', 4)).toBe(6);
-    const adjustsBefore = (await movementsOf(ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
+    const adjustsBefore = (await movementsOf(stack.ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
 
     const up = await setStock({ skuId: 'sr', available: 25, expectedAvailable: 6 });
-    expect(up.data.setStock).toEqual({ __typename: 'Sku', id: 'sr', available: 25, reserved: 0, sold: 4, unlimited: false, backorderLimit: 0 });
+    expect(up.data.setStock).toEqual({
+      __typename: 'Sku',
+      id: 'sr',
+      available: 25,
+      reserved: 0,
+      sold: 4,
+      unlimited: false,
+      backorderLimit: 0,
+    });
     const down = await setStock({ skuId: 'sr', available: 2, expectedAvailable: 25 });
     expect(down.data.setStock).toMatchObject({ __typename: 'Sku', available: 2, sold: 4 });
 
-    const adjusts = (await movementsOf(ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
+    const adjusts = (await movementsOf(stack.ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
     expect(adjusts.slice(adjustsBefore.length)).toEqual([
       expect.objectContaining({ quantity: 19, delta_available: 19, delta_reserved: 0, delta_sold: 0 }),
       expect.objectContaining({ quantity: 23, delta_available: -23, delta_reserved: 0, delta_sold: 0 }),
     ]);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'sr')).toMatchObject({ available: 2, sold: 4 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sr')).toMatchObject({ available: 2, sold: 4 });
     expect(await refused('sr-2', 'sr', 3)).toBe(2);
     expect(await sell('sr-3', 'sr', 2)).toBe(0);
-    expect(await audit(ns.databaseUrl, 'sr')).toMatchObject({ available: 0, sold: 6 });
+    expect(await audit(stack.ns.databaseUrl, 'sr')).toMatchObject({ available: 0, sold: 6 });
   });
 
   it('without expectedAvailable it just sets; setting the current level writes nothing', async () => {
     await upsert([{ id: 'sj', available: 10 }]);
     expect(await sell('sj-1', 'sj', 1)).toBe(9);
     expect((await setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 40, sold: 1 });
-    const count = (await movementsOf(ns.databaseUrl, 'sj')).length;
+    const count = (await movementsOf(stack.ns.databaseUrl, 'sj')).length;
     expect((await setStock({ skuId: 'sj', available: 40, expectedAvailable: 40 })).data.setStock).toMatchObject({ available: 40 });
     expect((await setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ available: 40 });
-    const movements = await movementsOf(ns.databaseUrl, 'sj');
+    const movements = await movementsOf(stack.ns.databaseUrl, 'sj');
     expect(movements).toHaveLength(count);
     expect(movements.at(-1)).toMatchObject({ kind: 'ADJUST', quantity: 31, delta_available: 31 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'sj')).toMatchObject({ available: 40, sold: 1 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sj')).toMatchObject({ available: 40, sold: 1 });
     expect(await sell('sj-2', 'sj', 40)).toBe(0);
   });
 
   it('ten concurrent compare-and-sets from the same level: exactly one applies, the rest see its level', async () => {
     await upsert([{ id: 'sc', available: 10 }]);
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => setStock({ skuId: 'sc', available: 11 + i, expectedAvailable: 10 })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => setStock({ skuId: 'sc', available: 11 + i, expectedAvailable: 10 })),
+    );
     const won = answers.filter((a) => typename(a, 'setStock') === 'Sku');
     expect(won).toHaveLength(1);
     const level = won[0]!.data.setStock.available;
     for (const a of answers.filter((x) => x !== won[0])) {
       expect(a.data.setStock).toMatchObject({ __typename: 'StockChanged', expectedAvailable: 10, currentAvailable: level });
     }
-    const adjusts = (await movementsOf(ns.databaseUrl, 'sc')).filter((m) => m.kind === 'ADJUST');
+    const adjusts = (await movementsOf(stack.ns.databaseUrl, 'sc')).filter((m) => m.kind === 'ADJUST');
     expect(adjusts.map((m) => m.delta_available)).toEqual([10, level - 10]);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'sc')).toMatchObject({ available: level });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sc')).toMatchObject({ available: level });
   });
 
   it('lowering the level while deducts race it never oversells, and the units add up', async () => {
@@ -290,9 +300,9 @@ describe('setStock', () => {
     for (const x of d) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(typename(x, 'deductStock'));
     const sold = 1 + d.filter((x) => typename(x, 'deductStock') === 'DeductStockSuccess').length;
 
-    const adjusts = (await movementsOf(ns.databaseUrl, 'sf')).filter((m) => m.kind === 'ADJUST');
+    const adjusts = (await movementsOf(stack.ns.databaseUrl, 'sf')).filter((m) => m.kind === 'ADJUST');
     expect(adjusts).toHaveLength(2);
-    const truth = await gateAgrees(svc, ns.databaseUrl, 'sf');
+    const truth = await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sf');
     expect(truth.sold).toBe(sold);
     expect(truth.available).toBeGreaterThanOrEqual(0);
     expect(truth.available).toBe(100 + adjusts[1]!.delta_available - sold);
@@ -301,10 +311,13 @@ describe('setStock', () => {
   });
 
   it('an unknown SKU is UnknownSku; bad levels are GraphQL errors with a code; nothing moves', async () => {
-    expect((await setStock({ skuId: 'ss-ghost', available: 3 })).data.setStock).toMatchObject({ __typename: 'UnknownSku', skuIds: ['ss-ghost'] });
-    expect(await sql(ns.databaseUrl, `SELECT id FROM sku WHERE id = 'ss-ghost'`)).toEqual([]);
+    expect((await setStock({ skuId: 'ss-ghost', available: 3 })).data.setStock).toMatchObject({
+      __typename: 'UnknownSku',
+      skuIds: ['ss-ghost'],
+    });
+    expect(await sql(stack.ns.databaseUrl, `SELECT id FROM sku WHERE id = 'ss-ghost'`)).toEqual([]);
     await upsert([{ id: 'sb', available: 4 }]);
-    await gateAgrees(svc, ns.databaseUrl, 'sb');
+    await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sb');
     const before = await state('sb');
     for (const [input, code] of [
       [{ skuId: 'sb', available: -1 }, 'INVALID_STOCK_LEVEL'],
@@ -330,16 +343,16 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
 
     const [after] = await upsert([{ id: 'ub', backorderLimit: 3 }]);
     expect(after).toMatchObject({ id: 'ub', available: 0, sold: 2 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ub')).toMatchObject({ available: 0, backorderLimit: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ub')).toMatchObject({ available: 0, backorderLimit: 3 });
     expect(await refused('ub-3', 'ub', 4)).toBe(3);
     expect(await sell('ub-4', 'ub', 3)).toBe(-3);
     expect(await refused('ub-5', 'ub', 1)).toBe(0);
 
     // Restocks fill the backorder first.
     expect((await restock('ub', 5, 'ub-k')).data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'ub', quantity: 5, available: 2 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ub')).toMatchObject({ available: 2, sold: 5, backorderLimit: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ub')).toMatchObject({ available: 2, sold: 5, backorderLimit: 3 });
     expect(await sell('ub-6', 'ub', 5)).toBe(-3);
-    expect(await audit(ns.databaseUrl, 'ub')).toMatchObject({ available: -3, sold: 10, ledgerAvailable: -3 });
+    expect(await audit(stack.ns.databaseUrl, 'ub')).toMatchObject({ available: -3, sold: 10, ledgerAvailable: -3 });
   });
 
   it('lowering the backorder limit takes effect at the next deduct; setting a level leaves the limit', async () => {
@@ -347,10 +360,10 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
     expect(await sell('ul-1', 'ul', 3)).toBe(-2);
     await upsert([{ id: 'ul', backorderLimit: 2 }]);
     expect(await refused('ul-2', 'ul', 1)).toBe(0);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ul')).toMatchObject({ available: -2, sold: 3, backorderLimit: 2 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ul')).toMatchObject({ available: -2, sold: 3, backorderLimit: 2 });
     const [set] = await upsert([{ id: 'ul', available: 4 }]);
     expect(set).toMatchObject({ available: 4, sold: 3 });
-    expect((await movementsOf(ns.databaseUrl, 'ul')).at(-1)).toMatchObject({ kind: 'ADJUST', quantity: 6, delta_available: 6 });
+    expect((await movementsOf(stack.ns.databaseUrl, 'ul')).at(-1)).toMatchObject({ kind: 'ADJUST', quantity: 6, delta_available: 6 });
     expect(await sell('ul-3', 'ul', 6)).toBe(-2);
     expect(await refused('ul-4', 'ul', 1)).toBe(0);
   });
@@ -359,9 +372,9 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
     await upsert([{ id: 'un', name: 'Old', available: 3 }]);
     expect(await sell('un-1', 'un', 1)).toBe(2);
     await upsert([{ id: 'un', name: 'New' }]);
-    await gateAgrees(svc, ns.databaseUrl, 'un');
-    expect(await counterNow(svc, 'un')).toMatchObject({ name: 'New', available: 2 });
-    expect((await svc.gql(SKU, { id: 'un' })).data.sku).toMatchObject({ name: 'New', available: 2, sold: 1 });
+    await gateAgrees(stack.svc, stack.ns.databaseUrl, 'un');
+    expect(await counterNow(stack.svc, 'un')).toMatchObject({ name: 'New', available: 2 });
+    expect((await stack.svc.gql(SKU, { id: 'un' })).data.sku).toMatchObject({ name: 'New', available: 2, sold: 1 });
   });
 
   it('switching unlimited on stops refusing; switching it off enforces the level again', async () => {
@@ -369,12 +382,12 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
     expect(await sell('uu-1', 'uu', 2)).toBe(0);
     await upsert([{ id: 'uu', unlimited: true }]);
     expect(await sell('uu-2', 'uu', 1_000)).toBeNull();
-    expect(await gateAgrees(svc, ns.databaseUrl, 'uu')).toMatchObject({ available: 0, sold: 1_002, unlimited: true });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'uu')).toMatchObject({ available: 0, sold: 1_002, unlimited: true });
     await upsert([{ id: 'uu', unlimited: false }]);
     expect(await refused('uu-3', 'uu', 1)).toBe(0);
     await upsert([{ id: 'uu', available: 3 }]);
     expect(await sell('uu-4', 'uu', 3)).toBe(0);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'uu')).toMatchObject({ available: 0, sold: 1_005, unlimited: false });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'uu')).toMatchObject({ available: 0, sold: 1_005, unlimited: false });
   });
 });
 
@@ -432,7 +445,14 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
       // The SKUs and live counters, made by an app that then went away.
       const first = await serve(own);
       try {
-        await upsert([{ id: 'oa', available: 10 }, { id: 'od', available: 10 }, { id: 'of', available: 10 }], first);
+        await upsert(
+          [
+            { id: 'oa', available: 10 },
+            { id: 'od', available: 10 },
+            { id: 'of', available: 10 },
+          ],
+          first,
+        );
         for (const id of ['oa', 'od', 'of']) expect(await sell(`${id}-1`, id, 1, first)).toBe(9);
       } finally {
         await first.stop();
@@ -452,7 +472,9 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
       expect(a).toEqual({ ...liveA, available: 14 }); // applied in place, same epoch
       expect(d).toBeNull(); // dropped: the next request loads the truth
       expect(f).toEqual(liveF); // within its grace
-      expect(await sql(own.databaseUrl, `SELECT sku_id, action::text FROM gate_outbox ORDER BY id`)).toEqual([{ sku_id: 'of', action: 'APPLY' }]);
+      expect(await sql(own.databaseUrl, `SELECT sku_id, action::text FROM gate_outbox ORDER BY id`)).toEqual([
+        { sku_id: 'of', action: 'APPLY' },
+      ]);
 
       // Redelivery of an applied row (Redis applied it, the DELETE was lost) changes nothing.
       await sql(
@@ -488,40 +510,46 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
   });
 
   it("the running app's own sweeper delivers what a crashed instance left, within seconds", async () => {
-    await upsert([{ id: 'ps', available: 10 }, { id: 'pd', available: 10 }]);
+    await upsert([
+      { id: 'ps', available: 10 },
+      { id: 'pd', available: 10 },
+    ]);
     expect(await sell('ps-1', 'ps', 1)).toBe(9);
     expect(await sell('pd-1', 'pd', 1)).toBe(9);
-    const live = await counterNow(svc, 'ps');
+    const live = await counterNow(stack.svc, 'ps');
 
     // Committed just now, so the sweeper waits out its grace: the stale counters are observable first.
-    await crashedRestock(ns.databaseUrl, 'ps', 4, 0);
-    await crashedAdjust(ns.databaseUrl, 'pd', -5, 0);
-    expect(await counterNow(svc, 'ps')).toEqual(live);
-    const stale = await counterNow(svc, 'pd');
+    await crashedRestock(stack.ns.databaseUrl, 'ps', 4, 0);
+    await crashedAdjust(stack.ns.databaseUrl, 'pd', -5, 0);
+    expect(await counterNow(stack.svc, 'ps')).toEqual(live);
+    const stale = await counterNow(stack.svc, 'pd');
     expect(stale).toMatchObject({ available: 9 });
 
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const [{ n }] = await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox WHERE sku_id IN ('ps', 'pd')`);
+      const [{ n }] = await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox WHERE sku_id IN ('ps', 'pd')`);
       if (n === 0) break;
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(await counterNow(svc, 'ps')).toMatchObject({ available: 13, sold: 1 });
+    expect(await counterNow(stack.svc, 'ps')).toMatchObject({ available: 13, sold: 1 });
     // The stale counter is gone: dropped, or already reloaded from the truth under a newer epoch.
-    const pd = await counterNow(svc, 'pd');
+    const pd = await counterNow(stack.svc, 'pd');
     if (pd) expect(pd.epoch).toBeGreaterThan(stale!.epoch);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ps')).toMatchObject({ available: 13, sold: 1 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'pd')).toMatchObject({ available: 4, sold: 1 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ps')).toMatchObject({ available: 13, sold: 1 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'pd')).toMatchObject({ available: 4, sold: 1 });
     expect(await sell('ps-2', 'ps', 13)).toBe(0);
     expect(await refused('pd-2', 'pd', 5)).toBe(4);
   });
 
   it('changes committed while a counter is being loaded reach the counter once the load is in', async () => {
-    await upsert([{ id: 'lr', available: 10 }, { id: 'ld', available: 10 }]);
+    await upsert([
+      { id: 'lr', available: 10 },
+      { id: 'ld', available: 10 },
+    ]);
     expect(await sell('lr-1', 'lr', 2)).toBe(8);
     expect(await sell('ld-1', 'ld', 2)).toBe(8);
-    const { gate, prisma } = svc.app.services;
+    const { gate, prisma } = stack.svc.app.services;
     await gate.redis.del(gate.keys.counter('lr'), gate.keys.counter('ld')); // Redis lost the counters
 
     // A loader, step by step as loadCounters goes, slowed down between reading the truth and seeding it.
@@ -530,10 +558,9 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     expect(truth.get('lr')).toMatchObject({ available: 8, sold: 2 });
     // Meanwhile changes commit: a restock and a refund (applied in place) and a set-stock (dropped).
     expect((await restock('lr', 5, 'lr-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 13 });
-    const refunded = await svc.gql(
-      `mutation($input: RefundStockInput!) { refundStock(input: $input) { __typename } }`,
-      { input: { orderId: 'lr-1', refundId: 'lr-r', lines: [{ skuId: 'lr', quantity: 1 }] } },
-    );
+    const refunded = await stack.svc.gql(`mutation($input: RefundStockInput!) { refundStock(input: $input) { __typename } }`, {
+      input: { orderId: 'lr-1', refundId: 'lr-r', lines: [{ skuId: 'lr', quantity: 1 }] },
+    });
     expect(refunded.data.refundStock.__typename).toBe('RefundStockSuccess');
     expect((await setStock({ skuId: 'ld', available: 30 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 30 });
     for (const id of ['lr', 'ld']) {
@@ -544,13 +571,13 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     // The seeds hold the truth from before the changes; the outbox must still bring the changes in.
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const [row] = await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox WHERE sku_id IN ('lr', 'ld')`);
+      const [row] = await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox WHERE sku_id IN ('lr', 'ld')`);
       if (row.n === 0) break;
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(await gateAgrees(svc, ns.databaseUrl, 'lr')).toMatchObject({ available: 14, sold: 1 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ld')).toMatchObject({ available: 30, sold: 2 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'lr')).toMatchObject({ available: 14, sold: 1 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ld')).toMatchObject({ available: 30, sold: 2 });
     expect(await sell('lr-2', 'lr', 14)).toBe(0);
     expect(await sell('ld-2', 'ld', 30)).toBe(0);
   });
@@ -558,11 +585,11 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
   it('a deduct that passed a counter a crashed set-stock left behind is fenced and answered from the truth', async () => {
     await upsert([{ id: 'pf', available: 10 }]);
     expect(await sell('pf-1', 'pf', 1)).toBe(9);
-    await crashedAdjust(ns.databaseUrl, 'pf', -7, 0);
-    expect(await counterNow(svc, 'pf')).toMatchObject({ available: 9 });
+    await crashedAdjust(stack.ns.databaseUrl, 'pf', -7, 0);
+    expect(await counterNow(stack.svc, 'pf')).toMatchObject({ available: 9 });
     // The stale counter would let 9 through; the truth has 2.
     expect(await refused('pf-2', 'pf', 3)).toBe(2);
     expect(await sell('pf-3', 'pf', 2)).toBe(0);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'pf')).toMatchObject({ available: 0, sold: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'pf')).toMatchObject({ available: 0, sold: 3 });
   });
 });

@@ -4,27 +4,17 @@
  * ways with no duplicates or gaps; bounded pages; typed errors for bad cursors and ids). Every
  * expectation is checked against the ledger as PostgreSQL holds it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from './support/ledger.ts';
 import { DEDUCT, MOVEMENTS, ORDER, REFUND, RESTOCK, SET_STOCK, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { useStack } from './support/stack.ts';
 
-let ns: Namespace;
-let svc: Running;
-
-beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
-});
+const stack = useStack();
 
 type Line = { skuId: string; quantity: number };
 
 async function ok(query: string, variables: Record<string, unknown>, field: string, typename?: string) {
-  const res = await svc.gql(query, variables);
+  const res = await stack.svc.gql(query, variables);
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   if (typename) expect(res.data[field].__typename, JSON.stringify(res.data[field])).toBe(typename);
   return res.data[field];
@@ -46,7 +36,7 @@ const movements = (args: Record<string, unknown>): Promise<Page> => ok(MOVEMENTS
 /** The ledger as the connection should show it: newest first, in its GraphQL shape. */
 async function ledger(where = 'true', params: unknown[] = []) {
   const rows = await sql(
-    ns.databaseUrl,
+    stack.ns.databaseUrl,
     `SELECT id::text, kind::text, sku_id, quantity, delta_available, delta_reserved, delta_sold, order_id, order_line, idempotency_key, created_at
      FROM movement WHERE ${where} ORDER BY movement.id DESC`,
     params,
@@ -111,8 +101,16 @@ async function walkBackward(args: Record<string, unknown>, size: number) {
 
 describe('the order query', () => {
   it('shows each SKU of an order with what was deducted, refunded and is still refundable', async () => {
-    await upsert([{ id: 'oq-a', available: 20 }, { id: 'oq-b', available: 20 }, { id: 'oq-c', available: 20 }]);
-    await deduct('oq-1', [{ skuId: 'oq-c', quantity: 4 }, { skuId: 'oq-a', quantity: 2 }, { skuId: 'oq-b', quantity: 5 }]);
+    await upsert([
+      { id: 'oq-a', available: 20 },
+      { id: 'oq-b', available: 20 },
+      { id: 'oq-c', available: 20 },
+    ]);
+    await deduct('oq-1', [
+      { skuId: 'oq-c', quantity: 4 },
+      { skuId: 'oq-a', quantity: 2 },
+      { skuId: 'oq-b', quantity: 5 },
+    ]);
     expect(await order('oq-1')).toEqual({
       id: 'oq-1',
       lines: [
@@ -122,7 +120,10 @@ describe('the order query', () => {
       ],
     });
     await refund('oq-1', 'oq-r1', [{ skuId: 'oq-b', quantity: 2 }]);
-    await refund('oq-1', 'oq-r2', [{ skuId: 'oq-b', quantity: 1 }, { skuId: 'oq-c', quantity: 4 }]);
+    await refund('oq-1', 'oq-r2', [
+      { skuId: 'oq-b', quantity: 1 },
+      { skuId: 'oq-c', quantity: 4 },
+    ]);
     expect(await order('oq-1')).toEqual({
       id: 'oq-1',
       lines: [
@@ -139,7 +140,7 @@ describe('the order query', () => {
     expect(await deduct('oq-2', [{ skuId: 'oq-r', quantity: 2 }])).toEqual(first);
     expect(await order('oq-2')).toEqual({ id: 'oq-2', lines: [{ skuId: 'oq-r', deducted: 2, refunded: 0, refundable: 2 }] });
 
-    const refused = await svc.gql(DEDUCT, { input: { orderId: 'oq-3', lines: [{ skuId: 'oq-r', quantity: 2 }] } });
+    const refused = await stack.svc.gql(DEDUCT, { input: { orderId: 'oq-3', lines: [{ skuId: 'oq-r', quantity: 2 }] } });
     expect(refused.data.deductStock.__typename).toBe('InsufficientStock');
     expect(await order('oq-3')).toBeNull();
     expect(await order('oq-never')).toBeNull();
@@ -149,8 +150,14 @@ describe('the order query', () => {
 describe('the movements connection', () => {
   beforeAll(async () => {
     // A small ledger of every kind this issue writes, in a known order.
-    await upsert([{ id: 'mv-a', available: 50 }, { id: 'mv-b', available: 50 }]);
-    await deduct('mv-o1', [{ skuId: 'mv-a', quantity: 2 }, { skuId: 'mv-b', quantity: 3 }]);
+    await upsert([
+      { id: 'mv-a', available: 50 },
+      { id: 'mv-b', available: 50 },
+    ]);
+    await deduct('mv-o1', [
+      { skuId: 'mv-a', quantity: 2 },
+      { skuId: 'mv-b', quantity: 3 },
+    ]);
     await deduct('mv-o2', [{ skuId: 'mv-a', quantity: 1 }], 'mv-o2-key');
     await refund('mv-o1', 'mv-r1', [{ skuId: 'mv-a', quantity: 1 }]);
     await ok(RESTOCK, { input: { skuId: 'mv-b', quantity: 5, idempotencyKey: 'mv-k' } }, 'restock', 'RestockSuccess');
@@ -172,7 +179,12 @@ describe('the movements connection', () => {
       orderId: 'mv-o1',
       idempotencyKey: 'mv-r1',
     });
-    expect(all.find((m) => m.orderId === 'mv-o2')).toMatchObject({ kind: 'DEDUCT', deltaAvailable: -1, deltaSold: 1, idempotencyKey: 'mv-o2-key' });
+    expect(all.find((m) => m.orderId === 'mv-o2')).toMatchObject({
+      kind: 'DEDUCT',
+      deltaAvailable: -1,
+      deltaSold: 1,
+      idempotencyKey: 'mv-o2-key',
+    });
     expect(all[0]).toMatchObject({ kind: 'ADJUST', skuId: 'mv-a', quantity: 12, deltaAvailable: 12, orderId: null, idempotencyKey: null });
   });
 
@@ -272,7 +284,7 @@ describe('the movements connection', () => {
       ['a negative last', { last: -1 }, 'BAD_USER_INPUT'],
     ];
     it.each(cases)('%s', async (_, args, code) => {
-      const res = await svc.gql(MOVEMENTS, args);
+      const res = await stack.svc.gql(MOVEMENTS, args);
       expect(res.data?.movements ?? null).toBeNull();
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(res.errors)).toBe(code);
     });

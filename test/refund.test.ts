@@ -3,47 +3,37 @@
  * under races, idempotency by refund id (I4), typed outcomes and errors that move nothing, the gate
  * agreeing with the truth after every refund, and the merge worker folding a mixed ledger.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeOnce } from '../src/ledger/merge.ts';
 import { readTruth } from '../src/ledger/truth.ts';
 import { counterNow, gateAgrees, mergeAll, movementsOf } from './support/gate-check.ts';
 import { audit, sql } from './support/ledger.ts';
 import { DEDUCT, ORDER, REFUND, RESTOCK, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { useStack } from './support/stack.ts';
 
-let ns: Namespace;
-let svc: Running;
-
-beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
-});
+const stack = useStack();
 
 type Line = { skuId: string; quantity: number };
 
 async function upsert(input: Record<string, unknown>[]) {
-  const res = await svc.gql(UPSERT, { input });
+  const res = await stack.svc.gql(UPSERT, { input });
   expect(res.errors).toBeUndefined();
   return res.data.upsertSkus;
 }
 
 async function deduct(orderId: string, lines: Line[]) {
-  const res = await svc.gql(DEDUCT, { input: { orderId, lines } });
+  const res = await stack.svc.gql(DEDUCT, { input: { orderId, lines } });
   expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('DeductStockSuccess');
   return res.data.deductStock;
 }
 
-const refund = (orderId: string, refundId: string, lines: Line[]) => svc.gql(REFUND, { input: { orderId, refundId, lines } });
+const refund = (orderId: string, refundId: string, lines: Line[]) => stack.svc.gql(REFUND, { input: { orderId, refundId, lines } });
 
 const kind = (res: { data?: any; errors?: any[] }): string =>
   res.data?.refundStock?.__typename ?? `error:${res.errors?.[0]?.extensions?.code}:${res.errors?.[0]?.message}`;
 
 async function orderOf(id: string) {
-  const res = await svc.gql(ORDER, { id });
+  const res = await stack.svc.gql(ORDER, { id });
   expect(res.errors).toBeUndefined();
   return res.data.order;
 }
@@ -51,10 +41,10 @@ async function orderOf(id: string) {
 /** Everything a refund could move: the SKUs' ledgers and truths, the order, the refund records. */
 async function state(skuIds: string[], orderId: string) {
   return {
-    movements: await Promise.all(skuIds.map((id) => movementsOf(ns.databaseUrl, id))),
-    audits: await Promise.all(skuIds.map((id) => audit(ns.databaseUrl, id))),
+    movements: await Promise.all(skuIds.map((id) => movementsOf(stack.ns.databaseUrl, id))),
+    audits: await Promise.all(skuIds.map((id) => audit(stack.ns.databaseUrl, id))),
     order: await orderOf(orderId),
-    operations: await sql(ns.databaseUrl, `SELECT kind, key, order_id, result FROM operation ORDER BY kind, key`),
+    operations: await sql(stack.ns.databaseUrl, `SELECT kind, key, order_id, result FROM operation ORDER BY kind, key`),
   };
 }
 
@@ -62,9 +52,11 @@ describe('refunds racing over one order line', () => {
   it('100 concurrent 1-unit refunds over a line that deducted 10: exactly 10 succeed, stock up by exactly 10', async () => {
     await upsert([{ id: 'race', available: 50 }]);
     await deduct('race-order', [{ skuId: 'race', quantity: 10 }]);
-    expect(await counterNow(svc, 'race')).toMatchObject({ available: 40, sold: 10 });
+    expect(await counterNow(stack.svc, 'race')).toMatchObject({ available: 40, sold: 10 });
 
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => refund('race-order', `race-r${i}`, [{ skuId: 'race', quantity: 1 }])));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => refund('race-order', `race-r${i}`, [{ skuId: 'race', quantity: 1 }])),
+    );
 
     const kinds = answers.map(kind);
     const won = answers.filter((a) => kind(a) === 'RefundStockSuccess').map((a) => a.data!.refundStock);
@@ -73,29 +65,37 @@ describe('refunds racing over one order line', () => {
     // Racing refunds of one line run one after another: each saw every refund before it.
     expect(won.map((w) => w.lines[0].refunded).sort((a: number, b: number) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const w of won) {
-      expect(w.lines).toEqual([{ skuId: 'race', quantity: 1, deducted: 10, refunded: w.lines[0].refunded, refundable: 10 - w.lines[0].refunded }]);
+      expect(w.lines).toEqual([
+        { skuId: 'race', quantity: 1, deducted: 10, refunded: w.lines[0].refunded, refundable: 10 - w.lines[0].refunded },
+      ]);
     }
     for (const lost of answers.filter((a) => kind(a) === 'RefundExceedsDeducted')) {
-      expect(lost.data!.refundStock).toMatchObject({ code: 'REFUND_EXCEEDS_DEDUCTED', exceeding: [{ skuId: 'race', deducted: 10, requested: 1 }] });
+      expect(lost.data!.refundStock).toMatchObject({
+        code: 'REFUND_EXCEEDS_DEDUCTED',
+        exceeding: [{ skuId: 'race', deducted: 10, requested: 1 }],
+      });
       // Refused only once all 10 were refunded: every loser ran after the tenth winner.
       expect(lost.data!.refundStock.exceeding[0].alreadyRefunded).toBe(10);
     }
 
-    expect(await orderOf('race-order')).toEqual({ id: 'race-order', lines: [{ skuId: 'race', deducted: 10, refunded: 10, refundable: 0 }] });
-    const refunds = (await movementsOf(ns.databaseUrl, 'race')).filter((m) => m.kind === 'REFUND');
+    expect(await orderOf('race-order')).toEqual({
+      id: 'race-order',
+      lines: [{ skuId: 'race', deducted: 10, refunded: 10, refundable: 0 }],
+    });
+    const refunds = (await movementsOf(stack.ns.databaseUrl, 'race')).filter((m) => m.kind === 'REFUND');
     expect(refunds).toHaveLength(10);
     for (const m of refunds) expect(m).toMatchObject({ quantity: 1, delta_available: 1, delta_sold: -1, order_id: 'race-order' });
     expect(new Set(refunds.map((m) => m.idempotency_key)).size).toBe(10);
 
     // Refunds only add units: each was applied once to the live counter that said 40 (no reload needed).
-    expect(await counterNow(svc, 'race')).toMatchObject({ available: 50, sold: 0 });
-    expect(await audit(ns.databaseUrl, 'race')).toMatchObject({ available: 50, sold: 0, ledgerAvailable: 50, ledgerSold: 0 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'race')).toMatchObject({ available: 50, sold: 0, reserved: 0 });
-    expect(await counterNow(svc, 'race')).toMatchObject({ available: 50, sold: 0 });
+    expect(await counterNow(stack.svc, 'race')).toMatchObject({ available: 50, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'race')).toMatchObject({ available: 50, sold: 0, ledgerAvailable: 50, ledgerSold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'race')).toMatchObject({ available: 50, sold: 0, reserved: 0 });
+    expect(await counterNow(stack.svc, 'race')).toMatchObject({ available: 50, sold: 0 });
 
     // A following deduct sees all 50 units, and not one more.
     expect((await deduct('race-after', [{ skuId: 'race', quantity: 50 }])).lines[0].available).toBe(0);
-    const more = await svc.gql(DEDUCT, { input: { orderId: 'race-more', lines: [{ skuId: 'race', quantity: 1 }] } });
+    const more = await stack.svc.gql(DEDUCT, { input: { orderId: 'race-more', lines: [{ skuId: 'race', quantity: 1 }] } });
     expect(more.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ available: 0 }] });
   });
 
@@ -103,7 +103,9 @@ describe('refunds racing over one order line', () => {
     await upsert([{ id: 'replay', available: 20 }]);
     await deduct('replay-order', [{ skuId: 'replay', quantity: 10 }]);
 
-    const answers = await Promise.all(Array.from({ length: 30 }, () => refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])),
+    );
 
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(answers[0]!.data!.refundStock).toEqual({
@@ -112,20 +114,26 @@ describe('refunds racing over one order line', () => {
       refundId: 'replay-r1',
       lines: [{ skuId: 'replay', quantity: 4, deducted: 10, refunded: 4, refundable: 6 }],
     });
-    expect((await movementsOf(ns.databaseUrl, 'replay')).filter((m) => m.kind === 'REFUND')).toHaveLength(1);
+    expect((await movementsOf(stack.ns.databaseUrl, 'replay')).filter((m) => m.kind === 'REFUND')).toHaveLength(1);
     expect(await orderOf('replay-order')).toMatchObject({ lines: [{ skuId: 'replay', deducted: 10, refunded: 4, refundable: 6 }] });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'replay')).toMatchObject({ available: 14, sold: 6 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'replay')).toMatchObject({ available: 14, sold: 6 });
 
     // Later refunds change the line, but a replay still answers what the first request answered.
     expect(kind(await refund('replay-order', 'replay-r2', [{ skuId: 'replay', quantity: 6 }]))).toBe('RefundStockSuccess');
     expect(await refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])).toEqual(answers[0]);
-    expect(await audit(ns.databaseUrl, 'replay')).toMatchObject({ available: 20, sold: 0 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'replay')).toMatchObject({ available: 20, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'replay')).toMatchObject({ available: 20, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'replay')).toMatchObject({ available: 20, sold: 0 });
   });
 
   it('the same refundId with other lines or another order is IdempotencyConflict and moves nothing', async () => {
-    await upsert([{ id: 'conf-a', available: 20 }, { id: 'conf-b', available: 20 }]);
-    await deduct('conf-order', [{ skuId: 'conf-a', quantity: 5 }, { skuId: 'conf-b', quantity: 5 }]);
+    await upsert([
+      { id: 'conf-a', available: 20 },
+      { id: 'conf-b', available: 20 },
+    ]);
+    await deduct('conf-order', [
+      { skuId: 'conf-a', quantity: 5 },
+      { skuId: 'conf-b', quantity: 5 },
+    ]);
     await deduct('conf-other', [{ skuId: 'conf-a', quantity: 5 }]);
     const first = await refund('conf-order', 'conf-r', [{ skuId: 'conf-a', quantity: 2 }]);
     expect(kind(first)).toBe('RefundStockSuccess');
@@ -134,7 +142,13 @@ describe('refunds racing over one order line', () => {
     for (const [orderId, lines] of [
       ['conf-order', [{ skuId: 'conf-a', quantity: 3 }]],
       ['conf-order', [{ skuId: 'conf-b', quantity: 2 }]],
-      ['conf-order', [{ skuId: 'conf-a', quantity: 2 }, { skuId: 'conf-b', quantity: 1 }]],
+      [
+        'conf-order',
+        [
+          { skuId: 'conf-a', quantity: 2 },
+          { skuId: 'conf-b', quantity: 1 },
+        ],
+      ],
       ['conf-other', [{ skuId: 'conf-a', quantity: 2 }]],
     ] as [string, Line[]][]) {
       const res = await refund(orderId, 'conf-r', lines);
@@ -147,16 +161,27 @@ describe('refunds racing over one order line', () => {
     }
     expect(await state(['conf-a', 'conf-b'], 'conf-order')).toEqual(before);
     // Line order is not part of the request: a reordered two-line refund is a replay.
-    const two = await refund('conf-order', 'conf-r2', [{ skuId: 'conf-a', quantity: 1 }, { skuId: 'conf-b', quantity: 1 }]);
+    const two = await refund('conf-order', 'conf-r2', [
+      { skuId: 'conf-a', quantity: 1 },
+      { skuId: 'conf-b', quantity: 1 },
+    ]);
     expect(kind(two)).toBe('RefundStockSuccess');
-    expect(await refund('conf-order', 'conf-r2', [{ skuId: 'conf-b', quantity: 1 }, { skuId: 'conf-a', quantity: 1 }])).toEqual(two);
+    expect(
+      await refund('conf-order', 'conf-r2', [
+        { skuId: 'conf-b', quantity: 1 },
+        { skuId: 'conf-a', quantity: 1 },
+      ]),
+    ).toEqual(two);
     expect(await refund('conf-order', 'conf-r', [{ skuId: 'conf-a', quantity: 2 }])).toEqual(first);
   });
 
   it('one refundId raced with different lines on different SKUs: one wins, the rest conflict, units move once', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => `dup-${i}`);
     await upsert(ids.map((id) => ({ id, available: 10 })));
-    await deduct('dup-order', ids.map((skuId) => ({ skuId, quantity: 3 })));
+    await deduct(
+      'dup-order',
+      ids.map((skuId) => ({ skuId, quantity: 3 })),
+    );
 
     // Different SKUs lock different rows, so these really run side by side; the refund record decides.
     const answers = await Promise.all(
@@ -171,9 +196,21 @@ describe('refunds racing over one order line', () => {
     expect(answers.filter((a) => kind(a) === 'IdempotencyConflict')).toHaveLength(21);
 
     const order = await orderOf('dup-order');
-    for (const line of order.lines) expect(line).toEqual({ skuId: line.skuId, deducted: 3, refunded: line.skuId === winner ? 2 : 0, refundable: line.skuId === winner ? 1 : 3 });
-    for (const id of ids) expect(await gateAgrees(svc, ns.databaseUrl, id)).toMatchObject({ available: id === winner ? 9 : 7, sold: id === winner ? 1 : 3 });
-    expect(await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE kind = 'REFUND' AND idempotency_key = 'dup-r'`)).toEqual([{ n: 1 }]);
+    for (const line of order.lines)
+      expect(line).toEqual({
+        skuId: line.skuId,
+        deducted: 3,
+        refunded: line.skuId === winner ? 2 : 0,
+        refundable: line.skuId === winner ? 1 : 3,
+      });
+    for (const id of ids)
+      expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, id)).toMatchObject({
+        available: id === winner ? 9 : 7,
+        sold: id === winner ? 1 : 3,
+      });
+    expect(
+      await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE kind = 'REFUND' AND idempotency_key = 'dup-r'`),
+    ).toEqual([{ n: 1 }]);
   });
 });
 
@@ -195,8 +232,11 @@ describe('partial refunds', () => {
         refundId,
         lines: [{ skuId: 'part', quantity, deducted: 10, refunded, refundable: 10 - refunded }],
       });
-      expect(await orderOf('part-order')).toEqual({ id: 'part-order', lines: [{ skuId: 'part', deducted: 10, refunded, refundable: 10 - refunded }] });
-      expect(await gateAgrees(svc, ns.databaseUrl, 'part')).toMatchObject({ available: 20 + refunded, sold: 10 - refunded });
+      expect(await orderOf('part-order')).toEqual({
+        id: 'part-order',
+        lines: [{ skuId: 'part', deducted: 10, refunded, refundable: 10 - refunded }],
+      });
+      expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'part')).toMatchObject({ available: 20 + refunded, sold: 10 - refunded });
     }
 
     const before = await state(['part'], 'part-order');
@@ -210,12 +250,12 @@ describe('partial refunds', () => {
     expect(await state(['part'], 'part-order')).toEqual(before);
     // A refused refund id is not remembered: asked again, it is judged again (and still refused).
     expect(kind(await refund('part-order', 'part-r4', [{ skuId: 'part', quantity: 1 }]))).toBe('RefundExceedsDeducted');
-    expect(await sql(ns.databaseUrl, `SELECT key FROM operation WHERE key LIKE 'part-%' ORDER BY key`)).toEqual([
+    expect(await sql(stack.ns.databaseUrl, `SELECT key FROM operation WHERE key LIKE 'part-%' ORDER BY key`)).toEqual([
       { key: 'part-r1' },
       { key: 'part-r2' },
       { key: 'part-r3' },
     ]);
-    const refunds = (await movementsOf(ns.databaseUrl, 'part')).filter((m) => m.kind === 'REFUND');
+    const refunds = (await movementsOf(stack.ns.databaseUrl, 'part')).filter((m) => m.kind === 'REFUND');
     expect(refunds.map((m) => [m.idempotency_key, m.quantity, m.delta_available, m.delta_sold])).toEqual([
       ['part-r1', 3, 3, -3],
       ['part-r2', 3, 3, -3],
@@ -228,20 +268,35 @@ describe('partial refunds', () => {
     await deduct('left-order', [{ skuId: 'left', quantity: 10 }]);
     expect(kind(await refund('left-order', 'left-r1', [{ skuId: 'left', quantity: 6 }]))).toBe('RefundStockSuccess');
     const res = await refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 5 }]);
-    expect(res.data!.refundStock).toMatchObject({ __typename: 'RefundExceedsDeducted', exceeding: [{ skuId: 'left', deducted: 10, alreadyRefunded: 6, requested: 5 }] });
+    expect(res.data!.refundStock).toMatchObject({
+      __typename: 'RefundExceedsDeducted',
+      exceeding: [{ skuId: 'left', deducted: 10, alreadyRefunded: 6, requested: 5 }],
+    });
     // Refused, not remembered: the same id with what fits goes through.
     expect((await refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 4 }])).data!.refundStock.lines).toEqual([
       { skuId: 'left', quantity: 4, deducted: 10, refunded: 10, refundable: 0 },
     ]);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'left')).toMatchObject({ available: 30, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'left')).toMatchObject({ available: 30, sold: 0 });
   });
 
   it('a multi-line refund with one exceeding line moves nothing on any line and names only that line', async () => {
-    await upsert([{ id: 'ml-a', available: 10 }, { id: 'ml-b', available: 10 }, { id: 'ml-c', available: 10 }]);
-    await deduct('ml-order', [{ skuId: 'ml-a', quantity: 2 }, { skuId: 'ml-b', quantity: 3 }, { skuId: 'ml-c', quantity: 4 }]);
+    await upsert([
+      { id: 'ml-a', available: 10 },
+      { id: 'ml-b', available: 10 },
+      { id: 'ml-c', available: 10 },
+    ]);
+    await deduct('ml-order', [
+      { skuId: 'ml-a', quantity: 2 },
+      { skuId: 'ml-b', quantity: 3 },
+      { skuId: 'ml-c', quantity: 4 },
+    ]);
     const before = await state(['ml-a', 'ml-b', 'ml-c'], 'ml-order');
 
-    const res = await refund('ml-order', 'ml-r', [{ skuId: 'ml-a', quantity: 2 }, { skuId: 'ml-b', quantity: 4 }, { skuId: 'ml-c', quantity: 5 }]);
+    const res = await refund('ml-order', 'ml-r', [
+      { skuId: 'ml-a', quantity: 2 },
+      { skuId: 'ml-b', quantity: 4 },
+      { skuId: 'ml-c', quantity: 5 },
+    ]);
 
     expect(res.data!.refundStock).toMatchObject({
       __typename: 'RefundExceedsDeducted',
@@ -252,7 +307,10 @@ describe('partial refunds', () => {
     });
     expect(await state(['ml-a', 'ml-b', 'ml-c'], 'ml-order')).toEqual(before);
 
-    const ok = await refund('ml-order', 'ml-r2', [{ skuId: 'ml-c', quantity: 4 }, { skuId: 'ml-a', quantity: 1 }]);
+    const ok = await refund('ml-order', 'ml-r2', [
+      { skuId: 'ml-c', quantity: 4 },
+      { skuId: 'ml-a', quantity: 1 },
+    ]);
     expect(ok.data!.refundStock.lines).toEqual([
       { skuId: 'ml-c', quantity: 4, deducted: 4, refunded: 4, refundable: 0 },
       { skuId: 'ml-a', quantity: 1, deducted: 2, refunded: 1, refundable: 1 },
@@ -265,20 +323,27 @@ describe('partial refunds', () => {
         { skuId: 'ml-c', deducted: 4, refunded: 4, refundable: 0 },
       ],
     });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ml-a')).toMatchObject({ available: 9, sold: 1 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ml-b')).toMatchObject({ available: 7, sold: 3 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'ml-c')).toMatchObject({ available: 10, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ml-a')).toMatchObject({ available: 9, sold: 1 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ml-b')).toMatchObject({ available: 7, sold: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ml-c')).toMatchObject({ available: 10, sold: 0 });
   });
 
   it('adds up the deducts of one order under several idempotency keys', async () => {
     await upsert([{ id: 'multi', available: 10 }]);
-    const a = await svc.gql(DEDUCT, { input: { orderId: 'multi-order', idempotencyKey: 'multi-k1', lines: [{ skuId: 'multi', quantity: 2 }] } });
-    const b = await svc.gql(DEDUCT, { input: { orderId: 'multi-order', idempotencyKey: 'multi-k2', lines: [{ skuId: 'multi', quantity: 3 }] } });
+    const a = await stack.svc.gql(DEDUCT, {
+      input: { orderId: 'multi-order', idempotencyKey: 'multi-k1', lines: [{ skuId: 'multi', quantity: 2 }] },
+    });
+    const b = await stack.svc.gql(DEDUCT, {
+      input: { orderId: 'multi-order', idempotencyKey: 'multi-k2', lines: [{ skuId: 'multi', quantity: 3 }] },
+    });
     expect([a.data.deductStock.__typename, b.data.deductStock.__typename]).toEqual(['DeductStockSuccess', 'DeductStockSuccess']);
-    expect(await orderOf('multi-order')).toEqual({ id: 'multi-order', lines: [{ skuId: 'multi', deducted: 5, refunded: 0, refundable: 5 }] });
+    expect(await orderOf('multi-order')).toEqual({
+      id: 'multi-order',
+      lines: [{ skuId: 'multi', deducted: 5, refunded: 0, refundable: 5 }],
+    });
     expect(kind(await refund('multi-order', 'multi-r1', [{ skuId: 'multi', quantity: 5 }]))).toBe('RefundStockSuccess');
     expect(kind(await refund('multi-order', 'multi-r2', [{ skuId: 'multi', quantity: 1 }]))).toBe('RefundExceedsDeducted');
-    expect(await gateAgrees(svc, ns.databaseUrl, 'multi')).toMatchObject({ available: 10, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'multi')).toMatchObject({ available: 10, sold: 0 });
   });
 
   it('refunds an unlimited line: sold goes back, available stays unlimited', async () => {
@@ -286,20 +351,26 @@ describe('partial refunds', () => {
     await deduct('unl-order', [{ skuId: 'unl', quantity: 7 }]);
     const res = await refund('unl-order', 'unl-r', [{ skuId: 'unl', quantity: 5 }]);
     expect(res.data!.refundStock.lines).toEqual([{ skuId: 'unl', quantity: 5, deducted: 7, refunded: 5, refundable: 2 }]);
-    expect((await movementsOf(ns.databaseUrl, 'unl')).filter((m) => m.kind === 'REFUND')).toEqual([
+    expect((await movementsOf(stack.ns.databaseUrl, 'unl')).filter((m) => m.kind === 'REFUND')).toEqual([
       expect.objectContaining({ quantity: 5, delta_available: 0, delta_sold: -5 }),
     ]);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'unl')).toEqual({ available: 0, reserved: 0, sold: 2, unlimited: true, backorderLimit: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'unl')).toEqual({
+      available: 0,
+      reserved: 0,
+      sold: 2,
+      unlimited: true,
+      backorderLimit: 0,
+    });
   });
 
   it('refunds a backordered sale back above zero', async () => {
     await upsert([{ id: 'bo', available: 2, backorderLimit: 3 }]);
     await deduct('bo-order', [{ skuId: 'bo', quantity: 5 }]);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'bo')).toMatchObject({ available: -3, sold: 5, backorderLimit: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bo')).toMatchObject({ available: -3, sold: 5, backorderLimit: 3 });
     expect(kind(await refund('bo-order', 'bo-r', [{ skuId: 'bo', quantity: 4 }]))).toBe('RefundStockSuccess');
-    expect(await gateAgrees(svc, ns.databaseUrl, 'bo')).toMatchObject({ available: 1, sold: 1, backorderLimit: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bo')).toMatchObject({ available: 1, sold: 1, backorderLimit: 3 });
     // The floor is still -3: 4 more units can go, not 5.
-    const five = await svc.gql(DEDUCT, { input: { orderId: 'bo-5', lines: [{ skuId: 'bo', quantity: 5 }] } });
+    const five = await stack.svc.gql(DEDUCT, { input: { orderId: 'bo-5', lines: [{ skuId: 'bo', quantity: 5 }] } });
     expect(five.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo', requested: 5, available: 4 }] });
     expect((await deduct('bo-4', [{ skuId: 'bo', quantity: 4 }])).lines[0].available).toBe(-3);
   });
@@ -309,7 +380,7 @@ describe('outcomes that move nothing', () => {
   it('an order no stock moved for is UnknownOrder', async () => {
     await upsert([{ id: 'uo', available: 1 }]);
     // A refused deduct leaves no order behind.
-    const refused = await svc.gql(DEDUCT, { input: { orderId: 'uo-refused', lines: [{ skuId: 'uo', quantity: 2 }] } });
+    const refused = await stack.svc.gql(DEDUCT, { input: { orderId: 'uo-refused', lines: [{ skuId: 'uo', quantity: 2 }] } });
     expect(refused.data.deductStock.__typename).toBe('InsufficientStock');
     const before = await state(['uo'], 'uo-refused');
     expect(before.order).toBeNull();
@@ -324,21 +395,28 @@ describe('outcomes that move nothing', () => {
       });
     }
     expect(await state(['uo'], 'uo-refused')).toEqual(before);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'uo')).toMatchObject({ available: 1, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'uo')).toMatchObject({ available: 1, sold: 0 });
   });
 
   it('a SKU the order has no line for is SkuNotInOrder naming each such SKU, known or not', async () => {
-    await upsert([{ id: 'sn-a', available: 10 }, { id: 'sn-b', available: 10 }]);
+    await upsert([
+      { id: 'sn-a', available: 10 },
+      { id: 'sn-b', available: 10 },
+    ]);
     await deduct('sn-order', [{ skuId: 'sn-a', quantity: 3 }]);
     const before = await state(['sn-a', 'sn-b'], 'sn-order');
 
-    const res = await refund('sn-order', 'sn-r', [{ skuId: 'sn-a', quantity: 1 }, { skuId: 'sn-b', quantity: 1 }, { skuId: 'sn-ghost', quantity: 1 }]);
+    const res = await refund('sn-order', 'sn-r', [
+      { skuId: 'sn-a', quantity: 1 },
+      { skuId: 'sn-b', quantity: 1 },
+      { skuId: 'sn-ghost', quantity: 1 },
+    ]);
 
     expect(res.data!.refundStock).toMatchObject({ __typename: 'SkuNotInOrder', code: 'SKU_NOT_IN_ORDER', orderId: 'sn-order' });
     expect([...res.data!.refundStock.skuIds].sort()).toEqual(['sn-b', 'sn-ghost']);
     expect(await state(['sn-a', 'sn-b'], 'sn-order')).toEqual(before);
-    expect(await gateAgrees(svc, ns.databaseUrl, 'sn-a')).toMatchObject({ available: 7, sold: 3 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'sn-b')).toMatchObject({ available: 10, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sn-a')).toMatchObject({ available: 7, sold: 3 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sn-b')).toMatchObject({ available: 10, sold: 0 });
     // The same refund id is still free: nothing was recorded under it.
     expect(kind(await refund('sn-order', 'sn-r', [{ skuId: 'sn-a', quantity: 1 }]))).toBe('RefundStockSuccess');
   });
@@ -352,7 +430,11 @@ describe('bad refund input is a GraphQL error with a code and moves nothing', ()
     ['negative quantity', { orderId: 'bad-order', refundId: 'bad-r', lines: line(-1) }, 'INVALID_QUANTITY'],
     ['quantity above the maximum', { orderId: 'bad-order', refundId: 'bad-r', lines: line(1_000_001) }, 'INVALID_QUANTITY'],
     ['empty lines', { orderId: 'bad-order', refundId: 'bad-r', lines: [] }, 'EMPTY_CART'],
-    ['too many lines', { orderId: 'bad-order', refundId: 'bad-r', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) }, 'CART_TOO_LARGE'],
+    [
+      'too many lines',
+      { orderId: 'bad-order', refundId: 'bad-r', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) },
+      'CART_TOO_LARGE',
+    ],
     ['duplicate SKU lines', { orderId: 'bad-order', refundId: 'bad-r', lines: [...line(1), ...line(1)] }, 'DUPLICATE_SKU_LINE'],
     ['over-long order id', { orderId: long, refundId: 'bad-r', lines: line(1) }, 'INVALID_ID'],
     ['over-long SKU id', { orderId: 'bad-order', refundId: 'bad-r', lines: line(1, long) }, 'INVALID_ID'],
@@ -373,7 +455,7 @@ describe('bad refund input is a GraphQL error with a code and moves nothing', ()
   });
 
   it.each(cases)('%s', async (_, input, code) => {
-    const res = await svc.gql(REFUND, { input });
+    const res = await stack.svc.gql(REFUND, { input });
     expect(res.data?.refundStock ?? null).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe(code);
     expect(await state(['bad'], 'bad-order')).toEqual(before);
@@ -381,7 +463,7 @@ describe('bad refund input is a GraphQL error with a code and moves nothing', ()
 
   it('the valid refund those cases were built around does go through', async () => {
     expect(kind(await refund('bad-order', 'bad-r', [{ skuId: 'bad', quantity: 1 }]))).toBe('RefundStockSuccess');
-    expect(await gateAgrees(svc, ns.databaseUrl, 'bad')).toMatchObject({ available: 6, sold: 4 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bad')).toMatchObject({ available: 6, sold: 4 });
   });
 });
 
@@ -403,11 +485,11 @@ describe('the merge worker and refunds', () => {
     let stop = false;
     const merger = (async () => {
       let n = 0;
-      while (!stop) n += await mergeOnce(svc.app.services.prisma, 7);
+      while (!stop) n += await mergeOnce(stack.svc.app.services.prisma, 7);
       return n;
     })();
 
-    const deducted = await Promise.all(carts.map((lines, i) => svc.gql(DEDUCT, { input: { orderId: `mix-${i}`, lines } })));
+    const deducted = await Promise.all(carts.map((lines, i) => stack.svc.gql(DEDUCT, { input: { orderId: `mix-${i}`, lines } })));
     const sold = carts.filter((_, i) => deducted[i]!.data?.deductStock.__typename === 'DeductStockSuccess');
     expect(sold.length).toBeGreaterThan(10);
     for (const d of deducted) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(d.data?.deductStock.__typename);
@@ -415,12 +497,20 @@ describe('the merge worker and refunds', () => {
     // Refund half of each sold cart's lines (rounded up), twice over, racing restocks and more deducts.
     const soldIds = carts.map((_, i) => i).filter((i) => deducted[i]!.data?.deductStock.__typename === 'DeductStockSuccess');
     const refunds = soldIds.flatMap((i) =>
-      [1, 2].map((step) => refund(`mix-${i}`, `mix-r${i}-${step}`, carts[i]!.map((l) => ({ skuId: l.skuId, quantity: Math.ceil(l.quantity / 2) })))),
+      [1, 2].map((step) =>
+        refund(
+          `mix-${i}`,
+          `mix-r${i}-${step}`,
+          carts[i]!.map((l) => ({ skuId: l.skuId, quantity: Math.ceil(l.quantity / 2) })),
+        ),
+      ),
     );
     const restocks = Array.from({ length: 10 }, (_, i) =>
-      svc.gql(RESTOCK, { input: { skuId: i % 2 ? 'mix-a' : 'mix-b', quantity: 3, idempotencyKey: `mix-restock-${i}` } }),
+      stack.svc.gql(RESTOCK, { input: { skuId: i % 2 ? 'mix-a' : 'mix-b', quantity: 3, idempotencyKey: `mix-restock-${i}` } }),
     );
-    const late = Array.from({ length: 20 }, (_, i) => svc.gql(DEDUCT, { input: { orderId: `mix-late-${i}`, lines: [{ skuId: 'mix-b', quantity: 1 }] } }));
+    const late = Array.from({ length: 20 }, (_, i) =>
+      stack.svc.gql(DEDUCT, { input: { orderId: `mix-late-${i}`, lines: [{ skuId: 'mix-b', quantity: 1 }] } }),
+    );
     const [refunded, restocked, lateDeducts] = await Promise.all([Promise.all(refunds), Promise.all(restocks), Promise.all(late)]);
     stop = true;
     expect(await merger).toBeGreaterThan(0);
@@ -449,12 +539,12 @@ describe('the merge worker and refunds', () => {
     }
 
     const ids = Object.keys(skus);
-    const truthBefore = await readTruth(svc.app.services.prisma, ids);
-    await mergeAll(svc, ns.databaseUrl);
-    expect(await readTruth(svc.app.services.prisma, ids)).toEqual(truthBefore);
+    const truthBefore = await readTruth(stack.svc.app.services.prisma, ids);
+    await mergeAll(stack.svc, stack.ns.databaseUrl);
+    expect(await readTruth(stack.svc.app.services.prisma, ids)).toEqual(truthBefore);
 
     const rows = await sql(
-      ns.databaseUrl,
+      stack.ns.databaseUrl,
       `SELECT s.id, s.available, s.reserved, s.sold,
               sum(m.delta_available)::int AS ledger_available, sum(m.delta_reserved)::int AS ledger_reserved, sum(m.delta_sold)::int AS ledger_sold
        FROM sku s JOIN movement m ON m.sku_id = s.id WHERE s.id = ANY($1) GROUP BY s.id ORDER BY s.id`,
@@ -471,6 +561,10 @@ describe('the merge worker and refunds', () => {
       expect({ available: r.available, sold: r.sold }).toEqual(expected[r.id]);
     }
     expect(expected['mix-b']!.available).toBeGreaterThanOrEqual(-5);
-    for (const id of ids) expect(await gateAgrees(svc, ns.databaseUrl, id)).toMatchObject({ available: expected[id]!.available, sold: expected[id]!.sold });
+    for (const id of ids)
+      expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, id)).toMatchObject({
+        available: expected[id]!.available,
+        sold: expected[id]!.sold,
+      });
   });
 });

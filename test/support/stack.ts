@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -103,4 +104,18 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
       await closed;
     },
   };
+}
+
+/** One app on a namespace of its own for a whole test file: started before its tests, gone after them. */
+export function useStack(env: Record<string, string> = {}): { ns: Namespace; svc: Running } {
+  const stack = {} as { ns: Namespace; svc: Running };
+  beforeAll(async () => {
+    stack.ns = await namespace();
+    stack.svc = await serve(stack.ns, env);
+  });
+  afterAll(async () => {
+    await stack.svc?.stop();
+    await stack.ns?.drop();
+  });
+  return stack;
 }
