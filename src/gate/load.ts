@@ -2,12 +2,45 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PrismaClient } from '../db/client.ts';
 import { truthForLoad } from '../ledger/truth.ts';
-import type { Gate } from './gate.ts';
+import type { CounterSeed, Gate } from './gate.ts';
 
 /** Lease on a counter's load lock: a loader that dies frees it after this; a load takes milliseconds. */
-export const LOAD_LOCK_TTL_MS = 5_000;
+const LOAD_LOCK_TTL_MS = 5_000;
 /** How often a request waiting on another instance's load looks again. */
 const LOAD_WAIT_POLL_MS = 5;
+
+/** Takes the load lock of every SKU it can; the others are being loaded by someone else right now. */
+export async function lockLoads(gate: Gate, skuIds: string[], token: string): Promise<{ locked: string[]; waiting: string[] }> {
+  const locked: string[] = [];
+  const waiting: string[] = [];
+  await Promise.all(
+    skuIds.map(async (id) => {
+      ((await gate.tryLock(gate.keys.loadLock(id), token, LOAD_LOCK_TTL_MS)) ? locked : waiting).push(id);
+    }),
+  );
+  return { locked, waiting };
+}
+
+export async function unlockLoads(gate: Gate, skuIds: string[], token: string): Promise<void> {
+  await Promise.all(skuIds.map((id) => gate.unlock(gate.keys.loadLock(id), token)));
+}
+
+/** SKUs whose counter someone is loading right now (its load lock is held). */
+export async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set<string>> {
+  const unique = [...new Set(skuIds)];
+  const held = await Promise.all(unique.map((id) => gate.isLocked(gate.keys.loadLock(id))));
+  return new Set(unique.filter((_, i) => held[i]));
+}
+
+/**
+ * Seeds the counters of SKUs whose load locks the caller holds, from their truth under a new epoch
+ * (truthForLoad). Returns the truth it seeded; ids PostgreSQL does not know are absent.
+ */
+export async function seedFromTruth(gate: Gate, prisma: PrismaClient, skuIds: string[]): Promise<Map<string, CounterSeed>> {
+  const truth = await truthForLoad(prisma, skuIds);
+  for (const seed of truth.values()) await gate.seed(seed);
+  return truth;
+}
 
 /**
  * Loads missing gate counters from the truth (seed 000): one loader per SKU at a time, under a Redis
@@ -16,31 +49,17 @@ const LOAD_WAIT_POLL_MS = 5;
  */
 export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: string[]): Promise<string[]> {
   const token = randomUUID();
-  const locked: string[] = [];
-  const waiting: string[] = [];
-  await Promise.all(
-    skuIds.map(async (id) => {
-      ((await gate.tryLock(gate.keys.loadLock(id), token, LOAD_LOCK_TTL_MS)) ? locked : waiting).push(id);
-    }),
-  );
+  const { locked, waiting } = await lockLoads(gate, skuIds, token);
   try {
-    const unknown: string[] = [];
     // A loader that finished just before this one took the lock already seeded the counter: loading
     // again would bump the epoch and fence every take that passed it meanwhile.
     const present = locked.length > 0 ? await gate.levels(locked) : [];
     const absent = locked.filter((_, i) => present[i] === null);
-    if (absent.length > 0) {
-      const truth = await truthForLoad(prisma, absent);
-      for (const id of absent) {
-        const seed = truth.get(id);
-        if (seed) await gate.seed(seed);
-        else unknown.push(id);
-      }
-    }
+    const loaded = absent.length > 0 ? await seedFromTruth(gate, prisma, absent) : new Map();
     await waitForLoads(gate, waiting);
-    return unknown;
+    return absent.filter((id) => !loaded.has(id));
   } finally {
-    await Promise.all(locked.map((id) => gate.unlock(gate.keys.loadLock(id), token)));
+    await unlockLoads(gate, locked, token);
   }
 }
 

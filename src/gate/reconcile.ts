@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
-import { truthForLoad } from '../ledger/truth.ts';
 import type { Gate, InFlight } from './gate.ts';
-import { LOAD_LOCK_TTL_MS } from './load.ts';
+import { lockLoads, seedFromTruth, unlockLoads } from './load.ts';
 
 /**
  * How old an in-flight take must be before reconciliation settles it, unless configured otherwise
@@ -37,7 +36,7 @@ export interface ReconcileReport {
  * a timeout with an unknown outcome): their units are either in the ledger or must come back (I3).
  *
  * It does not ask which: it rebuilds each affected counter from the truth under a new epoch, which
- * fences off any late ledger write of the old epoch (see truthForLoad), so the counter counts exactly
+ * fences off any late ledger write of the old epoch (see truthForLoad in src/ledger/truth.ts), so the counter counts exactly
  * the movements that are in the ledger. Then it removes the stale entries (release.lua, which gives
  * nothing back to a counter of another epoch) and their idempotency records, so a retry with the same
  * key finds the ledger's answer or takes anew.
@@ -59,17 +58,11 @@ export async function reconcile(
     // outbox keeps redelivering a change that commits under the new epoch before the seed is in
     // (src/ledger/outbox.ts), which the seed, read before that commit, would otherwise lose for good.
     // SKUs a loader holds right now wait for the next pass, and so do the takes that touch them.
-    const locked = new Set<string>();
-    await Promise.all(
-      [...new Set(stale.flatMap(skusOf))].map(async (id) => {
-        if (await gate.tryLock(gate.keys.loadLock(id), token, LOAD_LOCK_TTL_MS)) locked.add(id);
-      }),
-    );
+    const { locked } = await lockLoads(gate, [...new Set(stale.flatMap(skusOf))], token);
     try {
-      const settling = stale.filter((t) => skusOf(t).every((id) => locked.has(id)));
+      const settling = stale.filter((t) => skusOf(t).every((id) => locked.includes(id)));
       if (settling.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
-      const truth = await truthForLoad(prisma, [...new Set(settling.flatMap(skusOf))]);
-      for (const seed of truth.values()) await gate.seed(seed);
+      const truth = await seedFromTruth(gate, prisma, [...new Set(settling.flatMap(skusOf))]);
       let settled = 0;
       let units = 0;
       for (const take of settling) {
@@ -79,7 +72,7 @@ export async function reconcile(
       }
       return { ran: true, settled, units, rebuilt: [...truth.keys()] };
     } finally {
-      await Promise.all([...locked].map((id) => gate.unlock(gate.keys.loadLock(id), token)));
+      await unlockLoads(gate, locked, token);
     }
   } finally {
     await gate.unlock(gate.keys.reconcileLock, token);

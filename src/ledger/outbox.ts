@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
+import { loadsInProgress } from '../gate/load.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
 
 /** A transaction as Prisma hands it to an interactive $transaction callback. */
@@ -127,34 +128,29 @@ function outboxColumns(effect: GateEffect, epochs: Map<string, number>, movement
  */
 async function deliver(s: Services, rows: OutboxRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const loading = await loadsInProgress(s.gate, rows.map((r) => r.sku_id));
+  const loading = await loadsInProgress(
+    s.gate,
+    rows.map((r) => r.sku_id),
+  );
   await Promise.all(
     rows.map((r) =>
       r.action === 'DROP'
         ? s.gate.invalidate(r.sku_id, r.epoch)
-        : s.gate.apply(r.id.toString(), r.sku_id, r.epoch, { available: r.delta_available, reserved: r.delta_reserved, sold: r.delta_sold }),
+        : s.gate.apply(r.id.toString(), r.sku_id, r.epoch, {
+            available: r.delta_available,
+            reserved: r.delta_reserved,
+            sold: r.delta_sold,
+          }),
     ),
   );
   const done = rows.filter((r) => !loading.has(r.sku_id));
-  if (done.length > 0) await s.prisma.$executeRawUnsafe(`DELETE FROM gate_outbox WHERE id = ANY($1::bigint[])`, done.map((r) => r.id));
+  if (done.length > 0)
+    await s.prisma.$executeRawUnsafe(
+      `DELETE FROM gate_outbox WHERE id = ANY($1::bigint[])`,
+      done.map((r) => r.id),
+    );
   s.levelsChanged([...new Set(rows.map((r) => r.sku_id))]);
   return done.length;
-}
-
-/** SKUs whose counter a loader is loading right now (its load lock is held). */
-async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set<string>> {
-  const unique = [...new Set(skuIds)];
-  if (unique.length === 0) return new Set();
-  const pipeline = gate.redis.pipeline();
-  for (const id of unique) pipeline.exists(gate.keys.loadLock(id));
-  const replies = (await pipeline.exec()) ?? [];
-  return new Set(
-    unique.filter((_, i) => {
-      const [err, held] = replies[i] ?? [new Error('no reply'), 0];
-      if (err) throw err;
-      return held === 1;
-    }),
-  );
 }
 
 /** Delivers changes whose own request did not (it crashed, or Redis was away). */
