@@ -70,3 +70,12 @@ export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Prom
   ]);
   return new Map(rows.map((r) => [r.id, toSeed(r)]));
 }
+
+/**
+ * Which of these SKUs are unlimited: their movements count what they sell but never move available
+ * (it would only grow without end).
+ */
+export async function unlimitedAmong(db: Sql, skuIds: string[]): Promise<Set<string>> {
+  const rows = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM sku WHERE id = ANY($1::text[]) AND unlimited`, skuIds);
+  return new Set(rows.map((r) => r.id));
+}

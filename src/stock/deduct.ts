@@ -1,6 +1,6 @@
 import type { GateLine } from '../gate/gate.ts';
 import { passGate, type GatedLine } from './gated.ts';
-import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
+import { parseCart } from './input.ts';
 import { fingerprint } from './operations.ts';
 import type { Services } from './services.ts';
 
@@ -20,9 +20,7 @@ export interface DeductSuccess {
 
 /** Sells a whole cart: validated before any I/O, then the gate and the ledger (passGate). */
 export function deduct(s: Services, input: DeductInput): Promise<DeductSuccess> {
-  const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
-  const key = parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey');
-  const lines = parseInput(cartLines, input.lines, 'lines');
+  const { orderId, key, lines } = parseCart(input);
   return passGate(s, {
     kind: 'DEDUCT',
     orderId,

@@ -94,7 +94,11 @@ export const cartLines = z
     const seen = new Set<string>();
     for (const [i, l] of lines.entries()) {
       if (seen.has(l.skuId)) {
-        ctx.addIssue({ code: 'custom', path: [i, 'skuId'], message: `DUPLICATE_SKU_LINE:SKU ${l.skuId} appears on more than one line; send one line per SKU` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'skuId'],
+          message: `DUPLICATE_SKU_LINE:SKU ${l.skuId} appears on more than one line; send one line per SKU`,
+        });
       }
       seen.add(l.skuId);
     }
@@ -114,4 +118,13 @@ function splitCode(message: string): [InputErrorCode, string] {
   const at = message.indexOf(':');
   if (at < 0 || !/^[A-Z_]+$/.test(message.slice(0, at))) return ['BAD_USER_INPUT', message];
   return [message.slice(0, at) as InputErrorCode, message.slice(at + 1)];
+}
+
+/** A cart request as deduct and reserve take it: the key defaults to the order id. */
+export function parseCart(input: { orderId: string; idempotencyKey?: string | null | undefined; lines: unknown }) {
+  return {
+    orderId: parseInput(orderId, input.orderId, 'orderId'),
+    key: parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey'),
+    lines: parseInput(cartLines, input.lines, 'lines'),
+  };
 }

@@ -26,7 +26,14 @@ export async function previousAnswer<T>(db: Sql, kind: OperationKind, key: strin
   return row.result;
 }
 
-export async function recordAnswer(tx: Tx, kind: OperationKind, key: string, orderId: string | null, fp: string, result: unknown): Promise<void> {
+export async function recordAnswer(
+  tx: Tx,
+  kind: OperationKind,
+  key: string,
+  orderId: string | null,
+  fp: string,
+  result: unknown,
+): Promise<void> {
   await tx.operation.create({ data: { kind, key, orderId, fingerprint: fp, result: result as Prisma.InputJsonValue } });
 }
 

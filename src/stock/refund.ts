@@ -1,3 +1,4 @@
+import { unlimitedAmong } from '../ledger/truth.ts';
 import { changeTruth } from '../ledger/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
@@ -35,46 +36,56 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
   const first = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
   if (first) return first;
   try {
-    return await changeTruth(s, lines.map((l) => l.skuId), 'apply', async (tx) => {
-      // Refunds of one order run one after another, each seeing what the previous one refunded (I5).
-      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('refund:' || $1))`, orderId);
-      const raced = await previousAnswer<RefundSuccess>(tx, 'REFUND', refundId, fp);
-      if (raced) return { result: raced, movements: [] };
-      const before = new Map((await orderLines(tx, orderId)).map((l) => [l.skuId, l]));
-      if (before.size === 0) throw new UnknownOrder(orderId);
-      const missing = lines.filter((l) => !before.has(l.skuId)).map((l) => l.skuId);
-      if (missing.length > 0) throw new SkuNotInOrder(orderId, missing);
-      const exceeding = lines
-        .map((l) => ({ l, had: before.get(l.skuId)! }))
-        .filter(({ l, had }) => l.quantity > had.refundable)
-        .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
-      if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
+    return await changeTruth(
+      s,
+      lines.map((l) => l.skuId),
+      'apply',
+      async (tx) => {
+        // Refunds of one order run one after another, each seeing what the previous one refunded (I5).
+        await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('refund:' || $1))`, orderId);
+        const raced = await previousAnswer<RefundSuccess>(tx, 'REFUND', refundId, fp);
+        if (raced) return { result: raced, movements: [] };
+        const before = new Map((await orderLines(tx, orderId)).map((l) => [l.skuId, l]));
+        if (before.size === 0) throw new UnknownOrder(orderId);
+        const missing = lines.filter((l) => !before.has(l.skuId)).map((l) => l.skuId);
+        if (missing.length > 0) throw new SkuNotInOrder(orderId, missing);
+        const exceeding = lines
+          .map((l) => ({ l, had: before.get(l.skuId)! }))
+          .filter(({ l, had }) => l.quantity > had.refundable)
+          .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
+        if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
 
-      const unlimited = new Set(
-        (await tx.sku.findMany({ where: { id: { in: lines.map((l) => l.skuId) }, unlimited: true }, select: { id: true } })).map(
-          (r: { id: string }) => r.id,
-        ),
-      );
-      const movements = lines.map((l) => ({
-        kind: 'REFUND' as const,
-        skuId: l.skuId,
-        quantity: l.quantity,
-        deltaAvailable: unlimited.has(l.skuId) ? 0 : l.quantity,
-        deltaSold: -l.quantity,
-        orderId,
-        idempotencyKey: refundId,
-      }));
-      const result: RefundSuccess = {
-        orderId,
-        refundId,
-        lines: lines.map((l) => {
-          const had = before.get(l.skuId)!;
-          return { skuId: l.skuId, quantity: l.quantity, deducted: had.deducted, refunded: had.refunded + l.quantity, refundable: had.refundable - l.quantity };
-        }),
-      };
-      await recordAnswer(tx, 'REFUND', refundId, orderId, fp, result);
-      return { result, movements };
-    });
+        const unlimited = await unlimitedAmong(
+          tx,
+          lines.map((l) => l.skuId),
+        );
+        const movements = lines.map((l) => ({
+          kind: 'REFUND' as const,
+          skuId: l.skuId,
+          quantity: l.quantity,
+          deltaAvailable: unlimited.has(l.skuId) ? 0 : l.quantity,
+          deltaSold: -l.quantity,
+          orderId,
+          idempotencyKey: refundId,
+        }));
+        const result: RefundSuccess = {
+          orderId,
+          refundId,
+          lines: lines.map((l) => {
+            const had = before.get(l.skuId)!;
+            return {
+              skuId: l.skuId,
+              quantity: l.quantity,
+              deducted: had.deducted,
+              refunded: had.refunded + l.quantity,
+              refundable: had.refundable - l.quantity,
+            };
+          }),
+        };
+        await recordAnswer(tx, 'REFUND', refundId, orderId, fp, result);
+        return { result, movements };
+      },
+    );
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     const winner = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import type { Sql } from '../db/client.ts';
 import type { GateLine } from '../gate/gate.ts';
 import type { ReservationState } from '../generated/prisma/enums.ts';
+import { unlimitedAmong } from '../ledger/truth.ts';
 import { changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
 import { passGate, type GatedLine } from './gated.ts';
-import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
+import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
 import {
   ExceedsReserved,
@@ -56,9 +57,7 @@ export interface ReserveSuccess {
  * order under another key is an IdempotencyConflict.
  */
 export function reserve(s: Services, input: ReserveInput): Promise<ReserveSuccess> {
-  const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
-  const key = parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey');
-  const lines = parseInput(cartLines, input.lines, 'lines');
+  const { orderId, key, lines } = parseCart(input);
   const seconds = parseInput(ttl, input.ttlSeconds, 'ttlSeconds');
   const deadline = new Date(Date.now() + seconds * 1000);
   return passGate(s, {
@@ -203,10 +202,9 @@ async function settle(
       .map((l) => ({ skuId: l.skuId, held: held.get(l.skuId)!.held, requested: l.quantity }));
     if (exceeding.length > 0) throw new ExceedsReserved(exceeding);
 
-    const unlimited = new Set(
-      (await tx.sku.findMany({ where: { id: { in: wanted.map((l) => l.skuId) }, unlimited: true }, select: { id: true } })).map(
-        (r: { id: string }) => r.id,
-      ),
+    const unlimited = await unlimitedAmong(
+      tx,
+      wanted.map((l) => l.skuId),
     );
     const movements: MovementRow[] = wanted.map((l) => ({
       kind,
@@ -224,7 +222,11 @@ async function settle(
       return { ...h, [moved]: h[moved] + q, held: h.held - q };
     });
     const state = after.every((h) => h.held === 0) ? FINAL_STATE[kind] : 'ACTIVE';
-    await tx.$executeRawUnsafe(`UPDATE reservation SET state = $2::"ReservationState", updated_at = now() WHERE order_id = $1`, orderId, state);
+    await tx.$executeRawUnsafe(
+      `UPDATE reservation SET state = $2::"ReservationState", updated_at = now() WHERE order_id = $1`,
+      orderId,
+      state,
+    );
     const view: ReservationView = { orderId, state, deadline: row.deadline, lines: after };
     await record(tx, view);
     return { result: view, movements };

@@ -19,7 +19,10 @@ const upserts = z
   .array(
     z.object({
       id: skuId,
-      name: z.string().max(MAX_NAME_LENGTH, { error: `INVALID_NAME:at most ${MAX_NAME_LENGTH} characters` }).nullish(),
+      name: z
+        .string()
+        .max(MAX_NAME_LENGTH, { error: `INVALID_NAME:at most ${MAX_NAME_LENGTH} characters` })
+        .nullish(),
       available: stockLevel.nullish(),
       unlimited: z.boolean().nullish(),
       backorderLimit: backorderLimit.nullish(),
@@ -46,10 +49,7 @@ export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<
   const list = parseInput(upserts, input, 'input');
   const ids = list.map((u) => u.id);
   // New SKUs first, so changeTruth locks and bumps every row of the call.
-  await s.prisma.$executeRawUnsafe(
-    `INSERT INTO sku (id, updated_at) SELECT unnest($1::text[]), now() ON CONFLICT (id) DO NOTHING`,
-    ids,
-  );
+  await s.prisma.$executeRawUnsafe(`INSERT INTO sku (id, updated_at) SELECT unnest($1::text[]), now() ON CONFLICT (id) DO NOTHING`, ids);
   await changeTruth(s, ids, 'fence', async (tx) => {
     const truth = await readTruth(tx, ids);
     const movements: MovementRow[] = [];
