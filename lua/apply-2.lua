@@ -8,10 +8,11 @@
   KEYS[2]    applied marker for this outbox row (makes redelivery a no-op)
 
   ARGV[1]    epoch the change committed under
-  ARGV[2]    delta of available
+  ARGV[2]    delta of the gate's share (available minus withheld)
   ARGV[3]    delta of reserved
   ARGV[4]    delta of sold
   ARGV[5]    marker TTL, seconds (longer than an outbox row can wait for delivery)
+  ARGV[6]    delta of withheld (a database-only take sold withheld units)
 
   Returns 1 when applied, 0 when already applied, -1 when the counter is absent or of another epoch.
 ]]
@@ -20,5 +21,6 @@ if tonumber(redis.call("HGET", KEYS[1], "e")) ~= tonumber(ARGV[1]) then return -
 redis.call("HINCRBY", KEYS[1], "a", ARGV[2])
 redis.call("HINCRBY", KEYS[1], "r", ARGV[3])
 redis.call("HINCRBY", KEYS[1], "s", ARGV[4])
+if tonumber(ARGV[6]) ~= 0 then redis.call("HINCRBY", KEYS[1], "h", ARGV[6]) end
 redis.call("SET", KEYS[2], "1", "EX", ARGV[5])
 return 1

@@ -25,9 +25,12 @@
     {"CONFLICT"}                  the key was used before with another fingerprint
     {"THROTTLED", ms, i, ...}     lines i whose SKU is over its throttle; ms = how long until every one
                                   of them admits an attempt again (at least 1)
-    {"SHORT", i, available, ...}  lines that cannot be served, with what they have above their floor
+    {"SHORT", i, available, withheld, ...}  lines that cannot be served: what the gate's share has
+                                  above its floor, and the units withheld for the database-only path
+                                  (the caller may take those back into the share and retry)
     {"OK", record}                every line taken; record = {"fp","id","e":[epochs],"a":[after],"u":[0|1]}
-                                  where u is 1 for unlimited lines (their after is meaningless: 0)
+                                  where u is 1 for unlimited lines (their after is meaningless: 0);
+                                  after counts withheld units too (the SKU's available)
   Unlimited lines only count what they sell: their available never moves.
   Hot-SKU throttle (seed 002), checked after MISSING and before sufficiency: a SKU whose counter has
   t (attempts per second) admits attempts on a GCRA schedule (a bucket of t attempts refilled at t a
@@ -60,16 +63,18 @@ local missing = { "MISSING" }
 local short = { "SHORT" }
 local state = {}
 for i = 1, lines do
-  local c = redis.call("HMGET", KEYS[3 + i], "a", "u", "f", "e", "t", "tt")
+  local c = redis.call("HMGET", KEYS[3 + i], "a", "u", "f", "e", "t", "tt", "h")
   if not c[4] then
     missing[#missing + 1] = i
   else
     local q = tonumber(ARGV[5 + i])
     local available, floor = tonumber(c[1]), tonumber(c[3])
-    state[i] = { q = q, unlimited = c[2] == "1", available = available, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]) }
+    local withheld = tonumber(c[7]) or 0
+    state[i] = { q = q, unlimited = c[2] == "1", withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]) }
     if c[2] ~= "1" and available - q < floor then
       short[#short + 1] = i
       short[#short + 1] = available - floor
+      short[#short + 1] = withheld
     end
   end
 end
@@ -104,7 +109,7 @@ for i = 1, lines do
     after[i] = 0
     unlimited[i] = 1
   else
-    after[i] = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q)
+    after[i] = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q) + s.withheld
     unlimited[i] = 0
   end
   redis.call("HINCRBY", KEYS[3 + i], target, s.q)

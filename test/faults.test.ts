@@ -299,10 +299,10 @@ describe('reconciliation of takes that passed the gate', () => {
     let proceed!: () => void;
     const held = new Promise<void>((resolve) => (proceed = resolve));
     class SlowSeeds extends Gate {
-      override async seed(c: CounterSeed): Promise<number> {
+      override async seed(c: CounterSeed, token: string): Promise<number> {
         seeding();
         await held;
-        return super.seed(c);
+        return super.seed(c, token);
       }
     }
     const pass = reconcileNow(new SlowSeeds(gate.redis, gate.keys), LATER());

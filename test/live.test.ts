@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import { seedHoldingLock } from './support/seed.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEDUCT, RESTOCK, SKUS, UPSERT } from './support/ops.ts';
@@ -322,7 +323,7 @@ describe('lua/announce-2.lua', () => {
   }
 
   function seed(skuId: string, available: number, extra: { epoch?: number; backorderLimit?: number; unlimited?: boolean } = {}) {
-    return svc.app.services.gate.seed({
+    return seedHoldingLock(svc.app.services.gate, {
       skuId,
       name: null,
       available,

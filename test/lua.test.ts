@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate, type CounterSeed } from '../src/gate/gate.ts';
 import { GateKeys } from '../src/gate/keys.ts';
 import { LUA_DIR, defineGateCommands, scriptSource } from '../src/gate/scripts.ts';
+import { seedHoldingLock } from './support/seed.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BASE = `sgtest:lua:${process.pid}_${randomBytes(4).toString('hex')}:`;
@@ -52,7 +53,7 @@ function ns() {
 }
 
 function seed(gate: Gate, skuId: string, c: Partial<CounterSeed> = {}): Promise<number> {
-  return gate.seed({
+  return seedHoldingLock(gate, {
     skuId,
     name: null,
     available: 10,
@@ -189,7 +190,7 @@ describe('deduct.lua', () => {
 
     const reply = await deduct(keys, { lines: [['A', 5], ['B', 3], ['C', 5]] });
 
-    expect(reply).toEqual(['SHORT', 2, 2, 3, 4]);
+    expect(reply).toEqual(['SHORT', 2, 2, 0, 3, 4, 0]);
     expect(await snapshot(keys)).toEqual(before);
     expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
   });
@@ -205,7 +206,7 @@ describe('deduct.lua', () => {
       { skuId: 'B', quantity: 1 },
     ]);
 
-    expect(out).toEqual({ kind: 'short', lines: [{ index: 1, available: 0 }] });
+    expect(out).toEqual({ kind: 'short', lines: [{ index: 1, available: 0, withheld: 0 }] });
     expect(await snapshot(keys)).toEqual(before);
   });
 
@@ -300,21 +301,21 @@ describe('deduct.lua', () => {
     expect(JSON.parse(String(down[1]))).toMatchObject({ a: [-2], u: [0] });
 
     const before = await snapshot(keys);
-    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 1, 1]);
+    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 1, 1, 0]);
     expect(await snapshot(keys)).toEqual(before);
 
     const last = await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['B', 1]] });
     expect(JSON.parse(String(last[1])).a).toEqual([-3]);
-    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 1, 0, 0]);
     expect(await counter(keys, 'B')).toMatchObject({ a: '-3', s: '5' });
   });
 
   it('without a backorder limit the floor is 0: exactly the available units can be taken', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 3 });
-    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 1, 3]);
+    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 1, 3, 0]);
     expect((await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['A', 3]] }))[0]).toBe('OK');
-    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 1, 0, 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '3' });
   });
 
@@ -422,8 +423,8 @@ describe('deduct.lua: hot-SKU throttle (counter field t)', () => {
   it('counts attempts, not sales: SHORT attempts use slots too', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'H', { available: 0, throttlePerSecond: 2 });
-    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0]);
-    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0]);
+    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0, 0]);
+    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0, 0]);
     expect(await deduct(keys, { key: 'c', now: T0, lines: [['H', 1]] })).toEqual(['THROTTLED', 500, 1]);
   });
 
@@ -697,27 +698,53 @@ describe('settle-2.lua', () => {
   });
 });
 
-describe('seed-1.lua', () => {
+describe('seed-2.lua', () => {
+  /** Takes the load lock of `skuId` for `token`, as a loader does before seeding. */
+  async function lock(keys: GateKeys, skuId: string, token = 'loader'): Promise<string> {
+    await redis.set(keys.loadLock(skuId), token, 'PX', 5_000);
+    return token;
+  }
+
   it('loads an absent counter with every field', async () => {
     const { keys } = ns();
-    expect(await redis.seed(keys.counter('A'), 3, 10, 2, 5, 0, -4, 'Widget')).toBe(1);
+    for (const id of ['A', 'B', 'C', 'D']) await lock(keys, id);
+    const seed = (id: string, ...args: (string | number)[]) => redis.seed(keys.counter(id), keys.loadLock(id), ...args);
+    expect(await seed('A', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget' });
     // ARGV[8], the throttle: stored as t when set, absent when 0.
-    expect(await redis.seed(keys.counter('B'), 3, 10, 2, 5, 0, -4, 'Widget', 25)).toBe(1);
+    expect(await seed('B', 3, 10, 2, 5, 0, -4, 'Widget', 25, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'B')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', t: '25' });
-    expect(await redis.seed(keys.counter('C'), 3, 10, 2, 5, 0, -4, 'Widget', 0)).toBe(1);
+    expect(await seed('C', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'C')).not.toHaveProperty('t');
+    // ARGV[9], the withheld units: stored as h when not 0.
+    expect(await seed('D', 3, 10, 2, 5, 0, -4, 'Widget', 0, 6, 'loader')).toBe(1);
+    expect(await counter(keys, 'D')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', h: '6' });
+  });
+
+  it('writes nothing for a loader that does not hold the load lock (lapsed, taken over, or flushed)', async () => {
+    const { keys } = ns();
+    const seed = (token: string) => redis.seed(keys.counter('A'), keys.loadLock('A'), 3, 10, 0, 0, 0, 0, '', 0, 0, token);
+    expect(await seed('stalled')).toBe(-1);
+    expect(await redis.exists(keys.counter('A'))).toBe(0);
+    await lock(keys, 'A', 'successor');
+    expect(await seed('stalled')).toBe(-1);
+    expect(await redis.exists(keys.counter('A'))).toBe(0);
+    expect(await seed('successor')).toBe(1);
   });
 
   it('Gate.seed maps the CounterSeed shape (floor = -backorderLimit, unlimited 0/1, name "" for none)', async () => {
     const { keys, gate } = ns();
-    await gate.seed({ skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9, backorderLimit: 7 });
+    await seedHoldingLock(gate, { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9, backorderLimit: 7 });
     expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '' });
     expect(await gate.levels(['A', 'nope'])).toEqual([
-      { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, backorderLimit: 7, throttlePerSecond: null, epoch: 9 },
+      { skuId: 'A', name: null, available: 1, withheld: 0, reserved: 2, sold: 3, unlimited: true, backorderLimit: 7, throttlePerSecond: null, epoch: 9 },
       null,
     ]);
-    await gate.seed({ skuId: 'B', name: 'hot', available: 1, reserved: 0, sold: 0, unlimited: false, epoch: 2, backorderLimit: 0, throttlePerSecond: 40 });
+    // The gate's share is available minus the withheld units; levels add them back.
+    await seedHoldingLock(gate, { skuId: 'W', name: null, available: 10, withheld: 4, reserved: 0, sold: 0, unlimited: false, epoch: 1, backorderLimit: 0 });
+    expect(await counter(keys, 'W')).toMatchObject({ a: '6', h: '4' });
+    expect((await gate.levels(['W']))[0]).toMatchObject({ available: 10, withheld: 4 });
+    await seedHoldingLock(gate, { skuId: 'B', name: 'hot', available: 1, reserved: 0, sold: 0, unlimited: false, epoch: 2, backorderLimit: 0, throttlePerSecond: 40 });
     expect(await counter(keys, 'B')).toMatchObject({ e: '2', n: 'hot', t: '40' });
     expect((await gate.levels(['B']))[0]).toMatchObject({ skuId: 'B', throttlePerSecond: 40 });
   });
@@ -778,7 +805,7 @@ describe('apply-2.lua', () => {
     expect(await counter(keys, 'A')).toEqual(live);
     expect(await redis.exists(keys.applied('A', '201'), keys.applied('A', '202'))).toBe(0);
     // Epochs compare as numbers: "7.0" is epoch 7.
-    expect(await redis.apply(keys.counter('A'), keys.applied('A', '203'), '7.0', 1, 0, 0, 60)).toBe(1);
+    expect(await redis.apply(keys.counter('A'), keys.applied('A', '203'), '7.0', 1, 0, 0, 60, 0)).toBe(1);
     expect(await counter(keys, 'A')).toMatchObject({ a: '11' });
   });
 
@@ -845,7 +872,7 @@ describe('script sources', () => {
       'invalidate-1.lua',
       'rate-1.lua',
       'release.lua',
-      'seed-1.lua',
+      'seed-2.lua',
       'settle-2.lua',
       'unlock-1.lua',
     ]);
@@ -896,7 +923,7 @@ describe('concurrency', () => {
     const short = replies.filter((r) => r[0] === 'SHORT');
     expect(ok).toHaveLength(100);
     expect(short).toHaveLength(400);
-    for (const r of short) expect(r).toEqual(['SHORT', 1, 0]);
+    for (const r of short) expect(r).toEqual(['SHORT', 1, 0, 0]);
     expect(ok.map((r) => JSON.parse(String(r[1])).a[0]).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(await counter(keys, 'HOT')).toMatchObject({ a: '0', s: '100' });
     expect(await redis.zcard(keys.inflight)).toBe(100);

@@ -564,7 +564,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     expect(refunded.data.refundStock.__typename).toBe('RefundStockSuccess');
     expect((await setStock({ skuId: 'ld', available: 30 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 30 });
     for (const id of ['lr', 'ld']) {
-      expect(await gate.seed(truth.get(id)!)).toBe(1);
+      expect(await gate.seed(truth.get(id)!, 'slow-loader')).toBe(1);
       expect(await gate.redis.unlock(gate.keys.loadLock(id), 'slow-loader')).toBe(1);
     }
 

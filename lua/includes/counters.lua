@@ -1,7 +1,9 @@
 --[[
   Shared by every script that moves units: which counter a movement kind fills, so that taking and
   giving back are one table and cannot disagree.
-  A SKU counter is a hash: a = available, r = reserved, s = sold, u = unlimited (0/1),
+  A SKU counter is a hash: a = the gate's share of available (what it may sell: available minus the
+  units withheld for the database-only path), h = withheld (available = a + h), r = reserved, s = sold,
+  u = unlimited (0/1),
   f = floor (minus the backorder limit), e = epoch (see src/ledger/truth.ts), n = name,
   t = hot-SKU throttle, attempts per second (absent for none), tt = the throttle's schedule (deduct.lua).
 ]]

@@ -16,7 +16,7 @@ export interface GateRecord {
   id: string;
   /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
   e: number[];
-  /** Available after the take, per line (below zero with backorders). */
+  /** Available after the take, per line (below zero with backorders; withheld units included). */
   a: number[];
   /** 1 for unlimited lines, whose available never moves. */
   u: (0 | 1)[];
@@ -26,7 +26,11 @@ export type TakeOutcome =
   | { kind: 'taken'; record: GateRecord }
   | { kind: 'replay'; record: GateRecord }
   | { kind: 'conflict' }
-  | { kind: 'short'; lines: { index: number; available: number }[] }
+  /**
+   * Lines the gate's share cannot serve: what the share has above its floor, and the units withheld
+   * for the database-only path, which the caller may take back into the share (returnWithheld).
+   */
+  | { kind: 'short'; lines: { index: number; available: number; withheld: number }[] }
   /** Lines whose SKU is over its hot-SKU throttle; nothing was counted or taken. */
   | { kind: 'throttled'; retryAfterMs: number; indexes: number[] }
   | { kind: 'missing'; indexes: number[] };
@@ -50,7 +54,10 @@ export interface InFlight {
 export interface CounterLevel {
   skuId: string;
   name: string | null;
+  /** All of it: the gate's share plus the withheld units. */
   available: number;
+  /** Units of available withheld from the gate: only the database-only path sells them (src/stock/take). */
+  withheld: number;
   reserved: number;
   sold: number;
   unlimited: boolean;
@@ -62,7 +69,7 @@ export interface CounterLevel {
 }
 
 /** A counter as loaded from the truth (no throttle when left out). */
-export type CounterSeed = Omit<CounterLevel, 'throttlePerSecond'> & { throttlePerSecond?: number | null };
+export type CounterSeed = Omit<CounterLevel, 'throttlePerSecond' | 'withheld'> & { throttlePerSecond?: number | null; withheld?: number };
 
 /** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -124,8 +131,9 @@ export class Gate {
         return { kind: 'throttled', retryAfterMs: Number(retryAfterMs), indexes: lines.map((i) => Number(i) - 1) };
       }
       case 'SHORT': {
-        const short: { index: number; available: number }[] = [];
-        for (let i = 0; i < rest.length; i += 2) short.push({ index: Number(rest[i]) - 1, available: Number(rest[i + 1]) });
+        const short: { index: number; available: number; withheld: number }[] = [];
+        for (let i = 0; i < rest.length; i += 3)
+          short.push({ index: Number(rest[i]) - 1, available: Number(rest[i + 1]), withheld: Number(rest[i + 2]) });
         return { kind: 'short', lines: short };
       }
       default:
@@ -175,33 +183,46 @@ export class Gate {
     return this.call((r) => r.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds));
   }
 
-  seed(c: CounterSeed): Promise<number> {
+  /**
+   * Loads a counter from the truth, only while `lockToken` still holds the SKU's load lock
+   * (lua/seed-2.lua): 1 loaded, 0 a counter as new was there, -1 the lock was lost.
+   */
+  seed(c: CounterSeed, lockToken: string): Promise<number> {
     return this.call((r) =>
       r.seed(
         this.keys.counter(c.skuId),
+        this.keys.loadLock(c.skuId),
         c.epoch,
-        c.available,
+        c.available - (c.withheld ?? 0),
         c.reserved,
         c.sold,
         c.unlimited ? 1 : 0,
         -c.backorderLimit,
         c.name ?? '',
         c.throttlePerSecond ?? 0,
+        c.withheld ?? 0,
+        lockToken,
       ),
     );
   }
 
   /** Adds a committed change to the counter of `epoch`, once per outbox row (lua/apply-2.lua). */
-  apply(outboxId: string, skuId: string, epoch: number, delta: { available: number; reserved: number; sold: number }): Promise<number> {
+  apply(
+    outboxId: string,
+    skuId: string,
+    epoch: number,
+    delta: { available: number; reserved: number; sold: number; withheld?: number },
+  ): Promise<number> {
     return this.call((r) =>
       r.apply(
         this.keys.counter(skuId),
         this.keys.applied(skuId, outboxId),
         epoch,
-        delta.available,
+        delta.available - (delta.withheld ?? 0),
         delta.reserved,
         delta.sold,
         APPLIED_MARKER_TTL_SECONDS,
+        delta.withheld ?? 0,
       ),
     );
   }
@@ -223,18 +244,20 @@ export class Gate {
   async levels(skuIds: string[]): Promise<(CounterLevel | null)[]> {
     const replies = await this.call(async (r) => {
       const pipeline = r.pipeline();
-      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f', 't');
+      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h');
       return (await pipeline.exec()) ?? [];
     });
     return skuIds.map((skuId, i) => {
       const [err, fields] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;
-      const [a, r, s, u, e, n, f, t] = fields as (string | null)[];
+      const [a, r, s, u, e, n, f, t, h] = fields as (string | null)[];
       if (e == null) return null;
+      const withheld = Number(h ?? 0);
       return {
         skuId,
         name: n ? n : null,
-        available: Number(a),
+        available: Number(a) + withheld,
+        withheld,
         reserved: Number(r),
         sold: Number(s),
         unlimited: u === '1',

@@ -33,12 +33,19 @@ export async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set
 }
 
 /**
- * Seeds the counters of SKUs whose load locks the caller holds, from their truth under a new epoch
- * (truthForLoad). Returns the truth it seeded; ids PostgreSQL does not know are absent.
+ * Seeds the counters of SKUs whose load locks `token` holds, from their truth under a new epoch
+ * (truthForLoad). Returns the truth it read; ids PostgreSQL does not know are absent. A counter whose
+ * lock lapsed meanwhile is not written (lua/seed-2.lua): the next request finds it missing and loads again.
  */
-export async function seedFromTruth(gate: Gate, prisma: PrismaClient, skuIds: string[]): Promise<Map<string, CounterSeed>> {
-  const truth = await truthForLoad(prisma, skuIds);
-  for (const seed of truth.values()) await gate.seed(seed);
+export async function seedFromTruth(
+  gate: Gate,
+  prisma: PrismaClient,
+  skuIds: string[],
+  token: string,
+  options: { returnWithheld?: boolean } = {},
+): Promise<Map<string, CounterSeed>> {
+  const truth = await truthForLoad(prisma, skuIds, options);
+  for (const seed of truth.values()) await gate.seed(seed, token);
   return truth;
 }
 
@@ -55,9 +62,25 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
     // again would bump the epoch and fence every take that passed it meanwhile.
     const present = locked.length > 0 ? await gate.levels(locked) : [];
     const absent = locked.filter((_, i) => present[i] === null);
-    const loaded = absent.length > 0 ? await seedFromTruth(gate, prisma, absent) : new Map();
+    const loaded = absent.length > 0 ? await seedFromTruth(gate, prisma, absent, token) : new Map();
     await waitForLoads(gate, waiting);
     return absent.filter((id) => !loaded.has(id));
+  } finally {
+    await unlockLoads(gate, locked, token);
+  }
+}
+
+/**
+ * Takes the units withheld for the database-only path back into the gate's share, when the share ran
+ * short while some were withheld: one fenced reload under the load locks. SKUs another loader holds
+ * are left to it; the caller retries the gate either way.
+ */
+export async function returnWithheld(gate: Gate, prisma: PrismaClient, skuIds: string[]): Promise<void> {
+  const token = randomUUID();
+  const { locked, waiting } = await lockLoads(gate, skuIds, token);
+  try {
+    if (locked.length > 0) await seedFromTruth(gate, prisma, locked, token, { returnWithheld: true });
+    await waitForLoads(gate, waiting);
   } finally {
     await unlockLoads(gate, locked, token);
   }

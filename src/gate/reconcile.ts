@@ -62,7 +62,7 @@ export async function reconcile(
     try {
       const settling = stale.filter((t) => skusOf(t).every((id) => locked.includes(id)));
       if (settling.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
-      const truth = await seedFromTruth(gate, prisma, [...new Set(settling.flatMap(skusOf))]);
+      const truth = await seedFromTruth(gate, prisma, [...new Set(settling.flatMap(skusOf))], token);
       let settled = 0;
       let units = 0;
       for (const take of settling) {

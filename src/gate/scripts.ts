@@ -23,7 +23,7 @@ declare module 'ioredis' {
     deduct(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown[], Context>;
     release(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     settle(inflight: string, payloads: string, ...gateIds: string[]): Result<number, Context>;
-    seed(key: string, ...args: (string | number)[]): Result<number, Context>;
+    seed(key: string, lock: string, ...args: (string | number)[]): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     unlock(key: string, token: string): Result<number, Context>;

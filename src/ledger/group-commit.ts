@@ -6,6 +6,8 @@ export interface LedgerEntry {
   kind: GatedKind;
   gateId: string;
   idempotencyKey: string;
+  /** RESERVE only: the client's key, which may serve one order alone (a second order's take is a duplicate). */
+  clientKey?: string;
   orderId: string;
   /** RESERVE only: when the reservation lapses. */
   deadline?: Date;
@@ -72,8 +74,8 @@ export interface LedgerObserver {
  */
 const BATCH_SQL = `
 WITH req AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $13::text[], $14::timestamptz[])
-    AS r(key, order_id, fp, result, gate_id, kind, deadline)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $13::text[], $14::timestamptz[], $15::text[])
+    AS r(key, order_id, fp, result, gate_id, kind, deadline, client_key)
 ), line AS (
   SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::bool[])
     AS l(key, sku_id, qty, line_no, epoch, kind, unlimited)
@@ -82,20 +84,22 @@ WITH req AS (
 ), fenced AS (
   SELECT DISTINCT l.kind, l.key FROM line l LEFT JOIN locked k ON k.id = l.sku_id WHERE k.epoch IS DISTINCT FROM l.epoch
 ), accepted AS (
-  INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
-  SELECT kind::"MovementKind", key, order_id, fp, result::jsonb, gate_id FROM req
+  INSERT INTO gate_request (kind, idempotency_key, client_key, order_id, fingerprint, result, gate_id)
+  SELECT kind::"MovementKind", key, client_key, order_id, fp, result::jsonb, gate_id FROM req
   WHERE (kind, key) NOT IN (SELECT kind, key FROM fenced)
-  ON CONFLICT (kind, idempotency_key) DO NOTHING
+  ON CONFLICT DO NOTHING
   RETURNING kind::text AS kind, idempotency_key AS key
 ), reserved AS (
   INSERT INTO reservation (order_id, deadline)
   SELECT r.order_id, r.deadline FROM req r JOIN accepted a USING (kind, key)
   WHERE r.kind = 'RESERVE'
 ), moved AS (
-  INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, order_id, order_line, idempotency_key)
+  INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, unlimited_quantity,
+                        order_id, order_line, idempotency_key)
   SELECT l.kind::"MovementKind", l.sku_id, l.qty, CASE WHEN l.unlimited THEN 0 ELSE -l.qty END,
          CASE WHEN l.kind = 'RESERVE' THEN l.qty ELSE 0 END,
          CASE WHEN l.kind = 'DEDUCT' THEN l.qty ELSE 0 END,
+         CASE WHEN l.unlimited THEN l.qty ELSE 0 END,
          r.order_id, l.line_no, l.key
   FROM line l JOIN req r USING (kind, key) JOIN accepted a USING (kind, key)
 )
@@ -210,6 +214,7 @@ export class LedgerWriter {
       lines.map((x) => x.l.unlimited),
       entries.map((e) => e.kind),
       entries.map((e) => e.deadline?.toISOString() ?? null),
+      entries.map((e) => e.clientKey ?? null),
     ]);
     const outcomes = new Map(rows.map((r) => [`${r.kind}:${r.key}`, r.outcome]));
     const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';

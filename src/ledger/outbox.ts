@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import { loadsInProgress } from '../gate/load.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
+import { FENCE_RETURNING_WITHHELD_SQL } from './truth.ts';
 
 /** A transaction as Prisma hands it to an interactive $transaction callback. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -19,9 +20,21 @@ export const SWEEP_BATCH = 500;
  *   is adjusted in place, by outbox row, once.
  * - fence: the change may lower available (set-stock, upsert). Requests that passed the old counter
  *   might now oversell, so the SKU's epoch is bumped (the ledger then refuses them, see
- *   group-commit.ts) and the counter is dropped, to be loaded from the truth.
+ *   group-commit.ts) and the counter is dropped, to be loaded from the truth. Units withheld for the
+ *   database-only path go back to the gate's share in the same step: a lower level could otherwise
+ *   leave more withheld than the SKU has.
+ * - take: a database-only take. It sells only units withheld from the gate, so the gate's share stays
+ *   valid and the counter is adjusted in place like `apply`; but the rows are locked exclusively, so
+ *   takes of one SKU see each other's sales. A take that must withhold more units bumps the epoch
+ *   itself and says so (`fenced`): those SKUs are fenced as above.
  */
-export type GateEffect = 'apply' | 'fence';
+export type GateEffect = 'apply' | 'fence' | 'take';
+
+const LOCK_SQL: Record<GateEffect, string> = {
+  apply: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
+  take: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+  fence: FENCE_RETURNING_WITHHELD_SQL,
+};
 
 export interface MovementRow {
   kind: MovementKind;
@@ -30,6 +43,10 @@ export interface MovementRow {
   deltaAvailable: number;
   deltaReserved?: number;
   deltaSold?: number;
+  /** A database-only take sells withheld units: -quantity. */
+  deltaWithheld?: number;
+  /** Units an unlimited SKU made, or that such units account for (schema.prisma, Movement). */
+  unlimitedQuantity?: number;
   orderId?: string | null;
   orderLine?: number | null;
   idempotencyKey?: string | null;
@@ -46,6 +63,14 @@ interface OutboxRow {
   delta_available: number;
   delta_reserved: number;
   delta_sold: number;
+  delta_withheld: number;
+}
+
+/** What a change did: its answer, its ledger rows, and the SKUs whose epoch it bumped itself (new epochs). */
+export interface Change<T> {
+  result: T;
+  movements: MovementRow[];
+  fenced?: Map<string, number>;
 }
 
 /**
@@ -61,26 +86,20 @@ export async function changeTruth<T>(
   s: Services,
   skuIds: string[],
   effect: GateEffect,
-  change: (tx: Tx, epochs: Map<string, number>) => Promise<{ result: T; movements: MovementRow[] }>,
+  change: (tx: Tx, epochs: Map<string, number>) => Promise<Change<T>>,
 ): Promise<T> {
   const sorted = [...new Set(skuIds)].sort();
   const { result, outbox } = await s.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(
-      effect === 'fence'
-        ? `UPDATE sku SET epoch = epoch + 1, updated_at = now()
-           WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
-           RETURNING id, epoch`
-        : `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
-      sorted,
-    );
+    const locked = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
     const epochs = new Map(locked.map((b) => [b.id, b.epoch]));
-    const { result, movements } = await change(tx, epochs);
+    const { result, movements, fenced = new Map<string, number>() } = await change(tx, epochs);
     if (movements.length > 0) await tx.movement.createMany({ data: movements });
+    if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
     const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
-      `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold)
-       SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[])
-       RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold`,
-      ...outboxColumns(effect, epochs, movements),
+      `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld)
+       SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
+       RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld`,
+      ...outboxColumns(epochs, fenced, movements),
     );
     return { result, outbox };
   });
@@ -97,22 +116,24 @@ export function adjustment(skuId: string, delta: number): MovementRow[] {
   return delta === 0 ? [] : [{ kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta }];
 }
 
-/** One row per SKU: its summed deltas to apply, or its new epoch to drop counters below. */
-function outboxColumns(effect: GateEffect, epochs: Map<string, number>, movements: MovementRow[]): unknown[] {
-  const sums = new Map<string, [number, number, number]>();
-  if (effect === 'fence') for (const id of epochs.keys()) sums.set(id, [0, 0, 0]);
+/**
+ * One row per SKU: its new epoch to drop counters below, if fenced, else its summed deltas to apply at
+ * the epoch the change committed under.
+ */
+function outboxColumns(epochs: Map<string, number>, fenced: Map<string, number>, movements: MovementRow[]): unknown[] {
+  const sums = new Map<string, [number, number, number, number]>();
+  for (const id of fenced.keys()) sums.set(id, [0, 0, 0, 0]);
   for (const m of movements) {
-    const d = sums.get(m.skuId) ?? [0, 0, 0];
-    sums.set(m.skuId, [d[0] + m.deltaAvailable, d[1] + (m.deltaReserved ?? 0), d[2] + (m.deltaSold ?? 0)]);
+    const d = sums.get(m.skuId) ?? [0, 0, 0, 0];
+    sums.set(m.skuId, [d[0] + m.deltaAvailable, d[1] + (m.deltaReserved ?? 0), d[2] + (m.deltaSold ?? 0), d[3] + (m.deltaWithheld ?? 0)]);
   }
   const ids = [...sums.keys()].filter((id) => epochs.has(id));
+  const dropped = (id: string) => fenced.has(id);
   return [
     ids,
-    ids.map(() => (effect === 'fence' ? 'DROP' : 'APPLY')),
-    ids.map((id) => epochs.get(id)!),
-    ids.map((id) => sums.get(id)![0]),
-    ids.map((id) => sums.get(id)![1]),
-    ids.map((id) => sums.get(id)![2]),
+    ids.map((id) => (dropped(id) ? 'DROP' : 'APPLY')),
+    ids.map((id) => fenced.get(id) ?? epochs.get(id)!),
+    ...[0, 1, 2, 3].map((k) => ids.map((id) => (dropped(id) ? 0 : sums.get(id)![k]!))),
   ];
 }
 
@@ -140,6 +161,7 @@ async function deliver(s: Services, rows: OutboxRow[]): Promise<number> {
             available: r.delta_available,
             reserved: r.delta_reserved,
             sold: r.delta_sold,
+            withheld: r.delta_withheld,
           }),
     ),
   );
@@ -156,7 +178,7 @@ async function deliver(s: Services, rows: OutboxRow[]): Promise<number> {
 /** Delivers changes whose own request did not (it crashed, or Redis was away). */
 export async function sweepOutbox(s: Services): Promise<number> {
   const rows = await s.prisma.$queryRawUnsafe<OutboxRow[]>(
-    `SELECT id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold FROM gate_outbox
+    `SELECT id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld FROM gate_outbox
      WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY id LIMIT $2`,
     SWEEP_GRACE_MS,
     SWEEP_BATCH,

@@ -1,12 +1,16 @@
 import type { PrismaClient, Sql } from '../db/client.ts';
 import type { CounterLevel } from '../gate/gate.ts';
 
+/** 64-bit columns: Prisma's raw queries hand them over as bigint; exact as numbers below 2^53. */
+type Quantity = bigint | number;
+
 interface TruthRow {
   id: string;
   name: string | null;
-  available: number;
-  reserved: number;
-  sold: number;
+  available: Quantity;
+  reserved: Quantity;
+  sold: Quantity;
+  withheld: Quantity;
   unlimited: boolean;
   backorder_limit: number;
   throttle_per_second: number | null;
@@ -19,23 +23,42 @@ interface TruthRow {
  */
 const TRUTH_SQL = `
   SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch,
-         (s.available + coalesce(u.a, 0))::int AS available,
-         (s.reserved + coalesce(u.r, 0))::int AS reserved,
-         (s.sold + coalesce(u.s, 0))::int AS sold
+         (s.available + coalesce(u.a, 0))::bigint AS available,
+         (s.reserved + coalesce(u.r, 0))::bigint AS reserved,
+         (s.sold + coalesce(u.s, 0))::bigint AS sold,
+         (s.withheld + coalesce(u.w, 0))::bigint AS withheld
   FROM sku s
   LEFT JOIN LATERAL (
-    SELECT sum(m.delta_available) AS a, sum(m.delta_reserved) AS r, sum(m.delta_sold) AS s
+    SELECT sum(m.delta_available) AS a, sum(m.delta_reserved) AS r, sum(m.delta_sold) AS s, sum(m.delta_withheld) AS w
     FROM movement m WHERE m.sku_id = s.id AND NOT m.merged
   ) u ON true
   WHERE s.id = ANY($1::text[])`;
+
+/** Bumps the epochs of SKUs $1 (rows locked in id order, as every writer locks them); returns the new ones. */
+const FENCE_SQL = `
+  UPDATE sku SET epoch = epoch + 1, updated_at = now()
+  WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+  RETURNING id, epoch`;
+
+/**
+ * FENCE_SQL that also gives the units withheld for the database-only path back to the gate's share:
+ * the row keeps minus the unmerged withheld deltas, so row + unmerged is 0 (a merge committing later
+ * adds those deltas to both sides of that sum alike).
+ */
+export const FENCE_RETURNING_WITHHELD_SQL = `
+  UPDATE sku s SET epoch = s.epoch + 1, updated_at = now(),
+    withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND NOT m.merged), 0)
+  WHERE s.id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+  RETURNING s.id, s.epoch`;
 
 function toSeed(row: TruthRow): CounterLevel {
   return {
     skuId: row.id,
     name: row.name,
-    available: row.available,
-    reserved: row.reserved,
-    sold: row.sold,
+    available: Number(row.available),
+    withheld: Number(row.withheld),
+    reserved: Number(row.reserved),
+    sold: Number(row.sold),
     unlimited: row.unlimited,
     backorderLimit: row.backorder_limit,
     throttlePerSecond: row.throttle_per_second,
@@ -58,24 +81,21 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
  * later statement with a later snapshot, counts its movements; or it locks after this transaction
  * commits, sees the new epoch, and is refused. No movement is both missing from the new counters and
  * accepted into the ledger.
+ *
+ * With `returnWithheld`, the units withheld for the database-only path go back to the gate's share in
+ * the same fenced step (the row keeps minus the unmerged withheld deltas, so row + unmerged is 0). A
+ * database-only take holds the row lock while it sells withheld units (src/stock/take/database.ts), so
+ * it either committed before, and its sale is in the truth read here, or it runs after and finds none.
  */
-export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, CounterLevel>> {
+export async function truthForLoad(
+  prisma: PrismaClient,
+  skuIds: string[],
+  { returnWithheld = false }: { returnWithheld?: boolean } = {},
+): Promise<Map<string, CounterLevel>> {
   const sorted = [...skuIds].sort();
   const [, rows] = await prisma.$transaction([
-    prisma.$executeRawUnsafe(
-      `UPDATE sku SET epoch = epoch + 1 WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)`,
-      sorted,
-    ),
+    prisma.$queryRawUnsafe(returnWithheld ? FENCE_RETURNING_WITHHELD_SQL : FENCE_SQL, sorted),
     prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted),
   ]);
   return new Map(rows.map((r) => [r.id, toSeed(r)]));
-}
-
-/**
- * Which of these SKUs are unlimited: their movements count what they sell but never move available
- * (it would only grow without end).
- */
-export async function unlimitedAmong(db: Sql, skuIds: string[]): Promise<Set<string>> {
-  const rows = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM sku WHERE id = ANY($1::text[]) AND unlimited`, skuIds);
-  return new Set(rows.map((r) => r.id));
 }

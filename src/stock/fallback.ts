@@ -1,70 +1,112 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { changeTruth, type MovementRow } from '../ledger/outbox.ts';
+import type { CounterLevel } from '../gate/gate.ts';
+import { changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
 import type { GatedRequest } from './gated.ts';
+import { isDuplicateKey, storedTakeAnswer } from './operations.ts';
 import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 
 /**
  * The database-only path (seeds 001 and 003): what a deduct or reserve does while the Redis gate is
- * unreachable. One transaction: lock the SKU rows, check the truth, write the ledger rows and the
- * idempotency record. It bumps the SKUs' epochs ('fence'): counters the gate still holds are stale
- * once Redis is back, so requests that pass them are refused by the ledger and the counters are
- * dropped (by those requests, or by the outbox sweeper) and loaded from the truth.
- * Every request locks the SKU rows: slow, but correct, and only while the gate is away.
+ * unreachable from this instance. One transaction: lock the SKU rows, check the truth, write the
+ * ledger rows and the idempotency record.
+ *
+ * It sells only units withheld from the gate (sku.withheld), never the gate's share, so the counters
+ * that other instances still sell from stay right and nobody is fenced on every request (an instance
+ * cut off from Redis used to stop every other instance's sales of the SKU). When too few are withheld,
+ * it withholds more in the same transaction, which bumps the epoch once (see `withhold`); the gate
+ * takes them back when its share runs short (returnWithheld in src/gate/load.ts).
  * It does not throttle hot SKUs (throttlePerSecond): the throttle's schedule lives in Redis, and the
  * row locks already serialise a hot SKU's requests here.
  */
-export function takeInDatabase<A>(s: Services, req: GatedRequest<A>): Promise<A> {
-  const skuIds = req.lines.map((l) => l.skuId);
-  return changeTruth(s, skuIds, 'fence', async (tx, epochs) => {
-    const unknown = skuIds.filter((id) => !epochs.has(id));
-    if (unknown.length > 0) throw new UnknownSku(unknown);
-    const [first] = await tx.$queryRawUnsafe<{ fingerprint: string; result: A }[]>(
-      `SELECT fingerprint, result FROM gate_request WHERE kind = $1::"MovementKind" AND idempotency_key = $2`,
-      req.kind,
-      req.idempotencyKey,
-    );
-    if (first) {
-      if (first.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
-      return { result: first.result, movements: [] };
-    }
-    const truth = await readTruth(tx, skuIds);
-    const short = req.lines
-      .map((l) => ({ l, t: truth.get(l.skuId)! }))
-      .filter(({ l, t }) => !t.unlimited && t.available - l.quantity < -t.backorderLimit)
-      .map(({ l, t }) => ({ skuId: l.skuId, requested: l.quantity, available: t.available + t.backorderLimit }));
-    if (short.length > 0) throw new InsufficientStock(short);
+export async function takeInDatabase<A>(s: Services, req: GatedRequest<A>): Promise<A> {
+  try {
+    return await changeTruth(s, req.lines.map((l) => l.skuId), 'take', (tx, epochs) => takeLocked(tx, req, epochs));
+  } catch (err) {
+    // Another reserve under the same client key for another order committed first.
+    if (!isDuplicateKey(err)) throw err;
+    const first = await storedTakeAnswer<A>(s.prisma, req.kind, req.idempotencyKey, req.clientKey);
+    if (!first) throw err;
+    if (first.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
+    return first.result;
+  }
+}
 
-    const result = req.answer(
-      req.lines.map((l) => {
-        const t = truth.get(l.skuId)!;
-        return { skuId: l.skuId, quantity: l.quantity, available: t.unlimited ? null : t.available - l.quantity };
-      }),
-    );
-    await tx.gateRequest.create({
-      data: {
-        kind: req.kind,
-        idempotencyKey: req.idempotencyKey,
-        orderId: req.orderId,
-        fingerprint: req.fingerprint,
-        result: result as Prisma.InputJsonValue,
-        gateId: randomUUID(),
-      },
-    });
-    if (req.kind === 'RESERVE') await tx.reservation.create({ data: { orderId: req.orderId, deadline: req.deadline! } });
-    const movements: MovementRow[] = req.lines.map((l, i) => ({
+async function takeLocked<A>(tx: Tx, req: GatedRequest<A>, epochs: Map<string, number>) {
+  const skuIds = req.lines.map((l) => l.skuId);
+  const unknown = skuIds.filter((id) => !epochs.has(id));
+  if (unknown.length > 0) throw new UnknownSku(unknown);
+  const first = await storedTakeAnswer<A>(tx, req.kind, req.idempotencyKey, req.clientKey);
+  if (first) {
+    if (first.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
+    return { result: first.result, movements: [] };
+  }
+  const truth = await readTruth(tx, skuIds);
+  const of = (id: string) => truth.get(id)!;
+  const short = req.lines
+    .filter((l) => !of(l.skuId).unlimited && of(l.skuId).available - l.quantity < -of(l.skuId).backorderLimit)
+    .map((l) => ({ skuId: l.skuId, requested: l.quantity, available: of(l.skuId).available + of(l.skuId).backorderLimit }));
+  if (short.length > 0) throw new InsufficientStock(short);
+  const fenced = await withhold(tx, req.lines.filter((l) => !of(l.skuId).unlimited).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })));
+
+  const result = req.answer(
+    req.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity, available: of(l.skuId).unlimited ? null : of(l.skuId).available - l.quantity })),
+  );
+  await tx.gateRequest.create({
+    data: {
+      kind: req.kind,
+      idempotencyKey: req.idempotencyKey,
+      clientKey: req.clientKey ?? null,
+      orderId: req.orderId,
+      fingerprint: req.fingerprint,
+      result: result as Prisma.InputJsonValue,
+      gateId: randomUUID(),
+    },
+  });
+  if (req.kind === 'RESERVE') await tx.reservation.create({ data: { orderId: req.orderId, deadline: req.deadline! } });
+  const movements: MovementRow[] = req.lines.map((l, i) => {
+    const unlimited = of(l.skuId).unlimited;
+    return {
       kind: req.kind,
       skuId: l.skuId,
       quantity: l.quantity,
-      deltaAvailable: truth.get(l.skuId)!.unlimited ? 0 : -l.quantity,
+      deltaAvailable: unlimited ? 0 : -l.quantity,
       deltaReserved: req.kind === 'RESERVE' ? l.quantity : 0,
       deltaSold: req.kind === 'DEDUCT' ? l.quantity : 0,
+      deltaWithheld: unlimited ? 0 : -l.quantity,
+      unlimitedQuantity: unlimited ? l.quantity : 0,
       orderId: req.orderId,
       orderLine: i + 1,
       idempotencyKey: req.idempotencyKey,
-    }));
-    return { result, movements };
+    };
   });
+  return { result, movements, fenced };
+}
+
+/**
+ * Withholds more units from the gate's share where a line needs more than are withheld: at least what
+ * it lacks, and half of what the share has above its floor, so a long outage fences the gate a few
+ * times (each halving), not once per request. Bumping the epoch in the same statement fences the
+ * takes that passed the old counter (the ledger refuses them, src/ledger/group-commit.ts), so no unit
+ * is sold by both sides. The caller checked that the SKU has the units (available - quantity ≥ floor),
+ * which is what makes the share's spare cover what is lacking.
+ * Returns the new epochs of the SKUs it fenced.
+ */
+async function withhold(tx: Tx, lines: { truth: CounterLevel; quantity: number }[]): Promise<Map<string, number>> {
+  const fenced = new Map<string, number>();
+  for (const { truth, quantity } of lines) {
+    const lacking = quantity - truth.withheld;
+    if (lacking <= 0) continue;
+    const spare = truth.available - truth.withheld + truth.backorderLimit;
+    const more = Math.min(spare, Math.max(lacking, Math.ceil(spare / 2)));
+    const [row] = await tx.$queryRawUnsafe<{ epoch: number }[]>(
+      `UPDATE sku SET epoch = epoch + 1, withheld = withheld + $2, updated_at = now() WHERE id = $1 RETURNING epoch`,
+      truth.skuId,
+      more,
+    );
+    fenced.set(truth.skuId, row!.epoch);
+  }
+  return fenced;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatedKind, GateLine, GateRecord } from '../gate/gate.ts';
-import { loadCounters } from '../gate/load.ts';
+import { loadCounters, returnWithheld } from '../gate/load.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
 import { GateDown } from '../gate/breaker.ts';
 import { takeInDatabase } from './fallback.ts';
+import { storedTakeAnswer } from './operations.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 import { unavailable } from './unavailable.ts';
@@ -21,6 +22,8 @@ export interface GatedRequest<A> {
   kind: GatedKind;
   orderId: string;
   idempotencyKey: string;
+  /** RESERVE only: the client's key (the idempotency key is the order id); one order per client key. */
+  clientKey?: string;
   fingerprint: string;
   lines: GateLine[];
   /** RESERVE only: when the reservation lapses. */
@@ -60,6 +63,7 @@ export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A>
 /** The hot path (DESIGN.md): one gate call, a group-committed ledger write, then the answer. */
 async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
   const { kind, idempotencyKey: key, fingerprint: fp, lines } = req;
+  let withheldReturned = false;
   for (let attempt = 1; attempt <= MAX_GATE_ATTEMPTS; attempt++) {
     const gateId = randomUUID();
     const took = await s.gate.take(kind, key, fp, gateId, lines);
@@ -85,17 +89,27 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
           took.retryAfterMs,
         );
       case 'short': {
+        // Units withheld for the database-only path are still this SKU's: take them back, once.
+        const withheld = took.lines.filter((l) => l.withheld > 0).map((l) => lines[l.index]!.skuId);
+        if (withheld.length > 0 && !withheldReturned) {
+          withheldReturned = true;
+          await returnWithheld(s.gate, s.prisma, withheld);
+          continue;
+        }
         // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
         // request that succeeded gets its first answer (I4), not today's shortage.
-        const stored = await storedAnswer<A>(s, kind, key);
-        if (stored && stored.fingerprint !== fp) throw new IdempotencyConflict(key);
-        if (stored) return stored.result;
+        const stored = await storedAnswer<A>(s, req);
+        if (stored) return stored;
         throw new InsufficientStock(
-          took.lines.map(({ index, available }) => ({ skuId: lines[index]!.skuId, requested: lines[index]!.quantity, available })),
+          took.lines.map(({ index, available, withheld }) => ({
+            skuId: lines[index]!.skuId,
+            requested: lines[index]!.quantity,
+            available: available + withheld,
+          })),
         );
       }
       case 'replay': {
-        const first = await firstAnswer<A>(s, kind, key, fp, took.record);
+        const first = await firstAnswer<A>(s, req, took.record);
         if (first) return first;
         continue;
       }
@@ -108,6 +122,7 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
           kind,
           gateId,
           idempotencyKey: key,
+          ...(req.clientKey ? { clientKey: req.clientKey } : {}),
           orderId: req.orderId,
           fingerprint: fp,
           result,
@@ -119,9 +134,8 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
           return result;
         }
         if (outcome === 'duplicate') {
-          const stored = await storedAnswer<A>(s, kind, key);
-          if (stored && stored.fingerprint !== fp) throw new IdempotencyConflict(key);
-          if (stored) return stored.result;
+          const stored = await storedAnswer<A>(s, req);
+          if (stored) return stored;
         }
         continue;
       }
@@ -173,27 +187,23 @@ async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
   }
 }
 
-async function storedAnswer<A>(s: Services, kind: GatedKind, key: string): Promise<{ fingerprint: string; result: A } | null> {
-  const row = await s.prisma.gateRequest.findUnique({
-    where: { kind_idempotencyKey: { kind, idempotencyKey: key } },
-    select: { fingerprint: true, result: true },
-  });
-  return row ? { fingerprint: row.fingerprint, result: row.result as A } : null;
+/** The ledger's first answer for this request's key, if any; IdempotencyConflict when it was another request. */
+async function storedAnswer<A>(s: Services, req: GatedRequest<A>): Promise<A | null> {
+  const stored = await storedTakeAnswer<A>(s.prisma, req.kind, req.idempotencyKey, req.clientKey);
+  if (stored && stored.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
+  return stored ? stored.result : null;
 }
 
 /**
  * A replay answers what the first request answered, and not before that answer is in the ledger (I2).
  * Returns null when the first attempt failed and gave its key back, so the replay goes through the gate.
  */
-async function firstAnswer<A>(s: Services, kind: GatedKind, key: string, fp: string, record: GateRecord): Promise<A | null> {
+async function firstAnswer<A>(s: Services, req: GatedRequest<A>, record: GateRecord): Promise<A | null> {
   const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
-    const stored = await storedAnswer<A>(s, kind, key);
-    if (stored) {
-      if (stored.fingerprint !== fp) throw new IdempotencyConflict(key);
-      return stored.result;
-    }
-    const current = await s.gate.record(kind, key);
+    const stored = await storedAnswer<A>(s, req);
+    if (stored) return stored;
+    const current = await s.gate.record(req.kind, req.idempotencyKey);
     if (current?.id !== record.id) return null;
     if (Date.now() > deadline) throw unavailable('the first request with this idempotency key is still being written');
     await sleep(REPLAY_POLL_MS);

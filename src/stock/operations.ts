@@ -26,6 +26,28 @@ export async function previousAnswer<T>(db: Sql, kind: OperationKind, key: strin
   return row.result;
 }
 
+/**
+ * The first answer to a deduct or reserve, from its ledger record: by its idempotency key, or for a
+ * reserve also by the client's key, which may serve one order only (a reserve under that key for
+ * another order has another fingerprint, so the caller answers IdempotencyConflict).
+ */
+export async function storedTakeAnswer<T>(
+  db: Sql,
+  kind: 'DEDUCT' | 'RESERVE',
+  key: string,
+  clientKey: string | undefined,
+): Promise<{ fingerprint: string; result: T } | null> {
+  const [row] = await db.$queryRawUnsafe<{ fingerprint: string; result: T }[]>(
+    `SELECT fingerprint, result FROM gate_request
+     WHERE kind = $1::"MovementKind" AND (idempotency_key = $2 OR client_key = $3)
+     ORDER BY (idempotency_key = $2) DESC LIMIT 1`,
+    kind,
+    key,
+    clientKey ?? null,
+  );
+  return row ?? null;
+}
+
 export async function recordAnswer(
   tx: Tx,
   kind: OperationKind,

@@ -1,4 +1,3 @@
-import { unlimitedAmong } from '../ledger/truth.ts';
 import { changeTruth } from '../ledger/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
@@ -55,19 +54,22 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
           .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
         if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
 
-        const unlimited = await unlimitedAmong(
-          tx,
-          lines.map((l) => l.skuId),
-        );
-        const movements = lines.map((l) => ({
-          kind: 'REFUND' as const,
-          skuId: l.skuId,
-          quantity: l.quantity,
-          deltaAvailable: unlimited.has(l.skuId) ? 0 : l.quantity,
-          deltaSold: -l.quantity,
-          orderId,
-          idempotencyKey: refundId,
-        }));
+        const movements = lines.map((l) => {
+          // What the sale did decides, not the SKU's flag now: units an unlimited SKU made never become
+          // available, units taken from available all go back. Units taken from available return first.
+          const had = before.get(l.skuId)!;
+          const fromAvailable = Math.min(l.quantity, had.refundable - had.unlimitedSold);
+          return {
+            kind: 'REFUND' as const,
+            skuId: l.skuId,
+            quantity: l.quantity,
+            deltaAvailable: fromAvailable,
+            deltaSold: -l.quantity,
+            unlimitedQuantity: l.quantity - fromAvailable,
+            orderId,
+            idempotencyKey: refundId,
+          };
+        });
         const result: RefundSuccess = {
           orderId,
           refundId,

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Sql } from '../db/client.ts';
 import type { GateLine } from '../gate/gate.ts';
 import type { ReservationState } from '../generated/prisma/enums.ts';
-import { unlimitedAmong } from '../ledger/truth.ts';
 import { changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
 import { passGate, type GatedLine } from './gated.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseInput } from './input.ts';
@@ -54,7 +53,8 @@ export interface ReserveSuccess {
  * Holds a whole cart for an order (available → reserved), through the gate like a deduct: no oversell,
  * all lines or none, ledger before answer. One reservation per order: the gate's idempotency key is
  * the order id, and the fingerprint carries the client's key, so a second reservation for the same
- * order under another key is an IdempotencyConflict.
+ * order under another key is an IdempotencyConflict; and one order per client key (the ledger keeps
+ * the key unique), so the same key reserving for a second order is one too.
  */
 export function reserve(s: Services, input: ReserveInput): Promise<ReserveSuccess> {
   const { orderId, key, lines } = parseCart(input);
@@ -64,6 +64,7 @@ export function reserve(s: Services, input: ReserveInput): Promise<ReserveSucces
     kind: 'RESERVE',
     orderId,
     idempotencyKey: orderId,
+    clientKey: key,
     fingerprint: fingerprint(JSON.stringify([orderId, key, seconds]), lines),
     lines,
     deadline,
@@ -84,6 +85,9 @@ export interface HoldLine {
   held: number;
 }
 
+/** A line as settling sees it: of the held units, how many an unlimited SKU made (never back to available). */
+type HeldLine = HoldLine & { unlimitedHeld: number };
+
 export interface ReservationView {
   orderId: string;
   state: ReservationState;
@@ -97,16 +101,19 @@ export async function reservation(db: Sql, orderId: string): Promise<Reservation
     `SELECT state::text AS state, deadline FROM reservation WHERE order_id = $1`,
     orderId,
   );
-  return row ? { orderId, state: row.state, deadline: row.deadline, lines: await holdLines(db, orderId) } : null;
+  return row ? { orderId, state: row.state, deadline: row.deadline, lines: (await holdLines(db, orderId)).map(holdLine) } : null;
 }
 
-async function holdLines(db: Sql, orderId: string): Promise<HoldLine[]> {
-  const rows = await db.$queryRawUnsafe<{ sku_id: string; reserved: number; confirmed: number; released: number; expired: number }[]>(
+async function holdLines(db: Sql, orderId: string): Promise<HeldLine[]> {
+  const rows = await db.$queryRawUnsafe<
+    { sku_id: string; reserved: number; confirmed: number; released: number; expired: number; unlimited_held: number }[]
+  >(
     `SELECT sku_id,
             coalesce(sum(quantity) FILTER (WHERE kind = 'RESERVE'), 0)::int AS reserved,
             coalesce(sum(quantity) FILTER (WHERE kind = 'CONFIRM'), 0)::int AS confirmed,
             coalesce(sum(quantity) FILTER (WHERE kind = 'RELEASE'), 0)::int AS released,
-            coalesce(sum(quantity) FILTER (WHERE kind = 'EXPIRE'), 0)::int AS expired
+            coalesce(sum(quantity) FILTER (WHERE kind = 'EXPIRE'), 0)::int AS expired,
+            coalesce(sum(CASE WHEN kind = 'RESERVE' THEN unlimited_quantity ELSE -unlimited_quantity END), 0)::int AS unlimited_held
      FROM movement WHERE order_id = $1 AND kind IN ('RESERVE', 'CONFIRM', 'RELEASE', 'EXPIRE')
      GROUP BY sku_id ORDER BY sku_id`,
     orderId,
@@ -118,7 +125,13 @@ async function holdLines(db: Sql, orderId: string): Promise<HoldLine[]> {
     released: r.released,
     expired: r.expired,
     held: r.reserved - r.confirmed - r.released - r.expired,
+    unlimitedHeld: r.unlimited_held,
   }));
+}
+
+/** The view of a held line, without what only settling needs. */
+function holdLine({ unlimitedHeld: _, ...line }: HeldLine): HoldLine {
+  return line;
 }
 
 /** What ends a hold, and where its units go. */
@@ -202,24 +215,27 @@ async function settle(
       .map((l) => ({ skuId: l.skuId, held: held.get(l.skuId)!.held, requested: l.quantity }));
     if (exceeding.length > 0) throw new ExceedsReserved(exceeding);
 
-    const unlimited = await unlimitedAmong(
-      tx,
-      wanted.map((l) => l.skuId),
-    );
-    const movements: MovementRow[] = wanted.map((l) => ({
-      kind,
-      skuId: l.skuId,
-      quantity: l.quantity,
-      deltaAvailable: kind === 'CONFIRM' || unlimited.has(l.skuId) ? 0 : l.quantity,
-      deltaReserved: -l.quantity,
-      deltaSold: kind === 'CONFIRM' ? l.quantity : 0,
-      orderId,
-      idempotencyKey: orderId,
-    }));
+    const movements: MovementRow[] = wanted.map((l) => {
+      // What the take did decides, not the SKU's flag now: units an unlimited SKU made never become
+      // available, units taken from available all go back. Units taken from available settle first.
+      const h = held.get(l.skuId)!;
+      const fromAvailable = Math.min(l.quantity, h.held - h.unlimitedHeld);
+      return {
+        kind,
+        skuId: l.skuId,
+        quantity: l.quantity,
+        deltaAvailable: kind === 'CONFIRM' ? 0 : fromAvailable,
+        deltaReserved: -l.quantity,
+        deltaSold: kind === 'CONFIRM' ? l.quantity : 0,
+        unlimitedQuantity: l.quantity - fromAvailable,
+        orderId,
+        idempotencyKey: orderId,
+      };
+    });
     const after = [...held.values()].map((h) => {
       const q = wanted.find((l) => l.skuId === h.skuId)?.quantity ?? 0;
       const moved = { CONFIRM: 'confirmed', RELEASE: 'released', EXPIRE: 'expired' }[kind] as 'confirmed' | 'released' | 'expired';
-      return { ...h, [moved]: h[moved] + q, held: h.held - q };
+      return { ...holdLine(h), [moved]: h[moved] + q, held: h.held - q };
     });
     const state = after.every((h) => h.held === 0) ? FINAL_STATE[kind] : 'ACTIVE';
     await tx.$executeRawUnsafe(

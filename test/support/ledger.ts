@@ -1,8 +1,12 @@
 import pg from 'pg';
 
+const INT8_OID = 20;
+
 /** Reads PostgreSQL directly, as an auditor would, bypassing the service. */
 export async function sql<T = any>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
+  // 64-bit columns (sku quantities, counts) as numbers, as the service reads them: exact below 2^53.
+  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) };
+  const client = new pg.Client({ connectionString: databaseUrl, types: types as pg.CustomTypesConfig });
   await client.connect();
   try {
     return (await client.query(text, params)).rows as T[];

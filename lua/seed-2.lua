@@ -1,0 +1,35 @@
+--[[
+  Loads one SKU counter from the truth, for the holder of its load lock only. A counter of the same or
+  a newer epoch wins: a slower loader holding an older truth must never overwrite a fresher one. And a
+  loader whose lock lapsed (it stalled past its lease, or a flush wiped the lock) must not write at all:
+  while it stalled, a change may have committed under its epoch whose delivery the outbox kept only
+  while the lock was held (src/ledger/outbox.ts), so its truth may lack that change for good.
+
+  KEYS[1]    SKU counter hash
+  KEYS[2]    the SKU's load lock
+
+  ARGV[1]    epoch of this truth
+  ARGV[2]    the gate's share of available (available - withheld)
+  ARGV[3]    reserved
+  ARGV[4]    sold
+  ARGV[5]    unlimited (0/1)
+  ARGV[6]    floor (minus the backorder limit)
+  ARGV[7]    name ("" when none)
+  ARGV[8]    hot-SKU throttle, attempts per second; 0 for none (stored as t only when set, and a
+             reload starts the throttle's schedule afresh)
+  ARGV[9]    units withheld for the database-only path (stored as h only when not 0)
+  ARGV[10]   the loader's lock token
+
+  Returns 1 when loaded, 0 when a counter of this epoch or newer was already there, -1 when the
+  caller does not hold the load lock.
+]]
+if redis.call("GET", KEYS[2]) ~= ARGV[10] then return -1 end
+local current = tonumber(redis.call("HGET", KEYS[1], "e"))
+if current and current >= tonumber(ARGV[1]) then return 0 end
+redis.call("DEL", KEYS[1])
+redis.call("HSET", KEYS[1], "e", ARGV[1], "a", ARGV[2], "r", ARGV[3], "s", ARGV[4], "u", ARGV[5], "f", ARGV[6], "n", ARGV[7])
+local throttle = tonumber(ARGV[8])
+if throttle and throttle > 0 then redis.call("HSET", KEYS[1], "t", throttle) end
+local withheld = tonumber(ARGV[9])
+if withheld ~= 0 then redis.call("HSET", KEYS[1], "h", withheld) end
+return 1
