@@ -51,13 +51,22 @@ export async function truths(databaseUrl: string): Promise<SkuTruth[]> {
 }
 
 export interface Counter {
+  /** a + h: the truth's available. */
   available: number;
+  /** a: what the gate itself may sell. */
+  share: number;
+  /** h: units withheld from the gate for the database-only path. */
+  withheld: number;
   reserved: number;
   sold: number;
   epoch: number;
 }
 
-/** The gate's counters as Redis holds them right now (null where there is none); null when Redis is unreachable. */
+/**
+ * The gate's counters as Redis holds them right now (null where there is none); null when Redis is
+ * unreachable. `available` is what the truth calls available: the gate's share `a` plus the units
+ * withheld from the gate for the database-only path, `h` (none when the field is absent).
+ */
 export async function counters(redisUrl: string, prefix: string, skuIds: string[]): Promise<Map<string, Counter | null>> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => {});
@@ -66,8 +75,20 @@ export async function counters(redisUrl: string, prefix: string, skuIds: string[
     await redis.connect();
     const out = new Map<string, Counter | null>();
     for (const id of skuIds) {
-      const [a, r, s, e] = await redis.hmget(keys.counter(id), 'a', 'r', 's', 'e');
-      out.set(id, e == null ? null : { available: Number(a), reserved: Number(r), sold: Number(s), epoch: Number(e) });
+      const [a, h, r, s, e] = await redis.hmget(keys.counter(id), 'a', 'h', 'r', 's', 'e');
+      out.set(
+        id,
+        e == null
+          ? null
+          : {
+              available: Number(a) + Number(h ?? 0),
+              share: Number(a),
+              withheld: Number(h ?? 0),
+              reserved: Number(r),
+              sold: Number(s),
+              epoch: Number(e),
+            },
+      );
     }
     return out;
   } finally {
@@ -139,7 +160,7 @@ export async function compare(databaseUrl: string, redisUrl: string, prefix: str
     if (!c) continue;
     if (c.available !== s.available || c.reserved !== s.reserved || c.sold !== s.sold) {
       differences.push(
-        `${s.id}: gate a/r/s ${c.available}/${c.reserved}/${c.sold} (epoch ${c.epoch}), truth ${s.available}/${s.reserved}/${s.sold}`,
+        `${s.id}: gate a+h/r/s ${c.share}+${c.withheld}/${c.reserved}/${c.sold} (epoch ${c.epoch}), truth ${s.available}/${s.reserved}/${s.sold}`,
       );
       if (c.available < s.available) stranded += s.available - c.available;
       else phantom += c.available - s.available;

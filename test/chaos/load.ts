@@ -138,7 +138,40 @@ export interface LoadStats {
   negativeAvailableAnswers: number;
   /** Every retryable failure: when (ms since the load started) and its code. */
   failureLog: [at: number, code: string][];
+  /** Every HTTP attempt (replays included): when it was sent, to which instance, and what came back. */
+  attemptLog: AttemptRecord[];
 }
+
+/**
+ * One HTTP attempt as the client saw it. `answer` is 'success' or 'outcome' (a typed domain outcome:
+ * InsufficientStock, RefundExceedsDeducted, …) when the server answered the operation, else the error
+ * code ('TEMPORARILY_UNAVAILABLE', 'NETWORK', …).
+ */
+export interface AttemptRecord {
+  /** ms since the load started, when the attempt was sent. */
+  at: number;
+  /** Index of the instance in `urls()`. */
+  instance: number;
+  /** 1 for a request's first attempt; replays count from 1 again but are marked. */
+  n: number;
+  replay: boolean;
+  kind: Kind;
+  answer: string;
+}
+
+/** Shares of the operations the clients pick (the rest are single-line deducts), and their sizes. */
+export interface Mix {
+  /** Refunds of acked deducts. */
+  refunds: number;
+  restocks: number;
+  /** Carts of 2–3 lines. */
+  carts: number;
+  /** Units per deducted line: 1 to this. */
+  maxQuantity: number;
+}
+
+/** 55% single-line deducts, 25% carts of 2–3 lines, 12% refunds of acked deducts, 8% restocks. */
+export const MIXED: Mix = { refunds: 0.12, restocks: 0.08, carts: 0.25, maxQuantity: 3 };
 
 export interface SkuPlan {
   id: string;
@@ -160,6 +193,14 @@ export interface LoadOptions {
   /** Share of acked requests replayed at once with the same key (I4). */
   replayShare: number;
   seed: number;
+  /** What the clients send; MIXED when absent. */
+  mix?: Mix;
+  /**
+   * Client c sends every attempt to urls()[c % urls().length] (each instance keeps its own clients, so
+   * what one instance answers can be told apart); otherwise each attempt goes to one at random, as
+   * behind a load balancer.
+   */
+  pinned?: boolean;
 }
 
 /** Small, fast, seedable PRNG (mulberry32): a run's load is reproducible from its seed. */
@@ -239,6 +280,7 @@ export class Load {
     replayMismatches: [],
     negativeAvailableAnswers: 0,
     failureLog: [],
+    attemptLog: [],
   };
   private t0 = Date.now();
   private stopped = false;
@@ -268,15 +310,18 @@ export class Load {
     await Promise.all(this.runs);
   }
 
-  /** Sends a request until it is answered or its retries run out; logs and returns the outcome. */
-  async send(sent: Sent): Promise<Done> {
+  /**
+   * Sends a request until it is answered or its retries run out; logs and returns the outcome.
+   * `client` is the sending client's number (for pinned loads); none: any instance.
+   */
+  async send(sent: Sent, client?: number): Promise<Done> {
     this.stats.operations++;
     const startedAt = this.now();
     const timing = () => ({ startedAt, ms: this.now() - startedAt });
     const failures: string[] = [];
     const deadline = Date.now() + this.o.maxRequestMs;
     for (let n = 1; ; n++) {
-      const answer = await this.attemptAnywhere(sent);
+      const answer = await this.attemptAnywhere(sent, n, false, client);
       if (answer.data) {
         const typename = String(answer.data['__typename']);
         const acked = typename === SUCCESS[sent.kind];
@@ -321,7 +366,7 @@ export class Load {
   async replay(first: Done): Promise<void> {
     const deadline = Date.now() + this.o.maxRequestMs;
     for (let n = 1; n <= this.o.maxAttempts && Date.now() < deadline; n++) {
-      const answer = await this.attemptAnywhere(first.sent);
+      const answer = await this.attemptAnywhere(first.sent, n, true);
       if (answer.data) {
         this.stats.replays++;
         if (!isDeepStrictEqual(answer.data, first.answer))
@@ -337,10 +382,15 @@ export class Load {
     }
   }
 
-  private async attemptAnywhere(sent: Sent): Promise<Answer> {
+  private async attemptAnywhere(sent: Sent, n: number, replay: boolean, client?: number): Promise<Answer> {
     const urls = this.o.urls();
     this.stats.attempts++;
-    return attempt(urls[Math.floor(this.random() * urls.length)]!, sent, this.o.attemptTimeoutMs);
+    const instance = this.o.pinned && client !== undefined ? client % urls.length : Math.floor(this.random() * urls.length);
+    const at = this.now();
+    const answer = await attempt(urls[instance]!, sent, this.o.attemptTimeoutMs);
+    const said = answer.data ? (String(answer.data['__typename']) === SUCCESS[sent.kind] ? 'success' : 'outcome') : answer.error!;
+    this.stats.attemptLog.push({ at, instance, n, replay, kind: sent.kind, answer: said });
+    return answer;
   }
 
   private finish(done: Done): void {
@@ -358,7 +408,7 @@ export class Load {
   private async client(c: number): Promise<void> {
     while (!this.stopped) {
       const sent = this.pick(c);
-      const done = await this.send(sent);
+      const done = await this.send(sent, c);
       if (done.status === 'acked' && this.random() < this.o.replayShare) await this.replay(done);
     }
   }
@@ -378,11 +428,12 @@ export class Load {
     return 1 + Math.floor(this.random() * max);
   }
 
-  /** The mix: 55% single-line deducts, 25% carts of 2–3 lines, 12% refunds of acked deducts, 8% restocks. */
+  /** One request of the mix (MIXED: 55% single-line deducts, 25% carts of 2–3 lines, 12% refunds, 8% restocks). */
   private pick(c: number): Sent {
+    const mix = this.o.mix ?? MIXED;
     const id = `c${c}-${++this.next}`;
     const r = this.random();
-    if (r < 0.12 && this.ackedDeducts.length > 0) {
+    if (r < mix.refunds && this.ackedDeducts.length > 0) {
       const order = this.ackedDeducts[Math.floor(this.random() * this.ackedDeducts.length)]!;
       // Sometimes more than is refundable: RefundExceedsDeducted is part of I5's test.
       const lines = order.lines
@@ -390,7 +441,7 @@ export class Load {
         .map((l) => ({ skuId: l.skuId, quantity: this.quantity(l.quantity) }));
       return { kind: 'REFUND', key: `refund-${id}`, orderId: order.orderId, lines };
     }
-    if (r < 0.2) {
+    if (r < mix.refunds + mix.restocks) {
       return {
         kind: 'RESTOCK',
         key: `restock-${id}`,
@@ -398,14 +449,14 @@ export class Load {
         lines: [{ skuId: this.pickSku(new Set()), quantity: this.quantity(20) }],
       };
     }
-    const size = r < 0.45 ? 2 + Math.floor(this.random() * 2) : 1;
+    const size = r < mix.refunds + mix.restocks + mix.carts ? Math.min(2 + Math.floor(this.random() * 2), this.o.skus.length) : 1;
     const skus = new Set<string>();
     while (skus.size < size) skus.add(this.pickSku(skus));
     return {
       kind: 'DEDUCT',
       key: `order-${id}`,
       orderId: `order-${id}`,
-      lines: [...skus].map((skuId) => ({ skuId, quantity: this.quantity(3) })),
+      lines: [...skus].map((skuId) => ({ skuId, quantity: this.quantity(mix.maxQuantity) })),
     };
   }
 }

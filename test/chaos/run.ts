@@ -3,6 +3,12 @@
  * from many concurrent clients, and faults injected one after another; then I1–I6 are checked from the
  * ledger and Redis.
  *
+ * Instance b reaches Redis through a TCP proxy (test/support/tcp-proxy.ts), so one fault is a network
+ * partition between b and Redis alone (issue 11): b must keep selling through PostgreSQL, and a, which
+ * still reaches Redis, must keep answering (at least 99 % of its first attempts during the cut answered
+ * with a domain outcome, not TEMPORARILY_UNAVAILABLE). The report shows, per instance, what clients got
+ * before and during each cut.
+ *
  *   npm run chaos                  the long run: production timings, every fault twice (about 2 minutes)
  *   npm run chaos -- --short       the in-test run (test/chaos.test.ts runs it inside `npm test`)
  *   options: --seed N (the same load again), --rounds N, --clients N, --gap MS (load between faults);
@@ -21,10 +27,21 @@ import { OwnPostgres } from '../support/postgres-server.ts';
 import { OwnRedis, freePort } from '../support/redis-server.ts';
 import { awaitAgreement, compare, verify, type Agreement, type Verdict } from './check.ts';
 import { Instance } from './instance.ts';
-import { Load, type Done, type LoadStats, type SkuPlan } from './load.ts';
+import { Load, type AttemptRecord, type Done, type LoadStats, type SkuPlan } from './load.ts';
+import { TcpProxy, type CutMode } from '../support/tcp-proxy.ts';
 
-export type Fault = 'redis-flushall' | 'redis-kill' | 'instance-kill' | 'postgres-stop';
-export const FAULTS: Fault[] = ['redis-flushall', 'redis-kill', 'instance-kill', 'postgres-stop'];
+export type Fault = 'redis-partition' | 'redis-flushall' | 'redis-kill' | 'instance-kill' | 'postgres-stop';
+/**
+ * In this order, every round. The partition comes first: the load before it is then free of the
+ * previous fault's tail (keys busy until reconciliation settles them), so "before" is a clean baseline.
+ */
+export const FAULTS: Fault[] = ['redis-partition', 'redis-flushall', 'redis-kill', 'instance-kill', 'postgres-stop'];
+
+/**
+ * During a partition, the instance that still reaches Redis must answer at least this share of its
+ * first attempts with a domain outcome (success or a typed outcome such as InsufficientStock).
+ */
+export const PARTITION_MIN_DOMAIN_SHARE = 0.99;
 
 export interface ChaosOptions {
   clients: number;
@@ -34,6 +51,8 @@ export interface ChaosOptions {
   gapMs: number;
   /** How long Redis and PostgreSQL stay down when killed / stopped. */
   outageMs: number;
+  /** How long instance b stays cut off from Redis in a partition. */
+  partitionMs: number;
   /** Settings for the two server processes (env), e.g. shorter reconciliation timings. */
   serverEnv: Record<string, string>;
   /** I3: how long the gate may take to agree with the truth once the load stopped. */
@@ -52,6 +71,7 @@ export const SHORT: Omit<ChaosOptions, 'seed'> = {
   rounds: 1,
   gapMs: 2_500,
   outageMs: 1_500,
+  partitionMs: 4_000,
   serverEnv: { INFLIGHT_DEADLINE_MS: '3000', RECONCILE_INTERVAL_MS: '500' },
   agreementBoundMs: 20_000,
   maxAttempts: 25,
@@ -64,6 +84,7 @@ export const LONG: Omit<ChaosOptions, 'seed'> = {
   rounds: 2,
   gapMs: 5_000,
   outageMs: 3_000,
+  partitionMs: 6_000,
   serverEnv: {},
   agreementBoundMs: 45_000,
   maxAttempts: 40,
@@ -81,8 +102,34 @@ export interface FaultRecord {
   fault: Fault;
   /** ms since the load started. */
   at: number;
-  /** How long until the service was back (restarted). */
+  /** How long until the service was back (restarted, or the partition healed). */
   repairMs: number;
+  /** A partition's kind of cut. */
+  mode?: CutMode;
+}
+
+/** What one instance's clients got for their first attempts (retries and replays left out) in a window. */
+export interface AttemptShare {
+  /** First attempts sent in the window. */
+  attempts: number;
+  /** Answered with the operation's result: success or a typed domain outcome. */
+  domain: number;
+  /** Of those, successes. */
+  acked: number;
+  unavailable: number;
+  network: number;
+  /** Any other error code. */
+  other: number;
+  /** domain / attempts (0 with no attempts). */
+  share: number;
+}
+
+/** Per partition: each instance before the cut (the gap before it) and during it. */
+export interface PartitionCost {
+  at: number;
+  ms: number;
+  mode: CutMode;
+  instances: { name: string; cut: boolean; before: AttemptShare; during: AttemptShare }[];
 }
 
 /** What clients saw from the start of a fault until the next one (or, for the baseline, before the first). */
@@ -108,6 +155,8 @@ export interface ChaosReport {
   seed: number;
   faults: FaultRecord[];
   costs: FaultCost[];
+  /** Per partition, what each instance answered before and during the cut. */
+  partitions: PartitionCost[];
   loadMs: number;
   stats: LoadStats;
   /** After the load: agreement of the gate with the truth (I3), timed from the last fault's repair. */
@@ -144,6 +193,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     cleanups.push(() => pg.destroy());
     const redis = await OwnRedis.start();
     cleanups.push(() => redis.stop());
+    // Instance b's way to Redis, cut in a partition; a reaches Redis directly.
+    const proxy = await TcpProxy.start(redis.port);
+    cleanups.push(() => proxy.close());
     const databaseUrl = pg.databaseUrl('stockgate_chaos');
     await deployMigrations(databaseUrl);
 
@@ -155,7 +207,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       MERGE_INTERVAL_MS: '100',
       ...o.serverEnv,
     };
-    for (const name of ['a', 'b']) instances.push(new Instance(name, await freePort(), env, join(dir, `instance-${name}.log`)));
+    for (const name of ['a', 'b'])
+      instances.push(
+        new Instance(
+          name,
+          await freePort(),
+          name === 'b' ? { ...env, REDIS_URL: proxy.url('redis') } : env,
+          join(dir, `instance-${name}.log`),
+        ),
+      );
     cleanups.push(async () => {
       await Promise.all(instances.map((i) => i.stop()));
     });
@@ -191,10 +251,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           await sleep(o.gapMs);
           const at = since();
           const t = Date.now();
-          await inject(fault, { pg, redis, instance: instances[(round + 1) % 2]!, outageMs: o.outageMs });
+          // A blackhole in the first round (the in-test run has only that one), a refusing cut in the second.
+          const mode: CutMode = round % 2 === 0 ? 'blackhole' : 'refuse';
+          await inject(fault, {
+            pg,
+            redis,
+            proxy,
+            mode,
+            instance: instances[(round + 1) % 2]!,
+            outageMs: o.outageMs,
+            partitionMs: o.partitionMs,
+          });
           lastRepairedAt = Date.now();
-          faults.push({ fault, at, repairMs: lastRepairedAt - t });
-          log(`${(at / 1000).toFixed(1)} s: ${fault}, back after ${lastRepairedAt - t} ms (${load.stats.acked} acked so far)`);
+          faults.push({ fault, at, repairMs: lastRepairedAt - t, ...(fault === 'redis-partition' ? { mode } : {}) });
+          log(
+            `${(at / 1000).toFixed(1)} s: ${fault}${fault === 'redis-partition' ? ` (${mode}, b cut off)` : ''}, back after ${lastRepairedAt - t} ms (${load.stats.acked} acked so far)`,
+          );
         }
       }
       await sleep(o.gapMs);
@@ -235,6 +307,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       violations.push(`I1 ${load.stats.negativeAvailableAnswers} acked deducts answered available < 0`);
     for (const [code, n] of Object.entries(load.stats.errors)) violations.push(`errors: ${n} × non-retryable ${code}`);
     for (const i of instances) for (const crash of i.crashes) violations.push(`crash: ${crash}`);
+    const partitions = partitionCosts(
+      faults,
+      o.gapMs,
+      load.stats.attemptLog,
+      instances.map((i) => i.name),
+      1,
+    );
+    violations.push(...partitionViolations(partitions));
 
     failed = violations.length > 0;
     return {
@@ -242,6 +322,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       seed: o.seed,
       faults,
       costs: costs(faults, loadMs, load),
+      partitions,
       loadMs,
       stats: load.stats,
       agreement: { ...agreement, sinceLastFaultMs },
@@ -326,15 +407,124 @@ export function costTable(r: ChaosReport): string {
   return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
+/** What the first attempts sent to one instance in [from, to) got. */
+export function attemptShare(log: AttemptRecord[], instance: number, from: number, to: number): AttemptShare {
+  const share: AttemptShare = { attempts: 0, domain: 0, acked: 0, unavailable: 0, network: 0, other: 0, share: 0 };
+  for (const a of log) {
+    if (a.instance !== instance || a.n !== 1 || a.replay || a.at < from || a.at >= to) continue;
+    share.attempts++;
+    if (a.answer === 'success' || a.answer === 'outcome') {
+      share.domain++;
+      if (a.answer === 'success') share.acked++;
+    } else if (a.answer === 'TEMPORARILY_UNAVAILABLE') share.unavailable++;
+    else if (a.answer === 'NETWORK') share.network++;
+    else share.other++;
+  }
+  share.share = share.attempts > 0 ? share.domain / share.attempts : 0;
+  return share;
+}
+
+/**
+ * Per partition fault: every instance's first attempts in the `beforeMs` before the cut and during
+ * it (sent from the cut until it healed). `cutIndex` is the instance behind the proxy.
+ */
+export function partitionCosts(
+  faults: FaultRecord[],
+  beforeMs: number,
+  log: AttemptRecord[],
+  names: string[],
+  cutIndex: number,
+): PartitionCost[] {
+  return faults
+    .filter((f) => f.fault === 'redis-partition')
+    .map((f) => ({
+      at: f.at,
+      ms: f.repairMs,
+      mode: f.mode ?? 'refuse',
+      instances: names.map((name, i) => ({
+        name,
+        cut: i === cutIndex,
+        before: attemptShare(log, i, Math.max(0, f.at - beforeMs), f.at),
+        during: attemptShare(log, i, f.at, f.at + f.repairMs),
+      })),
+    }));
+}
+
+/** Issue 11: while one instance is cut off from Redis, the others keep answering, and it keeps selling. */
+export function partitionViolations(partitions: PartitionCost[]): string[] {
+  const out: string[] = [];
+  for (const p of partitions) {
+    const where = `partition at ${(p.at / 1000).toFixed(1)} s (${p.mode}, ${(p.ms / 1000).toFixed(1)} s)`;
+    for (const i of p.instances) {
+      const d = i.during;
+      if (i.cut) {
+        if (d.acked === 0) out.push(`${where}: ${i.name}, cut off from Redis, sold nothing through PostgreSQL (${describeShare(d)})`);
+      } else if (d.attempts === 0) out.push(`${where}: ${i.name} got no first attempts during the cut`);
+      else if (d.share < PARTITION_MIN_DOMAIN_SHARE)
+        out.push(
+          `${where}: ${i.name}, still reaching Redis, answered ${pct(d.share)} of first attempts with a domain outcome (needs ${pct(PARTITION_MIN_DOMAIN_SHARE)}): ${describeShare(d)}`,
+        );
+    }
+  }
+  return out;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+function describeShare(s: AttemptShare): string {
+  return `${s.attempts} first attempts: ${s.domain} domain outcomes (${s.acked} acked), ${s.unavailable} TEMPORARILY_UNAVAILABLE, ${s.network} NETWORK, ${s.other} other`;
+}
+
+/** Per partition and instance: first attempts before and during the cut, and what they got. */
+export function partitionTable(partitions: PartitionCost[]): string {
+  const head = [
+    'partition',
+    'instance',
+    'window',
+    'first attempts',
+    'domain outcomes',
+    'acked',
+    'TEMPORARILY_UNAVAILABLE',
+    'NETWORK',
+    'other',
+  ];
+  const rows: string[][] = [];
+  for (const p of partitions)
+    for (const i of p.instances)
+      for (const [label, s] of [
+        ['before', i.before],
+        ['during', i.during],
+      ] as const)
+        rows.push([
+          `${(p.at / 1000).toFixed(1)} s, ${p.mode}, ${(p.ms / 1000).toFixed(1)} s`,
+          `${i.name}${i.cut ? ' (cut off)' : ''}`,
+          label,
+          String(s.attempts),
+          `${s.domain} (${pct(s.share)})`,
+          String(s.acked),
+          String(s.unavailable),
+          String(s.network),
+          String(s.other),
+        ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
 interface Targets {
   pg: OwnPostgres;
   redis: OwnRedis;
+  proxy: TcpProxy;
+  mode: CutMode;
   instance: Instance;
   outageMs: number;
+  partitionMs: number;
 }
 
 async function inject(fault: Fault, t: Targets): Promise<void> {
   switch (fault) {
+    case 'redis-partition':
+      t.proxy.cut(t.mode);
+      await sleep(t.partitionMs);
+      return t.proxy.heal();
     case 'redis-flushall':
       return t.redis.flushAll();
     case 'redis-kill':
@@ -417,7 +607,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const report = await runChaos(options);
-  console.log(`\n${table(report)}\n\n${costTable(report)}\n`);
+  console.log(`\n${table(report)}\n\n${costTable(report)}\n\n${partitionTable(report.partitions)}\n`);
   if (process.env.CHAOS_DEBUG) {
     const slow = report.done.filter((d) => d.ms > 5_000).sort((a, b) => a.startedAt - b.startedAt);
     for (const d of slow.slice(0, 40))
