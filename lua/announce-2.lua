@@ -30,7 +30,7 @@
   { "OK", level JSON, alert kind or "" } otherwise. Versions and times travel as strings: cjson
   prints numbers with 14 significant digits, and a version has 16.
 ]]
-local c = redis.call("HMGET", KEYS[1], "e", "a", "r", "s", "u", "f")
+local c = redis.call("HMGET", KEYS[1], "e", "a", "r", "s", "u", "f", "h")
 if not c[1] then return { "MISSING" } end
 local epoch = tonumber(c[1])
 local live = redis.call("HMGET", KEYS[2], "v", "at", "st", "te", "t")
@@ -43,7 +43,8 @@ if ARGV[5] ~= "" and tonumber(ARGV[5]) >= epoch then
 end
 if thresholdEpoch ~= epoch then return { "THRESHOLD", epoch } end
 
-local available, floor, unlimited = tonumber(c[2]), tonumber(c[6]), c[5] == "1"
+-- The SKU's available is the gate's share plus the units withheld for the database-only path.
+local available, floor, unlimited = tonumber(c[2]) + (tonumber(c[7]) or 0), tonumber(c[6]), c[5] == "1"
 local state = "IN_STOCK"
 if not unlimited then
   -- Sold out: not one more unit can be sold (backorders included).

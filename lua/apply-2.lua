@@ -2,7 +2,10 @@
   Applies a change that was committed in PostgreSQL (refund, restock, confirm, release, expiry) to a
   SKU counter, once: the transactional outbox's delivery (src/ledger/outbox.ts).
   Applied only to a counter of exactly the epoch the change committed under: a counter loaded later
-  (newer epoch) was loaded from a truth that already holds the change; an absent one will be.
+  (newer epoch) was loaded from a truth that already holds the change; an absent one will be. A counter
+  of an older epoch is dropped here: the truth was fenced since it was loaded (a database-only take
+  withheld units from it, say) and the fence's own drop may still wait in the outbox of an instance
+  that cannot reach Redis; until then the counter would refuse units it does not know of.
 
   KEYS[1]    SKU counter hash
   KEYS[2]    applied marker for this outbox row (makes redelivery a no-op)
@@ -17,7 +20,11 @@
   Returns 1 when applied, 0 when already applied, -1 when the counter is absent or of another epoch.
 ]]
 if redis.call("EXISTS", KEYS[2]) == 1 then return 0 end
-if tonumber(redis.call("HGET", KEYS[1], "e")) ~= tonumber(ARGV[1]) then return -1 end
+local current = tonumber(redis.call("HGET", KEYS[1], "e"))
+if current ~= tonumber(ARGV[1]) then
+  if current and current < tonumber(ARGV[1]) then redis.call("DEL", KEYS[1]) end
+  return -1
+end
 redis.call("HINCRBY", KEYS[1], "a", ARGV[2])
 redis.call("HINCRBY", KEYS[1], "r", ARGV[3])
 redis.call("HINCRBY", KEYS[1], "s", ARGV[4])
