@@ -19,11 +19,21 @@ import { every } from './ledger/periodic.ts';
 import { bodyLimit } from './limits/body.ts';
 import { operationLimits } from './limits/operations.ts';
 import { Live } from './live/live.ts';
-import { callerRateLimit, metricsEndpoint, readiness, readyEndpoint, refuseWhileDraining, requestIds } from './observe/http.ts';
+import {
+  callerRateLimit,
+  METRICS_PATH,
+  metricsEndpoint,
+  READY_PATH,
+  readiness,
+  readyEndpoint,
+  refuseWhileDraining,
+  requestIds,
+} from './observe/http.ts';
 import { createLogger } from './observe/log.ts';
 import { DomainMetrics } from './observe/metrics.ts';
-import { expectedMigrations } from './observe/ready.ts';
-import { tickerPage } from './live/ticker.ts';
+import { expectedMigrations, redisAnswers } from './observe/ready.ts';
+import { servedPathsOnly, typedUnsupportedMediaType } from './observe/routes.ts';
+import { TICKER_PATH, tickerPage } from './live/ticker.ts';
 import { serveWebSocket, type WebSocketEndpoint } from './live/websocket.ts';
 import type { Context } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -139,7 +149,12 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     },
     config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT,
   );
-  const metrics = new DomainMetrics({ prisma, breakerOpen: () => gate.breaker.fallingBack, subscriptions: () => live.subscriptions });
+  const metrics = new DomainMetrics({
+    prisma,
+    breakerOpen: () => gate.breaker.fallingBack,
+    subscriptions: () => live.subscriptions,
+    redisAnswers: () => redisAnswers(redis),
+  });
   ledger.observer = metrics.ledger;
   const services: Services = {
     prisma,
@@ -189,6 +204,9 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     plugins: [
       // First, so the request id is set (and logged) for everything after it.
       requestIds(log),
+      // Before the plugins that guard GraphQL by its exact path, so no other spelling gets past them.
+      servedPathsOnly({ graphql: GRAPHQL_ENDPOINT, served: isServedPath }),
+      typedUnsupportedMediaType(),
       refuseWhileDraining({ draining: () => draining, endpoint: GRAPHQL_ENDPOINT }),
       readyEndpoint(() => readiness({ prisma, redis, migrations, draining }), log),
       metricsEndpoint(metrics),
@@ -273,6 +291,10 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
 
 /** The GraphQL path (Yoga's default, named for the plugins that only guard it). */
 const GRAPHQL_ENDPOINT = '/graphql';
+
+/** The paths besides GraphQL's that this service answers: every other one is 404 (src/observe/routes.ts). */
+const isServedPath = (pathname: string): boolean =>
+  pathname === READY_PATH || pathname === METRICS_PATH || pathname === TICKER_PATH || pathname.startsWith(`${TICKER_PATH}/`);
 
 /**
  * Yoga's GraphQL metrics kept: operation counts, durations and errors by phase. Left out: the

@@ -1,6 +1,6 @@
 /**
  * Observability against the real services: /metrics (the domain's metrics, moving with the work done),
- * /health, /ready (503 while a test-owned Redis is down, 200 once it is back), request ids and
+ * /health, /ready (200 but degraded while a test-owned Redis is down, ready once it is back), request ids and
  * what the logs leave out.
  */
 import { once } from 'node:events';
@@ -221,17 +221,20 @@ describe('/health and /ready', () => {
     });
   });
 
-  it('/ready turns 503 naming Redis while Redis is down (deducts fall back, counted), and 200 once it is back', async () => {
+  it('/ready stays 200 but says degraded, naming Redis, while Redis is down (deducts fall back, counted), and ready once it is back', async () => {
     await svc.gql(UPSERT, { input: [{ id: 'm-fb', available: 100 }] });
     await redis.kill();
     try {
-      await eventually('/ready says 503', async () => (await at('/ready')).status === 503);
+      // Issue 11: the fallback still sells, so the instance stays in the load balancer (was 503).
+      await eventually('/ready says degraded', async () => ((await (await at('/ready')).json()) as { status: string }).status === 'degraded');
       const down = await at('/ready');
+      expect(down.status).toBe(200);
       expect(await down.json()).toEqual({
-        status: 'not ready',
-        ready: false,
+        status: 'degraded',
+        ready: true,
         checks: { postgres: 'ok', redis: 'unreachable', migrations: 'ok' },
-        notReady: ['redis'],
+        notReady: [],
+        degraded: ['redis'],
       });
       expect((await at('/health')).status).toBe(200);
 
@@ -247,7 +250,7 @@ describe('/health and /ready', () => {
     } finally {
       await redis.restart();
     }
-    await eventually('/ready says 200 again', async () => (await at('/ready')).status === 200);
+    await eventually('/ready says ready again', async () => ((await (await at('/ready')).json()) as { status: string }).status === 'ready');
     await eventually('the breaker closes', async () => sample(await scrape(), 'stockgate_gate_fallback') === 0);
   });
 

@@ -16,9 +16,16 @@ import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 /**
  * Nesting of fields. The deepest operation the schema allows is 4 (`order { reservation { lines { held } } }`,
  * `movements { edges { node { id } } }`); 6 leaves room for fields added later. The schema has no
- * cycles, so what this refuses in practice is introspection's endless `ofType { ofType { … } }`.
+ * cycles, so what this refuses in practice is introspection's endless `ofType { ofType { … } }` under
+ * `__type`. graphql-armor leaves whatever is under `__schema` out of this count (MAX_INTROSPECTION_DEPTH).
  */
 export const MAX_DEPTH = 6;
+/**
+ * Nesting of fields counting `__schema` too. The standard introspection query (graphql-js's
+ * getIntrospectionQuery, what GraphiQL and codegen tools send) is exactly 15 deep: its TypeRef fragment
+ * unwraps types to a fixed depth. Deeper `ofType` chains only make the server walk the schema for nothing.
+ */
+export const MAX_INTROSPECTION_DEPTH = 15;
 /**
  * graphql-armor's cost: 2 per object field, 1 per scalar, ×1.5 per level, × a literal `first`. Every
  * query root field with everything selected, in one operation and with a full page of 100 movements,
@@ -46,13 +53,33 @@ export const MAX_TOKENS = 4_000;
 
 /**
  * graphql-armor reports a refusal as a "Syntax Error"; clients get it as the typed OPERATION_TOO_COMPLEX
- * (not retryable), with HTTP 400 like any invalid operation. Thrown, it stops validation at once, so
- * no further rule spends time on a document that is refused anyway.
+ * (not retryable), with HTTP 400 whatever the Accept header: not `spec: true`, with which Yoga would
+ * answer a client accepting application/json (or sending no Accept) 200, as for other invalid documents
+ * (see tooComplexIsBadRequest for the token limit). Thrown, it stops validation at once, so no further
+ * rule spends time on a document refused anyway.
  */
 function refuse(_context: unknown, error: GraphQLError): never {
   throw new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
-    extensions: { code: 'OPERATION_TOO_COMPLEX', http: { spec: true, status: 400 } },
+    extensions: { code: 'OPERATION_TOO_COMPLEX', http: { status: 400 } },
   });
+}
+
+/**
+ * Yoga marks every error thrown while parsing `http.spec` (with `||=`, so refuse() cannot opt out),
+ * which answers a client accepting application/json 200: the token limit, checked while parsing, would
+ * be 200 for such clients and 400 for the rest. Cleared before the response is made, so every
+ * OPERATION_TOO_COMPLEX is 400, as README says.
+ */
+function tooComplexIsBadRequest(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      if (Array.isArray(result) || !('errors' in result)) return;
+      for (const error of result.errors ?? []) {
+        const http = error.extensions?.['http'] as { spec?: boolean } | undefined;
+        if (error.extensions?.['code'] === 'OPERATION_TOO_COMPLEX' && http) http.spec = false;
+      }
+    },
+  };
 }
 
 /** graphql-js's own rule: `__schema` and `__type` fail validation; `__typename` stays. */
@@ -74,7 +101,10 @@ export function operationLimits({ introspection }: OperationLimitOptions): Plugi
   const common = { onReject: [refuse], propagateOnRejection: true, exposeLimits: true };
   return [
     maxTokensPlugin({ ...common, n: MAX_TOKENS }),
+    tooComplexIsBadRequest(),
+    // The operation's depth first, so an operation over both limits is told about this one.
     maxDepthPlugin({ ...common, n: MAX_DEPTH, flattenFragments: true }),
+    maxDepthPlugin({ ...common, n: MAX_INTROSPECTION_DEPTH, flattenFragments: true, ignoreIntrospection: false }),
     costLimitPlugin({ ...common, maxCost: MAX_COST, flattenFragments: true }),
     maxAliasesPlugin({ ...common, n: MAX_ALIASES }),
     maxDirectivesPlugin({ ...common, n: MAX_DIRECTIVES }),

@@ -28,7 +28,8 @@ function nodeRequest(serverContext: unknown): IncomingMessage | undefined {
 
 type FetchResponse = typeof Response;
 
-function graphqlError(
+/** A refusal before GraphQL runs, shaped as a GraphQL response so clients match on its code like on any other. */
+export function graphqlError(
   R: FetchResponse,
   status: number,
   code: string,
@@ -147,7 +148,10 @@ export function refuseWhileDraining(opts: { draining: () => boolean; endpoint: s
   };
 }
 
-/** GET /ready: 200 when this instance can serve, else 503, with a JSON body naming what is not ready. */
+/**
+ * GET /ready: 200 when this instance can serve ("ready", or "degraded" while it serves without Redis),
+ * else 503 ("not ready"), with a JSON body naming what is not ready and what it is degraded by.
+ */
 export function readyEndpoint(check: () => Promise<Readiness>, log: Logger): Plugin {
   return {
     async onRequest({ url, request, endResponse, fetchAPI }) {
@@ -157,10 +161,11 @@ export function readyEndpoint(check: () => Promise<Readiness>, log: Logger): Plu
         return;
       }
       const state = await check();
-      if (!state.ready) log.debug(state, 'not ready');
+      if (!state.ready || state.degraded) log.debug(state, state.ready ? 'degraded' : 'not ready');
+      const status = !state.ready ? 'not ready' : state.degraded ? 'degraded' : 'ready';
       endResponse(
         new fetchAPI.Response(
-          request.method === 'HEAD' ? null : JSON.stringify({ status: state.ready ? 'ready' : 'not ready', ...state }),
+          request.method === 'HEAD' ? null : JSON.stringify({ status, ...state }),
           {
             status: state.ready ? 200 : 503,
             headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },

@@ -48,6 +48,8 @@ export interface MetricSources {
   breakerOpen: () => boolean;
   /** Live subscriptions this instance serves. */
   subscriptions: () => number;
+  /** Whether Redis answers now (src/observe/ready.ts: the check /ready makes). */
+  redisAnswers: () => Promise<boolean>;
 }
 
 /**
@@ -133,6 +135,14 @@ export class DomainMetrics {
       registers,
       collect() {
         this.set(sources.breakerOpen() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'stockgate_degraded',
+      help: "1 while Redis does not answer and this instance sells through PostgreSQL alone: /ready's 200 \"degraded\"",
+      registers,
+      async collect() {
+        this.set((await sources.redisAnswers()) ? 0 : 1);
       },
     });
     new Gauge({

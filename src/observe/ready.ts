@@ -15,12 +15,22 @@ export const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export type ReadinessCheck = 'postgres' | 'redis' | 'migrations' | 'shutdown';
 
+/**
+ * Checks this instance can serve without: with Redis down, deducts and reserves go through PostgreSQL
+ * alone (src/stock/fallback.ts), slower and unthrottled but correct. Ready means "send me traffic", so
+ * a failing one of these makes the instance degraded, not unready: were it unready, a load balancer
+ * would pull every instance at once during a Redis outage, and the fallback would serve no one.
+ */
+const DEGRADING: readonly ReadinessCheck[] = ['redis'];
+
 export interface Readiness {
   ready: boolean;
   /** Every check with "ok" or what is wrong; no connection details (the endpoint is unauthenticated). */
   checks: Partial<Record<ReadinessCheck, string>>;
-  /** The checks that failed. */
+  /** The checks that failed and keep the instance from serving. */
   notReady: ReadinessCheck[];
+  /** The checks that failed that it serves without, more slowly; absent when none did. */
+  degraded?: ReadinessCheck[];
 }
 
 /** The migrations this build ships, by directory name, as _prisma_migrations names them. */
@@ -41,10 +51,18 @@ function within<T>(work: Promise<T>): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** Whether Redis answers a PING within READY_CHECK_TIMEOUT_MS: /ready's check, and the degraded gauge's. */
+export async function redisAnswers(redis: Redis): Promise<boolean> {
+  return within(redis.ping()).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
- * Whether this instance can serve: PostgreSQL and Redis answer, every migration this build ships is
- * applied (deploy runs them at start; an instance of a newer build against an older schema is not
- * ready), and it is not shutting down.
+ * Whether this instance can serve: PostgreSQL answers, every migration this build ships is applied
+ * (deploy runs them at start; an instance of a newer build against an older schema is not ready), and
+ * it is not shutting down. Redis not answering leaves it ready but degraded (DEGRADING).
  */
 export async function readiness(deps: { prisma: PrismaClient; redis: Redis; migrations: string[]; draining: boolean }): Promise<Readiness> {
   const checks: Readiness['checks'] = {};
@@ -69,10 +87,12 @@ export async function readiness(deps: { prisma: PrismaClient; redis: Redis; migr
   }
   checks.redis = redis.status === 'fulfilled' ? 'ok' : unreachable(redis.reason instanceof Error ? redis.reason.message : '');
   if (deps.draining) checks.shutdown = 'shutting down';
-  const notReady = (Object.keys(checks) as ReadinessCheck[]).filter(
+  const failed = (Object.keys(checks) as ReadinessCheck[]).filter(
     (k) => checks[k] !== 'ok' && !(k === 'migrations' && checks[k] === 'unknown'),
   );
-  return { ready: notReady.length === 0, checks, notReady };
+  const notReady = failed.filter((k) => !DEGRADING.includes(k));
+  const degraded = failed.filter((k) => DEGRADING.includes(k));
+  return { ready: notReady.length === 0, checks, notReady, ...(degraded.length > 0 ? { degraded } : {}) };
 }
 
 function unreachable(reason: string): string {

@@ -1,3 +1,4 @@
+import { orderId, parseInput } from '../stock/input.ts';
 import type { OrderLine, OrderView } from '../stock/orders.ts';
 import { order } from '../stock/orders.ts';
 import { IdempotencyConflict, RefundExceedsDeducted, SkuNotInOrder, UnknownOrder, type ExceedingLine } from '../stock/outcomes.ts';
@@ -91,7 +92,8 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'An order as the ledger knows it; null when no stock moved for it.',
     args: { id: t.arg.id() },
-    resolve: (_, { id }, ctx) => order(ctx.prisma, String(id)),
+    // Checked like every id (INVALID_ID, as sku(id) answers): no id that could never exist reaches the database.
+    resolve: (_, { id }, ctx) => order(ctx.prisma, parseInput(orderId, String(id), 'id')),
   }),
 }));
 

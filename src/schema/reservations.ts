@@ -18,6 +18,7 @@ import {
   type ReservationView,
   type ReserveSuccess,
 } from '../stock/reservations.ts';
+import { orderId as orderIdFormat, parseInput } from '../stock/input.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { GatedLineRef, StockLineInput } from './stock.ts';
 
@@ -128,7 +129,8 @@ builder.queryFields((t) => ({
     type: ReservationRef,
     nullable: true,
     args: { orderId: t.arg.id() },
-    resolve: (_, { orderId }, ctx) => reservation(ctx.prisma, String(orderId)),
+    // Checked like every id (INVALID_ID, as sku(id) answers): no id that could never exist reaches the database.
+    resolve: (_, { orderId }, ctx) => reservation(ctx.prisma, parseInput(orderIdFormat, String(orderId), 'orderId')),
   }),
 }));
 
