@@ -79,7 +79,11 @@ export async function returnWithheld(gate: Gate, prisma: PrismaClient, skuIds: s
   const token = randomUUID();
   const { locked, waiting } = await lockLoads(gate, skuIds, token);
   try {
-    if (locked.length > 0) await seedFromTruth(gate, prisma, locked, token, { returnWithheld: true });
+    // In a sell-out stampede many requests find the share short at once: only the first reload may
+    // bump the epoch (and fence everyone's takes); the others find the units already back.
+    const counters = locked.length > 0 ? await gate.levels(locked) : [];
+    const stillWithheld = locked.filter((_, i) => (counters[i]?.withheld ?? 0) > 0);
+    if (stillWithheld.length > 0) await seedFromTruth(gate, prisma, stillWithheld, token, { returnWithheld: true });
     await waitForLoads(gate, waiting);
   } finally {
     await unlockLoads(gate, locked, token);
