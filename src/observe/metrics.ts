@@ -27,6 +27,12 @@ const LEDGER_WAIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
  * the scraper too (the gauges then keep their last values, and `up` stays 1).
  */
 const MERGE_LAG_QUERY_TIMEOUT_MS = 1_000;
+/**
+ * A SKU with a movement unmerged for this long is stuck: the merge worker folds every movement within
+ * a few of its 250 ms passes, and one that fails on a SKU leaves it out and retries it every 10 s
+ * (src/ledger/merge.ts). Counted from the ledger, so every instance reports the same SKUs.
+ */
+const MERGE_STUCK_AFTER_SECONDS = 60;
 
 /**
  * The process's own metrics (CPU, memory, event loop lag, GC), collected once per process: their
@@ -177,6 +183,15 @@ export class DomainMetrics {
         if (now) this.set(now.oldestSeconds);
       },
     });
+    new Gauge({
+      name: 'stockgate_merge_stuck_skus',
+      help: `SKUs with a movement unmerged for over ${MERGE_STUCK_AFTER_SECONDS} s: their rows cannot be updated (see the merge worker's log), or no merge worker runs`,
+      registers,
+      async collect() {
+        const now = await lag();
+        if (now) this.set(now.stuckSkus);
+      },
+    });
   }
 
   /** The Prometheus text exposition: the process's metrics, then this app's (domain and GraphQL). */
@@ -208,6 +223,7 @@ export class DomainMetrics {
 interface MergeLag {
   count: number;
   oldestSeconds: number;
+  stuckSkus: number;
 }
 
 async function mergeLag(prisma: PrismaClient): Promise<MergeLag> {
@@ -217,12 +233,15 @@ async function mergeLag(prisma: PrismaClient): Promise<MergeLag> {
   });
   try {
     const [row] = await Promise.race([
-      prisma.$queryRawUnsafe<{ n: number; age: number | null }[]>(
-        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM movement WHERE NOT merged`,
+      prisma.$queryRawUnsafe<{ n: number; age: number | null; stuck: number }[]>(
+        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age,
+                count(DISTINCT sku_id) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
+         FROM movement WHERE NOT merged`,
+        MERGE_STUCK_AFTER_SECONDS,
       ),
       timeout,
     ]);
-    return { count: row?.n ?? 0, oldestSeconds: Math.max(0, row?.age ?? 0) };
+    return { count: row?.n ?? 0, oldestSeconds: Math.max(0, row?.age ?? 0), stuckSkus: row?.stuck ?? 0 };
   } finally {
     clearTimeout(timer);
   }

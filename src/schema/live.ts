@@ -1,6 +1,7 @@
 import type { AlertKind, StockAlert, StockLevel, StockState } from '../live/publish.ts';
 import { MAX_SKUS_PER_SUBSCRIPTION } from '../live/live.ts';
 import { builder } from './builder.ts';
+import { saturated } from './stock.ts';
 
 const StockStateEnum = builder.enumType('StockState', {
   description: 'Where a SKU stands for shoppers.',
@@ -23,9 +24,14 @@ const StockLevelRef = builder.objectRef<StockLevel>('StockLevel').implement({
   description: "One reading of a SKU's levels.",
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
-    available: t.int({ nullable: true, description: 'Null for unlimited SKUs.', resolve: (l) => (l.unlimited ? null : l.available) }),
-    reserved: t.exposeInt('reserved'),
-    sold: t.exposeInt('sold'),
+    available: t.int({
+      nullable: true,
+      description: 'Null for unlimited SKUs.',
+      resolve: (l) => (l.unlimited ? null : saturated(l.available)),
+    }),
+    // GraphQL Int is 32-bit: past 2^31 − 1 these read as 2,147,483,647 (see Sku).
+    reserved: t.int({ resolve: (l) => saturated(l.reserved) }),
+    sold: t.int({ resolve: (l) => saturated(l.sold) }),
     unlimited: t.exposeBoolean('unlimited'),
     state: t.field({ type: StockStateEnum, resolve: (l) => l.state }),
     lowStockThreshold: t.exposeInt('lowStockThreshold', { nullable: true }),

@@ -6,6 +6,17 @@ import { MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 
+/** GraphQL's Int is 32-bit. */
+const INT_MAX = 2_147_483_647;
+const INT_MIN = -2_147_483_648;
+
+/**
+ * A level as GraphQL's Int can carry it: past 2^31 − 1 (an unlimited SKU's sold count gets there) it
+ * reads as 2,147,483,647 instead of failing the whole read; the truth in PostgreSQL is 64-bit and exact.
+ * A wider field would change the schema's types, so it waits for a schema change of its own.
+ */
+export const saturated = (n: number): number => Math.min(INT_MAX, Math.max(INT_MIN, n));
+
 const Sku = builder.objectRef<SkuLevel>('Sku').implement({
   description: 'A stock-keeping unit and its levels. Units are conserved: available + reserved + sold changes only through the ledger.',
   fields: (t) => ({
@@ -14,10 +25,11 @@ const Sku = builder.objectRef<SkuLevel>('Sku').implement({
     available: t.int({
       nullable: true,
       description: 'Units that can be sold now; null for unlimited SKUs. Negative only for backorders.',
-      resolve: (s) => (s.unlimited ? null : s.available),
+      resolve: (s) => (s.unlimited ? null : saturated(s.available)),
     }),
-    reserved: t.exposeInt('reserved'),
-    sold: t.exposeInt('sold'),
+    // No description added: schema.graphql stays as it is; README says Int levels saturate.
+    reserved: t.int({ resolve: (s) => saturated(s.reserved) }),
+    sold: t.int({ resolve: (s) => saturated(s.sold) }),
     unlimited: t.exposeBoolean('unlimited'),
     backorderLimit: t.exposeInt('backorderLimit', { description: 'How far below zero available may go.' }),
     throttlePerSecond: t.exposeInt('throttlePerSecond', {
@@ -78,7 +90,7 @@ const RestockSuccessRef = builder.objectRef<RestockSuccess>('RestockSuccess').im
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
     quantity: t.exposeInt('quantity'),
-    available: t.exposeInt('available', { description: 'Right after the restock; backorders are filled first.' }),
+    available: t.int({ description: 'Right after the restock; backorders are filled first.', resolve: (r) => saturated(r.available) }),
   }),
 });
 
@@ -89,7 +101,7 @@ builder.objectType(StockChanged, {
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
     expectedAvailable: t.exposeInt('expectedAvailable'),
-    currentAvailable: t.exposeInt('currentAvailable'),
+    currentAvailable: t.int({ resolve: (e) => saturated(e.currentAvailable) }),
   }),
 });
 
@@ -97,7 +109,11 @@ export const GatedLineRef = builder.objectRef<DeductedLine>('DeductedLine').impl
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
     quantity: t.exposeInt('quantity'),
-    available: t.exposeInt('available', { nullable: true, description: 'Level right after this request; null if unlimited.' }),
+    available: t.int({
+      nullable: true,
+      description: 'Level right after this request; null if unlimited.',
+      resolve: (l) => (l.available == null ? null : saturated(l.available)),
+    }),
   }),
 });
 
@@ -114,7 +130,7 @@ const ShortLineRef = builder.objectRef<ShortLine>('ShortLine').implement({
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
     requested: t.exposeInt('requested'),
-    available: t.exposeInt('available'),
+    available: t.int({ resolve: (l) => saturated(l.available) }),
   }),
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adjustment, changeTruth, type MovementRow } from '../ledger/outbox.ts';
+import { adjustment, changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
@@ -15,14 +15,25 @@ export interface UpsertSkuInput {
   throttlePerSecond?: number | null | undefined;
 }
 
+/**
+ * No control characters (C0, DEL, C1): PostgreSQL refuses a NUL, and the others corrupt logs, exports
+ * and terminals the name is shown on. No lone surrogates: not Unicode, they would be stored as U+FFFD.
+ */
+const printable = /^[^\p{Cc}\p{Cs}]*$/u;
+
+/** Counted in code points, as the column's varchar(200) counts, so an emoji counts once. */
+const skuName = z
+  .string()
+  .refine((name) => name.length <= MAX_NAME_LENGTH || [...name].length <= MAX_NAME_LENGTH, {
+    error: `INVALID_NAME:at most ${MAX_NAME_LENGTH} characters`,
+  })
+  .regex(printable, { error: 'INVALID_NAME:printable characters only, no control characters' });
+
 const upserts = z
   .array(
     z.object({
       id: skuId,
-      name: z
-        .string()
-        .max(MAX_NAME_LENGTH, { error: `INVALID_NAME:at most ${MAX_NAME_LENGTH} characters` })
-        .nullish(),
+      name: skuName.nullish(),
       available: stockLevel.nullish(),
       unlimited: z.boolean().nullish(),
       backorderLimit: backorderLimit.nullish(),
@@ -40,34 +51,72 @@ const upserts = z
     }
   });
 
+type Upsert = z.infer<typeof upserts>[number];
+
+/** A SKU of the call was created by another call after this one locked its rows: start over. */
+class RowsAppeared extends Error {}
+/** Each attempt that meets RowsAppeared finds those rows existing the next time; SKUs are never deleted. */
+const UPSERT_ATTEMPTS = 3;
+
 /**
  * Creates SKUs or changes them; fields left out keep their value. A new `available` is written as an
  * ADJUST movement of the difference, so the ledger explains every unit (I1). It may lower stock, so it
  * fences off requests that passed the old counters (changeTruth 'fence').
+ * One transaction: a call that fails, however late, creates and changes no SKU of it.
  */
 export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<SkuLevel[]> {
   const list = parseInput(upserts, input, 'input');
   const ids = list.map((u) => u.id);
-  // New SKUs first, so changeTruth locks and bumps every row of the call.
-  await s.prisma.$executeRawUnsafe(`INSERT INTO sku (id, updated_at) SELECT unnest($1::text[]), now() ON CONFLICT (id) DO NOTHING`, ids);
-  await changeTruth(s, ids, 'fence', async (tx) => {
-    const truth = await readTruth(tx, ids);
-    const movements: MovementRow[] = [];
-    for (const u of list) {
-      await tx.sku.update({
-        where: { id: u.id },
-        data: {
-          ...(u.name !== undefined ? { name: u.name } : {}),
-          ...(u.unlimited != null ? { unlimited: u.unlimited } : {}),
-          ...(u.backorderLimit != null ? { backorderLimit: u.backorderLimit } : {}),
-          ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
-          // The fence below drops the counter, so the next attempt loads the new throttle.
-          ...(u.throttlePerSecond !== undefined ? { throttlePerSecond: u.throttlePerSecond } : {}),
-        },
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await changeTruth(s, ids, 'fence', async (tx, epochs) => {
+        const missing = ids.filter((id) => !epochs.has(id));
+        const created = await createMissing(tx, missing);
+        return { result: created, movements: await applyUpserts(tx, list) };
       });
-      if (u.available != null) movements.push(...adjustment(u.id, u.available - (truth.get(u.id)?.available ?? 0)));
+      // changeTruth announces the SKUs it fenced; new ones had nothing to fence.
+      if (created.length > 0) s.levelsChanged(created);
+      break;
+    } catch (err) {
+      if (!(err instanceof RowsAppeared) || attempt === UPSERT_ATTEMPTS) throw err;
     }
-    return { result: undefined, movements };
-  });
+  }
   return (await levels(s, ids)) as SkuLevel[];
+}
+
+/**
+ * Creates the SKUs of the call that do not exist yet, inside the call's transaction. They need no
+ * fence: no gate counter exists for a SKU that did not. A SKU another call created since this one
+ * locked its rows was neither locked nor fenced here, so the call starts over, and then it is.
+ */
+async function createMissing(tx: Tx, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const made = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `INSERT INTO sku (id, updated_at) SELECT unnest($1::text[]), now() ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [...ids].sort(),
+  );
+  if (made.length < ids.length) throw new RowsAppeared();
+  return made.map((r) => r.id);
+}
+
+/** Writes the fields given; returns the ADJUST movements that take each level where it was asked. */
+async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
+  const ids = list.map((u) => u.id);
+  const truth = await readTruth(tx, ids);
+  const movements: MovementRow[] = [];
+  for (const u of list) {
+    await tx.sku.update({
+      where: { id: u.id },
+      data: {
+        ...(u.name !== undefined ? { name: u.name } : {}),
+        ...(u.unlimited != null ? { unlimited: u.unlimited } : {}),
+        ...(u.backorderLimit != null ? { backorderLimit: u.backorderLimit } : {}),
+        ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
+        // The fence drops the counter, so the next attempt loads the new throttle.
+        ...(u.throttlePerSecond !== undefined ? { throttlePerSecond: u.throttlePerSecond } : {}),
+      },
+    });
+    if (u.available != null) movements.push(...adjustment(u.id, u.available - (truth.get(u.id)?.available ?? 0)));
+  }
+  return movements;
 }
