@@ -205,6 +205,32 @@ function answers(answer: unknown, stored: unknown): boolean {
   return answer === stored;
 }
 
+/**
+ * Where a SKU's available, replayed in id order, first went below the floor: that movement and the ones
+ * just before it, for the report (id order is insertion order, not necessarily commit order).
+ */
+async function dip(databaseUrl: string, skuId: string, floor: number): Promise<string> {
+  const rows = await sql(
+    databaseUrl,
+    `WITH r AS (
+       SELECT id, kind::text AS kind, quantity, delta_available, delta_reserved, delta_sold, idempotency_key, order_id, created_at,
+              sum(delta_available) OVER (ORDER BY id) AS run
+       FROM movement WHERE sku_id = $1),
+     first AS (SELECT min(id) AS id FROM r WHERE run < $2)
+     SELECT r.* FROM r, first WHERE r.id <= first.id ORDER BY r.id DESC LIMIT 6`,
+    [skuId, floor],
+  );
+  return (
+    'movements up to the first dip, newest first: ' +
+    rows
+      .map(
+        (m) =>
+          `#${m.id} ${m.kind} ${m.quantity} (Δa ${m.delta_available}, run ${m.run}) key ${m.idempotency_key} at ${new Date(m.created_at).toISOString().slice(11, 23)}`,
+      )
+      .join(' | ')
+  );
+}
+
 /** I1, I2, I4, I5, I6 from the ledger (direct SQL) against everything the clients sent and were told. */
 export async function verify(databaseUrl: string, done: Done[], backorderLimit = 0): Promise<Verdict> {
   const violations: string[] = [];
@@ -218,7 +244,9 @@ export async function verify(databaseUrl: string, done: Done[], backorderLimit =
     const worst = Math.min(s.available, s.lowestAvailable);
     if (worst < floor) {
       oversold += floor - worst;
-      violations.push(`I1 ${s.id}: available went to ${worst} (now ${s.available}), below ${floor}`);
+      violations.push(
+        `I1 ${s.id}: available went to ${worst} (now ${s.available}), below ${floor}; ${await dip(databaseUrl, s.id, floor)}`,
+      );
     }
     if (s.sold > s.received + s.backorderLimit) violations.push(`I1 ${s.id}: sold ${s.sold} > received ${s.received}`);
     if (s.reserved < 0 || s.sold < 0) violations.push(`I1 ${s.id}: reserved ${s.reserved} / sold ${s.sold} below zero`);

@@ -136,6 +136,8 @@ export interface LoadStats {
   replayMismatches: { sent: Sent; first: unknown; replay: unknown }[];
   /** Acked deducts that said a limited SKU's available went below zero (I1 as the client sees it). */
   negativeAvailableAnswers: number;
+  /** The first few of them: key, when (ms since the load started, first sent / answered) and the lines answered. */
+  negativeAvailableExamples: { key: string; startedAt: number; answeredAt: number; lines: unknown }[];
   /** Every retryable failure: when (ms since the load started) and its code. */
   failureLog: [at: number, code: string][];
   /** Every HTTP attempt (replays included): when it was sent, to which instance, and what came back. */
@@ -156,7 +158,12 @@ export interface AttemptRecord {
   n: number;
   replay: boolean;
   kind: Kind;
+  /** The request's idempotency key, and its lines as `sku:quantity`. */
+  key: string;
+  lines: string;
   answer: string;
+  /** An error's message. */
+  message?: string;
 }
 
 /** Shares of the operations the clients pick (the rest are single-line deducts), and their sizes. */
@@ -220,6 +227,8 @@ interface Answer {
   data?: Record<string, unknown>;
   /** Error code, "NETWORK" when no GraphQL answer came back. */
   error?: string;
+  /** The error's message. */
+  message?: string;
 }
 
 const RETRYABLE = new Set(['TEMPORARILY_UNAVAILABLE', 'NETWORK']);
@@ -243,7 +252,7 @@ function operation(sent: Sent): { query: string; variables: Record<string, unkno
 /** One HTTP attempt. */
 async function attempt(url: string, sent: Sent, timeoutMs: number): Promise<Answer> {
   const { query, variables } = operation(sent);
-  let body: { data?: Record<string, Record<string, unknown> | null>; errors?: { extensions?: { code?: string } }[] };
+  let body: { data?: Record<string, Record<string, unknown> | null>; errors?: { message?: string; extensions?: { code?: string } }[] };
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -252,10 +261,10 @@ async function attempt(url: string, sent: Sent, timeoutMs: number): Promise<Answ
       signal: AbortSignal.timeout(timeoutMs),
     });
     body = (await res.json()) as typeof body;
-  } catch {
-    return { error: 'NETWORK' };
+  } catch (err) {
+    return { error: 'NETWORK', message: String(err) };
   }
-  if (body.errors?.length) return { error: body.errors[0]?.extensions?.code ?? 'NO_CODE' };
+  if (body.errors?.length) return { error: body.errors[0]?.extensions?.code ?? 'NO_CODE', message: body.errors[0]?.message ?? '' };
   const data = body.data?.[FIELD[sent.kind]];
   return data ? { data } : { error: 'NO_DATA' };
 }
@@ -279,6 +288,7 @@ export class Load {
     replays: 0,
     replayMismatches: [],
     negativeAvailableAnswers: 0,
+    negativeAvailableExamples: [],
     failureLog: [],
     attemptLog: [],
   };
@@ -389,7 +399,18 @@ export class Load {
     const at = this.now();
     const answer = await attempt(urls[instance]!, sent, this.o.attemptTimeoutMs);
     const said = answer.data ? (String(answer.data['__typename']) === SUCCESS[sent.kind] ? 'success' : 'outcome') : answer.error!;
-    this.stats.attemptLog.push({ at, instance, n, replay, kind: sent.kind, answer: said });
+    const lines = sent.lines.map((l) => `${l.skuId}:${l.quantity}`).join(',');
+    this.stats.attemptLog.push({
+      at,
+      instance,
+      n,
+      replay,
+      kind: sent.kind,
+      key: sent.key,
+      lines,
+      answer: said,
+      ...(answer.message ? { message: answer.message } : {}),
+    });
     return answer;
   }
 
@@ -401,7 +422,16 @@ export class Load {
     if (done.status === 'acked' && done.sent.kind === 'DEDUCT') {
       this.ackedDeducts.push(done.sent);
       const lines = (done.answer?.['lines'] ?? []) as { available: number | null }[];
-      if (lines.some((l) => l.available !== null && l.available < 0)) this.stats.negativeAvailableAnswers++;
+      if (lines.some((l) => l.available !== null && l.available < 0)) {
+        this.stats.negativeAvailableAnswers++;
+        if (this.stats.negativeAvailableExamples.length < 10)
+          this.stats.negativeAvailableExamples.push({
+            key: done.sent.key,
+            startedAt: done.startedAt,
+            answeredAt: done.startedAt + done.ms,
+            lines,
+          });
+      }
     }
   }
 

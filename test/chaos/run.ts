@@ -122,6 +122,8 @@ export interface AttemptShare {
   other: number;
   /** domain / attempts (0 with no attempts). */
   share: number;
+  /** A few of the first attempts that were not answered with a domain outcome, for the report. */
+  failed: AttemptRecord[];
 }
 
 /** Per partition: each instance before the cut (the gap before it) and during it. */
@@ -304,7 +306,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const m of load.stats.replayMismatches)
       violations.push(`I4 replay of ${m.sent.kind}:${m.sent.key} answered ${JSON.stringify(m.replay)}, first ${JSON.stringify(m.first)}`);
     if (load.stats.negativeAvailableAnswers > 0)
-      violations.push(`I1 ${load.stats.negativeAvailableAnswers} acked deducts answered available < 0`);
+      violations.push(
+        `I1 ${load.stats.negativeAvailableAnswers} acked deducts answered available < 0, e.g. ${JSON.stringify(load.stats.negativeAvailableExamples.slice(0, 5))}`,
+      );
     for (const [code, n] of Object.entries(load.stats.errors)) violations.push(`errors: ${n} × non-retryable ${code}`);
     for (const i of instances) for (const crash of i.crashes) violations.push(`crash: ${crash}`);
     const partitions = partitionCosts(
@@ -407,18 +411,24 @@ export function costTable(r: ChaosReport): string {
   return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
+/** Failed first attempts an AttemptShare keeps as examples. */
+const FAILED_EXAMPLES = 5;
+
 /** What the first attempts sent to one instance in [from, to) got. */
 export function attemptShare(log: AttemptRecord[], instance: number, from: number, to: number): AttemptShare {
-  const share: AttemptShare = { attempts: 0, domain: 0, acked: 0, unavailable: 0, network: 0, other: 0, share: 0 };
+  const share: AttemptShare = { attempts: 0, domain: 0, acked: 0, unavailable: 0, network: 0, other: 0, share: 0, failed: [] };
   for (const a of log) {
     if (a.instance !== instance || a.n !== 1 || a.replay || a.at < from || a.at >= to) continue;
     share.attempts++;
     if (a.answer === 'success' || a.answer === 'outcome') {
       share.domain++;
       if (a.answer === 'success') share.acked++;
-    } else if (a.answer === 'TEMPORARILY_UNAVAILABLE') share.unavailable++;
+      continue;
+    }
+    if (a.answer === 'TEMPORARILY_UNAVAILABLE') share.unavailable++;
     else if (a.answer === 'NETWORK') share.network++;
     else share.other++;
+    if (share.failed.length < FAILED_EXAMPLES) share.failed.push(a);
   }
   share.share = share.attempts > 0 ? share.domain / share.attempts : 0;
   return share;
@@ -471,7 +481,13 @@ export function partitionViolations(partitions: PartitionCost[]): string[] {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 function describeShare(s: AttemptShare): string {
-  return `${s.attempts} first attempts: ${s.domain} domain outcomes (${s.acked} acked), ${s.unavailable} TEMPORARILY_UNAVAILABLE, ${s.network} NETWORK, ${s.other} other`;
+  const examples = s.failed.map(
+    (a) => `${a.answer}${a.message ? ` (${a.message})` : ''} at ${(a.at / 1000).toFixed(2)} s for ${a.kind} ${a.key} [${a.lines}]`,
+  );
+  return (
+    `${s.attempts} first attempts: ${s.domain} domain outcomes (${s.acked} acked), ${s.unavailable} TEMPORARILY_UNAVAILABLE, ${s.network} NETWORK, ${s.other} other` +
+    (examples.length > 0 ? `; e.g. ${examples.join('; ')}` : '')
+  );
 }
 
 /** Per partition and instance: first attempts before and during the cut, and what they got. */
