@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import { loadsInProgress } from '../gate/load.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
-import { FENCE_RETURNING_WITHHELD_SQL } from './truth.ts';
+import { FENCE_SQL, RETURN_WITHHELD_SQL } from './truth.ts';
 
 /** A transaction as Prisma hands it to an interactive $transaction callback. */
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -33,7 +33,7 @@ export type GateEffect = 'apply' | 'fence' | 'take';
 const LOCK_SQL: Record<GateEffect, string> = {
   apply: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
   take: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-  fence: FENCE_RETURNING_WITHHELD_SQL,
+  fence: FENCE_SQL,
 };
 
 export interface MovementRow {
@@ -91,6 +91,7 @@ export async function changeTruth<T>(
   const sorted = [...new Set(skuIds)].sort();
   const { result, outbox } = await s.prisma.$transaction(async (tx) => {
     const locked = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
+    if (effect === 'fence') await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
     const epochs = new Map(locked.map((b) => [b.id, b.epoch]));
     const { result, movements, fenced = new Map<string, number>() } = await change(tx, epochs);
     if (movements.length > 0) await tx.movement.createMany({ data: movements });

@@ -35,21 +35,22 @@ const TRUTH_SQL = `
   WHERE s.id = ANY($1::text[])`;
 
 /** Bumps the epochs of SKUs $1 (rows locked in id order, as every writer locks them); returns the new ones. */
-const FENCE_SQL = `
+export const FENCE_SQL = `
   UPDATE sku SET epoch = epoch + 1, updated_at = now()
   WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
   RETURNING id, epoch`;
 
 /**
- * FENCE_SQL that also gives the units withheld for the database-only path back to the gate's share:
- * the row keeps minus the unmerged withheld deltas, so row + unmerged is 0 (a merge committing later
- * adds those deltas to both sides of that sum alike).
+ * Gives the units withheld for the database-only path back to the gate's share, for SKUs $1 whose row
+ * locks the transaction already holds: the row keeps minus the unmerged withheld deltas, so row +
+ * unmerged is 0 (a merge that marked movements and waits for the row lock adds their deltas to both
+ * sides of that sum alike). A statement of its own, after the lock: a statement's snapshot is taken
+ * when it starts, so computed in the locking statement it would miss a take that committed while the
+ * lock was awaited, and leave the share that much too large.
  */
-export const FENCE_RETURNING_WITHHELD_SQL = `
-  UPDATE sku s SET epoch = s.epoch + 1, updated_at = now(),
-    withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND NOT m.merged), 0)
-  WHERE s.id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
-  RETURNING s.id, s.epoch`;
+export const RETURN_WITHHELD_SQL = `
+  UPDATE sku s SET withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND NOT m.merged), 0)
+  WHERE s.id = ANY($1::text[])`;
 
 function toSeed(row: TruthRow): CounterLevel {
   return {
@@ -83,9 +84,9 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
  * accepted into the ledger.
  *
  * With `returnWithheld`, the units withheld for the database-only path go back to the gate's share in
- * the same fenced step (the row keeps minus the unmerged withheld deltas, so row + unmerged is 0). A
- * database-only take holds the row lock while it sells withheld units (src/stock/take/database.ts), so
- * it either committed before, and its sale is in the truth read here, or it runs after and finds none.
+ * the same fenced step (RETURN_WITHHELD_SQL). A database-only take holds the row lock while it sells
+ * withheld units (src/stock/fallback.ts), so it either committed before, and its sale is in the truth
+ * read here, or it runs after and finds none withheld.
  */
 export async function truthForLoad(
   prisma: PrismaClient,
@@ -93,9 +94,9 @@ export async function truthForLoad(
   { returnWithheld = false }: { returnWithheld?: boolean } = {},
 ): Promise<Map<string, CounterLevel>> {
   const sorted = [...skuIds].sort();
-  const [, rows] = await prisma.$transaction([
-    prisma.$queryRawUnsafe(returnWithheld ? FENCE_RETURNING_WITHHELD_SQL : FENCE_SQL, sorted),
-    prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted),
-  ]);
+  const fence = prisma.$executeRawUnsafe(FENCE_SQL, sorted);
+  const giveBack = prisma.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
+  const read = prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted);
+  const rows = returnWithheld ? (await prisma.$transaction([fence, giveBack, read]))[2] : (await prisma.$transaction([fence, read]))[1];
   return new Map(rows.map((r) => [r.id, toSeed(r)]));
 }
