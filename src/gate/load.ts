@@ -42,7 +42,7 @@ export async function seedFromTruth(
   prisma: PrismaClient,
   skuIds: string[],
   token: string,
-  options: { returnWithheld?: boolean } = {},
+  options: { returnWithheld?: Map<string, number> } = {},
 ): Promise<Map<string, CounterSeed>> {
   const truth = await truthForLoad(prisma, skuIds, options);
   for (const seed of truth.values()) await gate.seed(seed, token);
@@ -71,19 +71,22 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
 }
 
 /**
- * Takes the units withheld for the database-only path back into the gate's share, when the share ran
- * short while some were withheld: one fenced reload under the load locks. SKUs another loader holds
- * are left to it; the caller retries the gate either way.
+ * Takes units withheld for the database-only path back into the gate's share, when the share ran
+ * short of `needed` (quantity per SKU) while some were withheld: one fenced reload under the load
+ * locks (truthForLoad). SKUs another loader holds are left to it; the caller retries the gate either way.
  */
-export async function returnWithheld(gate: Gate, prisma: PrismaClient, skuIds: string[]): Promise<void> {
+export async function returnWithheld(gate: Gate, prisma: PrismaClient, needed: Map<string, number>): Promise<void> {
   const token = randomUUID();
-  const { locked, waiting } = await lockLoads(gate, skuIds, token);
+  const { locked, waiting } = await lockLoads(gate, [...needed.keys()], token);
   try {
     // In a sell-out stampede many requests find the share short at once: only the first reload may
-    // bump the epoch (and fence everyone's takes); the others find the units already back.
+    // bump the epoch (and fence everyone's takes); the others find their quantity back in the share.
     const counters = locked.length > 0 ? await gate.levels(locked) : [];
-    const stillWithheld = locked.filter((_, i) => (counters[i]?.withheld ?? 0) > 0);
-    if (stillWithheld.length > 0) await seedFromTruth(gate, prisma, stillWithheld, token, { returnWithheld: true });
+    const short = locked.filter((id, i) => {
+      const c = counters[i];
+      return c != null && c.withheld > 0 && c.available - c.withheld + c.backorderLimit < needed.get(id)!;
+    });
+    if (short.length > 0) await seedFromTruth(gate, prisma, short, token, { returnWithheld: needed });
     await waitForLoads(gate, waiting);
   } finally {
     await unlockLoads(gate, locked, token);

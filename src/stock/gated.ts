@@ -32,8 +32,12 @@ export interface GatedRequest<A> {
   answer: (lines: GatedLine[]) => A;
 }
 
-/** Gate attempts per request: loading counters, a fence, or a first attempt that failed each cost one. */
-const MAX_GATE_ATTEMPTS = 4;
+/**
+ * Gate attempts per request: loading counters, a fence, taking withheld units back, or a first attempt
+ * that failed each cost one. Enough for a fence (the fenced take, then the reload) and a top-up of the
+ * share (the short take, then the retry) in one request, with two to spare.
+ */
+const MAX_GATE_ATTEMPTS = 6;
 /** How long a replay waits for the first request with its key to reach the ledger (another instance's batch). */
 const REPLAY_WAIT_MS = 5_000;
 const REPLAY_POLL_MS = 10;
@@ -63,7 +67,6 @@ export async function passGate<A>(s: Services, req: GatedRequest<A>): Promise<A>
 /** The hot path (DESIGN.md): one gate call, a group-committed ledger write, then the answer. */
 async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
   const { kind, idempotencyKey: key, fingerprint: fp, lines } = req;
-  let withheldReturned = false;
   for (let attempt = 1; attempt <= MAX_GATE_ATTEMPTS; attempt++) {
     const gateId = randomUUID();
     const took = await s.gate.take(kind, key, fp, gateId, lines);
@@ -89,11 +92,11 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
           took.retryAfterMs,
         );
       case 'short': {
-        // Units withheld for the database-only path are still this SKU's: take them back, once.
-        const withheld = took.lines.filter((l) => l.withheld > 0).map((l) => lines[l.index]!.skuId);
-        if (withheld.length > 0 && !withheldReturned) {
-          withheldReturned = true;
-          await returnWithheld(s.gate, s.prisma, withheld);
+        // Units withheld for the database-only path are still this SKU's: take some back and retry
+        // (never a shortage while they exist; the attempts bound a tug of war with that path).
+        const withheld = took.lines.filter((l) => l.withheld > 0).map((l) => lines[l.index]!);
+        if (withheld.length > 0) {
+          await returnWithheld(s.gate, s.prisma, new Map(withheld.map((l) => [l.skuId, l.quantity])));
           continue;
         }
         // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
