@@ -9,12 +9,10 @@ import { identify } from './auth/scopes.ts';
 import type { Config } from './config.ts';
 import { createLedgerPool, createPrisma, isDatabaseUnavailable } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
-import { reconcile } from './gate/reconcile.ts';
 import { GateKeys } from './gate/keys.ts';
 import { defineGateCommands } from './gate/scripts.ts';
 import { GROUP_COMMIT, LedgerWriter, PER_REQUEST } from './ledger/group-commit.ts';
 import { MERGE_BATCH, mergeOnce } from './ledger/merge.ts';
-import { SWEEP_BATCH, sweepOutbox } from './ledger/outbox.ts';
 import { every } from './ledger/periodic.ts';
 import { bodyLimit } from './limits/body.ts';
 import { operationLimits } from './limits/operations.ts';
@@ -40,6 +38,8 @@ import { schema } from './schema/index.ts';
 import { EXPIRY_BATCH, expireDue } from './stock/reservations.ts';
 import type { Services } from './stock/services.ts';
 import { unavailable } from './stock/unavailable.ts';
+import { SWEEP_BATCH, sweepOutbox } from './sync/outbox.ts';
+import { reconcile } from './sync/reconcile.ts';
 
 /**
  * A Redis command that gets no answer in this time fails, so a hung Redis costs a request this much

@@ -33,7 +33,7 @@ const Settings = z.object({
   /** How often the merge worker folds the ledger into SKU rows; see src/ledger/merge.ts. */
   MERGE_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /**
-   * How old an in-flight gate take must be before reconciliation settles it (src/gate/reconcile.ts).
+   * How old an in-flight gate take must be before reconciliation settles it (src/sync/reconcile.ts).
    * No unit ever hangs on it being long enough (a settled take's late ledger write is fenced off), but
    * below the ledger's statement timeout (5 s) slow healthy writes get fenced and answered
    * TEMPORARILY_UNAVAILABLE; longer leaves units stranded longer after a crash.

@@ -4,9 +4,9 @@ import { loadConfigOrExit } from './config.ts';
 import { createPrisma } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
 import { GateKeys } from './gate/keys.ts';
-import { reconcile } from './gate/reconcile.ts';
 import { defineGateCommands } from './gate/scripts.ts';
-import { sweepOutbox } from './ledger/outbox.ts';
+import { sweepOutbox } from './sync/outbox.ts';
+import { reconcile } from './sync/reconcile.ts';
 
 /** `npm run reconcile`: one reconciliation pass and one outbox sweep, then a report of what was repaired. */
 async function main(): Promise<void> {

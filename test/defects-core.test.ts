@@ -9,8 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gate, type CounterSeed } from '../src/gate/gate.ts';
-import { loadCounters } from '../src/gate/load.ts';
+import { Gate } from '../src/gate/gate.ts';
+import type { StockSeed } from '../src/inventory.ts';
+import { loadCounters } from '../src/sync/load.ts';
 import { restock } from '../src/stock/restock.ts';
 import { gateAgrees } from './support/gate-check.ts';
 import { sql } from './support/ledger.ts';
@@ -158,7 +159,7 @@ describe('a loader paused past its lease (item 6)', () => {
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
     class StalledLoader extends Gate {
-      override async seed(c: CounterSeed, token: string): Promise<number> {
+      override async seed(c: StockSeed, token: string): Promise<number> {
         paused();
         await resumed;
         return super.seed(c, token);

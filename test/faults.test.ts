@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gate, type CounterSeed } from '../src/gate/gate.ts';
-import { loadCounters } from '../src/gate/load.ts';
-import { INFLIGHT_DEADLINE_MS, reconcile } from '../src/gate/reconcile.ts';
+import { Gate } from '../src/gate/gate.ts';
+import type { StockSeed } from '../src/inventory.ts';
+import { loadCounters } from '../src/sync/load.ts';
+import { INFLIGHT_DEADLINE_MS, reconcile } from '../src/sync/reconcile.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { createLedgerPool } from '../src/db/client.ts';
 import { LedgerWriter, type LedgerEntry } from '../src/ledger/group-commit.ts';
@@ -299,7 +300,7 @@ describe('reconciliation of takes that passed the gate', () => {
     let proceed!: () => void;
     const held = new Promise<void>((resolve) => (proceed = resolve));
     class SlowSeeds extends Gate {
-      override async seed(c: CounterSeed, token: string): Promise<number> {
+      override async seed(c: StockSeed, token: string): Promise<number> {
         seeding();
         await held;
         return super.seed(c, token);

@@ -8,7 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gate, type CounterSeed } from '../src/gate/gate.ts';
+import { Gate } from '../src/gate/gate.ts';
+import type { StockSeed } from '../src/inventory.ts';
 import { GateKeys } from '../src/gate/keys.ts';
 import { LUA_DIR, defineGateCommands, scriptSource } from '../src/gate/scripts.ts';
 import { seedHoldingLock } from './support/seed.ts';
@@ -52,7 +53,7 @@ function ns() {
   return { keys, gate: new Gate(redis, keys) };
 }
 
-function seed(gate: Gate, skuId: string, c: Partial<CounterSeed> = {}): Promise<number> {
+function seed(gate: Gate, skuId: string, c: Partial<StockSeed> = {}): Promise<number> {
   return seedHoldingLock(gate, {
     skuId,
     name: null,
@@ -732,7 +733,7 @@ describe('seed-2.lua', () => {
     expect(await seed('successor')).toBe(1);
   });
 
-  it('Gate.seed maps the CounterSeed shape (floor = -backorderLimit, unlimited 0/1, name "" for none)', async () => {
+  it('Gate.seed maps the StockSeed shape (floor = -backorderLimit, unlimited 0/1, name "" for none)', async () => {
     const { keys, gate } = ns();
     await seedHoldingLock(gate, { skuId: 'A', name: null, available: 1, reserved: 2, sold: 3, unlimited: true, epoch: 9, backorderLimit: 7 });
     expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '' });

@@ -6,7 +6,7 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 const POOL_SIZE = 20;
 /**
  * No statement runs longer: a stalled PostgreSQL fails requests (retryable) instead of holding them,
- * and in-flight takes stay well inside reconciliation's deadline (src/gate/reconcile.ts).
+ * and in-flight takes stay well inside reconciliation's deadline (src/sync/reconcile.ts).
  */
 export const STATEMENT_TIMEOUT_MS = 5_000;
 /** A PostgreSQL that does not accept a connection in this time counts as down. */
@@ -47,6 +47,9 @@ export function createLedgerPool(databaseUrl: string): pg.Pool {
 
 /** What raw-SQL readers need: satisfied by the client and by an interactive transaction alike. */
 export type Sql = Pick<PrismaClient, '$queryRawUnsafe'>;
+
+/** A transaction as Prisma hands it to an interactive $transaction callback. */
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 /** Prisma's codes for a database it cannot reach or lost mid-request (P1xxx), or a pool / transaction timeout. */
 const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);

@@ -1,14 +1,7 @@
 import type { Redis } from 'ioredis';
 import { GateBreaker } from './breaker.ts';
+import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
 import type { GateKeys } from './keys.ts';
-
-/** The kinds of movement that pass the gate: units leave `available` for sold or reserved. */
-export type GatedKind = 'DEDUCT' | 'RESERVE';
-
-export interface GateLine {
-  skuId: string;
-  quantity: number;
-}
 
 /** What the gate remembers under an idempotency key: enough to answer every replay identically. */
 export interface GateRecord {
@@ -38,7 +31,7 @@ export type TakeOutcome =
 /** An in-flight take as deduct.lua recorded it. */
 export interface InFlight {
   gateId: string;
-  k: GatedKind;
+  k: TakeKind;
   /** Idempotency record key. */
   i: string;
   /** Counter keys, per line. */
@@ -49,27 +42,6 @@ export interface InFlight {
   /** When it was taken, ms since epoch. */
   t: number;
 }
-
-/** A counter's state as the gate holds it. */
-export interface CounterLevel {
-  skuId: string;
-  name: string | null;
-  /** All of it: the gate's share plus the withheld units. */
-  available: number;
-  /** Units of available withheld from the gate: only the database-only path sells them (src/stock/take). */
-  withheld: number;
-  reserved: number;
-  sold: number;
-  unlimited: boolean;
-  /** How far below zero available may go. */
-  backorderLimit: number;
-  /** Hot-SKU throttle: deduct/reserve attempts admitted per second (lua/deduct.lua); null for none. */
-  throttlePerSecond: number | null;
-  epoch: number;
-}
-
-/** A counter as loaded from the truth (no throttle when left out). */
-export type CounterSeed = Omit<CounterLevel, 'throttlePerSecond' | 'withheld'> & { throttlePerSecond?: number | null; withheld?: number };
 
 /** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -107,7 +79,7 @@ export class Gate {
     return this.call((r) => r.unlock(key, token));
   }
 
-  async take(kind: GatedKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: GateLine[]): Promise<TakeOutcome> {
+  async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
     const keys = [
       this.keys.idempotency(kind, idempotencyKey),
       this.keys.inflight,
@@ -142,13 +114,13 @@ export class Gate {
   }
 
   /** What the gate remembers under an idempotency key, if anything. */
-  async record(kind: GatedKind, idempotencyKey: string): Promise<GateRecord | null> {
+  async record(kind: TakeKind, idempotencyKey: string): Promise<GateRecord | null> {
     const raw = await this.call((r) => r.get(this.keys.idempotency(kind, idempotencyKey)));
     return raw ? (JSON.parse(raw) as GateRecord) : null;
   }
 
   /** Gives back what `gateId` took, if it is still in flight; -1 when it was not. */
-  release(gateId: string, kind: GatedKind, idempotencyKey: string, skuIds: string[]): Promise<number> {
+  release(gateId: string, kind: TakeKind, idempotencyKey: string, skuIds: string[]): Promise<number> {
     const keys = [
       this.keys.inflight,
       this.keys.inflightPayloads,
@@ -187,7 +159,7 @@ export class Gate {
    * Loads a counter from the truth, only while `lockToken` still holds the SKU's load lock
    * (lua/seed-2.lua): 1 loaded, 0 a counter as new was there, -1 the lock was lost.
    */
-  seed(c: CounterSeed, lockToken: string): Promise<number> {
+  seed(c: StockSeed, lockToken: string): Promise<number> {
     return this.call((r) =>
       r.seed(
         this.keys.counter(c.skuId),
@@ -241,7 +213,7 @@ export class Gate {
   }
 
   /** Current counters; null where Redis has none. */
-  async levels(skuIds: string[]): Promise<(CounterLevel | null)[]> {
+  async levels(skuIds: string[]): Promise<(SkuStock | null)[]> {
     const replies = await this.call(async (r) => {
       const pipeline = r.pipeline();
       for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h');

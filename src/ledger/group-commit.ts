@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import type { GatedKind } from '../gate/gate.ts';
+import type { TakeKind } from '../inventory.ts';
 
 /** One request's ledger rows: an idempotency record, one movement per cart line, and for a reserve its reservation. */
 export interface LedgerEntry {
-  kind: GatedKind;
+  kind: TakeKind;
   gateId: string;
   idempotencyKey: string;
   /** RESERVE only: the client's key, which may serve one order alone (a second order's take is a duplicate). */

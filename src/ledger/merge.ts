@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../db/client.ts';
-import type { Tx } from './outbox.ts';
+import type { PrismaClient, Tx } from '../db/client.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
 export const MERGE_BATCH = 5_000;

@@ -1,5 +1,5 @@
 import type { PrismaClient, Sql } from '../db/client.ts';
-import type { CounterLevel } from '../gate/gate.ts';
+import type { SkuStock } from '../inventory.ts';
 
 /** 64-bit columns: Prisma's raw queries hand them over as bigint; exact as numbers below 2^53. */
 type Quantity = bigint | number;
@@ -71,7 +71,7 @@ const RETURN_SOME_WITHHELD_SQL = `
   UPDATE sku s SET withheld = s.withheld - r.back FROM r WHERE s.id = r.id AND r.back > 0`;
 
 
-function toSeed(row: TruthRow): CounterLevel {
+function toSeed(row: TruthRow): SkuStock {
   return {
     skuId: row.id,
     name: row.name,
@@ -87,7 +87,7 @@ function toSeed(row: TruthRow): CounterLevel {
 }
 
 /** The truth of the given SKUs, keyed by id; unknown ids are absent. */
-export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<string, CounterLevel>> {
+export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<string, SkuStock>> {
   const rows = await prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, skuIds);
   return new Map(rows.map((r) => [r.id, toSeed(r)]));
 }
@@ -111,7 +111,7 @@ export async function truthForLoad(
   prisma: PrismaClient,
   skuIds: string[],
   { returnWithheld }: { returnWithheld?: Map<string, number> } = {},
-): Promise<Map<string, CounterLevel>> {
+): Promise<Map<string, SkuStock>> {
   const sorted = [...skuIds].sort();
   const fence = prisma.$executeRawUnsafe(FENCE_SQL, sorted);
   const giveBack = prisma.$executeRawUnsafe(

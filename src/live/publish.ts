@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Result } from 'ioredis';
 import type { Logger } from 'pino';
-import { loadCounters } from '../gate/load.ts';
+import { loadCounters } from '../sync/load.ts';
 import type { Services } from '../stock/services.ts';
 
 declare module 'ioredis' {

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrismaClient } from '../db/client.ts';
-import type { GatedKind } from '../gate/gate.ts';
-import type { ReconcileReport } from '../gate/reconcile.ts';
+import type { TakeKind } from '../inventory.ts';
+import type { ReconcileReport } from '../sync/reconcile.ts';
 import type { LedgerObserver } from '../ledger/group-commit.ts';
 
 /**
@@ -83,7 +83,7 @@ export class DomainMetrics {
       registers,
     });
     // Every series exists from the start, so rate() and alerts see a 0 rather than nothing.
-    for (const kind of ['DEDUCT', 'RESERVE'] satisfies GatedKind[])
+    for (const kind of ['DEDUCT', 'RESERVE'] satisfies TakeKind[])
       for (const outcome of GATE_OUTCOMES) this.gateOutcomes.inc({ kind, outcome }, 0);
     this.rateLimited = new Counter({
       name: 'stockgate_rate_limited_total',
@@ -201,7 +201,7 @@ export class DomainMetrics {
 
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
 
-  gateOutcome(kind: GatedKind, outcome: GateOutcomeKind): void {
+  gateOutcome(kind: TakeKind, outcome: GateOutcomeKind): void {
     this.gateOutcomes.inc({ kind, outcome });
   }
 

@@ -1,4 +1,4 @@
-import type { GateLine } from '../gate/gate.ts';
+import type { CartLine } from '../inventory.ts';
 import { passGate, type GatedLine } from './gated.ts';
 import { parseCart } from './input.ts';
 import { fingerprint } from './operations.ts';
@@ -7,7 +7,7 @@ import type { Services } from './services.ts';
 export interface DeductInput {
   orderId: string;
   idempotencyKey?: string | null | undefined;
-  lines: GateLine[];
+  lines: CartLine[];
 }
 
 export type DeductedLine = GatedLine;

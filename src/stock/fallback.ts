@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { CounterLevel } from '../gate/gate.ts';
-import { changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
+import type { Tx } from '../db/client.ts';
+import type { SkuStock } from '../inventory.ts';
 import { readTruth } from '../ledger/truth.ts';
+import { changeTruth, type MovementRow } from '../sync/outbox.ts';
 import type { GatedRequest } from './gated.ts';
 import { isDuplicateKey, storedTakeAnswer } from './operations.ts';
 import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
@@ -17,7 +18,7 @@ import type { Services } from './services.ts';
  * that other instances still sell from stay right and nobody is fenced on every request (an instance
  * cut off from Redis used to stop every other instance's sales of the SKU). When too few are withheld,
  * it withholds more in the same transaction, which bumps the epoch once (see `withhold`); the gate
- * takes them back when its share runs short (returnWithheld in src/gate/load.ts).
+ * takes them back when its share runs short (returnWithheld in src/sync/load.ts).
  * It does not throttle hot SKUs (throttlePerSecond): the throttle's schedule lives in Redis, and the
  * row locks already serialise a hot SKU's requests here.
  */
@@ -94,7 +95,7 @@ async function takeLocked<A>(tx: Tx, req: GatedRequest<A>, epochs: Map<string, n
  * which is what makes the share's spare cover what is lacking.
  * Returns the new epochs of the SKUs it fenced.
  */
-async function withhold(tx: Tx, lines: { truth: CounterLevel; quantity: number }[]): Promise<Map<string, number>> {
+async function withhold(tx: Tx, lines: { truth: SkuStock; quantity: number }[]): Promise<Map<string, number>> {
   const fenced = new Map<string, number>();
   for (const { truth, quantity } of lines) {
     const lacking = quantity - truth.withheld;

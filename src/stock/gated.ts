@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GatedKind, GateLine, GateRecord } from '../gate/gate.ts';
-import { loadCounters, returnWithheld } from '../gate/load.ts';
-import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
 import { GateDown } from '../gate/breaker.ts';
+import type { GateRecord } from '../gate/gate.ts';
+import type { CartLine, TakeKind } from '../inventory.ts';
+import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../ledger/group-commit.ts';
+import { loadCounters, returnWithheld } from '../sync/load.ts';
 import { takeInDatabase } from './fallback.ts';
 import { storedTakeAnswer } from './operations.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from './outcomes.ts';
@@ -19,13 +20,13 @@ export interface GatedLine {
 
 /** A validated request to take units at the gate. */
 export interface GatedRequest<A> {
-  kind: GatedKind;
+  kind: TakeKind;
   orderId: string;
   idempotencyKey: string;
   /** RESERVE only: the client's key (the idempotency key is the order id); one order per client key. */
   clientKey?: string;
   fingerprint: string;
-  lines: GateLine[];
+  lines: CartLine[];
   /** RESERVE only: when the reservation lapses. */
   deadline?: Date;
   /** The answer for a successful take, from the available level after each line. */
@@ -153,7 +154,7 @@ async function throughGate<A>(s: Services, req: GatedRequest<A>): Promise<A> {
  *
  * A failed write gives nothing back here unless it never reached PostgreSQL (backpressure): a write
  * whose connection broke may have committed, and giving its units back would let them be sold twice.
- * Its take stays in flight, and reconciliation (src/gate/reconcile.ts) settles it from the truth.
+ * Its take stays in flight, and reconciliation (src/sync/reconcile.ts) settles it from the truth.
  */
 async function persist(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> {
   let outcome;

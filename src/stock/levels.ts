@@ -1,10 +1,10 @@
-import type { CounterLevel } from '../gate/gate.ts';
+import type { SkuStock } from '../inventory.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { MAX_READ_SKUS, parseInput, skuId } from './input.ts';
 import type { Services } from './services.ts';
 import { z } from 'zod';
 
-export type SkuLevel = Omit<CounterLevel, 'epoch'>;
+export type SkuLevel = Omit<SkuStock, 'epoch'>;
 
 const skuIds = z.array(skuId).max(MAX_READ_SKUS, { error: `TOO_MANY_SKUS:at most ${MAX_READ_SKUS} ids per read` });
 
@@ -14,7 +14,7 @@ const skuIds = z.array(skuId).max(MAX_READ_SKUS, { error: `TOO_MANY_SKUS:at most
  */
 export async function levels(s: Services, ids: string[]): Promise<(SkuLevel | null)[]> {
   const wanted = parseInput(skuIds, ids, 'ids');
-  let fromGate: (CounterLevel | null)[];
+  let fromGate: (SkuStock | null)[];
   try {
     fromGate = await s.gate.levels(wanted);
   } catch (err) {
@@ -26,7 +26,7 @@ export async function levels(s: Services, ids: string[]): Promise<(SkuLevel | nu
   return wanted.map((id, i) => strip(fromGate[i] ?? truth.get(id) ?? null));
 }
 
-function strip(level: CounterLevel | null): SkuLevel | null {
+function strip(level: SkuStock | null): SkuLevel | null {
   if (!level) return null;
   const { epoch: _, ...rest } = level;
   return rest;

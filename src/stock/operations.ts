@@ -1,12 +1,11 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import type { OperationKind } from '../generated/prisma/enums.ts';
-import type { Tx } from '../ledger/outbox.ts';
-import type { Sql } from '../db/client.ts';
-import type { GateLine } from '../gate/gate.ts';
+import type { Sql, Tx } from '../db/client.ts';
+import type { CartLine } from '../inventory.ts';
 import { IdempotencyConflict } from './outcomes.ts';
 
 /** The canonical form of a request, so a replay matches whatever the order of its lines. */
-export function fingerprint(scope: string, lines: GateLine[]): string {
+export function fingerprint(scope: string, lines: CartLine[]): string {
   const sorted = [...lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
   return JSON.stringify([scope, sorted.map((l) => [l.skuId, l.quantity])]);
 }

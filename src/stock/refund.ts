@@ -1,15 +1,15 @@
-import { changeTruth } from '../ledger/outbox.ts';
+import type { CartLine } from '../inventory.ts';
+import { changeTruth } from '../sync/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
 import { orderLines, type OrderLine } from './orders.ts';
 import { RefundExceedsDeducted, SkuNotInOrder, UnknownOrder } from './outcomes.ts';
 import type { Services } from './services.ts';
-import type { GateLine } from '../gate/gate.ts';
 
 export interface RefundInput {
   orderId: string;
   refundId: string;
-  lines: GateLine[];
+  lines: CartLine[];
 }
 
 export interface RefundSuccess {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Sql } from '../db/client.ts';
-import type { GateLine } from '../gate/gate.ts';
+import type { Sql, Tx } from '../db/client.ts';
 import type { ReservationState } from '../generated/prisma/enums.ts';
-import { changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
+import type { CartLine } from '../inventory.ts';
+import { changeTruth, type MovementRow } from '../sync/outbox.ts';
 import { passGate, type GatedLine } from './gated.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
@@ -37,7 +37,7 @@ const ttl = z
 export interface ReserveInput {
   orderId: string;
   idempotencyKey?: string | null | undefined;
-  lines: GateLine[];
+  lines: CartLine[];
   ttlSeconds: number;
 }
 
@@ -141,7 +141,7 @@ const FINAL_STATE: Record<Settlement, ReservationState> = { CONFIRM: 'CONFIRMED'
 export interface SettleInput {
   orderId: string;
   /** Lines to settle; all held units when absent. */
-  lines?: GateLine[] | null | undefined;
+  lines?: CartLine[] | null | undefined;
   /** Defaults to the order id: settling everything twice is one settlement. Partial steps need keys of their own. */
   idempotencyKey?: string | null | undefined;
 }
@@ -190,7 +190,7 @@ async function settle(
   s: Services,
   kind: Settlement,
   orderId: string,
-  lines: GateLine[] | null,
+  lines: CartLine[] | null,
   record: (tx: Tx, view: ReservationView) => Promise<void>,
 ): Promise<ReservationView> {
   const skuIds = (await holdLines(s.prisma, orderId)).map((l) => l.skuId);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { adjustment, changeTruth } from '../ledger/outbox.ts';
 import { readTruth } from '../ledger/truth.ts';
+import { adjustment, changeTruth } from '../sync/outbox.ts';
 import { idempotencyKey, inputError, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';

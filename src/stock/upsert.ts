@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { adjustment, changeTruth, type MovementRow, type Tx } from '../ledger/outbox.ts';
+import type { Tx } from '../db/client.ts';
 import { readTruth } from '../ledger/truth.ts';
+import { adjustment, changeTruth, type MovementRow } from '../sync/outbox.ts';
 import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';

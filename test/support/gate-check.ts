@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { CounterLevel } from '../../src/gate/gate.ts';
-import { loadCounters } from '../../src/gate/load.ts';
+import type { SkuStock } from '../../src/inventory.ts';
+import { loadCounters } from '../../src/sync/load.ts';
 import { mergeOnce } from '../../src/ledger/merge.ts';
 import { readTruth } from '../../src/ledger/truth.ts';
 import { audit, sql } from './ledger.ts';
@@ -16,7 +16,7 @@ export interface Level {
 }
 
 /** The quantities a counter and the truth must agree on (`+ 0` folds the gate's -0 backorder limit into 0). */
-function level(l: Omit<CounterLevel, 'skuId' | 'name' | 'epoch'>): Level {
+function level(l: Omit<SkuStock, 'skuId' | 'name' | 'epoch'>): Level {
   return { available: l.available, reserved: l.reserved, sold: l.sold, unlimited: l.unlimited, backorderLimit: l.backorderLimit + 0 };
 }
 
@@ -60,7 +60,7 @@ export async function gateAgrees(svc: Running, databaseUrl: string, skuId: strin
 }
 
 /** The gate counter as Redis holds it right now, without loading anything; null when dropped. */
-export async function counterNow(svc: Running, skuId: string): Promise<CounterLevel | null> {
+export async function counterNow(svc: Running, skuId: string): Promise<SkuStock | null> {
   const [counter] = await svc.app.services.gate.levels([skuId]);
   return counter ?? null;
 }

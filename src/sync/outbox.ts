@@ -1,12 +1,9 @@
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../db/client.ts';
+import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
-import { loadsInProgress } from '../gate/load.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
-import { FENCE_SQL, RETURN_WITHHELD_SQL } from './truth.ts';
-
-/** A transaction as Prisma hands it to an interactive $transaction callback. */
-export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+import { FENCE_SQL, RETURN_WITHHELD_SQL } from '../ledger/truth.ts';
+import { loadsInProgress } from './load.ts';
 
 /** How long a change may wait for its own request to deliver it before the sweeper does. */
 const SWEEP_GRACE_MS = 2_000;
@@ -20,7 +17,7 @@ export const SWEEP_BATCH = 500;
  *   is adjusted in place, by outbox row, once.
  * - fence: the change may lower available (set-stock, upsert). Requests that passed the old counter
  *   might now oversell, so the SKU's epoch is bumped (the ledger then refuses them, see
- *   group-commit.ts) and the counter is dropped, to be loaded from the truth. Units withheld for the
+ *   src/ledger/group-commit.ts) and the counter is dropped, to be loaded from the truth. Units withheld for the
  *   database-only path go back to the gate's share in the same step: a lower level could otherwise
  *   leave more withheld than the SKU has.
  * - take: a database-only take. It sells only units withheld from the gate, so the gate's share stays
@@ -144,7 +141,7 @@ function outboxColumns(epochs: Map<string, number>, fenced: Map<string, number>,
  * the loader bumped the epoch and read the truth before this change could commit, and seeds the
  * counter only afterwards, so the seed would bring back a truth without the change (an apply that
  * found no counter yet, a drop that came before the seed), for good. A loader holds its lock
- * (src/gate/load.ts) from before its read until after its seed, so when the lock is free before the
+ * (src/sync/load.ts) from before its read until after its seed, so when the lock is free before the
  * delivery, either the seed is in, and the delivery reaches it, or a later load reads a truth that
  * already holds the change.
  */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PrismaClient } from '../db/client.ts';
+import type { Gate } from '../gate/gate.ts';
+import type { StockSeed } from '../inventory.ts';
 import { truthForLoad } from '../ledger/truth.ts';
-import type { CounterSeed, Gate } from './gate.ts';
 
 /** Lease on a counter's load lock: a loader that dies frees it after this; a load takes milliseconds. */
 const LOAD_LOCK_TTL_MS = 5_000;
@@ -43,7 +44,7 @@ export async function seedFromTruth(
   skuIds: string[],
   token: string,
   options: { returnWithheld?: Map<string, number> } = {},
-): Promise<Map<string, CounterSeed>> {
+): Promise<Map<string, StockSeed>> {
   const truth = await truthForLoad(prisma, skuIds, options);
   for (const seed of truth.values()) await gate.seed(seed, token);
   return truth;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
-import type { Gate, InFlight } from './gate.ts';
+import type { Gate, InFlight } from '../gate/gate.ts';
 import { lockLoads, seedFromTruth, unlockLoads } from './load.ts';
 
 /**
@@ -54,9 +54,9 @@ export async function reconcile(
     const stale = await gate.staleTakes(now - deadlineMs, RECONCILE_BATCH);
     if (stale.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
     const skusOf = (t: InFlight) => t.c.map((key) => gate.keys.skuOf(key));
-    // Rebuild under each SKU's load lock, like a loader (src/gate/load.ts): while it is held, the
+    // Rebuild under each SKU's load lock, like a loader (src/sync/load.ts): while it is held, the
     // outbox keeps redelivering a change that commits under the new epoch before the seed is in
-    // (src/ledger/outbox.ts), which the seed, read before that commit, would otherwise lose for good.
+    // (src/sync/outbox.ts), which the seed, read before that commit, would otherwise lose for good.
     // SKUs a loader holds right now wait for the next pass, and so do the takes that touch them.
     const { locked } = await lockLoads(gate, [...new Set(stale.flatMap(skusOf))], token);
     try {

@@ -1,0 +1,36 @@
+/**
+ * The nouns every layer shares: the gate (Redis, src/gate/), the ledger (PostgreSQL, src/ledger/), the
+ * seam that keeps them in step (src/sync/) and the domain (src/stock/). Types only, so importing this
+ * module never pulls one layer into another.
+ */
+
+/** The kinds of movement that take units at the gate: they leave `available` for sold or reserved. */
+export type TakeKind = 'DEDUCT' | 'RESERVE';
+
+/** One line of a cart: a SKU and how many of its units. */
+export interface CartLine {
+  skuId: string;
+  quantity: number;
+}
+
+/** A SKU's stock and settings, as the truth holds them and a gate counter mirrors them. */
+export interface SkuStock {
+  skuId: string;
+  name: string | null;
+  /** All of it: the gate's share plus the withheld units. */
+  available: number;
+  /** Units of available withheld from the gate: only the database-only path sells them (src/stock/take). */
+  withheld: number;
+  reserved: number;
+  sold: number;
+  unlimited: boolean;
+  /** How far below zero available may go. */
+  backorderLimit: number;
+  /** Hot-SKU throttle: deduct/reserve attempts admitted per second (lua/take.lua); null for none. */
+  throttlePerSecond: number | null;
+  /** Bumped whenever counters are rebuilt or the truth changes outside the gate (src/ledger/truth.ts). */
+  epoch: number;
+}
+
+/** A SKU's stock as a counter is loaded from it (no throttle and nothing withheld when left out). */
+export type StockSeed = Omit<SkuStock, 'throttlePerSecond' | 'withheld'> & { throttlePerSecond?: number | null; withheld?: number };
