@@ -51,7 +51,8 @@ const Settings = z.object({
   LIVE_RATE_PER_SECOND: z.coerce.number().int().min(MIN_LIVE_RATE_PER_SECOND).max(MAX_LIVE_RATE_PER_SECOND).default(10),
   /**
    * Requests a minute each caller (its Authorization header, else its address) may send to /graphql,
-   * counted across every instance in Redis (src/observe/http.ts); 0, the default, switches it off.
+   * counted across every instance in Redis (src/limits/use-caller-rate-limit.ts); 0, the default,
+   * switches it off.
    */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(MAX_RATE_LIMIT_PER_MINUTE).default(0),
   /** Only these three: a typo such as "prod" must not quietly run with development defaults. */

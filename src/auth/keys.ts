@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** What a caller may do: each role includes the ones before it. */
@@ -19,6 +20,8 @@ export const MAX_API_KEYS = 1_000;
 /** Shorter secrets are guessable; longer bearer tokens are refused before hashing. */
 export const MIN_SECRET_LENGTH = 16;
 const MAX_SECRET_LENGTH = 512;
+/** A SHA-256 digest's length: what every key's digest and every token's hash must be. */
+const DIGEST_BYTES = 32;
 const HASHED = /^sha256:([0-9a-f]{64})$/i;
 
 export class ApiKeyError extends Error {}
@@ -49,7 +52,11 @@ export function parseApiKeys(spec: string | undefined): ApiKeys {
 }
 
 export class ApiKeys {
-  constructor(private readonly keys: Key[]) {}
+  constructor(private readonly keys: Key[]) {
+    // identify() compares with timingSafeEqual, which throws on buffers of different lengths: one key
+    // with a digest of another shape would fail every request, so it fails here, at start, instead.
+    for (const key of keys) assert.equal(key.digest.length, DIGEST_BYTES, `API key ${key.name}: a digest of ${DIGEST_BYTES} bytes`);
+  }
 
   /** No keys configured: the service runs open (development only). */
   get open(): boolean {

@@ -1,5 +1,6 @@
 import { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLError, GraphQLResolveInfo } from 'graphql';
+import { graphqlError } from '../errors.ts';
 import { allows, bearer, ROLES, type ApiKeys, type Caller, type Role } from './keys.ts';
 
 /**
@@ -59,15 +60,11 @@ function neededRole(failure: AuthFailure): Role | null {
 export function unauthorized(ctx: { caller: Caller | null }, info: GraphQLResolveInfo, failure: AuthFailure): GraphQLError {
   const field = `${info.parentType.name}.${info.fieldName}`;
   if (!ctx.caller) {
-    return new GraphQLError(`${field} needs an API key: send "Authorization: Bearer <secret>" with a configured key`, {
-      extensions: { code: 'UNAUTHENTICATED' },
-    });
+    return graphqlError('UNAUTHENTICATED', `${field} needs an API key: send "Authorization: Bearer <secret>" with a configured key`);
   }
   const role = neededRole(failure);
-  return new GraphQLError(
+  return graphqlError(
+    'FORBIDDEN',
     `API key "${ctx.caller.name}" (role ${ctx.caller.role}) may not use ${field}${role ? `: it needs role ${role}` : ''}`,
-    {
-      extensions: { code: 'FORBIDDEN' },
-    },
   );
 }

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { refusal } from '../errors.ts';
 
 /**
  * Largest request body accepted, in bytes. The largest legitimate request, an upsert of 100 SKUs with
@@ -10,28 +11,37 @@ import type { Plugin } from 'graphql-yoga';
 export const MAX_BODY_BYTES = 512 * 1024;
 
 /** The typed answer to an oversized body: 413, as a GraphQL error a client can match on. */
-function tooLarge(fetchAPI: { Response: typeof Response }, limit: number): Response {
-  const body = {
-    errors: [{ message: `request body larger than ${limit} bytes`, extensions: { code: 'REQUEST_TOO_LARGE', limit } }],
-  };
-  return new fetchAPI.Response(JSON.stringify(body), {
+function tooLarge(fetchAPI: { Response: typeof Response }, maxBytes: number): Response {
+  return refusal(fetchAPI.Response, {
     status: 413,
+    code: 'REQUEST_TOO_LARGE',
+    message: `request body larger than ${maxBytes} bytes`,
     // Close the connection: otherwise Node would read (and throw away) the rest of the body, however long.
-    headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' },
+    headers: { connection: 'close' },
+    details: { limit: maxBytes },
   });
 }
 
+export interface BodyLimitPluginOptions {
+  /**
+   * The largest body accepted, in bytes.
+   *
+   * @default MAX_BODY_BYTES (512 KiB)
+   */
+  maxBytes?: number;
+}
+
 /**
- * Refuses bodies over `limit` before Yoga reads or parses them. A declared Content-Length is checked
+ * Refuses bodies over `maxBytes` before Yoga reads or parses them. A declared Content-Length is checked
  * as it is (Node's parser never delivers more than it declares); a body without one (chunked) is counted
  * while it is read and refused at the first byte over, then handed on, already in memory, to Yoga.
  */
-export function bodyLimit(limit = MAX_BODY_BYTES): Plugin {
+export function useBodyLimit({ maxBytes = MAX_BODY_BYTES }: BodyLimitPluginOptions = {}): Plugin {
   return {
     async onRequest({ request, setRequest, endResponse, fetchAPI }) {
       const declared = request.headers.get('content-length');
       if (declared !== null) {
-        if (Number(declared) > limit) endResponse(tooLarge(fetchAPI, limit));
+        if (Number(declared) > maxBytes) endResponse(tooLarge(fetchAPI, maxBytes));
         return;
       }
       if (!request.headers.has('transfer-encoding') || !request.body) return;
@@ -42,9 +52,9 @@ export function bodyLimit(limit = MAX_BODY_BYTES): Plugin {
         const { done, value } = await reader.read();
         if (done) break;
         size += value.byteLength;
-        if (size > limit) {
+        if (size > maxBytes) {
           await reader.cancel();
-          endResponse(tooLarge(fetchAPI, limit));
+          endResponse(tooLarge(fetchAPI, maxBytes));
           return;
         }
         chunks.push(value);

@@ -4,8 +4,9 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import { graphqlError } from '../errors.ts';
 
 // Limits on the operation document itself, checked while parsing and validating, so an operation over
 // any of them is refused before anything of it runs. Each is set from what this schema's legitimate
@@ -59,9 +60,7 @@ export const MAX_TOKENS = 4_000;
  * rule spends time on a document refused anyway.
  */
 function refuse(_context: unknown, error: GraphQLError): never {
-  throw new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
-    extensions: { code: 'OPERATION_TOO_COMPLEX', http: { status: 400 } },
-  });
+  throw graphqlError('OPERATION_TOO_COMPLEX', error.message.replace(/^Syntax Error: /, ''), { http: { status: 400 } });
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { graphqlError, issue, unavailable } from '../errors.ts';
 import { parseInput, skuId } from '../stock/input.ts';
 import type { Services } from '../stock/services.ts';
 import { AlertStream } from './alerts.ts';
@@ -23,8 +24,8 @@ export const MAX_SUBSCRIPTIONS = 10_000;
 
 const watchedSkus = z
   .array(skuId)
-  .min(1, { error: 'EMPTY_CART:name at least one SKU' })
-  .max(MAX_SKUS_PER_SUBSCRIPTION, { error: `TOO_MANY_SKUS:at most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs per subscription` });
+  .min(1, issue('EMPTY_SKU_LIST', 'name at least one SKU'))
+  .max(MAX_SKUS_PER_SUBSCRIPTION, issue('TOO_MANY_SKUS', `at most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs per subscription`));
 
 /** Readings of every watched SKU after the subscriber connection is back, REFRESH_RETRY_MS apart. */
 const REFRESH_ATTEMPTS = 10;
@@ -172,11 +173,9 @@ export class Live {
   }
 
   private admit(): void {
-    if (this.closed) throw unavailable('the server is shutting down');
+    if (this.closed) throw unavailable('the server is shutting down', 'subscription');
     if (this.streams.size >= MAX_SUBSCRIPTIONS) {
-      throw new GraphQLError(`this server already serves ${MAX_SUBSCRIPTIONS} subscriptions; retry later`, {
-        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS', retryable: true },
-      });
+      throw graphqlError('TOO_MANY_SUBSCRIPTIONS', `this server already serves ${MAX_SUBSCRIPTIONS} subscriptions; retry later`);
     }
   }
 
@@ -197,7 +196,7 @@ export class Live {
       ]);
     } catch (err) {
       this.log.warn({ err }, 'live subscriber connection not answering');
-      throw unavailable('live levels cannot reach Redis');
+      throw unavailable('live levels cannot reach Redis', 'subscription');
     } finally {
       gaveUp.abort();
     }
@@ -209,12 +208,12 @@ export class Live {
       levels = await this.publisher.peek(skuIds);
     } catch (err) {
       this.log.warn({ err }, 'could not read the levels for a new subscription');
-      throw unavailable('stock levels cannot be read');
+      throw unavailable('stock levels cannot be read', 'subscription');
     }
+    // Read by position: a reply of another length would send subscribers another SKU's level.
+    assert.equal(levels.length, skuIds.length, 'one reading per SKU asked for');
     const unknown = skuIds.filter((_, i) => levels[i] === null);
-    if (unknown.length > 0) {
-      throw new GraphQLError(`unknown SKUs: ${unknown.join(', ')}`, { extensions: { code: 'UNKNOWN_SKU', skuIds: unknown } });
-    }
+    if (unknown.length > 0) throw graphqlError('UNKNOWN_SKU', `unknown SKUs: ${unknown.join(', ')}`, { skuIds: unknown });
     return levels as StockLevel[];
   }
 
@@ -252,12 +251,6 @@ export class Live {
       }
     }
   }
-}
-
-function unavailable(reason: string): GraphQLError {
-  return new GraphQLError(`live stock temporarily unavailable: ${reason}; subscribe again`, {
-    extensions: { code: 'TEMPORARILY_UNAVAILABLE', retryable: true },
-  });
 }
 
 /**

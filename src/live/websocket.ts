@@ -3,6 +3,7 @@ import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { reissued, type ErrorCode } from '../errors.ts';
 
 /**
  * Largest message a WebSocket client may send. A subscribe message naming the most SKUs allowed is a
@@ -94,12 +95,7 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
  * The same codes Yoga gives these errors over HTTP (README's error table): `code` unless the error
  * already has its own (OPERATION_TOO_COMPLEX); Yoga's HTTP status hint means nothing on a socket.
  */
-function coded(error: GraphQLError, code: string): GraphQLError {
+function coded(error: GraphQLError, code: ErrorCode): GraphQLError {
   const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    extensions: { ...extensions, code: extensions['code'] ?? code },
-  });
+  return reissued(error, error.message, { ...extensions, code: extensions.code ?? code });
 }

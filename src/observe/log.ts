@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 /**
- * The id of the HTTP request being served (src/observe/http.ts runs each request inside it), so every
- * line logged on its behalf, by Yoga or deep in the domain, carries it without threading a logger.
+ * The id of the HTTP request being served (src/observe/use-request-id.ts runs each request inside
+ * it), so every line logged on its behalf, by Yoga or deep in the domain, carries it without threading
+ * a logger.
  */
 export const requestScope = new AsyncLocalStorage<string>();
 

@@ -58,140 +58,40 @@ export interface MetricSources {
   redisAnswers: () => Promise<boolean>;
 }
 
+/** Where a metric registers: this app's registry alone. */
+type Registers = Registry[];
+
 /**
  * The domain's Prometheus metrics, on a registry of this app alone (two apps in one test process
- * must not share counters); Yoga's own GraphQL metrics go on the same registry (src/app.ts).
+ * must not share counters); Yoga's own GraphQL metrics go on the same registry (src/app/yoga.ts).
  * Names are listed in README's "Observability".
  */
 export class DomainMetrics {
   readonly registry = new Registry();
   private readonly gateOutcomes: Counter<'kind' | 'outcome'>;
   private readonly rateLimited: Counter;
-  private readonly reconcileSettled: Counter;
-  private readonly reconcileUnits: Counter;
-  private readonly reconcileRebuilt: Counter;
+  private readonly reconciliation: ReconcileCounters;
   private readonly outboxSwept: Counter;
   /** For LedgerWriter.observer: batch sizes and waits. */
   readonly ledger: LedgerObserver;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    this.gateOutcomes = new Counter({
-      name: 'stockgate_gate_outcomes_total',
-      help: 'Deduct and reserve attempts by what they met at the gate (taken, short, replay, conflict, missing, throttled, fallback)',
-      labelNames: ['kind', 'outcome'],
-      registers,
-    });
-    // Every series exists from the start, so rate() and alerts see a 0 rather than nothing.
-    for (const kind of ['DEDUCT', 'RESERVE'] satisfies TakeKind[])
-      for (const outcome of GATE_OUTCOMES) this.gateOutcomes.inc({ kind, outcome }, 0);
+    this.gateOutcomes = gateOutcomeCounter(registers);
     this.rateLimited = new Counter({
       name: 'stockgate_rate_limited_total',
       help: 'HTTP requests refused by the per-caller rate limit (429)',
       registers,
     });
-    const batchRequests = new Histogram({
-      name: 'stockgate_ledger_batch_requests',
-      help: 'Requests written per group-commit statement',
-      buckets: BATCH_REQUEST_BUCKETS,
-      registers,
-    });
-    const batchLines = new Histogram({
-      name: 'stockgate_ledger_batch_lines',
-      help: 'Cart lines (movements) written per group-commit statement',
-      buckets: BATCH_REQUEST_BUCKETS,
-      registers,
-    });
-    const wait = new Histogram({
-      name: 'stockgate_ledger_wait_seconds',
-      help: "Time from a request handing its rows to the group commit to its batch's commit",
-      buckets: LEDGER_WAIT_BUCKETS,
-      registers,
-    });
-    this.ledger = {
-      batchCommitted: (requests, lines) => {
-        batchRequests.observe(requests);
-        batchLines.observe(lines);
-      },
-      waited: (ms) => wait.observe(ms / 1000),
-    };
-    this.reconcileSettled = new Counter({
-      name: 'stockgate_reconcile_settled_takes_total',
-      help: 'Stale in-flight gate takes settled by reconciliation (a crash or a failed write left them)',
-      registers,
-    });
-    this.reconcileUnits = new Counter({
-      name: 'stockgate_reconcile_settled_units_total',
-      help: 'Units those takes still held at the gate, counted from the truth again',
-      registers,
-    });
-    this.reconcileRebuilt = new Counter({
-      name: 'stockgate_reconcile_rebuilt_counters_total',
-      help: 'Gate counters rebuilt from the truth by reconciliation',
-      registers,
-    });
+    this.ledger = ledgerObserver(registers);
+    this.reconciliation = reconcileCounters(registers);
     this.outboxSwept = new Counter({
       name: 'stockgate_outbox_swept_total',
       help: 'Outbox rows delivered to the gate by the sweeper rather than by their own request (a crash or a Redis outage left them)',
       registers,
     });
-    new Gauge({
-      name: 'stockgate_gate_fallback',
-      help: '1 while the circuit breaker is open or probing, and deducts and reserves go through PostgreSQL alone',
-      registers,
-      collect() {
-        this.set(sources.breakerOpen() ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'stockgate_degraded',
-      help: "1 while Redis does not answer and this instance sells through PostgreSQL alone: /ready's 200 \"degraded\"",
-      registers,
-      async collect() {
-        this.set((await sources.redisAnswers()) ? 0 : 1);
-      },
-    });
-    new Gauge({
-      name: 'stockgate_live_subscriptions',
-      help: 'Live subscriptions (levels and alerts, graphql-ws and SSE) this instance serves',
-      registers,
-      collect() {
-        this.set(sources.subscriptions());
-      },
-    });
-    // One query per scrape feeds both gauges: the registry collects them concurrently, so they share it.
-    let reading: Promise<MergeLag | null> | null = null;
-    const lag = () =>
-      (reading ??= mergeLag(sources.prisma)
-        .catch(() => null)
-        .finally(() => setImmediate(() => (reading = null))));
-    new Gauge({
-      name: 'stockgate_merge_unmerged_movements',
-      help: 'Ledger movements not yet folded into their SKU rows by the merge worker',
-      registers,
-      async collect() {
-        const now = await lag();
-        if (now) this.set(now.count);
-      },
-    });
-    new Gauge({
-      name: 'stockgate_merge_oldest_unmerged_seconds',
-      help: 'Age of the oldest movement not yet merged (0 when none): how far the merge worker lags',
-      registers,
-      async collect() {
-        const now = await lag();
-        if (now) this.set(now.oldestSeconds);
-      },
-    });
-    new Gauge({
-      name: 'stockgate_merge_stuck_skus',
-      help: `SKUs with a movement unmerged for over ${MERGE_STUCK_AFTER_SECONDS} s: their rows cannot be updated (see the merge worker's log), or no merge worker runs`,
-      registers,
-      async collect() {
-        const now = await lag();
-        if (now) this.set(now.stuckSkus);
-      },
-    });
+    stateGauges(sources, registers);
+    mergeLagGauges(sources.prisma, registers);
   }
 
   /** The Prometheus text exposition: the process's metrics, then this app's (domain and GraphQL). */
@@ -210,14 +110,143 @@ export class DomainMetrics {
   }
 
   reconciled(report: ReconcileReport): void {
-    this.reconcileSettled.inc(report.settled);
-    this.reconcileUnits.inc(report.units);
-    this.reconcileRebuilt.inc(report.rebuilt.length);
+    this.reconciliation.settled.inc(report.settled);
+    this.reconciliation.units.inc(report.units);
+    this.reconciliation.rebuilt.inc(report.rebuilt.length);
   }
 
   swept(rows: number): void {
     this.outboxSwept.inc(rows);
   }
+}
+
+/** The take kinds that pass the gate, each with every GateOutcomeKind. */
+const GATED_KINDS = ['DEDUCT', 'RESERVE'] as const satisfies readonly TakeKind[];
+
+function gateOutcomeCounter(registers: Registers): Counter<'kind' | 'outcome'> {
+  const counter = new Counter({
+    name: 'stockgate_gate_outcomes_total',
+    help: 'Deduct and reserve attempts by what they met at the gate (taken, short, replay, conflict, missing, throttled, fallback)',
+    labelNames: ['kind', 'outcome'],
+    registers,
+  });
+  // Every series exists from the start, so rate() and alerts see a 0 rather than nothing.
+  for (const kind of GATED_KINDS) for (const outcome of GATE_OUTCOMES) counter.inc({ kind, outcome }, 0);
+  return counter;
+}
+
+/** The group commit's histograms, behind the observer interface the ledger writer calls. */
+function ledgerObserver(registers: Registers): LedgerObserver {
+  const batchRequests = new Histogram({
+    name: 'stockgate_ledger_batch_requests',
+    help: 'Requests written per group-commit statement',
+    buckets: BATCH_REQUEST_BUCKETS,
+    registers,
+  });
+  const batchLines = new Histogram({
+    name: 'stockgate_ledger_batch_lines',
+    help: 'Cart lines (movements) written per group-commit statement',
+    buckets: BATCH_REQUEST_BUCKETS,
+    registers,
+  });
+  const wait = new Histogram({
+    name: 'stockgate_ledger_wait_seconds',
+    help: "Time from a request handing its rows to the group commit to its batch's commit",
+    buckets: LEDGER_WAIT_BUCKETS,
+    registers,
+  });
+  return {
+    batchCommitted: (requests, lines) => {
+      batchRequests.observe(requests);
+      batchLines.observe(lines);
+    },
+    waited: (ms) => wait.observe(ms / 1000),
+  };
+}
+
+interface ReconcileCounters {
+  settled: Counter;
+  units: Counter;
+  rebuilt: Counter;
+}
+
+function reconcileCounters(registers: Registers): ReconcileCounters {
+  return {
+    settled: new Counter({
+      name: 'stockgate_reconcile_settled_takes_total',
+      help: 'Stale in-flight gate takes settled by reconciliation (a crash or a failed write left them)',
+      registers,
+    }),
+    units: new Counter({
+      name: 'stockgate_reconcile_settled_units_total',
+      help: 'Units those takes still held at the gate, counted from the truth again',
+      registers,
+    }),
+    rebuilt: new Counter({
+      name: 'stockgate_reconcile_rebuilt_counters_total',
+      help: 'Gate counters rebuilt from the truth by reconciliation',
+      registers,
+    }),
+  };
+}
+
+/** Gauges of this instance's state, read from `sources` at scrape time. */
+function stateGauges(sources: MetricSources, registers: Registers): void {
+  new Gauge({
+    name: 'stockgate_gate_fallback',
+    help: '1 while the circuit breaker is open or probing, and deducts and reserves go through PostgreSQL alone',
+    registers,
+    collect() {
+      this.set(sources.breakerOpen() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'stockgate_degraded',
+    help: "1 while Redis does not answer and this instance sells through PostgreSQL alone: /ready's 200 \"degraded\"",
+    registers,
+    async collect() {
+      this.set((await sources.redisAnswers()) ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'stockgate_live_subscriptions',
+    help: 'Live subscriptions (levels and alerts, graphql-ws and SSE) this instance serves',
+    registers,
+    collect() {
+      this.set(sources.subscriptions());
+    },
+  });
+}
+
+/** The merge worker's lag, read from the ledger at scrape time (the same on every instance). */
+function mergeLagGauges(prisma: PrismaClient, registers: Registers): void {
+  // One query per scrape feeds all three gauges: the registry collects them concurrently, so they share it.
+  let reading: Promise<MergeLag | null> | null = null;
+  const lag = () =>
+    (reading ??= mergeLag(prisma)
+      .catch(() => null)
+      .finally(() => setImmediate(() => (reading = null))));
+  const gauge = (name: string, help: string, value: (lag: MergeLag) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const now = await lag();
+        if (now) this.set(value(now));
+      },
+    });
+  gauge('stockgate_merge_unmerged_movements', 'Ledger movements not yet folded into their SKU rows by the merge worker', (l) => l.count);
+  gauge(
+    'stockgate_merge_oldest_unmerged_seconds',
+    'Age of the oldest movement not yet merged (0 when none): how far the merge worker lags',
+    (l) => l.oldestSeconds,
+  );
+  gauge(
+    'stockgate_merge_stuck_skus',
+    `SKUs with a movement unmerged for over ${MERGE_STUCK_AFTER_SECONDS} s: their rows cannot be updated (see the merge worker's log), or no merge worker runs`,
+    (l) => l.stuckSkus,
+  );
 }
 
 interface MergeLag {

@@ -1,7 +1,8 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { MovementKind } from '../generated/prisma/enums.ts';
-import { inputError, parseInput, skuId as skuIdSchema, orderId as orderIdSchema } from '../stock/input.ts';
+import { inputError } from '../errors.ts';
+import { parseInput, skuId as skuIdSchema, orderId as orderIdSchema } from '../stock/input.ts';
 import { builder } from './builder.ts';
 
 /** Movements per page: enough for a screen, small enough for one indexed range scan. */

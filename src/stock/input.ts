@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
+import { inputError, issue, splitIssue, type InputErrorCode } from '../errors.ts';
 
 /** The largest quantity one line may move: GraphQL Int is 32-bit, and no real cart line needs more. */
 export const MAX_LINE_QUANTITY = 1_000_000;
@@ -16,54 +16,37 @@ export const MAX_ID_LENGTH = 64;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 export const MAX_NAME_LENGTH = 200;
 
-/** Stable codes for malformed input, in `extensions.code`. */
-export type InputErrorCode =
-  | 'INVALID_ID'
-  | 'INVALID_QUANTITY'
-  | 'INVALID_STOCK_LEVEL'
-  | 'EMPTY_CART'
-  | 'CART_TOO_LARGE'
-  | 'DUPLICATE_SKU_LINE'
-  | 'TOO_MANY_SKUS'
-  | 'INVALID_NAME'
-  | 'INVALID_IDEMPOTENCY_KEY'
-  | 'INVALID_CURSOR'
-  | 'INVALID_TTL'
-  | 'INVALID_THROTTLE'
-  | 'BAD_USER_INPUT';
-
-export function inputError(code: InputErrorCode, message: string, field?: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...(field ? { field } : {}) } });
-}
+/** Built in src/errors.ts; still exported here, beside the limits, for the domain code that checks them. */
+export { inputError };
 
 const idPattern = /^[\x21-\x7a\x7c\x7e]+$/; // printable ASCII without space, "{" and "}"
 
 const id = (code: InputErrorCode) =>
   z
     .string()
-    .min(1, { error: `${code}:must not be empty` })
-    .max(MAX_ID_LENGTH, { error: `${code}:at most ${MAX_ID_LENGTH} characters` })
-    .regex(idPattern, { error: `${code}:printable ASCII without spaces or braces` });
+    .min(1, issue(code, 'must not be empty'))
+    .max(MAX_ID_LENGTH, issue(code, `at most ${MAX_ID_LENGTH} characters`))
+    .regex(idPattern, issue(code, 'printable ASCII without spaces or braces'));
 
 export const skuId = id('INVALID_ID');
 export const orderId = id('INVALID_ID');
 export const idempotencyKey = z
   .string()
-  .min(1, { error: 'INVALID_IDEMPOTENCY_KEY:must not be empty' })
-  .max(MAX_IDEMPOTENCY_KEY_LENGTH, { error: `INVALID_IDEMPOTENCY_KEY:at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` })
-  .regex(idPattern, { error: 'INVALID_IDEMPOTENCY_KEY:printable ASCII without spaces or braces' });
+  .min(1, issue('INVALID_IDEMPOTENCY_KEY', 'must not be empty'))
+  .max(MAX_IDEMPOTENCY_KEY_LENGTH, issue('INVALID_IDEMPOTENCY_KEY', `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`))
+  .regex(idPattern, issue('INVALID_IDEMPOTENCY_KEY', 'printable ASCII without spaces or braces'));
 
 export const quantity = z
   .number()
-  .int({ error: 'INVALID_QUANTITY:must be an integer' })
-  .min(1, { error: 'INVALID_QUANTITY:must be at least 1' })
-  .max(MAX_LINE_QUANTITY, { error: `INVALID_QUANTITY:at most ${MAX_LINE_QUANTITY}` });
+  .int(issue('INVALID_QUANTITY', 'must be an integer'))
+  .min(1, issue('INVALID_QUANTITY', 'must be at least 1'))
+  .max(MAX_LINE_QUANTITY, issue('INVALID_QUANTITY', `at most ${MAX_LINE_QUANTITY}`));
 
 export const stockLevel = z
   .number()
-  .int({ error: 'INVALID_STOCK_LEVEL:must be an integer' })
-  .min(0, { error: 'INVALID_STOCK_LEVEL:must not be negative' })
-  .max(MAX_STOCK_LEVEL, { error: `INVALID_STOCK_LEVEL:at most ${MAX_STOCK_LEVEL}` });
+  .int(issue('INVALID_STOCK_LEVEL', 'must be an integer'))
+  .min(0, issue('INVALID_STOCK_LEVEL', 'must not be negative'))
+  .max(MAX_STOCK_LEVEL, issue('INVALID_STOCK_LEVEL', `at most ${MAX_STOCK_LEVEL}`));
 
 /**
  * The highest hot-SKU throttle: one Redis serves on the order of 100,000 script calls a second for a
@@ -73,23 +56,23 @@ export const MAX_THROTTLE_PER_SECOND = 100_000;
 
 export const throttlePerSecond = z
   .number()
-  .int({ error: 'INVALID_THROTTLE:must be a whole number of attempts per second' })
-  .min(1, { error: 'INVALID_THROTTLE:must be at least 1 (null removes the throttle)' })
-  .max(MAX_THROTTLE_PER_SECOND, { error: `INVALID_THROTTLE:at most ${MAX_THROTTLE_PER_SECOND}` });
+  .int(issue('INVALID_THROTTLE', 'must be a whole number of attempts per second'))
+  .min(1, issue('INVALID_THROTTLE', 'must be at least 1 (null removes the throttle)'))
+  .max(MAX_THROTTLE_PER_SECOND, issue('INVALID_THROTTLE', `at most ${MAX_THROTTLE_PER_SECOND}`));
 
 /** How far below zero a SKU may sell (backorders); bounded like any level. */
 export const MAX_BACKORDER_LIMIT = 1_000_000;
 
 export const backorderLimit = z
   .number()
-  .int({ error: 'INVALID_STOCK_LEVEL:must be an integer' })
-  .min(0, { error: 'INVALID_STOCK_LEVEL:a backorder limit must not be negative' })
-  .max(MAX_BACKORDER_LIMIT, { error: `INVALID_STOCK_LEVEL:a backorder limit is at most ${MAX_BACKORDER_LIMIT}` });
+  .int(issue('INVALID_STOCK_LEVEL', 'must be an integer'))
+  .min(0, issue('INVALID_STOCK_LEVEL', 'a backorder limit must not be negative'))
+  .max(MAX_BACKORDER_LIMIT, issue('INVALID_STOCK_LEVEL', `a backorder limit is at most ${MAX_BACKORDER_LIMIT}`));
 
 export const cartLines = z
   .array(z.object({ skuId, quantity }))
-  .min(1, { error: 'EMPTY_CART:a cart needs at least one line' })
-  .max(MAX_CART_LINES, { error: `CART_TOO_LARGE:at most ${MAX_CART_LINES} lines` })
+  .min(1, issue('EMPTY_CART', 'a cart needs at least one line'))
+  .max(MAX_CART_LINES, issue('CART_TOO_LARGE', `at most ${MAX_CART_LINES} lines`))
   .superRefine((lines, ctx) => {
     const seen = new Set<string>();
     for (const [i, l] of lines.entries()) {
@@ -97,7 +80,7 @@ export const cartLines = z
         ctx.addIssue({
           code: 'custom',
           path: [i, 'skuId'],
-          message: `DUPLICATE_SKU_LINE:SKU ${l.skuId} appears on more than one line; send one line per SKU`,
+          message: issue('DUPLICATE_SKU_LINE', `SKU ${l.skuId} appears on more than one line; send one line per SKU`).error,
         });
       }
       seen.add(l.skuId);
@@ -108,16 +91,10 @@ export const cartLines = z
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const [code, text] = splitCode(issue?.message ?? 'INVALID_ID:invalid input');
-  const path = [field, ...(issue?.path ?? [])].join('.');
+  const first = parsed.error.issues[0];
+  const [code, text] = splitIssue(first?.message ?? issue('INVALID_ID', 'invalid input').error);
+  const path = [field, ...(first?.path ?? [])].join('.');
   throw inputError(code, `${path}: ${text}`, path);
-}
-
-function splitCode(message: string): [InputErrorCode, string] {
-  const at = message.indexOf(':');
-  if (at < 0 || !/^[A-Z_]+$/.test(message.slice(0, at))) return ['BAD_USER_INPUT', message];
-  return [message.slice(0, at) as InputErrorCode, message.slice(at + 1)];
 }
 
 /** A cart request as deduct and reserve take it: the key defaults to the order id. */

@@ -1,9 +1,11 @@
+import type { OutcomeCode } from '../errors.ts';
+
 /**
  * Domain outcomes a client handles: they surface as members of result unions (Pothos errors plugin),
- * never as GraphQL errors. Each carries a stable code.
+ * never as GraphQL errors. Each carries a stable code, listed with the error codes in src/errors.ts.
  */
 export abstract class Outcome extends Error {
-  abstract readonly code: string;
+  abstract readonly code: OutcomeCode;
 }
 
 export interface ShortLine {

@@ -1,0 +1,82 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { createLedgerPool, createPrisma, type PrismaClient } from '../db/client.ts';
+import { Gate } from '../gate/gate.ts';
+import { GateKeys } from '../gate/keys.ts';
+import { defineGateCommands } from '../gate/scripts.ts';
+import { GROUP_COMMIT, LedgerWriter, PER_REQUEST } from '../ledger/group-commit.ts';
+
+/**
+ * A Redis command that gets no answer in this time fails, so a hung Redis costs a request this much
+ * and not the client's whole timeout.
+ */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Retries ioredis may spend on one command across reconnects before failing it. */
+const REDIS_MAX_RETRIES_PER_REQUEST = 2;
+
+/** What the service talks to: PostgreSQL (Prisma, and the ledger writer's own pool) and the Redis gate. */
+export interface Connections {
+  prisma: PrismaClient;
+  redis: Redis;
+  gate: Gate;
+  ledger: LedgerWriter;
+  /**
+   * Writes what is queued for the ledger, then waits for the takes it committed to be settled at the
+   * gate, so a graceful stop leaves no in-flight entry for reconciliation to settle.
+   */
+  flush(): Promise<void>;
+  /** Stops the breaker's probes and closes every connection; flush() first. */
+  close(): Promise<void>;
+}
+
+/** Opens the connections (lazily: nothing is awaited), with errors on idle ones logged, not thrown. */
+export function connect(config: Config, log: Logger): Connections {
+  const prisma = createPrisma(config.DATABASE_URL);
+  const redis = connectRedis(config.REDIS_URL, log);
+  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
+  const ledgerPool = createLedgerPool(config.DATABASE_URL);
+  ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
+  // Settling runs after each batch without holding up its requests; flush() waits for it.
+  const settling = new Set<Promise<unknown>>();
+  const settleAfterCommit = (gateIds: string[]) => {
+    if (gateIds.length === 0) return;
+    const settled = gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+    settling.add(settled);
+    void settled.finally(() => settling.delete(settled));
+  };
+  const ledger = new LedgerWriter(ledgerPool, settleAfterCommit, config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT);
+  return {
+    prisma,
+    redis,
+    gate,
+    ledger,
+    async flush() {
+      await ledger.drained();
+      await Promise.all(settling);
+    },
+    async close() {
+      gate.breaker.shutdown();
+      redis.disconnect();
+      await ledgerPool.end();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+function connectRedis(url: string, log: Logger): Redis {
+  const redis = new Redis(url, {
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
+  });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  // Once connected, a command sent while the connection is down fails at once ("Stream isn't
+  // writeable") instead of waiting in ioredis's offline queue for a reconnect, up to the command
+  // timeout: the breaker sees a dead Redis after a few fast failures, and nothing that talks to Redis
+  // directly waits either. Before the first connection the queue stays on, so start-up requests wait.
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
+  });
+  defineGateCommands(redis);
+  return redis;
+}

@@ -1,0 +1,139 @@
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { identify } from '../auth/scopes.ts';
+import type { Config } from '../config.ts';
+import { isDatabaseUnavailable } from '../db/client.ts';
+import { reissued, unavailable } from '../errors.ts';
+import { useBodyLimit } from '../limits/body.ts';
+import { operationLimits } from '../limits/operations.ts';
+import { useCallerRateLimit } from '../limits/use-caller-rate-limit.ts';
+import { TICKER_PATH, tickerPage } from '../live/ticker.ts';
+import type { DomainMetrics } from '../observe/metrics.ts';
+import { expectedMigrations, readiness } from '../observe/ready.ts';
+import { METRICS_PATH, useMetricsEndpoint } from '../observe/use-metrics-endpoint.ts';
+import { READY_PATH, useReadiness } from '../observe/use-readiness.ts';
+import { useRequestId } from '../observe/use-request-id.ts';
+import type { Context } from '../schema/builder.ts';
+import { schema } from '../schema/index.ts';
+import { useDrain } from './use-drain.ts';
+import { useServedPaths } from './use-served-paths.ts';
+import { useTypedMediaType } from './use-typed-media-type.ts';
+
+export type StockgateYoga = YogaServerInstance<Record<string, never>, Context>;
+
+/** The GraphQL path (Yoga's default, named for the plugins that only guard it). */
+const GRAPHQL_ENDPOINT = '/graphql';
+
+/** The paths besides GraphQL's that this service answers: every other one is 404 (use-served-paths.ts). */
+const isServedPath = (pathname: string): boolean =>
+  pathname === READY_PATH || pathname === METRICS_PATH || pathname === TICKER_PATH || pathname.startsWith(`${TICKER_PATH}/`);
+
+/**
+ * Yoga's GraphQL metrics kept: operation counts, durations and errors by phase. Left out: the
+ * deprecated-field walk (no field is deprecated, and it visits every document), the summary, which
+ * duplicates the duration histogram at a higher cost, and schema changes (the schema is built once).
+ */
+const PROMETHEUS_METRICS = {
+  graphql_envelop_deprecated_field: false,
+  graphql_envelop_request_time_summary: false,
+  graphql_envelop_schema_change: false,
+};
+
+export interface YogaParts {
+  config: Config;
+  /** What every request's context holds besides its caller. */
+  context: Omit<Context, 'caller'>;
+  metrics: DomainMetrics;
+  /** For /ready's Redis check. */
+  redis: Redis;
+  log: Logger;
+  /** Whether the server is shutting down (src/app/shutdown.ts). */
+  draining: () => boolean;
+}
+
+/** The HTTP and GraphQL server: schema, context, plugins and error masking; no socket. */
+export function createStockgateYoga(parts: YogaParts): StockgateYoga {
+  const { config, context, log } = parts;
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    // A context per request: scope-auth caches its checks on it, so no request may share another's.
+    context: (initial) => ({ ...context, caller: identify(config.STOCKGATE_API_KEYS, initial) }),
+    // GraphiQL cannot work without introspection.
+    graphiql: config.GRAPHQL_INTROSPECTION ? { title: 'stockgate', subscriptionsProtocol: 'WS' } : false,
+    // One operation per request (Yoga's default, stated): a batch would multiply every limit by its length.
+    batching: false,
+    plugins: plugins(parts),
+    maskedErrors: {
+      maskError: (error, message, isDev) => {
+        const retry = databaseUnavailable(error as Error);
+        if (!retry) return withCode(maskError(error, message, isDev));
+        log.warn({ err: (error as GraphQLError).originalError }, 'database unreachable; answered TEMPORARILY_UNAVAILABLE');
+        return retry;
+      },
+    },
+    logging: log,
+  });
+}
+
+/** The plugins, in the order they must run. */
+function plugins({ config, context, metrics, redis, log, draining }: YogaParts): Plugin[] {
+  const migrations = expectedMigrations();
+  const keys = config.STOCKGATE_API_KEYS;
+  return [
+    // First, so the request id is set (and logged) for everything after it.
+    useRequestId({ log }),
+    // Before the plugins that guard GraphQL by its exact path, so no other spelling gets past them.
+    useServedPaths({ graphql: GRAPHQL_ENDPOINT, served: isServedPath }),
+    useTypedMediaType(),
+    useDrain({ draining, endpoint: GRAPHQL_ENDPOINT }),
+    useReadiness({ check: () => readiness({ prisma: context.prisma, redis, migrations, draining: draining() }), log }),
+    useMetricsEndpoint({ metrics }),
+    // Operation names are the client's to choose: as label values they would grow without bound.
+    usePrometheus({
+      registry: metrics.registry,
+      endpoint: false,
+      labels: { url: false, operationName: false },
+      metrics: PROMETHEUS_METRICS,
+    }),
+    ...(config.RATE_LIMIT_PER_MINUTE > 0
+      ? [
+          useCallerRateLimit({
+            gate: context.gate,
+            perMinute: config.RATE_LIMIT_PER_MINUTE,
+            endpoint: GRAPHQL_ENDPOINT,
+            metrics,
+            log,
+            // With no keys configured everyone is the same open caller: count them by address instead.
+            keyOf: (request) => (keys.open ? null : (identify(keys, { request })?.name ?? null)),
+          }),
+        ]
+      : []),
+    useBodyLimit(),
+    ...operationLimits({ introspection: config.GRAPHQL_INTROSPECTION }),
+    tickerPage(),
+  ];
+}
+
+/**
+ * PostgreSQL unreachable (stopped, restarting, connections cut, statement timeout) is not a bug in the
+ * request: it is answered TEMPORARILY_UNAVAILABLE, to be retried with the same idempotency key, and the
+ * driver's details stay in the log.
+ */
+function databaseUnavailable(error: Error): GraphQLError | null {
+  if (!(error instanceof GraphQLError) || !isDatabaseUnavailable(error.originalError)) return null;
+  const retry = unavailable('the database is unreachable');
+  return reissued(error, retry.message, retry.extensions);
+}
+
+/**
+ * Every error a client sees carries a stable extensions.code. Unexpected errors are masked by Yoga
+ * (INTERNAL_SERVER_ERROR); the only GraphQL errors left without a code are graphql-js's own variable
+ * coercion errors (a string or a non-integer where an Int goes), which are bad user input.
+ */
+function withCode(error: Error): Error {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return error;
+  return reissued(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' });
+}
