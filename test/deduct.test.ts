@@ -313,7 +313,7 @@ describe('bad input is a typed error and moves nothing', () => {
         'DUPLICATE_SKU_LINE',
       ],
       [[{ id: '', available: 1 }], 'INVALID_ID'],
-      [[], 'EMPTY_CART'],
+      [[], 'EMPTY_SKU_LIST'],
     ] as const) {
       const res = await stack.svc.gql(UPSERT, { input });
       expect(res.errors?.[0]?.extensions?.code).toBe(code);

@@ -187,8 +187,8 @@ describe("README's error table", () => {
   const table = readme.slice(readme.indexOf('**Errors.**'), readme.indexOf('**Idempotency.**'));
 
   it('lists every input error code the service has, and every code its HTTP layer answers', () => {
-    const input = readFileSync(new URL('../src/stock/input.ts', import.meta.url), 'utf8');
-    const union = input.slice(input.indexOf('export type InputErrorCode'), input.indexOf(';', input.indexOf('export type InputErrorCode')));
+    const input = readFileSync(new URL('../src/errors.ts', import.meta.url), 'utf8');
+    const union = input.slice(input.indexOf('export const INPUT_ERROR_CODES'), input.indexOf(';', input.indexOf('export const INPUT_ERROR_CODES')));
     const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
     expect(codes).toContain('INVALID_TTL');
     const http = ['NOT_FOUND', 'UNSUPPORTED_MEDIA_TYPE', 'OPERATION_TOO_COMPLEX', 'REQUEST_TOO_LARGE', 'RATE_LIMITED', 'TEMPORARILY_UNAVAILABLE'];

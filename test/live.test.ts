@@ -128,7 +128,7 @@ describe('stockLevels', () => {
   it('answers bad subscriptions with coded errors, and GraphiQL subscribes over WebSockets', async () => {
     const cases: [string[], string][] = [
       [['no-such-sku'], 'UNKNOWN_SKU'],
-      [[], 'EMPTY_CART'],
+      [[], 'EMPTY_SKU_LIST'],
       [['a b'], 'INVALID_ID'],
       [Array.from({ length: 101 }, (_, i) => `sku-${i}`), 'TOO_MANY_SKUS'],
     ];

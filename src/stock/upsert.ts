@@ -42,7 +42,7 @@ const upserts = z
       throttlePerSecond: throttlePerSecond.nullish(),
     }),
   )
-  .min(1, { error: 'EMPTY_CART:give at least one SKU' })
+  .min(1, { error: 'EMPTY_SKU_LIST:give at least one SKU' })
   .max(MAX_UPSERT_SKUS, { error: `TOO_MANY_SKUS:at most ${MAX_UPSERT_SKUS} SKUs per call` })
   .superRefine((list, ctx) => {
     const seen = new Set<string>();
