@@ -1,6 +1,6 @@
 --[[
   Applies a change that was committed in PostgreSQL (refund, restock, confirm, release, expiry) to a
-  SKU counter, once: the transactional outbox's delivery (src/ledger/outbox.ts).
+  SKU counter, once: the transactional outbox's delivery (src/sync/outbox.ts).
   Applied only to a counter of exactly the epoch the change committed under: a counter loaded later
   (newer epoch) was loaded from a truth that already holds the change; an absent one will be. A counter
   of an older epoch is dropped here: the truth was fenced since it was loaded (a database-only take

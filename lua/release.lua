@@ -6,7 +6,7 @@
   KEYS[1]    in-flight index (zset)
   KEYS[2]    in-flight payloads (hash)
   KEYS[3]    the idempotency record the take wrote (dropped if it is still this gate id's)
-  KEYS[4..]  the SKU counter hashes of the cart, in line order (as given to deduct)
+  KEYS[4..]  the SKU counter hashes of the cart, in line order (as given to take.lua)
 
   ARGV[1]    gate id
 

@@ -3,7 +3,7 @@
   a newer epoch wins: a slower loader holding an older truth must never overwrite a fresher one. And a
   loader whose lock lapsed (it stalled past its lease, or a flush wiped the lock) must not write at all:
   while it stalled, a change may have committed under its epoch whose delivery the outbox kept only
-  while the lock was held (src/ledger/outbox.ts), so its truth may lack that change for good.
+  while the lock was held (src/sync/outbox.ts), so its truth may lack that change for good.
 
   KEYS[1]    SKU counter hash
   KEYS[2]    the SKU's load lock

@@ -52,7 +52,7 @@ const deduct = (orderId: string, lines: { skuId: string; quantity: number }[]) =
 const outcome = (res: { data?: any; errors?: any[] }) =>
   res.errors ? `error:${res.errors[0]?.extensions?.code}` : (Object.values(res.data ?? {})[0] as { __typename: string })?.__typename;
 
-/** Whether a deduct's key is in Redis: only the gate path (deduct.lua) writes it, the PostgreSQL path does not. */
+/** Whether a deduct's key is in Redis: only the gate path (take.lua) writes it, the PostgreSQL path does not. */
 async function wentThroughGate(key: string): Promise<boolean> {
   const { gate } = svc.app.services;
   try {

@@ -78,11 +78,11 @@ interface Take {
   lines: [skuId: string, quantity: number | string][];
 }
 
-/** deduct.lua called straight, with the header's KEYS/ARGV layout. */
+/** take.lua called straight, with the header's KEYS/ARGV layout. */
 function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
   const kind = t.kind ?? 'DEDUCT';
   const k = [keys.idempotency(kind, t.key ?? 'k1'), keys.inflight, keys.inflightPayloads, ...t.lines.map(([id]) => keys.counter(id))];
-  return client.deduct(
+  return client.take(
     k.length,
     ...k,
     kind,
@@ -127,7 +127,7 @@ async function snapshot(keys: GateKeys): Promise<Record<string, unknown>> {
   return out;
 }
 
-describe('deduct.lua', () => {
+describe('take.lua', () => {
   it('takes every line: available down, sold up, record with TTL, in-flight entry and payload', async () => {
     const { keys } = ns();
     await seed(new Gate(redis, keys), 'A', { available: 10, reserved: 1, sold: 2, epoch: 3 });
@@ -394,7 +394,7 @@ describe('deduct.lua', () => {
   });
 });
 
-describe('deduct.lua: hot-SKU throttle (counter field t)', () => {
+describe('take.lua: hot-SKU throttle (counter field t)', () => {
   const T0 = 1_700_000_000_000;
 
   it('admits t attempts at once, then answers THROTTLED with the ms until the next slot, which then admits one', async () => {
@@ -474,7 +474,7 @@ describe('deduct.lua: hot-SKU throttle (counter field t)', () => {
     await seed(gate, 'H', { available: 100_000, throttlePerSecond: t });
     const pipeline = redis.pipeline();
     const k = (i: number) => [keys.idempotency('DEDUCT', `s${i}`), keys.inflight, keys.inflightPayloads, keys.counter('H')];
-    for (let i = 0; i < 1_000; i++) pipeline.deduct(4, ...k(i), 'DEDUCT', 'fp', `g${i}`, T0 + i * 10, TTL, 1);
+    for (let i = 0; i < 1_000; i++) pipeline.take(4, ...k(i), 'DEDUCT', 'fp', `g${i}`, T0 + i * 10, TTL, 1);
     const replies = (await pipeline.exec())!.map(([err, reply]) => {
       expect(err).toBeNull();
       return (reply as unknown[])[0];
@@ -884,15 +884,15 @@ describe('script sources', () => {
     expect(files.sort()).toEqual([
       'announce-2.lua',
       'apply-2.lua',
-      'deduct.lua',
       'invalidate-1.lua',
       'rate-1.lua',
       'release.lua',
       'seed-2.lua',
       'settle-2.lua',
+      'take.lua',
       'unlock-1.lua',
     ]);
-    for (const name of ['announce', 'apply', 'deduct', 'release', 'settle', 'seed', 'invalidate', 'unlock', 'rate']) {
+    for (const name of ['announce', 'apply', 'take', 'release', 'settle', 'seed', 'invalidate', 'unlock', 'rate']) {
       expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });
@@ -906,8 +906,8 @@ describe('script sources', () => {
     }
   });
 
-  it('deduct and release share the TARGET table from includes/counters.lua', () => {
-    for (const file of ['deduct.lua', 'release.lua']) {
+  it('take and release share the TARGET table from includes/counters.lua', () => {
+    for (const file of ['take.lua', 'release.lua']) {
       expect(readFileSync(join(LUA_DIR, file), 'utf8')).toContain('--- @include "counters"');
       expect(scriptSource(file)).toContain('local TARGET = { DEDUCT = "s", RESERVE = "r" }');
     }
@@ -953,7 +953,7 @@ describe('concurrency', () => {
     const pipeline = redis.pipeline();
     for (let i = 0; i < 100; i++) {
       const k = [keys.idempotency('DEDUCT', `k${i}`), keys.inflight, keys.inflightPayloads, keys.counter('X'), keys.counter('Y')];
-      pipeline.deduct(k.length, ...k, 'DEDUCT', `fp${i}`, `g${i}`, Date.now(), TTL, 1, 1);
+      pipeline.take(k.length, ...k, 'DEDUCT', `fp${i}`, `g${i}`, Date.now(), TTL, 1, 1);
     }
     const replies = ((await pipeline.exec()) ?? []).map(([err, r]) => {
       expect(err).toBeNull();

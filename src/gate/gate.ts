@@ -28,7 +28,7 @@ export type TakeOutcome =
   | { kind: 'throttled'; retryAfterMs: number; indexes: number[] }
   | { kind: 'missing'; indexes: number[] };
 
-/** An in-flight take as deduct.lua recorded it. */
+/** An in-flight take as lua/take.lua recorded it. */
 export interface InFlight {
   gateId: string;
   k: TakeKind;
@@ -87,7 +87,7 @@ export class Gate {
       ...lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [kind, fingerprint, gateId, Date.now(), IDEMPOTENCY_TTL_SECONDS, ...lines.map((l) => l.quantity)];
-    const reply = (await this.call((r) => r.deduct(keys.length, ...keys, ...args))) as (string | number)[];
+    const reply = (await this.call((r) => r.take(keys.length, ...keys, ...args))) as (string | number)[];
     const [status, ...rest] = reply;
     switch (status) {
       case 'OK':
@@ -109,7 +109,7 @@ export class Gate {
         return { kind: 'short', lines: short };
       }
       default:
-        throw new Error(`deduct.lua answered ${String(status)}`);
+        throw new Error(`take.lua answered ${String(status)}`);
     }
   }
 

@@ -20,7 +20,7 @@ export function scriptSource(file: string): string {
  */
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    deduct(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown[], Context>;
+    take(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown[], Context>;
     release(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     settle(inflight: string, payloads: string, ...gateIds: string[]): Result<number, Context>;
     seed(key: string, lock: string, ...args: (string | number)[]): Result<number, Context>;

@@ -104,7 +104,7 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
  *
  * With `returnWithheld` (the quantities the gate's share ran short of, per SKU), units withheld for the
  * database-only path go back to the gate's share in the same fenced step (RETURN_SOME_WITHHELD_SQL). A database-only take holds the row lock while it sells
- * withheld units (src/stock/fallback.ts), so it either committed before, and its sale is in the truth
+ * withheld units (src/stock/take/in-database.ts), so it either committed before, and its sale is in the truth
  * read here, or it runs after and finds none withheld.
  */
 export async function truthForLoad(

@@ -1,8 +1,9 @@
 import type { CartLine } from '../inventory.ts';
-import { passGate, type GatedLine } from './gated.ts';
 import { parseCart } from './input.ts';
 import { fingerprint } from './operations.ts';
 import type { Services } from './services.ts';
+import type { TakenLine } from './take/request.ts';
+import { take } from './take/take.ts';
 
 export interface DeductInput {
   orderId: string;
@@ -10,7 +11,7 @@ export interface DeductInput {
   lines: CartLine[];
 }
 
-export type DeductedLine = GatedLine;
+export type DeductedLine = TakenLine;
 
 export interface DeductSuccess {
   orderId: string;
@@ -18,10 +19,10 @@ export interface DeductSuccess {
   lines: DeductedLine[];
 }
 
-/** Sells a whole cart: validated before any I/O, then the gate and the ledger (passGate). */
+/** Sells a whole cart: validated before any I/O, then the gate and the ledger (take). */
 export function deduct(s: Services, input: DeductInput): Promise<DeductSuccess> {
   const { orderId, key, lines } = parseCart(input);
-  return passGate(s, {
+  return take(s, {
     kind: 'DEDUCT',
     orderId,
     idempotencyKey: key,

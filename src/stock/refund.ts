@@ -1,5 +1,5 @@
 import type { CartLine } from '../inventory.ts';
-import { changeTruth } from '../sync/outbox.ts';
+import { commitChange } from '../sync/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
 import { orderLines, type OrderLine } from './orders.ts';
@@ -35,7 +35,7 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
   const first = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
   if (first) return first;
   try {
-    return await changeTruth(
+    return await commitChange(
       s,
       lines.map((l) => l.skuId),
       'apply',

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { Sql, Tx } from '../db/client.ts';
 import type { ReservationState } from '../generated/prisma/enums.ts';
 import type { CartLine } from '../inventory.ts';
-import { changeTruth, type MovementRow } from '../sync/outbox.ts';
-import { passGate, type GatedLine } from './gated.ts';
+import { commitChange, type MovementRow } from '../sync/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseInput } from './input.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
 import {
@@ -17,6 +16,8 @@ import {
   UnknownReservation,
 } from './outcomes.ts';
 import type { Services } from './services.ts';
+import type { TakenLine } from './take/request.ts';
+import { take } from './take/take.ts';
 
 /** The longest hold: a checkout still open after a day is abandoned, and its units belong to others. */
 export const MAX_RESERVATION_TTL_SECONDS = 86_400;
@@ -46,7 +47,7 @@ export interface ReserveSuccess {
   idempotencyKey: string;
   /** ISO time after which unconfirmed units return to stock. */
   deadline: string;
-  lines: GatedLine[];
+  lines: TakenLine[];
 }
 
 /**
@@ -60,7 +61,7 @@ export function reserve(s: Services, input: ReserveInput): Promise<ReserveSucces
   const { orderId, key, lines } = parseCart(input);
   const seconds = parseInput(ttl, input.ttlSeconds, 'ttlSeconds');
   const deadline = new Date(Date.now() + seconds * 1000);
-  return passGate(s, {
+  return take(s, {
     kind: 'RESERVE',
     orderId,
     idempotencyKey: orderId,
@@ -195,7 +196,7 @@ async function settle(
 ): Promise<ReservationView> {
   const skuIds = (await holdLines(s.prisma, orderId)).map((l) => l.skuId);
   if (skuIds.length === 0) throw new UnknownReservation(orderId);
-  return changeTruth(s, skuIds, 'apply', async (tx) => {
+  return commitChange(s, skuIds, 'apply', async (tx) => {
     const [row] = await tx.$queryRawUnsafe<{ state: ReservationState; deadline: Date; due: boolean }[]>(
       `SELECT state::text AS state, deadline, deadline <= now() AS due FROM reservation WHERE order_id = $1 FOR UPDATE`,
       orderId,

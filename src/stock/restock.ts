@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readTruth } from '../ledger/truth.ts';
-import { adjustment, changeTruth } from '../sync/outbox.ts';
+import { adjustment, commitChange } from '../sync/outbox.ts';
 import { idempotencyKey, inputError, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
@@ -37,7 +37,7 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const first = await previousAnswer<RestockSuccess>(s.prisma, 'RESTOCK', key, fp);
   if (first) return first;
   try {
-    return await changeTruth(s, [skuId], 'apply', async (tx, epochs) => {
+    return await commitChange(s, [skuId], 'apply', async (tx, epochs) => {
       if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
       const raced = await previousAnswer<RestockSuccess>(tx, 'RESTOCK', key, fp);
       if (raced) return { result: raced, movements: [] };
@@ -70,7 +70,7 @@ export async function setStock(s: Services, input: SetStockInput): Promise<SkuLe
   const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
   const available = parseInput(stockLevel, input.available, 'available');
   const expected = input.expectedAvailable == null ? null : parseInput(z.number().int(), input.expectedAvailable, 'expectedAvailable');
-  await changeTruth(s, [skuId], 'fence', async (tx, epochs) => {
+  await commitChange(s, [skuId], 'fence', async (tx, epochs) => {
     if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
     const truth = (await readTruth(tx, [skuId])).get(skuId)!;
     if (expected !== null && truth.available !== expected) throw new StockChanged(skuId, expected, truth.available);

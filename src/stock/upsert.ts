@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import { readTruth } from '../ledger/truth.ts';
-import { adjustment, changeTruth, type MovementRow } from '../sync/outbox.ts';
+import { adjustment, commitChange, type MovementRow } from '../sync/outbox.ts';
 import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';
@@ -62,7 +62,7 @@ const UPSERT_ATTEMPTS = 3;
 /**
  * Creates SKUs or changes them; fields left out keep their value. A new `available` is written as an
  * ADJUST movement of the difference, so the ledger explains every unit (I1). It may lower stock, so it
- * fences off requests that passed the old counters (changeTruth 'fence').
+ * fences off requests that passed the old counters (commitChange 'fence').
  * One transaction: a call that fails, however late, creates and changes no SKU of it.
  */
 export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<SkuLevel[]> {
@@ -70,12 +70,12 @@ export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<
   const ids = list.map((u) => u.id);
   for (let attempt = 1; ; attempt++) {
     try {
-      const created = await changeTruth(s, ids, 'fence', async (tx, epochs) => {
+      const created = await commitChange(s, ids, 'fence', async (tx, epochs) => {
         const missing = ids.filter((id) => !epochs.has(id));
         const created = await createMissing(tx, missing);
         return { result: created, movements: await applyUpserts(tx, list) };
       });
-      // changeTruth announces the SKUs it fenced; new ones had nothing to fence.
+      // commitChange announces the SKUs it fenced; new ones had nothing to fence.
       if (created.length > 0) s.levelsChanged(created);
       break;
     } catch (err) {

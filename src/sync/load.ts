@@ -34,11 +34,11 @@ export async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set
 }
 
 /**
- * Seeds the counters of SKUs whose load locks `token` holds, from their truth under a new epoch
+ * Reloads the counters of SKUs whose load locks `token` holds from their truth, under a new epoch
  * (truthForLoad). Returns the truth it read; ids PostgreSQL does not know are absent. A counter whose
  * lock lapsed meanwhile is not written (lua/seed-2.lua): the next request finds it missing and loads again.
  */
-export async function seedFromTruth(
+export async function reloadFromTruth(
   gate: Gate,
   prisma: PrismaClient,
   skuIds: string[],
@@ -63,7 +63,7 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
     // again would bump the epoch and fence every take that passed it meanwhile.
     const present = locked.length > 0 ? await gate.levels(locked) : [];
     const absent = locked.filter((_, i) => present[i] === null);
-    const loaded = absent.length > 0 ? await seedFromTruth(gate, prisma, absent, token) : new Map();
+    const loaded = absent.length > 0 ? await reloadFromTruth(gate, prisma, absent, token) : new Map();
     await waitForLoads(gate, waiting);
     return absent.filter((id) => !loaded.has(id));
   } finally {
@@ -87,7 +87,7 @@ export async function returnWithheld(gate: Gate, prisma: PrismaClient, needed: M
       const c = counters[i];
       return c != null && c.withheld > 0 && c.available - c.withheld + c.backorderLimit < needed.get(id)!;
     });
-    if (short.length > 0) await seedFromTruth(gate, prisma, short, token, { returnWithheld: needed });
+    if (short.length > 0) await reloadFromTruth(gate, prisma, short, token, { returnWithheld: needed });
     await waitForLoads(gate, waiting);
   } finally {
     await unlockLoads(gate, locked, token);

@@ -79,7 +79,7 @@ export interface Change<T> {
  * survive and the sweeper of any instance delivers them; delivery is idempotent.
  * `change` gets the epochs of the SKUs that exist (unknown ids are absent).
  */
-export async function changeTruth<T>(
+export async function commitChange<T>(
   s: Services,
   skuIds: string[],
   effect: GateEffect,

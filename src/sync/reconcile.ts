@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
 import type { Gate, InFlight } from '../gate/gate.ts';
-import { lockLoads, seedFromTruth, unlockLoads } from './load.ts';
+import { lockLoads, reloadFromTruth, unlockLoads } from './load.ts';
 
 /**
  * How old an in-flight take must be before reconciliation settles it, unless configured otherwise
@@ -62,7 +62,7 @@ export async function reconcile(
     try {
       const settling = stale.filter((t) => skusOf(t).every((id) => locked.includes(id)));
       if (settling.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
-      const truth = await seedFromTruth(gate, prisma, [...new Set(settling.flatMap(skusOf))], token);
+      const truth = await reloadFromTruth(gate, prisma, [...new Set(settling.flatMap(skusOf))], token);
       let settled = 0;
       let units = 0;
       for (const take of settling) {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Prisma } from '../generated/prisma/client.ts';
-import type { Tx } from '../db/client.ts';
-import type { SkuStock } from '../inventory.ts';
-import { readTruth } from '../ledger/truth.ts';
-import { changeTruth, type MovementRow } from '../sync/outbox.ts';
-import type { GatedRequest } from './gated.ts';
-import { isDuplicateKey, storedTakeAnswer } from './operations.ts';
-import { IdempotencyConflict, InsufficientStock, UnknownSku } from './outcomes.ts';
-import type { Services } from './services.ts';
+import type { Tx } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { SkuStock } from '../../inventory.ts';
+import { readTruth } from '../../ledger/truth.ts';
+import { commitChange, type Change, type MovementRow } from '../../sync/outbox.ts';
+import { isDuplicateKey, storedTakeAnswer } from '../operations.ts';
+import { IdempotencyConflict, InsufficientStock, UnknownSku } from '../outcomes.ts';
+import type { Services } from '../services.ts';
+import type { TakeRequest } from './request.ts';
 
 /**
  * The database-only path (seeds 001 and 003): what a deduct or reserve does while the Redis gate is
@@ -22,9 +22,9 @@ import type { Services } from './services.ts';
  * It does not throttle hot SKUs (throttlePerSecond): the throttle's schedule lives in Redis, and the
  * row locks already serialise a hot SKU's requests here.
  */
-export async function takeInDatabase<A>(s: Services, req: GatedRequest<A>): Promise<A> {
+export async function takeInDatabase<A>(s: Services, req: TakeRequest<A>): Promise<A> {
   try {
-    return await changeTruth(s, req.lines.map((l) => l.skuId), 'take', (tx, epochs) => takeLocked(tx, req, epochs));
+    return await commitChange(s, req.lines.map((l) => l.skuId), 'take', (tx, epochs) => takeUnderRowLocks(tx, req, epochs));
   } catch (err) {
     // Another reserve under the same client key for another order committed first.
     if (!isDuplicateKey(err)) throw err;
@@ -35,7 +35,8 @@ export async function takeInDatabase<A>(s: Services, req: GatedRequest<A>): Prom
   }
 }
 
-async function takeLocked<A>(tx: Tx, req: GatedRequest<A>, epochs: Map<string, number>) {
+/** Under the SKU rows' locks: replay, refuse, or take from the withheld units (withholding more first). */
+async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<string, number>): Promise<Change<A>> {
   const skuIds = req.lines.map((l) => l.skuId);
   const unknown = skuIds.filter((id) => !epochs.has(id));
   if (unknown.length > 0) throw new UnknownSku(unknown);
@@ -67,7 +68,12 @@ async function takeLocked<A>(tx: Tx, req: GatedRequest<A>, epochs: Map<string, n
     },
   });
   if (req.kind === 'RESERVE') await tx.reservation.create({ data: { orderId: req.orderId, deadline: req.deadline! } });
-  const movements: MovementRow[] = req.lines.map((l, i) => {
+  return { result, movements: takeMovements(req, of), fenced };
+}
+
+/** The ledger rows of a database-only take: one movement per line, selling withheld units. */
+function takeMovements<A>(req: TakeRequest<A>, of: (skuId: string) => SkuStock): MovementRow[] {
+  return req.lines.map((l, i) => {
     const unlimited = of(l.skuId).unlimited;
     return {
       kind: req.kind,
@@ -83,7 +89,6 @@ async function takeLocked<A>(tx: Tx, req: GatedRequest<A>, epochs: Map<string, n
       idempotencyKey: req.idempotencyKey,
     };
   });
-  return { result, movements, fenced };
 }
 
 /**

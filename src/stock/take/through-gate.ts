@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GateRecord, TakeOutcome } from '../../gate/gate.ts';
+import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../../ledger/group-commit.ts';
+import { loadCounters, returnWithheld } from '../../sync/load.ts';
+import { storedTakeAnswer } from '../operations.ts';
+import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '../outcomes.ts';
+import type { Services } from '../services.ts';
+import { unavailable } from '../unavailable.ts';
+import type { TakeRequest } from './request.ts';
+
+/**
+ * Gate attempts per request: loading counters, a fence, taking withheld units back, or a first attempt
+ * that failed each cost one. Enough for a fence (the fenced take, then the reload) and a top-up of the
+ * share (the short take, then the retry) in one request, with two to spare.
+ */
+const MAX_GATE_ATTEMPTS = 6;
+/** How long a replay waits for the first request with its key to reach the ledger (another instance's batch). */
+const REPLAY_WAIT_MS = 5_000;
+const REPLAY_POLL_MS = 10;
+
+/** What an attempt that did not settle the request asks for: another gate attempt. */
+const TRY_AGAIN = Symbol('try the gate again');
+type Attempt<A> = A | typeof TRY_AGAIN;
+
+/** The hot path (DESIGN.md): one gate call, a group-committed ledger write, then the answer. */
+export async function takeThroughGate<A>(s: Services, req: TakeRequest<A>): Promise<A> {
+  for (let attempt = 1; attempt <= MAX_GATE_ATTEMPTS; attempt++) {
+    const gateId = randomUUID();
+    const took = await s.gate.take(req.kind, req.idempotencyKey, req.fingerprint, gateId, req.lines);
+    s.metrics?.gateOutcome(req.kind, took.kind);
+    const answer = await afterGate(s, req, gateId, took);
+    if (answer !== TRY_AGAIN) return answer;
+  }
+  throw unavailable('stock counters kept changing during this request');
+}
+
+/** Acts on what one gate attempt met: an answer, an outcome thrown, or TRY_AGAIN. */
+async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, took: TakeOutcome): Promise<Attempt<A>> {
+  const { lines } = req;
+  switch (took.kind) {
+    case 'missing': {
+      const unknown = await loadCounters(
+        s.gate,
+        s.prisma,
+        took.indexes.map((i) => lines[i]!.skuId),
+      );
+      if (unknown.length > 0) throw new UnknownSku(unknown);
+      return TRY_AGAIN;
+    }
+    case 'conflict':
+      throw new IdempotencyConflict(req.idempotencyKey);
+    case 'throttled':
+      // Not checked against the ledger like a shortage: a replay whose record Redis forgot gets its
+      // first answer once through the throttle (the ledger refuses the duplicate), and a hot SKU's
+      // stampede never reaches PostgreSQL.
+      throw new Throttled(
+        took.indexes.map((i) => lines[i]!.skuId),
+        took.retryAfterMs,
+      );
+    case 'short':
+      return whenShort(s, req, took.lines);
+    case 'replay':
+      return (await awaitFirstAnswer(s, req, took.record)) ?? TRY_AGAIN;
+    case 'taken':
+      return commitTake(s, req, gateId, took.record);
+  }
+}
+
+/** The gate's share cannot serve some lines. */
+async function whenShort<A>(s: Services, req: TakeRequest<A>, short: Extract<TakeOutcome, { kind: 'short' }>['lines']): Promise<Attempt<A>> {
+  const { lines } = req;
+  // Units withheld for the database-only path are still this SKU's: take some back and retry
+  // (never a shortage while they exist; the attempts bound a tug of war with that path).
+  const withheld = short.filter((l) => l.withheld > 0).map((l) => lines[l.index]!);
+  if (withheld.length > 0) {
+    await returnWithheld(s.gate, s.prisma, new Map(withheld.map((l) => [l.skuId, l.quantity])));
+    return TRY_AGAIN;
+  }
+  // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
+  // request that succeeded gets its first answer (I4), not today's shortage.
+  const stored = await storedAnswer<A>(s, req);
+  if (stored) return stored;
+  throw new InsufficientStock(
+    short.map(({ index, available, withheld }) => ({
+      skuId: lines[index]!.skuId,
+      requested: lines[index]!.quantity,
+      available: available + withheld,
+    })),
+  );
+}
+
+/** The gate took every line: write the ledger, and answer only once it committed (I2). */
+async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, record: GateRecord): Promise<Attempt<A>> {
+  const { lines } = req;
+  const result = req.answer(
+    lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.u[i] === 1 ? null : record.a[i]! })),
+  );
+  const outcome = await writeLedger(s, {
+    kind: req.kind,
+    gateId,
+    idempotencyKey: req.idempotencyKey,
+    ...(req.clientKey ? { clientKey: req.clientKey } : {}),
+    orderId: req.orderId,
+    fingerprint: req.fingerprint,
+    result,
+    ...(req.deadline ? { deadline: req.deadline } : {}),
+    lines: lines.map((l, i) => ({ ...l, epoch: record.e[i]!, unlimited: record.u[i] === 1 })),
+  });
+  if (outcome === 'committed') {
+    s.levelsChanged(lines.map((l) => l.skuId));
+    return result;
+  }
+  if (outcome === 'duplicate') {
+    const stored = await storedAnswer<A>(s, req);
+    if (stored) return stored;
+  }
+  return TRY_AGAIN;
+}
+
+/**
+ * Writes the ledger rows. A duplicate or fenced take gives its units back before answering; a fenced
+ * take also drops the stale counters, so the retry loads the truth.
+ *
+ * A failed write gives nothing back here unless it never reached PostgreSQL (backpressure): a write
+ * whose connection broke may have committed, and giving its units back would let them be sold twice.
+ * Its take stays in flight, and reconciliation (src/sync/reconcile.ts) settles it from the truth.
+ */
+async function writeLedger(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> {
+  let outcome;
+  try {
+    outcome = await s.ledger.write(entry);
+  } catch (err) {
+    if (err instanceof LedgerBackpressure) {
+      await giveBack(s, entry);
+      throw unavailable('too many requests waiting for the ledger');
+    }
+    s.log.error({ err, gateId: entry.gateId }, 'ledger write failed; reconciliation will settle its units');
+    throw unavailable('the ledger could not be written');
+  }
+  if (outcome === 'committed') return outcome;
+  await giveBack(s, entry);
+  if (outcome === 'fenced') {
+    const rows = await s.prisma.sku.findMany({ where: { id: { in: entry.lines.map((l) => l.skuId) } }, select: { id: true, epoch: true } });
+    await Promise.all(rows.map((r) => s.gate.invalidate(r.id, r.epoch)));
+  }
+  return outcome;
+}
+
+/** Returns what an attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
+async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
+  try {
+    await s.gate.release(
+      entry.gateId,
+      entry.kind,
+      entry.idempotencyKey,
+      entry.lines.map((l) => l.skuId),
+    );
+  } catch (err) {
+    s.log.error({ err, gateId: entry.gateId }, 'could not give units back to the gate; reconciliation will');
+  }
+}
+
+/** The ledger's first answer for this request's key, if any; IdempotencyConflict when it was another request. */
+async function storedAnswer<A>(s: Services, req: TakeRequest<A>): Promise<A | null> {
+  const stored = await storedTakeAnswer<A>(s.prisma, req.kind, req.idempotencyKey, req.clientKey);
+  if (stored && stored.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
+  return stored ? stored.result : null;
+}
+
+/**
+ * A replay answers what the first request answered, and not before that answer is in the ledger (I2).
+ * Returns null when the first attempt failed and gave its key back, so the replay goes through the gate.
+ */
+async function awaitFirstAnswer<A>(s: Services, req: TakeRequest<A>, record: GateRecord): Promise<A | null> {
+  const deadline = Date.now() + REPLAY_WAIT_MS;
+  for (;;) {
+    const stored = await storedAnswer<A>(s, req);
+    if (stored) return stored;
+    const current = await s.gate.record(req.kind, req.idempotencyKey);
+    if (current?.id !== record.id) return null;
+    if (Date.now() > deadline) throw unavailable('the first request with this idempotency key is still being written');
+    await sleep(REPLAY_POLL_MS);
+  }
+}
