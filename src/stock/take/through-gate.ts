@@ -6,7 +6,7 @@ import { loadCounters, returnWithheld } from '../../sync/load.ts';
 import { storedTakeAnswer } from '../operations.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
-import { unavailable } from '../unavailable.ts';
+import { unavailable } from '../../errors.ts';
 import type { TakeRequest } from './request.ts';
 
 /**
