@@ -1,6 +1,6 @@
 import type { CartLine } from '../inventory.ts';
 import { parseCart } from './input.ts';
-import { fingerprint } from './operations.ts';
+import { fingerprint } from './idempotency.ts';
 import type { Services } from './services.ts';
 import type { TakenLine } from './take/request.ts';
 import { take } from './take/take.ts';

@@ -1,7 +1,8 @@
+import type { Tx } from '../db/client.ts';
 import type { CartLine } from '../inventory.ts';
-import { commitChange } from '../sync/outbox.ts';
+import { commitChange, type Change } from '../sync/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
-import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
+import { fingerprint, once } from './idempotency.ts';
 import { orderLines, type OrderLine } from './orders.ts';
 import { RefundExceedsDeducted, SkuNotInOrder, UnknownOrder } from './outcomes.ts';
 import type { Services } from './services.ts';
@@ -30,68 +31,62 @@ export async function refund(s: Services, input: RefundInput): Promise<RefundSuc
   const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
   const refundId = parseInput(idempotencyKey, input.refundId, 'refundId');
   const lines = parseInput(cartLines, input.lines, 'lines');
-  const fp = fingerprint(orderId, lines);
-
-  const first = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
-  if (first) return first;
-  try {
-    return await commitChange(
+  const op = { kind: 'REFUND', key: refundId, orderId, fingerprint: fingerprint(orderId, lines) } as const;
+  return once<RefundSuccess>(s.prisma, op, (recorder) =>
+    commitChange(
       s,
       lines.map((l) => l.skuId),
       'apply',
       async (tx) => {
         // Refunds of one order run one after another, each seeing what the previous one refunded (I5).
         await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('refund:' || $1))`, orderId);
-        const raced = await previousAnswer<RefundSuccess>(tx, 'REFUND', refundId, fp);
-        if (raced) return { result: raced, movements: [] };
-        const before = new Map((await orderLines(tx, orderId)).map((l) => [l.skuId, l]));
-        if (before.size === 0) throw new UnknownOrder(orderId);
-        const missing = lines.filter((l) => !before.has(l.skuId)).map((l) => l.skuId);
-        if (missing.length > 0) throw new SkuNotInOrder(orderId, missing);
-        const exceeding = lines
-          .map((l) => ({ l, had: before.get(l.skuId)! }))
-          .filter(({ l, had }) => l.quantity > had.refundable)
-          .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
-        if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
-
-        const movements = lines.map((l) => {
-          // What the sale did decides, not the SKU's flag now: units an unlimited SKU made never become
-          // available, units taken from available all go back. Units taken from available return first.
-          const had = before.get(l.skuId)!;
-          const fromAvailable = Math.min(l.quantity, had.refundable - had.unlimitedSold);
-          return {
-            kind: 'REFUND' as const,
-            skuId: l.skuId,
-            quantity: l.quantity,
-            deltaAvailable: fromAvailable,
-            deltaSold: -l.quantity,
-            unlimitedQuantity: l.quantity - fromAvailable,
-            orderId,
-            idempotencyKey: refundId,
-          };
-        });
-        const result: RefundSuccess = {
-          orderId,
-          refundId,
-          lines: lines.map((l) => {
-            const had = before.get(l.skuId)!;
-            return {
-              skuId: l.skuId,
-              quantity: l.quantity,
-              deducted: had.deducted,
-              refunded: had.refunded + l.quantity,
-              refundable: had.refundable - l.quantity,
-            };
-          }),
-        };
-        await recordAnswer(tx, 'REFUND', refundId, orderId, fp, result);
-        return { result, movements };
+        return recorder.firstTime(tx, () => refundUnderLock(tx, orderId, refundId, lines));
       },
-    );
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    const winner = await previousAnswer<RefundSuccess>(s.prisma, 'REFUND', refundId, fp);
-    if (!winner) throw err;
-    return winner;
-  }
+    ),
+  );
+}
+
+/** Under the order's refund lock: checks the request against what the order bought (I5), then the movements. */
+async function refundUnderLock(tx: Tx, orderId: string, refundId: string, lines: CartLine[]): Promise<Change<RefundSuccess>> {
+  const before = new Map((await orderLines(tx, orderId)).map((l) => [l.skuId, l]));
+  if (before.size === 0) throw new UnknownOrder(orderId);
+  const missing = lines.filter((l) => !before.has(l.skuId)).map((l) => l.skuId);
+  if (missing.length > 0) throw new SkuNotInOrder(orderId, missing);
+  const exceeding = lines
+    .map((l) => ({ l, had: before.get(l.skuId)! }))
+    .filter(({ l, had }) => l.quantity > had.refundable)
+    .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
+  if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
+
+  const movements = lines.map((l) => {
+    // What the sale did decides, not the SKU's flag now: units an unlimited SKU made never become
+    // available, units taken from available all go back. Units taken from available return first.
+    const had = before.get(l.skuId)!;
+    const fromAvailable = Math.min(l.quantity, had.refundable - had.unlimitedSold);
+    return {
+      kind: 'REFUND' as const,
+      skuId: l.skuId,
+      quantity: l.quantity,
+      deltaAvailable: fromAvailable,
+      deltaSold: -l.quantity,
+      unlimitedQuantity: l.quantity - fromAvailable,
+      orderId,
+      idempotencyKey: refundId,
+    };
+  });
+  const result: RefundSuccess = {
+    orderId,
+    refundId,
+    lines: lines.map((l) => {
+      const had = before.get(l.skuId)!;
+      return {
+        skuId: l.skuId,
+        quantity: l.quantity,
+        deducted: had.deducted,
+        refunded: had.refunded + l.quantity,
+        refundable: had.refundable - l.quantity,
+      };
+    }),
+  };
+  return { result, movements };
 }

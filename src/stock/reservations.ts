@@ -4,7 +4,7 @@ import type { ReservationState } from '../generated/prisma/enums.ts';
 import type { CartLine } from '../inventory.ts';
 import { commitChange, type MovementRow } from '../sync/outbox.ts';
 import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseInput } from './input.ts';
-import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
+import { fingerprint, once } from './idempotency.ts';
 import {
   ExceedsReserved,
   IdempotencyConflict,
@@ -162,19 +162,18 @@ async function settleByClient(s: Services, kind: 'CONFIRM' | 'RELEASE', input: S
   const key = parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey');
   const lines = input.lines == null ? null : parseInput(cartLines, input.lines, 'lines');
   const fp = fingerprint(JSON.stringify([orderId, lines === null ? 'all' : 'lines']), lines ?? []);
-  const first = await previousAnswer<ReservationView>(s.prisma, kind, key, fp);
-  if (first) return revive(first);
-  try {
-    return await settle(s, kind, orderId, lines, async (tx, view) => recordAnswer(tx, kind, key, orderId, fp, view));
-  } catch (err) {
-    // A concurrent request with this key may have settled first: it either recorded its answer while
-    // this one tried to (duplicate key), or it moved the hold on before this one took the row lock
-    // (ReservationConfirmed, ExceedsReserved, ...). Either way the first answer is the answer (I4).
-    if (!isDuplicateKey(err) && !(err instanceof Outcome)) throw err;
-    const winner = await previousAnswer<ReservationView>(s.prisma, kind, key, fp);
-    if (!winner) throw err;
-    return revive(winner);
-  }
+  return once<ReservationView>(
+    s.prisma,
+    { kind, key, orderId, fingerprint: fp },
+    (recorder) => settle(s, kind, orderId, lines, recorder.record),
+    {
+      // A concurrent request with this key may have settled first: it either recorded its answer while
+      // this one tried to (duplicate key), or it moved the hold on before this one took the row lock
+      // (ReservationConfirmed, ExceedsReserved, ...). Either way the first answer is the answer (I4).
+      alsoReplay: (err) => err instanceof Outcome,
+      revive,
+    },
+  );
 }
 
 /** A view stored as JSON has its deadline as a string. */

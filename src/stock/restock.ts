@@ -3,7 +3,7 @@ import { readTruth } from '../ledger/truth.ts';
 import { adjustment, commitChange } from '../sync/outbox.ts';
 import { idempotencyKey, inputError, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
-import { fingerprint, isDuplicateKey, previousAnswer, recordAnswer } from './operations.ts';
+import { fingerprint, once } from './idempotency.ts';
 import { StockChanged, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 
@@ -32,28 +32,21 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
   const quantity = parseInput(restockQuantity, input.quantity, 'quantity');
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
-  const fp = fingerprint(skuId, [{ skuId, quantity }]);
-
-  const first = await previousAnswer<RestockSuccess>(s.prisma, 'RESTOCK', key, fp);
-  if (first) return first;
-  try {
-    return await commitChange(s, [skuId], 'apply', async (tx, epochs) => {
+  const op = { kind: 'RESTOCK', key, orderId: null, fingerprint: fingerprint(skuId, [{ skuId, quantity }]) } as const;
+  return once<RestockSuccess>(s.prisma, op, (recorder) =>
+    commitChange(s, [skuId], 'apply', async (tx, epochs) => {
       if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
-      const raced = await previousAnswer<RestockSuccess>(tx, 'RESTOCK', key, fp);
-      if (raced) return { result: raced, movements: [] };
-      const truth = (await readTruth(tx, [skuId])).get(skuId)!;
-      const available = truth.available + quantity;
-      if (available > MAX_STOCK_LEVEL) throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
-      const result: RestockSuccess = { skuId, quantity, available };
-      await recordAnswer(tx, 'RESTOCK', key, null, fp, result);
-      return { result, movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key }] };
-    });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    const winner = await previousAnswer<RestockSuccess>(s.prisma, 'RESTOCK', key, fp);
-    if (!winner) throw err;
-    return winner;
-  }
+      return recorder.firstTime(tx, async () => {
+        const truth = (await readTruth(tx, [skuId])).get(skuId)!;
+        const available = truth.available + quantity;
+        if (available > MAX_STOCK_LEVEL) throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
+        return {
+          result: { skuId, quantity, available },
+          movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key }],
+        };
+      });
+    }),
+  );
 }
 
 export interface SetStockInput {

@@ -4,8 +4,8 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import type { SkuStock } from '../../inventory.ts';
 import { readTruth } from '../../ledger/truth.ts';
 import { commitChange, type Change, type MovementRow } from '../../sync/outbox.ts';
-import { isDuplicateKey, storedTakeAnswer } from '../operations.ts';
-import { IdempotencyConflict, InsufficientStock, UnknownSku } from '../outcomes.ts';
+import { replayOnDuplicate, storedTakeAnswer } from '../idempotency.ts';
+import { InsufficientStock, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import type { TakeRequest } from './request.ts';
 
@@ -23,16 +23,17 @@ import type { TakeRequest } from './request.ts';
  * row locks already serialise a hot SKU's requests here.
  */
 export async function takeInDatabase<A>(s: Services, req: TakeRequest<A>): Promise<A> {
-  try {
-    return await commitChange(s, req.lines.map((l) => l.skuId), 'take', (tx, epochs) => takeUnderRowLocks(tx, req, epochs));
-  } catch (err) {
-    // Another reserve under the same client key for another order committed first.
-    if (!isDuplicateKey(err)) throw err;
-    const first = await storedTakeAnswer<A>(s.prisma, req.kind, req.idempotencyKey, req.clientKey);
-    if (!first) throw err;
-    if (first.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
-    return first.result;
-  }
+  // Another reserve under the same client key for another order committed first.
+  return replayOnDuplicate(
+    () =>
+      commitChange(
+        s,
+        req.lines.map((l) => l.skuId),
+        'take',
+        (tx, epochs) => takeUnderRowLocks(tx, req, epochs),
+      ),
+    () => storedTakeAnswer<A>(s.prisma, req),
+  );
 }
 
 /** Under the SKU rows' locks: replay, refuse, or take from the withheld units (withholding more first). */
@@ -40,21 +41,25 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
   const skuIds = req.lines.map((l) => l.skuId);
   const unknown = skuIds.filter((id) => !epochs.has(id));
   if (unknown.length > 0) throw new UnknownSku(unknown);
-  const first = await storedTakeAnswer<A>(tx, req.kind, req.idempotencyKey, req.clientKey);
-  if (first) {
-    if (first.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
-    return { result: first.result, movements: [] };
-  }
+  const first = await storedTakeAnswer<A>(tx, req);
+  if (first !== null) return { result: first, movements: [] };
   const truth = await readTruth(tx, skuIds);
   const of = (id: string) => truth.get(id)!;
   const short = req.lines
     .filter((l) => !of(l.skuId).unlimited && of(l.skuId).available - l.quantity < -of(l.skuId).backorderLimit)
     .map((l) => ({ skuId: l.skuId, requested: l.quantity, available: of(l.skuId).available + of(l.skuId).backorderLimit }));
   if (short.length > 0) throw new InsufficientStock(short);
-  const fenced = await withhold(tx, req.lines.filter((l) => !of(l.skuId).unlimited).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })));
+  const fenced = await withhold(
+    tx,
+    req.lines.filter((l) => !of(l.skuId).unlimited).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })),
+  );
 
   const result = req.answer(
-    req.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity, available: of(l.skuId).unlimited ? null : of(l.skuId).available - l.quantity })),
+    req.lines.map((l) => ({
+      skuId: l.skuId,
+      quantity: l.quantity,
+      available: of(l.skuId).unlimited ? null : of(l.skuId).available - l.quantity,
+    })),
   );
   await tx.gateRequest.create({
     data: {

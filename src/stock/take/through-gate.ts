@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GateRecord, TakeOutcome } from '../../gate/gate.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../../ledger/group-commit.ts';
 import { loadCounters, returnWithheld } from '../../sync/load.ts';
-import { storedTakeAnswer } from '../operations.ts';
+import { storedTakeAnswer } from '../idempotency.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { unavailable } from '../../errors.ts';
@@ -68,7 +68,11 @@ async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, to
 }
 
 /** The gate's share cannot serve some lines. */
-async function whenShort<A>(s: Services, req: TakeRequest<A>, short: Extract<TakeOutcome, { kind: 'short' }>['lines']): Promise<Attempt<A>> {
+async function whenShort<A>(
+  s: Services,
+  req: TakeRequest<A>,
+  short: Extract<TakeOutcome, { kind: 'short' }>['lines'],
+): Promise<Attempt<A>> {
   const { lines } = req;
   // Units withheld for the database-only path are still this SKU's: take some back and retry
   // (never a shortage while they exist; the attempts bound a tug of war with that path).
@@ -79,7 +83,7 @@ async function whenShort<A>(s: Services, req: TakeRequest<A>, short: Extract<Tak
   }
   // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
   // request that succeeded gets its first answer (I4), not today's shortage.
-  const stored = await storedAnswer<A>(s, req);
+  const stored = await storedTakeAnswer<A>(s.prisma, req);
   if (stored) return stored;
   throw new InsufficientStock(
     short.map(({ index, available, withheld }) => ({
@@ -112,7 +116,7 @@ async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, r
     return result;
   }
   if (outcome === 'duplicate') {
-    const stored = await storedAnswer<A>(s, req);
+    const stored = await storedTakeAnswer<A>(s.prisma, req);
     if (stored) return stored;
   }
   return TRY_AGAIN;
@@ -161,13 +165,6 @@ async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
   }
 }
 
-/** The ledger's first answer for this request's key, if any; IdempotencyConflict when it was another request. */
-async function storedAnswer<A>(s: Services, req: TakeRequest<A>): Promise<A | null> {
-  const stored = await storedTakeAnswer<A>(s.prisma, req.kind, req.idempotencyKey, req.clientKey);
-  if (stored && stored.fingerprint !== req.fingerprint) throw new IdempotencyConflict(req.idempotencyKey);
-  return stored ? stored.result : null;
-}
-
 /**
  * A replay answers what the first request answered, and not before that answer is in the ledger (I2).
  * Returns null when the first attempt failed and gave its key back, so the replay goes through the gate.
@@ -175,7 +172,7 @@ async function storedAnswer<A>(s: Services, req: TakeRequest<A>): Promise<A | nu
 async function awaitFirstAnswer<A>(s: Services, req: TakeRequest<A>, record: GateRecord): Promise<A | null> {
   const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
-    const stored = await storedAnswer<A>(s, req);
+    const stored = await storedTakeAnswer<A>(s.prisma, req);
     if (stored) return stored;
     const current = await s.gate.record(req.kind, req.idempotencyKey);
     if (current?.id !== record.id) return null;

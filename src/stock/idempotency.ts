@@ -1,0 +1,153 @@
+import type { Sql, Tx } from '../db/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { OperationKind } from '../generated/prisma/enums.ts';
+import type { CartLine, TakeKind } from '../inventory.ts';
+import type { Change } from '../sync/outbox.ts';
+import { IdempotencyConflict } from './outcomes.ts';
+
+/**
+ * Idempotency (I4), written once: the same key with the same input answers what the first request
+ * answered and moves nothing; with another input it is an IdempotencyConflict. PostgreSQL remembers
+ * every first answer for good: takes (deduct, reserve) in `gate_request`, written by the ledger with
+ * their movements; every other mutation in `operation`, through once().
+ */
+
+/** The canonical form of a request, so a replay matches whatever the order of its lines. */
+export function fingerprint(scope: string, lines: CartLine[]): string {
+  const sorted = [...lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
+  return JSON.stringify([scope, sorted.map((l) => [l.skuId, l.quantity])]);
+}
+
+/** An operation's idempotency record: one row per (kind, key) of the `operation` table. */
+export interface OperationKey {
+  kind: OperationKind;
+  key: string;
+  orderId: string | null;
+  fingerprint: string;
+}
+
+/** What once() hands its work: the record of this operation, inside the work's own transaction. */
+export interface Recorder<T> {
+  /**
+   * Computes the change unless a request with this key committed since once() looked (then its answer,
+   * moving nothing), and records the change's answer in the same transaction.
+   */
+  firstTime(tx: Tx, compute: () => Promise<Change<T>>): Promise<Change<T>>;
+  /** Records the answer in the work's transaction: of two first requests, the second to commit fails on the key. */
+  record(tx: Tx, result: T): Promise<void>;
+}
+
+export interface OnceOptions<T> {
+  /**
+   * Errors of the work besides a taken key that may mean a concurrent request with this key moved
+   * first (a hold it settled refuses the second settlement): then that request's answer is the answer.
+   */
+  alsoReplay?: (err: unknown) => boolean;
+  /** Turns a stored (JSON) answer back into what the work returns (a Date, say). */
+  revive?: (stored: T) => T;
+}
+
+/**
+ * Runs a mutation at most once per key: the stored answer if there is one; else `work`, which records
+ * its answer through the Recorder in its transaction; and when a concurrent first request with the
+ * key committed first (the record's key is taken), that request's answer.
+ */
+export async function once<T>(
+  db: Sql,
+  op: OperationKey,
+  work: (recorder: Recorder<T>) => Promise<T>,
+  options: OnceOptions<T> = {},
+): Promise<T> {
+  const revive = options.revive ?? ((stored: T) => stored);
+  const stored = async (from: Sql) => {
+    const answer = await previousAnswer<T>(from, op);
+    return answer ? revive(answer) : null;
+  };
+  const first = await stored(db);
+  if (first) return first;
+  const recorder: Recorder<T> = {
+    async firstTime(tx, compute) {
+      const raced = await stored(tx);
+      if (raced) return { result: raced, movements: [] };
+      const change = await compute();
+      await recordAnswer(tx, op, change.result);
+      return change;
+    },
+    record: (tx, result) => recordAnswer(tx, op, result),
+  };
+  return replayOnDuplicate(
+    () => work(recorder),
+    () => stored(db),
+    options.alsoReplay,
+  );
+}
+
+/**
+ * Two first requests with one key raced past each other's look-up: the one whose record lost on the
+ * key answers what the winner recorded (I4). `alsoReplay` widens this to other errors that may mean
+ * the winner moved first. Without a stored answer the error stands.
+ */
+export async function replayOnDuplicate<T>(
+  work: () => Promise<T>,
+  replay: () => Promise<T | null>,
+  alsoReplay?: (err: unknown) => boolean,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!isDuplicateKey(err) && !alsoReplay?.(err)) throw err;
+    const winner = await replay();
+    if (!winner) throw err;
+    return winner;
+  }
+}
+
+/** What identifies a take's first answer: its kind and key, for a reserve also the client's key. */
+export interface TakeKey {
+  kind: TakeKind;
+  idempotencyKey: string;
+  clientKey?: string | undefined;
+  fingerprint: string;
+}
+
+/**
+ * The first answer to a deduct or reserve, from its ledger record: by its idempotency key, or for a
+ * reserve also by the client's key, which may serve one order only (a reserve under that key for
+ * another order has another fingerprint: IdempotencyConflict). Null when there is none.
+ */
+export async function storedTakeAnswer<A>(db: Sql, take: TakeKey): Promise<A | null> {
+  const [row] = await db.$queryRawUnsafe<{ fingerprint: string; result: A }[]>(
+    `SELECT fingerprint, result FROM gate_request
+     WHERE kind = $1::"MovementKind" AND (idempotency_key = $2 OR client_key = $3)
+     ORDER BY (idempotency_key = $2) DESC LIMIT 1`,
+    take.kind,
+    take.idempotencyKey,
+    take.clientKey ?? null,
+  );
+  if (!row) return null;
+  if (row.fingerprint !== take.fingerprint) throw new IdempotencyConflict(take.idempotencyKey);
+  return row.result;
+}
+
+/** The first answer for this operation's key, if there was one; IdempotencyConflict when it was another request. */
+async function previousAnswer<T>(db: Sql, op: OperationKey): Promise<T | null> {
+  const [row] = await db.$queryRawUnsafe<{ fingerprint: string; result: T }[]>(
+    `SELECT fingerprint, result FROM operation WHERE kind = $1::"OperationKind" AND key = $2`,
+    op.kind,
+    op.key,
+  );
+  if (!row) return null;
+  if (row.fingerprint !== op.fingerprint) throw new IdempotencyConflict(op.key);
+  return row.result;
+}
+
+async function recordAnswer(tx: Tx, op: OperationKey, result: unknown): Promise<void> {
+  await tx.operation.create({
+    data: { kind: op.kind, key: op.key, orderId: op.orderId, fingerprint: op.fingerprint, result: result as Prisma.InputJsonValue },
+  });
+}
+
+/** The unique key of an idempotency record was taken by a concurrent first request. */
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
