@@ -142,8 +142,9 @@ async function check(databaseUrl: string, prefix: string): Promise<{ oversold: n
   try {
     let agree = true;
     for (const t of truth) {
-      const [a, s] = await redis.hmget(`${prefix}sku:{${t.id}}`, 'a', 's');
-      if (a !== null && (Number(a) !== t.available || Number(s) !== t.sold)) agree = false;
+      // available = the gate's share (a) plus the units withheld for the database-only path (h).
+      const [a, s, h] = await redis.hmget(`${prefix}sku:{${t.id}}`, 'a', 's', 'h');
+      if (a !== null && (Number(a) + Number(h ?? 0) !== t.available || Number(s) !== t.sold)) agree = false;
     }
     return { oversold, agree };
   } finally {

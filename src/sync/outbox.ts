@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
-import { FENCE_SQL, RETURN_WITHHELD_SQL } from '../ledger/truth.ts';
+import { FENCE_SQL, RETURN_WITHHELD_SQL, readTruth } from '../ledger/truth.ts';
 import { loadsInProgress } from './load.ts';
 
 /** How long a change may wait for its own request to deliver it before the sweeper does. */
@@ -63,11 +63,16 @@ interface OutboxRow {
   delta_withheld: number;
 }
 
-/** What a change did: its answer, its ledger rows, and the SKUs whose epoch it bumped itself (new epochs). */
+/**
+ * What a change did: its answer, its ledger rows, the SKUs whose epoch it bumped itself (new epochs),
+ * and units it gave back from the withheld share to the gate's share, per SKU (no ledger row: the
+ * SKU's levels do not change, only which side may sell them).
+ */
 export interface Change<T> {
   result: T;
   movements: MovementRow[];
   fenced?: Map<string, number>;
+  returned?: Map<string, number>;
 }
 
 /**
@@ -90,14 +95,20 @@ export async function commitChange<T>(
     const locked = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
     if (effect === 'fence') await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
     const epochs = new Map(locked.map((b) => [b.id, b.epoch]));
-    const { result, movements, fenced = new Map<string, number>() } = await change(tx, epochs);
+    const { result, movements, fenced = new Map<string, number>(), returned = new Map<string, number>() } = await change(tx, epochs);
     if (movements.length > 0) await tx.movement.createMany({ data: movements });
+    if (returned.size > 0)
+      await tx.$executeRawUnsafe(
+        `UPDATE sku SET withheld = sku.withheld - r.units FROM unnest($1::text[], $2::bigint[]) AS r(id, units) WHERE sku.id = r.id`,
+        [...returned.keys()],
+        [...returned.values()],
+      );
     if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
     const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
       `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld)
        SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
        RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld`,
-      ...outboxColumns(epochs, fenced, movements),
+      ...outboxColumns(epochs, fenced, movements, returned),
     );
     return { result, outbox };
   });
@@ -109,6 +120,26 @@ export async function commitChange<T>(
   return result;
 }
 
+/**
+ * Gives units withheld for the database-only path back to the gate's share, when the gate's share ran
+ * short by `lacking` units of a SKU while some were withheld: what it lacks, and at least half of what
+ * is withheld, not all, so an instance still selling through PostgreSQL keeps some and does not have
+ * to withhold (and fence) again at once. No fence: a larger share leaves every take that passed the
+ * smaller one valid, so the gate's counter grows in place through the outbox, like a restock. The row
+ * lock ('take') orders it with database-only takes, so no unit is given back and sold there too.
+ */
+export async function returnWithheld(s: Services, lacking: Map<string, number>): Promise<void> {
+  await commitChange(s, [...lacking.keys()], 'take', async (tx) => {
+    const truth = await readTruth(tx, [...lacking.keys()]);
+    const returned = new Map<string, number>();
+    for (const [skuId, units] of lacking) {
+      const withheld = truth.get(skuId)?.withheld ?? 0;
+      if (withheld > 0) returned.set(skuId, Math.min(withheld, Math.max(units, Math.ceil(withheld / 2))));
+    }
+    return { result: undefined, movements: [], returned };
+  });
+}
+
 /** The ADJUST movement that takes a SKU's available to a set level; none when it is already there. */
 export function adjustment(skuId: string, delta: number): MovementRow[] {
   return delta === 0 ? [] : [{ kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta }];
@@ -118,9 +149,15 @@ export function adjustment(skuId: string, delta: number): MovementRow[] {
  * One row per SKU: its new epoch to drop counters below, if fenced, else its summed deltas to apply at
  * the epoch the change committed under.
  */
-function outboxColumns(epochs: Map<string, number>, fenced: Map<string, number>, movements: MovementRow[]): unknown[] {
+function outboxColumns(
+  epochs: Map<string, number>,
+  fenced: Map<string, number>,
+  movements: MovementRow[],
+  returned: Map<string, number>,
+): unknown[] {
   const sums = new Map<string, [number, number, number, number]>();
   for (const id of fenced.keys()) sums.set(id, [0, 0, 0, 0]);
+  for (const [id, units] of returned) sums.set(id, [0, 0, 0, -units]);
   for (const m of movements) {
     const d = sums.get(m.skuId) ?? [0, 0, 0, 0];
     sums.set(m.skuId, [d[0] + m.deltaAvailable, d[1] + (m.deltaReserved ?? 0), d[2] + (m.deltaSold ?? 0), d[3] + (m.deltaWithheld ?? 0)]);
