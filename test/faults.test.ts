@@ -228,7 +228,7 @@ describe('reconciliation of takes that passed the gate', () => {
     // Its key is free again: a retry takes anew instead of waiting for a first answer that never comes.
     expect(await gate.record('DEDUCT', ghost.key)).toBeNull();
     expect(await gateAgrees(svc, ns.databaseUrl, 'ghost')).toMatchObject({ available: 9, sold: 1 });
-    expect(await counterNow(svc, 'ghost')).toMatchObject({ epoch: ghost.record.e[0]! + 1 });
+    expect(await counterNow(svc, 'ghost')).toMatchObject({ epoch: ghost.record.epochs[0]! + 1 });
     // Nothing left to settle: a second pass changes nothing.
     expect(await reconcileNow(gate, LATER())).toMatchObject({ settled: 0 });
     expect(await gateAgrees(svc, ns.databaseUrl, 'ghost')).toMatchObject({ available: 9, sold: 1 });
@@ -249,7 +249,7 @@ describe('reconciliation of takes that passed the gate', () => {
       orderId: take.key,
       fingerprint: `fp-${take.key}`,
       result: { orderId: take.key },
-      lines: [{ skuId: 'landed', quantity: 2, epoch: take.record.e[0]!, unlimited: false }],
+      lines: [{ skuId: 'landed', quantity: 2, epoch: take.record.epochs[0]!, unlimited: false }],
     };
     try {
       expect(await writer.write(entry)).toBe('committed');
@@ -280,7 +280,7 @@ describe('reconciliation of takes that passed the gate', () => {
       orderId: take.key,
       fingerprint: `fp-${take.key}`,
       result: { orderId: take.key },
-      lines: [{ skuId: 'late', quantity: 4, epoch: take.record.e[0]!, unlimited: false }],
+      lines: [{ skuId: 'late', quantity: 4, epoch: take.record.epochs[0]!, unlimited: false }],
     });
     expect(late).toBe('fenced');
     expect(await sql(ns.databaseUrl, `SELECT 1 FROM gate_request WHERE idempotency_key = $1`, [take.key])).toEqual([]);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate } from '../src/gate/gate.ts';
 import type { StockSeed } from '../src/inventory.ts';
 import { GateKeys } from '../src/gate/keys.ts';
+import { decodeTakeRecord } from '../src/gate/replies.ts';
 import { LUA_DIR, defineGateCommands, scriptSource } from '../src/gate/scripts.ts';
 import { seedHoldingLock } from './support/seed.ts';
 
@@ -174,8 +175,17 @@ describe('take.lua', () => {
 
     const out = await gate.take('DEDUCT', 'order-9', 'fp-9', 'gate-9', [{ skuId: 'A', quantity: 2 }]);
 
-    expect(out).toEqual({ kind: 'taken', record: { fp: 'fp-9', id: 'gate-9', e: [4], a: [1], u: [0] } });
-    expect(await gate.record('DEDUCT', 'order-9')).toEqual({ fp: 'fp-9', id: 'gate-9', e: [4], a: [1], u: [0] });
+    expect(out).toEqual({
+      kind: 'taken',
+      record: { fingerprint: 'fp-9', gateId: 'gate-9', epochs: [4], availableAfter: [1], unlimited: [false] },
+    });
+    expect(await gate.record('DEDUCT', 'order-9')).toEqual({
+      fingerprint: 'fp-9',
+      gateId: 'gate-9',
+      epochs: [4],
+      availableAfter: [1],
+      unlimited: [false],
+    });
     const ttl = await redis.ttl(keys.idempotency('DEDUCT', 'order-9'));
     expect(ttl).toBeGreaterThan(GATE_TTL - 10);
     expect(ttl).toBeLessThanOrEqual(GATE_TTL);
@@ -239,7 +249,7 @@ describe('take.lua', () => {
     expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g1']);
     expect(await gate.take('DEDUCT', 'k', 'same', 'g3', [{ skuId: 'A', quantity: 2 }])).toEqual({
       kind: 'replay',
-      record: JSON.parse(String(first[1])),
+      record: decodeTakeRecord(String(first[1])),
     });
   });
 

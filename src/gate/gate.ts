@@ -1,47 +1,22 @@
 import type { Redis } from 'ioredis';
-import { GateBreaker } from './breaker.ts';
+import assert from 'node:assert/strict';
 import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
+import { GateBreaker } from './breaker.ts';
 import type { GateKeys } from './keys.ts';
+import {
+  decodeAnnouncement,
+  decodeInFlight,
+  decodeTake,
+  decodeTakeRecord,
+  integer,
+  type Announcement,
+  type InFlightTake,
+  type TakeOutcome,
+  type TakeRecord,
+} from './replies.ts';
 
-/** What the gate remembers under an idempotency key: enough to answer every replay identically. */
-export interface GateRecord {
-  fp: string;
-  id: string;
-  /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
-  e: number[];
-  /** Available after the take, per line (below zero with backorders; withheld units included). */
-  a: number[];
-  /** 1 for unlimited lines, whose available never moves. */
-  u: (0 | 1)[];
-}
-
-export type TakeOutcome =
-  | { kind: 'taken'; record: GateRecord }
-  | { kind: 'replay'; record: GateRecord }
-  | { kind: 'conflict' }
-  /**
-   * Lines the gate's share cannot serve: what the share has above its floor, and the units withheld
-   * for the database-only path, which the caller may take back into the share (returnWithheld).
-   */
-  | { kind: 'short'; lines: { index: number; available: number; withheld: number }[] }
-  /** Lines whose SKU is over its hot-SKU throttle; nothing was counted or taken. */
-  | { kind: 'throttled'; retryAfterMs: number; indexes: number[] }
-  | { kind: 'missing'; indexes: number[] };
-
-/** An in-flight take as lua/take.lua recorded it. */
-export interface InFlight {
-  gateId: string;
-  k: TakeKind;
-  /** Idempotency record key. */
-  i: string;
-  /** Counter keys, per line. */
-  c: string[];
-  q: number[];
-  e: number[];
-  u: (0 | 1)[];
-  /** When it was taken, ms since epoch. */
-  t: number;
-}
+export { ReplyCode } from './replies.ts';
+export type { AlertKind, Announcement, InFlightTake, StockState, TakeOutcome, TakeRecord, WireLevel } from './replies.ts';
 
 /** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -52,7 +27,27 @@ const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
  */
 const APPLIED_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** The Redis gate: every check-then-change is one Lua call (lua/). */
+/** A counter's fields as lua/includes/counters.lua names them, in the order levels() reads them. */
+const COUNTER_FIELDS = ['a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h'] as const;
+
+/** Whether an announcement is a change to publish, or a reading for a new subscriber (lua/announce-2.lua). */
+export type AnnounceMode = 'publish' | 'peek';
+
+/** The Redis names of one SKU's live levels (src/live/publish.ts, LiveChannels). */
+export interface LiveNames {
+  /** The SKU's live state hash (it shares the counter's hash tag). */
+  state: string;
+  /** The SKU's levels channel. */
+  levels: string;
+  /** The alerts channel. */
+  alerts: string;
+}
+
+/**
+ * The Redis gate, and the one door to its scripts (lua/): every check-then-change is one Lua call,
+ * built here (KEYS and ARGV in the order each script's header lists them) and decoded here
+ * (src/gate/replies.ts), so no other module sees a script's wire format.
+ */
 export class Gate {
   readonly breaker = new GateBreaker();
 
@@ -75,10 +70,12 @@ export class Gate {
     return (await this.call((r) => r.exists(key))) === 1;
   }
 
-  unlock(key: string, token: string): Promise<number> {
-    return this.call((r) => r.unlock(key, token));
+  /** Releases a lock `token` still holds (lua/unlock-1.lua): 1 released, 0 it was not held by `token`. */
+  async unlock(key: string, token: string): Promise<number> {
+    return integer('unlock-1.lua', await this.call((r) => r.unlock(key, token)));
   }
 
+  /** Takes a whole cart at the gate, all lines or none (lua/take.lua). */
   async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
     const keys = [
       this.keys.idempotency(kind, idempotencyKey),
@@ -87,51 +84,28 @@ export class Gate {
       ...lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [kind, fingerprint, gateId, Date.now(), IDEMPOTENCY_TTL_SECONDS, ...lines.map((l) => l.quantity)];
-    const reply = (await this.call((r) => r.take(keys.length, ...keys, ...args))) as (string | number)[];
-    const [status, ...rest] = reply;
-    switch (status) {
-      case 'OK':
-        return { kind: 'taken', record: JSON.parse(String(rest[0])) as GateRecord };
-      case 'REPLAY':
-        return { kind: 'replay', record: JSON.parse(String(rest[0])) as GateRecord };
-      case 'CONFLICT':
-        return { kind: 'conflict' };
-      case 'MISSING':
-        return { kind: 'missing', indexes: rest.map((i) => Number(i) - 1) };
-      case 'THROTTLED': {
-        const [retryAfterMs, ...lines] = rest;
-        return { kind: 'throttled', retryAfterMs: Number(retryAfterMs), indexes: lines.map((i) => Number(i) - 1) };
-      }
-      case 'SHORT': {
-        const short: { index: number; available: number; withheld: number }[] = [];
-        for (let i = 0; i < rest.length; i += 3)
-          short.push({ index: Number(rest[i]) - 1, available: Number(rest[i + 1]), withheld: Number(rest[i + 2]) });
-        return { kind: 'short', lines: short };
-      }
-      default:
-        throw new Error(`take.lua answered ${String(status)}`);
-    }
+    return decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), lines.length);
   }
 
   /** What the gate remembers under an idempotency key, if anything. */
-  async record(kind: TakeKind, idempotencyKey: string): Promise<GateRecord | null> {
+  async record(kind: TakeKind, idempotencyKey: string): Promise<TakeRecord | null> {
     const raw = await this.call((r) => r.get(this.keys.idempotency(kind, idempotencyKey)));
-    return raw ? (JSON.parse(raw) as GateRecord) : null;
+    return raw ? decodeTakeRecord(raw) : null;
   }
 
-  /** Gives back what `gateId` took, if it is still in flight; -1 when it was not. */
-  release(gateId: string, kind: TakeKind, idempotencyKey: string, skuIds: string[]): Promise<number> {
+  /** Gives back what `gateId` took, if it is still in flight (lua/release.lua); NOT_IN_FLIGHT when it was not. */
+  async release(gateId: string, kind: TakeKind, idempotencyKey: string, skuIds: string[]): Promise<number> {
     const keys = [
       this.keys.inflight,
       this.keys.inflightPayloads,
       this.keys.idempotency(kind, idempotencyKey),
       ...skuIds.map((id) => this.keys.counter(id)),
     ];
-    return this.call((r) => r.release(keys.length, ...keys, gateId));
+    return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, gateId)));
   }
 
   /** In-flight takes older than `before` (ms since epoch), oldest first, with what they took. */
-  async staleTakes(before: number, limit: number): Promise<InFlight[]> {
+  async staleTakes(before: number, limit: number): Promise<InFlightTake[]> {
     return this.call(async (r) => {
       const ids = await r.zrangebyscore(this.keys.inflight, '-inf', before, 'LIMIT', 0, limit);
       if (ids.length === 0) return [];
@@ -139,89 +113,110 @@ export class Gate {
       return ids.flatMap((gateId, i) => {
         const raw = payloads[i];
         // An index entry without a payload was settled between the two reads.
-        return raw ? [{ gateId, ...(JSON.parse(raw) as Omit<InFlight, 'gateId'>) }] : [];
+        return raw ? [decodeInFlight(gateId, raw, (key) => this.keys.skuOf(key))] : [];
       });
     });
   }
 
-  /** Gives back a stale take found by reconciliation, with the keys its payload names. */
-  releaseStale(take: InFlight): Promise<number> {
-    const keys = [this.keys.inflight, this.keys.inflightPayloads, take.i, ...take.c];
-    return this.call((r) => r.release(keys.length, ...keys, take.gateId));
+  /** Gives back a stale take found by reconciliation, with the keys its payload names (lua/release.lua). */
+  async releaseStale(take: InFlightTake): Promise<number> {
+    const keys = [this.keys.inflight, this.keys.inflightPayloads, take.recordKey, ...take.counterKeys];
+    return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, take.gateId)));
   }
 
-  /** Marks gate ids as persisted in the ledger. */
-  settle(gateIds: string[]): Promise<number> {
-    return this.call((r) => r.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds));
+  /** Marks gate ids as persisted in the ledger (lua/settle-2.lua); how many were still in flight. */
+  async settle(gateIds: string[]): Promise<number> {
+    return integer('settle-2.lua', await this.call((r) => r.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds)));
   }
 
   /**
    * Loads a counter from the truth, only while `lockToken` still holds the SKU's load lock
-   * (lua/seed-2.lua): 1 loaded, 0 a counter as new was there, -1 the lock was lost.
+   * (lua/seed-2.lua): 1 loaded, 0 a counter as new was there, LOCK_LOST the lock was lost.
    */
-  seed(c: StockSeed, lockToken: string): Promise<number> {
-    return this.call((r) =>
-      r.seed(
-        this.keys.counter(c.skuId),
-        this.keys.loadLock(c.skuId),
-        c.epoch,
-        c.available - (c.withheld ?? 0),
-        c.reserved,
-        c.sold,
-        c.unlimited ? 1 : 0,
-        -c.backorderLimit,
-        c.name ?? '',
-        c.throttlePerSecond ?? 0,
-        c.withheld ?? 0,
-        lockToken,
-      ),
+  async seed(c: StockSeed, lockToken: string): Promise<number> {
+    const withheld = c.withheld ?? 0;
+    const args = [c.epoch, c.available - withheld, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''];
+    const reply = await this.call((r) =>
+      r.seed(this.keys.counter(c.skuId), this.keys.loadLock(c.skuId), ...args, c.throttlePerSecond ?? 0, withheld, lockToken),
     );
+    return integer('seed-2.lua', reply);
   }
 
-  /** Adds a committed change to the counter of `epoch`, once per outbox row (lua/apply-2.lua). */
-  apply(
+  /**
+   * Adds a committed change to the counter of `epoch`, once per outbox row (lua/apply-2.lua): 1 applied,
+   * 0 applied before, OTHER_EPOCH no counter of that epoch.
+   */
+  async apply(
     outboxId: string,
     skuId: string,
     epoch: number,
-    delta: { available: number; reserved: number; sold: number; withheld?: number },
+    delta: {
+      available: number;
+      reserved: number;
+      sold: number;
+      withheld?: number;
+    },
   ): Promise<number> {
-    return this.call((r) =>
+    const withheld = delta.withheld ?? 0;
+    const reply = await this.call((r) =>
       r.apply(
         this.keys.counter(skuId),
         this.keys.applied(skuId, outboxId),
         epoch,
-        delta.available - (delta.withheld ?? 0),
+        delta.available - withheld,
         delta.reserved,
         delta.sold,
         APPLIED_MARKER_TTL_SECONDS,
-        delta.withheld ?? 0,
+        withheld,
       ),
     );
+    return integer('apply-2.lua', reply);
   }
 
   /**
    * Counts one request of a caller against its rate limit (lua/rate-1.lua): 0 when admitted, else the
    * ms until one would be. Through the breaker like every gate call: GateDown while Redis is away.
    */
-  admitCaller(caller: string, limit: number, periodMs: number, now = Date.now()): Promise<number> {
-    return this.call((r) => r.rate(this.keys.rate(caller), limit, periodMs, now));
+  async admitCaller(caller: string, limit: number, periodMs: number, now = Date.now()): Promise<number> {
+    return integer('rate-1.lua', await this.call((r) => r.rate(this.keys.rate(caller), limit, periodMs, now)));
   }
 
-  /** Drops a counter older than `epoch` so the next request loads the truth. */
-  invalidate(skuId: string, epoch: number): Promise<number> {
-    return this.call((r) => r.invalidate(this.keys.counter(skuId), epoch));
+  /** Drops a counter older than `epoch` so the next request loads the truth (lua/invalidate-1.lua): 1 dropped. */
+  async invalidate(skuId: string, epoch: number): Promise<number> {
+    return integer('invalidate-1.lua', await this.call((r) => r.invalidate(this.keys.counter(skuId), epoch)));
+  }
+
+  /**
+   * Reads, versions, alerts and publishes one SKU's level (lua/announce-2.lua); `threshold` is what
+   * PostgreSQL holds at `epoch` or later, when the last call asked for it.
+   * Not through the breaker: announcements run after the commit, off every request's path, and their
+   * failures are logged and skipped (src/live/publish.ts), so they must not open it for requests.
+   */
+  async announce(
+    skuId: string,
+    names: LiveNames,
+    mode: AnnounceMode,
+    threshold: { epoch: number; lowStockThreshold: number | null } | null,
+  ): Promise<Announcement> {
+    const known =
+      threshold === null
+        ? ['', '']
+        : [String(threshold.epoch), threshold.lowStockThreshold === null ? '' : String(threshold.lowStockThreshold)];
+    const reply = await this.redis.announce(this.keys.counter(skuId), names.state, mode, names.levels, names.alerts, skuId, ...known);
+    return decodeAnnouncement(reply);
   }
 
   /** Current counters; null where Redis has none. */
   async levels(skuIds: string[]): Promise<(SkuStock | null)[]> {
     const replies = await this.call(async (r) => {
       const pipeline = r.pipeline();
-      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), 'a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h');
+      for (const id of skuIds) pipeline.hmget(this.keys.counter(id), ...COUNTER_FIELDS);
       return (await pipeline.exec()) ?? [];
     });
     return skuIds.map((skuId, i) => {
       const [err, fields] = replies[i] ?? [new Error('no reply'), null];
       if (err) throw err;
+      assert.equal((fields as unknown[]).length, COUNTER_FIELDS.length, 'HMGET answers every counter field asked');
       const [a, r, s, u, e, n, f, t, h] = fields as (string | null)[];
       if (e == null) return null;
       const withheld = Number(h ?? 0);

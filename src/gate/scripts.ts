@@ -16,7 +16,8 @@ export function scriptSource(file: string): string {
 
 /**
  * The gate's commands as ioredis methods. A file named `name-N.lua` takes exactly N keys; a plain
- * `name.lua` takes a variable number, passed first.
+ * `name.lua` takes a variable number, passed first. Only the Gate (src/gate/gate.ts) calls them, and
+ * tests of the scripts themselves: it builds their KEYS/ARGV and decodes their replies (replies.ts).
  */
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -28,6 +29,7 @@ declare module 'ioredis' {
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     unlock(key: string, token: string): Result<number, Context>;
     rate(key: string, limit: number, periodMs: number, now: number): Result<number, Context>;
+    announce(counter: string, live: string, ...args: string[]): Result<(string | number)[], Context>;
   }
 }
 

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type pg from 'pg';
 import type { TakeKind } from '../inventory.ts';
 
@@ -216,6 +217,9 @@ export class LedgerWriter {
       entries.map((e) => e.deadline?.toISOString() ?? null),
       entries.map((e) => e.clientKey ?? null),
     ]);
+    // One outcome per request (the statement's last SELECT is over the requests): a request without
+    // one would be answered as if it were a duplicate while its rows may be missing.
+    assert.equal(rows.length, entries.length, 'a ledger batch answers once per request');
     const outcomes = new Map(rows.map((r) => [`${r.kind}:${r.key}`, r.outcome]));
     const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';
     this.onCommitted(entries.filter((e) => outcome(e) === 'committed').map((e) => e.gateId));

@@ -1,19 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Result } from 'ioredis';
 import type { Logger } from 'pino';
+import type { AlertKind, AnnounceMode, StockState, WireLevel } from '../gate/gate.ts';
 import { loadCounters } from '../sync/load.ts';
 import type { Services } from '../stock/services.ts';
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    /** lua/announce-2.lua: read, version, alert and publish one SKU's level. */
-    announce(counter: string, live: string, ...args: string[]): Result<(string | number)[], Context>;
-  }
-}
-
-/** Where a SKU stands for shoppers; alerts fire when it changes (lua/announce-2.lua). */
-export type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'SOLD_OUT';
-export type AlertKind = 'LOW_STOCK' | 'SOLD_OUT' | 'BACK_IN_STOCK';
+/** Where a SKU stands for shoppers, and its alerts: decided by lua/announce-2.lua (src/gate/replies.ts). */
+export type { AlertKind, StockState };
 
 /** One reading of a SKU's levels, as every subscriber of it receives it. */
 export interface StockLevel {
@@ -34,24 +26,13 @@ export interface StockAlert {
   level: StockLevel;
 }
 
-/** A level as announce-2.lua encodes it. */
-interface WireLevel {
-  skuId: string;
-  available: number;
-  reserved: number;
-  sold: number;
-  unlimited: boolean;
-  state: StockState;
-  lowStockThreshold: string;
-  version: string;
-  changedAt: string;
-}
-
+/** An alert as announce-2.lua publishes it. */
 export interface WireAlert {
   kind: AlertKind;
   level: WireLevel;
 }
 
+/** A level from announce-2.lua's encoding (its reply, or a pub/sub message). */
 export function levelFromWire(w: WireLevel): StockLevel {
   return {
     skuId: w.skuId,
@@ -108,8 +89,6 @@ const MISSING_GRACE_MS = 100;
 const ANNOUNCE_SPACING_MS = 10;
 /** A Redis outage fails every announcement; one warning per this long is enough to see it. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
-
-type Mode = 'publish' | 'peek';
 
 /**
  * Turns `levelsChanged` into announcements on Redis pub/sub. Per SKU, at most one announcement runs
@@ -181,24 +160,17 @@ export class Publisher {
   }
 
   /** One reading through lua/announce-2.lua; null for a SKU PostgreSQL does not know. */
-  private async announce(skuId: string, mode: Mode): Promise<{ level: StockLevel; alert: AlertKind | null } | null> {
+  private async announce(skuId: string, mode: AnnounceMode): Promise<{ level: StockLevel; alert: AlertKind | null } | null> {
     const { gate, prisma } = this.s;
-    let threshold: [epoch: string, threshold: string] = ['', ''];
+    const names = { state: this.channels.state(skuId), levels: this.channels.levels(skuId), alerts: this.channels.alerts };
+    let threshold: { epoch: number; lowStockThreshold: number | null } | null = null;
     let waited = false;
     for (let attempt = 1; attempt <= MAX_ANNOUNCE_ATTEMPTS; attempt++) {
-      const reply = await gate.redis.announce(
-        gate.keys.counter(skuId),
-        this.channels.state(skuId),
-        mode,
-        this.channels.levels(skuId),
-        this.channels.alerts,
-        skuId,
-        ...threshold,
-      );
-      switch (reply[0]) {
-        case 'OK':
-          return { level: levelFromWire(JSON.parse(String(reply[1])) as WireLevel), alert: (reply[2] || null) as AlertKind | null };
-        case 'MISSING':
+      const reply = await gate.announce(skuId, names, mode, threshold);
+      switch (reply.kind) {
+        case 'announced':
+          return { level: levelFromWire(reply.level), alert: reply.alert };
+        case 'missing':
           // Loading bumps the SKU's epoch, which sends requests that took from a counter loaded a moment
           // earlier back to retry. Requests load a missing counter themselves at once, so first give
           // them that moment; a counter still missing after it has nobody taking from it.
@@ -209,14 +181,12 @@ export class Publisher {
             return null;
           }
           continue;
-        case 'THRESHOLD': {
+        case 'threshold': {
           const row = await prisma.sku.findUnique({ where: { id: skuId }, select: { epoch: true, lowStockThreshold: true } });
           if (!row) return null;
-          threshold = [String(row.epoch), row.lowStockThreshold === null ? '' : String(row.lowStockThreshold)];
+          threshold = { epoch: row.epoch, lowStockThreshold: row.lowStockThreshold };
           continue;
         }
-        default:
-          throw new Error(`announce-2.lua answered ${String(reply[0])}`);
       }
     }
     throw new Error(`the level of ${skuId} kept changing under ${MAX_ANNOUNCE_ATTEMPTS} readings`);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/client.ts';
-import type { Gate, InFlight } from '../gate/gate.ts';
+import { ReplyCode, type Gate, type InFlightTake } from '../gate/gate.ts';
 import { lockLoads, reloadFromTruth, unlockLoads } from './load.ts';
 
 /**
@@ -53,7 +53,7 @@ export async function reconcile(
   try {
     const stale = await gate.staleTakes(now - deadlineMs, RECONCILE_BATCH);
     if (stale.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
-    const skusOf = (t: InFlight) => t.c.map((key) => gate.keys.skuOf(key));
+    const skusOf = (t: InFlightTake) => t.skuIds;
     // Rebuild under each SKU's load lock, like a loader (src/sync/load.ts): while it is held, the
     // outbox keeps redelivering a change that commits under the new epoch before the seed is in
     // (src/sync/outbox.ts), which the seed, read before that commit, would otherwise lose for good.
@@ -66,9 +66,9 @@ export async function reconcile(
       let settled = 0;
       let units = 0;
       for (const take of settling) {
-        if ((await gate.releaseStale(take)) < 0) continue;
+        if ((await gate.releaseStale(take)) === ReplyCode.NOT_IN_FLIGHT) continue;
         settled++;
-        units += take.q.reduce((a, b) => a + b, 0);
+        units += take.quantities.reduce((a, b) => a + b, 0);
       }
       return { ran: true, settled, units, rebuilt: [...truth.keys()] };
     } finally {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GateRecord, TakeOutcome } from '../../gate/gate.ts';
+import type { TakeOutcome, TakeRecord } from '../../gate/gate.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../../ledger/group-commit.ts';
 import { loadCounters, returnWithheld } from '../../sync/load.ts';
 import { storedTakeAnswer } from '../idempotency.ts';
@@ -95,10 +95,10 @@ async function whenShort<A>(
 }
 
 /** The gate took every line: write the ledger, and answer only once it committed (I2). */
-async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, record: GateRecord): Promise<Attempt<A>> {
+async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, record: TakeRecord): Promise<Attempt<A>> {
   const { lines } = req;
   const result = req.answer(
-    lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.u[i] === 1 ? null : record.a[i]! })),
+    lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.unlimited[i] ? null : record.availableAfter[i]! })),
   );
   const outcome = await writeLedger(s, {
     kind: req.kind,
@@ -109,7 +109,7 @@ async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, r
     fingerprint: req.fingerprint,
     result,
     ...(req.deadline ? { deadline: req.deadline } : {}),
-    lines: lines.map((l, i) => ({ ...l, epoch: record.e[i]!, unlimited: record.u[i] === 1 })),
+    lines: lines.map((l, i) => ({ ...l, epoch: record.epochs[i]!, unlimited: record.unlimited[i]! })),
   });
   if (outcome === 'committed') {
     s.levelsChanged(lines.map((l) => l.skuId));
@@ -169,13 +169,13 @@ async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
  * A replay answers what the first request answered, and not before that answer is in the ledger (I2).
  * Returns null when the first attempt failed and gave its key back, so the replay goes through the gate.
  */
-async function awaitFirstAnswer<A>(s: Services, req: TakeRequest<A>, record: GateRecord): Promise<A | null> {
+async function awaitFirstAnswer<A>(s: Services, req: TakeRequest<A>, record: TakeRecord): Promise<A | null> {
   const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
     const stored = await storedTakeAnswer<A>(s.prisma, req);
     if (stored) return stored;
     const current = await s.gate.record(req.kind, req.idempotencyKey);
-    if (current?.id !== record.id) return null;
+    if (current?.gateId !== record.gateId) return null;
     if (Date.now() > deadline) throw unavailable('the first request with this idempotency key is still being written');
     await sleep(REPLAY_POLL_MS);
   }

@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import type { TakeKind } from '../inventory.ts';
+
+/**
+ * The one reply convention of the gate's scripts (lua/), and every reply code in one place.
+ *
+ * A script with several outcomes (take, announce) answers a table: a status word from ReplyCode, then
+ * that outcome's fields, as its header lists them. A script with one effect (release, settle, seed,
+ * apply, invalidate, unlock, rate) answers an integer: what it did (1, or a count), 0 when there was
+ * nothing to do, and a negative code when it refused. An error reply (redis.error_reply) means the
+ * script changed nothing; ioredis throws it as a ReplyError, which is never mistaken for Redis being down.
+ *
+ * The functions here turn replies into the full names the domain reads (src/gate/gate.ts calls them),
+ * and assert the shape: a reply of the wrong arity would put epochs or quantities on the wrong line.
+ */
+export const ReplyCode = {
+  /** take: every line taken (then the record); announce: the reading (then the level and the alert). */
+  OK: 'OK',
+  /** take: the key was used before with this fingerprint (then the record). */
+  REPLAY: 'REPLAY',
+  /** take: the key was used before with another fingerprint. */
+  CONFLICT: 'CONFLICT',
+  /** take: these lines' counters are absent; announce: the counter is absent. */
+  MISSING: 'MISSING',
+  /** take: these lines' SKUs are over their hot-SKU throttle. */
+  THROTTLED: 'THROTTLED',
+  /** take: these lines cannot be served from the gate's share. */
+  SHORT: 'SHORT',
+  /** announce: the low-stock threshold for the counter's epoch is unknown. */
+  THRESHOLD: 'THRESHOLD',
+  /** release: the gate id was not in flight (already given back or settled). */
+  NOT_IN_FLIGHT: -1,
+  /** seed: the caller no longer holds the SKU's load lock, so it wrote nothing. */
+  LOCK_LOST: -1,
+  /** apply: no counter of the change's epoch (an older one is dropped). */
+  OTHER_EPOCH: -1,
+} as const;
+
+/** What the gate keeps under an idempotency key: enough to answer every replay identically. */
+export interface TakeRecord {
+  fingerprint: string;
+  /** The attempt that took the units. */
+  gateId: string;
+  /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
+  epochs: number[];
+  /** Available after the take, per line (below zero with backorders; withheld units included; 0 for unlimited lines). */
+  availableAfter: number[];
+  /** Unlimited lines, whose available never moves. */
+  unlimited: boolean[];
+}
+
+/** What one call of lua/take.lua met; line indexes are 0-based, in the request's line order. */
+export type TakeOutcome =
+  | { kind: 'taken'; record: TakeRecord }
+  | { kind: 'replay'; record: TakeRecord }
+  | { kind: 'conflict' }
+  /**
+   * Lines the gate's share cannot serve: what the share has above its floor, and the units withheld
+   * for the database-only path, which the caller may take back into the share (returnWithheld).
+   */
+  | {
+      kind: 'short';
+      lines: { index: number; available: number; withheld: number }[];
+    }
+  /** Lines whose SKU is over its hot-SKU throttle; nothing was counted or taken. */
+  | { kind: 'throttled'; retryAfterMs: number; indexes: number[] }
+  | { kind: 'missing'; indexes: number[] };
+
+/** A take that passed the gate and is not yet known to be in the ledger, as lua/take.lua recorded it. */
+export interface InFlightTake {
+  gateId: string;
+  kind: TakeKind;
+  /** The idempotency record the take wrote. */
+  recordKey: string;
+  /** Per line: the counter key, its SKU, the quantity, the counter's epoch, whether it is unlimited. */
+  counterKeys: string[];
+  skuIds: string[];
+  quantities: number[];
+  epochs: number[];
+  unlimited: boolean[];
+  /** When it was taken, ms since epoch. */
+  takenAt: number;
+}
+
+/** Where a SKU stands for shoppers, as lua/announce-2.lua decides it; alerts fire when it changes. */
+export type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'SOLD_OUT';
+export type AlertKind = 'LOW_STOCK' | 'SOLD_OUT' | 'BACK_IN_STOCK';
+
+/**
+ * A level as lua/announce-2.lua encodes it, in its reply and on pub/sub alike: versions and times
+ * travel as strings (cjson prints numbers with 14 significant digits), the threshold "" for none.
+ */
+export interface WireLevel {
+  skuId: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  unlimited: boolean;
+  state: StockState;
+  lowStockThreshold: string;
+  version: string;
+  changedAt: string;
+}
+
+/** What one call of lua/announce-2.lua met. */
+export type Announcement =
+  | { kind: 'announced'; level: WireLevel; alert: AlertKind | null }
+  /** No counter: load it, then call again. */
+  | { kind: 'missing' }
+  /** The threshold for the counter's epoch is unknown: read it at that epoch or later, then call again. */
+  | { kind: 'threshold'; epoch: number };
+
+/** A take's record as lua/take.lua stores it (JSON). */
+interface WireTakeRecord {
+  fp: string;
+  id: string;
+  e: number[];
+  a: number[];
+  u: (0 | 1)[];
+}
+
+/** An in-flight payload as lua/take.lua stores it (JSON); the gate id is its hash field. */
+interface WireInFlight {
+  k: TakeKind;
+  i: string;
+  c: string[];
+  q: number[];
+  e: number[];
+  u: (0 | 1)[];
+  t: number;
+}
+
+/** Decodes lua/take.lua's reply for a request of `lineCount` lines. */
+export function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
+  const [status, ...rest] = table('take.lua', reply);
+  switch (status) {
+    case ReplyCode.OK:
+    case ReplyCode.REPLAY: {
+      assert.equal(rest.length, 1, `take.lua: ${status} carries one record`);
+      const record = decodeTakeRecord(String(rest[0]));
+      assert.equal(record.epochs.length, lineCount, `take.lua: ${status} records one epoch per line`);
+      return { kind: status === ReplyCode.OK ? 'taken' : 'replay', record };
+    }
+    case ReplyCode.CONFLICT:
+      assert.equal(rest.length, 0, 'take.lua: CONFLICT carries nothing');
+      return { kind: 'conflict' };
+    case ReplyCode.MISSING:
+      assert.ok(rest.length >= 1, 'take.lua: MISSING names at least one line');
+      return {
+        kind: 'missing',
+        indexes: rest.map((i) => lineIndex(i, lineCount)),
+      };
+    case ReplyCode.THROTTLED: {
+      const [retryAfterMs, ...lines] = rest;
+      assert.ok(lines.length >= 1, 'take.lua: THROTTLED names a wait and at least one line');
+      return {
+        kind: 'throttled',
+        retryAfterMs: Number(retryAfterMs),
+        indexes: lines.map((i) => lineIndex(i, lineCount)),
+      };
+    }
+    case ReplyCode.SHORT:
+      assert.ok(rest.length >= 3 && rest.length % 3 === 0, 'take.lua: SHORT lists (line, available, withheld) triples');
+      return { kind: 'short', lines: triples(rest, lineCount) };
+    default:
+      throw new Error(`take.lua answered ${String(status)}`);
+  }
+}
+
+/** Decodes the record lua/take.lua stores under an idempotency key (and returns with OK and REPLAY). */
+export function decodeTakeRecord(json: string): TakeRecord {
+  const wire = JSON.parse(json) as WireTakeRecord;
+  assert.equal(typeof wire.id, 'string', 'a take record names its gate id');
+  assert.ok(wire.e.length === wire.a.length && wire.a.length === wire.u.length, 'a take record has one epoch, level and flag per line');
+  return {
+    fingerprint: wire.fp,
+    gateId: wire.id,
+    epochs: wire.e,
+    availableAfter: wire.a,
+    unlimited: wire.u.map((u) => u === 1),
+  };
+}
+
+/** Decodes an in-flight payload; `skuOf` reads the SKU id out of a counter key. */
+export function decodeInFlight(gateId: string, json: string, skuOf: (counterKey: string) => string): InFlightTake {
+  const wire = JSON.parse(json) as WireInFlight;
+  const lines = wire.c.length;
+  assert.ok(
+    wire.q.length === lines && wire.e.length === lines && wire.u.length === lines,
+    'an in-flight take has one quantity, epoch and flag per line',
+  );
+  return {
+    gateId,
+    kind: wire.k,
+    recordKey: wire.i,
+    counterKeys: wire.c,
+    skuIds: wire.c.map(skuOf),
+    quantities: wire.q,
+    epochs: wire.e,
+    unlimited: wire.u.map((u) => u === 1),
+    takenAt: wire.t,
+  };
+}
+
+/** Decodes lua/announce-2.lua's reply. */
+export function decodeAnnouncement(reply: unknown): Announcement {
+  const [status, ...rest] = table('announce-2.lua', reply);
+  switch (status) {
+    case ReplyCode.OK: {
+      assert.equal(rest.length, 2, 'announce-2.lua: OK carries a level and an alert');
+      const level = JSON.parse(String(rest[0])) as WireLevel;
+      assert.equal(typeof level.skuId, 'string', 'announce-2.lua: a level names its SKU');
+      return {
+        kind: 'announced',
+        level,
+        alert: (rest[1] || null) as AlertKind | null,
+      };
+    }
+    case ReplyCode.MISSING:
+      return { kind: 'missing' };
+    case ReplyCode.THRESHOLD:
+      assert.equal(rest.length, 1, 'announce-2.lua: THRESHOLD carries the epoch');
+      return { kind: 'threshold', epoch: Number(rest[0]) };
+    default:
+      throw new Error(`announce-2.lua answered ${String(status)}`);
+  }
+}
+
+/** An integer reply (scripts with one effect). */
+export function integer(script: string, reply: unknown): number {
+  assert.ok(Number.isInteger(reply), `${script} answers an integer`);
+  return reply as number;
+}
+
+function table(script: string, reply: unknown): (string | number)[] {
+  assert.ok(Array.isArray(reply) && reply.length >= 1, `${script} answers a table led by a status`);
+  return reply as (string | number)[];
+}
+
+/** A 1-based line number of a reply as a 0-based index into the request's lines. */
+function lineIndex(reply: string | number, lineCount: number): number {
+  const index = Number(reply) - 1;
+  assert.ok(Number.isInteger(index) && index >= 0 && index < lineCount, `line ${String(reply)} is one of the request's ${lineCount}`);
+  return index;
+}
+
+function triples(rest: (string | number)[], lineCount: number): { index: number; available: number; withheld: number }[] {
+  const lines: { index: number; available: number; withheld: number }[] = [];
+  for (let i = 0; i < rest.length; i += 3)
+    lines.push({
+      index: lineIndex(rest[i]!, lineCount),
+      available: Number(rest[i + 1]),
+      withheld: Number(rest[i + 2]),
+    });
+  return lines;
+}
