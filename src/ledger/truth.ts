@@ -52,23 +52,6 @@ export const RETURN_WITHHELD_SQL = `
   UPDATE sku s SET withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND NOT m.merged), 0)
   WHERE s.id = ANY($1::text[])`;
 
-/**
- * RETURN_WITHHELD_SQL for a gate whose share ran short of quantities $2 of SKUs $1: gives back what the
- * share lacks, and at least half of what is withheld, not all of it, so an instance still selling
- * through PostgreSQL keeps a share and does not withhold again (fencing the gate) at once.
- */
-const RETURN_SOME_WITHHELD_SQL = `
-  WITH t AS (
-    SELECT s.id, s.backorder_limit AS b,
-           s.available + coalesce(sum(m.delta_available), 0) AS available,
-           s.withheld + coalesce(sum(m.delta_withheld), 0) AS withheld
-    FROM sku s LEFT JOIN movement m ON m.sku_id = s.id AND NOT m.merged
-    WHERE s.id = ANY($1::text[]) GROUP BY s.id
-  ), r AS (
-    SELECT t.id, least(t.withheld, greatest(n.quantity - (t.available - t.withheld + t.b), ceil(t.withheld / 2.0)::bigint)) AS back
-    FROM t JOIN unnest($1::text[], $2::int[]) AS n(id, quantity) ON n.id = t.id
-  )
-  UPDATE sku s SET withheld = s.withheld - r.back FROM r WHERE s.id = r.id AND r.back > 0`;
 
 
 function toSeed(row: TruthRow): SkuStock {
@@ -101,25 +84,12 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
  * later statement with a later snapshot, counts its movements; or it locks after this transaction
  * commits, sees the new epoch, and is refused. No movement is both missing from the new counters and
  * accepted into the ledger.
- *
- * With `returnWithheld` (the quantities the gate's share ran short of, per SKU), units withheld for the
- * database-only path go back to the gate's share in the same fenced step (RETURN_SOME_WITHHELD_SQL). A database-only take holds the row lock while it sells
- * withheld units (src/stock/take/in-database.ts), so it either committed before, and its sale is in the truth
- * read here, or it runs after and finds none withheld.
  */
-export async function truthForLoad(
-  prisma: PrismaClient,
-  skuIds: string[],
-  { returnWithheld }: { returnWithheld?: Map<string, number> } = {},
-): Promise<Map<string, SkuStock>> {
+export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, SkuStock>> {
   const sorted = [...skuIds].sort();
-  const fence = prisma.$executeRawUnsafe(FENCE_SQL, sorted);
-  const giveBack = prisma.$executeRawUnsafe(
-    RETURN_SOME_WITHHELD_SQL,
-    sorted,
-    sorted.map((id) => returnWithheld?.get(id) ?? 0),
-  );
-  const read = prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted);
-  const rows = returnWithheld ? (await prisma.$transaction([fence, giveBack, read]))[2] : (await prisma.$transaction([fence, read]))[1];
+  const [, rows] = await prisma.$transaction([
+    prisma.$executeRawUnsafe(FENCE_SQL, sorted),
+    prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted),
+  ]);
   return new Map(rows.map((r) => [r.id, toSeed(r)]));
 }

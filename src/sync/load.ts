@@ -43,9 +43,8 @@ export async function reloadFromTruth(
   prisma: PrismaClient,
   skuIds: string[],
   token: string,
-  options: { returnWithheld?: Map<string, number> } = {},
 ): Promise<Map<string, StockSeed>> {
-  const truth = await truthForLoad(prisma, skuIds, options);
+  const truth = await truthForLoad(prisma, skuIds);
   for (const seed of truth.values()) await gate.seed(seed, token);
   return truth;
 }
@@ -66,29 +65,6 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
     const loaded = absent.length > 0 ? await reloadFromTruth(gate, prisma, absent, token) : new Map();
     await waitForLoads(gate, waiting);
     return absent.filter((id) => !loaded.has(id));
-  } finally {
-    await unlockLoads(gate, locked, token);
-  }
-}
-
-/**
- * Takes units withheld for the database-only path back into the gate's share, when the share ran
- * short of `needed` (quantity per SKU) while some were withheld: one fenced reload under the load
- * locks (truthForLoad). SKUs another loader holds are left to it; the caller retries the gate either way.
- */
-export async function returnWithheld(gate: Gate, prisma: PrismaClient, needed: Map<string, number>): Promise<void> {
-  const token = randomUUID();
-  const { locked, waiting } = await lockLoads(gate, [...needed.keys()], token);
-  try {
-    // In a sell-out stampede many requests find the share short at once: only the first reload may
-    // bump the epoch (and fence everyone's takes); the others find their quantity back in the share.
-    const counters = locked.length > 0 ? await gate.levels(locked) : [];
-    const short = locked.filter((id, i) => {
-      const c = counters[i];
-      return c != null && c.withheld > 0 && c.available - c.withheld + c.backorderLimit < needed.get(id)!;
-    });
-    if (short.length > 0) await reloadFromTruth(gate, prisma, short, token, { returnWithheld: needed });
-    await waitForLoads(gate, waiting);
   } finally {
     await unlockLoads(gate, locked, token);
   }

@@ -18,7 +18,7 @@ import type { TakeRequest } from './request.ts';
  * that other instances still sell from stay right and nobody is fenced on every request (an instance
  * cut off from Redis used to stop every other instance's sales of the SKU). When too few are withheld,
  * it withholds more in the same transaction, which bumps the epoch once (see `withhold`); the gate
- * takes them back when its share runs short (returnWithheld in src/sync/load.ts).
+ * takes some back, without a fence, when its share runs short (returnWithheld in src/sync/outbox.ts).
  * It does not throttle hot SKUs (throttlePerSecond): the throttle's schedule lives in Redis, and the
  * row locks already serialise a hot SKU's requests here.
  */
