@@ -8,13 +8,31 @@ import { createYoga, createSchema } from 'graphql-yoga';
 const yoga = createYoga({
   schema: createSchema({
     typeDefs: /* GraphQL */ `
-      input StockLineInput { skuId: ID! quantity: Int! }
-      input DeductStockInput { orderId: ID! idempotencyKey: String lines: [StockLineInput!]! }
-      type DeductedLine { skuId: ID! quantity: Int! available: Int }
-      type DeductStockSuccess { orderId: ID! lines: [DeductedLine!]! }
+      input StockLineInput {
+        skuId: ID!
+        quantity: Int!
+      }
+      input DeductStockInput {
+        orderId: ID!
+        idempotencyKey: String
+        lines: [StockLineInput!]!
+      }
+      type DeductedLine {
+        skuId: ID!
+        quantity: Int!
+        available: Int
+      }
+      type DeductStockSuccess {
+        orderId: ID!
+        lines: [DeductedLine!]!
+      }
       union DeductStockResult = DeductStockSuccess
-      type Query { ok: Boolean! }
-      type Mutation { deductStock(input: DeductStockInput!): DeductStockResult! }
+      type Query {
+        ok: Boolean!
+      }
+      type Mutation {
+        deductStock(input: DeductStockInput!): DeductStockResult!
+      }
     `,
     resolvers: {
       Query: { ok: () => true },

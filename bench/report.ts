@@ -68,7 +68,9 @@ export function chart(rows: Row[]): string {
       const r = rows.find((row) => row.mode === m && row.scenario === s);
       if (!r) return;
       const h = (plotH * r.rps) / max;
-      parts.push(`<rect x="${x0 + i * barW}" y="${top + plotH - h}" width="${barW - 4}" height="${h}" fill="${colors[i % colors.length]}"/>`);
+      parts.push(
+        `<rect x="${x0 + i * barW}" y="${top + plotH - h}" width="${barW - 4}" height="${h}" fill="${colors[i % colors.length]}"/>`,
+      );
     });
     parts.push(`<text x="${x0 + (modes.length * barW) / 2}" y="${top + plotH + 18}" text-anchor="middle">${s}</text>`);
   });

@@ -161,7 +161,11 @@ async function acknowledged(databaseUrl: string): Promise<number> {
 async function seed(url: string): Promise<void> {
   const upsert = `mutation U($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id } }`;
   const post = (input: unknown[]) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: upsert, variables: { input } }) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: upsert, variables: { input } }),
+    });
   await post([{ id: 'hot', name: 'Hot item', available: HOT_STOCK }]);
   for (let i = 0; i < UNIFORM_SKUS; i += 100) {
     await post(Array.from({ length: 100 }, (_, k) => ({ id: `u${i + k}`, available: HOT_STOCK / 1_000 })));
@@ -177,7 +181,8 @@ async function main(): Promise<void> {
     const prefix = `sgbench:${id}:`;
     const port = freePort();
     if (mode !== 'ceiling') await deployMigrations(databaseUrl);
-    const env: Record<string, string> = mode === 'ceiling' ? {} : { DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: prefix, STOCKGATE_MODE: SERVER_MODE[mode] };
+    const env: Record<string, string> =
+      mode === 'ceiling' ? {} : { DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: prefix, STOCKGATE_MODE: SERVER_MODE[mode] };
     const server = await start(mode, port, env);
     const url = `http://127.0.0.1:${port}/graphql`;
     try {
@@ -227,12 +232,22 @@ async function main(): Promise<void> {
     }
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, one server process per mode, load generator on the same cores`;
-  const result = { at: new Date().toISOString(), machine, connections: CONNECTIONS, seconds: DURATION_S, rows, took_s: (Date.now() - started) / 1000 };
+  const result = {
+    at: new Date().toISOString(),
+    machine,
+    connections: CONNECTIONS,
+    seconds: DURATION_S,
+    rows,
+    took_s: (Date.now() - started) / 1000,
+  };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(RESULTS, 'latest.md'), table(result.rows, machine, result.at) + '\n');
   writeFileSync(join(RESULTS, 'latest.svg'), chart(result.rows));
-  appendFileSync(join(RESULTS, 'history.jsonl'), JSON.stringify({ at: result.at, machine, rows: rows.map((r) => [r.mode, r.scenario, Math.round(r.rps)]) }) + '\n');
+  appendFileSync(
+    join(RESULTS, 'history.jsonl'),
+    JSON.stringify({ at: result.at, machine, rows: rows.map((r) => [r.mode, r.scenario, Math.round(r.rps)]) }) + '\n',
+  );
   console.log('\n' + table(result.rows, machine, result.at));
   const bad = rows.filter((r) => (r.oversold ?? 0) > 0 || r.agree === false);
   if (bad.length > 0) {

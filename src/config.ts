@@ -18,10 +18,7 @@ export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
 /** Every setting stockgate reads, validated once at start; a bad value is one clear line, not a crash later. */
 const Settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  DATABASE_URL: z
-    .string()
-    .url()
-    .default('postgresql://postgres@127.0.0.1:5432/stockgate'),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/stockgate'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Every Redis key starts with this, so several deployments (or test runs) can share one Redis. */
   REDIS_PREFIX: z

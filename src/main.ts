@@ -32,7 +32,12 @@ function unreachable(service: keyof typeof HOW_TO_START, url: string, err: unkno
 }
 
 async function reachRedis(config: Config): Promise<void> {
-  const probe = new Redis(config.REDIS_URL, { lazyConnect: true, connectTimeout: REACH_TIMEOUT_MS, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const probe = new Redis(config.REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: REACH_TIMEOUT_MS,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   probe.on('error', () => {});
   try {
     await probe.connect();
@@ -63,7 +68,9 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   if (config.STOCKGATE_API_KEYS.open) {
     // Loud on purpose: fine on a laptop, a hole anywhere else (NODE_ENV=production refuses it in config.ts).
-    log.warn('NO API KEYS CONFIGURED (STOCKGATE_API_KEYS is empty): the API is OPEN and every caller is admin. Set keys before exposing this service.');
+    log.warn(
+      'NO API KEYS CONFIGURED (STOCKGATE_API_KEYS is empty): the API is OPEN and every caller is admin. Set keys before exposing this service.',
+    );
   }
   await reachRedis(config);
   await reachPostgres(config);

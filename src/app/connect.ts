@@ -41,7 +41,9 @@ export function connect(config: Config, log: Logger): Connections {
   const settling = new Set<Promise<unknown>>();
   const settleAfterCommit = (gateIds: string[]) => {
     if (gateIds.length === 0) return;
-    const settled = gate.settle(gateIds).catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
+    const settled = gate
+      .settle(gateIds)
+      .catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
     settling.add(settled);
     void settled.finally(() => settling.delete(settled));
   };

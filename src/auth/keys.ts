@@ -33,7 +33,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  * configuration never has to hold the secret itself. Errors name the entry, never the secret.
  */
 export function parseApiKeys(spec: string | undefined): ApiKeys {
-  const entries = (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = (spec ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (entries.length > MAX_API_KEYS) throw new ApiKeyError(`STOCKGATE_API_KEYS: at most ${MAX_API_KEYS} keys`);
   const names = new Set<string>();
   const keys = entries.map((entry, i) => {
@@ -45,7 +48,8 @@ export function parseApiKeys(spec: string | undefined): ApiKeys {
     if (names.has(name)) throw new ApiKeyError(`${where}: the name is used twice`);
     names.add(name);
     const hashed = HASHED.exec(secret);
-    if (!hashed && secret.length < MIN_SECRET_LENGTH) throw new ApiKeyError(`${where}: a secret needs at least ${MIN_SECRET_LENGTH} characters`);
+    if (!hashed && secret.length < MIN_SECRET_LENGTH)
+      throw new ApiKeyError(`${where}: a secret needs at least ${MIN_SECRET_LENGTH} characters`);
     return { name, role: role as Role, digest: hashed ? Buffer.from(hashed[1]!, 'hex') : sha256(secret) };
   });
   return new ApiKeys(keys);

@@ -169,11 +169,7 @@ async function withMigrationLock<T>(databaseUrl: string, run: () => Promise<T>):
   }
 }
 
-async function withEngine<T>(
-  databaseUrl: string,
-  { shadow }: { shadow: boolean },
-  run: (engine: SchemaEngine) => Promise<T>,
-): Promise<T> {
+async function withEngine<T>(databaseUrl: string, { shadow }: { shadow: boolean }, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const adapters = new MigrationAdapters(databaseUrl, shadow ? await connect(maintenanceUrl(databaseUrl)) : null);
   const bound = bindMigrationAwareSqlAdapterFactory(adapters);
   const report = (error: unknown) => rethrowEngineReport(error, bound.errorRegistry);
@@ -378,9 +374,7 @@ async function main(argv: string[]): Promise<number> {
   switch (positionals[0]) {
     case 'deploy': {
       const { applied } = await deployMigrations(databaseUrl);
-      console.log(
-        applied.length ? `Applied to ${redact(databaseUrl)}: ${applied.join(', ')}` : `${redact(databaseUrl)} is up to date.`,
-      );
+      console.log(applied.length ? `Applied to ${redact(databaseUrl)}: ${applied.join(', ')}` : `${redact(databaseUrl)} is up to date.`);
       return 0;
     }
     case 'dev': {

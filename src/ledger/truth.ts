@@ -52,8 +52,6 @@ export const RETURN_WITHHELD_SQL = `
   UPDATE sku s SET withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND NOT m.merged), 0)
   WHERE s.id = ANY($1::text[])`;
 
-
-
 function toSeed(row: TruthRow): SkuStock {
   return {
     skuId: row.id,

@@ -202,7 +202,7 @@ function stateGauges(sources: MetricSources, registers: Registers): void {
   });
   new Gauge({
     name: 'stockgate_degraded',
-    help: "1 while Redis does not answer and this instance sells through PostgreSQL alone: /ready's 200 \"degraded\"",
+    help: '1 while Redis does not answer and this instance sells through PostgreSQL alone: /ready\'s 200 "degraded"',
     registers,
     async collect() {
       this.set((await sources.redisAnswers()) ? 0 : 1);

@@ -118,7 +118,11 @@ const settleErrors = [
   IdempotencyConflict,
 ];
 
-const settleArgs = (input: { orderId: string | number; lines?: { skuId: string | number; quantity: number }[] | null; idempotencyKey?: string | null }) => ({
+const settleArgs = (input: {
+  orderId: string | number;
+  lines?: { skuId: string | number; quantity: number }[] | null;
+  idempotencyKey?: string | null;
+}) => ({
   orderId: String(input.orderId),
   idempotencyKey: input.idempotencyKey,
   lines: input.lines?.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })) ?? null,

@@ -149,7 +149,8 @@ builder.objectType(UnknownSku, {
 
 builder.objectType(Throttled, {
   name: 'Throttled',
-  description: 'A SKU of the cart is over its hot-SKU throttle (throttlePerSecond); nothing moved. Send the same request again after retryAfterMs.',
+  description:
+    'A SKU of the cart is over its hot-SKU throttle (throttlePerSecond); nothing moved. Send the same request again after retryAfterMs.',
   interfaces: [OutcomeInterface],
   fields: (t) => ({
     skuIds: t.exposeIDList('skuIds', { description: 'The throttled SKUs of the cart.' }),
@@ -185,7 +186,11 @@ builder.mutationFields((t) => ({
     type: [Sku],
     description: 'Creates or updates up to 100 SKUs; fields left out keep their value.',
     args: { input: t.arg({ type: [UpsertSkuInput] }) },
-    resolve: (_, { input }, ctx) => upsertSkus(ctx, input.map((u) => ({ ...u, id: String(u.id) }))),
+    resolve: (_, { input }, ctx) =>
+      upsertSkus(
+        ctx,
+        input.map((u) => ({ ...u, id: String(u.id) })),
+      ),
   }),
   restock: t.field({
     type: RestockSuccessRef,
