@@ -50,4 +50,4 @@ const yoga = createYoga({
 });
 
 const port = Number(process.env.PORT ?? 4001);
-createServer(yoga).listen(port, '127.0.0.1', () => console.log(`ceiling listening on ${port}`));
+createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`ceiling listening on ${port}`));

@@ -112,7 +112,7 @@ async function load(url: string, scenario: Scenario, seconds: number, title: str
         requests: requests.map((c) => ({ body: body(scenario, c) })),
         title,
       },
-      (err, result) => (err ? reject(err) : resolve(result)),
+      (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );
     autocannon.track(instance, { renderProgressBar: process.stdout.isTTY, renderResultsTable: false, renderLatencyTable: false });
   });

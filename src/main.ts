@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   }
 
   const app = buildApp(config, log);
-  const server = createServer(app.yoga);
+  const server = createServer((req, res) => void app.yoga(req, res));
   app.attach(server);
   server.listen(config.PORT, () => {
     log.info(`stockgate listening: GraphiQL at http://localhost:${config.PORT}${app.yoga.graphqlEndpoint}`);

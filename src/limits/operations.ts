@@ -74,7 +74,7 @@ function tooComplexIsBadRequest(): Plugin {
     onResultProcess({ result }) {
       if (Array.isArray(result) || !('errors' in result)) return;
       for (const error of result.errors ?? []) {
-        const http = error.extensions?.['http'] as { spec?: boolean } | undefined;
+        const http = error.extensions?.['http'];
         if (error.extensions?.['code'] === 'OPERATION_TOO_COMPLEX' && http) http.spec = false;
       }
     },

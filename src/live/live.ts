@@ -10,6 +10,7 @@ import type { Services } from '../stock/services.ts';
 import { AlertStream } from './alerts.ts';
 import { Coalescer, type TimerCount } from './coalesce.ts';
 import { levelFromWire, LiveChannels, Publisher, type StockAlert, type StockLevel, type WireAlert } from './publish.ts';
+import type { WireLevel } from '../gate/gate.ts';
 
 /**
  * SKUs one subscription may watch: a ticker or a product page shows tens. Each costs the subscriber a
@@ -106,7 +107,7 @@ export class Live {
   async levels(ids: string[]): Promise<AsyncIterableIterator<StockLevel>> {
     const skuIds = [...new Set(parseInput(watchedSkus, ids, 'skuIds'))];
     this.admit();
-    const listener: Listener = (event) => coalescer.offer(levelFromWire(event.detail));
+    const listener: Listener = (event) => coalescer.offer(levelFromWire(event.detail as WireLevel));
     const coalescer: Coalescer = new Coalescer(skuIds, this.intervalMs, this.timerCount, () => {
       for (const id of skuIds) this.target.removeEventListener(this.channels.levels(id), listener);
       this.streams.delete(coalescer);
@@ -267,7 +268,7 @@ function guarded(subscriber: Redis, log: Logger): Redis {
         return (...channels: string[]) =>
           command.apply(target, channels).catch((err: unknown) => log.warn({ err, channels }, `live ${prop} failed`));
       }
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value.bind(target) as unknown) : value;
     },
   });
 }

@@ -61,7 +61,7 @@ export class Stream<T> implements AsyncIterableIterator<T> {
 
   throw(err?: unknown): Promise<IteratorResult<T>> {
     this.end();
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 
   /** Ends the stream now: pending pulls finish, waiting values are dropped, `onEnd` runs. */

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -23,6 +23,14 @@ interface Enveloped {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
+/** What a graphql-ws operation needs of Yoga's envelope. */
+interface EnvelopedFunctions extends Enveloped {
+  schema: GraphQLSchema;
+  contextFactory: () => unknown;
+  parse: (source: string) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+}
+
 export interface WebSocketEndpoint {
   /** Closes every socket (their subscriptions end) and stops taking new ones. */
   close(): Promise<void>;
@@ -39,12 +47,14 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        // Envelop types these loosely (any); pinned here to what graphql-js's own functions take.
+        const enveloped: EnvelopedFunctions = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
         });
+        const { schema, execute, subscribe, contextFactory, parse, validate } = enveloped;
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -63,7 +73,7 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
         };
         let errors: readonly GraphQLError[];
         try {
-          errors = validate(args.schema, args.document) as readonly GraphQLError[];
+          errors = validate(args.schema, args.document);
         } catch (err) {
           // The operation limits (src/limits/operations.ts) throw to stop validating at once.
           if (err instanceof GraphQLError) return [coded(err, 'GRAPHQL_VALIDATION_FAILED')];

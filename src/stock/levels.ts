@@ -22,7 +22,7 @@ export async function levels(s: Services, ids: string[]): Promise<(SkuLevel | nu
     fromGate = wanted.map(() => null);
   }
   const misses = wanted.filter((_, i) => fromGate[i] === null);
-  const truth = misses.length > 0 ? await readTruth(s.prisma, misses) : new Map();
+  const truth = misses.length > 0 ? await readTruth(s.prisma, misses) : new Map<string, SkuStock>();
   return wanted.map((id, i) => strip(fromGate[i] ?? truth.get(id) ?? null));
 }
 
