@@ -9,18 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { serverAudits, type AuditResult } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { serve, useNamespace, type Running } from './support/stack.ts';
 
 /** SHOULD audits stockgate is known to fail, by audit id, with why: none today. */
 const KNOWN_SHOULD_FAILURES: Record<string, string> = {};
 
-let ns: Namespace;
-beforeAll(async () => {
-  ns = await namespace();
-});
-afterAll(async () => {
-  await ns?.drop();
-});
+const space = useNamespace();
 
 const KEY = randomBytes(24).toString('hex');
 
@@ -31,7 +25,7 @@ describe.each([
   let svc: Running;
   let results: AuditResult[];
   beforeAll(async () => {
-    svc = await serve(ns, env);
+    svc = await serve(space.ns, env);
     const fetchFn: typeof fetch = (input, init) => {
       const headers = new Headers(init?.headers);
       if (authorization) headers.set('authorization', authorization);

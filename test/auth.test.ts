@@ -5,19 +5,33 @@
  * work (and the hash itself is no key); with no keys the service runs open, and warns; with
  * NODE_ENV=production and no keys (or a bad key entry) it refuses to start with one line.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, type Role } from '../src/auth/keys.ts';
 import { sql } from './support/ledger.ts';
-import { STOCK_ALERTS, STOCK_LEVELS } from './support/live.ts';
-import { DEDUCT, MOVEMENTS, ORDER, REFUND, RESTOCK, SET_STOCK, SKU, SKUS, UPSERT } from './support/ops.ts';
+import { wsClient } from './support/live.ts';
+import {
+  CONFIRM,
+  DEDUCT,
+  MOVEMENTS,
+  ORDER,
+  REFUND,
+  RELEASE,
+  RESERVATION,
+  RESERVE,
+  RESTOCK,
+  SET_STOCK,
+  SKU,
+  SKUS,
+  STOCK_ALERTS,
+  STOCK_LEVELS,
+  UPSERT,
+} from './support/ops.ts';
 import { freePort } from './support/redis-server.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { namespaceEnv, spawnMain, START_LIMIT_MS } from './support/server-process.ts';
+import { serve, useStack, type Running } from './support/stack.ts';
 
 const secret = () => randomBytes(24).toString('hex');
 const KEYS = { reader: secret(), checkout: secret(), admin: secret() } satisfies Record<Role, string>;
@@ -28,22 +42,15 @@ const ROLES: Role[] = ['reader', 'checkout', 'admin'];
 
 type Result = { data?: any; errors?: any[] };
 
-let ns: Namespace;
-let svc: Running;
+const stack = useStack({ env: { STOCKGATE_API_KEYS: API_KEYS } });
 
 beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns, { STOCKGATE_API_KEYS: API_KEYS });
   await asAdmin(UPSERT, {
     input: [
       { id: 'a', name: 'A', available: 1_000 },
       { id: 'b', name: 'B', available: 1_000 },
     ],
   });
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
 });
 
 /** One operation over HTTP: POST, or GraphQL over SSE for a subscription (its first event). */
@@ -91,12 +98,8 @@ async function overHttp(
 const clients: Client[] = [];
 
 /** A graphql-ws client whose connection carries `authorization` (or nothing) in connectionParams. */
-function wsClient(authorization: string | null): Client {
-  const client = createClient({
-    url: svc.url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: true,
+function keyedClient(authorization: string | null): Client {
+  const client = wsClient(stack.svc.url, {
     // One socket per client for the whole file: operations here come one after another.
     lazyCloseTimeout: 60_000,
     connectionParams: authorization !== null ? { authorization } : {},
@@ -133,7 +136,7 @@ function overWs(client: Client, query: string, variables: Record<string, unknown
 const bearer = (role: Role) => `Bearer ${KEYS[role]}`;
 
 async function asAdmin(query: string, variables: Record<string, unknown>): Promise<any> {
-  const result = await overHttp(svc.url, bearer('admin'), query, variables);
+  const result = await overHttp(stack.svc.url, bearer('admin'), query, variables);
   expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
   return result.data;
 }
@@ -141,7 +144,7 @@ async function asAdmin(query: string, variables: Record<string, unknown>): Promi
 /** Everything a refused request could have changed: the ledger, idempotency records, holds, SKU rows and gate levels. */
 async function snapshot() {
   const [tables] = await sql(
-    ns.databaseUrl,
+    stack.ns.databaseUrl,
     `SELECT (SELECT count(*) FROM movement) AS movements,
             (SELECT count(*) FROM gate_request) AS gate_requests,
             (SELECT count(*) FROM operation) AS operations,
@@ -155,47 +158,8 @@ async function snapshot() {
 let serial = 0;
 const unique = (what: string) => `${what}-${++serial}-${randomBytes(3).toString('hex')}`;
 
-const RESERVE = /* GraphQL */ `
-  mutation Reserve($input: ReserveStockInput!) {
-    reserveStock(input: $input) {
-      __typename
-      ... on ReserveStockSuccess {
-        orderId
-      }
-    }
-  }
-`;
-const CONFIRM = /* GraphQL */ `
-  mutation Confirm($input: SettleReservationInput!) {
-    confirmReservation(input: $input) {
-      __typename
-      ... on Reservation {
-        state
-      }
-    }
-  }
-`;
-const RELEASE = /* GraphQL */ `
-  mutation Release($input: SettleReservationInput!) {
-    releaseReservation(input: $input) {
-      __typename
-      ... on Reservation {
-        state
-      }
-    }
-  }
-`;
-const RESERVATION = /* GraphQL */ `
-  query Reservation($orderId: ID!) {
-    reservation(orderId: $orderId) {
-      orderId
-      state
-    }
-  }
-`;
-
 interface Operation {
-  /** The root field, which the result carries. */
+  /** The root field it runs (the result carries it, confirm and release as `settled`: see ops.ts). */
   field: string;
   /** The least role that may run it (README's access table). */
   needs: Role;
@@ -264,14 +228,14 @@ const OPERATIONS: Operation[] = [
     needs: 'checkout',
     query: CONFIRM,
     variables: async () => ({ input: { orderId: await reserved() } }),
-    succeeded: (d) => d.confirmReservation.state === 'CONFIRMED',
+    succeeded: (d) => d.settled.state === 'CONFIRMED',
   },
   {
     field: 'releaseReservation',
     needs: 'checkout',
     query: RELEASE,
     variables: async () => ({ input: { orderId: await reserved() } }),
-    succeeded: (d) => d.releaseReservation.state === 'RELEASED',
+    succeeded: (d) => d.settled.state === 'RELEASED',
   },
   {
     field: 'refundStock',
@@ -323,11 +287,11 @@ async function alertUntil(seen: Promise<unknown>): Promise<void> {
 type Send = (authorization: string | null, query: string, variables?: Record<string, unknown>) => Promise<Result>;
 
 const TRANSPORTS: Record<string, () => Send> = {
-  'HTTP (SSE for subscriptions)': () => (authorization, query, variables) => overHttp(svc.url, authorization, query, variables),
+  'HTTP (SSE for subscriptions)': () => (authorization, query, variables) => overHttp(stack.svc.url, authorization, query, variables),
   'graphql-ws': () => {
     const byKey = new Map<string | null, Client>();
     return (authorization, query, variables) => {
-      if (!byKey.has(authorization)) byKey.set(authorization, wsClient(authorization));
+      if (!byKey.has(authorization)) byKey.set(authorization, keyedClient(authorization));
       return overWs(byKey.get(authorization)!, query, variables);
     };
   },
@@ -393,20 +357,14 @@ describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
 describe('keys', () => {
   it('a key configured by its SHA-256 hash only works with its secret, as admin', async () => {
     const before = await snapshot();
-    const result = await overHttp(svc.url, bearer('admin'), UPSERT, { input: [{ id: 'new', name: unique('hashed') }] });
+    const result = await overHttp(stack.svc.url, bearer('admin'), UPSERT, { input: [{ id: 'new', name: unique('hashed') }] });
     expect(result.errors).toBeUndefined();
     expect((await snapshot()).skus).not.toEqual(before.skus);
   });
 
   it('the scheme is case-insensitive and the key may be sent in connectionParams.Authorization too', async () => {
-    expect((await overHttp(svc.url, `bearer ${KEYS.reader}`, SKU, { id: 'a' })).data?.sku.id).toBe('a');
-    const client = createClient({
-      url: svc.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: true,
-      connectionParams: { Authorization: bearer('reader') },
-    });
+    expect((await overHttp(stack.svc.url, `bearer ${KEYS.reader}`, SKU, { id: 'a' })).data?.sku.id).toBe('a');
+    const client = wsClient(stack.svc.url, { connectionParams: { Authorization: bearer('reader') } });
     clients.push(client);
     expect((await overWs(client, SKU, { id: 'a' })).data?.sku.id).toBe('a');
   });
@@ -415,7 +373,7 @@ describe('keys', () => {
 describe('with no keys configured (open, for local development)', () => {
   let open: Running;
   beforeAll(async () => {
-    open = await serve(ns);
+    open = await serve(stack.ns);
   });
   afterAll(async () => {
     await open?.stop();
@@ -430,7 +388,7 @@ describe('with no keys configured (open, for local development)', () => {
       });
       expect(deduct.data?.deductStock.__typename).toBe('DeductStockSuccess');
     }
-    const client = createClient({ url: open.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const client = wsClient(open.url);
     clients.push(client);
     // The second upsert set 10 again, so one deduct shows.
     expect((await overWs(client, STOCK_LEVELS, { skuIds: ['open'] })).data?.stockLevels.available).toBe(9);
@@ -440,37 +398,18 @@ describe('with no keys configured (open, for local development)', () => {
   });
 });
 
-/** Start-up must fail fast; this bounds a test that would otherwise hang on a regression. */
-const START_LIMIT_MS = 30_000;
-
-/** `node --import tsx src/main.ts` as `npm start` runs it, until it exits or prints `until`. */
+/** `node --import tsx src/main.ts` as `npm start` runs it, until it exits or prints `until` (then stopped). */
 async function runMain(env: Record<string, string>, until?: string) {
   const { STOCKGATE_API_KEYS: _keys, NODE_ENV: _env, GRAPHQL_INTROSPECTION: _introspection, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...inherited,
-      LOG_LEVEL: 'info',
-      PORT: String(await freePort()),
-      DATABASE_URL: ns.databaseUrl,
-      REDIS_URL: ns.redisUrl,
-      REDIS_PREFIX: ns.prefix,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = once(child, 'exit');
+  const main = spawnMain({ PORT: String(await freePort()), ...namespaceEnv(stack.ns), ...env }, inherited);
   const deadline = Date.now() + START_LIMIT_MS;
-  while (child.exitCode === null && !(until && stdout.includes(until)) && Date.now() < deadline) await sleep(50);
-  const code = child.exitCode;
+  while (main.child.exitCode === null && !(until && main.stdout.includes(until)) && Date.now() < deadline) await sleep(50);
+  const code = main.child.exitCode;
   if (code === null) {
-    child.kill('SIGTERM');
-    await exited;
+    main.child.kill('SIGTERM');
+    await main.exited;
   }
-  return { code, stdout, stderr };
+  return { code, stdout: main.stdout, stderr: main.stderr };
 }
 
 describe('start-up', () => {
@@ -522,7 +461,7 @@ describe('several mutations in one document (README: send one mutation per reque
 
   it('a refused mutation first: FORBIDDEN and nothing after it runs', async () => {
     const before = await levelOfA();
-    const result = await overHttp(svc.url, bearer('checkout'), `mutation { ${upsert} ${deduct(unique('mixed'))} }`);
+    const result = await overHttp(stack.svc.url, bearer('checkout'), `mutation { ${upsert} ${deduct(unique('mixed'))} }`);
     expect(codes(result)).toEqual(['FORBIDDEN']);
     expect(result.data).toBeNull();
     expect(await levelOfA()).toBe(before);
@@ -530,7 +469,7 @@ describe('several mutations in one document (README: send one mutation per reque
 
   it('an allowed mutation before a refused one runs (mutations run in order), though data is null', async () => {
     const before = await levelOfA();
-    const result = await overHttp(svc.url, bearer('checkout'), `mutation { ${deduct(unique('mixed'))} ${upsert} }`);
+    const result = await overHttp(stack.svc.url, bearer('checkout'), `mutation { ${deduct(unique('mixed'))} ${upsert} }`);
     expect(codes(result)).toEqual(['FORBIDDEN']);
     expect(result.data).toBeNull();
     expect(await levelOfA()).toBe(before - 1);

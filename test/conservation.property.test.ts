@@ -25,8 +25,8 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../src/stock/reservations.ts';
+import { checked } from './support/client.ts';
 import { gateAgrees } from './support/gate-check.ts';
-import { DEDUCT, REFUND, RESTOCK, SET_STOCK, SKUS, UPSERT } from './support/ops.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
@@ -42,97 +42,16 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Operations over HTTP
 
-const RESERVE = /* GraphQL */ `
-  mutation Reserve($input: ReserveStockInput!) {
-    reserveStock(input: $input) {
-      __typename
-      ... on ReserveStockSuccess {
-        orderId
-        idempotencyKey
-        lines {
-          skuId
-          quantity
-          available
-        }
-      }
-      ... on InsufficientStock {
-        code
-        short: lines {
-          skuId
-          requested
-          available
-        }
-      }
-      ... on UnknownSku {
-        code
-        skuIds
-      }
-      ... on IdempotencyConflict {
-        code
-        idempotencyKey
-      }
-    }
-  }
-`;
-
-const SETTLED = /* GraphQL */ `
-  __typename
-  ... on Reservation { orderId state lines { skuId reserved confirmed released expired held } }
-  ... on ReservationExpired { code orderId }
-  ... on ReservationReleased { code orderId }
-  ... on ReservationConfirmed { code orderId }
-  ... on UnknownReservation { code orderId }
-  ... on ExceedsReserved { code exceeding: lines { skuId held requested } }
-  ... on SkuNotInOrder { code orderId skuIds }
-  ... on IdempotencyConflict { code idempotencyKey }`;
-const CONFIRM = /* GraphQL */ `
-  mutation Confirm($input: SettleReservationInput!) { settled: confirmReservation(input: $input) { ${SETTLED} } }`;
-const RELEASE = /* GraphQL */ `
-  mutation Release($input: SettleReservationInput!) { settled: releaseReservation(input: $input) { ${SETTLED} } }`;
-
-const ORDER = /* GraphQL */ `
-  query Order($id: ID!) {
-    order(id: $id) {
-      id
-      lines {
-        skuId
-        deducted
-        refunded
-        refundable
-      }
-      reservation {
-        state
-        lines {
-          skuId
-          reserved
-          confirmed
-          released
-          expired
-          held
-        }
-      }
-    }
-  }
-`;
-
 /** Bounded retries of TEMPORARILY_UNAVAILABLE (nothing moved; README: retry with the same key). */
 const MAX_ATTEMPTS = 8;
 let retried = 0;
 
-/** Sends one operation; returns its field's payload. Any GraphQL error other than a retried one fails the step. */
-async function send(query: string, variables: Record<string, unknown>): Promise<any> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await stack.svc.gql(query, variables);
-    const code = res.errors?.[0]?.extensions?.code;
-    if (code === 'TEMPORARILY_UNAVAILABLE' && attempt < MAX_ATTEMPTS) {
-      retried++;
-      await sleep(Math.min(25 * 2 ** attempt, 500));
-      continue;
-    }
-    if (res.errors) throw new Error(`GraphQL errors for ${JSON.stringify(variables)}: ${JSON.stringify(res.errors)}`);
-    return Object.values(res.data as Record<string, unknown>)[0];
-  }
-}
+/** Sends the steps' operations; any GraphQL error other than a retried one fails the step (checked()). */
+const client = stack.api.retrying({
+  attempts: MAX_ATTEMPTS,
+  pause: (attempt) => Math.min(25 * 2 ** attempt, 500),
+  onRetry: () => retried++,
+});
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -278,9 +197,9 @@ class Runner {
   }
 
   async setUp(): Promise<void> {
-    const answer = await send(UPSERT, {
-      input: this.m.skus.map((s) => ({ id: s.id, available: s.available, unlimited: s.unlimited, backorderLimit: 0 })),
-    });
+    const answer = checked(
+      await client.upsert(this.m.skus.map((s) => ({ id: s.id, available: s.available, unlimited: s.unlimited, backorderLimit: 0 }))),
+    );
     expect(answer.map((s: { id: string }) => s.id)).toEqual(this.m.skus.map((s) => s.id));
     await this.check('set-up');
   }
@@ -318,9 +237,7 @@ class Runner {
         const short = lines.filter((l) => !m.byId(l.skuId).unlimited && m.byId(l.skuId).available < l.q);
         const key = freshKey(this.prefix, op.t === 'deduct' ? 'd' : 'r');
         const answer =
-          op.t === 'deduct'
-            ? await send(DEDUCT, { input: { orderId: order.id, idempotencyKey: key, lines: cart } })
-            : await send(RESERVE, { input: { orderId: order.id, idempotencyKey: key, lines: cart, ttlSeconds: 3_600 } });
+          op.t === 'deduct' ? checked(await client.deduct(order.id, cart, key)) : checked(await client.reserve(order.id, cart, 3_600, key));
         // One reservation per order: another key for the same order conflicts, whatever the stock.
         if (op.t === 'reserve' && order.hold) {
           expect(answer.__typename, 'a second reservation of an order').toBe('IdempotencyConflict');
@@ -368,8 +285,12 @@ class Runner {
             return { skuId: l.skuId, quantity: l.whole && left > 0 ? left : l.q };
           });
         }
-        const input = { orderId: order.id, idempotencyKey: freshKey(this.prefix, op.t[0]!), ...(lines ? { lines } : {}) };
-        const answer = await send(op.t === 'confirm' ? CONFIRM : RELEASE, { input });
+        const key = freshKey(this.prefix, op.t[0]!);
+        const answer = checked(
+          await (op.t === 'confirm'
+            ? client.confirm(order.id, lines ?? undefined, key)
+            : client.release(order.id, lines ?? undefined, key)),
+        );
         const outcome = (() => {
           if (!hold) return 'UnknownReservation';
           if (hold.state === 'EXPIRED') return 'ReservationExpired';
@@ -399,7 +320,7 @@ class Runner {
           for (const [skuId, h] of order.hold.lines) if (h.lim + h.unl > 0) this.settle(order, skuId, h.lim + h.unl, 'EXPIRE');
           order.hold.state = 'EXPIRED';
         }
-        const res = await stack.svc.gql(ORDER, { id: order.id });
+        const res = await stack.api.orderWithReservation(order.id);
         expect(res.errors).toBeUndefined();
         expect(res.data.order?.reservation ?? null, 'the reservation after the expiry').toEqual(order.hold ? holdView(order) : null);
         return order.hold?.state ?? 'no reservation';
@@ -412,7 +333,7 @@ class Runner {
           const refundable = sold ? sold.lim + sold.unl : 0;
           return { skuId: l.skuId, quantity: l.whole && refundable > 0 ? refundable : l.q };
         });
-        const answer = await send(REFUND, { input: { orderId: order.id, refundId: freshKey(this.prefix, 'f'), lines } });
+        const answer = checked(await client.refund(order.id, freshKey(this.prefix, 'f'), lines));
         const outcome = (() => {
           if (order.sold.size === 0) return 'UnknownOrder';
           if (lines.some((l) => !order.sold.has(l.skuId))) return 'SkuNotInOrder';
@@ -445,7 +366,7 @@ class Runner {
 
       case 'restock': {
         const s = m.sku(op.sku);
-        const answer = await send(RESTOCK, { input: { skuId: s.id, quantity: op.q, idempotencyKey: freshKey(this.prefix, 'k') } });
+        const answer = checked(await client.restock(s.id, op.q, freshKey(this.prefix, 'k')));
         expect(answer.__typename, JSON.stringify(answer)).toBe('RestockSuccess');
         s.available += op.q;
         s.received += op.q;
@@ -459,7 +380,7 @@ class Runner {
         // An absolute level is a limited SKU's notion (an unlimited one shows no level): limited SKUs only.
         if (s.unlimited) return 'skipped (unlimited)';
         if (op.t === 'upsertLevel') {
-          const [answer] = await send(UPSERT, { input: [{ id: s.id, available: op.level }] });
+          const [answer] = checked(await client.upsert([{ id: s.id, available: op.level }]));
           s.received += op.level - s.available;
           s.available = op.level;
           expect(answer, 'the upserted SKU').toMatchObject({
@@ -472,9 +393,9 @@ class Runner {
           return 'upserted';
         }
         const expectedAvailable = op.cas === 'none' ? null : op.cas === 'current' ? s.available : s.available + 1;
-        const answer = await send(SET_STOCK, {
-          input: { skuId: s.id, available: op.level, ...(expectedAvailable === null ? {} : { expectedAvailable }) },
-        });
+        const answer = checked(
+          await client.setStock({ skuId: s.id, available: op.level, ...(expectedAvailable === null ? {} : { expectedAvailable }) }),
+        );
         if (op.cas === 'stale') {
           expect(answer, JSON.stringify(answer)).toMatchObject({
             __typename: 'StockChanged',
@@ -496,16 +417,9 @@ class Runner {
 
       case 'flip': {
         const s = m.sku(op.sku);
-        const [answer] = await send(UPSERT, { input: [{ id: s.id, unlimited: op.unlimited }] });
+        const [answer] = checked(await client.upsert([{ id: s.id, unlimited: op.unlimited }]));
         s.unlimited = op.unlimited;
-        expect(answer, 'the upserted SKU').toEqual({
-          id: s.id,
-          name: null,
-          available: s.unlimited ? null : s.available,
-          reserved: s.reserved,
-          sold: s.sold,
-          unlimited: s.unlimited,
-        });
+        expect(answer, 'the upserted SKU').toEqual(skuView(s));
         return op.unlimited ? 'now unlimited' : 'now limited';
       }
 
@@ -513,7 +427,7 @@ class Runner {
         if (m.deducts.length === 0) return 'nothing to replay';
         const first = m.deducts[op.nth % m.deducts.length]!;
         const lines = op.same ? first.lines : first.lines.map((l, i) => (i === 0 ? { ...l, quantity: l.quantity + 1 } : l));
-        const answer = await send(DEDUCT, { input: { orderId: first.orderId, idempotencyKey: first.key, lines } });
+        const answer = checked(await client.deduct(first.orderId, lines, first.key));
         if (op.same) expect(answer, 'a replay answers what the first request answered').toEqual(first.answer);
         else expect(answer.__typename, JSON.stringify(answer)).toBe('IdempotencyConflict');
         return answer.__typename;
@@ -581,17 +495,10 @@ class Runner {
         unlimited: s.unlimited,
       });
     }
-    const want = this.m.skus.map((s) => ({
-      id: s.id,
-      name: null,
-      available: s.unlimited ? null : s.available,
-      reserved: s.reserved,
-      sold: s.sold,
-      unlimited: s.unlimited,
-    }));
+    const want = this.m.skus.map(skuView);
     const deadline = Date.now() + (settling ? 3_000 : 0);
     for (;;) {
-      const got = await send(SKUS, { ids });
+      const got = checked(await client.skus(ids));
       try {
         expect(got, `${when}: the skus query`).toEqual(want);
         return;
@@ -605,7 +512,7 @@ class Runner {
   /** Each order against the `order` query, then the gate against the truth. */
   async finish(): Promise<void> {
     for (const o of this.m.orders) {
-      const res = await stack.svc.gql(ORDER, { id: o.id });
+      const res = await stack.api.orderWithReservation(o.id);
       expect(res.errors).toBeUndefined();
       if (o.sold.size === 0 && !o.hold) {
         expect(res.data.order, `order ${o.id}`).toBeNull();
@@ -618,6 +525,18 @@ class Runner {
     }
     for (const s of this.m.skus) await gateAgrees(stack.svc, stack.ns.databaseUrl, s.id);
   }
+}
+
+/** A SKU as the API shows it (upsertSkus, skus): an unlimited SKU shows no level. */
+function skuView(s: SkuModel) {
+  return {
+    id: s.id,
+    name: null,
+    available: s.unlimited ? null : s.available,
+    reserved: s.reserved,
+    sold: s.sold,
+    unlimited: s.unlimited,
+  };
 }
 
 /** A hold as the API shows it: state and lines in SKU order. */
@@ -713,70 +632,35 @@ describe('conservation of units through every operation (property)', () => {
 
 describe('the flag at take time decides, not the flag at settle time (regressions)', () => {
   const limited = (available: number): Initial => ({ available, unlimited: false });
+  const unlimited = (available: number): Initial => ({ available, unlimited: true });
   const run = (name: string, skus: Initial[], ops: Op[]) => new Runner(`${name}${++runSeq}`, skus, 2).run(ops);
+  // Steps of order 0 on SKU 0.
+  const line = (q: number) => [{ sku: 0, q }];
+  const deduct = (q: number): Op => ({ t: 'deduct', order: 0, lines: line(q) });
+  const reserve = (q: number): Op => ({ t: 'reserve', order: 0, lines: line(q) });
+  const refund = (q: number): Op => ({ t: 'refund', order: 0, lines: line(q) });
+  const all = (t: 'confirm' | 'release'): Op => ({ t, order: 0, lines: null });
+  const flip = (to: 'unlimited' | 'limited'): Op => ({ t: 'flip', sku: 0, unlimited: to === 'unlimited' });
+  const expire: Op = { t: 'expire', order: 0 };
 
   it('limited 10, reserve 4, switch to unlimited, release, switch back: all 10 available again', async () => {
-    await run(
-      'rel',
-      [limited(10)],
-      [
-        { t: 'reserve', order: 0, lines: [{ sku: 0, q: 4 }] },
-        { t: 'flip', sku: 0, unlimited: true },
-        { t: 'release', order: 0, lines: null },
-        { t: 'flip', sku: 0, unlimited: false },
-      ],
-    );
+    await run('rel', [limited(10)], [reserve(4), flip('unlimited'), all('release'), flip('limited')]);
   });
 
   it('limited 10, reserve 4, switch to unlimited, expiry, switch back: all 10 available again', async () => {
-    await run(
-      'exp',
-      [limited(10)],
-      [
-        { t: 'reserve', order: 0, lines: [{ sku: 0, q: 4 }] },
-        { t: 'flip', sku: 0, unlimited: true },
-        { t: 'expire', order: 0 },
-        { t: 'flip', sku: 0, unlimited: false },
-      ],
-    );
+    await run('exp', [limited(10)], [reserve(4), flip('unlimited'), expire, flip('limited')]);
   });
 
   it('limited 10, deduct 3, switch to unlimited, refund 3, switch back: all 10 available again', async () => {
-    await run(
-      'ref',
-      [limited(10)],
-      [
-        { t: 'deduct', order: 0, lines: [{ sku: 0, q: 3 }] },
-        { t: 'flip', sku: 0, unlimited: true },
-        { t: 'refund', order: 0, lines: [{ sku: 0, q: 3 }] },
-        { t: 'flip', sku: 0, unlimited: false },
-      ],
-    );
+    await run('ref', [limited(10)], [deduct(3), flip('unlimited'), refund(3), flip('limited')]);
   });
 
   it('unlimited with 0, reserve 5, switch to limited, release: still 0 available, no phantom units', async () => {
-    await run(
-      'phantom',
-      [{ available: 0, unlimited: true }],
-      [
-        { t: 'reserve', order: 0, lines: [{ sku: 0, q: 5 }] },
-        { t: 'flip', sku: 0, unlimited: false },
-        { t: 'release', order: 0, lines: null },
-      ],
-    );
+    await run('phantom', [unlimited(0)], [reserve(5), flip('limited'), all('release')]);
   });
 
   it('unlimited with 0, reserve 5, switch to limited, confirm, refund: confirmed units stay unlimited, still 0 available', async () => {
-    await run(
-      'confirm',
-      [{ available: 0, unlimited: true }],
-      [
-        { t: 'reserve', order: 0, lines: [{ sku: 0, q: 5 }] },
-        { t: 'flip', sku: 0, unlimited: false },
-        { t: 'confirm', order: 0, lines: null },
-        { t: 'refund', order: 0, lines: [{ sku: 0, q: 5 }] },
-      ],
-    );
+    await run('confirm', [unlimited(0)], [reserve(5), flip('limited'), all('confirm'), refund(5)]);
   });
 
   it('an order line of both kinds: refunds give back limited units first, whatever the flag is then', async () => {
@@ -784,14 +668,14 @@ describe('the flag at take time decides, not the flag at settle time (regression
       'mixed',
       [limited(10)],
       [
-        { t: 'deduct', order: 0, lines: [{ sku: 0, q: 3 }] },
-        { t: 'flip', sku: 0, unlimited: true },
-        { t: 'deduct', order: 0, lines: [{ sku: 0, q: 2 }] },
+        deduct(3),
+        flip('unlimited'),
+        deduct(2),
         // Still unlimited: the 3 limited units of the line come back first.
-        { t: 'refund', order: 0, lines: [{ sku: 0, q: 3 }] },
-        { t: 'flip', sku: 0, unlimited: false },
+        refund(3),
+        flip('limited'),
         // The 2 left were made by the unlimited SKU: nothing comes back.
-        { t: 'refund', order: 0, lines: [{ sku: 0, q: 2 }] },
+        refund(2),
       ],
     );
   });

@@ -1,24 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeOnce } from '../src/ledger/merge.ts';
+import { outcome } from './support/client.ts';
 import { audit, sql } from './support/ledger.ts';
-import { DEDUCT, RESTOCK, SKUS, UPSERT } from './support/ops.ts';
+import { DEDUCT, UPSERT } from './support/ops.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
-
-const deduct = (orderId: string, lines: { skuId: string; quantity: number }[], idempotencyKey?: string) =>
-  stack.svc.gql(DEDUCT, { input: { orderId, lines, ...(idempotencyKey ? { idempotencyKey } : {}) } });
-
-async function upsert(input: Record<string, unknown>[]) {
-  const res = await stack.svc.gql(UPSERT, { input });
-  expect(res.errors).toBeUndefined();
-  return res.data.upsertSkus;
-}
-
-async function level(id: string) {
-  const res = await stack.svc.gql(SKUS, { ids: [id] });
-  return res.data.skus[0];
-}
+const { api } = stack;
 
 /** Waits until the merge worker has folded every movement, so the SKU row alone is the truth. */
 async function merged() {
@@ -27,15 +15,15 @@ async function merged() {
 
 describe('deductStock under concurrency', () => {
   it('sells exactly 100 of 100 to 1,000 concurrent single-unit deducts', async () => {
-    await upsert([{ id: 'hot', name: 'Hot item', available: 100 }]);
-    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => deduct(`hot-${i}`, [{ skuId: 'hot', quantity: 1 }])));
-    const kinds = answers.map((a) => a.data?.deductStock.__typename ?? `error:${a.errors?.[0]?.extensions?.code}`);
+    await api.upserted([{ id: 'hot', name: 'Hot item', available: 100 }]);
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => api.deduct(`hot-${i}`, [{ skuId: 'hot', quantity: 1 }])));
+    const kinds = answers.map((a) => outcome(a));
     expect(kinds.filter((k) => k === 'DeductStockSuccess')).toHaveLength(100);
     expect(kinds.filter((k) => k === 'InsufficientStock')).toHaveLength(900);
 
     const ledger = await audit(stack.ns.databaseUrl, 'hot');
     expect(ledger).toMatchObject({ available: 0, sold: 100, ledgerSold: 100, deducts: 100 });
-    expect(await level('hot')).toMatchObject({ available: 0, sold: 100 });
+    expect(await api.level('hot')).toMatchObject({ available: 0, sold: 100 });
     await merged();
     const [row] = await sql(stack.ns.databaseUrl, 'SELECT available, sold FROM sku WHERE id = $1', ['hot']);
     expect(row).toEqual({ available: 0, sold: 100 });
@@ -43,13 +31,13 @@ describe('deductStock under concurrency', () => {
 
   it('moves every line of a cart or none: 200 concurrent 3-line carts over short SKUs', async () => {
     const stock = { c1: 50, c2: 70, c3: 90 };
-    await upsert(Object.entries(stock).map(([id, available]) => ({ id, available })));
+    await api.upserted(Object.entries(stock).map(([id, available]) => ({ id, available })));
     const carts = Array.from({ length: 200 }, (_, i) => [
       { skuId: 'c1', quantity: 1 + (i % 2) },
       { skuId: 'c2', quantity: 1 },
       { skuId: 'c3', quantity: 1 + (i % 3) },
     ]);
-    const answers = await Promise.all(carts.map((lines, i) => deduct(`cart-${i}`, lines)));
+    const answers = await Promise.all(carts.map((lines, i) => api.deduct(`cart-${i}`, lines)));
     const won = carts.filter((_, i) => answers[i]!.data?.deductStock.__typename === 'DeductStockSuccess');
     expect(won.length).toBeGreaterThan(0);
     expect(won.length).toBeLessThan(200);
@@ -68,15 +56,17 @@ describe('deductStock under concurrency', () => {
       expect(ledger.sold).toBe(sold);
       expect(ledger.available).toBe(initial - sold);
       expect(ledger.available).toBeGreaterThanOrEqual(0);
-      expect(await level(id)).toMatchObject({ available: initial - sold, sold });
+      expect(await api.level(id)).toMatchObject({ available: initial - sold, sold });
     }
   });
 });
 
 describe('idempotency', () => {
   it('answers 50 concurrent sends of one key identically and deducts once', async () => {
-    await upsert([{ id: 'idem', available: 10 }]);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => deduct('order-idem', [{ skuId: 'idem', quantity: 3 }], 'key-idem')));
+    await api.upserted([{ id: 'idem', available: 10 }]);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => api.deduct('order-idem', [{ skuId: 'idem', quantity: 3 }], 'key-idem')),
+    );
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(answers[0]!.data!.deductStock).toEqual({
       __typename: 'DeductStockSuccess',
@@ -85,14 +75,14 @@ describe('idempotency', () => {
       lines: [{ skuId: 'idem', quantity: 3, available: 7 }],
     });
     expect(await audit(stack.ns.databaseUrl, 'idem')).toMatchObject({ available: 7, sold: 3, deducts: 1 });
-    expect(await level('idem')).toMatchObject({ available: 7, sold: 3 });
+    expect(await api.level('idem')).toMatchObject({ available: 7, sold: 3 });
   });
 
   it('defaults the key to the order id and refuses it with other lines', async () => {
-    await upsert([{ id: 'idem2', available: 10 }]);
-    const first = await deduct('order-conflict', [{ skuId: 'idem2', quantity: 1 }]);
+    await api.upserted([{ id: 'idem2', available: 10 }]);
+    const first = await api.deduct('order-conflict', [{ skuId: 'idem2', quantity: 1 }]);
     expect(first.data!.deductStock.idempotencyKey).toBe('order-conflict');
-    const other = await deduct('order-conflict', [{ skuId: 'idem2', quantity: 2 }]);
+    const other = await api.deduct('order-conflict', [{ skuId: 'idem2', quantity: 2 }]);
     expect(other.data!.deductStock).toMatchObject({
       __typename: 'IdempotencyConflict',
       code: 'IDEMPOTENCY_CONFLICT',
@@ -102,15 +92,15 @@ describe('idempotency', () => {
   });
 
   it('treats line order as the same request', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'o1', available: 5 },
       { id: 'o2', available: 5 },
     ]);
-    const a = await deduct('order-order', [
+    const a = await api.deduct('order-order', [
       { skuId: 'o1', quantity: 1 },
       { skuId: 'o2', quantity: 2 },
     ]);
-    const b = await deduct('order-order', [
+    const b = await api.deduct('order-order', [
       { skuId: 'o2', quantity: 2 },
       { skuId: 'o1', quantity: 1 },
     ]);
@@ -121,10 +111,10 @@ describe('idempotency', () => {
 
 describe('outcomes', () => {
   it('never refuses an unlimited SKU', async () => {
-    await upsert([{ id: 'inf', unlimited: true }]);
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => deduct(`inf-${i}`, [{ skuId: 'inf', quantity: 1_000 }])));
+    await api.upserted([{ id: 'inf', unlimited: true }]);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => api.deduct(`inf-${i}`, [{ skuId: 'inf', quantity: 1_000 }])));
     for (const a of answers) expect(a.data!.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: null }] });
-    expect(await level('inf')).toMatchObject({ available: null, sold: 100_000, unlimited: true });
+    expect(await api.level('inf')).toMatchObject({ available: null, sold: 100_000, unlimited: true });
     // Unlimited SKUs count what they sell but never draw available down (it would overflow in time).
     expect(await audit(stack.ns.databaseUrl, 'inf')).toMatchObject({ available: 0, ledgerAvailable: 0, ledgerSold: 100_000 });
     const [counter] = await stack.svc.app.services.gate.levels(['inf']);
@@ -132,11 +122,11 @@ describe('outcomes', () => {
   });
 
   it('reports each short line and moves nothing', async () => {
-    await upsert([
+    await api.upserted([
       { id: 's1', available: 2 },
       { id: 's2', available: 9 },
     ]);
-    const res = await deduct('short-1', [
+    const res = await api.deduct('short-1', [
       { skuId: 's1', quantity: 3 },
       { skuId: 's2', quantity: 1 },
     ]);
@@ -149,8 +139,8 @@ describe('outcomes', () => {
   });
 
   it('names unknown SKUs and moves nothing', async () => {
-    await upsert([{ id: 'k1', available: 4 }]);
-    const res = await deduct('unknown-1', [
+    await api.upserted([{ id: 'k1', available: 4 }]);
+    const res = await api.deduct('unknown-1', [
       { skuId: 'k1', quantity: 1 },
       { skuId: 'nope-1', quantity: 1 },
       { skuId: 'nope-2', quantity: 1 },
@@ -161,11 +151,11 @@ describe('outcomes', () => {
   });
 
   it('lets restocking through upsert show in the next deduct', async () => {
-    await upsert([{ id: 'r1', available: 1 }]);
-    expect((await deduct('r-1', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('DeductStockSuccess');
-    expect((await deduct('r-2', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
-    await upsert([{ id: 'r1', available: 5 }]);
-    expect((await deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].available).toBe(0);
+    await api.upserted([{ id: 'r1', available: 1 }]);
+    expect((await api.deduct('r-1', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('DeductStockSuccess');
+    expect((await api.deduct('r-2', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
+    await api.upserted([{ id: 'r1', available: 5 }]);
+    expect((await api.deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].available).toBe(0);
     const adjust = await sql(
       stack.ns.databaseUrl,
       `SELECT quantity, delta_available FROM movement WHERE sku_id = 'r1' AND kind = 'ADJUST' ORDER BY id`,
@@ -179,13 +169,13 @@ describe('outcomes', () => {
 
 describe('backorders', () => {
   it('sells down to -backorderLimit, refuses beyond with what is left above the floor, and a restock fills the backorder first', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'bo-a', available: 10, backorderLimit: 2 },
       { id: 'bo-b', available: 10, backorderLimit: 2 },
       { id: 'bo-c', available: 10, backorderLimit: 2 },
     ]);
 
-    const eleven = await deduct('bo-11', [{ skuId: 'bo-a', quantity: 11 }]);
+    const eleven = await api.deduct('bo-11', [{ skuId: 'bo-a', quantity: 11 }]);
     expect(eleven.data!.deductStock).toEqual({
       __typename: 'DeductStockSuccess',
       orderId: 'bo-11',
@@ -196,27 +186,27 @@ describe('backorders', () => {
       await sql(stack.ns.databaseUrl, `SELECT kind, quantity, delta_available, delta_sold FROM movement WHERE order_id = 'bo-11'`),
     ).toEqual([{ kind: 'DEDUCT', quantity: 11, delta_available: -11, delta_sold: 11 }]);
     expect(await audit(stack.ns.databaseUrl, 'bo-a')).toMatchObject({ available: -1, sold: 11 });
-    expect(await level('bo-a')).toMatchObject({ available: -1, sold: 11 });
+    expect(await api.level('bo-a')).toMatchObject({ available: -1, sold: 11 });
 
     // One unit is left above the floor of -2.
-    const two = await deduct('bo-a-2', [{ skuId: 'bo-a', quantity: 2 }]);
+    const two = await api.deduct('bo-a-2', [{ skuId: 'bo-a', quantity: 2 }]);
     expect(two.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
       short: [{ skuId: 'bo-a', requested: 2, available: 1 }],
     });
-    expect((await deduct('bo-a-1', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.lines).toEqual([
+    expect((await api.deduct('bo-a-1', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.lines).toEqual([
       { skuId: 'bo-a', quantity: 1, available: -2 },
     ]);
-    const floor = await deduct('bo-a-floor', [{ skuId: 'bo-a', quantity: 1 }]);
+    const floor = await api.deduct('bo-a-floor', [{ skuId: 'bo-a', quantity: 1 }]);
     expect(floor.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
       short: [{ skuId: 'bo-a', requested: 1, available: 0 }],
     });
 
     // 12 reaches the floor exactly; 13 is refused and shows the 12 left above it.
-    const twelve = await deduct('bo-12', [{ skuId: 'bo-b', quantity: 12 }]);
+    const twelve = await api.deduct('bo-12', [{ skuId: 'bo-b', quantity: 12 }]);
     expect(twelve.data!.deductStock.lines).toEqual([{ skuId: 'bo-b', quantity: 12, available: -2 }]);
-    const thirteen = await deduct('bo-13', [{ skuId: 'bo-c', quantity: 13 }]);
+    const thirteen = await api.deduct('bo-13', [{ skuId: 'bo-c', quantity: 13 }]);
     expect(thirteen.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
       code: 'INSUFFICIENT_STOCK',
@@ -226,14 +216,14 @@ describe('backorders', () => {
     expect(await audit(stack.ns.databaseUrl, 'bo-c')).toMatchObject({ available: 10, sold: 0, deducts: 0 });
 
     // A restock first fills the 2 backordered units: 5 received leave 3 available.
-    const restocked = await stack.svc.gql(RESTOCK, { input: { skuId: 'bo-a', quantity: 5, idempotencyKey: 'bo-a-restock' } });
+    const restocked = await api.restock('bo-a', 5, 'bo-a-restock');
     expect(restocked.data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'bo-a', quantity: 5, available: 3 });
-    expect(await level('bo-a')).toMatchObject({ available: 3, sold: 12 });
+    expect(await api.level('bo-a')).toMatchObject({ available: 3, sold: 12 });
     // The next deducts see the new level, and the floor is still -2.
-    expect((await deduct('bo-a-5', [{ skuId: 'bo-a', quantity: 5 }])).data!.deductStock.lines).toEqual([
+    expect((await api.deduct('bo-a-5', [{ skuId: 'bo-a', quantity: 5 }])).data!.deductStock.lines).toEqual([
       { skuId: 'bo-a', quantity: 5, available: -2 },
     ]);
-    expect((await deduct('bo-a-6', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
+    expect((await api.deduct('bo-a-6', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
     expect(await audit(stack.ns.databaseUrl, 'bo-a')).toMatchObject({
       available: -2,
       sold: 17,
@@ -244,8 +234,8 @@ describe('backorders', () => {
   });
 
   it('sells exactly stock + backorder limit to 100 concurrent single-unit deducts', async () => {
-    await upsert([{ id: 'bo-hot', available: 10, backorderLimit: 5 }]);
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => deduct(`bo-hot-${i}`, [{ skuId: 'bo-hot', quantity: 1 }])));
+    await api.upserted([{ id: 'bo-hot', available: 10, backorderLimit: 5 }]);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => api.deduct(`bo-hot-${i}`, [{ skuId: 'bo-hot', quantity: 1 }])));
     const won = answers.filter((a) => a.data?.deductStock.__typename === 'DeductStockSuccess');
     expect(won).toHaveLength(15);
     expect(answers.filter((a) => a.data?.deductStock.__typename === 'InsufficientStock')).toHaveLength(85);
@@ -253,7 +243,7 @@ describe('backorders', () => {
       Array.from({ length: 15 }, (_, i) => i - 5),
     );
     expect(await audit(stack.ns.databaseUrl, 'bo-hot')).toMatchObject({ available: -5, sold: 15, deducts: 15 });
-    expect(await level('bo-hot')).toMatchObject({ available: -5, sold: 15 });
+    expect(await api.level('bo-hot')).toMatchObject({ available: -5, sold: 15 });
   });
 });
 
@@ -290,15 +280,15 @@ describe('bad input is a typed error and moves nothing', () => {
   ];
 
   beforeAll(async () => {
-    await upsert([{ id: 'bad', available: 5 }]);
+    await api.upserted([{ id: 'bad', available: 5 }]);
   });
 
   it.each(cases)('%s', async (_, input, code) => {
-    const res = await stack.svc.gql(DEDUCT, { input });
+    const res = await api.gql(DEDUCT, { input });
     expect(res.data?.deductStock ?? null).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe(code);
     expect(await audit(stack.ns.databaseUrl, 'bad')).toMatchObject({ available: 5, sold: 0, deducts: 0 });
-    expect(await level('bad')).toMatchObject({ available: 5, sold: 0 });
+    expect(await api.level('bad')).toMatchObject({ available: 5, sold: 0 });
   });
 
   it('refuses bad upserts with a code and changes nothing', async () => {
@@ -315,9 +305,9 @@ describe('bad input is a typed error and moves nothing', () => {
       [[{ id: '', available: 1 }], 'INVALID_ID'],
       [[], 'EMPTY_SKU_LIST'],
     ] as const) {
-      const res = await stack.svc.gql(UPSERT, { input });
+      const res = await api.gql(UPSERT, { input });
       expect(res.errors?.[0]?.extensions?.code).toBe(code);
     }
-    expect(await level('bad')).toMatchObject({ available: 5 });
+    expect(await api.level('bad')).toMatchObject({ available: 5 });
   });
 });

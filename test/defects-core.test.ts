@@ -8,69 +8,47 @@
  * process, instance b with a Redis address nothing listens on.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Gate } from '../src/gate/gate.ts';
 import type { StockSeed } from '../src/inventory.ts';
 import { loadCounters } from '../src/sync/load.ts';
 import { restock } from '../src/stock/restock.ts';
+import { outcome } from './support/client.ts';
 import { gateAgrees } from './support/gate-check.ts';
-import { sql } from './support/ledger.ts';
-import { DEDUCT, RESTOCK, UPSERT } from './support/ops.ts';
+import { outboxDelivered, sql } from './support/ledger.ts';
 import { freePort } from './support/redis-server.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { useStack, type Running } from './support/stack.ts';
 
-const RESERVE = /* GraphQL */ `
-  mutation Reserve($input: ReserveStockInput!) {
-    reserveStock(input: $input) {
-      __typename
-      ... on ReserveStockSuccess { orderId idempotencyKey lines { skuId quantity available } }
-      ... on IdempotencyConflict { code idempotencyKey }
-    }
-  }`;
-
-let ns: Namespace;
+const stack = useStack();
 /** Reaches Redis. */
 let a: Running;
 /** Its Redis address has nothing behind it: every take goes through PostgreSQL. */
 let b: Running;
-
 beforeAll(async () => {
-  ns = await namespace();
-  a = await serve(ns);
-  b = await serve(ns, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  a = stack.svc;
+  b = await stack.serve({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
 });
 
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
-  await ns?.drop();
-});
-
-async function deduct(on: Running, skuId: string, quantity = 1, orderId = `o-${randomUUID()}`) {
-  const res = await on.gql(DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
-  return res.data?.deductStock ?? { __typename: `error:${res.errors?.[0]?.extensions?.code}` };
+/** One line of an order of its own: the answer, or the error as its __typename. */
+async function deduct(on: Running, skuId: string, quantity = 1) {
+  const res = await on.api.deductOne(`o-${randomUUID()}`, skuId, quantity);
+  return res.data?.deductStock ?? { __typename: outcome(res) };
 }
 
 /**
  * b cannot reach Redis, so its changes reach the gate through a's outbox sweeper (a couple of seconds
  * later): wait for the outbox to empty before comparing the gate with the truth.
  */
-async function outboxDelivered(): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await sql(ns.databaseUrl, `SELECT 1 FROM gate_outbox LIMIT 1`)).length > 0) {
-    if (Date.now() > deadline) throw new Error('outbox not delivered within 15 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const delivered = () => outboxDelivered(stack.ns.databaseUrl, null, { every: 100 });
 
 async function skuRow(id: string) {
-  const [row] = await sql<{ epoch: number; withheld: number }>(ns.databaseUrl, `SELECT epoch, withheld FROM sku WHERE id = $1`, [id]);
+  const [row] = await sql<{ epoch: number; withheld: number }>(stack.ns.databaseUrl, `SELECT epoch, withheld FROM sku WHERE id = $1`, [id]);
   return row!;
 }
 
 describe('an instance cut off from Redis (item 1)', () => {
   it('sells through PostgreSQL from a withheld share, fencing the gate once, not on every request', async () => {
-    await a.gql(UPSERT, { input: [{ id: 'deep', available: 1_000 }] });
+    await a.api.upsert([{ id: 'deep', available: 1_000 }]);
     expect(await deduct(a, 'deep')).toMatchObject({ __typename: 'DeductStockSuccess' });
     expect(await deduct(b, 'deep')).toMatchObject({ __typename: 'DeductStockSuccess' });
     // b withheld a share (one fence), and a reloads its counter once because of it.
@@ -84,58 +62,57 @@ describe('an instance cut off from Redis (item 1)', () => {
     for (const answer of answers) expect(answer).toMatchObject({ __typename: 'DeductStockSuccess' });
     expect((await skuRow('deep')).epoch).toBe(afterFirst.epoch);
     expect((await skuRow('deep')).withheld).toBe(afterFirst.withheld - 20);
-    await outboxDelivered();
-    const truth = await gateAgrees(a, ns.databaseUrl, 'deep');
+    await delivered();
+    const truth = await gateAgrees(a, stack.ns.databaseUrl, 'deep');
     expect(truth).toMatchObject({ available: 1_000 - 43, sold: 43 });
   });
 
   it('the gate takes withheld units back when its share runs short: every unit sells, none twice', async () => {
-    await a.gql(UPSERT, { input: [{ id: 'last', available: 10 }] });
+    await a.api.upsert([{ id: 'last', available: 10 }]);
     expect(await deduct(b, 'last')).toMatchObject({ __typename: 'DeductStockSuccess' });
     expect((await skuRow('last')).withheld).toBeGreaterThan(0);
     for (let i = 0; i < 9; i++) expect(await deduct(a, 'last')).toMatchObject({ __typename: 'DeductStockSuccess' });
     expect(await deduct(a, 'last')).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'last', available: 0 }] });
     expect(await deduct(b, 'last')).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'last', available: 0 }] });
-    await outboxDelivered();
-    expect(await gateAgrees(a, ns.databaseUrl, 'last')).toMatchObject({ available: 0, sold: 10 });
+    await delivered();
+    expect(await gateAgrees(a, stack.ns.databaseUrl, 'last')).toMatchObject({ available: 0, sold: 10 });
     expect((await skuRow('last')).withheld).toBe(0);
   });
 
   it('a restock while units are withheld reaches the gate and reads exactly on both sides', async () => {
-    await a.gql(UPSERT, { input: [{ id: 'mixed', available: 6 }] });
+    await a.api.upsert([{ id: 'mixed', available: 6 }]);
     expect(await deduct(b, 'mixed', 2)).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 4 }] });
-    expect((await a.gql(RESTOCK, { input: { skuId: 'mixed', quantity: 5, idempotencyKey: 'mixed-r' } })).data.restock).toMatchObject({
+    expect((await a.api.restock('mixed', 5, 'mixed-r')).data.restock).toMatchObject({
       available: 9,
     });
     expect(await deduct(a, 'mixed', 9)).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 0 }] });
-    await outboxDelivered();
-    expect(await gateAgrees(a, ns.databaseUrl, 'mixed')).toMatchObject({ available: 0, sold: 11 });
+    await delivered();
+    expect(await gateAgrees(a, stack.ns.databaseUrl, 'mixed')).toMatchObject({ available: 0, sold: 11 });
   });
 });
 
 describe('one reserve key, one order (item 3)', () => {
-  const reserve = (on: Running, orderId: string, key: string, quantity = 1) =>
-    on.gql(RESERVE, { input: { orderId, idempotencyKey: key, ttlSeconds: 600, lines: [{ skuId: 'held', quantity }] } });
+  const reserve = (on: Running, orderId: string, key: string, quantity = 1) => on.api.reserve(orderId, [{ skuId: 'held', quantity }], 600, key);
 
   beforeAll(async () => {
-    await a.gql(UPSERT, { input: [{ id: 'held', available: 50 }] });
+    await a.api.upsert([{ id: 'held', available: 50 }]);
   });
 
   it('the same key reserving for a second order is IdempotencyConflict and moves nothing, through the gate', async () => {
     expect((await reserve(a, 'ra', 'key-1')).data.reserveStock).toMatchObject({ __typename: 'ReserveStockSuccess', orderId: 'ra' });
     expect((await reserve(a, 'rb', 'key-1', 2)).data.reserveStock).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'key-1' });
     expect((await reserve(a, 'ra', 'key-1')).data.reserveStock).toMatchObject({ __typename: 'ReserveStockSuccess', orderId: 'ra' });
-    expect(await sql(ns.databaseUrl, `SELECT 1 FROM reservation WHERE order_id = 'rb'`)).toHaveLength(0);
-    expect(await sql(ns.databaseUrl, `SELECT 1 FROM movement WHERE order_id = 'rb'`)).toHaveLength(0);
-    await outboxDelivered();
-    expect(await gateAgrees(a, ns.databaseUrl, 'held')).toMatchObject({ available: 49, reserved: 1 });
+    expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM reservation WHERE order_id = 'rb'`)).toHaveLength(0);
+    expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM movement WHERE order_id = 'rb'`)).toHaveLength(0);
+    await delivered();
+    expect(await gateAgrees(a, stack.ns.databaseUrl, 'held')).toMatchObject({ available: 49, reserved: 1 });
   });
 
   it('and through PostgreSQL alone', async () => {
     expect((await reserve(b, 'rc', 'key-2')).data.reserveStock).toMatchObject({ __typename: 'ReserveStockSuccess' });
     expect((await reserve(b, 'rd', 'key-2')).data.reserveStock).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'key-2' });
     expect((await reserve(a, 're', 'key-2')).data.reserveStock).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'key-2' });
-    expect(await sql(ns.databaseUrl, `SELECT 1 FROM movement WHERE order_id IN ('rd', 're')`)).toHaveLength(0);
+    expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM movement WHERE order_id IN ('rd', 're')`)).toHaveLength(0);
   });
 
   it('racing: one key sent for ten orders at once reserves for exactly one', async () => {
@@ -143,7 +120,7 @@ describe('one reserve key, one order (item 3)', () => {
     const kinds = answers.map((r) => r.data?.reserveStock?.__typename);
     expect(kinds.filter((k) => k === 'ReserveStockSuccess')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'IdempotencyConflict')).toHaveLength(9);
-    expect(await sql(ns.databaseUrl, `SELECT DISTINCT order_id FROM movement WHERE order_id LIKE 'race-%'`)).toHaveLength(1);
+    expect(await sql(stack.ns.databaseUrl, `SELECT DISTINCT order_id FROM movement WHERE order_id LIKE 'race-%'`)).toHaveLength(1);
   });
 });
 
@@ -151,7 +128,7 @@ describe('a loader paused past its lease (item 6)', () => {
   it('writes no counter: the change committed meanwhile is not lost', async () => {
     const { gate, prisma } = a.app.services;
     // Created behind the service's back, so no live-level publisher loads its counter meanwhile.
-    await sql(ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) VALUES ('slow', 5, now())`);
+    await sql(stack.ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) VALUES ('slow', 5, now())`);
 
     // A loader that has read its truth and stalls before seeding, until its lease is gone.
     let paused!: () => void;
@@ -178,6 +155,6 @@ describe('a loader paused past its lease (item 6)', () => {
     resume();
     await loading;
     expect(await gate.levels(['slow'])).toEqual([null]);
-    expect(await gateAgrees(a, ns.databaseUrl, 'slow')).toMatchObject({ available: 8 });
+    expect(await gateAgrees(a, stack.ns.databaseUrl, 'slow')).toMatchObject({ available: 8 });
   });
 });

@@ -11,28 +11,22 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { getIntrospectionQuery } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES, MAX_INTROSPECTION_DEPTH, MAX_TOKENS } from '../src/limits/operations.ts';
 import { MAX_ID_LENGTH } from '../src/stock/input.ts';
-import { DEDUCT, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { DEDUCT } from './support/ops.ts';
+import { useStack, type Running } from './support/stack.ts';
 
-let ns: Namespace;
+const stack = useStack();
 /** No rate limit: what each spelling of a path does. */
 let open: Running;
 /** One request a minute per caller: which spellings the limit sees. */
 let limited: Running;
 
 beforeAll(async () => {
-  ns = await namespace();
-  open = await serve(ns);
-  limited = await serve(ns, { RATE_LIMIT_PER_MINUTE: '1' });
-  await open.gql(UPSERT, { input: [{ id: 'h-a', available: 10 }] });
-});
-afterAll(async () => {
-  await limited?.stop();
-  await open?.stop();
-  await ns?.drop();
+  open = stack.svc;
+  limited = await stack.serve({ RATE_LIMIT_PER_MINUTE: '1' });
+  await open.api.upsert([{ id: 'h-a', available: 10 }]);
 });
 
 interface Raw {

@@ -20,27 +20,18 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectType,
 } from 'graphql';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../src/limits/body.ts';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS } from '../src/limits/operations.ts';
 import { schema } from '../src/schema/index.ts';
 import { MAX_CART_LINES, MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_READ_SKUS, MAX_UPSERT_SKUS } from '../src/stock/input.ts';
+import { wsClient } from './support/live.ts';
 import { DEDUCT, SKU, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { serve, useStack, type Running } from './support/stack.ts';
 
-let ns: Namespace;
-let svc: Running;
-
+const stack = useStack();
 beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns);
-  await svc.gql(UPSERT, { input: [{ id: 'a', available: 1_000 }] });
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
+  await stack.api.upsert([{ id: 'a', available: 1_000 }]);
 });
 
 type Body = { data?: any; errors?: any[] };
@@ -55,11 +46,11 @@ async function post(url: string, body: string): Promise<{ status: number; body: 
   return { status: res.status, body: (await res.json()) as Body };
 }
 const send = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
-  post(svc.url, JSON.stringify({ query, variables, operationName }));
+  post(stack.svc.url, JSON.stringify({ query, variables, operationName }));
 
 /** Stock of "a" as the gate sees it; every refused request below must leave it as it was. */
 async function availableOfA(): Promise<number> {
-  const { data } = await svc.gql(SKU, { id: 'a' });
+  const { data } = await stack.api.sku('a');
   return data.sku.available;
 }
 
@@ -140,7 +131,7 @@ const LEGITIMATE: [string, string][] = [
 describe('legitimate operations', () => {
   it.each(LEGITIMATE)('%s passes every operation limit', (_what, query) => {
     // The server's own parse and validate, with every plugin it runs, without executing anything.
-    const { parse, validate, schema: served } = svc.app.yoga.getEnveloped({});
+    const { parse, validate, schema: served } = stack.svc.app.yoga.getEnveloped({});
     expect(validate(served, parse(query))).toEqual([]);
   });
 
@@ -247,13 +238,7 @@ describe('operations over a limit are refused before anything of them runs', () 
   });
 
   it('over graphql-ws too: the operation is answered OPERATION_TOO_COMPLEX and the socket stays usable', async () => {
-    const client = createClient({
-      url: svc.url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: true,
-      lazyCloseTimeout: 10_000,
-    });
+    const client = wsClient(stack.svc.url, { lazyCloseTimeout: 10_000 });
     try {
       const before = await availableOfA();
       const refused = await new Promise<any>((resolve) =>
@@ -277,7 +262,7 @@ describe('operations over a limit are refused before anything of them runs', () 
   it('a batch (a JSON array of operations) is refused and none of it runs', async () => {
     const before = await availableOfA();
     const res = await post(
-      svc.url,
+      stack.svc.url,
       JSON.stringify([
         { query: DEDUCT, variables: deductOne() },
         { query: DEDUCT, variables: deductOne() },
@@ -330,7 +315,7 @@ function postChunked(url: string, body: string, chunkBytes = 16 * 1024): Promise
 describe(`request bodies over ${MAX_BODY_BYTES} bytes`, () => {
   it('are answered 413 with REQUEST_TOO_LARGE when the Content-Length says so, and nothing moves', async () => {
     const before = await availableOfA();
-    const res = await post(svc.url, deductBodyOf(MAX_BODY_BYTES + 1));
+    const res = await post(stack.svc.url, deductBodyOf(MAX_BODY_BYTES + 1));
     expect(res.status).toBe(413);
     expect(res.body).toEqual({
       errors: [
@@ -342,19 +327,19 @@ describe(`request bodies over ${MAX_BODY_BYTES} bytes`, () => {
 
   it('pass at exactly the limit', async () => {
     const before = await availableOfA();
-    const res = await post(svc.url, deductBodyOf(MAX_BODY_BYTES));
+    const res = await post(stack.svc.url, deductBodyOf(MAX_BODY_BYTES));
     expect(res.body.data.deductStock.__typename).toBe('DeductStockSuccess');
     expect(await availableOfA()).toBe(before - 1);
   });
 
   it('are counted while read when there is no Content-Length (chunked): over is 413, under runs', async () => {
     const before = await availableOfA();
-    const over = await postChunked(svc.url, deductBodyOf(4 * MAX_BODY_BYTES));
+    const over = await postChunked(stack.svc.url, deductBodyOf(4 * MAX_BODY_BYTES));
     expect(over.status).toBe(413);
     expect(over.body.errors?.[0].extensions.code).toBe('REQUEST_TOO_LARGE');
     expect(await availableOfA()).toBe(before);
 
-    const under = await postChunked(svc.url, deductBodyOf(MAX_BODY_BYTES));
+    const under = await postChunked(stack.svc.url, deductBodyOf(MAX_BODY_BYTES));
     expect(under.status).toBe(200);
     expect(under.body.data.deductStock.__typename).toBe('DeductStockSuccess');
     expect(await availableOfA()).toBe(before - 1);
@@ -377,7 +362,7 @@ describe(`request bodies over ${MAX_BODY_BYTES} bytes`, () => {
     );
     expect(Buffer.byteLength(body)).toBeGreaterThan(150_000);
     expect(Buffer.byteLength(body)).toBeLessThan(MAX_BODY_BYTES);
-    const res = await post(svc.url, body);
+    const res = await post(stack.svc.url, body);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.upsertSkus[0].name).toBe('€'.repeat(MAX_NAME_LENGTH));
   });
@@ -390,8 +375,8 @@ describe('introspection', () => {
   let closed: Running;
   let production: Running;
   beforeAll(async () => {
-    closed = await serve(ns, { GRAPHQL_INTROSPECTION: 'false' });
-    production = await serve(ns, { NODE_ENV: 'production', STOCKGATE_API_KEYS: `ops:admin:${KEY}` });
+    closed = await serve(stack.ns, { GRAPHQL_INTROSPECTION: 'false' });
+    production = await serve(stack.ns, { NODE_ENV: 'production', STOCKGATE_API_KEYS: `ops:admin:${KEY}` });
   });
   afterAll(async () => {
     await closed?.stop();
@@ -406,7 +391,7 @@ describe('introspection', () => {
     expect((await send(schemaQuery)).body.data.__schema.queryType.name).toBe('Query');
     expect((await send(typeQuery)).body.data.__type.name).toBe('Sku');
     expect((await send(typo)).body.errors![0].message).toMatch(/Did you mean .*"skus"\?/);
-    const page = await fetch(svc.url, { headers: { accept: 'text/html' } });
+    const page = await fetch(stack.svc.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('GraphiQL');
   });
 

@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 import { seedHoldingLock } from './support/seed.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEDUCT, RESTOCK, SKUS, UPSERT } from './support/ops.ts';
-import { gqlAt, overSse, overWs, startInstance, STOCK_ALERTS, STOCK_LEVELS, wsClient, type Feed, type Instance } from './support/live.ts';
-import { OwnRedis } from './support/redis-server.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { checked, Client as Api, outcome } from './support/client.ts';
+import { overSse, overWs, wsClient, type Feed } from './support/live.ts';
+import { STOCK_ALERTS, STOCK_LEVELS } from './support/ops.ts';
+import { startInstance, type Instance } from './support/server-process.ts';
+import { useStack, type Namespace, type Running } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
 
 /** The default rate (LIVE_RATE_PER_SECOND): the burst test checks the shipped bound, not a test-friendly one. */
 const RATE_PER_SECOND = 10;
@@ -14,16 +16,21 @@ const INTERVAL_MS = 1000 / RATE_PER_SECOND;
 /** Deducts of the burst in flight at once, spread over both instances. */
 const BURST_CONCURRENCY = 64;
 
+const stack = useStack();
 let ns: Namespace;
 let svc: Running;
+/** A second instance, a server process of its own. */
 let other: Instance;
+/** Both instances' clients: svc's, then other's. */
+let sides: [Api, Api];
 let redis: Redis;
 const clients: Client[] = [];
 const feeds: Feed[] = [];
 
 beforeAll(async () => {
-  ns = await namespace();
-  [svc, other] = await Promise.all([serve(ns), startInstance(ns)]);
+  ({ ns, svc } = stack);
+  other = await startInstance(ns);
+  sides = [svc.api, new Api(other)];
   redis = new Redis(ns.redisUrl);
   expect(svc.config.LIVE_RATE_PER_SECOND).toBe(RATE_PER_SECOND);
 });
@@ -34,9 +41,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await other?.stop();
-  await svc?.stop();
   redis?.disconnect();
-  await ns?.drop();
 });
 
 function client(url: string): Client {
@@ -60,26 +65,6 @@ function alerts(via: 'ws' | 'sse', url: string, skuIds: string[] | null): Feed {
   return feed;
 }
 
-async function upsert(input: Record<string, unknown>[]) {
-  const res = await svc.gql(UPSERT, { input });
-  expect(res.errors).toBeUndefined();
-}
-
-async function deductAt(url: string, orderId: string, skuId: string, quantity = 1): Promise<string> {
-  const res = await gqlAt(url, DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
-  return res.data?.deductStock.__typename ?? `error:${res.errors?.[0]?.extensions?.code}`;
-}
-
-async function restock(skuId: string, quantity: number, key: string) {
-  const res = await svc.gql(RESTOCK, { input: { skuId, quantity, idempotencyKey: key } });
-  expect(res.data?.restock.__typename).toBe('RestockSuccess');
-}
-
-async function levelNow(skuId: string) {
-  const res = await svc.gql(SKUS, { ids: [skuId] });
-  return res.data.skus[0];
-}
-
 /** Versions of one SKU as a subscriber saw them, strictly growing. */
 function expectVersionsGrow(values: { skuId: string; version: number }[], skuId: string) {
   const versions = values.filter((v) => v.skuId === skuId).map((v) => v.version);
@@ -99,7 +84,7 @@ async function liveChannels(): Promise<Record<string, number>> {
 
 describe('stockLevels', () => {
   it('gives a graphql-ws and an SSE subscriber the current level, then a deduct’s change', async () => {
-    await upsert([{ id: 'tee', name: 'Tee', available: 20, lowStockThreshold: 5 }]);
+    await svc.api.upserted([{ id: 'tee', name: 'Tee', available: 20, lowStockThreshold: 5 }]);
     const ws = levels('ws', svc.url, ['tee']);
     const sse = levels('sse', svc.url, ['tee']);
     for (const feed of [ws, sse]) {
@@ -117,7 +102,7 @@ describe('stockLevels', () => {
       expect(Date.parse(first.changedAt)).toBeGreaterThan(Date.now() - 60_000);
     }
 
-    expect(await deductAt(svc.url, 'tee-1', 'tee', 3)).toBe('DeductStockSuccess');
+    expect(outcome(await svc.api.deductOne('tee-1', 'tee', 3))).toBe('DeductStockSuccess');
     for (const feed of [ws, sse]) {
       const values = await feed.until((v) => v.at(-1)?.available === 17, 'the deduct');
       expect(values.at(-1)).toMatchObject({ skuId: 'tee', available: 17, sold: 3, state: 'IN_STOCK' });
@@ -144,15 +129,15 @@ describe('stockLevels', () => {
   });
 
   it('reaches subscribers of another server process: a deduct on either is seen on both', async () => {
-    await upsert([{ id: 'mug', available: 50 }]);
+    await svc.api.upserted([{ id: 'mug', available: 50 }]);
     const here = levels('ws', svc.url, ['mug']);
     const there = levels('ws', other.url, ['mug']);
     const thereSse = levels('sse', other.url, ['mug']);
     for (const feed of [here, there, thereSse]) await feed.until((v) => v.at(-1)?.available === 50, 'the initial level');
 
-    expect(await deductAt(svc.url, 'mug-1', 'mug', 4)).toBe('DeductStockSuccess');
+    expect(outcome(await svc.api.deductOne('mug-1', 'mug', 4))).toBe('DeductStockSuccess');
     for (const feed of [here, there, thereSse]) await feed.until((v) => v.at(-1)?.available === 46, 'a deduct made through this process');
-    expect(await deductAt(other.url, 'mug-2', 'mug', 6)).toBe('DeductStockSuccess');
+    expect(outcome(await sides[1].deductOne('mug-2', 'mug', 6))).toBe('DeductStockSuccess');
     for (const feed of [here, there, thereSse]) {
       const values = await feed.until((v) => v.at(-1)?.available === 40, 'a deduct made through the other process');
       expect(values.at(-1)).toMatchObject({ available: 40, sold: 10 });
@@ -164,7 +149,7 @@ describe('stockLevels', () => {
 
   it('coalesces a burst of 5,000 deducts to the rate, versions growing, ending on the final level', async () => {
     const initial = 6_000;
-    await upsert([
+    await svc.api.upserted([
       { id: 'hot', name: 'Hot', available: initial },
       { id: 'calm', available: 7 },
     ]);
@@ -179,21 +164,20 @@ describe('stockLevels', () => {
       await feed.until((v) => v.some((l) => l.skuId === 'hot' && l.available === initial), 'the initial level');
 
     const burst = 5_000;
-    const urls = [svc.url, other.url];
     let next = 0;
     const outcomes: string[] = [];
     const announcedBefore = svc.app.live.publisher.announced;
     const started = Date.now();
     await Promise.all(
       Array.from({ length: BURST_CONCURRENCY }, async () => {
-        for (let i = next++; i < burst; i = next++) outcomes.push(await deductAt(urls[i % 2]!, `hot-${i}`, 'hot'));
+        for (let i = next++; i < burst; i = next++) outcomes.push(outcome(await sides[i % 2]!.deductOne(`hot-${i}`, 'hot')));
       }),
     );
     const ended = Date.now();
     const seconds = (ended - started) / 1000;
     expect(outcomes.filter((o) => o === 'DeductStockSuccess')).toHaveLength(burst);
 
-    const final = await levelNow('hot');
+    const final = await svc.api.level('hot');
     expect(final).toMatchObject({ available: initial - burst, sold: burst });
     const bound = Math.floor((seconds + 1) * RATE_PER_SECOND);
     const counts: number[] = [];
@@ -225,7 +209,7 @@ describe('stockLevels', () => {
 
 describe('stockAlerts', () => {
   it('fires low-stock, sold-out and back-in-stock once per crossing, with deducts through both instances', async () => {
-    await upsert([
+    await svc.api.upserted([
       { id: 'bell', name: 'Bell', available: 10, lowStockThreshold: 3 },
       { id: 'drum', available: 2, lowStockThreshold: 1 },
     ]);
@@ -238,9 +222,8 @@ describe('stockAlerts', () => {
     await waitFor(async () => (await liveChannels())[`${ns.prefix}live:alerts`] === 2, 'both instances to listen for alerts');
     await waitFor(() => svc.app.live.subscriptions === 3, 'the alert subscriptions here to start');
 
-    const urls = [svc.url, other.url];
     const deductMany = (prefix: string, n: number) =>
-      Promise.all(Array.from({ length: n }, (_, i) => deductAt(urls[i % 2]!, `${prefix}-${i}`, 'bell')));
+      Promise.all(Array.from({ length: n }, async (_, i) => outcome(await sides[i % 2]!.deductOne(`${prefix}-${i}`, 'bell'))));
     const bellAt = (available: number) =>
       watch.until((v) => v.some((l) => l.skuId === 'bell' && l.available === available), `bell at ${available}`);
 
@@ -252,18 +235,18 @@ describe('stockAlerts', () => {
     expect(sold.filter((o) => o === 'DeductStockSuccess')).toHaveLength(3);
     await bellAt(0);
     // 0 → 5: BACK_IN_STOCK (above the threshold again).
-    await restock('bell', 5, 'bell-r1');
+    checked(await svc.api.restock('bell', 5, 'bell-r1'), 'RestockSuccess');
     await bellAt(5);
     // 5 → 3: a new downward crossing, a new LOW_STOCK.
     expect((await deductMany('b3', 2)).every((o) => o === 'DeductStockSuccess')).toBe(true);
     await bellAt(3);
     // 3 → 13 → 12: back above the threshold and staying there: nothing.
-    await restock('bell', 10, 'bell-r2');
+    checked(await svc.api.restock('bell', 10, 'bell-r2'), 'RestockSuccess');
     await bellAt(13);
-    expect(await deductAt(other.url, 'b4', 'bell')).toBe('DeductStockSuccess');
+    expect(outcome(await sides[1].deductOne('b4', 'bell'))).toBe('DeductStockSuccess');
     await bellAt(12);
     // Another SKU sells out: only the unfiltered subscribers hear it.
-    expect(await deductAt(svc.url, 'd1', 'drum', 2)).toBe('DeductStockSuccess');
+    expect(outcome(await svc.api.deductOne('d1', 'drum', 2))).toBe('DeductStockSuccess');
     await watch.until((v) => v.some((l) => l.skuId === 'drum' && l.available === 0), 'drum sold out');
 
     const expected = [
@@ -295,13 +278,8 @@ function connections(running: Running): Promise<number> {
   return new Promise((resolve, reject) => running.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+const waitFor = (condition: () => boolean | Promise<boolean>, what: string, ms = 10_000) =>
+  eventually(what, condition, { within: ms, every: 20 });
 
 describe('lua/announce-2.lua', () => {
   /** One script call as the publisher makes it; the threshold as if read from PostgreSQL at `epoch`. */
@@ -398,7 +376,7 @@ describe('lua/announce-2.lua', () => {
 
 describe('subscriptions do not leak', () => {
   it('leaves no Redis subscription, listener or timer after 200 subscribe/unsubscribe cycles', async () => {
-    await upsert([
+    await svc.api.upserted([
       { id: 'leak-a', available: 100 },
       { id: 'leak-b', available: 100 },
     ]);
@@ -426,7 +404,7 @@ describe('subscriptions do not leak', () => {
           const feed = overWs(shared, STOCK_LEVELS, { skuIds }, 'stockLevels');
           await feed.until((v) => v.length >= 1, 'the initial level', 5_000);
           // A change while subscribed starts cool-down timers, which must go too.
-          if (i % 8 === 1) expect(await deductAt(svc.url, `leak-${i}`, 'leak-a')).toBe('DeductStockSuccess');
+          if (i % 8 === 1) expect(outcome(await svc.api.deductOne(`leak-${i}`, 'leak-a'))).toBe('DeductStockSuccess');
           await feed.close();
           break;
         }
@@ -464,58 +442,44 @@ describe('subscriptions do not leak', () => {
 });
 
 describe('when Redis goes away', () => {
-  let own: OwnRedis;
-  let ownNs: Namespace;
-  let alone: Running;
-  beforeAll(async () => {
-    own = await OwnRedis.start();
-    ownNs = await namespace(own.url);
-    alone = await serve(ownNs);
-  });
-  afterAll(async () => {
-    await alone?.stop();
-    await ownNs?.drop();
-    await own?.stop();
-  });
+  const away = useStack({ ownRedis: true });
 
   it('restarted empty: versions keep growing, and a change made meanwhile reaches subscribers', async () => {
-    const res = await alone.gql(UPSERT, { input: [{ id: 'vase', available: 30, lowStockThreshold: 28 }] });
-    expect(res.errors).toBeUndefined();
-    const feed = levels('ws', alone.url, ['vase']);
+    await away.api.upserted([{ id: 'vase', available: 30, lowStockThreshold: 28 }]);
+    const feed = levels('ws', away.svc.url, ['vase']);
     await feed.until((v) => v.at(-1)?.available === 30, 'the initial level');
-    expect(await deductAt(alone.url, 'vase-1', 'vase')).toBe('DeductStockSuccess');
+    expect(outcome(await away.api.deductOne('vase-1', 'vase'))).toBe('DeductStockSuccess');
     const [before] = (await feed.until((v) => v.at(-1)?.available === 29, 'the deduct')).slice(-1);
 
     // Killed: a deduct meanwhile goes through PostgreSQL alone, and nothing can be published.
-    await own.kill();
-    expect(await deductAt(alone.url, 'vase-2', 'vase', 2)).toBe('DeductStockSuccess');
+    await away.redis.kill();
+    expect(outcome(await away.api.deductOne('vase-2', 'vase', 2))).toBe('DeductStockSuccess');
     expect(feed.last.available).toBe(29);
     // Started empty: counters, versions, alert states and subscriptions are gone. The subscriber
     // connection comes back, subscribes again, and re-reads the level, now loaded from the truth.
-    await own.restart();
+    await away.redis.restart();
     const caughtUp = await feed.until((v) => v.at(-1)?.available === 27, 'the change made while Redis was away');
     expect(caughtUp.at(-1)).toMatchObject({ available: 27, sold: 3, state: 'LOW_STOCK' });
     expect(caughtUp.at(-1).version).toBeGreaterThan(before.version);
 
-    expect(await deductAt(alone.url, 'vase-3', 'vase', 4)).toBe('DeductStockSuccess');
+    expect(outcome(await away.api.deductOne('vase-3', 'vase', 4))).toBe('DeductStockSuccess');
     const values = await feed.until((v) => v.at(-1)?.available === 23, 'a deduct after the restart');
     expectVersionsGrow(values, 'vase');
   });
 
   it('a subscriber connection that drops re-reads its SKUs once back, so changes published meanwhile are not lost', async () => {
-    const res = await alone.gql(UPSERT, { input: [{ id: 'lamp', available: 10 }] });
-    expect(res.errors).toBeUndefined();
-    const feed = levels('ws', alone.url, ['lamp']);
+    await away.api.upserted([{ id: 'lamp', available: 10 }]);
+    const feed = levels('ws', away.svc.url, ['lamp']);
     await feed.until((v) => v.at(-1)?.available === 10, 'the initial level');
 
-    const admin = new Redis(own.url);
+    const admin = new Redis(away.redis.url);
     try {
       // Cut the live subscriber connection and keep it out (no room for a new client), while the
       // command connection stays: the deduct below is published to nobody on this instance.
       const connected = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))![1]);
       await admin.config('SET', 'maxclients', String(connected - 1));
       expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBe(1);
-      expect(await deductAt(alone.url, 'lamp-1', 'lamp', 3)).toBe('DeductStockSuccess');
+      expect(outcome(await away.api.deductOne('lamp-1', 'lamp', 3))).toBe('DeductStockSuccess');
       await sleep(300);
       expect(feed.last.available).toBe(10);
       await admin.config('SET', 'maxclients', '10000');

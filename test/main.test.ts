@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '../src/db/migrate.ts';
 import { freePort } from './support/redis-server.ts';
-
-/** Start-up must fail fast; this bounds a test that would otherwise hang on a regression. */
-const START_LIMIT_MS = 30_000;
+import { spawnMain, START_LIMIT_MS } from './support/server-process.ts';
 
 interface Exit {
   code: number | null;
@@ -14,28 +10,22 @@ interface Exit {
   stderr: string;
 }
 
+/** `npm start` until it exits or its stdout satisfies `until` (start-up must fail fast: killed after START_LIMIT_MS). */
 function runMain(env: Record<string, string>, until?: (stdout: string) => boolean): Promise<Exit & { stop(): Promise<unknown[]> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  const main = spawnMain(env);
+  const { child } = main;
   const limit = setTimeout(() => child.kill('SIGKILL'), START_LIMIT_MS);
   return new Promise((resolve) => {
-    const exited = once(child, 'exit');
     const stop = () => {
       child.kill('SIGTERM');
-      return exited;
+      return main.exited;
     };
     child.stdout.on('data', () => {
-      if (until?.(stdout)) resolve({ code: null, stdout, stderr, stop });
+      if (until?.(main.stdout)) resolve({ code: null, stdout: main.stdout, stderr: main.stderr, stop });
     });
     child.on('exit', (code) => {
       clearTimeout(limit);
-      resolve({ code, stdout, stderr, stop });
+      resolve({ code, stdout: main.stdout, stderr: main.stderr, stop });
     });
   });
 }

@@ -14,43 +14,23 @@ import { GateKeys } from '../src/gate/keys.ts';
 import { defineGateCommands } from '../src/gate/scripts.ts';
 import { truthForLoad } from '../src/ledger/truth.ts';
 import { sweepOutbox } from '../src/sync/outbox.ts';
+import { checked, outcome } from './support/client.ts';
 import { counterNow, gateAgrees, movementsOf } from './support/gate-check.ts';
-import { audit, sql } from './support/ledger.ts';
-import { DEDUCT, RESTOCK, SET_STOCK, SKU, UPSERT } from './support/ops.ts';
-import { useStack, namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { audit, outboxDelivered, sql } from './support/ledger.ts';
+import { serve, useNamespace, useStack, type Running } from './support/stack.ts';
 
 const stack = useStack();
-
-async function upsert(input: Record<string, unknown>[], on: Running = stack.svc) {
-  const res = await on.gql(UPSERT, { input });
-  expect(res.errors).toBeUndefined();
-  return res.data.upsertSkus;
-}
-
-const deduct = (orderId: string, skuId: string, quantity: number, on: Running = stack.svc) =>
-  on.gql(DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
+const { api } = stack;
 
 /** A deduct that must succeed; returns the available level it reports. */
 async function sell(orderId: string, skuId: string, quantity: number, on: Running = stack.svc): Promise<number | null> {
-  const res = await deduct(orderId, skuId, quantity, on);
-  expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('DeductStockSuccess');
-  return res.data.deductStock.lines[0].available;
+  return (await on.api.deducted(orderId, [{ skuId, quantity }])).lines[0].available;
 }
 
 /** A deduct that must be refused; returns what the short line says is left. */
 async function refused(orderId: string, skuId: string, quantity: number, on: Running = stack.svc): Promise<number> {
-  const res = await deduct(orderId, skuId, quantity, on);
-  expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('InsufficientStock');
-  return res.data.deductStock.short[0].available;
+  return checked(await on.api.deductOne(orderId, skuId, quantity), 'InsufficientStock').short[0].available;
 }
-
-const restock = (skuId: string, quantity: unknown, idempotencyKey: unknown, on: Running = stack.svc) =>
-  on.gql(RESTOCK, { input: { skuId, quantity, idempotencyKey } });
-
-const setStock = (input: Record<string, unknown>) => stack.svc.gql(SET_STOCK, { input });
-
-const typename = (res: { data?: any; errors?: any[] }, field: string): string =>
-  res.data?.[field]?.__typename ?? `error:${res.errors?.[0]?.extensions?.code}:${res.errors?.[0]?.message}`;
 
 async function epoch(skuId: string, databaseUrl = stack.ns.databaseUrl): Promise<number> {
   const [row] = await sql(databaseUrl, `SELECT epoch FROM sku WHERE id = $1`, [skuId]);
@@ -78,10 +58,10 @@ async function state(skuId: string) {
 
 describe('restock', () => {
   it('counts one key once: 30 concurrent sends and later replays answer the same, one RESTOCK movement', async () => {
-    await upsert([{ id: 'rs', available: 5 }]);
+    await api.upserted([{ id: 'rs', available: 5 }]);
     expect(await sell('rs-1', 'rs', 1)).toBe(4);
 
-    const answers = await Promise.all(Array.from({ length: 30 }, () => restock('rs', 6, 'rs-k1')));
+    const answers = await Promise.all(Array.from({ length: 30 }, () => api.restock('rs', 6, 'rs-k1')));
 
     for (const a of answers) expect(a).toEqual(answers[0]);
     expect(answers[0]!.data!.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'rs', quantity: 6, available: 10 });
@@ -91,7 +71,7 @@ describe('restock', () => {
 
     // Later, after the level moved on, a replay still answers what the first restock answered.
     expect(await sell('rs-2', 'rs', 3)).toBe(7);
-    expect(await restock('rs', 6, 'rs-k1')).toEqual(answers[0]);
+    expect(await api.restock('rs', 6, 'rs-k1')).toEqual(answers[0]);
     expect(await audit(stack.ns.databaseUrl, 'rs')).toMatchObject({ available: 7, sold: 4 });
     // The next deducts see every restocked unit, and no more.
     expect(await sell('rs-3', 'rs', 7)).toBe(0);
@@ -100,11 +80,11 @@ describe('restock', () => {
   });
 
   it('another quantity or SKU under a used key is IdempotencyConflict and moves nothing', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'rc', available: 1 },
       { id: 'rc2', available: 1 },
     ]);
-    const first = await restock('rc', 4, 'rc-k');
+    const first = await api.restock('rc', 4, 'rc-k');
     expect(first.data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 5 });
     await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rc');
     const before = [await state('rc'), await state('rc2')];
@@ -113,7 +93,7 @@ describe('restock', () => {
       ['rc', 5],
       ['rc2', 4],
     ] as const) {
-      expect((await restock(skuId, quantity, 'rc-k')).data.restock).toEqual({
+      expect((await api.restock(skuId, quantity, 'rc-k')).data.restock).toEqual({
         __typename: 'IdempotencyConflict',
         code: 'IDEMPOTENCY_CONFLICT',
         message: expect.stringContaining('rc-k'),
@@ -121,9 +101,9 @@ describe('restock', () => {
       });
     }
     // Raced: 20 sends of one key with different quantities; one first answer, every other a conflict.
-    const raced = await Promise.all(Array.from({ length: 20 }, (_, i) => restock('rc2', 1 + (i % 4), 'rc-race')));
-    const won = raced.filter((r) => typename(r, 'restock') === 'RestockSuccess');
-    expect(raced.map((r) => typename(r, 'restock')).filter((k) => k !== 'RestockSuccess' && k !== 'IdempotencyConflict')).toEqual([]);
+    const raced = await Promise.all(Array.from({ length: 20 }, (_, i) => api.restock('rc2', 1 + (i % 4), 'rc-race')));
+    const won = raced.filter((r) => outcome(r) === 'RestockSuccess');
+    expect(raced.map((r) => outcome(r)).filter((k) => k !== 'RestockSuccess' && k !== 'IdempotencyConflict')).toEqual([]);
     const q = won[0]!.data.restock.quantity;
     expect(won).toHaveLength(raced.filter((_, i) => 1 + (i % 4) === q).length);
     for (const w of won) expect(w).toEqual(won[0]);
@@ -136,7 +116,7 @@ describe('restock', () => {
 
   it('an unknown SKU is UnknownSku, nothing is recorded, and the key stays free', async () => {
     const before = await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement`);
-    expect((await restock('rs-ghost', 3, 'ghost-k')).data.restock).toEqual({
+    expect((await api.restock('rs-ghost', 3, 'ghost-k')).data.restock).toEqual({
       __typename: 'UnknownSku',
       code: 'UNKNOWN_SKU',
       message: expect.stringContaining('rs-ghost'),
@@ -145,21 +125,21 @@ describe('restock', () => {
     expect(await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement`)).toEqual(before);
     expect(await sql(stack.ns.databaseUrl, `SELECT key FROM operation WHERE key = 'ghost-k'`)).toEqual([]);
     expect(await sql(stack.ns.databaseUrl, `SELECT id FROM sku WHERE id = 'rs-ghost'`)).toEqual([]);
-    await upsert([{ id: 'rs-ghost', available: 0 }]);
-    expect((await restock('rs-ghost', 3, 'ghost-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 3 });
+    await api.upserted([{ id: 'rs-ghost', available: 0 }]);
+    expect((await api.restock('rs-ghost', 3, 'ghost-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 3 });
   });
 
   it('restocks racing deducts on a sold-out SKU: every restocked unit is sold at most once and none is lost', async () => {
-    await upsert([{ id: 'rr', available: 0 }]);
+    await api.upserted([{ id: 'rr', available: 0 }]);
     expect(await refused('rr-0', 'rr', 1)).toBe(0); // the counter is live before the race
 
-    const deducts = Array.from({ length: 100 }, (_, i) => deduct(`rr-${i + 1}`, 'rr', 1));
-    const restocks = Array.from({ length: 20 }, (_, i) => restock('rr', 1, `rr-k${i}`));
+    const deducts = Array.from({ length: 100 }, (_, i) => api.deductOne(`rr-${i + 1}`, 'rr', 1));
+    const restocks = Array.from({ length: 20 }, (_, i) => api.restock('rr', 1, `rr-k${i}`));
     const [d, r] = await Promise.all([Promise.all(deducts), Promise.all(restocks)]);
 
-    for (const x of r) expect(typename(x, 'restock')).toBe('RestockSuccess');
-    const sold = d.filter((x) => typename(x, 'deductStock') === 'DeductStockSuccess').length;
-    expect(d.filter((x) => typename(x, 'deductStock') === 'InsufficientStock')).toHaveLength(100 - sold);
+    for (const x of r) expect(outcome(x)).toBe('RestockSuccess');
+    const sold = d.filter((x) => outcome(x) === 'DeductStockSuccess').length;
+    expect(d.filter((x) => outcome(x) === 'InsufficientStock')).toHaveLength(100 - sold);
     expect(sold).toBeLessThanOrEqual(20);
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rr')).toMatchObject({ available: 20 - sold, sold });
     // Whatever the race left is all still sellable.
@@ -181,37 +161,37 @@ describe('restock', () => {
     ];
     let before: Awaited<ReturnType<typeof state>>;
     beforeAll(async () => {
-      await upsert([{ id: 'rb', available: 999_999_990 }]);
+      await api.upserted([{ id: 'rb', available: 999_999_990 }]);
       await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rb');
       before = await state('rb');
     });
 
     it.each(cases)('%s', async (_, skuId, quantity, key, code) => {
-      const res = await restock(skuId, quantity, key);
+      const res = await api.restock(skuId, quantity, key);
       expect(res.data?.restock ?? null).toBeNull();
       expect(res.errors?.[0]?.extensions?.code).toBe(code);
       expect(await state('rb')).toEqual(before);
     });
 
     it('a restock past the largest level is INVALID_STOCK_LEVEL and moves nothing; one that fits goes through', async () => {
-      const res = await restock('rb', 11, 'rb-k');
+      const res = await api.restock('rb', 11, 'rb-k');
       expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_STOCK_LEVEL');
       expect(await state('rb')).toEqual(before);
-      expect((await restock('rb', 10, 'rb-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 1_000_000_000 });
+      expect((await api.restock('rb', 10, 'rb-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 1_000_000_000 });
     });
   });
 });
 
 describe('setStock', () => {
   it('with a stale expectedAvailable answers StockChanged with the current level and moves nothing', async () => {
-    await upsert([{ id: 'ss', available: 10 }]);
+    await api.upserted([{ id: 'ss', available: 10 }]);
     expect(await sell('ss-1', 'ss', 3)).toBe(7);
     const before = await state('ss');
     expect(before.counter).toEqual({ available: 7, reserved: 0, sold: 3 });
     const live = await counterNow(stack.svc, 'ss');
     const epochBefore = await epoch('ss');
 
-    const res = await setStock({ skuId: 'ss', available: 20, expectedAvailable: 10 });
+    const res = await api.setStock({ skuId: 'ss', available: 20, expectedAvailable: 10 });
 
     expect(res.data.setStock).toEqual({
       __typename: 'StockChanged',
@@ -229,11 +209,11 @@ describe('setStock', () => {
   });
 
   it('with the right expectedAvailable applies, writes one ADJUST of the delta, and the next deduct sees it', async () => {
-    await upsert([{ id: 'sr', available: 10 }]);
+    await api.upserted([{ id: 'sr', available: 10 }]);
     expect(await sell('sr-1', 'sr', 4)).toBe(6);
     const adjustsBefore = (await movementsOf(stack.ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
 
-    const up = await setStock({ skuId: 'sr', available: 25, expectedAvailable: 6 });
+    const up = await api.setStock({ skuId: 'sr', available: 25, expectedAvailable: 6 });
     expect(up.data.setStock).toEqual({
       __typename: 'Sku',
       id: 'sr',
@@ -243,7 +223,7 @@ describe('setStock', () => {
       unlimited: false,
       backorderLimit: 0,
     });
-    const down = await setStock({ skuId: 'sr', available: 2, expectedAvailable: 25 });
+    const down = await api.setStock({ skuId: 'sr', available: 2, expectedAvailable: 25 });
     expect(down.data.setStock).toMatchObject({ __typename: 'Sku', available: 2, sold: 4 });
 
     const adjusts = (await movementsOf(stack.ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
@@ -258,12 +238,12 @@ describe('setStock', () => {
   });
 
   it('without expectedAvailable it just sets; setting the current level writes nothing', async () => {
-    await upsert([{ id: 'sj', available: 10 }]);
+    await api.upserted([{ id: 'sj', available: 10 }]);
     expect(await sell('sj-1', 'sj', 1)).toBe(9);
-    expect((await setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 40, sold: 1 });
+    expect((await api.setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 40, sold: 1 });
     const count = (await movementsOf(stack.ns.databaseUrl, 'sj')).length;
-    expect((await setStock({ skuId: 'sj', available: 40, expectedAvailable: 40 })).data.setStock).toMatchObject({ available: 40 });
-    expect((await setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ available: 40 });
+    expect((await api.setStock({ skuId: 'sj', available: 40, expectedAvailable: 40 })).data.setStock).toMatchObject({ available: 40 });
+    expect((await api.setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ available: 40 });
     const movements = await movementsOf(stack.ns.databaseUrl, 'sj');
     expect(movements).toHaveLength(count);
     expect(movements.at(-1)).toMatchObject({ kind: 'ADJUST', quantity: 31, delta_available: 31 });
@@ -272,11 +252,11 @@ describe('setStock', () => {
   });
 
   it('ten concurrent compare-and-sets from the same level: exactly one applies, the rest see its level', async () => {
-    await upsert([{ id: 'sc', available: 10 }]);
+    await api.upserted([{ id: 'sc', available: 10 }]);
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => setStock({ skuId: 'sc', available: 11 + i, expectedAvailable: 10 })),
+      Array.from({ length: 10 }, (_, i) => api.setStock({ skuId: 'sc', available: 11 + i, expectedAvailable: 10 })),
     );
-    const won = answers.filter((a) => typename(a, 'setStock') === 'Sku');
+    const won = answers.filter((a) => outcome(a) === 'Sku');
     expect(won).toHaveLength(1);
     const level = won[0]!.data.setStock.available;
     for (const a of answers.filter((x) => x !== won[0])) {
@@ -288,17 +268,17 @@ describe('setStock', () => {
   });
 
   it('lowering the level while deducts race it never oversells, and the units add up', async () => {
-    await upsert([{ id: 'sf', available: 100 }]);
+    await api.upserted([{ id: 'sf', available: 100 }]);
     expect(await sell('sf-0', 'sf', 1)).toBe(99);
-    const deducts = Array.from({ length: 200 }, (_, i) => deduct(`sf-${i + 1}`, 'sf', 1));
+    const deducts = Array.from({ length: 200 }, (_, i) => api.deductOne(`sf-${i + 1}`, 'sf', 1));
     const set = (async () => {
       await new Promise((r) => setTimeout(r, 5));
-      return setStock({ skuId: 'sf', available: 10 });
+      return api.setStock({ skuId: 'sf', available: 10 });
     })();
     const [d, s] = await Promise.all([Promise.all(deducts), set]);
-    expect(typename(s, 'setStock')).toBe('Sku');
-    for (const x of d) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(typename(x, 'deductStock'));
-    const sold = 1 + d.filter((x) => typename(x, 'deductStock') === 'DeductStockSuccess').length;
+    expect(outcome(s)).toBe('Sku');
+    for (const x of d) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(outcome(x));
+    const sold = 1 + d.filter((x) => outcome(x) === 'DeductStockSuccess').length;
 
     const adjusts = (await movementsOf(stack.ns.databaseUrl, 'sf')).filter((m) => m.kind === 'ADJUST');
     expect(adjusts).toHaveLength(2);
@@ -311,12 +291,12 @@ describe('setStock', () => {
   });
 
   it('an unknown SKU is UnknownSku; bad levels are GraphQL errors with a code; nothing moves', async () => {
-    expect((await setStock({ skuId: 'ss-ghost', available: 3 })).data.setStock).toMatchObject({
+    expect((await api.setStock({ skuId: 'ss-ghost', available: 3 })).data.setStock).toMatchObject({
       __typename: 'UnknownSku',
       skuIds: ['ss-ghost'],
     });
     expect(await sql(stack.ns.databaseUrl, `SELECT id FROM sku WHERE id = 'ss-ghost'`)).toEqual([]);
-    await upsert([{ id: 'sb', available: 4 }]);
+    await api.upserted([{ id: 'sb', available: 4 }]);
     await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sb');
     const before = await state('sb');
     for (const [input, code] of [
@@ -327,7 +307,7 @@ describe('setStock', () => {
       [{ skuId: 'x'.repeat(65), available: 5 }, 'INVALID_ID'],
       [{ skuId: '', available: 5 }, 'INVALID_ID'],
     ] as const) {
-      const res = await setStock(input);
+      const res = await api.setStock(input);
       expect(res.data?.setStock ?? null, JSON.stringify(input)).toBeNull();
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe(code);
     }
@@ -337,11 +317,11 @@ describe('setStock', () => {
 
 describe('upsert with a level, a backorder limit, a name, unlimited', () => {
   it('raising the backorder limit of a sold-out SKU lets the next deducts sell into backorder, down to the new floor', async () => {
-    await upsert([{ id: 'ub', available: 2 }]);
+    await api.upserted([{ id: 'ub', available: 2 }]);
     expect(await sell('ub-1', 'ub', 2)).toBe(0);
     expect(await refused('ub-2', 'ub', 1)).toBe(0);
 
-    const [after] = await upsert([{ id: 'ub', backorderLimit: 3 }]);
+    const [after] = await api.upserted([{ id: 'ub', backorderLimit: 3 }]);
     expect(after).toMatchObject({ id: 'ub', available: 0, sold: 2 });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ub')).toMatchObject({ available: 0, backorderLimit: 3 });
     expect(await refused('ub-3', 'ub', 4)).toBe(3);
@@ -349,19 +329,24 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
     expect(await refused('ub-5', 'ub', 1)).toBe(0);
 
     // Restocks fill the backorder first.
-    expect((await restock('ub', 5, 'ub-k')).data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'ub', quantity: 5, available: 2 });
+    expect((await api.restock('ub', 5, 'ub-k')).data.restock).toEqual({
+      __typename: 'RestockSuccess',
+      skuId: 'ub',
+      quantity: 5,
+      available: 2,
+    });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ub')).toMatchObject({ available: 2, sold: 5, backorderLimit: 3 });
     expect(await sell('ub-6', 'ub', 5)).toBe(-3);
     expect(await audit(stack.ns.databaseUrl, 'ub')).toMatchObject({ available: -3, sold: 10, ledgerAvailable: -3 });
   });
 
   it('lowering the backorder limit takes effect at the next deduct; setting a level leaves the limit', async () => {
-    await upsert([{ id: 'ul', available: 1, backorderLimit: 5 }]);
+    await api.upserted([{ id: 'ul', available: 1, backorderLimit: 5 }]);
     expect(await sell('ul-1', 'ul', 3)).toBe(-2);
-    await upsert([{ id: 'ul', backorderLimit: 2 }]);
+    await api.upserted([{ id: 'ul', backorderLimit: 2 }]);
     expect(await refused('ul-2', 'ul', 1)).toBe(0);
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ul')).toMatchObject({ available: -2, sold: 3, backorderLimit: 2 });
-    const [set] = await upsert([{ id: 'ul', available: 4 }]);
+    const [set] = await api.upserted([{ id: 'ul', available: 4 }]);
     expect(set).toMatchObject({ available: 4, sold: 3 });
     expect((await movementsOf(stack.ns.databaseUrl, 'ul')).at(-1)).toMatchObject({ kind: 'ADJUST', quantity: 6, delta_available: 6 });
     expect(await sell('ul-3', 'ul', 6)).toBe(-2);
@@ -369,23 +354,23 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
   });
 
   it('a new name shows in the sku query served from the gate', async () => {
-    await upsert([{ id: 'un', name: 'Old', available: 3 }]);
+    await api.upserted([{ id: 'un', name: 'Old', available: 3 }]);
     expect(await sell('un-1', 'un', 1)).toBe(2);
-    await upsert([{ id: 'un', name: 'New' }]);
+    await api.upserted([{ id: 'un', name: 'New' }]);
     await gateAgrees(stack.svc, stack.ns.databaseUrl, 'un');
     expect(await counterNow(stack.svc, 'un')).toMatchObject({ name: 'New', available: 2 });
-    expect((await stack.svc.gql(SKU, { id: 'un' })).data.sku).toMatchObject({ name: 'New', available: 2, sold: 1 });
+    expect((await api.sku('un')).data.sku).toMatchObject({ name: 'New', available: 2, sold: 1 });
   });
 
   it('switching unlimited on stops refusing; switching it off enforces the level again', async () => {
-    await upsert([{ id: 'uu', available: 2 }]);
+    await api.upserted([{ id: 'uu', available: 2 }]);
     expect(await sell('uu-1', 'uu', 2)).toBe(0);
-    await upsert([{ id: 'uu', unlimited: true }]);
+    await api.upserted([{ id: 'uu', unlimited: true }]);
     expect(await sell('uu-2', 'uu', 1_000)).toBeNull();
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'uu')).toMatchObject({ available: 0, sold: 1_002, unlimited: true });
-    await upsert([{ id: 'uu', unlimited: false }]);
+    await api.upserted([{ id: 'uu', unlimited: false }]);
     expect(await refused('uu-3', 'uu', 1)).toBe(0);
-    await upsert([{ id: 'uu', available: 3 }]);
+    await api.upserted([{ id: 'uu', available: 3 }]);
     expect(await sell('uu-4', 'uu', 3)).toBe(0);
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'uu')).toMatchObject({ available: 0, sold: 1_005, unlimited: false });
   });
@@ -421,14 +406,14 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
   }
 
   describe('sweepOutbox on its own, while no app runs', () => {
-    let own: Namespace;
+    const space = useNamespace();
     let redis: Redis;
     let prisma: PrismaClient;
     let gate: Gate;
     let services: Parameters<typeof sweepOutbox>[0];
 
     beforeAll(async () => {
-      own = await namespace();
+      const own = space.ns;
       redis = new Redis(own.redisUrl, { maxRetriesPerRequest: 1 });
       defineGateCommands(redis);
       gate = new Gate(redis, new GateKeys(own.prefix));
@@ -438,21 +423,18 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     afterAll(async () => {
       redis?.disconnect();
       await prisma?.$disconnect();
-      await own?.drop();
     });
 
     it('applies a crashed restock once, drops the counter of a crashed set-stock, waits out the grace of a fresh row', async () => {
+      const own = space.ns;
       // The SKUs and live counters, made by an app that then went away.
       const first = await serve(own);
       try {
-        await upsert(
-          [
-            { id: 'oa', available: 10 },
-            { id: 'od', available: 10 },
-            { id: 'of', available: 10 },
-          ],
-          first,
-        );
+        await first.api.upserted([
+          { id: 'oa', available: 10 },
+          { id: 'od', available: 10 },
+          { id: 'of', available: 10 },
+        ]);
         for (const id of ['oa', 'od', 'of']) expect(await sell(`${id}-1`, id, 1, first)).toBe(9);
       } finally {
         await first.stop();
@@ -510,7 +492,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
   });
 
   it("the running app's own sweeper delivers what a crashed instance left, within seconds", async () => {
-    await upsert([
+    await api.upserted([
       { id: 'ps', available: 10 },
       { id: 'pd', available: 10 },
     ]);
@@ -525,13 +507,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     const stale = await counterNow(stack.svc, 'pd');
     expect(stale).toMatchObject({ available: 9 });
 
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const [{ n }] = await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox WHERE sku_id IN ('ps', 'pd')`);
-      if (n === 0) break;
-      expect(Date.now()).toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await outboxDelivered(stack.ns.databaseUrl, ['ps', 'pd'], { within: 10_000 });
     expect(await counterNow(stack.svc, 'ps')).toMatchObject({ available: 13, sold: 1 });
     // The stale counter is gone: dropped, or already reloaded from the truth under a newer epoch.
     const pd = await counterNow(stack.svc, 'pd');
@@ -543,7 +519,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
   });
 
   it('changes committed while a counter is being loaded reach the counter once the load is in', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'lr', available: 10 },
       { id: 'ld', available: 10 },
     ]);
@@ -557,25 +533,17 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     const truth = await truthForLoad(prisma, ['lr', 'ld']);
     expect(truth.get('lr')).toMatchObject({ available: 8, sold: 2 });
     // Meanwhile changes commit: a restock and a refund (applied in place) and a set-stock (dropped).
-    expect((await restock('lr', 5, 'lr-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 13 });
-    const refunded = await stack.svc.gql(`mutation($input: RefundStockInput!) { refundStock(input: $input) { __typename } }`, {
-      input: { orderId: 'lr-1', refundId: 'lr-r', lines: [{ skuId: 'lr', quantity: 1 }] },
-    });
+    expect((await api.restock('lr', 5, 'lr-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 13 });
+    const refunded = await api.refund('lr-1', 'lr-r', [{ skuId: 'lr', quantity: 1 }]);
     expect(refunded.data.refundStock.__typename).toBe('RefundStockSuccess');
-    expect((await setStock({ skuId: 'ld', available: 30 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 30 });
+    expect((await api.setStock({ skuId: 'ld', available: 30 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 30 });
     for (const id of ['lr', 'ld']) {
       expect(await gate.seed(truth.get(id)!, 'slow-loader')).toBe(1);
       expect(await gate.redis.unlock(gate.keys.loadLock(id), 'slow-loader')).toBe(1);
     }
 
     // The seeds hold the truth from before the changes; the outbox must still bring the changes in.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const [row] = await sql(stack.ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox WHERE sku_id IN ('lr', 'ld')`);
-      if (row.n === 0) break;
-      expect(Date.now()).toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await outboxDelivered(stack.ns.databaseUrl, ['lr', 'ld'], { within: 10_000 });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'lr')).toMatchObject({ available: 14, sold: 1 });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ld')).toMatchObject({ available: 30, sold: 2 });
     expect(await sell('lr-2', 'lr', 14)).toBe(0);
@@ -583,7 +551,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
   });
 
   it('a deduct that passed a counter a crashed set-stock left behind is fenced and answered from the truth', async () => {
-    await upsert([{ id: 'pf', available: 10 }]);
+    await api.upserted([{ id: 'pf', available: 10 }]);
     expect(await sell('pf-1', 'pf', 1)).toBe(9);
     await crashedAdjust(stack.ns.databaseUrl, 'pf', -7, 0);
     expect(await counterNow(stack.svc, 'pf')).toMatchObject({ available: 9 });

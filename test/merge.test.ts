@@ -3,30 +3,28 @@ import { createPrisma, type PrismaClient } from '../src/db/client.ts';
 import { mergeOnce } from '../src/ledger/merge.ts';
 import { readTruth } from '../src/ledger/truth.ts';
 import { sql } from './support/ledger.ts';
-import { namespace, type Namespace } from './support/stack.ts';
+import { useNamespace } from './support/stack.ts';
 
-let ns: Namespace;
+const space = useNamespace();
 let a: PrismaClient;
 let b: PrismaClient;
 
-beforeAll(async () => {
-  ns = await namespace();
-  a = createPrisma(ns.databaseUrl);
-  b = createPrisma(ns.databaseUrl);
+beforeAll(() => {
+  a = createPrisma(space.ns.databaseUrl);
+  b = createPrisma(space.ns.databaseUrl);
 });
 afterAll(async () => {
   await a?.$disconnect();
   await b?.$disconnect();
-  await ns?.drop();
 });
 
 const SKUS = ['m1', 'm2', 'm3', 'm4'];
 
 /** n movements spread over SKUS: deducts of 1..3 and restocks of 5, as the ledger would hold them. */
 async function writeMovements(n: number) {
-  await sql(ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) SELECT unnest($1::text[]), 1000000, now() ON CONFLICT DO NOTHING`, [SKUS]);
+  await sql(space.ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) SELECT unnest($1::text[]), 1000000, now() ON CONFLICT DO NOTHING`, [SKUS]);
   await sql(
-    ns.databaseUrl,
+    space.ns.databaseUrl,
     `INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_sold)
      SELECT CASE WHEN g % 7 = 0 THEN 'RESTOCK'::"MovementKind" ELSE 'DEDUCT'::"MovementKind" END,
             ($1::text[])[1 + g % 4],
@@ -41,7 +39,7 @@ async function writeMovements(n: number) {
 /** Row values must equal the initial level plus every movement, merged or not. */
 async function rowsMatchLedger() {
   const rows = await sql(
-    ns.databaseUrl,
+    space.ns.databaseUrl,
     `SELECT s.id, s.available, s.sold, 1000000 + sum(m.delta_available) AS ledger_available, sum(m.delta_sold) AS ledger_sold
      FROM sku s JOIN movement m ON m.sku_id = s.id WHERE s.id = ANY($1) GROUP BY s.id ORDER BY s.id`,
     [SKUS],
@@ -67,7 +65,7 @@ describe('merge worker', () => {
     };
     await Promise.all([drain(a, 'a'), drain(b, 'b')]);
     expect(counts.a + counts.b).toBe(10_000);
-    const [left] = await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
+    const [left] = await sql(space.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
     expect(left.n).toBe(0);
     await rowsMatchLedger();
     expect(await readTruth(a, SKUS)).toEqual(before);
@@ -77,13 +75,13 @@ describe('merge worker', () => {
     await writeMovements(2_000);
     const before = await readTruth(a, SKUS);
     // The merge marks its movements first and updates the SKU rows after: make that update fail.
-    await sql(ns.databaseUrl, `ALTER TABLE sku ADD CONSTRAINT merge_trap CHECK (sold < 0) NOT VALID`);
+    await sql(space.ns.databaseUrl, `ALTER TABLE sku ADD CONSTRAINT merge_trap CHECK (sold < 0) NOT VALID`);
     try {
       await expect(mergeOnce(a)).rejects.toThrow();
     } finally {
-      await sql(ns.databaseUrl, `ALTER TABLE sku DROP CONSTRAINT merge_trap`);
+      await sql(space.ns.databaseUrl, `ALTER TABLE sku DROP CONSTRAINT merge_trap`);
     }
-    const [left] = await sql(ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
+    const [left] = await sql(space.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
     expect(left.n).toBe(2_000);
     expect(await readTruth(a, SKUS)).toEqual(before);
     while ((await mergeOnce(a)) > 0);

@@ -6,32 +6,17 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from './support/ledger.ts';
-import { DEDUCT, MOVEMENTS, ORDER, REFUND, RESTOCK, SET_STOCK, UPSERT } from './support/ops.ts';
+import { checked } from './support/client.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
-
-type Line = { skuId: string; quantity: number };
-
-async function ok(query: string, variables: Record<string, unknown>, field: string, typename?: string) {
-  const res = await stack.svc.gql(query, variables);
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  if (typename) expect(res.data[field].__typename, JSON.stringify(res.data[field])).toBe(typename);
-  return res.data[field];
-}
-
-const upsert = (input: Record<string, unknown>[]) => ok(UPSERT, { input }, 'upsertSkus');
-const deduct = (orderId: string, lines: Line[], idempotencyKey?: string) =>
-  ok(DEDUCT, { input: { orderId, lines, ...(idempotencyKey ? { idempotencyKey } : {}) } }, 'deductStock', 'DeductStockSuccess');
-const refund = (orderId: string, refundId: string, lines: Line[]) =>
-  ok(REFUND, { input: { orderId, refundId, lines } }, 'refundStock', 'RefundStockSuccess');
-const order = (id: string) => ok(ORDER, { id }, 'order');
+const { api } = stack;
 
 interface Page {
   edges: { cursor: string; node: Record<string, any> }[];
   pageInfo: { startCursor: string | null; endCursor: string | null; hasNextPage: boolean; hasPreviousPage: boolean };
 }
-const movements = (args: Record<string, unknown>): Promise<Page> => ok(MOVEMENTS, args, 'movements');
+const movements = async (args: Record<string, unknown>): Promise<Page> => checked(await api.movements(args));
 
 /** The ledger as the connection should show it: newest first, in its GraphQL shape. */
 async function ledger(where = 'true', params: unknown[] = []) {
@@ -101,17 +86,17 @@ async function walkBackward(args: Record<string, unknown>, size: number) {
 
 describe('the order query', () => {
   it('shows each SKU of an order with what was deducted, refunded and is still refundable', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'oq-a', available: 20 },
       { id: 'oq-b', available: 20 },
       { id: 'oq-c', available: 20 },
     ]);
-    await deduct('oq-1', [
+    await api.deducted('oq-1', [
       { skuId: 'oq-c', quantity: 4 },
       { skuId: 'oq-a', quantity: 2 },
       { skuId: 'oq-b', quantity: 5 },
     ]);
-    expect(await order('oq-1')).toEqual({
+    expect(checked(await api.order('oq-1'))).toEqual({
       id: 'oq-1',
       lines: [
         { skuId: 'oq-a', deducted: 2, refunded: 0, refundable: 2 },
@@ -119,12 +104,13 @@ describe('the order query', () => {
         { skuId: 'oq-c', deducted: 4, refunded: 0, refundable: 4 },
       ],
     });
-    await refund('oq-1', 'oq-r1', [{ skuId: 'oq-b', quantity: 2 }]);
-    await refund('oq-1', 'oq-r2', [
+    await api.refunded('oq-1', 'oq-r1', [{ skuId: 'oq-b', quantity: 2 }]);
+    await api.refunded('oq-1', 'oq-r2', [
       { skuId: 'oq-b', quantity: 1 },
       { skuId: 'oq-c', quantity: 4 },
     ]);
-    expect(await order('oq-1')).toEqual({
+    const refunded = checked(await api.order('oq-1'));
+    expect(refunded).toEqual({
       id: 'oq-1',
       lines: [
         { skuId: 'oq-a', deducted: 2, refunded: 0, refundable: 2 },
@@ -135,33 +121,33 @@ describe('the order query', () => {
   });
 
   it('counts a replayed deduct once, and a refused deduct or an unknown id is no order at all', async () => {
-    await upsert([{ id: 'oq-r', available: 3 }]);
-    const first = await deduct('oq-2', [{ skuId: 'oq-r', quantity: 2 }]);
-    expect(await deduct('oq-2', [{ skuId: 'oq-r', quantity: 2 }])).toEqual(first);
-    expect(await order('oq-2')).toEqual({ id: 'oq-2', lines: [{ skuId: 'oq-r', deducted: 2, refunded: 0, refundable: 2 }] });
+    await api.upserted([{ id: 'oq-r', available: 3 }]);
+    const first = await api.deducted('oq-2', [{ skuId: 'oq-r', quantity: 2 }]);
+    expect(await api.deducted('oq-2', [{ skuId: 'oq-r', quantity: 2 }])).toEqual(first);
+    expect(checked(await api.order('oq-2'))).toEqual({ id: 'oq-2', lines: [{ skuId: 'oq-r', deducted: 2, refunded: 0, refundable: 2 }] });
 
-    const refused = await stack.svc.gql(DEDUCT, { input: { orderId: 'oq-3', lines: [{ skuId: 'oq-r', quantity: 2 }] } });
+    const refused = await api.deductOne('oq-3', 'oq-r', 2);
     expect(refused.data.deductStock.__typename).toBe('InsufficientStock');
-    expect(await order('oq-3')).toBeNull();
-    expect(await order('oq-never')).toBeNull();
+    expect(checked(await api.order('oq-3'))).toBeNull();
+    expect(checked(await api.order('oq-never'))).toBeNull();
   });
 });
 
 describe('the movements connection', () => {
   beforeAll(async () => {
     // A small ledger of every kind this issue writes, in a known order.
-    await upsert([
+    await api.upserted([
       { id: 'mv-a', available: 50 },
       { id: 'mv-b', available: 50 },
     ]);
-    await deduct('mv-o1', [
+    await api.deducted('mv-o1', [
       { skuId: 'mv-a', quantity: 2 },
       { skuId: 'mv-b', quantity: 3 },
     ]);
-    await deduct('mv-o2', [{ skuId: 'mv-a', quantity: 1 }], 'mv-o2-key');
-    await refund('mv-o1', 'mv-r1', [{ skuId: 'mv-a', quantity: 1 }]);
-    await ok(RESTOCK, { input: { skuId: 'mv-b', quantity: 5, idempotencyKey: 'mv-k' } }, 'restock', 'RestockSuccess');
-    await ok(SET_STOCK, { input: { skuId: 'mv-a', available: 60 } }, 'setStock', 'Sku');
+    await api.deducted('mv-o2', [{ skuId: 'mv-a', quantity: 1 }], 'mv-o2-key');
+    await api.refunded('mv-o1', 'mv-r1', [{ skuId: 'mv-a', quantity: 1 }]);
+    checked(await api.restock('mv-b', 5, 'mv-k'), 'RestockSuccess');
+    checked(await api.setStock({ skuId: 'mv-a', available: 60 }), 'Sku');
   });
 
   it('lists the whole ledger newest first, every field as PostgreSQL holds it', async () => {
@@ -211,8 +197,10 @@ describe('the movements connection', () => {
   });
 
   it('pages forward with first/after to the end, with no duplicates or gaps', async () => {
-    await upsert([{ id: 'pg', available: 1_000 }]);
-    const answers = await Promise.all(Array.from({ length: 56 }, (_, i) => deduct(`pg-${i}`, [{ skuId: 'pg', quantity: 1 + (i % 3) }])));
+    await api.upserted([{ id: 'pg', available: 1_000 }]);
+    const answers = await Promise.all(
+      Array.from({ length: 56 }, (_, i) => api.deducted(`pg-${i}`, [{ skuId: 'pg', quantity: 1 + (i % 3) }])),
+    );
     expect(answers).toHaveLength(56);
     const all = await ledger(`sku_id = 'pg'`);
     expect(all).toHaveLength(57);
@@ -229,11 +217,11 @@ describe('the movements connection', () => {
   });
 
   it('keeps its place while new movements arrive: they only appear ahead of the first page', async () => {
-    await upsert([{ id: 'pl', available: 1_000 }]);
-    for (let i = 0; i < 15; i++) await deduct(`pl-${i}`, [{ skuId: 'pl', quantity: 1 }]);
+    await api.upserted([{ id: 'pl', available: 1_000 }]);
+    for (let i = 0; i < 15; i++) await api.deducted(`pl-${i}`, [{ skuId: 'pl', quantity: 1 }]);
     const before = await ledger(`sku_id = 'pl'`);
     const first = await movements({ skuId: 'pl', first: 6 });
-    await Promise.all(Array.from({ length: 5 }, (_, i) => deduct(`pl-new-${i}`, [{ skuId: 'pl', quantity: 1 }])));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => api.deducted(`pl-new-${i}`, [{ skuId: 'pl', quantity: 1 }])));
     const rest = await walkForward({ skuId: 'pl' }, 6, first.pageInfo.endCursor!);
     expect([...first.edges.map((e) => e.node), ...rest.nodes]).toEqual(before);
     const fresh = await movements({ skuId: 'pl', first: 5 });
@@ -251,8 +239,8 @@ describe('the movements connection', () => {
   });
 
   it('serves 20 by default and at most 100 a page', async () => {
-    await upsert([{ id: 'big', available: 100_000 }]);
-    await Promise.all(Array.from({ length: 120 }, (_, i) => deduct(`big-${i}`, [{ skuId: 'big', quantity: 1 }])));
+    await api.upserted([{ id: 'big', available: 100_000 }]);
+    await Promise.all(Array.from({ length: 120 }, (_, i) => api.deducted(`big-${i}`, [{ skuId: 'big', quantity: 1 }])));
     const all = await ledger(`sku_id = 'big'`);
     expect(all).toHaveLength(121);
 
@@ -284,7 +272,7 @@ describe('the movements connection', () => {
       ['a negative last', { last: -1 }, 'BAD_USER_INPUT'],
     ];
     it.each(cases)('%s', async (_, args, code) => {
-      const res = await stack.svc.gql(MOVEMENTS, args);
+      const res = await api.movements(args);
       expect(res.data?.movements ?? null).toBeNull();
       expect(res.errors?.[0]?.extensions?.code, JSON.stringify(res.errors)).toBe(code);
     });

@@ -8,61 +8,23 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { mergeOnce } from '../src/ledger/merge.ts';
 import { createLogger, scrub } from '../src/observe/log.ts';
 import { GATE_OUTCOMES } from '../src/observe/metrics.ts';
 import { expectedMigrations, readiness } from '../src/observe/ready.ts';
-import { OwnRedis } from './support/redis-server.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { STOCK_LEVELS } from './support/ops.ts';
+import { useStack } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
 
-const DEDUCT = /* GraphQL */ `
-  mutation Deduct($input: DeductStockInput!) {
-    deductStock(input: $input) {
-      __typename
-    }
-  }
-`;
-const UPSERT = /* GraphQL */ `
-  mutation Upsert($input: [UpsertSkuInput!]!) {
-    upsertSkus(input: $input) {
-      id
-    }
-  }
-`;
-const LEVELS = /* GraphQL */ `
-  subscription {
-    stockLevels(skuIds: ["m-a"]) {
-      skuId
-      available
-    }
-  }
-`;
+// Merging by hand, so the merge lag stays put until the test merges; reconciliation soon after a
+// take goes stale, so its repair is seen within a couple of seconds.
+const stack = useStack({ ownRedis: true, env: { MERGE_INTERVAL_MS: '60000', RECONCILE_INTERVAL_MS: '100', INFLIGHT_DEADLINE_MS: '1000' } });
+const { api } = stack;
 
-/** How long the test waits for something that happens within a second or two when healthy. */
-const WITHIN_MS = 15_000;
-
-let redis: OwnRedis;
-let ns: Namespace;
-let svc: Running;
-
-beforeAll(async () => {
-  redis = await OwnRedis.start();
-  ns = await namespace(redis.url);
-  // Merging by hand, so the merge lag stays put until the test merges; reconciliation soon after a
-  // take goes stale, so its repair is seen within a couple of seconds.
-  svc = await serve(ns, { MERGE_INTERVAL_MS: '60000', RECONCILE_INTERVAL_MS: '100', INFLIGHT_DEADLINE_MS: '1000' });
-});
-
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
-  await redis?.stop();
-});
-
-const at = (path: string, init?: RequestInit) => fetch(new URL(path, svc.url), init);
+const at = (path: string, init?: RequestInit) => fetch(new URL(path, stack.svc.url), init);
 
 /** One scrape, as { 'name{label="v",…}': value }, labels in the order the exposition gives them. */
 async function scrape(): Promise<Map<string, number>> {
@@ -91,14 +53,6 @@ function sample(samples: Map<string, number>, name: string, labels: Record<strin
 
 const outcome = (s: Map<string, number>, o: string) => sample(s, 'stockgate_gate_outcomes_total', { kind: 'DEDUCT', outcome: o });
 
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WITHIN_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${WITHIN_MS} ms: ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('/metrics', () => {
   it('exposes every domain metric, and their values move with the work done', async () => {
     const before = await scrape();
@@ -122,14 +76,11 @@ describe('/metrics', () => {
     // The process's and Yoga's own metrics are there too.
     expect(sample(before, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 
-    await svc.gql(UPSERT, {
-      input: [
-        { id: 'm-a', available: 5 },
-        { id: 'm-hot', available: 100, throttlePerSecond: 1 },
-      ],
-    });
-    const send = async (orderId: string, skuId: string, quantity: number) =>
-      (await svc.gql(DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } })).data.deductStock.__typename;
+    await api.upsert([
+      { id: 'm-a', available: 5 },
+      { id: 'm-hot', available: 100, throttlePerSecond: 1 },
+    ]);
+    const send = async (orderId: string, skuId: string, quantity: number) => (await api.deductOne(orderId, skuId, quantity)).data.deductStock.__typename;
     expect(await send('o-1', 'm-a', 2)).toBe('DeductStockSuccess'); // missing (the upsert dropped the counter), then taken
     expect(await send('o-1', 'm-a', 2)).toBe('DeductStockSuccess'); // replay
     expect(await send('o-1', 'm-a', 3)).toBe('IdempotencyConflict'); // conflict
@@ -165,19 +116,17 @@ describe('/metrics', () => {
     const lagging = await scrape();
     expect(sample(lagging, 'stockgate_merge_unmerged_movements')).toBeGreaterThanOrEqual(5);
     expect(sample(lagging, 'stockgate_merge_oldest_unmerged_seconds')).toBeGreaterThan(1);
-    while ((await mergeOnce(svc.app.services.prisma)) > 0);
+    while ((await mergeOnce(stack.svc.app.services.prisma)) > 0);
     const merged = await scrape();
     expect(sample(merged, 'stockgate_merge_unmerged_movements')).toBe(0);
     expect(sample(merged, 'stockgate_merge_oldest_unmerged_seconds')).toBe(0);
   });
 
   it('counts reconciliation repairs: a take whose request died is settled and counted', async () => {
-    const { gate } = svc.app.services;
+    const { gate } = stack.svc.app.services;
     // A take at the gate with no ledger write and no request left to finish it: a crashed instance's.
-    await svc.gql(UPSERT, { input: [{ id: 'm-crash', available: 10 }] });
-    expect(
-      (await svc.gql(DEDUCT, { input: { orderId: 'load-it', lines: [{ skuId: 'm-crash', quantity: 1 }] } })).data.deductStock.__typename,
-    ).toBe('DeductStockSuccess');
+    await api.upsert([{ id: 'm-crash', available: 10 }]);
+    expect((await api.deductOne('load-it', 'm-crash')).data.deductStock.__typename).toBe('DeductStockSuccess');
     const took = await gate.take('DEDUCT', 'crashed-1', 'fp', crypto.randomUUID(), [{ skuId: 'm-crash', quantity: 4 }]);
     expect(took.kind).toBe('taken');
     await eventually(
@@ -191,10 +140,10 @@ describe('/metrics', () => {
 
   it('counts live subscribers while they are subscribed', async () => {
     const stop = new AbortController();
-    const res = await fetch(svc.url, {
+    const res = await fetch(stack.svc.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: LEVELS }),
+      body: JSON.stringify({ query: STOCK_LEVELS, variables: { skuIds: ['m-a'] } }),
       signal: stop.signal,
     });
     const reader = res.body!.getReader();
@@ -222,8 +171,8 @@ describe('/health and /ready', () => {
   });
 
   it('/ready stays 200 but says degraded, naming Redis, while Redis is down (deducts fall back, counted), and ready once it is back', async () => {
-    await svc.gql(UPSERT, { input: [{ id: 'm-fb', available: 100 }] });
-    await redis.kill();
+    await api.upsert([{ id: 'm-fb', available: 100 }]);
+    await stack.redis.kill();
     try {
       // Issue 11: the fallback still sells, so the instance stays in the load balancer (was 503).
       await eventually('/ready says degraded', async () => ((await (await at('/ready')).json()) as { status: string }).status === 'degraded');
@@ -242,20 +191,20 @@ describe('/health and /ready', () => {
       // fallback mode shows.
       let sent = 0;
       await eventually('the breaker opens', async () => {
-        const res = await svc.gql(DEDUCT, { input: { orderId: `fb-${++sent}`, lines: [{ skuId: 'm-fb', quantity: 1 }] } });
+        const res = await api.deductOne(`fb-${++sent}`, 'm-fb');
         expect(res.data?.deductStock.__typename).toBe('DeductStockSuccess');
         return sample(await scrape(), 'stockgate_gate_fallback') === 1;
       });
       expect(outcome(await scrape(), 'fallback')).toBeGreaterThan(0);
     } finally {
-      await redis.restart();
+      await stack.redis.restart();
     }
     await eventually('/ready says ready again', async () => ((await (await at('/ready')).json()) as { status: string }).status === 'ready');
     await eventually('the breaker closes', async () => sample(await scrape(), 'stockgate_gate_fallback') === 0);
   });
 
   it('names pending migrations and a shutdown as not ready', async () => {
-    const { prisma, gate } = svc.app.services;
+    const { prisma, gate } = stack.svc.app.services;
     const migrations = expectedMigrations();
     expect(migrations.length).toBeGreaterThan(0);
     const pending = await readiness({ prisma, redis: gate.redis, migrations: [...migrations, '29991231000000_future'], draining: false });
@@ -290,9 +239,9 @@ describe('request ids and logs', () => {
     });
     const password = 'pg-secret-do-not-log';
     const config = loadConfig({
-      DATABASE_URL: ns.databaseUrl,
-      REDIS_URL: ns.redisUrl,
-      REDIS_PREFIX: ns.prefix,
+      DATABASE_URL: stack.ns.databaseUrl,
+      REDIS_URL: stack.ns.redisUrl,
+      REDIS_PREFIX: stack.ns.prefix,
       PORT: '0',
       LOG_LEVEL: 'debug',
     });

@@ -4,15 +4,15 @@
  * that cannot merge must never stop the others. Movements are written with SQL (three of 10^9 units)
  * instead of thousands of API calls; the app's own paths then have to cope with what they find.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../src/db/client.ts';
 import { MergeIncomplete, mergeOnce } from '../src/ledger/merge.ts';
 import { orderLines } from '../src/stock/orders.ts';
 import { sql } from './support/ledger.ts';
-import { overSse, STOCK_LEVELS } from './support/live.ts';
-import { DEDUCT, SKU, UPSERT } from './support/ops.ts';
-import { namespace, useStack, type Namespace } from './support/stack.ts';
+import { overSse } from './support/live.ts';
+import { STOCK_LEVELS } from './support/ops.ts';
+import { useNamespace, useStack } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
 
 const INT_MAX = 2_147_483_647;
 const GIGA = 1_000_000_000;
@@ -52,19 +52,17 @@ async function poison(url: string) {
 }
 
 describe('merge worker and order lines past 2^31 − 1', () => {
-  let ns: Namespace;
+  const space = useNamespace();
   let prisma: PrismaClient;
-  beforeAll(async () => {
-    ns = await namespace();
-    prisma = createPrisma(ns.databaseUrl);
+  beforeAll(() => {
+    prisma = createPrisma(space.ns.databaseUrl);
   });
   afterAll(async () => {
     await prisma?.$disconnect();
-    await ns?.drop();
   });
 
   it('merges sums past 2^31 − 1 into the 64-bit columns', async () => {
-    const url = ns.databaseUrl;
+    const url = space.ns.databaseUrl;
     await sql(url, `INSERT INTO sku (id, unlimited, updated_at) VALUES ('big', true, now()), ('deep', false, now())`);
     await insertMovements(url, 'big', 3, { kind: 'DEDUCT', sold: GIGA });
     await insertMovements(url, 'deep', 3, { kind: 'ADJUST', available: GIGA });
@@ -84,7 +82,7 @@ describe('merge worker and order lines past 2^31 − 1', () => {
   });
 
   it('sums order lines past 2^31 − 1', async () => {
-    const url = ns.databaseUrl;
+    const url = space.ns.databaseUrl;
     await sql(url, `INSERT INTO sku (id, unlimited, updated_at) VALUES ('bulk', true, now())`);
     await insertMovements(url, 'bulk', 3, { kind: 'DEDUCT', sold: GIGA, orderId: 'huge-order' });
     await insertMovements(url, 'bulk', 1, { kind: 'REFUND', sold: -5, orderId: 'huge-order' });
@@ -94,7 +92,7 @@ describe('merge worker and order lines past 2^31 − 1', () => {
   });
 
   it('merges every other SKU when one SKU row cannot be updated, and keeps its movements unmerged', async () => {
-    const url = ns.databaseUrl;
+    const url = space.ns.databaseUrl;
     while ((await mergeOnce(prisma)) > 0); // what earlier tests left
     await sql(url, `INSERT INTO sku (id, available, updated_at) SELECT unnest($1::text[]), 100, now()`, [['poison', 'p1', 'p2']]);
     await poison(url);
@@ -132,13 +130,7 @@ describe('merge worker and order lines past 2^31 − 1', () => {
 describe('the API past 2^31 − 1', () => {
   const stack = useStack();
 
-  async function until(what: string, check: () => Promise<boolean>) {
-    const deadline = Date.now() + WITHIN_MS;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`not within ${WITHIN_MS} ms: ${what}`);
-      await sleep(25);
-    }
-  }
+  const until = (what: string, check: () => Promise<boolean>) => eventually(what, check, { within: WITHIN_MS, every: 25 });
 
   it('merges, deducts and reads an unlimited SKU that sold 3 billion units; Int fields saturate', async () => {
     const { svc, ns } = stack;
@@ -150,17 +142,17 @@ describe('the API past 2^31 − 1', () => {
     await until('the app merged 3 × 10^9', async () => (await row(ns.databaseUrl, 'forever')).sold === '3000000000');
     await until('the app merged vast', async () => (await row(ns.databaseUrl, 'vast')).available === '3000000000');
 
-    const sold = await svc.gql(DEDUCT, { input: { orderId: 'after-3g', lines: [{ skuId: 'forever', quantity: 2 }] } });
+    const sold = await svc.api.deductOne('after-3g', 'forever', 2);
     expect(sold.errors, JSON.stringify(sold)).toBeUndefined();
     expect(sold.data.deductStock).toMatchObject({
       __typename: 'DeductStockSuccess',
       lines: [{ skuId: 'forever', quantity: 2, available: null }],
     });
 
-    const read = await svc.gql(SKU, { id: 'forever' });
+    const read = await svc.api.sku('forever');
     expect(read.errors, JSON.stringify(read)).toBeUndefined();
     expect(read.data.sku).toMatchObject({ id: 'forever', available: null, sold: INT_MAX, unlimited: true });
-    const vast = await svc.gql(SKU, { id: 'vast' });
+    const vast = await svc.api.sku('vast');
     expect(vast.errors, JSON.stringify(vast)).toBeUndefined();
     expect(vast.data.sku).toMatchObject({ available: INT_MAX, sold: 0 });
     await until('the deduct merged', async () => (await row(ns.databaseUrl, 'forever')).sold === '3000000002');
@@ -178,7 +170,7 @@ describe('the API past 2^31 − 1', () => {
 
   it('keeps merging every other SKU while one SKU row cannot be updated, and reports it in /metrics', async () => {
     const { svc, ns } = stack;
-    expect((await svc.gql(UPSERT, { input: [{ id: 'healthy', available: 50 }] })).errors).toBeUndefined();
+    expect((await svc.api.upsert([{ id: 'healthy', available: 50 }])).errors).toBeUndefined();
     // Made with SQL, so no gate counter: reads of it go to the truth.
     await sql(ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) VALUES ('poison', 50, now())`);
     await poison(ns.databaseUrl);
@@ -186,7 +178,7 @@ describe('the API past 2^31 − 1', () => {
     await insertMovements(ns.databaseUrl, 'poison', 3, { kind: 'DEDUCT', available: -1, sold: 1 });
     await sql(ns.databaseUrl, `UPDATE movement SET created_at = now() - interval '10 minutes' WHERE sku_id = 'poison'`);
     for (let i = 0; i < 5; i++) {
-      const res = await svc.gql(DEDUCT, { input: { orderId: `h-${i}`, lines: [{ skuId: 'healthy', quantity: 1 }] } });
+      const res = await svc.api.deductOne(`h-${i}`, 'healthy');
       expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('DeductStockSuccess');
     }
     await until('healthy merged', async () => (await row(ns.databaseUrl, 'healthy')).sold === '5');
@@ -194,7 +186,7 @@ describe('the API past 2^31 − 1', () => {
     const metrics = await (await fetch(new URL('/metrics', svc.url))).text();
     expect(metrics).toMatch(/^stockgate_merge_stuck_skus 1$/m);
     // Reads of the poisoned SKU still see its truth: row plus unmerged movements.
-    const read = await svc.gql(SKU, { id: 'poison' });
+    const read = await svc.api.sku('poison');
     expect(read.errors).toBeUndefined();
     expect(read.data.sku).toMatchObject({ available: 47, sold: 3 });
   });

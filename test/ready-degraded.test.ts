@@ -4,29 +4,12 @@
  * is 503 when PostgreSQL is unreachable. A test-owned redis-server is killed and restarted; the
  * PostgreSQL that is unreachable is an address nothing listens on.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEDUCT, UPSERT } from './support/ops.ts';
-import { freePort, OwnRedis } from './support/redis-server.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort } from './support/redis-server.ts';
+import { serve, useStack, type Running } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
 
-/** How long the test waits for something that happens within a second or two when healthy. */
-const WITHIN_MS = 15_000;
-
-let redis: OwnRedis;
-let ns: Namespace;
-let svc: Running;
-
-beforeAll(async () => {
-  redis = await OwnRedis.start();
-  ns = await namespace(redis.url);
-  svc = await serve(ns);
-});
-afterAll(async () => {
-  await svc?.stop();
-  await ns?.drop();
-  await redis?.stop();
-});
+const stack = useStack({ ownRedis: true });
 
 const at = (app: Running, path: string) => fetch(new URL(path, app.url));
 
@@ -43,22 +26,15 @@ async function gauge(app: Running, name: string): Promise<number> {
   return Number(line.slice(name.length + 1));
 }
 
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WITHIN_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${WITHIN_MS} ms: ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('/ready while Redis is down', () => {
   it('stays 200 and says degraded (body and stockgate_degraded), sells through PostgreSQL, and is ready again once Redis is back', async () => {
+    const { svc, api, redis } = stack;
     expect(await ready(svc)).toEqual({
       status: 200,
       body: { status: 'ready', ready: true, checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' }, notReady: [] },
     });
     expect(await gauge(svc, 'stockgate_degraded')).toBe(0);
-    await svc.gql(UPSERT, { input: [{ id: 'r-a', available: 100 }] });
+    await api.upsert([{ id: 'r-a', available: 100 }]);
 
     await redis.kill();
     try {
@@ -75,7 +51,7 @@ describe('/ready while Redis is down', () => {
       });
       expect(await gauge(svc, 'stockgate_degraded')).toBe(1);
       // What makes it ready: sales go on, through PostgreSQL alone.
-      const sold = await svc.gql(DEDUCT, { input: { orderId: 'while-down', lines: [{ skuId: 'r-a', quantity: 1 }] } });
+      const sold = await api.deductOne('while-down', 'r-a');
       expect(sold.data?.deductStock.__typename).toBe('DeductStockSuccess');
       // HEAD answers the same status, without a body.
       const head = await fetch(new URL('/ready', svc.url), { method: 'HEAD' });
@@ -91,7 +67,7 @@ describe('/ready while Redis is down', () => {
 describe('/ready while PostgreSQL is unreachable', () => {
   it('answers 503 naming PostgreSQL: without the truth nothing can be sold', async () => {
     const nowhere = `postgresql://postgres@127.0.0.1:${await freePort()}/stockgate_test_nowhere`;
-    const cut = await serve({ ...ns, databaseUrl: nowhere, prefix: `${ns.prefix}nopg:` });
+    const cut = await serve({ ...stack.ns, databaseUrl: nowhere, prefix: `${stack.ns.prefix}nopg:` });
     try {
       const { status, body } = await ready(cut);
       expect(status).toBe(503);

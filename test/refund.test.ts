@@ -6,60 +6,37 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeOnce } from '../src/ledger/merge.ts';
 import { readTruth } from '../src/ledger/truth.ts';
+import { checked, outcome, type Line } from './support/client.ts';
 import { counterNow, gateAgrees, mergeAll, movementsOf } from './support/gate-check.ts';
 import { audit, sql } from './support/ledger.ts';
-import { DEDUCT, ORDER, REFUND, RESTOCK, UPSERT } from './support/ops.ts';
+import { REFUND } from './support/ops.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
-
-type Line = { skuId: string; quantity: number };
-
-async function upsert(input: Record<string, unknown>[]) {
-  const res = await stack.svc.gql(UPSERT, { input });
-  expect(res.errors).toBeUndefined();
-  return res.data.upsertSkus;
-}
-
-async function deduct(orderId: string, lines: Line[]) {
-  const res = await stack.svc.gql(DEDUCT, { input: { orderId, lines } });
-  expect(res.data?.deductStock.__typename, JSON.stringify(res)).toBe('DeductStockSuccess');
-  return res.data.deductStock;
-}
-
-const refund = (orderId: string, refundId: string, lines: Line[]) => stack.svc.gql(REFUND, { input: { orderId, refundId, lines } });
-
-const kind = (res: { data?: any; errors?: any[] }): string =>
-  res.data?.refundStock?.__typename ?? `error:${res.errors?.[0]?.extensions?.code}:${res.errors?.[0]?.message}`;
-
-async function orderOf(id: string) {
-  const res = await stack.svc.gql(ORDER, { id });
-  expect(res.errors).toBeUndefined();
-  return res.data.order;
-}
+const { api } = stack;
 
 /** Everything a refund could move: the SKUs' ledgers and truths, the order, the refund records. */
 async function state(skuIds: string[], orderId: string) {
   return {
     movements: await Promise.all(skuIds.map((id) => movementsOf(stack.ns.databaseUrl, id))),
     audits: await Promise.all(skuIds.map((id) => audit(stack.ns.databaseUrl, id))),
-    order: await orderOf(orderId),
+    order: checked(await api.order(orderId)),
     operations: await sql(stack.ns.databaseUrl, `SELECT kind, key, order_id, result FROM operation ORDER BY kind, key`),
   };
 }
 
 describe('refunds racing over one order line', () => {
   it('100 concurrent 1-unit refunds over a line that deducted 10: exactly 10 succeed, stock up by exactly 10', async () => {
-    await upsert([{ id: 'race', available: 50 }]);
-    await deduct('race-order', [{ skuId: 'race', quantity: 10 }]);
+    await api.upserted([{ id: 'race', available: 50 }]);
+    await api.deducted('race-order', [{ skuId: 'race', quantity: 10 }]);
     expect(await counterNow(stack.svc, 'race')).toMatchObject({ available: 40, sold: 10 });
 
     const answers = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => refund('race-order', `race-r${i}`, [{ skuId: 'race', quantity: 1 }])),
+      Array.from({ length: 100 }, (_, i) => api.refund('race-order', `race-r${i}`, [{ skuId: 'race', quantity: 1 }])),
     );
 
-    const kinds = answers.map(kind);
-    const won = answers.filter((a) => kind(a) === 'RefundStockSuccess').map((a) => a.data!.refundStock);
+    const kinds = answers.map((a) => outcome(a));
+    const won = answers.filter((a) => outcome(a) === 'RefundStockSuccess').map((a) => a.data!.refundStock);
     expect(won).toHaveLength(10);
     expect(kinds.filter((k) => k === 'RefundExceedsDeducted')).toHaveLength(90);
     // Racing refunds of one line run one after another: each saw every refund before it.
@@ -69,7 +46,7 @@ describe('refunds racing over one order line', () => {
         { skuId: 'race', quantity: 1, deducted: 10, refunded: w.lines[0].refunded, refundable: 10 - w.lines[0].refunded },
       ]);
     }
-    for (const lost of answers.filter((a) => kind(a) === 'RefundExceedsDeducted')) {
+    for (const lost of answers.filter((a) => outcome(a) === 'RefundExceedsDeducted')) {
       expect(lost.data!.refundStock).toMatchObject({
         code: 'REFUND_EXCEEDS_DEDUCTED',
         exceeding: [{ skuId: 'race', deducted: 10, requested: 1 }],
@@ -78,7 +55,7 @@ describe('refunds racing over one order line', () => {
       expect(lost.data!.refundStock.exceeding[0].alreadyRefunded).toBe(10);
     }
 
-    expect(await orderOf('race-order')).toEqual({
+    expect(checked(await api.order('race-order'))).toEqual({
       id: 'race-order',
       lines: [{ skuId: 'race', deducted: 10, refunded: 10, refundable: 0 }],
     });
@@ -94,17 +71,17 @@ describe('refunds racing over one order line', () => {
     expect(await counterNow(stack.svc, 'race')).toMatchObject({ available: 50, sold: 0 });
 
     // A following deduct sees all 50 units, and not one more.
-    expect((await deduct('race-after', [{ skuId: 'race', quantity: 50 }])).lines[0].available).toBe(0);
-    const more = await stack.svc.gql(DEDUCT, { input: { orderId: 'race-more', lines: [{ skuId: 'race', quantity: 1 }] } });
+    expect((await api.deducted('race-after', [{ skuId: 'race', quantity: 50 }])).lines[0].available).toBe(0);
+    const more = await api.deductOne('race-more', 'race');
     expect(more.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ available: 0 }] });
   });
 
   it('the same refundId sent 30 times at once moves units once, and every answer is the same', async () => {
-    await upsert([{ id: 'replay', available: 20 }]);
-    await deduct('replay-order', [{ skuId: 'replay', quantity: 10 }]);
+    await api.upserted([{ id: 'replay', available: 20 }]);
+    await api.deducted('replay-order', [{ skuId: 'replay', quantity: 10 }]);
 
     const answers = await Promise.all(
-      Array.from({ length: 30 }, () => refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])),
+      Array.from({ length: 30 }, () => api.refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])),
     );
 
     for (const a of answers) expect(a).toEqual(answers[0]);
@@ -115,28 +92,30 @@ describe('refunds racing over one order line', () => {
       lines: [{ skuId: 'replay', quantity: 4, deducted: 10, refunded: 4, refundable: 6 }],
     });
     expect((await movementsOf(stack.ns.databaseUrl, 'replay')).filter((m) => m.kind === 'REFUND')).toHaveLength(1);
-    expect(await orderOf('replay-order')).toMatchObject({ lines: [{ skuId: 'replay', deducted: 10, refunded: 4, refundable: 6 }] });
+    expect(checked(await api.order('replay-order'))).toMatchObject({
+      lines: [{ skuId: 'replay', deducted: 10, refunded: 4, refundable: 6 }],
+    });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'replay')).toMatchObject({ available: 14, sold: 6 });
 
     // Later refunds change the line, but a replay still answers what the first request answered.
-    expect(kind(await refund('replay-order', 'replay-r2', [{ skuId: 'replay', quantity: 6 }]))).toBe('RefundStockSuccess');
-    expect(await refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])).toEqual(answers[0]);
+    expect(outcome(await api.refund('replay-order', 'replay-r2', [{ skuId: 'replay', quantity: 6 }]))).toBe('RefundStockSuccess');
+    expect(await api.refund('replay-order', 'replay-r1', [{ skuId: 'replay', quantity: 4 }])).toEqual(answers[0]);
     expect(await audit(stack.ns.databaseUrl, 'replay')).toMatchObject({ available: 20, sold: 0 });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'replay')).toMatchObject({ available: 20, sold: 0 });
   });
 
   it('the same refundId with other lines or another order is IdempotencyConflict and moves nothing', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'conf-a', available: 20 },
       { id: 'conf-b', available: 20 },
     ]);
-    await deduct('conf-order', [
+    await api.deducted('conf-order', [
       { skuId: 'conf-a', quantity: 5 },
       { skuId: 'conf-b', quantity: 5 },
     ]);
-    await deduct('conf-other', [{ skuId: 'conf-a', quantity: 5 }]);
-    const first = await refund('conf-order', 'conf-r', [{ skuId: 'conf-a', quantity: 2 }]);
-    expect(kind(first)).toBe('RefundStockSuccess');
+    await api.deducted('conf-other', [{ skuId: 'conf-a', quantity: 5 }]);
+    const first = await api.refund('conf-order', 'conf-r', [{ skuId: 'conf-a', quantity: 2 }]);
+    expect(outcome(first)).toBe('RefundStockSuccess');
     const before = await state(['conf-a', 'conf-b'], 'conf-order');
 
     for (const [orderId, lines] of [
@@ -151,7 +130,7 @@ describe('refunds racing over one order line', () => {
       ],
       ['conf-other', [{ skuId: 'conf-a', quantity: 2 }]],
     ] as [string, Line[]][]) {
-      const res = await refund(orderId, 'conf-r', lines);
+      const res = await api.refund(orderId, 'conf-r', lines);
       expect(res.data!.refundStock).toEqual({
         __typename: 'IdempotencyConflict',
         code: 'IDEMPOTENCY_CONFLICT',
@@ -161,41 +140,41 @@ describe('refunds racing over one order line', () => {
     }
     expect(await state(['conf-a', 'conf-b'], 'conf-order')).toEqual(before);
     // Line order is not part of the request: a reordered two-line refund is a replay.
-    const two = await refund('conf-order', 'conf-r2', [
+    const two = await api.refund('conf-order', 'conf-r2', [
       { skuId: 'conf-a', quantity: 1 },
       { skuId: 'conf-b', quantity: 1 },
     ]);
-    expect(kind(two)).toBe('RefundStockSuccess');
+    expect(outcome(two)).toBe('RefundStockSuccess');
     expect(
-      await refund('conf-order', 'conf-r2', [
+      await api.refund('conf-order', 'conf-r2', [
         { skuId: 'conf-b', quantity: 1 },
         { skuId: 'conf-a', quantity: 1 },
       ]),
     ).toEqual(two);
-    expect(await refund('conf-order', 'conf-r', [{ skuId: 'conf-a', quantity: 2 }])).toEqual(first);
+    expect(await api.refund('conf-order', 'conf-r', [{ skuId: 'conf-a', quantity: 2 }])).toEqual(first);
   });
 
   it('one refundId raced with different lines on different SKUs: one wins, the rest conflict, units move once', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => `dup-${i}`);
-    await upsert(ids.map((id) => ({ id, available: 10 })));
-    await deduct(
+    await api.upserted(ids.map((id) => ({ id, available: 10 })));
+    await api.deducted(
       'dup-order',
       ids.map((skuId) => ({ skuId, quantity: 3 })),
     );
 
     // Different SKUs lock different rows, so these really run side by side; the refund record decides.
     const answers = await Promise.all(
-      ids.flatMap((skuId) => Array.from({ length: 3 }, () => refund('dup-order', 'dup-r', [{ skuId, quantity: 2 }]))),
+      ids.flatMap((skuId) => Array.from({ length: 3 }, () => api.refund('dup-order', 'dup-r', [{ skuId, quantity: 2 }]))),
     );
-    const won = answers.filter((a) => kind(a) === 'RefundStockSuccess');
-    expect(answers.map(kind).filter((k) => k !== 'RefundStockSuccess' && k !== 'IdempotencyConflict')).toEqual([]);
+    const won = answers.filter((a) => outcome(a) === 'RefundStockSuccess');
+    expect(answers.map((a) => outcome(a)).filter((k) => k !== 'RefundStockSuccess' && k !== 'IdempotencyConflict')).toEqual([]);
     // The winner's two twins are replays of it; every other request is a conflict.
     expect(won).toHaveLength(3);
     for (const w of won) expect(w).toEqual(won[0]);
     const winner = won[0]!.data!.refundStock.lines[0].skuId;
-    expect(answers.filter((a) => kind(a) === 'IdempotencyConflict')).toHaveLength(21);
+    expect(answers.filter((a) => outcome(a) === 'IdempotencyConflict')).toHaveLength(21);
 
-    const order = await orderOf('dup-order');
+    const order = checked(await api.order('dup-order'));
     for (const line of order.lines)
       expect(line).toEqual({
         skuId: line.skuId,
@@ -216,8 +195,8 @@ describe('refunds racing over one order line', () => {
 
 describe('partial refunds', () => {
   it('3 + 3 + 4 of 10 succeed; a fourth fails naming the line, deducted, already refunded and requested', async () => {
-    await upsert([{ id: 'part', available: 30 }]);
-    await deduct('part-order', [{ skuId: 'part', quantity: 10 }]);
+    await api.upserted([{ id: 'part', available: 30 }]);
+    await api.deducted('part-order', [{ skuId: 'part', quantity: 10 }]);
 
     const steps = [
       ['part-r1', 3, 3],
@@ -225,14 +204,14 @@ describe('partial refunds', () => {
       ['part-r3', 4, 10],
     ] as const;
     for (const [refundId, quantity, refunded] of steps) {
-      const res = await refund('part-order', refundId, [{ skuId: 'part', quantity }]);
+      const res = await api.refund('part-order', refundId, [{ skuId: 'part', quantity }]);
       expect(res.data!.refundStock).toEqual({
         __typename: 'RefundStockSuccess',
         orderId: 'part-order',
         refundId,
         lines: [{ skuId: 'part', quantity, deducted: 10, refunded, refundable: 10 - refunded }],
       });
-      expect(await orderOf('part-order')).toEqual({
+      expect(checked(await api.order('part-order'))).toEqual({
         id: 'part-order',
         lines: [{ skuId: 'part', deducted: 10, refunded, refundable: 10 - refunded }],
       });
@@ -240,7 +219,7 @@ describe('partial refunds', () => {
     }
 
     const before = await state(['part'], 'part-order');
-    const fourth = await refund('part-order', 'part-r4', [{ skuId: 'part', quantity: 1 }]);
+    const fourth = await api.refund('part-order', 'part-r4', [{ skuId: 'part', quantity: 1 }]);
     expect(fourth.data!.refundStock).toEqual({
       __typename: 'RefundExceedsDeducted',
       code: 'REFUND_EXCEEDS_DEDUCTED',
@@ -249,7 +228,7 @@ describe('partial refunds', () => {
     });
     expect(await state(['part'], 'part-order')).toEqual(before);
     // A refused refund id is not remembered: asked again, it is judged again (and still refused).
-    expect(kind(await refund('part-order', 'part-r4', [{ skuId: 'part', quantity: 1 }]))).toBe('RefundExceedsDeducted');
+    expect(outcome(await api.refund('part-order', 'part-r4', [{ skuId: 'part', quantity: 1 }]))).toBe('RefundExceedsDeducted');
     expect(await sql(stack.ns.databaseUrl, `SELECT key FROM operation WHERE key LIKE 'part-%' ORDER BY key`)).toEqual([
       { key: 'part-r1' },
       { key: 'part-r2' },
@@ -264,35 +243,35 @@ describe('partial refunds', () => {
   });
 
   it('refuses a refund bigger than what is left, with what was refunded so far', async () => {
-    await upsert([{ id: 'left', available: 30 }]);
-    await deduct('left-order', [{ skuId: 'left', quantity: 10 }]);
-    expect(kind(await refund('left-order', 'left-r1', [{ skuId: 'left', quantity: 6 }]))).toBe('RefundStockSuccess');
-    const res = await refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 5 }]);
+    await api.upserted([{ id: 'left', available: 30 }]);
+    await api.deducted('left-order', [{ skuId: 'left', quantity: 10 }]);
+    expect(outcome(await api.refund('left-order', 'left-r1', [{ skuId: 'left', quantity: 6 }]))).toBe('RefundStockSuccess');
+    const res = await api.refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 5 }]);
     expect(res.data!.refundStock).toMatchObject({
       __typename: 'RefundExceedsDeducted',
       exceeding: [{ skuId: 'left', deducted: 10, alreadyRefunded: 6, requested: 5 }],
     });
     // Refused, not remembered: the same id with what fits goes through.
-    expect((await refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 4 }])).data!.refundStock.lines).toEqual([
+    expect((await api.refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 4 }])).data!.refundStock.lines).toEqual([
       { skuId: 'left', quantity: 4, deducted: 10, refunded: 10, refundable: 0 },
     ]);
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'left')).toMatchObject({ available: 30, sold: 0 });
   });
 
   it('a multi-line refund with one exceeding line moves nothing on any line and names only that line', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'ml-a', available: 10 },
       { id: 'ml-b', available: 10 },
       { id: 'ml-c', available: 10 },
     ]);
-    await deduct('ml-order', [
+    await api.deducted('ml-order', [
       { skuId: 'ml-a', quantity: 2 },
       { skuId: 'ml-b', quantity: 3 },
       { skuId: 'ml-c', quantity: 4 },
     ]);
     const before = await state(['ml-a', 'ml-b', 'ml-c'], 'ml-order');
 
-    const res = await refund('ml-order', 'ml-r', [
+    const res = await api.refund('ml-order', 'ml-r', [
       { skuId: 'ml-a', quantity: 2 },
       { skuId: 'ml-b', quantity: 4 },
       { skuId: 'ml-c', quantity: 5 },
@@ -307,7 +286,7 @@ describe('partial refunds', () => {
     });
     expect(await state(['ml-a', 'ml-b', 'ml-c'], 'ml-order')).toEqual(before);
 
-    const ok = await refund('ml-order', 'ml-r2', [
+    const ok = await api.refund('ml-order', 'ml-r2', [
       { skuId: 'ml-c', quantity: 4 },
       { skuId: 'ml-a', quantity: 1 },
     ]);
@@ -315,7 +294,7 @@ describe('partial refunds', () => {
       { skuId: 'ml-c', quantity: 4, deducted: 4, refunded: 4, refundable: 0 },
       { skuId: 'ml-a', quantity: 1, deducted: 2, refunded: 1, refundable: 1 },
     ]);
-    expect(await orderOf('ml-order')).toEqual({
+    expect(checked(await api.order('ml-order'))).toEqual({
       id: 'ml-order',
       lines: [
         { skuId: 'ml-a', deducted: 2, refunded: 1, refundable: 1 },
@@ -329,27 +308,23 @@ describe('partial refunds', () => {
   });
 
   it('adds up the deducts of one order under several idempotency keys', async () => {
-    await upsert([{ id: 'multi', available: 10 }]);
-    const a = await stack.svc.gql(DEDUCT, {
-      input: { orderId: 'multi-order', idempotencyKey: 'multi-k1', lines: [{ skuId: 'multi', quantity: 2 }] },
-    });
-    const b = await stack.svc.gql(DEDUCT, {
-      input: { orderId: 'multi-order', idempotencyKey: 'multi-k2', lines: [{ skuId: 'multi', quantity: 3 }] },
-    });
+    await api.upserted([{ id: 'multi', available: 10 }]);
+    const a = await api.deduct('multi-order', [{ skuId: 'multi', quantity: 2 }], 'multi-k1');
+    const b = await api.deduct('multi-order', [{ skuId: 'multi', quantity: 3 }], 'multi-k2');
     expect([a.data.deductStock.__typename, b.data.deductStock.__typename]).toEqual(['DeductStockSuccess', 'DeductStockSuccess']);
-    expect(await orderOf('multi-order')).toEqual({
+    expect(checked(await api.order('multi-order'))).toEqual({
       id: 'multi-order',
       lines: [{ skuId: 'multi', deducted: 5, refunded: 0, refundable: 5 }],
     });
-    expect(kind(await refund('multi-order', 'multi-r1', [{ skuId: 'multi', quantity: 5 }]))).toBe('RefundStockSuccess');
-    expect(kind(await refund('multi-order', 'multi-r2', [{ skuId: 'multi', quantity: 1 }]))).toBe('RefundExceedsDeducted');
+    expect(outcome(await api.refund('multi-order', 'multi-r1', [{ skuId: 'multi', quantity: 5 }]))).toBe('RefundStockSuccess');
+    expect(outcome(await api.refund('multi-order', 'multi-r2', [{ skuId: 'multi', quantity: 1 }]))).toBe('RefundExceedsDeducted');
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'multi')).toMatchObject({ available: 10, sold: 0 });
   });
 
   it('refunds an unlimited line: sold goes back, available stays unlimited', async () => {
-    await upsert([{ id: 'unl', unlimited: true }]);
-    await deduct('unl-order', [{ skuId: 'unl', quantity: 7 }]);
-    const res = await refund('unl-order', 'unl-r', [{ skuId: 'unl', quantity: 5 }]);
+    await api.upserted([{ id: 'unl', unlimited: true }]);
+    await api.deducted('unl-order', [{ skuId: 'unl', quantity: 7 }]);
+    const res = await api.refund('unl-order', 'unl-r', [{ skuId: 'unl', quantity: 5 }]);
     expect(res.data!.refundStock.lines).toEqual([{ skuId: 'unl', quantity: 5, deducted: 7, refunded: 5, refundable: 2 }]);
     expect((await movementsOf(stack.ns.databaseUrl, 'unl')).filter((m) => m.kind === 'REFUND')).toEqual([
       expect.objectContaining({ quantity: 5, delta_available: 0, delta_sold: -5 }),
@@ -364,29 +339,29 @@ describe('partial refunds', () => {
   });
 
   it('refunds a backordered sale back above zero', async () => {
-    await upsert([{ id: 'bo', available: 2, backorderLimit: 3 }]);
-    await deduct('bo-order', [{ skuId: 'bo', quantity: 5 }]);
+    await api.upserted([{ id: 'bo', available: 2, backorderLimit: 3 }]);
+    await api.deducted('bo-order', [{ skuId: 'bo', quantity: 5 }]);
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bo')).toMatchObject({ available: -3, sold: 5, backorderLimit: 3 });
-    expect(kind(await refund('bo-order', 'bo-r', [{ skuId: 'bo', quantity: 4 }]))).toBe('RefundStockSuccess');
+    expect(outcome(await api.refund('bo-order', 'bo-r', [{ skuId: 'bo', quantity: 4 }]))).toBe('RefundStockSuccess');
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bo')).toMatchObject({ available: 1, sold: 1, backorderLimit: 3 });
     // The floor is still -3: 4 more units can go, not 5.
-    const five = await stack.svc.gql(DEDUCT, { input: { orderId: 'bo-5', lines: [{ skuId: 'bo', quantity: 5 }] } });
+    const five = await api.deductOne('bo-5', 'bo', 5);
     expect(five.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo', requested: 5, available: 4 }] });
-    expect((await deduct('bo-4', [{ skuId: 'bo', quantity: 4 }])).lines[0].available).toBe(-3);
+    expect((await api.deducted('bo-4', [{ skuId: 'bo', quantity: 4 }])).lines[0].available).toBe(-3);
   });
 });
 
 describe('outcomes that move nothing', () => {
   it('an order no stock moved for is UnknownOrder', async () => {
-    await upsert([{ id: 'uo', available: 1 }]);
+    await api.upserted([{ id: 'uo', available: 1 }]);
     // A refused deduct leaves no order behind.
-    const refused = await stack.svc.gql(DEDUCT, { input: { orderId: 'uo-refused', lines: [{ skuId: 'uo', quantity: 2 }] } });
+    const refused = await api.deductOne('uo-refused', 'uo', 2);
     expect(refused.data.deductStock.__typename).toBe('InsufficientStock');
     const before = await state(['uo'], 'uo-refused');
     expect(before.order).toBeNull();
 
     for (const orderId of ['uo-never', 'uo-refused']) {
-      const res = await refund(orderId, `uo-r-${orderId}`, [{ skuId: 'uo', quantity: 1 }]);
+      const res = await api.refund(orderId, `uo-r-${orderId}`, [{ skuId: 'uo', quantity: 1 }]);
       expect(res.data!.refundStock).toEqual({
         __typename: 'UnknownOrder',
         code: 'UNKNOWN_ORDER',
@@ -399,14 +374,14 @@ describe('outcomes that move nothing', () => {
   });
 
   it('a SKU the order has no line for is SkuNotInOrder naming each such SKU, known or not', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'sn-a', available: 10 },
       { id: 'sn-b', available: 10 },
     ]);
-    await deduct('sn-order', [{ skuId: 'sn-a', quantity: 3 }]);
+    await api.deducted('sn-order', [{ skuId: 'sn-a', quantity: 3 }]);
     const before = await state(['sn-a', 'sn-b'], 'sn-order');
 
-    const res = await refund('sn-order', 'sn-r', [
+    const res = await api.refund('sn-order', 'sn-r', [
       { skuId: 'sn-a', quantity: 1 },
       { skuId: 'sn-b', quantity: 1 },
       { skuId: 'sn-ghost', quantity: 1 },
@@ -418,7 +393,7 @@ describe('outcomes that move nothing', () => {
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sn-a')).toMatchObject({ available: 7, sold: 3 });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'sn-b')).toMatchObject({ available: 10, sold: 0 });
     // The same refund id is still free: nothing was recorded under it.
-    expect(kind(await refund('sn-order', 'sn-r', [{ skuId: 'sn-a', quantity: 1 }]))).toBe('RefundStockSuccess');
+    expect(outcome(await api.refund('sn-order', 'sn-r', [{ skuId: 'sn-a', quantity: 1 }]))).toBe('RefundStockSuccess');
   });
 });
 
@@ -449,20 +424,20 @@ describe('bad refund input is a GraphQL error with a code and moves nothing', ()
 
   let before: Awaited<ReturnType<typeof state>>;
   beforeAll(async () => {
-    await upsert([{ id: 'bad', available: 10 }]);
-    await deduct('bad-order', [{ skuId: 'bad', quantity: 5 }]);
+    await api.upserted([{ id: 'bad', available: 10 }]);
+    await api.deducted('bad-order', [{ skuId: 'bad', quantity: 5 }]);
     before = await state(['bad'], 'bad-order');
   });
 
   it.each(cases)('%s', async (_, input, code) => {
-    const res = await stack.svc.gql(REFUND, { input });
+    const res = await api.gql(REFUND, { input });
     expect(res.data?.refundStock ?? null).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toBe(code);
     expect(await state(['bad'], 'bad-order')).toEqual(before);
   });
 
   it('the valid refund those cases were built around does go through', async () => {
-    expect(kind(await refund('bad-order', 'bad-r', [{ skuId: 'bad', quantity: 1 }]))).toBe('RefundStockSuccess');
+    expect(outcome(await api.refund('bad-order', 'bad-r', [{ skuId: 'bad', quantity: 1 }]))).toBe('RefundStockSuccess');
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bad')).toMatchObject({ available: 6, sold: 4 });
   });
 });
@@ -470,7 +445,7 @@ describe('bad refund input is a GraphQL error with a code and moves nothing', ()
 describe('the merge worker and refunds', () => {
   it('after a mix of deducts, refunds and restocks, merging to the end keeps the truth and rows equal the ledger sums', async () => {
     const skus = { 'mix-a': 100, 'mix-b': 40, 'mix-c': 0 };
-    await upsert([
+    await api.upserted([
       { id: 'mix-a', available: 100 },
       { id: 'mix-b', available: 40, backorderLimit: 5 },
       { id: 'mix-c', unlimited: true },
@@ -489,7 +464,7 @@ describe('the merge worker and refunds', () => {
       return n;
     })();
 
-    const deducted = await Promise.all(carts.map((lines, i) => stack.svc.gql(DEDUCT, { input: { orderId: `mix-${i}`, lines } })));
+    const deducted = await Promise.all(carts.map((lines, i) => api.deduct(`mix-${i}`, lines)));
     const sold = carts.filter((_, i) => deducted[i]!.data?.deductStock.__typename === 'DeductStockSuccess');
     expect(sold.length).toBeGreaterThan(10);
     for (const d of deducted) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(d.data?.deductStock.__typename);
@@ -498,31 +473,27 @@ describe('the merge worker and refunds', () => {
     const soldIds = carts.map((_, i) => i).filter((i) => deducted[i]!.data?.deductStock.__typename === 'DeductStockSuccess');
     const refunds = soldIds.flatMap((i) =>
       [1, 2].map((step) =>
-        refund(
+        api.refund(
           `mix-${i}`,
           `mix-r${i}-${step}`,
           carts[i]!.map((l) => ({ skuId: l.skuId, quantity: Math.ceil(l.quantity / 2) })),
         ),
       ),
     );
-    const restocks = Array.from({ length: 10 }, (_, i) =>
-      stack.svc.gql(RESTOCK, { input: { skuId: i % 2 ? 'mix-a' : 'mix-b', quantity: 3, idempotencyKey: `mix-restock-${i}` } }),
-    );
-    const late = Array.from({ length: 20 }, (_, i) =>
-      stack.svc.gql(DEDUCT, { input: { orderId: `mix-late-${i}`, lines: [{ skuId: 'mix-b', quantity: 1 }] } }),
-    );
+    const restocks = Array.from({ length: 10 }, (_, i) => api.restock(i % 2 ? 'mix-a' : 'mix-b', 3, `mix-restock-${i}`));
+    const late = Array.from({ length: 20 }, (_, i) => api.deductOne(`mix-late-${i}`, 'mix-b'));
     const [refunded, restocked, lateDeducts] = await Promise.all([Promise.all(refunds), Promise.all(restocks), Promise.all(late)]);
     stop = true;
     expect(await merger).toBeGreaterThan(0);
 
     for (const r of restocked) expect(r.data.restock.__typename).toBe('RestockSuccess');
-    for (const r of refunded) expect(['RefundStockSuccess', 'RefundExceedsDeducted']).toContain(kind(r));
+    for (const r of refunded) expect(['RefundStockSuccess', 'RefundExceedsDeducted']).toContain(outcome(r));
     for (const d of lateDeducts) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(d.data?.deductStock.__typename);
 
     // What the answers say moved, per SKU.
     const expected = Object.fromEntries(Object.entries(skus).map(([id, initial]) => [id, { available: initial, sold: 0 }]));
     for (const i of soldIds) for (const l of carts[i]!) expected[l.skuId]!.sold += l.quantity;
-    for (const r of refunded.filter((x) => kind(x) === 'RefundStockSuccess')) {
+    for (const r of refunded.filter((x) => outcome(x) === 'RefundStockSuccess')) {
       for (const l of r.data!.refundStock.lines) expected[l.skuId]!.sold -= l.quantity;
     }
     for (const d of lateDeducts.filter((x) => x.data?.deductStock.__typename === 'DeductStockSuccess')) expected['mix-b']!.sold += 1;
@@ -532,7 +503,7 @@ describe('the merge worker and refunds', () => {
     }
     // Each sold line was refunded at most its quantity: the second half-refund of an odd line exceeded.
     for (const i of soldIds) {
-      for (const line of (await orderOf(`mix-${i}`)).lines) {
+      for (const line of checked(await api.order(`mix-${i}`)).lines) {
         expect(line.refunded).toBeLessThanOrEqual(line.deducted);
         expect(line.refundable).toBe(line.deducted - line.refunded);
       }

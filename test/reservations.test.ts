@@ -6,140 +6,41 @@
  * the Redis counter, in the `sku` query and in the PostgreSQL truth.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { expireDue } from '../src/stock/reservations.ts';
+import { checked, outcome, type Retry } from './support/client.ts';
 import { counterNow, gateAgrees } from './support/gate-check.ts';
-import { audit, sql } from './support/ledger.ts';
-import { DEDUCT, MOVEMENTS, SKU, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { audit, outboxDelivered, sql } from './support/ledger.ts';
+import { RESERVE } from './support/ops.ts';
+import { serve, useStack, type Running } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
 
-let ns: Namespace;
-let svc: Running;
-/** Extra instances a test starts; stopped by the test, or here if it failed first. */
-const extra = new Set<Running>();
-
-beforeAll(async () => {
-  ns = await namespace();
-  svc = await serve(ns);
-});
-afterAll(async () => {
+const stack = useStack();
+const { api } = stack;
+afterAll(() => {
   if (retried.size > 0) console.warn('reservations.test: TEMPORARILY_UNAVAILABLE answers retried', Object.fromEntries(retried));
-  for (const other of extra) await other.stop();
-  await svc?.stop();
-  await ns?.drop();
 });
-
-const RESERVE = /* GraphQL */ `
-  mutation Reserve($input: ReserveStockInput!) {
-    reserveStock(input: $input) {
-      __typename
-      ... on ReserveStockSuccess { orderId idempotencyKey deadline lines { skuId quantity available } }
-      ... on InsufficientStock { code message short: lines { skuId requested available } }
-      ... on UnknownSku { code message skuIds }
-      ... on IdempotencyConflict { code message idempotencyKey }
-    }
-  }`;
-
-const SETTLED = /* GraphQL */ `
-  __typename
-  ... on Reservation { orderId state deadline lines { skuId reserved confirmed released expired held } }
-  ... on ReservationExpired { code message orderId deadline }
-  ... on ReservationReleased { code message orderId }
-  ... on ReservationConfirmed { code message orderId }
-  ... on UnknownReservation { code message orderId }
-  ... on ExceedsReserved { code message exceeding: lines { skuId held requested } }
-  ... on SkuNotInOrder { code message orderId skuIds }
-  ... on IdempotencyConflict { code message idempotencyKey }`;
-
-const CONFIRM = /* GraphQL */ `
-  mutation Confirm($input: SettleReservationInput!) { settled: confirmReservation(input: $input) { ${SETTLED} } }`;
-const RELEASE = /* GraphQL */ `
-  mutation Release($input: SettleReservationInput!) { settled: releaseReservation(input: $input) { ${SETTLED} } }`;
-
-const RESERVATION = /* GraphQL */ `
-  query Reservation($orderId: ID!) {
-    reservation(orderId: $orderId) { orderId state deadline lines { skuId reserved confirmed released expired held } }
-  }`;
-
-const ORDER = /* GraphQL */ `
-  query Order($id: ID!) {
-    order(id: $id) {
-      id
-      lines { skuId deducted refunded refundable }
-      reservation { orderId state deadline lines { skuId reserved confirmed released expired held } }
-    }
-  }`;
-
-type Line = { skuId: string; quantity: number };
-type Res = { data?: any; errors?: any[] };
 
 /**
- * Sends a mutation as a client must: TEMPORARILY_UNAVAILABLE means nothing moved and the same request
- * may be sent again (README), which a loaded machine does answer now and then (a connection pool wait).
+ * Reserves and settlements are sent as a client must: TEMPORARILY_UNAVAILABLE means nothing moved and
+ * the same request may be sent again (README), which a loaded machine does answer now and then (a
+ * connection pool wait).
  */
 const retried = new Map<string, number>();
-async function send(on: Running, query: string, variables: Record<string, unknown>): Promise<Res> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await on.gql(query, variables);
-    if (res.errors?.[0]?.extensions?.code !== 'TEMPORARILY_UNAVAILABLE' || attempt === 3) return res;
-    const why = `${query.match(/mutation (\w+)/)?.[1]}: ${res.errors[0].message}`;
+const RETRY: Retry = {
+  attempts: 3,
+  pause: () => 50,
+  onRetry(res, query) {
+    const why = `${query.match(/mutation (\w+)/)?.[1]}: ${res.errors![0].message}`;
     retried.set(why, (retried.get(why) ?? 0) + 1);
-    await sleep(50);
-  }
-}
-
-const reserve = (orderId: string, lines: Line[], ttlSeconds: number, idempotencyKey?: string, on: Running = svc) =>
-  send(on, RESERVE, { input: { orderId, lines, ttlSeconds, ...(idempotencyKey ? { idempotencyKey } : {}) } });
-
-const settleInput = (orderId: string, lines?: Line[], idempotencyKey?: string) => ({
-  orderId,
-  ...(lines ? { lines } : {}),
-  ...(idempotencyKey ? { idempotencyKey } : {}),
-});
-const confirm = (orderId: string, lines?: Line[], idempotencyKey?: string, on: Running = svc) =>
-  send(on, CONFIRM, { input: settleInput(orderId, lines, idempotencyKey) });
-const release = (orderId: string, lines?: Line[], idempotencyKey?: string, on: Running = svc) =>
-  send(on, RELEASE, { input: settleInput(orderId, lines, idempotencyKey) });
-
-/** The result's typename, or the error code: whatever came back, in one comparable string. */
-const kind = (res: Res): string => {
-  const data = res.data && Object.values(res.data)[0];
-  return (data as { __typename?: string } | null)?.__typename ?? `error:${res.errors?.[0]?.extensions?.code}:${res.errors?.[0]?.message}`;
+  },
 };
-
-async function upsert(input: Record<string, unknown>[]) {
-  const res = await svc.gql(UPSERT, { input });
-  expect(res.errors).toBeUndefined();
-  return res.data.upsertSkus;
-}
-
-async function reserved(orderId: string, lines: Line[], ttlSeconds: number, idempotencyKey?: string, on: Running = svc) {
-  const res = await reserve(orderId, lines, ttlSeconds, idempotencyKey, on);
-  expect(kind(res), JSON.stringify(res)).toBe('ReserveStockSuccess');
-  return res.data.reserveStock as { orderId: string; idempotencyKey: string; deadline: string; lines: (Line & { available: number })[] };
-}
-
-async function reservationOf(orderId: string, on: Running = svc) {
-  const res = await on.gql(RESERVATION, { orderId });
-  expect(res.errors).toBeUndefined();
-  return res.data.reservation;
-}
-
-async function orderOf(id: string) {
-  const res = await svc.gql(ORDER, { id });
-  expect(res.errors).toBeUndefined();
-  return res.data.order;
-}
-
-async function skuLevel(id: string, on: Running = svc) {
-  const res = await on.gql(SKU, { id });
-  expect(res.errors).toBeUndefined();
-  return res.data.sku;
-}
+/** The client that reserves and settles (on the stack's app), as a checkout would. */
+const checkout = api.retrying(RETRY);
 
 /** Movements of the given kinds over GraphQL (at most 100, which every use here stays under or at). */
 async function movementsVia(filter: { skuId?: string; orderId?: string; kinds?: string[] }) {
-  const res = await svc.gql(MOVEMENTS, { ...filter, first: 100 });
+  const res = await api.movements({ ...filter, first: 100 });
   expect(res.errors).toBeUndefined();
   expect(res.data.movements.pageInfo.hasNextPage).toBe(false);
   return res.data.movements.edges.map((e: any) => e.node) as {
@@ -156,7 +57,7 @@ async function movementsVia(filter: { skuId?: string; orderId?: string; kinds?: 
 /** Ledger rows per order, SKU and kind, as the auditor counts them. */
 async function ledgerCounts(orderIds: string[]) {
   const rows = await sql<{ order_id: string; sku_id: string; kind: string; n: number; q: number }>(
-    ns.databaseUrl,
+    stack.ns.databaseUrl,
     `SELECT order_id, sku_id, kind::text AS kind, count(*)::int AS n, sum(quantity)::int AS q
      FROM movement WHERE order_id = ANY($1::text[]) GROUP BY order_id, sku_id, kind ORDER BY order_id, sku_id, kind`,
     [orderIds],
@@ -166,7 +67,7 @@ async function ledgerCounts(orderIds: string[]) {
 
 async function statesOf(orderIds: string[]) {
   const rows = await sql<{ order_id: string; state: string; deadline: Date; updated_at: Date }>(
-    ns.databaseUrl,
+    stack.ns.databaseUrl,
     `SELECT order_id, state::text AS state, deadline, updated_at FROM reservation WHERE order_id = ANY($1::text[])`,
     [orderIds],
   );
@@ -181,20 +82,13 @@ async function inBatches<T, R>(items: T[], n: number, f: (item: T) => Promise<R>
 }
 
 /** Polls until `done` holds, at most `ms`; returns how long it took. */
-async function waitFor(what: string, ms: number, done: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if (await done()) return Date.now() - start;
-    if (Date.now() - start > ms) throw new Error(`${what}: not after ${ms} ms`);
-    await sleep(25);
-  }
-}
+const waitFor = (what: string, ms: number, done: () => Promise<boolean>) => eventually(what, done, { within: ms, every: 25 });
 
 /** Until none of these orders is ACTIVE any more. */
 const allSettled = (orderIds: string[], ms: number) =>
   waitFor(`settling ${orderIds.length} reservations`, ms, async () => {
     const [row] = await sql<{ n: number }>(
-      ns.databaseUrl,
+      stack.ns.databaseUrl,
       `SELECT count(*)::int AS n FROM reservation WHERE order_id = ANY($1::text[]) AND state = 'ACTIVE'`,
       [orderIds],
     );
@@ -202,45 +96,41 @@ const allSettled = (orderIds: string[], ms: number) =>
   });
 
 /** Until every committed change has reached the gate (expiry delivers right after its commit). */
-const outboxDelivered = () =>
-  waitFor('outbox delivery', 5_000, async () => {
-    const [row] = await sql<{ n: number }>(ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_outbox`);
-    return row!.n === 0;
-  });
+const delivered = () => outboxDelivered(stack.ns.databaseUrl, null, { within: 5_000, every: 25 });
 
 /** Everything a request could move for these SKUs and orders. */
 async function footprint(skuIds: string[], orderIds: string[]) {
   return {
-    counters: await svc.app.services.gate.levels(skuIds),
-    truth: await Promise.all(skuIds.map((id) => audit(ns.databaseUrl, id))),
+    counters: await stack.svc.app.services.gate.levels(skuIds),
+    truth: await Promise.all(skuIds.map((id) => audit(stack.ns.databaseUrl, id))),
     movements: await sql(
-      ns.databaseUrl,
+      stack.ns.databaseUrl,
       `SELECT id::text, kind::text, sku_id, quantity, order_id, idempotency_key FROM movement
        WHERE sku_id = ANY($1::text[]) OR order_id = ANY($2::text[]) ORDER BY id`,
       [skuIds, orderIds],
     ),
     reservations: await sql(
-      ns.databaseUrl,
+      stack.ns.databaseUrl,
       `SELECT order_id, state::text, deadline, updated_at FROM reservation WHERE order_id = ANY($1::text[]) ORDER BY order_id`,
       [orderIds],
     ),
-    operations: await sql(ns.databaseUrl, `SELECT kind::text, key, result FROM operation WHERE order_id = ANY($1::text[]) ORDER BY kind, key`, [orderIds]),
-    gateRequests: await sql(ns.databaseUrl, `SELECT kind::text, idempotency_key FROM gate_request WHERE order_id = ANY($1::text[]) ORDER BY 1, 2`, [orderIds]),
+    operations: await sql(stack.ns.databaseUrl, `SELECT kind::text, key, result FROM operation WHERE order_id = ANY($1::text[]) ORDER BY kind, key`, [orderIds]),
+    gateRequests: await sql(stack.ns.databaseUrl, `SELECT kind::text, idempotency_key FROM gate_request WHERE order_id = ANY($1::text[]) ORDER BY 1, 2`, [orderIds]),
   };
 }
 
 /** The gate counter, the `sku` query and the truth all say these levels. */
-async function levelsEverywhere(skuId: string, want: { available: number; reserved: number; sold: number }, on: Running = svc) {
-  await outboxDelivered();
+async function levelsEverywhere(skuId: string, want: { available: number; reserved: number; sold: number }, on: Running = stack.svc) {
+  await delivered();
   expect(await counterNow(on, skuId)).toMatchObject(want);
-  expect(await skuLevel(skuId, on)).toMatchObject(want);
-  expect(await audit(ns.databaseUrl, skuId)).toMatchObject(want);
-  expect(await gateAgrees(on, ns.databaseUrl, skuId)).toMatchObject(want);
+  expect(checked(await on.api.sku(skuId))).toMatchObject(want);
+  expect(await audit(stack.ns.databaseUrl, skuId)).toMatchObject(want);
+  expect(await gateAgrees(on, stack.ns.databaseUrl, skuId)).toMatchObject(want);
 }
 
 describe('a flash sale of reservations', () => {
   it('500 concurrent 1-unit reservations against 100: exactly 100 held; 60 confirmed and 40 expired settle everywhere', async () => {
-    await upsert([{ id: 'flash', name: 'Flash tee', available: 100 }]);
+    await api.upserted([{ id: 'flash', name: 'Flash tee', available: 100 }]);
     // Long enough for the burst and the 60 confirms on a loaded machine (load average 11 on 2 CPUs: the
     // burst's tail took 8 s, 60 confirms at once up to 10 s, waiting for pool connections).
     const TTL = 8;
@@ -251,8 +141,8 @@ describe('a flash sale of reservations', () => {
     const burst = Promise.all(
       orders.map(async (o) => {
         const sent = Date.now();
-        const res = await reserve(o, [{ skuId: 'flash', quantity: 1 }], TTL);
-        if (kind(res) === 'ReserveStockSuccess') {
+        const res = await checkout.reserve(o, [{ skuId: 'flash', quantity: 1 }], TTL);
+        if (outcome(res) === 'ReserveStockSuccess') {
           deadlines.set(o, Date.parse(res.data.reserveStock.deadline));
           if (deadlines.size === 100) hundredth();
         }
@@ -264,9 +154,9 @@ describe('a flash sale of reservations', () => {
     // The moment the 100th hold is answered, all stock is held, while the rest of the burst is still
     // coming in (and must not move anything): in Redis, in the sku query and in PostgreSQL.
     expect(deadlines.size).toBe(100);
-    expect(await counterNow(svc, 'flash')).toMatchObject({ available: 0, reserved: 100, sold: 0 });
-    expect(await skuLevel('flash')).toMatchObject({ available: 0, reserved: 100, sold: 0 });
-    expect(await audit(ns.databaseUrl, 'flash')).toMatchObject({ available: 0, reserved: 100, sold: 0, ledgerAvailable: 0 });
+    expect(await counterNow(stack.svc, 'flash')).toMatchObject({ available: 0, reserved: 100, sold: 0 });
+    expect(checked(await api.sku('flash'))).toMatchObject({ available: 0, reserved: 100, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'flash')).toMatchObject({ available: 0, reserved: 100, sold: 0, ledgerAvailable: 0 });
 
     // Payment arrives for 60 of them (those held last: on a loaded machine a 500-request burst took up to
     // 8 s, which must not eat their time); the other 40 are abandoned.
@@ -274,7 +164,7 @@ describe('a flash sale of reservations', () => {
     const paid = byDeadline.slice(40);
     const abandoned = byDeadline.slice(0, 40);
     const confirming = Date.now();
-    const confirms = await inBatches(paid, 10, (o) => confirm(o));
+    const confirms = await inBatches(paid, 10, (o) => checkout.confirm(o));
     const timing = `confirms sent ${deadlines.get(paid[0]!)! - confirming} ms before the first paid deadline, took ${Date.now() - confirming} ms`;
     for (const [i, c] of confirms.entries()) {
       expect(c.data?.settled, `${JSON.stringify(c)}; ${timing}`).toMatchObject({
@@ -288,12 +178,12 @@ describe('a flash sale of reservations', () => {
     // Exactly 100 of the 500 won; the rest were told, typed, that nothing is left.
     const results = await burst;
     const answers = results.map((r) => r.res);
-    const won = orders.filter((_, i) => kind(answers[i]!) === 'ReserveStockSuccess');
+    const won = orders.filter((_, i) => outcome(answers[i]!) === 'ReserveStockSuccess');
     expect(won.sort()).toEqual([...deadlines.keys()].sort());
-    const kinds = answers.map(kind);
+    const kinds = answers.map((a) => outcome(a));
     expect(kinds.filter((k) => k === 'InsufficientStock'), JSON.stringify([...new Set(kinds)])).toHaveLength(400);
     for (const [i, { res, sent, back }] of results.entries()) {
-      if (kind(res) === 'InsufficientStock') {
+      if (outcome(res) === 'InsufficientStock') {
         expect(res.data.reserveStock).toMatchObject({ code: 'INSUFFICIENT_STOCK', short: [{ skuId: 'flash', requested: 1, available: 0 }] });
       } else {
         const r = res.data.reserveStock;
@@ -304,14 +194,14 @@ describe('a flash sale of reservations', () => {
       }
     }
     // Each winner saw a distinct level on its way down: 99, 98, ..., 0.
-    const after = answers.filter((a) => kind(a) === 'ReserveStockSuccess').map((a) => a.data.reserveStock.lines[0].available as number);
+    const after = answers.filter((a) => outcome(a) === 'ReserveStockSuccess').map((a) => a.data.reserveStock.lines[0].available as number);
     expect(after.sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     const states = await statesOf(orders);
     expect([...states.keys()].sort()).toEqual(won);
     expect(await movementsVia({ skuId: 'flash', kinds: ['RESERVE'] })).toHaveLength(100);
     const deadlineOf = (o: string) => deadlines.get(o)!;
-    await outboxDelivered();
-    const settling = (await counterNow(svc, 'flash'))!;
+    await delivered();
+    const settling = (await counterNow(stack.svc, 'flash'))!;
     expect(settling.sold).toBe(60);
     expect(settling.available + settling.reserved).toBe(40); // the abandoned may be expiring already
 
@@ -330,20 +220,20 @@ describe('a flash sale of reservations', () => {
     }
     for (const o of [paid[0]!, abandoned[0]!]) {
       const answer = answers[orders.indexOf(o)]!.data.reserveStock;
-      expect(await reservationOf(o)).toEqual({
+      expect(checked(await api.reservation(o))).toEqual({
         orderId: o,
         state: o === paid[0] ? 'CONFIRMED' : 'EXPIRED',
         deadline: answer.deadline,
         lines: [{ skuId: 'flash', reserved: 1, confirmed: o === paid[0] ? 1 : 0, released: 0, expired: o === paid[0] ? 0 : 1, held: 0 }],
       });
     }
-    expect(await orderOf(paid[0]!)).toMatchObject({
+    expect(checked(await api.orderWithReservation(paid[0]!))).toMatchObject({
       id: paid[0],
       lines: [{ skuId: 'flash', deducted: 1, refunded: 0, refundable: 1 }],
       reservation: { state: 'CONFIRMED' },
     });
-    expect(await orderOf(abandoned[0]!)).toMatchObject({ id: abandoned[0], lines: [], reservation: { state: 'EXPIRED' } });
-    expect(await orderOf(orders.find((o) => !won.includes(o))!)).toBeNull();
+    expect(checked(await api.orderWithReservation(abandoned[0]!))).toMatchObject({ id: abandoned[0], lines: [], reservation: { state: 'EXPIRED' } });
+    expect(checked(await api.orderWithReservation(orders.find((o) => !won.includes(o))!))).toBeNull();
 
     // The ledger: one RESERVE per winner, one CONFIRM per paid order, one EXPIRE per abandoned one.
     const confirmRows = await movementsVia({ skuId: 'flash', kinds: ['CONFIRM'] });
@@ -357,27 +247,27 @@ describe('a flash sale of reservations', () => {
     expect((await movementsVia({ orderId: paid[0]! })).map((m) => m.kind)).toEqual(['CONFIRM', 'RESERVE']);
 
     // The 40 units are sellable again, and not one more.
-    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => reserve(`flash-again-${i}`, [{ skuId: 'flash', quantity: 1 }], 60)));
-    expect(again.map(kind).filter((k) => k === 'ReserveStockSuccess')).toHaveLength(40);
+    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => checkout.reserve(`flash-again-${i}`, [{ skuId: 'flash', quantity: 1 }], 60)));
+    expect(again.map((a) => outcome(a)).filter((k) => k === 'ReserveStockSuccess')).toHaveLength(40);
     await levelsEverywhere('flash', { available: 0, reserved: 40, sold: 60 });
   });
 
   it('a cart is held whole or not at all', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'cart-a', available: 5 },
       { id: 'cart-b', available: 1 },
     ]);
     // Loads the counters, so that only what a request moves can differ below.
-    expect(await gateAgrees(svc, ns.databaseUrl, 'cart-a')).toMatchObject({ available: 5, reserved: 0, sold: 0 });
-    expect(await gateAgrees(svc, ns.databaseUrl, 'cart-b')).toMatchObject({ available: 1, reserved: 0, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'cart-a')).toMatchObject({ available: 5, reserved: 0, sold: 0 });
+    expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'cart-b')).toMatchObject({ available: 1, reserved: 0, sold: 0 });
     const before = await footprint(['cart-a', 'cart-b'], ['cart-1']);
-    const short = await reserve('cart-1', [{ skuId: 'cart-a', quantity: 2 }, { skuId: 'cart-b', quantity: 2 }], 60);
+    const short = await checkout.reserve('cart-1', [{ skuId: 'cart-a', quantity: 2 }, { skuId: 'cart-b', quantity: 2 }], 60);
     expect(short.data.reserveStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'cart-b', requested: 2, available: 1 }] });
-    const unknown = await reserve('cart-1', [{ skuId: 'cart-a', quantity: 1 }, { skuId: 'cart-nope', quantity: 1 }], 60);
+    const unknown = await checkout.reserve('cart-1', [{ skuId: 'cart-a', quantity: 1 }, { skuId: 'cart-nope', quantity: 1 }], 60);
     expect(unknown.data.reserveStock).toMatchObject({ __typename: 'UnknownSku', code: 'UNKNOWN_SKU', skuIds: ['cart-nope'] });
     expect(await footprint(['cart-a', 'cart-b'], ['cart-1'])).toEqual(before);
 
-    const ok = await reserved('cart-1', [{ skuId: 'cart-a', quantity: 2 }, { skuId: 'cart-b', quantity: 1 }], 60);
+    const ok = await checkout.reserved('cart-1', [{ skuId: 'cart-a', quantity: 2 }, { skuId: 'cart-b', quantity: 1 }], 60);
     expect(ok.lines).toEqual([
       { skuId: 'cart-a', quantity: 2, available: 3 },
       { skuId: 'cart-b', quantity: 1, available: 0 },
@@ -389,7 +279,7 @@ describe('a flash sale of reservations', () => {
 
 describe('expiry from the truth', () => {
   it('survives a restart: due while the service was down → expired within 2 s of the new start; due after → on time', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'rs-a', available: 10 },
       { id: 'rs-b', available: 10 },
     ]);
@@ -397,15 +287,15 @@ describe('expiry from the truth', () => {
       { skuId: 'rs-a', quantity: 2 },
       { skuId: 'rs-b', quantity: 3 },
     ];
-    const early = await reserved('rs-early', cart, 2);
-    const late = await reserved('rs-late', cart, 4);
-    await svc.stop();
+    const early = await checkout.reserved('rs-early', cart, 2);
+    const late = await checkout.reserved('rs-late', cart, 4);
+    await stack.svc.stop();
     const earlyDeadline = Date.parse(early.deadline);
     expect(earlyDeadline, 'stopped only after the deadline').toBeGreaterThan(Date.now());
     await sleep(earlyDeadline - Date.now() + 400);
     // Nothing ran while the service was down: the due hold is still in the truth, untouched.
-    expect(await audit(ns.databaseUrl, 'rs-a')).toMatchObject({ available: 6, reserved: 4, sold: 0 });
-    expect(await audit(ns.databaseUrl, 'rs-b')).toMatchObject({ available: 4, reserved: 6, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'rs-a')).toMatchObject({ available: 6, reserved: 4, sold: 0 });
+    expect(await audit(stack.ns.databaseUrl, 'rs-b')).toMatchObject({ available: 4, reserved: 6, sold: 0 });
     let states = await statesOf(['rs-early', 'rs-late']);
     expect(states.get('rs-early')!.state).toBe('ACTIVE');
     expect(states.get('rs-early')!.deadline.getTime()).toBeLessThan(Date.now());
@@ -413,11 +303,11 @@ describe('expiry from the truth', () => {
     expect(Date.parse(late.deadline)).toBeGreaterThan(Date.now() + 500);
 
     const started = Date.now();
-    svc = await serve(ns);
-    const tookEarly = await waitFor('expiry after the restart', 5_000, async () => (await reservationOf('rs-early')).state === 'EXPIRED');
+    stack.svc = await serve(stack.ns);
+    const tookEarly = await waitFor('expiry after the restart', 5_000, async () => checked(await api.reservation('rs-early')).state === 'EXPIRED');
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(tookEarly).toBeLessThan(2_000);
-    expect((await reservationOf('rs-late')).state).toBe('ACTIVE');
+    expect(checked(await api.reservation('rs-late')).state).toBe('ACTIVE');
 
     await allSettled(['rs-late'], Date.parse(late.deadline) - Date.now() + 3_000);
     states = await statesOf(['rs-early', 'rs-late']);
@@ -437,7 +327,7 @@ describe('expiry from the truth', () => {
     );
     await levelsEverywhere('rs-a', { available: 10, reserved: 0, sold: 0 });
     await levelsEverywhere('rs-b', { available: 10, reserved: 0, sold: 0 });
-    expect(await reservationOf('rs-early')).toMatchObject({
+    expect(checked(await api.reservation('rs-early'))).toMatchObject({
       state: 'EXPIRED',
       deadline: early.deadline,
       lines: [
@@ -448,9 +338,8 @@ describe('expiry from the truth', () => {
   });
 
   it('two instances expiring the same due holds: each expires exactly once', async () => {
-    const other = await serve(ns);
-    extra.add(other);
-    await upsert([
+    const other = await stack.serve();
+    await api.upserted([
       { id: 'mi-a', available: 100 },
       { id: 'mi-b', available: 100 },
     ]);
@@ -459,14 +348,14 @@ describe('expiry from the truth', () => {
       { skuId: 'mi-a', quantity: 1 },
       { skuId: 'mi-b', quantity: 1 },
     ];
-    const holds = await Promise.all(orders.map((o, i) => reserved(o, cart, 2, undefined, i % 2 === 0 ? svc : other)));
+    const holds = await Promise.all(orders.map((o, i) => (i % 2 === 0 ? stack.svc : other).api.retrying(RETRY).reserved(o, cart, 2)));
     expect((await ledgerCounts(orders)).filter((c) => c.kind === 'RESERVE')).toHaveLength(120);
 
     // Both instances' workers run on their own; at the deadline the test also runs both instances'
     // expiry passes side by side, so several expirers certainly meet on the same due holds.
     const lastDeadline = Math.max(...holds.map((h) => Date.parse(h.deadline)));
     await sleep(Math.max(0, lastDeadline - Date.now()));
-    await Promise.all([svc, other, svc, other].map((x) => expireDue(x.app.services)));
+    await Promise.all([stack.svc, other, stack.svc, other].map((x) => expireDue(x.app.services)));
     await allSettled(orders, 10_000);
 
     const states = await statesOf(orders);
@@ -483,20 +372,19 @@ describe('expiry from the truth', () => {
           { order_id: o, sku_id: 'mi-b', kind: 'RESERVE', n: 1, q: 1 },
         ]),
     );
-    for (const on of [svc, other]) {
+    for (const on of [stack.svc, other]) {
       await levelsEverywhere('mi-a', { available: 100, reserved: 0, sold: 0 }, on);
       await levelsEverywhere('mi-b', { available: 100, reserved: 0, sold: 0 }, on);
     }
     await other.stop();
-    extra.delete(other);
   });
 });
 
 describe('races for the same hold', () => {
   it('100 confirms fired around their deadlines against the expiry: each order ends exactly one way', async () => {
-    await upsert([{ id: 'rx', available: 150 }]);
+    await api.upserted([{ id: 'rx', available: 150 }]);
     const orders = Array.from({ length: 100 }, (_, i) => `rx-${i}`);
-    const holds = await Promise.all(orders.map((o) => reserved(o, [{ skuId: 'rx', quantity: 1 }], 2)));
+    const holds = await Promise.all(orders.map((o) => checkout.reserved(o, [{ skuId: 'rx', quantity: 1 }], 2)));
 
     // Confirm i goes out around its own deadline: most within 150 ms of it, a few well before (sure
     // winners unless something is wrong) and a few after (sure losers).
@@ -505,7 +393,7 @@ describe('races for the same hold', () => {
       orders.map(async (o, i) => {
         const at = Date.parse(holds[i]!.deadline) + offsets[i % 10]!;
         await sleep(Math.max(0, at - Date.now()));
-        return confirm(o);
+        return checkout.confirm(o);
       }),
     );
     // Exactly one state each is the point here, not how fast (a burst of due holds expires one by one).
@@ -549,27 +437,27 @@ describe('races for the same hold', () => {
     }
     const n = confirmed.length;
     await levelsEverywhere('rx', { available: 150 - n, reserved: 0, sold: n });
-    const truth = await audit(ns.databaseUrl, 'rx');
+    const truth = await audit(stack.ns.databaseUrl, 'rx');
     expect(truth.available + truth.reserved + truth.sold).toBe(150);
 
     // Late replays change nothing: the winner replays its answer, the loser is still told it expired.
     const before = await footprint(['rx'], orders);
-    expect(await confirm(confirmed[0]!)).toEqual(answers[orders.indexOf(confirmed[0]!)]);
-    expect((await confirm(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', orderId: expired[0] });
-    expect((await release(confirmed[0]!)).data.settled).toMatchObject({ __typename: 'ReservationConfirmed', code: 'RESERVATION_CONFIRMED' });
-    expect((await release(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', code: 'RESERVATION_EXPIRED' });
+    expect(await checkout.confirm(confirmed[0]!)).toEqual(answers[orders.indexOf(confirmed[0]!)]);
+    expect((await checkout.confirm(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', orderId: expired[0] });
+    expect((await checkout.release(confirmed[0]!)).data.settled).toMatchObject({ __typename: 'ReservationConfirmed', code: 'RESERVATION_CONFIRMED' });
+    expect((await checkout.release(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', code: 'RESERVATION_EXPIRED' });
     expect(await footprint(['rx'], orders)).toEqual(before);
   });
 
   it('100 confirm-versus-release races: exactly one wins each, the loser gets the typed outcome', async () => {
-    await upsert([{ id: 'cr', available: 100 }]);
+    await api.upserted([{ id: 'cr', available: 100 }]);
     const orders = Array.from({ length: 100 }, (_, i) => `cr-${i}`);
-    await Promise.all(orders.map((o) => reserved(o, [{ skuId: 'cr', quantity: 1 }], 60)));
+    await Promise.all(orders.map((o) => checkout.reserved(o, [{ skuId: 'cr', quantity: 1 }], 60)));
     await levelsEverywhere('cr', { available: 0, reserved: 100, sold: 0 });
 
     const pairs = await Promise.all(
       orders.map(async (o, i) => {
-        const [c, r] = i % 2 === 0 ? await Promise.all([confirm(o), release(o)]) : (await Promise.all([release(o), confirm(o)])).reverse();
+        const [c, r] = i % 2 === 0 ? await Promise.all([checkout.confirm(o), checkout.release(o)]) : (await Promise.all([checkout.release(o), checkout.confirm(o)])).reverse();
         return { c: c!.data?.settled, r: r!.data?.settled };
       }),
     );
@@ -602,14 +490,14 @@ describe('races for the same hold', () => {
 
 describe('partial settlements', () => {
   it('confirm and release parts of a hold, bounded by what is still held', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'pa', available: 10 },
       { id: 'pb', available: 10 },
       { id: 'pc', available: 10 },
     ]);
-    await reserved('part-1', [{ skuId: 'pa', quantity: 5 }, { skuId: 'pb', quantity: 3 }], 60);
+    await checkout.reserved('part-1', [{ skuId: 'pa', quantity: 5 }, { skuId: 'pb', quantity: 3 }], 60);
 
-    const c1 = await confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1');
+    const c1 = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1');
     expect(c1.data.settled).toMatchObject({
       __typename: 'Reservation',
       state: 'ACTIVE',
@@ -618,7 +506,7 @@ describe('partial settlements', () => {
         { skuId: 'pb', reserved: 3, confirmed: 0, released: 0, expired: 0, held: 3 },
       ],
     });
-    const r1 = await release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r1');
+    const r1 = await checkout.release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r1');
     expect(r1.data.settled).toMatchObject({
       __typename: 'Reservation',
       state: 'ACTIVE',
@@ -631,23 +519,23 @@ describe('partial settlements', () => {
     await levelsEverywhere('pb', { available: 8, reserved: 2, sold: 0 });
 
     // Typed outcomes that move nothing.
-    expect(kind(await svc.gql(DEDUCT, { input: { orderId: 'part-deducted', lines: [{ skuId: 'pc', quantity: 1 }] } }))).toBe('DeductStockSuccess');
+    expect(outcome(await api.deductOne('part-deducted', 'pc'))).toBe('DeductStockSuccess');
     const touched = ['part-1', 'part-none', 'part-deducted'];
     const before = await footprint(['pa', 'pb', 'pc'], touched);
-    const over = await confirm('part-1', [{ skuId: 'pa', quantity: 4 }, { skuId: 'pb', quantity: 1 }], 'part-1-c2');
+    const over = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 4 }, { skuId: 'pb', quantity: 1 }], 'part-1-c2');
     expect(over.data.settled).toEqual({
       __typename: 'ExceedsReserved',
       code: 'EXCEEDS_RESERVED',
       message: expect.any(String),
       exceeding: [{ skuId: 'pa', held: 3, requested: 4 }],
     });
-    const overRelease = await release('part-1', [{ skuId: 'pb', quantity: 3 }], 'part-1-r2');
+    const overRelease = await checkout.release('part-1', [{ skuId: 'pb', quantity: 3 }], 'part-1-r2');
     expect(overRelease.data.settled).toMatchObject({ __typename: 'ExceedsReserved', exceeding: [{ skuId: 'pb', held: 2, requested: 3 }] });
-    const notIn = await confirm('part-1', [{ skuId: 'pa', quantity: 1 }, { skuId: 'pc', quantity: 1 }], 'part-1-c3');
+    const notIn = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 1 }, { skuId: 'pc', quantity: 1 }], 'part-1-c3');
     expect(notIn.data.settled).toMatchObject({ __typename: 'SkuNotInOrder', code: 'SKU_NOT_IN_ORDER', orderId: 'part-1', skuIds: ['pc'] });
-    const ghost = await release('part-1', [{ skuId: 'no-such-sku', quantity: 1 }], 'part-1-r3');
+    const ghost = await checkout.release('part-1', [{ skuId: 'no-such-sku', quantity: 1 }], 'part-1-r3');
     expect(ghost.data.settled).toMatchObject({ __typename: 'SkuNotInOrder', skuIds: ['no-such-sku'] });
-    for (const op of [confirm, release]) {
+    for (const op of [(o: string) => checkout.confirm(o), (o: string) => checkout.release(o)]) {
       expect((await op('part-none')).data.settled).toEqual({
         __typename: 'UnknownReservation',
         code: 'UNKNOWN_RESERVATION',
@@ -658,16 +546,16 @@ describe('partial settlements', () => {
       expect((await op('part-deducted')).data.settled).toMatchObject({ __typename: 'UnknownReservation', orderId: 'part-deducted' });
     }
     // The partial step's key with other lines is a conflict; the same step again is a replay.
-    const conflict = await confirm('part-1', [{ skuId: 'pa', quantity: 1 }], 'part-1-c1');
+    const conflict = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 1 }], 'part-1-c1');
     expect(conflict.data.settled).toMatchObject({ __typename: 'IdempotencyConflict', code: 'IDEMPOTENCY_CONFLICT', idempotencyKey: 'part-1-c1' });
-    expect(await confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1')).toEqual(c1);
-    expect(await release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r1')).toEqual(r1);
+    expect(await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1')).toEqual(c1);
+    expect(await checkout.release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r1')).toEqual(r1);
     expect(await footprint(['pa', 'pb', 'pc'], touched)).toEqual(before);
 
     // A second step under its own key; then confirming the rest (no lines) ends the hold.
-    const c2 = await confirm('part-1', [{ skuId: 'pa', quantity: 3 }], 'part-1-c4');
+    const c2 = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 3 }], 'part-1-c4');
     expect(c2.data.settled).toMatchObject({ state: 'ACTIVE', lines: [{ skuId: 'pa', held: 0, confirmed: 5 }, { skuId: 'pb', held: 2 }] });
-    const rest = await confirm('part-1');
+    const rest = await checkout.confirm('part-1');
     expect(rest.data.settled).toMatchObject({
       __typename: 'Reservation',
       state: 'CONFIRMED',
@@ -678,10 +566,10 @@ describe('partial settlements', () => {
     });
     await levelsEverywhere('pa', { available: 5, reserved: 0, sold: 5 });
     await levelsEverywhere('pb', { available: 8, reserved: 0, sold: 2 });
-    expect((await release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r4')).data.settled).toMatchObject({
+    expect((await checkout.release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r4')).data.settled).toMatchObject({
       __typename: 'ReservationConfirmed',
     });
-    expect(await orderOf('part-1')).toMatchObject({
+    expect(checked(await api.orderWithReservation('part-1'))).toMatchObject({
       lines: [
         { skuId: 'pa', deducted: 5, refundable: 5 },
         { skuId: 'pb', deducted: 2, refundable: 2 },
@@ -693,12 +581,12 @@ describe('partial settlements', () => {
   });
 
   it('a partial release then the expiry of the rest: EXPIRED, with each part where it went', async () => {
-    await upsert([{ id: 'pe', available: 10 }]);
-    const hold = await reserved('part-exp', [{ skuId: 'pe', quantity: 4 }], 1);
-    expect((await release('part-exp', [{ skuId: 'pe', quantity: 1 }], 'part-exp-r1')).data.settled).toMatchObject({ state: 'ACTIVE' });
-    expect((await confirm('part-exp', [{ skuId: 'pe', quantity: 2 }], 'part-exp-c1')).data.settled).toMatchObject({ state: 'ACTIVE' });
+    await api.upserted([{ id: 'pe', available: 10 }]);
+    const hold = await checkout.reserved('part-exp', [{ skuId: 'pe', quantity: 4 }], 1);
+    expect((await checkout.release('part-exp', [{ skuId: 'pe', quantity: 1 }], 'part-exp-r1')).data.settled).toMatchObject({ state: 'ACTIVE' });
+    expect((await checkout.confirm('part-exp', [{ skuId: 'pe', quantity: 2 }], 'part-exp-c1')).data.settled).toMatchObject({ state: 'ACTIVE' });
     await allSettled(['part-exp'], Date.parse(hold.deadline) - Date.now() + 2_000);
-    expect(await reservationOf('part-exp')).toEqual({
+    expect(checked(await api.reservation('part-exp'))).toEqual({
       orderId: 'part-exp',
       state: 'EXPIRED',
       deadline: hold.deadline,
@@ -710,7 +598,7 @@ describe('partial settlements', () => {
 
 describe('idempotent replays', () => {
   it('reserveStock replayed returns the identical answer and holds once, also 30 at once and after settling', async () => {
-    await upsert([
+    await api.upserted([
       { id: 'ia', available: 10 },
       { id: 'ib', available: 10 },
     ]);
@@ -718,7 +606,7 @@ describe('idempotent replays', () => {
       { skuId: 'ia', quantity: 2 },
       { skuId: 'ib', quantity: 1 },
     ];
-    const first = await reserve('idem-1', cart, 60, 'idem-key-1');
+    const first = await checkout.reserve('idem-1', cart, 60, 'idem-key-1');
     expect(first.data.reserveStock).toMatchObject({
       __typename: 'ReserveStockSuccess',
       orderId: 'idem-1',
@@ -730,18 +618,18 @@ describe('idempotent replays', () => {
     });
     const before = await footprint(['ia', 'ib'], ['idem-1']);
     await sleep(20); // a replay computing a fresh deadline would now differ
-    expect(await reserve('idem-1', cart, 60, 'idem-key-1')).toEqual(first);
-    expect(await reserve('idem-1', [...cart].reverse(), 60, 'idem-key-1')).toEqual(first);
-    const burst = await Promise.all(Array.from({ length: 30 }, () => reserve('idem-1', cart, 60, 'idem-key-1')));
+    expect(await checkout.reserve('idem-1', cart, 60, 'idem-key-1')).toEqual(first);
+    expect(await checkout.reserve('idem-1', [...cart].reverse(), 60, 'idem-key-1')).toEqual(first);
+    const burst = await Promise.all(Array.from({ length: 30 }, () => checkout.reserve('idem-1', cart, 60, 'idem-key-1')));
     for (const b of burst) expect(b).toEqual(first);
 
     // Same order, anything else: a conflict naming the key the client sent, and nothing moves.
     for (const [other, key] of [
-      [reserve('idem-1', [{ skuId: 'ia', quantity: 3 }, { skuId: 'ib', quantity: 1 }], 60, 'idem-key-1'), 'idem-key-1'],
-      [reserve('idem-1', [{ skuId: 'ia', quantity: 2 }], 60, 'idem-key-1'), 'idem-key-1'],
-      [reserve('idem-1', cart, 30, 'idem-key-1'), 'idem-key-1'],
-      [reserve('idem-1', cart, 60, 'idem-key-2'), 'idem-key-2'],
-      [reserve('idem-1', cart, 60), 'idem-1'],
+      [checkout.reserve('idem-1', [{ skuId: 'ia', quantity: 3 }, { skuId: 'ib', quantity: 1 }], 60, 'idem-key-1'), 'idem-key-1'],
+      [checkout.reserve('idem-1', [{ skuId: 'ia', quantity: 2 }], 60, 'idem-key-1'), 'idem-key-1'],
+      [checkout.reserve('idem-1', cart, 30, 'idem-key-1'), 'idem-key-1'],
+      [checkout.reserve('idem-1', cart, 60, 'idem-key-2'), 'idem-key-2'],
+      [checkout.reserve('idem-1', cart, 60), 'idem-1'],
     ] as const) {
       expect((await other).data.reserveStock).toEqual({
         __typename: 'IdempotencyConflict',
@@ -755,40 +643,40 @@ describe('idempotent replays', () => {
 
     // 30 different first requests for one order at once: one hold, every other one a replay or a conflict.
     const racing = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => reserve('idem-2', [{ skuId: 'ia', quantity: 1 }], 60, `idem-2-key-${i % 3}`)),
+      Array.from({ length: 30 }, (_, i) => checkout.reserve('idem-2', [{ skuId: 'ia', quantity: 1 }], 60, `idem-2-key-${i % 3}`)),
     );
-    const winners = racing.filter((r) => kind(r) === 'ReserveStockSuccess');
+    const winners = racing.filter((r) => outcome(r) === 'ReserveStockSuccess');
     expect(new Set(winners.map((w) => w.data.reserveStock.idempotencyKey)).size).toBe(1);
     for (const w of winners) expect(w).toEqual(winners[0]);
-    expect(racing.length - winners.length).toBe(racing.map(kind).filter((k) => k === 'IdempotencyConflict').length);
+    expect(racing.length - winners.length).toBe(racing.map((a) => outcome(a)).filter((k) => k === 'IdempotencyConflict').length);
     expect((await ledgerCounts(['idem-2'])).map((c) => [c.kind, c.n, c.q])).toEqual([['RESERVE', 1, 1]]);
     await levelsEverywhere('ia', { available: 7, reserved: 3, sold: 0 });
 
     // Confirm and release without lines, replayed: the same answer, nothing more moves.
-    const confirmed = await confirm('idem-1');
+    const confirmed = await checkout.confirm('idem-1');
     expect(confirmed.data.settled).toMatchObject({ __typename: 'Reservation', state: 'CONFIRMED' });
     const settledOnce = await footprint(['ia', 'ib'], ['idem-1']);
-    expect(await confirm('idem-1')).toEqual(confirmed);
-    const burstConfirms = await Promise.all(Array.from({ length: 10 }, () => confirm('idem-1')));
+    expect(await checkout.confirm('idem-1')).toEqual(confirmed);
+    const burstConfirms = await Promise.all(Array.from({ length: 10 }, () => checkout.confirm('idem-1')));
     for (const b of burstConfirms) expect(b).toEqual(confirmed);
     // The reservation itself replays its first answer, even now it is confirmed.
-    expect(await reserve('idem-1', cart, 60, 'idem-key-1')).toEqual(first);
+    expect(await checkout.reserve('idem-1', cart, 60, 'idem-key-1')).toEqual(first);
     expect(await footprint(['ia', 'ib'], ['idem-1'])).toEqual(settledOnce);
     await levelsEverywhere('ia', { available: 7, reserved: 1, sold: 2 });
 
-    const releasedFirst = await release('idem-2');
+    const releasedFirst = await checkout.release('idem-2');
     expect(releasedFirst.data.settled).toMatchObject({ __typename: 'Reservation', state: 'RELEASED', lines: [{ released: 1, held: 0 }] });
     const releasedOnce = await footprint(['ia'], ['idem-2']);
-    expect(await release('idem-2')).toEqual(releasedFirst);
-    expect((await confirm('idem-2')).data.settled).toMatchObject({ __typename: 'ReservationReleased', code: 'RESERVATION_RELEASED' });
+    expect(await checkout.release('idem-2')).toEqual(releasedFirst);
+    expect((await checkout.confirm('idem-2')).data.settled).toMatchObject({ __typename: 'ReservationReleased', code: 'RESERVATION_RELEASED' });
     expect(await footprint(['ia'], ['idem-2'])).toEqual(releasedOnce);
     await levelsEverywhere('ia', { available: 8, reserved: 0, sold: 2 });
   });
 
   it('the same full confirm sent 30 times at once: one settlement, 30 identical answers', async () => {
-    await upsert([{ id: 'ic', available: 10 }]);
-    await reserved('idem-c', [{ skuId: 'ic', quantity: 3 }], 60);
-    const answers = await Promise.all(Array.from({ length: 30 }, () => confirm('idem-c')));
+    await api.upserted([{ id: 'ic', available: 10 }]);
+    await checkout.reserved('idem-c', [{ skuId: 'ic', quantity: 3 }], 60);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => checkout.confirm('idem-c')));
     for (const a of answers) expect(a, JSON.stringify(a)).toEqual(answers[0]);
     expect(answers[0]!.data.settled).toMatchObject({ __typename: 'Reservation', state: 'CONFIRMED', lines: [{ confirmed: 3, held: 0 }] });
     expect((await ledgerCounts(['idem-c'])).map((c) => [c.kind, c.n, c.q])).toEqual([
@@ -799,18 +687,18 @@ describe('idempotent replays', () => {
   });
 
   it('the same partial step sent 30 times at once under its key: it moves once, and all get its answer', async () => {
-    await upsert([{ id: 'ip', available: 10 }]);
-    await reserved('idem-p', [{ skuId: 'ip', quantity: 3 }], 60);
-    const answers = await Promise.all(Array.from({ length: 30 }, () => release('idem-p', [{ skuId: 'ip', quantity: 2 }], 'idem-p-r1')));
+    await api.upserted([{ id: 'ip', available: 10 }]);
+    await checkout.reserved('idem-p', [{ skuId: 'ip', quantity: 3 }], 60);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => checkout.release('idem-p', [{ skuId: 'ip', quantity: 2 }], 'idem-p-r1')));
     for (const a of answers) expect(a, JSON.stringify(a)).toEqual(answers[0]);
     expect(answers[0]!.data.settled).toMatchObject({ state: 'ACTIVE', lines: [{ released: 2, held: 1 }] });
     // A step without a key of its own is keyed by the order id: it replays, and a different step under
     // that default key (here: release everything) is a conflict.
-    const r2 = await release('idem-p', [{ skuId: 'ip', quantity: 1 }]);
+    const r2 = await checkout.release('idem-p', [{ skuId: 'ip', quantity: 1 }]);
     expect(r2.data.settled).toMatchObject({ __typename: 'Reservation', state: 'RELEASED', lines: [{ released: 3, held: 0 }] });
-    expect(await release('idem-p', [{ skuId: 'ip', quantity: 1 }])).toEqual(r2);
-    expect((await release('idem-p')).data.settled).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'idem-p' });
-    expect((await confirm('idem-p', [{ skuId: 'ip', quantity: 1 }], 'idem-p-c1')).data.settled).toMatchObject({
+    expect(await checkout.release('idem-p', [{ skuId: 'ip', quantity: 1 }])).toEqual(r2);
+    expect((await checkout.release('idem-p')).data.settled).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'idem-p' });
+    expect((await checkout.confirm('idem-p', [{ skuId: 'ip', quantity: 1 }], 'idem-p-c1')).data.settled).toMatchObject({
       __typename: 'ReservationReleased',
     });
     expect((await ledgerCounts(['idem-p'])).map((c) => [c.kind, c.n, c.q])).toEqual([
@@ -830,27 +718,27 @@ describe('bad TTLs', () => {
     ['above 32 bits', 2 ** 31, 'BAD_USER_INPUT'],
     ['a string', '60', 'BAD_USER_INPUT'],
   ])('%s → %s, and nothing moves', async (_, ttlSeconds, code) => {
-    await upsert([{ id: 'ttl', available: 5 }]);
-    await gateAgrees(svc, ns.databaseUrl, 'ttl'); // the counter is loaded: only what the request moves can differ below
+    await api.upserted([{ id: 'ttl', available: 5 }]);
+    await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ttl'); // the counter is loaded: only what the request moves can differ below
     const before = await footprint(['ttl'], ['ttl-order']);
-    const res = await svc.gql(RESERVE, { input: { orderId: 'ttl-order', lines: [{ skuId: 'ttl', quantity: 1 }], ttlSeconds } });
+    const res = await api.gql(RESERVE, { input: { orderId: 'ttl-order', lines: [{ skuId: 'ttl', quantity: 1 }], ttlSeconds } });
     expect(res.data?.reserveStock ?? null).toBeNull();
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0].extensions.code).toBe(code);
     if (code === 'INVALID_TTL') expect(res.errors![0].message).toMatch(/ttlSeconds/);
     expect(await footprint(['ttl'], ['ttl-order'])).toEqual(before);
-    expect(await reservationOf('ttl-order')).toBeNull();
+    expect(checked(await api.reservation('ttl-order'))).toBeNull();
   });
 
   it('the bounds themselves are accepted: 1 and 86400 seconds', async () => {
-    await upsert([{ id: 'ttl-ok', available: 5 }]);
-    const longest = await reserved('ttl-max', [{ skuId: 'ttl-ok', quantity: 1 }], 86_400);
+    await api.upserted([{ id: 'ttl-ok', available: 5 }]);
+    const longest = await checkout.reserved('ttl-max', [{ skuId: 'ttl-ok', quantity: 1 }], 86_400);
     expect(Math.abs(Date.parse(longest.deadline) - (Date.now() + 86_400_000))).toBeLessThan(5_000);
-    const shortest = await reserved('ttl-min', [{ skuId: 'ttl-ok', quantity: 1 }], 1);
+    const shortest = await checkout.reserved('ttl-min', [{ skuId: 'ttl-ok', quantity: 1 }], 1);
     expect(Date.parse(shortest.deadline) - Date.now()).toBeLessThanOrEqual(1_000);
-    expect((await release('ttl-max')).data.settled).toMatchObject({ state: 'RELEASED' });
+    expect((await checkout.release('ttl-max')).data.settled).toMatchObject({ state: 'RELEASED' });
     await allSettled(['ttl-min'], 3_000);
-    expect((await reservationOf('ttl-min')).state).toBe('EXPIRED');
+    expect(checked(await api.reservation('ttl-min')).state).toBe('EXPIRED');
     await levelsEverywhere('ttl-ok', { available: 5, reserved: 0, sold: 0 });
   });
 });

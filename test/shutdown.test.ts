@@ -5,35 +5,18 @@
  * half done (the ledger holds exactly the successes, the gate holds no take in flight); subscribers
  * are told 1001 Going Away; the process exits 0 within its bound.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SHUTDOWN_TIMEOUT_MS } from '../src/app.ts';
 import { GateKeys } from '../src/gate/keys.ts';
 import { sql } from './support/ledger.ts';
+import { wsClient } from './support/live.ts';
+import { DEDUCT } from './support/ops.ts';
 import { freePort } from './support/redis-server.ts';
-import { namespace, type Namespace } from './support/stack.ts';
+import { listening, namespaceEnv, spawnMain, type MainProcess } from './support/server-process.ts';
+import { useNamespace } from './support/stack.ts';
 
-const DEDUCT = /* GraphQL */ `
-  mutation Deduct($input: DeductStockInput!) {
-    deductStock(input: $input) {
-      __typename
-      ... on DeductStockSuccess {
-        orderId
-        lines {
-          quantity
-        }
-      }
-    }
-  }
-`;
-
-/** How long the server may take to start (it applies migrations first). */
-const START_LIMIT_MS = 30_000;
 /** Concurrent clients, each sending its next deduct as soon as the last is answered. */
 const CLIENTS = 24;
 /** Load before the signal, so requests are in flight at every stage of the hot path when it comes. */
@@ -43,16 +26,12 @@ const CLIENT_LIMIT_MS = SHUTDOWN_TIMEOUT_MS + 5_000;
 /** Slack for the process to exit after its shutdown finished (the runtime's own teardown). */
 const EXIT_SLACK_MS = 2_000;
 
-let ns: Namespace;
-let child: ChildProcess | null = null;
+const space = useNamespace();
+let main: MainProcess | null = null;
 
-beforeAll(async () => {
-  ns = await namespace();
-});
-
-afterAll(async () => {
+afterAll(() => {
+  const child = main?.child;
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await ns?.drop();
 });
 
 /**
@@ -102,26 +81,9 @@ describe('SIGTERM during a load of deducts', () => {
   it('answers every request (success in the ledger, retryable, or port closed), leaves nothing half done, and exits 0 in time', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/graphql`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATABASE_URL: ns.databaseUrl,
-        REDIS_URL: ns.redisUrl,
-        REDIS_PREFIX: ns.prefix,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    const startBy = Date.now() + START_LIMIT_MS;
-    while (!output.includes('stockgate listening')) {
-      if (child.exitCode !== null || Date.now() > startBy) throw new Error(`server did not start: ${output}`);
-      await sleep(50);
-    }
+    main = spawnMain({ PORT: String(port), ...namespaceEnv(space.ns) });
+    const { child, exited } = main;
+    await listening(main);
 
     const upsert = await fetch(url, {
       method: 'POST',
@@ -132,10 +94,7 @@ describe('SIGTERM during a load of deducts', () => {
 
     // A subscriber, to see how it is told about the shutdown.
     let closeCode: number | null = null;
-    const ws = createClient({
-      url: url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
+    const ws = wsClient(url, {
       lazy: false,
       // Its end is expected here: on.closed records how it came.
       onNonLazyError: () => {},
@@ -174,6 +133,7 @@ describe('SIGTERM during a load of deducts', () => {
     await ws.dispose();
 
     // The process: exit code 0, within its bound, having said so.
+    const { output } = main;
     expect({ code, signal }, output.slice(-3_000)).toEqual({ code: 0, signal: null });
     expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + EXIT_SLACK_MS);
     expect(output).toContain('"msg":"shutting down"');
@@ -191,17 +151,17 @@ describe('SIGTERM during a load of deducts', () => {
 
     // Nothing half done: the ledger holds exactly the acknowledged deducts, unit for unit...
     const rows = await sql<{ order_id: string; quantity: number }>(
-      ns.databaseUrl,
+      space.ns.databaseUrl,
       `SELECT order_id, quantity FROM movement WHERE kind = 'DEDUCT' AND sku_id = 'sd' ORDER BY order_id`,
     );
     expect(rows.map((r) => r.order_id).sort()).toEqual(successes.map((s) => s.orderId).sort());
     expect(rows.reduce((n, r) => n + r.quantity, 0)).toBe(successes.reduce((n, s) => n + s.units, 0));
-    const [requests] = await sql<{ n: string }>(ns.databaseUrl, `SELECT count(*) AS n FROM gate_request WHERE kind = 'DEDUCT'`);
+    const [requests] = await sql<{ n: string }>(space.ns.databaseUrl, `SELECT count(*) AS n FROM gate_request WHERE kind = 'DEDUCT'`);
     expect(Number(requests!.n)).toBe(successes.length);
     // ...and the gate holds no take in flight: each was settled or given back before the exit.
-    const redis = new Redis(ns.redisUrl);
+    const redis = new Redis(space.ns.redisUrl);
     try {
-      const keys = new GateKeys(ns.prefix);
+      const keys = new GateKeys(space.ns.prefix);
       expect(await redis.zcard(keys.inflight)).toBe(0);
       expect(await redis.hlen(keys.inflightPayloads)).toBe(0);
       // The counter agrees with the ledger: available went down by exactly the units sold.

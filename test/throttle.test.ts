@@ -5,64 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
-
-const DEDUCT = /* GraphQL */ `
-  mutation Deduct($input: DeductStockInput!) {
-    deductStock(input: $input) {
-      __typename
-      ... on DeductStockSuccess {
-        orderId
-      }
-      ... on Throttled {
-        code
-        message
-        skuIds
-        retryAfterMs
-      }
-      ... on InsufficientStock {
-        code
-      }
-    }
-  }
-`;
-
-const RESERVE = /* GraphQL */ `
-  mutation Reserve($input: ReserveStockInput!) {
-    reserveStock(input: $input) {
-      __typename
-      ... on ReserveStockSuccess {
-        orderId
-      }
-      ... on Throttled {
-        code
-        skuIds
-        retryAfterMs
-      }
-    }
-  }
-`;
-
-const UPSERT = /* GraphQL */ `
-  mutation Upsert($input: [UpsertSkuInput!]!) {
-    upsertSkus(input: $input) {
-      id
-      available
-      throttlePerSecond
-    }
-  }
-`;
-
-const SOLD = /* GraphQL */ `
-  query Sold($ids: [ID!]!) {
-    skus(ids: $ids) {
-      id
-      sold
-      reserved
-      throttlePerSecond
-    }
-  }
-`;
+import { UPSERT_THROTTLE, SOLD_THROTTLE } from './support/ops.ts';
+import { serve, useStack, type Running } from './support/stack.ts';
 
 /** The hot SKU's throttle: small, so a few seconds of load show the cap many times over. */
 const HOT_RATE = 5;
@@ -73,28 +17,21 @@ const CLIENTS_PER_INSTANCE = 4;
 /** Pause after a throttled answer, so the clients keep trying all through the load without spinning. */
 const CLIENT_PAUSE_MS = 20;
 
-let ns: Namespace;
+const stack = useStack();
+/** Two instances on one namespace, as two processes behind a load balancer would be. */
 let a: Running;
 let b: Running;
-
 beforeAll(async () => {
-  ns = await namespace();
-  a = await serve(ns);
-  b = await serve(ns);
-});
-
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await ns?.drop();
+  a = stack.svc;
+  b = await stack.serve();
 });
 
 let orders = 0;
-const deduct = (svc: Running, skuId: string) => svc.gql(DEDUCT, { input: { orderId: `o-${++orders}`, lines: [{ skuId, quantity: 1 }] } });
+const deduct = (svc: Running, skuId: string) => svc.api.deductOne(`o-${++orders}`, skuId);
 
 describe('hot-SKU throttling', () => {
   it('caps a SKU at its throttle across two instances, answering Throttled with retryAfterMs; other SKUs are unaffected', async () => {
-    const up = await a.gql(UPSERT, {
+    const up = await a.gql(UPSERT_THROTTLE, {
       input: [
         { id: 'hot', available: 10_000, throttlePerSecond: HOT_RATE },
         { id: 'cold', available: 10_000 },
@@ -160,7 +97,7 @@ describe('hot-SKU throttling', () => {
     expect(coldSold).toBeGreaterThan(HOT_RATE + Math.ceil(HOT_RATE * elapsedS) + 1);
 
     // Throttled attempts moved nothing: the ledger's sold is exactly the successes.
-    const levels = await b.gql(SOLD, { ids: ['hot', 'cold'] });
+    const levels = await b.gql(SOLD_THROTTLE, { ids: ['hot', 'cold'] });
     expect(levels.data.skus).toEqual([
       { id: 'hot', sold: total, reserved: 0, throttlePerSecond: HOT_RATE },
       { id: 'cold', sold: coldSold, reserved: 0, throttlePerSecond: null },
@@ -168,23 +105,22 @@ describe('hot-SKU throttling', () => {
   });
 
   it('throttles reserves too, and waiting retryAfterMs gets the same request through', async () => {
-    await a.gql(UPSERT, { input: [{ id: 'hot-r', available: 100, throttlePerSecond: 1 }] });
-    const reserve = (svc: Running, orderId: string) =>
-      svc.gql(RESERVE, { input: { orderId, ttlSeconds: 60, lines: [{ skuId: 'hot-r', quantity: 2 }] } });
-    expect((await reserve(a, 'r-1')).data.reserveStock.__typename).toBe('ReserveStockSuccess');
-    const refused = (await reserve(b, 'r-2')).data.reserveStock;
+    await a.gql(UPSERT_THROTTLE, { input: [{ id: 'hot-r', available: 100, throttlePerSecond: 1 }] });
+    const lines = [{ skuId: 'hot-r', quantity: 2 }];
+    expect((await a.api.reserve('r-1', lines, 60)).data.reserveStock.__typename).toBe('ReserveStockSuccess');
+    const refused = (await b.api.reserve('r-2', lines, 60)).data.reserveStock;
     expect(refused).toMatchObject({ __typename: 'Throttled', code: 'THROTTLED', skuIds: ['hot-r'] });
     await sleep(refused.retryAfterMs);
-    expect((await reserve(b, 'r-2')).data.reserveStock.__typename).toBe('ReserveStockSuccess');
-    expect((await a.gql(SOLD, { ids: ['hot-r'] })).data.skus[0]).toMatchObject({ reserved: 4 });
+    expect((await b.api.reserve('r-2', lines, 60)).data.reserveStock.__typename).toBe('ReserveStockSuccess');
+    expect((await a.gql(SOLD_THROTTLE, { ids: ['hot-r'] })).data.skus[0]).toMatchObject({ reserved: 4 });
   });
 
   it('a throttle can be changed and removed by upsert, at once on every instance', async () => {
-    await a.gql(UPSERT, { input: [{ id: 'hot-c', available: 100, throttlePerSecond: 1 }] });
+    await a.gql(UPSERT_THROTTLE, { input: [{ id: 'hot-c', available: 100, throttlePerSecond: 1 }] });
     expect((await deduct(a, 'hot-c')).data.deductStock.__typename).toBe('DeductStockSuccess');
     expect((await deduct(b, 'hot-c')).data.deductStock.__typename).toBe('Throttled');
 
-    const off = await b.gql(UPSERT, { input: [{ id: 'hot-c', throttlePerSecond: null }] });
+    const off = await b.gql(UPSERT_THROTTLE, { input: [{ id: 'hot-c', throttlePerSecond: null }] });
     expect(off.data.upsertSkus).toEqual([{ id: 'hot-c', available: 99, throttlePerSecond: null }]);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => deduct(i % 2 ? a : b, 'hot-c')));
     expect(answers.map((r) => r.data.deductStock.__typename)).toEqual(Array(20).fill('DeductStockSuccess'));
@@ -192,10 +128,10 @@ describe('hot-SKU throttling', () => {
 
   it('refuses a throttle outside 1..100000 with INVALID_THROTTLE, changing nothing', async () => {
     for (const throttlePerSecond of [0, -1, 100_001]) {
-      const res = await a.gql(UPSERT, { input: [{ id: 'bad-throttle', available: 1, throttlePerSecond }] });
+      const res = await a.gql(UPSERT_THROTTLE, { input: [{ id: 'bad-throttle', available: 1, throttlePerSecond }] });
       expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_THROTTLE');
     }
-    expect((await a.gql(SOLD, { ids: ['bad-throttle'] })).data.skus).toEqual([null]);
+    expect((await a.gql(SOLD_THROTTLE, { ids: ['bad-throttle'] })).data.skus).toEqual([null]);
   });
 });
 
@@ -209,8 +145,8 @@ describe('per-caller rate limit (RATE_LIMIT_PER_MINUTE)', () => {
   const keys = { STOCKGATE_API_KEYS: `one:reader:${SECRET_1},two:reader:${SECRET_2}`, RATE_LIMIT_PER_MINUTE: String(LIMIT) };
 
   beforeAll(async () => {
-    ra = await serve(ns, keys);
-    rb = await serve(ns, keys);
+    ra = await serve(stack.ns, keys);
+    rb = await serve(stack.ns, keys);
   });
   afterAll(async () => {
     await ra?.stop();

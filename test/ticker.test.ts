@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEDUCT, UPSERT } from './support/ops.ts';
-import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { useStack } from './support/stack.ts';
 
 /** Debian's chromium: playwright-core drives it and never downloads a browser of its own. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,15 +32,13 @@ const missing = existsSync(CHROMIUM)
   : `${CHROMIUM} is missing and scripts/install-chromium.sh could not install it (needs root and apt-get)`;
 if (missing) console.warn(`ticker browser test skipped: ${missing}`);
 
-let ns: Namespace;
-let svc: Running;
 let context: BrowserContext;
 let profile: string;
 
 describe.skipIf(missing !== null)(`the ticker page in headless Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const stack = useStack();
+  const { api } = stack;
   beforeAll(async () => {
-    ns = await namespace();
-    svc = await serve(ns);
     profile = mkdtempSync(join(tmpdir(), 'stockgate-chromium-'));
     // A fresh profile per run; playwright passes it as --user-data-dir.
     context = await chromium.launchPersistentContext(profile, {
@@ -54,31 +51,22 @@ describe.skipIf(missing !== null)(`the ticker page in headless Chromium${missing
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-    await svc?.stop();
-    await ns?.drop();
   });
-
-  async function deduct(orderId: string, skuId: string, quantity: number) {
-    const res = await svc.gql(DEDUCT, { input: { orderId, lines: [{ skuId, quantity }] } });
-    expect(res.data?.deductStock.__typename).toBe('DeductStockSuccess');
-  }
 
   const text = (page: Page, skuId: string, part: string) => page.locator(`[data-sku="${skuId}"] ${part}`);
 
   it('shows live levels from stockgate alone, flashes on a deduct and marks a sold-out SKU', async () => {
-    const res = await svc.gql(UPSERT, {
-      input: [
-        { id: 'tee-red-m', name: 'Red tee, M', available: 24, lowStockThreshold: 5 },
-        { id: 'cap-navy', name: 'Navy cap', available: 3, lowStockThreshold: 5 },
-        { id: 'mug-white', name: 'White mug', available: 120 },
-        { id: 'socks-wool', name: 'Wool socks', available: 4, lowStockThreshold: 5 },
-        { id: 'gift-card', name: 'Gift card', unlimited: true },
-      ],
-    });
+    const res = await api.upsert([
+      { id: 'tee-red-m', name: 'Red tee, M', available: 24, lowStockThreshold: 5 },
+      { id: 'cap-navy', name: 'Navy cap', available: 3, lowStockThreshold: 5 },
+      { id: 'mug-white', name: 'White mug', available: 120 },
+      { id: 'socks-wool', name: 'Wool socks', available: 4, lowStockThreshold: 5 },
+      { id: 'gift-card', name: 'Gift card', unlimited: true },
+    ]);
     expect(res.errors).toBeUndefined();
 
     const page = await context.newPage();
-    const origin = new URL(svc.url).origin;
+    const origin = new URL(stack.svc.url).origin;
     const requests: string[] = [];
     const sockets: string[] = [];
     const problems: string[] = [];
@@ -97,20 +85,20 @@ describe.skipIf(missing !== null)(`the ticker page in headless Chromium${missing
     expect(await text(page, 'tee-red-m', '.stamp').isVisible()).toBe(false);
 
     // A deduct through the API changes the number and flashes the card.
-    await deduct('web-1', 'tee-red-m', 2);
+    await api.deducted('web-1', [{ skuId: 'tee-red-m', quantity: 2 }]);
     await expect.poll(() => text(page, 'tee-red-m', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('22');
     const tee = page.locator('[data-sku="tee-red-m"]');
     expect(await tee.getAttribute('data-flashes')).toBe('1');
     expect(await tee.getAttribute('class')).toContain('flash-down');
 
     // Selling the last units marks the SKU sold out.
-    await deduct('web-2', 'cap-navy', 3);
+    await api.deducted('web-2', [{ skuId: 'cap-navy', quantity: 3 }]);
     const cap = page.locator('[data-sku="cap-navy"]');
     await expect.poll(() => cap.getAttribute('data-state'), { timeout: SHOW_WITHIN_MS }).toBe('SOLD_OUT');
     expect(await cap.getAttribute('class')).toContain('sold-out');
     expect(await text(page, 'cap-navy', '.stamp').isVisible()).toBe(true);
     expect(await text(page, 'cap-navy', '.available').textContent()).toBe('0');
-    await deduct('web-3', 'mug-white', 1);
+    await api.deducted('web-3', [{ skuId: 'mug-white', quantity: 1 }]);
     await expect.poll(() => text(page, 'mug-white', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('119');
 
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -6,12 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sql } from './support/ledger.ts';
-import { DEDUCT, SKUS, UPSERT } from './support/ops.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
-
-const upsert = (input: Record<string, unknown>[]) => stack.svc.gql(UPSERT, { input });
+const { api } = stack;
 
 async function existing(ids: string[]): Promise<string[]> {
   const rows = await sql(stack.ns.databaseUrl, `SELECT id FROM sku WHERE id = ANY($1) ORDER BY id`, [ids]);
@@ -37,7 +35,7 @@ describe('upsertSkus names', () => {
 
   it.each(bad)('refuses a name with %s as INVALID_NAME, and creates none of the call', async (what, name) => {
     const ids = [`ok-${what}`.replace(/\W/g, '-'), `bad-${what}`.replace(/\W/g, '-')];
-    const res = await upsert([
+    const res = await api.upsert([
       { id: ids[0], name: 'Fine name', available: 3 },
       { id: ids[1], name, available: 4 },
     ]);
@@ -48,7 +46,7 @@ describe('upsertSkus names', () => {
 
   it('accepts printable Unicode names up to 200 characters, astral characters included', async () => {
     const names = ['Café crème 東京 👕', 'n'.repeat(200), '👕'.repeat(200), ''];
-    const res = await upsert(names.map((name, i) => ({ id: `uni-${i}`, name })));
+    const res = await api.upsert(names.map((name, i) => ({ id: `uni-${i}`, name })));
     expect(res.errors, JSON.stringify(res)).toBeUndefined();
     expect(res.data.upsertSkus.map((s: { name: string }) => s.name)).toEqual(names);
   });
@@ -57,7 +55,7 @@ describe('upsertSkus names', () => {
 describe('upsertSkus is one transaction', () => {
   it('leaves nothing behind when the database fails on the last SKU of a call', async () => {
     const url = stack.ns.databaseUrl;
-    expect((await upsert([{ id: 'tx-old', name: 'old', available: 7 }])).errors).toBeUndefined();
+    expect((await api.upsert([{ id: 'tx-old', name: 'old', available: 7 }])).errors).toBeUndefined();
     // A failure the input checks cannot foresee: the database refuses one row half-way through.
     await sql(
       url,
@@ -70,7 +68,7 @@ describe('upsertSkus is one transaction', () => {
     );
     const before = await movementsOf(['tx-old']);
 
-    const res = await upsert([
+    const res = await api.upsert([
       { id: 'tx-old', name: 'new', available: 9 },
       { id: 'tx-new', name: 'fresh', available: 5 },
       { id: 'tx-boom', name: 'boom', available: 5 },
@@ -80,11 +78,11 @@ describe('upsertSkus is one transaction', () => {
     expect(await existing(['tx-new', 'tx-boom'])).toEqual([]);
     expect(await movementsOf(['tx-new', 'tx-boom'])).toBe(0);
     expect(await movementsOf(['tx-old'])).toBe(before);
-    const read = await stack.svc.gql(SKUS, { ids: ['tx-old', 'tx-new', 'tx-boom'] });
+    const read = await api.skus(['tx-old', 'tx-new', 'tx-boom']);
     expect(read.data.skus).toEqual([{ id: 'tx-old', name: 'old', available: 7, reserved: 0, sold: 0, unlimited: false }, null, null]);
 
     // The same call without the refused row goes through whole.
-    const again = await upsert([
+    const again = await api.upsert([
       { id: 'tx-old', name: 'new', available: 9 },
       { id: 'tx-new', name: 'fresh', available: 5 },
     ]);
@@ -93,18 +91,14 @@ describe('upsertSkus is one transaction', () => {
   });
 
   it('creates a SKU once when many calls race to create it, and the gate sells exactly its level', async () => {
-    const calls = await Promise.all(Array.from({ length: 12 }, () => upsert([{ id: 'raced', name: 'Raced', available: 10 }])));
+    const calls = await Promise.all(Array.from({ length: 12 }, () => api.upsert([{ id: 'raced', name: 'Raced', available: 10 }])));
     for (const res of calls) expect(res.errors, JSON.stringify(res)).toBeUndefined();
     const adjusted = await sql(
       stack.ns.databaseUrl,
       `SELECT coalesce(sum(delta_available), 0)::int AS n FROM movement WHERE sku_id = 'raced'`,
     );
     expect(adjusted[0].n).toBe(10);
-    const sells = await Promise.all(
-      Array.from({ length: 11 }, (_, i) =>
-        stack.svc.gql(DEDUCT, { input: { orderId: `raced-${i}`, lines: [{ skuId: 'raced', quantity: 1 }] } }),
-      ),
-    );
+    const sells = await Promise.all(Array.from({ length: 11 }, (_, i) => api.deductOne(`raced-${i}`, 'raced')));
     const outcomes = sells.map((r) => r.data?.deductStock.__typename ?? 'error').sort();
     expect(outcomes).toEqual([...Array(10).fill('DeductStockSuccess'), 'InsufficientStock']);
   });

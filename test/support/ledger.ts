@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { eventually, type Poll } from './wait.ts';
 
 const INT8_OID = 20;
 
@@ -36,4 +37,23 @@ export async function audit(databaseUrl: string, skuId: string) {
     ledgerSold: Number(row.ledger_sold),
     deducts: Number(row.deducts),
   };
+}
+
+/**
+ * Until the outbox holds no row (of these SKUs): every change committed in PostgreSQL has reached the
+ * gate, by its own request or by a sweeper.
+ */
+export async function outboxDelivered(databaseUrl: string, skuIds: string[] | null = null, poll: Poll = {}): Promise<void> {
+  await eventually(
+    `outbox rows${skuIds ? ` of ${skuIds.join(', ')}` : ''} delivered`,
+    async () => {
+      const [row] = await sql<{ n: number }>(
+        databaseUrl,
+        `SELECT count(*)::int AS n FROM gate_outbox WHERE $1::text[] IS NULL OR sku_id = ANY($1::text[])`,
+        [skuIds],
+      );
+      return row!.n === 0;
+    },
+    poll,
+  );
 }

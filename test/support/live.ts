@@ -1,46 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Namespace } from './stack.ts';
-import { freePort } from './redis-server.ts';
 
 /** How long a test waits for something a subscriber should see; far above any healthy delay. */
 export const SEE_WITHIN_MS = 10_000;
-
-export const STOCK_LEVELS = /* GraphQL */ `
-  subscription Levels($skuIds: [ID!]!) {
-    stockLevels(skuIds: $skuIds) {
-      skuId
-      available
-      reserved
-      sold
-      unlimited
-      state
-      lowStockThreshold
-      version
-      changedAt
-    }
-  }
-`;
-
-export const STOCK_ALERTS = /* GraphQL */ `
-  subscription Alerts($skuIds: [ID!]) {
-    stockAlerts(skuIds: $skuIds) {
-      kind
-      skuId
-      level {
-        skuId
-        available
-        reserved
-        sold
-        state
-        version
-      }
-    }
-  }
-`;
 
 export interface Received<T> {
   value: T;
@@ -98,8 +61,9 @@ export class Feed<T = any> {
   }
 }
 
-export function wsClient(httpUrl: string): Client {
-  return createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+/** A graphql-ws client of a server's GraphQL URL: no retries, connecting at its first operation unless `options` say otherwise. */
+export function wsClient(httpUrl: string, options: Partial<ClientOptions> = {}): Client {
+  return createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...options });
 }
 
 /** Subscribes over graphql-ws; close() completes the operation (the socket stays for the client's other operations). */
@@ -161,63 +125,4 @@ export function overSse<T = any>(httpUrl: string, query: string, variables: Reco
     }
   })();
   return feed;
-}
-
-/** `npm start` in a process of its own, on the test's namespace: a second instance of the service. */
-export interface Instance {
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-const START_LIMIT_MS = 30_000;
-
-export async function startInstance(ns: Namespace, env: Record<string, string> = {}): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: ns.databaseUrl,
-      REDIS_URL: ns.redisUrl,
-      REDIS_PREFIX: ns.prefix,
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + START_LIMIT_MS;
-  while (!output.includes('stockgate listening')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`second instance did not start: ${output}`);
-    }
-    await sleep(50);
-  }
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    process: child,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** POSTs one GraphQL operation to a server's URL. */
-export async function gqlAt<T = any>(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<{ data?: T; errors?: any[] }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: T; errors?: any[] };
 }

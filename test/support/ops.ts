@@ -1,27 +1,59 @@
-/** The operations tests send, as a client would write them. */
-export const DEDUCT = /* GraphQL */ `
-  mutation Deduct($input: DeductStockInput!) {
-    deductStock(input: $input) {
-      __typename
-      ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity available } }
+/**
+ * Every GraphQL operation the tests send, as a client would write them; test/support/client.ts sends
+ * them. Where a test compares a whole answer (toEqual), the selection here is what it compares: change
+ * a selection and those tests change with it. Fragments shared by several operations are spelled once.
+ * They are plain strings, one line per fragment: a GraphQL tag would have Prettier spread every field
+ * over a line of its own.
+ */
+
+/** What a take (deduct or reserve) answers when it takes nothing. */
+const TAKE_REFUSED = `
       ... on InsufficientStock { code message short: lines { skuId requested available } }
       ... on UnknownSku { code message skuIds }
       ... on IdempotencyConflict { code message idempotencyKey }
+      ... on Throttled { code message skuIds retryAfterMs }`;
+
+export const DEDUCT = `
+  mutation Deduct($input: DeductStockInput!) {
+    deductStock(input: $input) {
+      __typename
+      ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity available } }${TAKE_REFUSED}
     }
   }`;
 
-export const UPSERT = /* GraphQL */ `
-  mutation Upsert($input: [UpsertSkuInput!]!) {
-    upsertSkus(input: $input) { id name available reserved sold unlimited }
+export const RESERVE = `
+  mutation Reserve($input: ReserveStockInput!) {
+    reserveStock(input: $input) {
+      __typename
+      ... on ReserveStockSuccess { orderId idempotencyKey deadline lines { skuId quantity available } }${TAKE_REFUSED}
+    }
   }`;
 
-export const SKUS = /* GraphQL */ `
-  query Skus($ids: [ID!]!) { skus(ids: $ids) { id name available reserved sold unlimited } }`;
+/** A hold's lines as the API shows them. */
+const HOLD_LINES = 'lines { skuId reserved confirmed released expired held }';
 
-export const SKU = /* GraphQL */ `
-  query Sku($id: ID!) { sku(id: $id) { id name available reserved sold unlimited backorderLimit } }`;
+/** What confirmReservation and releaseReservation answer: both as `settled`, so one check reads either. */
+const SETTLED = `
+      __typename
+      ... on Reservation { orderId state deadline ${HOLD_LINES} }
+      ... on ReservationExpired { code message orderId deadline }
+      ... on ReservationReleased { code message orderId }
+      ... on ReservationConfirmed { code message orderId }
+      ... on UnknownReservation { code message orderId }
+      ... on ExceedsReserved { code message exceeding: lines { skuId held requested } }
+      ... on SkuNotInOrder { code message orderId skuIds }
+      ... on IdempotencyConflict { code message idempotencyKey }`;
 
-export const REFUND = /* GraphQL */ `
+export const CONFIRM = `
+  mutation Confirm($input: SettleReservationInput!) { settled: confirmReservation(input: $input) { ${SETTLED} } }`;
+
+export const RELEASE = `
+  mutation Release($input: SettleReservationInput!) { settled: releaseReservation(input: $input) { ${SETTLED} } }`;
+
+export const RESERVATION = `
+  query Reservation($orderId: ID!) { reservation(orderId: $orderId) { orderId state deadline ${HOLD_LINES} } }`;
+
+export const REFUND = `
   mutation Refund($input: RefundStockInput!) {
     refundStock(input: $input) {
       __typename
@@ -33,7 +65,7 @@ export const REFUND = /* GraphQL */ `
     }
   }`;
 
-export const RESTOCK = /* GraphQL */ `
+export const RESTOCK = `
   mutation Restock($input: RestockInput!) {
     restock(input: $input) {
       __typename
@@ -43,7 +75,7 @@ export const RESTOCK = /* GraphQL */ `
     }
   }`;
 
-export const SET_STOCK = /* GraphQL */ `
+export const SET_STOCK = `
   mutation SetStock($input: SetStockInput!) {
     setStock(input: $input) {
       __typename
@@ -53,10 +85,33 @@ export const SET_STOCK = /* GraphQL */ `
     }
   }`;
 
-export const ORDER = /* GraphQL */ `
-  query Order($id: ID!) { order(id: $id) { id lines { skuId deducted refunded refundable } } }`;
+export const UPSERT = `
+  mutation Upsert($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id name available reserved sold unlimited } }`;
 
-export const MOVEMENTS = /* GraphQL */ `
+export const SKUS = `
+  query Skus($ids: [ID!]!) { skus(ids: $ids) { id name available reserved sold unlimited } }`;
+
+export const SKU = `
+  query Sku($id: ID!) { sku(id: $id) { id name available reserved sold unlimited backorderLimit } }`;
+
+/** Upsert and read with the hot-SKU throttle: the throttle tests compare these whole. */
+export const UPSERT_THROTTLE = `
+  mutation UpsertThrottle($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id available throttlePerSecond } }`;
+
+export const SOLD_THROTTLE = `
+  query SoldThrottle($ids: [ID!]!) { skus(ids: $ids) { id sold reserved throttlePerSecond } }`;
+
+/** An order's lines: what was deducted, refunded and is still refundable. */
+const ORDER_LINES = 'id lines { skuId deducted refunded refundable }';
+
+export const ORDER = `
+  query Order($id: ID!) { order(id: $id) { ${ORDER_LINES} } }`;
+
+/** An order with its hold, as the conservation model sees it. */
+export const ORDER_WITH_RESERVATION = `
+  query OrderWithReservation($id: ID!) { order(id: $id) { ${ORDER_LINES} reservation { state ${HOLD_LINES} } } }`;
+
+export const MOVEMENTS = `
   query Movements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String, $last: Int, $before: String) {
     movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after, last: $last, before: $before) {
       edges {
@@ -66,3 +121,12 @@ export const MOVEMENTS = /* GraphQL */ `
       pageInfo { startCursor endCursor hasNextPage hasPreviousPage }
     }
   }`;
+
+/** A SKU's level as a subscriber sees it. */
+const LEVEL = 'skuId available reserved sold unlimited state lowStockThreshold version changedAt';
+
+export const STOCK_LEVELS = `
+  subscription Levels($skuIds: [ID!]!) { stockLevels(skuIds: $skuIds) { ${LEVEL} } }`;
+
+export const STOCK_ALERTS = `
+  subscription Alerts($skuIds: [ID!]) { stockAlerts(skuIds: $skuIds) { kind skuId level { skuId available reserved sold state version } } }`;

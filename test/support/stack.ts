@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { deployMigrations, dropDatabase } from '../../src/db/migrate.ts';
+import { Client, gqlAt, type Result, type Variables } from './client.ts';
+import { OwnRedis } from './redis-server.ts';
 
 /** The machine's shared services; tests only ever use their own database and key prefix on them. */
 const PG_BASE = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -63,7 +65,9 @@ export interface Running {
   url: string;
   config: Config;
   /** POSTs one GraphQL operation and returns the parsed body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[] }>;
+  gql<T = any>(query: string, variables?: Variables): Promise<Result<T>>;
+  /** The typed client of this app. */
+  api: Client;
   stop(): Promise<void>;
 }
 
@@ -83,39 +87,83 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  /** Stopping twice (a test's own stop, then the stack's) stops once. */
+  let stopped: Promise<void> | undefined;
   return {
     app,
     server,
     url,
     config,
-    async gql(query, variables) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await res.json()) as { data?: any; errors?: any[] };
-    },
-    async stop() {
-      server.closeAllConnections();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Upgraded (WebSocket) connections keep the server open until the app ends them.
-      await app.close();
-      await closed;
+    gql: (query, variables) => gqlAt(url, query, variables),
+    api: new Client(url),
+    stop() {
+      stopped ??= (async () => {
+        server.closeAllConnections();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Upgraded (WebSocket) connections keep the server open until the app ends them.
+        await app.close();
+        await closed;
+      })();
+      return stopped;
     },
   };
 }
 
-/** One app on a namespace of its own for a whole test file: started before its tests, gone after them. */
-export function useStack(env: Record<string, string> = {}): { ns: Namespace; svc: Running } {
-  const stack = {} as { ns: Namespace; svc: Running };
+export interface StackOptions {
+  /** Settings of the app, over serve()'s. */
+  env?: Record<string, string>;
+  /** A redis-server of the file's own (`redis`), free to flush, kill and restart, instead of the shared one. */
+  ownRedis?: boolean;
+}
+
+/** A namespace of its own for a test file (or a describe block), made before its tests and gone after them. */
+export interface Space {
+  ns: Namespace;
+  /** The file's own redis-server, with `ownRedis` (undefined otherwise). */
+  redis: OwnRedis;
+}
+
+export function useNamespace(options: Pick<StackOptions, 'ownRedis'> = {}): Space {
+  const space = {} as Space;
   beforeAll(async () => {
-    stack.ns = await namespace();
-    stack.svc = await serve(stack.ns, env);
+    if (options.ownRedis) space.redis = await OwnRedis.start();
+    space.ns = await namespace(space.redis?.url);
   });
   afterAll(async () => {
+    await space.ns?.drop();
+    await space.redis?.stop();
+  });
+  return space;
+}
+
+export interface Stack extends Space {
+  /** The app; a test may replace it (a restart), and the stack stops whichever runs at the end. */
+  svc: Running;
+  /** The typed client of whichever app `svc` is when it sends. */
+  api: Client;
+  /** Another app on the same namespace (a second instance), stopped with the stack unless the test stops it first. */
+  serve(env?: Record<string, string>): Promise<Running>;
+}
+
+/**
+ * The real app on a namespace of its own for a whole test file (or a describe block): started before
+ * its tests, gone after them, with every other instance the tests started on it.
+ */
+export function useStack(options: StackOptions = {}): Stack {
+  const others: Running[] = [];
+  const stack = useNamespace(options) as Stack;
+  stack.api = new Client(() => stack.svc);
+  stack.serve = async (env = {}) => {
+    const other = await serve(stack.ns, env);
+    others.push(other);
+    return other;
+  };
+  beforeAll(async () => {
+    stack.svc = await serve(stack.ns, options.env);
+  });
+  afterAll(async () => {
+    for (const other of others) await other.stop();
     await stack.svc?.stop();
-    await stack.ns?.drop();
   });
   return stack;
 }
