@@ -92,7 +92,8 @@ describe('an instance cut off from Redis (item 1)', () => {
 });
 
 describe('one reserve key, one order (item 3)', () => {
-  const reserve = (on: Running, orderId: string, key: string, quantity = 1) => on.api.reserve(orderId, [{ skuId: 'held', quantity }], 600, key);
+  const reserve = (on: Running, orderId: string, key: string, quantity = 1) =>
+    on.api.reserve(orderId, [{ skuId: 'held', quantity }], 600, key);
 
   beforeAll(async () => {
     await a.api.upsert([{ id: 'held', available: 50 }]);
@@ -100,7 +101,10 @@ describe('one reserve key, one order (item 3)', () => {
 
   it('the same key reserving for a second order is IdempotencyConflict and moves nothing, through the gate', async () => {
     expect((await reserve(a, 'ra', 'key-1')).data.reserveStock).toMatchObject({ __typename: 'ReserveStockSuccess', orderId: 'ra' });
-    expect((await reserve(a, 'rb', 'key-1', 2)).data.reserveStock).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'key-1' });
+    expect((await reserve(a, 'rb', 'key-1', 2)).data.reserveStock).toMatchObject({
+      __typename: 'IdempotencyConflict',
+      idempotencyKey: 'key-1',
+    });
     expect((await reserve(a, 'ra', 'key-1')).data.reserveStock).toMatchObject({ __typename: 'ReserveStockSuccess', orderId: 'ra' });
     expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM reservation WHERE order_id = 'rb'`)).toHaveLength(0);
     expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM movement WHERE order_id = 'rb'`)).toHaveLength(0);
@@ -110,8 +114,14 @@ describe('one reserve key, one order (item 3)', () => {
 
   it('and through PostgreSQL alone', async () => {
     expect((await reserve(b, 'rc', 'key-2')).data.reserveStock).toMatchObject({ __typename: 'ReserveStockSuccess' });
-    expect((await reserve(b, 'rd', 'key-2')).data.reserveStock).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'key-2' });
-    expect((await reserve(a, 're', 'key-2')).data.reserveStock).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'key-2' });
+    expect((await reserve(b, 'rd', 'key-2')).data.reserveStock).toMatchObject({
+      __typename: 'IdempotencyConflict',
+      idempotencyKey: 'key-2',
+    });
+    expect((await reserve(a, 're', 'key-2')).data.reserveStock).toMatchObject({
+      __typename: 'IdempotencyConflict',
+      idempotencyKey: 'key-2',
+    });
     expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM movement WHERE order_id IN ('rd', 're')`)).toHaveLength(0);
   });
 

@@ -160,7 +160,10 @@ describe('order(id) and reservation(orderId) refuse what sku(id) refuses', () =>
       ['reservation', 'query Q($id: ID!) { reservation(orderId: $id) { orderId } }'],
     ] as const) {
       const res = await open.gql(query, { id });
-      expect(res.errors?.map((e) => e.extensions?.code), field).toEqual(['INVALID_ID']);
+      expect(
+        res.errors?.map((e) => e.extensions?.code),
+        field,
+      ).toEqual(['INVALID_ID']);
       expect(res.errors![0].path, field).toEqual([field]);
       expect(res.data?.[field], field).toBeNull();
     }
@@ -182,10 +185,20 @@ describe("README's error table", () => {
 
   it('lists every input error code the service has, and every code its HTTP layer answers', () => {
     const input = readFileSync(new URL('../src/errors.ts', import.meta.url), 'utf8');
-    const union = input.slice(input.indexOf('export const INPUT_ERROR_CODES'), input.indexOf(';', input.indexOf('export const INPUT_ERROR_CODES')));
+    const union = input.slice(
+      input.indexOf('export const INPUT_ERROR_CODES'),
+      input.indexOf(';', input.indexOf('export const INPUT_ERROR_CODES')),
+    );
     const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]!);
     expect(codes).toContain('INVALID_TTL');
-    const http = ['NOT_FOUND', 'UNSUPPORTED_MEDIA_TYPE', 'OPERATION_TOO_COMPLEX', 'REQUEST_TOO_LARGE', 'RATE_LIMITED', 'TEMPORARILY_UNAVAILABLE'];
+    const http = [
+      'NOT_FOUND',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'OPERATION_TOO_COMPLEX',
+      'REQUEST_TOO_LARGE',
+      'RATE_LIMITED',
+      'TEMPORARILY_UNAVAILABLE',
+    ];
     const missing = [...codes, ...http].filter((code) => !new RegExp(`^\\|[^\\n]*\`${code}\``, 'm').test(table));
     expect(missing).toEqual([]);
   });
@@ -226,7 +239,11 @@ const PAGE = `movements(first: 100) {
 const GET_QUERY_MAX = 4_000;
 
 const OVER_LIMIT: [string, string, RegExp][] = [
-  ['depth', `{ __type(name: "Sku") { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }`, new RegExp(`depth limit of ${MAX_DEPTH} `)],
+  [
+    'depth',
+    `{ __type(name: "Sku") { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } }`,
+    new RegExp(`depth limit of ${MAX_DEPTH} `),
+  ],
   ['introspection depth', schemaChain(MAX_INTROSPECTION_DEPTH + 1), new RegExp(`depth limit of ${MAX_INTROSPECTION_DEPTH} `)],
   ['cost', `{ ${['a', 'b'].map((a) => `${a}: ${PAGE}`).join(' ')} }`, /Cost limit/],
   ['aliases', `{ ${Array.from({ length: MAX_ALIASES + 1 }, (_, i) => `a${i}: sku(id: "h-a") { id }`).join(' ')} }`, /Aliases limit/],
@@ -248,7 +265,10 @@ describe('an operation over a limit is HTTP 400 OPERATION_TOO_COMPLEX, whatever 
       for (const res of answers) {
         expect(res.status, how).toBe(400);
         const body = JSON.parse(res.text);
-        expect(body.errors.map((e: any) => e.extensions.code), how).toEqual(['OPERATION_TOO_COMPLEX']);
+        expect(
+          body.errors.map((e: any) => e.extensions.code),
+          how,
+        ).toEqual(['OPERATION_TOO_COMPLEX']);
         expect(body.errors[0].message, how).toMatch(message);
         expect(body, how).not.toHaveProperty('data');
       }
@@ -257,7 +277,13 @@ describe('an operation over a limit is HTTP 400 OPERATION_TOO_COMPLEX, whatever 
 
   it('other invalid operations keep the GraphQL-over-HTTP status rules (200 for application/json, 400 otherwise)', async () => {
     const query = '{ noSuchField }';
-    const asJson = await raw(open, 'POST', '/graphql', { 'content-type': 'application/json', accept: 'application/json' }, JSON.stringify({ query }));
+    const asJson = await raw(
+      open,
+      'POST',
+      '/graphql',
+      { 'content-type': 'application/json', accept: 'application/json' },
+      JSON.stringify({ query }),
+    );
     expect(asJson.status).toBe(200);
     expect(JSON.parse(asJson.text).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const asSpec = await raw(
@@ -284,7 +310,13 @@ describe('introspection depth', () => {
     expect(edge.errors).toBeUndefined();
     expect(edge.data.__schema.types.length).toBeGreaterThan(0);
     const standard = await open.gql(
-      getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }),
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
     );
     expect(standard.errors).toBeUndefined();
     expect(standard.data.__schema.queryType.name).toBe('Query');

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, graphqlError, inputError, INPUT_ERROR_CODES, issue, RETRYABLE_ERROR_CODES, splitIssue, unavailable } from '../src/errors.ts';
+import {
+  ERROR_CODES,
+  graphqlError,
+  inputError,
+  INPUT_ERROR_CODES,
+  issue,
+  RETRYABLE_ERROR_CODES,
+  splitIssue,
+  unavailable,
+} from '../src/errors.ts';
 
 /** The codes README's error table names (a row may name two: `EMPTY_CART`, `CART_TOO_LARGE`). */
 function readmeCodes(): string[] {
@@ -30,6 +39,9 @@ describe('the error codes', () => {
     for (const code of INPUT_ERROR_CODES) expect(splitIssue(issue(code, 'a: b').error)).toEqual([code, 'a: b']);
     expect(splitIssue('Invalid input: expected string')).toEqual(['BAD_USER_INPUT', 'Invalid input: expected string']);
     expect(splitIssue('NOT_A_CODE:text')).toEqual(['BAD_USER_INPUT', 'NOT_A_CODE:text']);
-    expect(inputError('EMPTY_SKU_LIST', 'input: name at least one SKU', 'input').extensions).toEqual({ code: 'EMPTY_SKU_LIST', field: 'input' });
+    expect(inputError('EMPTY_SKU_LIST', 'input: name at least one SKU', 'input').extensions).toEqual({
+      code: 'EMPTY_SKU_LIST',
+      field: 'input',
+    });
   });
 });

@@ -61,7 +61,12 @@ describe('npm start', () => {
 
   it.each([
     ['Redis', { REDIS_URL: 'redis://127.0.0.1:1' }, 'redis://127.0.0.1:1', 'redis-server'],
-    ['PostgreSQL', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/stockgate' }, 'postgresql://postgres@127.0.0.1:1/stockgate', 'pg_ctlcluster'],
+    [
+      'PostgreSQL',
+      { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/stockgate' },
+      'postgresql://postgres@127.0.0.1:1/stockgate',
+      'pg_ctlcluster',
+    ],
   ])('exits with one clear line when %s is unreachable', async (service, env, url, hint) => {
     const run = await runMain({ PORT: '0', ...env });
     expect(run.code).toBe(1);

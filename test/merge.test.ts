@@ -22,7 +22,11 @@ const SKUS = ['m1', 'm2', 'm3', 'm4'];
 
 /** n movements spread over SKUS: deducts of 1..3 and restocks of 5, as the ledger would hold them. */
 async function writeMovements(n: number) {
-  await sql(space.ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) SELECT unnest($1::text[]), 1000000, now() ON CONFLICT DO NOTHING`, [SKUS]);
+  await sql(
+    space.ns.databaseUrl,
+    `INSERT INTO sku (id, available, updated_at) SELECT unnest($1::text[]), 1000000, now() ON CONFLICT DO NOTHING`,
+    [SKUS],
+  );
   await sql(
     space.ns.databaseUrl,
     `INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_sold)

@@ -80,7 +80,8 @@ describe('/metrics', () => {
       { id: 'm-a', available: 5 },
       { id: 'm-hot', available: 100, throttlePerSecond: 1 },
     ]);
-    const send = async (orderId: string, skuId: string, quantity: number) => (await api.deductOne(orderId, skuId, quantity)).data.deductStock.__typename;
+    const send = async (orderId: string, skuId: string, quantity: number) =>
+      (await api.deductOne(orderId, skuId, quantity)).data.deductStock.__typename;
     expect(await send('o-1', 'm-a', 2)).toBe('DeductStockSuccess'); // missing (the upsert dropped the counter), then taken
     expect(await send('o-1', 'm-a', 2)).toBe('DeductStockSuccess'); // replay
     expect(await send('o-1', 'm-a', 3)).toBe('IdempotencyConflict'); // conflict
@@ -175,7 +176,10 @@ describe('/health and /ready', () => {
     await stack.redis.kill();
     try {
       // Issue 11: the fallback still sells, so the instance stays in the load balancer (was 503).
-      await eventually('/ready says degraded', async () => ((await (await at('/ready')).json()) as { status: string }).status === 'degraded');
+      await eventually(
+        '/ready says degraded',
+        async () => ((await (await at('/ready')).json()) as { status: string }).status === 'degraded',
+      );
       const down = await at('/ready');
       expect(down.status).toBe(200);
       expect(await down.json()).toEqual({

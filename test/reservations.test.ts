@@ -114,8 +114,16 @@ async function footprint(skuIds: string[], orderIds: string[]) {
       `SELECT order_id, state::text, deadline, updated_at FROM reservation WHERE order_id = ANY($1::text[]) ORDER BY order_id`,
       [orderIds],
     ),
-    operations: await sql(stack.ns.databaseUrl, `SELECT kind::text, key, result FROM operation WHERE order_id = ANY($1::text[]) ORDER BY kind, key`, [orderIds]),
-    gateRequests: await sql(stack.ns.databaseUrl, `SELECT kind::text, idempotency_key FROM gate_request WHERE order_id = ANY($1::text[]) ORDER BY 1, 2`, [orderIds]),
+    operations: await sql(
+      stack.ns.databaseUrl,
+      `SELECT kind::text, key, result FROM operation WHERE order_id = ANY($1::text[]) ORDER BY kind, key`,
+      [orderIds],
+    ),
+    gateRequests: await sql(
+      stack.ns.databaseUrl,
+      `SELECT kind::text, idempotency_key FROM gate_request WHERE order_id = ANY($1::text[]) ORDER BY 1, 2`,
+      [orderIds],
+    ),
   };
 }
 
@@ -181,10 +189,16 @@ describe('a flash sale of reservations', () => {
     const won = orders.filter((_, i) => outcome(answers[i]!) === 'ReserveStockSuccess');
     expect(won.sort()).toEqual([...deadlines.keys()].sort());
     const kinds = answers.map((a) => outcome(a));
-    expect(kinds.filter((k) => k === 'InsufficientStock'), JSON.stringify([...new Set(kinds)])).toHaveLength(400);
+    expect(
+      kinds.filter((k) => k === 'InsufficientStock'),
+      JSON.stringify([...new Set(kinds)]),
+    ).toHaveLength(400);
     for (const [i, { res, sent, back }] of results.entries()) {
       if (outcome(res) === 'InsufficientStock') {
-        expect(res.data.reserveStock).toMatchObject({ code: 'INSUFFICIENT_STOCK', short: [{ skuId: 'flash', requested: 1, available: 0 }] });
+        expect(res.data.reserveStock).toMatchObject({
+          code: 'INSUFFICIENT_STOCK',
+          short: [{ skuId: 'flash', requested: 1, available: 0 }],
+        });
       } else {
         const r = res.data.reserveStock;
         expect(r).toMatchObject({ orderId: orders[i], idempotencyKey: orders[i], lines: [{ skuId: 'flash', quantity: 1 }] });
@@ -232,7 +246,11 @@ describe('a flash sale of reservations', () => {
       lines: [{ skuId: 'flash', deducted: 1, refunded: 0, refundable: 1 }],
       reservation: { state: 'CONFIRMED' },
     });
-    expect(checked(await api.orderWithReservation(abandoned[0]!))).toMatchObject({ id: abandoned[0], lines: [], reservation: { state: 'EXPIRED' } });
+    expect(checked(await api.orderWithReservation(abandoned[0]!))).toMatchObject({
+      id: abandoned[0],
+      lines: [],
+      reservation: { state: 'EXPIRED' },
+    });
     expect(checked(await api.orderWithReservation(orders.find((o) => !won.includes(o))!))).toBeNull();
 
     // The ledger: one RESERVE per winner, one CONFIRM per paid order, one EXPIRE per abandoned one.
@@ -247,7 +265,9 @@ describe('a flash sale of reservations', () => {
     expect((await movementsVia({ orderId: paid[0]! })).map((m) => m.kind)).toEqual(['CONFIRM', 'RESERVE']);
 
     // The 40 units are sellable again, and not one more.
-    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => checkout.reserve(`flash-again-${i}`, [{ skuId: 'flash', quantity: 1 }], 60)));
+    const again = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => checkout.reserve(`flash-again-${i}`, [{ skuId: 'flash', quantity: 1 }], 60)),
+    );
     expect(again.map((a) => outcome(a)).filter((k) => k === 'ReserveStockSuccess')).toHaveLength(40);
     await levelsEverywhere('flash', { available: 0, reserved: 40, sold: 60 });
   });
@@ -261,13 +281,37 @@ describe('a flash sale of reservations', () => {
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'cart-a')).toMatchObject({ available: 5, reserved: 0, sold: 0 });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'cart-b')).toMatchObject({ available: 1, reserved: 0, sold: 0 });
     const before = await footprint(['cart-a', 'cart-b'], ['cart-1']);
-    const short = await checkout.reserve('cart-1', [{ skuId: 'cart-a', quantity: 2 }, { skuId: 'cart-b', quantity: 2 }], 60);
-    expect(short.data.reserveStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'cart-b', requested: 2, available: 1 }] });
-    const unknown = await checkout.reserve('cart-1', [{ skuId: 'cart-a', quantity: 1 }, { skuId: 'cart-nope', quantity: 1 }], 60);
+    const short = await checkout.reserve(
+      'cart-1',
+      [
+        { skuId: 'cart-a', quantity: 2 },
+        { skuId: 'cart-b', quantity: 2 },
+      ],
+      60,
+    );
+    expect(short.data.reserveStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      short: [{ skuId: 'cart-b', requested: 2, available: 1 }],
+    });
+    const unknown = await checkout.reserve(
+      'cart-1',
+      [
+        { skuId: 'cart-a', quantity: 1 },
+        { skuId: 'cart-nope', quantity: 1 },
+      ],
+      60,
+    );
     expect(unknown.data.reserveStock).toMatchObject({ __typename: 'UnknownSku', code: 'UNKNOWN_SKU', skuIds: ['cart-nope'] });
     expect(await footprint(['cart-a', 'cart-b'], ['cart-1'])).toEqual(before);
 
-    const ok = await checkout.reserved('cart-1', [{ skuId: 'cart-a', quantity: 2 }, { skuId: 'cart-b', quantity: 1 }], 60);
+    const ok = await checkout.reserved(
+      'cart-1',
+      [
+        { skuId: 'cart-a', quantity: 2 },
+        { skuId: 'cart-b', quantity: 1 },
+      ],
+      60,
+    );
     expect(ok.lines).toEqual([
       { skuId: 'cart-a', quantity: 2, available: 3 },
       { skuId: 'cart-b', quantity: 1, available: 0 },
@@ -304,7 +348,11 @@ describe('expiry from the truth', () => {
 
     const started = Date.now();
     stack.svc = await serve(stack.ns);
-    const tookEarly = await waitFor('expiry after the restart', 5_000, async () => checked(await api.reservation('rs-early')).state === 'EXPIRED');
+    const tookEarly = await waitFor(
+      'expiry after the restart',
+      5_000,
+      async () => checked(await api.reservation('rs-early')).state === 'EXPIRED',
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(tookEarly).toBeLessThan(2_000);
     expect(checked(await api.reservation('rs-late')).state).toBe('ACTIVE');
@@ -444,8 +492,14 @@ describe('races for the same hold', () => {
     const before = await footprint(['rx'], orders);
     expect(await checkout.confirm(confirmed[0]!)).toEqual(answers[orders.indexOf(confirmed[0]!)]);
     expect((await checkout.confirm(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', orderId: expired[0] });
-    expect((await checkout.release(confirmed[0]!)).data.settled).toMatchObject({ __typename: 'ReservationConfirmed', code: 'RESERVATION_CONFIRMED' });
-    expect((await checkout.release(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', code: 'RESERVATION_EXPIRED' });
+    expect((await checkout.release(confirmed[0]!)).data.settled).toMatchObject({
+      __typename: 'ReservationConfirmed',
+      code: 'RESERVATION_CONFIRMED',
+    });
+    expect((await checkout.release(expired[0]!)).data.settled).toMatchObject({
+      __typename: 'ReservationExpired',
+      code: 'RESERVATION_EXPIRED',
+    });
     expect(await footprint(['rx'], orders)).toEqual(before);
   });
 
@@ -457,7 +511,10 @@ describe('races for the same hold', () => {
 
     const pairs = await Promise.all(
       orders.map(async (o, i) => {
-        const [c, r] = i % 2 === 0 ? await Promise.all([checkout.confirm(o), checkout.release(o)]) : (await Promise.all([checkout.release(o), checkout.confirm(o)])).reverse();
+        const [c, r] =
+          i % 2 === 0
+            ? await Promise.all([checkout.confirm(o), checkout.release(o)])
+            : (await Promise.all([checkout.release(o), checkout.confirm(o)])).reverse();
         return { c: c!.data?.settled, r: r!.data?.settled };
       }),
     );
@@ -495,7 +552,14 @@ describe('partial settlements', () => {
       { id: 'pb', available: 10 },
       { id: 'pc', available: 10 },
     ]);
-    await checkout.reserved('part-1', [{ skuId: 'pa', quantity: 5 }, { skuId: 'pb', quantity: 3 }], 60);
+    await checkout.reserved(
+      'part-1',
+      [
+        { skuId: 'pa', quantity: 5 },
+        { skuId: 'pb', quantity: 3 },
+      ],
+      60,
+    );
 
     const c1 = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1');
     expect(c1.data.settled).toMatchObject({
@@ -522,7 +586,14 @@ describe('partial settlements', () => {
     expect(outcome(await api.deductOne('part-deducted', 'pc'))).toBe('DeductStockSuccess');
     const touched = ['part-1', 'part-none', 'part-deducted'];
     const before = await footprint(['pa', 'pb', 'pc'], touched);
-    const over = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 4 }, { skuId: 'pb', quantity: 1 }], 'part-1-c2');
+    const over = await checkout.confirm(
+      'part-1',
+      [
+        { skuId: 'pa', quantity: 4 },
+        { skuId: 'pb', quantity: 1 },
+      ],
+      'part-1-c2',
+    );
     expect(over.data.settled).toEqual({
       __typename: 'ExceedsReserved',
       code: 'EXCEEDS_RESERVED',
@@ -531,7 +602,14 @@ describe('partial settlements', () => {
     });
     const overRelease = await checkout.release('part-1', [{ skuId: 'pb', quantity: 3 }], 'part-1-r2');
     expect(overRelease.data.settled).toMatchObject({ __typename: 'ExceedsReserved', exceeding: [{ skuId: 'pb', held: 2, requested: 3 }] });
-    const notIn = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 1 }, { skuId: 'pc', quantity: 1 }], 'part-1-c3');
+    const notIn = await checkout.confirm(
+      'part-1',
+      [
+        { skuId: 'pa', quantity: 1 },
+        { skuId: 'pc', quantity: 1 },
+      ],
+      'part-1-c3',
+    );
     expect(notIn.data.settled).toMatchObject({ __typename: 'SkuNotInOrder', code: 'SKU_NOT_IN_ORDER', orderId: 'part-1', skuIds: ['pc'] });
     const ghost = await checkout.release('part-1', [{ skuId: 'no-such-sku', quantity: 1 }], 'part-1-r3');
     expect(ghost.data.settled).toMatchObject({ __typename: 'SkuNotInOrder', skuIds: ['no-such-sku'] });
@@ -547,14 +625,24 @@ describe('partial settlements', () => {
     }
     // The partial step's key with other lines is a conflict; the same step again is a replay.
     const conflict = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 1 }], 'part-1-c1');
-    expect(conflict.data.settled).toMatchObject({ __typename: 'IdempotencyConflict', code: 'IDEMPOTENCY_CONFLICT', idempotencyKey: 'part-1-c1' });
+    expect(conflict.data.settled).toMatchObject({
+      __typename: 'IdempotencyConflict',
+      code: 'IDEMPOTENCY_CONFLICT',
+      idempotencyKey: 'part-1-c1',
+    });
     expect(await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1')).toEqual(c1);
     expect(await checkout.release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r1')).toEqual(r1);
     expect(await footprint(['pa', 'pb', 'pc'], touched)).toEqual(before);
 
     // A second step under its own key; then confirming the rest (no lines) ends the hold.
     const c2 = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 3 }], 'part-1-c4');
-    expect(c2.data.settled).toMatchObject({ state: 'ACTIVE', lines: [{ skuId: 'pa', held: 0, confirmed: 5 }, { skuId: 'pb', held: 2 }] });
+    expect(c2.data.settled).toMatchObject({
+      state: 'ACTIVE',
+      lines: [
+        { skuId: 'pa', held: 0, confirmed: 5 },
+        { skuId: 'pb', held: 2 },
+      ],
+    });
     const rest = await checkout.confirm('part-1');
     expect(rest.data.settled).toMatchObject({
       __typename: 'Reservation',
@@ -583,8 +671,12 @@ describe('partial settlements', () => {
   it('a partial release then the expiry of the rest: EXPIRED, with each part where it went', async () => {
     await api.upserted([{ id: 'pe', available: 10 }]);
     const hold = await checkout.reserved('part-exp', [{ skuId: 'pe', quantity: 4 }], 1);
-    expect((await checkout.release('part-exp', [{ skuId: 'pe', quantity: 1 }], 'part-exp-r1')).data.settled).toMatchObject({ state: 'ACTIVE' });
-    expect((await checkout.confirm('part-exp', [{ skuId: 'pe', quantity: 2 }], 'part-exp-c1')).data.settled).toMatchObject({ state: 'ACTIVE' });
+    expect((await checkout.release('part-exp', [{ skuId: 'pe', quantity: 1 }], 'part-exp-r1')).data.settled).toMatchObject({
+      state: 'ACTIVE',
+    });
+    expect((await checkout.confirm('part-exp', [{ skuId: 'pe', quantity: 2 }], 'part-exp-c1')).data.settled).toMatchObject({
+      state: 'ACTIVE',
+    });
     await allSettled(['part-exp'], Date.parse(hold.deadline) - Date.now() + 2_000);
     expect(checked(await api.reservation('part-exp'))).toEqual({
       orderId: 'part-exp',
@@ -625,7 +717,18 @@ describe('idempotent replays', () => {
 
     // Same order, anything else: a conflict naming the key the client sent, and nothing moves.
     for (const [other, key] of [
-      [checkout.reserve('idem-1', [{ skuId: 'ia', quantity: 3 }, { skuId: 'ib', quantity: 1 }], 60, 'idem-key-1'), 'idem-key-1'],
+      [
+        checkout.reserve(
+          'idem-1',
+          [
+            { skuId: 'ia', quantity: 3 },
+            { skuId: 'ib', quantity: 1 },
+          ],
+          60,
+          'idem-key-1',
+        ),
+        'idem-key-1',
+      ],
       [checkout.reserve('idem-1', [{ skuId: 'ia', quantity: 2 }], 60, 'idem-key-1'), 'idem-key-1'],
       [checkout.reserve('idem-1', cart, 30, 'idem-key-1'), 'idem-key-1'],
       [checkout.reserve('idem-1', cart, 60, 'idem-key-2'), 'idem-key-2'],
@@ -668,7 +771,10 @@ describe('idempotent replays', () => {
     expect(releasedFirst.data.settled).toMatchObject({ __typename: 'Reservation', state: 'RELEASED', lines: [{ released: 1, held: 0 }] });
     const releasedOnce = await footprint(['ia'], ['idem-2']);
     expect(await checkout.release('idem-2')).toEqual(releasedFirst);
-    expect((await checkout.confirm('idem-2')).data.settled).toMatchObject({ __typename: 'ReservationReleased', code: 'RESERVATION_RELEASED' });
+    expect((await checkout.confirm('idem-2')).data.settled).toMatchObject({
+      __typename: 'ReservationReleased',
+      code: 'RESERVATION_RELEASED',
+    });
     expect(await footprint(['ia'], ['idem-2'])).toEqual(releasedOnce);
     await levelsEverywhere('ia', { available: 8, reserved: 0, sold: 2 });
   });
@@ -689,7 +795,9 @@ describe('idempotent replays', () => {
   it('the same partial step sent 30 times at once under its key: it moves once, and all get its answer', async () => {
     await api.upserted([{ id: 'ip', available: 10 }]);
     await checkout.reserved('idem-p', [{ skuId: 'ip', quantity: 3 }], 60);
-    const answers = await Promise.all(Array.from({ length: 30 }, () => checkout.release('idem-p', [{ skuId: 'ip', quantity: 2 }], 'idem-p-r1')));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => checkout.release('idem-p', [{ skuId: 'ip', quantity: 2 }], 'idem-p-r1')),
+    );
     for (const a of answers) expect(a, JSON.stringify(a)).toEqual(answers[0]);
     expect(answers[0]!.data.settled).toMatchObject({ state: 'ACTIVE', lines: [{ released: 2, held: 1 }] });
     // A step without a key of its own is keyed by the order id: it replays, and a different step under

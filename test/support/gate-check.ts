@@ -67,7 +67,15 @@ export async function counterNow(svc: Running, skuId: string): Promise<SkuStock 
 
 /** Movements of a SKU as the auditor sees them, oldest first. */
 export function movementsOf(databaseUrl: string, skuId: string) {
-  return sql<{ kind: string; quantity: number; delta_available: number; delta_reserved: number; delta_sold: number; order_id: string | null; idempotency_key: string | null }>(
+  return sql<{
+    kind: string;
+    quantity: number;
+    delta_available: number;
+    delta_reserved: number;
+    delta_sold: number;
+    order_id: string | null;
+    idempotency_key: string | null;
+  }>(
     databaseUrl,
     `SELECT kind, quantity, delta_available, delta_reserved, delta_sold, order_id, idempotency_key FROM movement WHERE sku_id = $1 ORDER BY id`,
     [skuId],

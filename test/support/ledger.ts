@@ -6,7 +6,9 @@ const INT8_OID = 20;
 /** Reads PostgreSQL directly, as an auditor would, bypassing the service. */
 export async function sql<T = any>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
   // 64-bit columns (sku quantities, counts) as numbers, as the service reads them: exact below 2^53.
-  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) };
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)),
+  };
   const client = new pg.Client({ connectionString: databaseUrl, types: types as pg.CustomTypesConfig });
   await client.connect();
   try {
