@@ -78,7 +78,7 @@ async function overHttp(
   let buffer = '';
   try {
     for await (const chunk of res.body!) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      buffer += decoder.decode(chunk, { stream: true });
       for (const message of buffer.split('\n\n').slice(0, -1)) {
         if (!/^event: next$/m.test(message)) continue;
         const data = message
@@ -177,9 +177,15 @@ async function reserved(): Promise<string> {
 }
 
 const OPERATIONS: Operation[] = [
-  { field: 'sku', needs: 'reader', query: SKU, variables: async () => ({ id: 'a' }), succeeded: (d) => d.sku.id === 'a' },
-  { field: 'skus', needs: 'reader', query: SKUS, variables: async () => ({ ids: ['a', 'b'] }), succeeded: (d) => d.skus.length === 2 },
-  { field: 'order', needs: 'reader', query: ORDER, variables: async () => ({ id: 'nobody' }), succeeded: (d) => d.order === null },
+  { field: 'sku', needs: 'reader', query: SKU, variables: () => Promise.resolve({ id: 'a' }), succeeded: (d) => d.sku.id === 'a' },
+  {
+    field: 'skus',
+    needs: 'reader',
+    query: SKUS,
+    variables: () => Promise.resolve({ ids: ['a', 'b'] }),
+    succeeded: (d) => d.skus.length === 2,
+  },
+  { field: 'order', needs: 'reader', query: ORDER, variables: () => Promise.resolve({ id: 'nobody' }), succeeded: (d) => d.order === null },
   {
     field: 'reservation',
     needs: 'reader',
@@ -191,14 +197,14 @@ const OPERATIONS: Operation[] = [
     field: 'movements',
     needs: 'reader',
     query: MOVEMENTS,
-    variables: async () => ({ skuId: 'a', first: 5 }),
+    variables: () => Promise.resolve({ skuId: 'a', first: 5 }),
     succeeded: (d) => d.movements.edges.length > 0,
   },
   {
     field: 'stockLevels',
     needs: 'reader',
     query: STOCK_LEVELS,
-    variables: async () => ({ skuIds: ['a'] }),
+    variables: () => Promise.resolve({ skuIds: ['a'] }),
     succeeded: (d) => d.stockLevels.skuId === 'a',
   },
   // Its first event is the next crossing of "alerting", which alertUntil() makes happen.
@@ -206,21 +212,21 @@ const OPERATIONS: Operation[] = [
     field: 'stockAlerts',
     needs: 'reader',
     query: STOCK_ALERTS,
-    variables: async () => ({ skuIds: ['alerting'] }),
+    variables: () => Promise.resolve({ skuIds: ['alerting'] }),
     succeeded: (d) => d.stockAlerts.skuId === 'alerting',
   },
   {
     field: 'deductStock',
     needs: 'checkout',
     query: DEDUCT,
-    variables: async () => ({ input: { orderId: unique('order'), lines: [{ skuId: 'a', quantity: 1 }] } }),
+    variables: () => Promise.resolve({ input: { orderId: unique('order'), lines: [{ skuId: 'a', quantity: 1 }] } }),
     succeeded: (d) => d.deductStock.__typename === 'DeductStockSuccess',
   },
   {
     field: 'reserveStock',
     needs: 'checkout',
     query: RESERVE,
-    variables: async () => ({ input: { orderId: unique('reserve'), ttlSeconds: 600, lines: [{ skuId: 'a', quantity: 1 }] } }),
+    variables: () => Promise.resolve({ input: { orderId: unique('reserve'), ttlSeconds: 600, lines: [{ skuId: 'a', quantity: 1 }] } }),
     succeeded: (d) => d.reserveStock.__typename === 'ReserveStockSuccess',
   },
   {
@@ -252,21 +258,21 @@ const OPERATIONS: Operation[] = [
     field: 'upsertSkus',
     needs: 'admin',
     query: UPSERT,
-    variables: async () => ({ input: [{ id: 'new', name: unique('name') }] }),
+    variables: () => Promise.resolve({ input: [{ id: 'new', name: unique('name') }] }),
     succeeded: (d) => d.upsertSkus[0].id === 'new',
   },
   {
     field: 'restock',
     needs: 'admin',
     query: RESTOCK,
-    variables: async () => ({ input: { skuId: 'a', quantity: 1, idempotencyKey: unique('restock') } }),
+    variables: () => Promise.resolve({ input: { skuId: 'a', quantity: 1, idempotencyKey: unique('restock') } }),
     succeeded: (d) => d.restock.__typename === 'RestockSuccess',
   },
   {
     field: 'setStock',
     needs: 'admin',
     query: SET_STOCK,
-    variables: async () => ({ input: { skuId: 'a', available: 1_000 } }),
+    variables: () => Promise.resolve({ input: { skuId: 'a', available: 1_000 } }),
     succeeded: (d) => d.setStock.__typename === 'Sku',
   },
 ];

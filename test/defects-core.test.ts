@@ -42,7 +42,13 @@ async function deduct(on: Running, skuId: string, quantity = 1) {
 const delivered = () => outboxDelivered(stack.ns.databaseUrl, null, { every: 100 });
 
 async function skuRow(id: string) {
-  const [row] = await sql<{ epoch: number; withheld: number }>(stack.ns.databaseUrl, `SELECT epoch, withheld FROM sku WHERE id = $1`, [id]);
+  // The truth: the row plus what the merge worker has not folded into it yet.
+  const [row] = await sql<{ epoch: number; withheld: number }>(
+    stack.ns.databaseUrl,
+    `SELECT s.epoch, s.withheld + coalesce((SELECT sum(delta_withheld) FROM movement WHERE sku_id = s.id AND NOT merged), 0) AS withheld
+     FROM sku s WHERE s.id = $1`,
+    [id],
+  );
   return row!;
 }
 

@@ -213,7 +213,7 @@ describe('an unsupported Content-Type', () => {
   ])('%s: 415 with a GraphQL error UNSUPPORTED_MEDIA_TYPE, and nothing runs', async (_what, headers) => {
     const before = (await open.gql('{ sku(id: "h-a") { available } }')).data.sku.available;
     const body = JSON.stringify({ query: DEDUCT, variables: { input: { orderId: 'plain-text', lines: [{ skuId: 'h-a', quantity: 1 }] } } });
-    const res = await raw(open, 'POST', '/graphql', headers as Record<string, string>, body);
+    const res = await raw(open, 'POST', '/graphql', headers, body);
     expect(res.status).toBe(415);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const parsed = JSON.parse(res.text);

@@ -100,7 +100,7 @@ function operation(kind: string, fields: GraphQLField<unknown, unknown>[]): stri
   const variables: string[] = [];
   const selections = fields.map((f) => {
     const args = f.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: $${f.name}_${a.name}`);
-    variables.push(...f.args.filter((a) => isNonNullType(a.type)).map((a) => `$${f.name}_${a.name}: ${a.type}`));
+    variables.push(...f.args.filter((a) => isNonNullType(a.type)).map((a) => `$${f.name}_${a.name}: ${String(a.type)}`));
     const page = f.args.some((a) => a.name === 'first') ? ['first: 100'] : [];
     const all = [...args, ...page];
     return `${f.name}${all.length > 0 ? `(${all.join(', ')})` : ''} ${selection(getNamedType(f.type))}`;

@@ -36,8 +36,8 @@ beforeAll(async () => {
 });
 /** Each test's subscribers end with it, so the next starts from none. */
 afterEach(async () => {
-  await Promise.all(feeds.splice(0).map((f) => f.close()));
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await Promise.all(feeds.splice(0).map(async (f) => f.close()));
+  await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
 });
 afterAll(async () => {
   await other?.stop();

@@ -412,7 +412,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     let gate: Gate;
     let services: Parameters<typeof sweepOutbox>[0];
 
-    beforeAll(async () => {
+    beforeAll(() => {
       const own = space.ns;
       redis = new Redis(own.redisUrl, { maxRetriesPerRequest: 1 });
       defineGateCommands(redis);

@@ -250,7 +250,7 @@ describe('request ids and logs', () => {
       LOG_LEVEL: 'debug',
     });
     const app = buildApp(config, createLogger('debug', sink));
-    const server = createServer(app.yoga);
+    const server = createServer((req, res) => void app.yoga(req, res));
     app.attach(server);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

@@ -110,7 +110,6 @@ describe('SIGTERM during a load of deducts', () => {
 
     const answers: Answer[] = [];
     let sent = 0;
-    let signalledAt = 0;
     const loadEnds = Date.now() + CLIENT_LIMIT_MS;
     const client = async (c: number) => {
       // Each client sends until the port is closed to it: that is after the signal, by construction.
@@ -125,7 +124,7 @@ describe('SIGTERM during a load of deducts', () => {
     const load = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
     await sleep(LOAD_BEFORE_SIGNAL_MS);
     const sentBeforeSignal = sent;
-    signalledAt = performance.now();
+    const signalledAt = performance.now();
     child.kill('SIGTERM');
     const [code, signal] = await exited;
     const tookMs = performance.now() - signalledAt;

@@ -1,5 +1,5 @@
 // Runs npm scripts side by side and reports every failure, not just the first:
-//   node tools/check-all.mjs check lint format:check deps
+//   node tools/check-all.mjs check:build lint format:check deps
 // ESLint with type information is one single-threaded process of ~30 s; on two cores the other checks
 // (tsc, codegen, prisma, prettier, dependency-cruiser) fit beside it. Each script's output is printed
 // whole, in the order given, once it has finished; then one line per script; exit 1 if any failed.

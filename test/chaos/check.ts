@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Redis } from 'ioredis';
 import { GateKeys } from '../../src/gate/keys.ts';
 import { sql } from '../support/ledger.ts';
-import type { Done, Kind, Line, Sent } from './load.ts';
+import type { Done, Line, Sent } from './load.ts';
 
 /** Per SKU: the truth (row + unmerged movements) and what the ledger says on its own. */
 export interface SkuTruth {
@@ -170,7 +170,8 @@ export async function compare(databaseUrl: string, redisUrl: string, prefix: str
 }
 
 interface LedgerMove {
-  kind: Kind | 'ADJUST' | string;
+  /** A load kind, ADJUST, or another movement kind (RESERVE, CONFIRM, ...). */
+  kind: string;
   key: string | null;
   order_id: string | null;
   sku_id: string;

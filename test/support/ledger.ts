@@ -9,7 +9,7 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)),
   };
-  const client = new pg.Client({ connectionString: databaseUrl, types: types as pg.CustomTypesConfig });
+  const client = new pg.Client({ connectionString: databaseUrl, types: types });
   await client.connect();
   try {
     return (await client.query(text, params)).rows as T[];

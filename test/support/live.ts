@@ -100,7 +100,7 @@ export function overSse<T = any>(httpUrl: string, query: string, variables: Reco
       const decoder = new TextDecoder();
       let buffer = '';
       for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        buffer += decoder.decode(chunk, { stream: true });
         let end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const message = buffer.slice(0, end);

@@ -125,7 +125,7 @@ export class OwnPostgres {
         await client.query('SELECT 1');
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`own PostgreSQL on port ${this.port} does not answer: ${String(err)}`);
+        if (Date.now() > deadline) throw new Error(`own PostgreSQL on port ${this.port} does not answer: ${String(err)}`, { cause: err });
         await sleep(100);
       } finally {
         await client.end().catch(() => {});
@@ -183,7 +183,7 @@ export class OwnPostgres {
       await run(cmd, argv, { cwd: this.dir, timeout: COMMAND_TIMEOUT_MS });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${binary} ${args[0] ?? ''} failed: ${e.stderr?.trim() || e.message}\n${await this.logTail(20)}`);
+      throw new Error(`${binary} ${args[0] ?? ''} failed: ${e.stderr?.trim() || e.message}\n${await this.logTail(20)}`, { cause: err });
     }
   }
 }

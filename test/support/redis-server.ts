@@ -66,7 +66,7 @@ export class OwnRedis {
         await probe.ping();
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start: ${String(err)}`);
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start: ${String(err)}`, { cause: err });
         await sleep(50);
       } finally {
         probe.disconnect();

@@ -82,7 +82,7 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
     ...env,
   });
   const app = buildApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  const server: Server = createServer(app.yoga);
+  const server: Server = createServer((req, res) => void app.yoga(req, res));
   app.attach(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
