@@ -6,7 +6,7 @@
  * before and during the partition. The long run is `npm run chaos` (test/chaos/run.ts).
  */
 import { expect, it } from 'vitest';
-import { costTable, FAULTS, PARTITION_MIN_DOMAIN_SHARE, partitionTable, runChaos, SHORT, table } from './chaos/run.ts';
+import { CHAOS_PARTITION_MIN_DOMAIN_SHARE, costTable, FAULTS, partitionTable, runChaos, SHORT, table } from './chaos/run.ts';
 
 /** Start-up (initdb, two servers), about 25 s of load, agreement, checks: generous for a loaded machine. */
 const TIMEOUT_MS = 240_000;
@@ -38,7 +38,7 @@ it(
       expect(b!.cut).toBe(true);
       expect(a!.during.attempts, 'first attempts on a during the cut').toBeGreaterThan(0);
       expect(a!.during.share, `a's share of domain outcomes during the cut: ${JSON.stringify(a!.during)}`).toBeGreaterThanOrEqual(
-        PARTITION_MIN_DOMAIN_SHARE,
+        CHAOS_PARTITION_MIN_DOMAIN_SHARE,
       );
       expect(b!.during.acked, `b's sales during the cut: ${JSON.stringify(b!.during)}`).toBeGreaterThan(0);
     }
