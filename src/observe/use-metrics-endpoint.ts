@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { refusedUnlessRead } from './read-only.ts';
 import type { DomainMetrics } from './metrics.ts';
 
 export const METRICS_PATH = '/metrics';
@@ -17,12 +18,9 @@ export interface MetricsEndpointPluginOptions {
 /** GET /metrics: the Prometheus exposition. */
 export function useMetricsEndpoint({ metrics, endpoint = METRICS_PATH }: MetricsEndpointPluginOptions): Plugin {
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-        return;
-      }
+    async onRequest(hook) {
+      const { url, request, endResponse, fetchAPI } = hook;
+      if (url.pathname !== endpoint || refusedUnlessRead(hook)) return;
       const body = await metrics.exposition();
       endResponse(
         new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-type': metrics.contentType } }),

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { refusedUnlessRead } from './read-only.ts';
 import type { Logger } from 'pino';
 import type { Readiness } from './ready.ts';
 
@@ -24,12 +25,9 @@ export interface ReadinessPluginOptions {
  */
 export function useReadiness({ check, log, endpoint = READY_PATH }: ReadinessPluginOptions): Plugin {
   return {
-    async onRequest({ url, request, endResponse, fetchAPI }) {
-      if (url.pathname !== endpoint) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-        return;
-      }
+    async onRequest(hook) {
+      const { url, request, endResponse, fetchAPI } = hook;
+      if (url.pathname !== endpoint || refusedUnlessRead(hook)) return;
       const state = await check();
       if (!state.ready || state.degraded) log.debug(state, state.ready ? 'degraded' : 'not ready');
       const status = !state.ready ? 'not ready' : state.degraded ? 'degraded' : 'ready';
