@@ -56,20 +56,23 @@ export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The `code` of each result-union member other than success (src/stock/outcomes.ts): not errors. */
-export type OutcomeCode =
-  | 'INSUFFICIENT_STOCK'
-  | 'UNKNOWN_SKU'
-  | 'IDEMPOTENCY_CONFLICT'
-  | 'UNKNOWN_ORDER'
-  | 'SKU_NOT_IN_ORDER'
-  | 'REFUND_EXCEEDS_DEDUCTED'
-  | 'STOCK_CHANGED'
-  | 'UNKNOWN_RESERVATION'
-  | 'RESERVATION_EXPIRED'
-  | 'RESERVATION_RELEASED'
-  | 'RESERVATION_CONFIRMED'
-  | 'EXCEEDS_RESERVED'
-  | 'THROTTLED';
+export const OUTCOME_CODES = [
+  'INSUFFICIENT_STOCK',
+  'UNKNOWN_SKU',
+  'IDEMPOTENCY_CONFLICT',
+  'UNKNOWN_ORDER',
+  'SKU_NOT_IN_ORDER',
+  'REFUND_EXCEEDS_DEDUCTED',
+  'STOCK_CHANGED',
+  'UNKNOWN_RESERVATION',
+  'RESERVATION_EXPIRED',
+  'RESERVATION_ALREADY_RELEASED',
+  'RESERVATION_ALREADY_CONFIRMED',
+  'EXCEEDS_RESERVED',
+  'THROTTLED',
+] as const;
+
+export type OutcomeCode = (typeof OUTCOME_CODES)[number];
 
 // Declared once, as graphql-yoga's src/error.ts declares `http`: every extension stockgate sets, typed,
 // so a misspelt code or extension fails the type check instead of reaching a client.

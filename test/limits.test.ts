@@ -8,23 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import {
-  getIntrospectionQuery,
-  getNamedType,
-  isInterfaceType,
-  isLeafType,
-  isNonNullType,
-  isObjectType,
-  isUnionType,
-  type GraphQLField,
-  type GraphQLNamedType,
-  type GraphQLObjectType,
-} from 'graphql';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../src/limits/body.ts';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS } from '../src/limits/operations.ts';
 import { schema } from '../src/schema/index.ts';
 import { MAX_CART_LINES, MAX_ID_LENGTH, MAX_NAME_LENGTH, MAX_READ_SKUS, MAX_UPSERT_SKUS } from '../src/stock/input.ts';
+import { operationSelectingEverything, rootFields } from './support/every-field.ts';
 import { wsClient } from './support/live.ts';
 import { DEDUCT, SKU, UPSERT } from './support/ops.ts';
 import { serve, useStack, type Running } from './support/stack.ts';
@@ -70,52 +60,15 @@ function expectRefused(res: { status: number; body: Body }, limit: RegExp): void
 // What legitimate clients send: for every root field, the operation selecting every field there is
 // (every member of every union), variables for its arguments and a full page where there are pages.
 
-function selection(type: GraphQLNamedType): string {
-  if (isLeafType(type)) return '';
-  if (isUnionType(type)) {
-    // Members' fields of one name but other types (`lines` of a success and of a shortage) cannot share
-    // a response key: a client aliases the later ones, as it must.
-    const typeOf = new Map<string, string>();
-    const members = type.getTypes().map((member) => {
-      const fields = Object.values(member.getFields()).map((f) => {
-        const clash = typeOf.has(f.name) && typeOf.get(f.name) !== String(f.type);
-        if (!typeOf.has(f.name)) typeOf.set(f.name, String(f.type));
-        return clash ? `${member.name.toLowerCase()}_${f.name}: ${field(f)}` : field(f);
-      });
-      return `... on ${member.name} { ${fields.join(' ')} }`;
-    });
-    return `{ __typename ${members.join(' ')} }`;
-  }
-  if (isObjectType(type) || isInterfaceType(type)) return `{ ${Object.values(type.getFields()).map(field).join(' ')} }`;
-  return '';
-}
-
-function field(f: GraphQLField<unknown, unknown>): string {
-  const args = f.args.some((a) => a.name === 'first') ? '(first: 100)' : '';
-  return `${f.name}${args} ${selection(getNamedType(f.type))}`;
-}
-
-/** The operation running `fields` of `root`, every required argument a variable (prefixed per field, so they do not clash). */
-function operation(kind: string, fields: GraphQLField<unknown, unknown>[]): string {
-  const variables: string[] = [];
-  const selections = fields.map((f) => {
-    const args = f.args.filter((a) => isNonNullType(a.type)).map((a) => `${a.name}: $${f.name}_${a.name}`);
-    variables.push(...f.args.filter((a) => isNonNullType(a.type)).map((a) => `$${f.name}_${a.name}: ${String(a.type)}`));
-    const page = f.args.some((a) => a.name === 'first') ? ['first: 100'] : [];
-    const all = [...args, ...page];
-    return `${f.name}${all.length > 0 ? `(${all.join(', ')})` : ''} ${selection(getNamedType(f.type))}`;
-  });
-  return `${kind}${variables.length > 0 ? `(${variables.join(', ')})` : ''} { ${selections.join(' ')} }`;
-}
-
-const rootFields = (type: GraphQLObjectType | null | undefined) => Object.values(type!.getFields());
-
 const LEGITIMATE: [string, string][] = [
   ...[schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((root) =>
-    rootFields(root).map((f): [string, string] => [`${root!.name}.${f.name}, every field`, operation(root!.name.toLowerCase(), [f])]),
+    rootFields(root).map((f): [string, string] => [
+      `${root!.name}.${f.name}, every field`,
+      operationSelectingEverything(root!.name.toLowerCase() as 'query', [f]),
+    ]),
   ),
-  ['every query field at once', operation('query', rootFields(schema.getQueryType()))],
-  ['every mutation field at once', operation('mutation', rootFields(schema.getMutationType()))],
+  ['every query field at once', operationSelectingEverything('query', rootFields(schema.getQueryType()))],
+  ['every mutation field at once', operationSelectingEverything('mutation', rootFields(schema.getMutationType()))],
   [
     "GraphiQL's introspection query",
     getIntrospectionQuery({

@@ -1,9 +1,11 @@
 import SchemaBuilder from '@pothos/core';
+import { DateTimeResolver, SafeIntResolver } from 'graphql-scalars';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { Caller } from '../auth/keys.ts';
+import { OUTCOME_CODES } from '../errors.ts';
 import { authScopes, unauthorized, type AuthScopes } from '../auth/scopes.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
@@ -22,6 +24,12 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: AuthScopes;
+  Scalars: {
+    /** An instant, ISO 8601 in UTC (graphql-scalars). */
+    DateTime: { Input: Date; Output: Date };
+    /** An integer JSON numbers carry exactly: |n| < 2^53 (graphql-scalars). */
+    SafeInt: { Input: number; Output: number };
+  };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({
@@ -50,11 +58,19 @@ builder.queryType({ authScopes: { role: 'reader' } });
 builder.mutationType({ authScopes: { role: 'admin' } });
 builder.subscriptionType({ authScopes: { role: 'reader' } });
 
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('SafeInt', SafeIntResolver);
+
+const OutcomeCodeEnum = builder.enumType('OutcomeCode', {
+  description: 'What an Outcome is: one code per member type, stable across releases.',
+  values: OUTCOME_CODES,
+});
+
 /** Every domain outcome a client can match on, with its stable code. */
 export const OutcomeInterface = builder.interfaceRef<Outcome>('Outcome').implement({
   description: 'A domain outcome other than success: nothing moved.',
   fields: (t) => ({
     message: t.exposeString('message'),
-    code: t.exposeString('code'),
+    code: t.expose('code', { type: OutcomeCodeEnum }),
   }),
 });

@@ -1,7 +1,9 @@
 import type { AlertKind, StockAlert, StockLevel, StockState } from '../live/publish.ts';
 import { MAX_SKUS_PER_SUBSCRIPTION } from '../live/live.ts';
 import { builder } from './builder.ts';
-import { saturated } from './stock.ts';
+import { levels } from '../stock/levels.ts';
+import type { Context } from './builder.ts';
+import { saturated, SkuRef } from './stock.ts';
 
 const StockStateEnum = builder.enumType('StockState', {
   description: 'Where a SKU stands for shoppers.',
@@ -20,10 +22,26 @@ const StockAlertKindEnum = builder.enumType('StockAlertKind', {
   } satisfies Record<AlertKind, unknown>,
 });
 
+/**
+ * The SKU a reading is of, with the reading's counts, so a client's cached SKU shows what the event says;
+ * its other fields (name, settings) as they are now. Read only when a client selects it.
+ */
+async function skuOfReading(level: StockLevel, ctx: Context) {
+  const [now] = await levels(ctx, [level.skuId]);
+  if (!now) throw new Error(`SKU ${level.skuId} vanished while a reading of it was sent`);
+  const { available, reserved, sold, unlimited } = level;
+  return { ...now, available, reserved, sold, unlimited };
+}
+
 const StockLevelRef = builder.objectRef<StockLevel>('StockLevel').implement({
   description: "One reading of a SKU's levels.",
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
+    sku: t.field({
+      type: SkuRef,
+      description: 'The SKU, with the counts of this reading: selecting it keeps a client cache of the SKU current.',
+      resolve: (level, _, ctx) => skuOfReading(level, ctx),
+    }),
     available: t.int({
       nullable: true,
       description: 'Null for unlimited SKUs.',
@@ -35,12 +53,13 @@ const StockLevelRef = builder.objectRef<StockLevel>('StockLevel').implement({
     unlimited: t.exposeBoolean('unlimited'),
     state: t.field({ type: StockStateEnum, resolve: (l) => l.state }),
     lowStockThreshold: t.exposeInt('lowStockThreshold', { nullable: true }),
-    version: t.exposeFloat('version', {
+    version: t.expose('version', {
+      type: 'SafeInt',
       description:
         'Grows with every reading of this SKU, whichever server made it: a reading with a lower version is older. ' +
         'An integer below 2^53 (about the time of the reading in microseconds).',
     }),
-    changedAt: t.string({ description: 'When this reading was taken (ISO 8601).', resolve: (l) => l.changedAt.toISOString() }),
+    changedAt: t.expose('changedAt', { type: 'DateTime', description: 'When this reading was taken.' }),
   }),
 });
 

@@ -27,7 +27,7 @@ const Movement = builder.prismaObject('Movement', {
     orderId: t.exposeID('orderId', { nullable: true }),
     orderLine: t.exposeInt('orderLine', { nullable: true }),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
-    createdAt: t.string({ resolve: (m) => m.createdAt.toISOString() }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
@@ -44,32 +44,36 @@ function cursorId(cursor: string | undefined, field: string): bigint | undefined
 }
 
 builder.queryFields((t) => ({
-  movements: t.connection({
-    type: Movement,
-    description: `The ledger, newest first, filtered by SKU, order and kinds. At most ${MAX_PAGE} per page.`,
-    args: {
-      skuId: t.arg.id({ required: false }),
-      orderId: t.arg.id({ required: false }),
-      kinds: t.arg({ type: [MovementKindEnum], required: false }),
+  movements: t.connection(
+    {
+      type: Movement,
+      description: `The ledger, newest first, filtered by SKU, order and kinds. At most ${MAX_PAGE} per page.`,
+      args: {
+        skuId: t.arg.id({ required: false }),
+        orderId: t.arg.id({ required: false }),
+        kinds: t.arg({ type: [MovementKindEnum], required: false }),
+      },
+      resolve: (_, args, ctx) => {
+        const where: Prisma.MovementWhereInput = {
+          ...(args.skuId != null ? { skuId: parseInput(skuIdSchema, String(args.skuId), 'skuId') } : {}),
+          ...(args.orderId != null ? { orderId: parseInput(orderIdSchema, String(args.orderId), 'orderId') } : {}),
+          ...(args.kinds ? { kind: { in: args.kinds } } : {}),
+        };
+        return resolveCursorConnection(
+          { args, toCursor: (m) => m.id.toString(), defaultSize: DEFAULT_PAGE, maxSize: MAX_PAGE },
+          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
+            const below = cursorId(after, 'after');
+            const above = cursorId(before, 'before');
+            return ctx.prisma.movement.findMany({
+              where: { ...where, id: { ...(below !== undefined ? { lt: below } : {}), ...(above !== undefined ? { gt: above } : {}) } },
+              orderBy: { id: inverted ? 'asc' : 'desc' },
+              take: limit,
+            });
+          },
+        );
+      },
     },
-    resolve: (_, args, ctx) => {
-      const where: Prisma.MovementWhereInput = {
-        ...(args.skuId != null ? { skuId: parseInput(skuIdSchema, String(args.skuId), 'skuId') } : {}),
-        ...(args.orderId != null ? { orderId: parseInput(orderIdSchema, String(args.orderId), 'orderId') } : {}),
-        ...(args.kinds ? { kind: { in: args.kinds } } : {}),
-      };
-      return resolveCursorConnection(
-        { args, toCursor: (m) => m.id.toString(), defaultSize: DEFAULT_PAGE, maxSize: MAX_PAGE },
-        ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
-          const below = cursorId(after, 'after');
-          const above = cursorId(before, 'before');
-          return ctx.prisma.movement.findMany({
-            where: { ...where, id: { ...(below !== undefined ? { lt: below } : {}), ...(above !== undefined ? { gt: above } : {}) } },
-            orderBy: { id: inverted ? 'asc' : 'desc' },
-            take: limit,
-          });
-        },
-      );
-    },
-  }),
+    { name: 'MovementConnection', description: 'A page of movements.' },
+    { name: 'MovementEdge' },
+  ),
 }));

@@ -6,7 +6,8 @@ import { refund, type RefundSuccess } from '../stock/refund.ts';
 import { reservation } from '../stock/reservations.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { ReservationRef } from './reservations.ts';
-import { StockLineInput } from './stock.ts';
+import { SkuRef, StockLineInput } from './stock.ts';
+import { skuNow } from './sku-reads.ts';
 
 const OrderLineRef = builder.objectRef<OrderLine>('OrderLine').implement({
   description: 'What an order did to one SKU.',
@@ -34,6 +35,7 @@ const OrderRef = builder.objectRef<OrderView>('Order').implement({
 const RefundedLine = builder.objectRef<RefundSuccess['lines'][number]>('RefundedLine').implement({
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
+    sku: t.field({ type: SkuRef, description: 'The SKU as it is now.', resolve: (l, _, ctx) => skuNow(ctx, l.skuId) }),
     quantity: t.exposeInt('quantity', { description: 'Units this refund returned.' }),
     deducted: t.exposeInt('deducted'),
     refunded: t.exposeInt('refunded', { description: 'Refunded on this line so far, this refund included.' }),
@@ -45,7 +47,7 @@ const RefundStockSuccess = builder.objectRef<RefundSuccess>('RefundStockSuccess'
   description: 'The units are back in stock and the refund is in the ledger.',
   fields: (t) => ({
     orderId: t.exposeID('orderId'),
-    refundId: t.exposeString('refundId'),
+    idempotencyKey: t.exposeString('refundId', { description: 'The key of this refund.' }),
     lines: t.field({ type: [RefundedLine], resolve: (r) => r.lines }),
   }),
 });
@@ -81,7 +83,7 @@ builder.objectType(SkuNotInOrder, {
 const RefundStockInput = builder.inputType('RefundStockInput', {
   fields: (t) => ({
     orderId: t.id(),
-    refundId: t.string({ description: 'Idempotency key of this refund.' }),
+    idempotencyKey: t.string({ description: 'Names this refund: the same key replays it, a new key refunds again.' }),
     lines: t.field({ type: [StockLineInput] }),
   }),
 });
@@ -103,7 +105,7 @@ builder.mutationFields((t) => ({
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
     type: RefundStockSuccess,
-    description: 'Returns units of a deducted order to stock. Partial refunds add up; the same refundId replays.',
+    description: 'Returns units of a deducted order to stock. Partial refunds add up; the same idempotency key replays.',
     args: { input: t.arg({ type: RefundStockInput }) },
     errors: {
       types: [RefundExceedsDeducted, UnknownOrder, SkuNotInOrder, IdempotencyConflict],
@@ -112,7 +114,7 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) =>
       refund(ctx, {
         orderId: String(input.orderId),
-        refundId: input.refundId,
+        refundId: input.idempotencyKey,
         lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
       }),
   }),

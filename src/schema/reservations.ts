@@ -2,9 +2,9 @@ import { ReservationState } from '../generated/prisma/enums.ts';
 import { IdempotencyConflict, InsufficientStock, SkuNotInOrder, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import {
   ExceedsReserved,
-  ReservationConfirmed,
+  ReservationAlreadyConfirmed,
+  ReservationAlreadyReleased,
   ReservationExpired,
-  ReservationReleased,
   UnknownReservation,
   type ExceedingHold,
 } from '../stock/outcomes.ts';
@@ -20,7 +20,8 @@ import {
 } from '../stock/reservations.ts';
 import { orderId as orderIdFormat, parseInput } from '../stock/input.ts';
 import { builder, OutcomeInterface } from './builder.ts';
-import { GatedLineRef, StockLineInput } from './stock.ts';
+import { SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
+import { skuNow } from './sku-reads.ts';
 
 const ReservationStateEnum = builder.enumType(ReservationState, {
   name: 'ReservationState',
@@ -39,10 +40,12 @@ const HoldLineRef = builder.objectRef<HoldLine>('ReservationLine').implement({
 });
 
 export const ReservationRef = builder.objectRef<ReservationView>('Reservation').implement({
+  description: "An order's hold on stock: one per order.",
   fields: (t) => ({
+    id: t.exposeID('orderId', { description: 'The order id: an order holds stock once.' }),
     orderId: t.exposeID('orderId'),
     state: t.expose('state', { type: ReservationStateEnum }),
-    deadline: t.string({ resolve: (r) => r.deadline.toISOString(), description: 'Held units not confirmed by then return to stock.' }),
+    deadline: t.expose('deadline', { type: 'DateTime', description: 'Held units not confirmed by then return to stock.' }),
     lines: t.field({ type: [HoldLineRef], resolve: (r) => r.lines }),
   }),
 });
@@ -52,8 +55,12 @@ const ReserveStockSuccess = builder.objectRef<ReserveSuccess>('ReserveStockSucce
   fields: (t) => ({
     orderId: t.exposeID('orderId'),
     idempotencyKey: t.exposeString('idempotencyKey'),
-    deadline: t.exposeString('deadline'),
-    lines: t.field({ type: [GatedLineRef], resolve: (r) => r.lines }),
+    deadline: t.field({
+      type: 'DateTime',
+      description: 'Held units not confirmed by then return to stock.',
+      resolve: (r) => new Date(r.deadline),
+    }),
+    lines: t.field({ type: [TakenLineRef], resolve: (r) => r.lines }),
   }),
 });
 
@@ -66,20 +73,27 @@ builder.objectType(ReservationExpired, {
   name: 'ReservationExpired',
   description: 'The deadline passed: the held units went (or are going) back to stock.',
   interfaces: [OutcomeInterface],
-  fields: (t) => ({ orderId: t.exposeID('orderId'), deadline: t.string({ resolve: (e) => e.deadline.toISOString() }) }),
+  fields: (t) => ({ orderId: t.exposeID('orderId'), deadline: t.expose('deadline', { type: 'DateTime' }) }),
 });
-builder.objectType(ReservationReleased, {
-  name: 'ReservationReleased',
+builder.objectType(ReservationAlreadyReleased, {
+  name: 'ReservationAlreadyReleased',
+  description: 'The order was cancelled: nothing is held any more.',
   interfaces: [OutcomeInterface],
   fields: (t) => ({ orderId: t.exposeID('orderId') }),
 });
-builder.objectType(ReservationConfirmed, {
-  name: 'ReservationConfirmed',
+builder.objectType(ReservationAlreadyConfirmed, {
+  name: 'ReservationAlreadyConfirmed',
+  description: 'Every held unit was confirmed: nothing is held any more (refund what must go back).',
   interfaces: [OutcomeInterface],
   fields: (t) => ({ orderId: t.exposeID('orderId') }),
 });
 const ExceedingHoldRef = builder.objectRef<ExceedingHold>('ExceedingHold').implement({
-  fields: (t) => ({ skuId: t.exposeID('skuId'), held: t.exposeInt('held'), requested: t.exposeInt('requested') }),
+  fields: (t) => ({
+    skuId: t.exposeID('skuId'),
+    sku: t.field({ type: SkuRef, description: 'The SKU as it is now.', resolve: (l, _, ctx) => skuNow(ctx, l.skuId) }),
+    held: t.exposeInt('held'),
+    requested: t.exposeInt('requested'),
+  }),
 });
 builder.objectType(ExceedsReserved, {
   name: 'ExceedsReserved',
@@ -97,22 +111,38 @@ const ReserveStockInput = builder.inputType('ReserveStockInput', {
   }),
 });
 
-const SettleReservationInput = builder.inputType('SettleReservationInput', {
-  fields: (t) => ({
-    orderId: t.id(),
-    lines: t.field({ type: [StockLineInput], required: false, description: 'Part of the hold; all held units when absent.' }),
-    idempotencyKey: t.string({
-      required: false,
-      description: 'Defaults to the order id, which makes settling everything idempotent; give each partial step its own key.',
+/** Confirm and release take the same input, each under its own name. */
+const settleInput = (name: string, verb: string) =>
+  builder.inputType(name, {
+    fields: (t) => ({
+      orderId: t.id(),
+      lines: t.field({ type: [StockLineInput], required: false, description: `Part of the hold to ${verb}; all held units when absent.` }),
+      idempotencyKey: t.string({
+        required: false,
+        description: 'Defaults to the order id, which makes settling everything idempotent; give each partial step its own key.',
+      }),
     }),
-  }),
-});
+  });
+const ConfirmReservationInput = settleInput('ConfirmReservationInput', 'confirm');
+const ReleaseReservationInput = settleInput('ReleaseReservationInput', 'release');
+
+/** What a settlement answers: the reservation after it. */
+const settleSuccess = (name: string, description: string) =>
+  builder.objectRef<ReservationView>(name).implement({
+    description,
+    fields: (t) => ({ reservation: t.field({ type: ReservationRef, resolve: (r) => r }) }),
+  });
+const ConfirmReservationSuccess = settleSuccess('ConfirmReservationSuccess', 'The units are sold; the reservation as it is after it.');
+const ReleaseReservationSuccess = settleSuccess(
+  'ReleaseReservationSuccess',
+  'The units are back in stock; the reservation as it is after it.',
+);
 
 const settleErrors = [
   UnknownReservation,
   ReservationExpired,
-  ReservationReleased,
-  ReservationConfirmed,
+  ReservationAlreadyReleased,
+  ReservationAlreadyConfirmed,
   ExceedsReserved,
   SkuNotInOrder,
   IdempotencyConflict,
@@ -159,9 +189,9 @@ builder.mutationFields((t) => ({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
-    type: ReservationRef,
+    type: ConfirmReservationSuccess,
     description: 'Payment arrived: held units become sold (reserved → sold).',
-    args: { input: t.arg({ type: SettleReservationInput }) },
+    args: { input: t.arg({ type: ConfirmReservationInput }) },
     errors: { types: settleErrors, union: { name: 'ConfirmReservationResult' } },
     resolve: (_, { input }, ctx) => confirmReservation(ctx, settleArgs(input)),
   }),
@@ -169,9 +199,9 @@ builder.mutationFields((t) => ({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
-    type: ReservationRef,
+    type: ReleaseReservationSuccess,
     description: 'The order was cancelled: held units return to stock (reserved → available).',
-    args: { input: t.arg({ type: SettleReservationInput }) },
+    args: { input: t.arg({ type: ReleaseReservationInput }) },
     errors: { types: settleErrors, union: { name: 'ReleaseReservationResult' } },
     resolve: (_, { input }, ctx) => releaseReservation(ctx, settleArgs(input)),
   }),

@@ -5,6 +5,7 @@ import { restock, setStock, type RestockSuccess } from '../stock/restock.ts';
 import { MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import { builder, OutcomeInterface } from './builder.ts';
+import { lowStockThresholdOf, skuNow } from './sku-reads.ts';
 
 /** GraphQL's Int is 32-bit. */
 const INT_MAX = 2_147_483_647;
@@ -17,7 +18,7 @@ const INT_MIN = -2_147_483_648;
  */
 export const saturated = (n: number): number => Math.min(INT_MAX, Math.max(INT_MIN, n));
 
-const Sku = builder.objectRef<SkuLevel>('Sku').implement({
+export const SkuRef = builder.objectRef<SkuLevel>('Sku').implement({
   description: 'A stock-keeping unit and its levels. Units are conserved: available + reserved + sold changes only through the ledger.',
   fields: (t) => ({
     id: t.exposeID('skuId', { description: "The merchant's SKU code." }),
@@ -35,6 +36,11 @@ const Sku = builder.objectRef<SkuLevel>('Sku').implement({
     throttlePerSecond: t.exposeInt('throttlePerSecond', {
       nullable: true,
       description: 'Hot-SKU throttle: deduct and reserve attempts admitted per second across all instances; null for none.',
+    }),
+    lowStockThreshold: t.int({
+      nullable: true,
+      description: 'Available at or below this raises a LOW_STOCK alert; null for none.',
+      resolve: (s, _, ctx) => lowStockThresholdOf(ctx, s.skuId),
     }),
   }),
 });
@@ -54,7 +60,8 @@ const DeductStockInput = builder.inputType('DeductStockInput', {
   }),
 });
 
-const UpsertSkuInput = builder.inputType('UpsertSkuInput', {
+const SkuInput = builder.inputType('SkuInput', {
+  description: 'One SKU of an upsert: fields left out keep their value (a new SKU starts with none in stock).',
   fields: (t) => ({
     id: t.id(),
     name: t.string({ required: false }),
@@ -67,6 +74,10 @@ const UpsertSkuInput = builder.inputType('UpsertSkuInput', {
       description: `Hot-SKU throttle: deduct and reserve attempts admitted per second (1 to ${MAX_THROTTLE_PER_SECOND}); null removes it.`,
     }),
   }),
+});
+
+const UpsertSkusInput = builder.inputType('UpsertSkusInput', {
+  fields: (t) => ({ skus: t.field({ type: [SkuInput], description: 'Up to 100 SKUs, each id once.' }) }),
 });
 
 const RestockInput = builder.inputType('RestockInput', {
@@ -89,9 +100,24 @@ const RestockSuccessRef = builder.objectRef<RestockSuccess>('RestockSuccess').im
   description: 'The units are in stock and in the ledger.',
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
+    sku: t.field({ type: SkuRef, description: 'The SKU as it is now.', resolve: (r, _, ctx) => skuNow(ctx, r.skuId) }),
     quantity: t.exposeInt('quantity'),
-    available: t.int({ description: 'Right after the restock; backorders are filled first.', resolve: (r) => saturated(r.available) }),
+    availableAfter: t.int({
+      nullable: true,
+      description: 'Available right after this restock (backorders are filled first); null if unlimited.',
+      resolve: (r) => (r.unlimited === true ? null : saturated(r.available)),
+    }),
   }),
+});
+
+const SetStockSuccess = builder.objectRef<SkuLevel>('SetStockSuccess').implement({
+  description: 'The level is set, and the difference is in the ledger as ADJUST.',
+  fields: (t) => ({ sku: t.field({ type: SkuRef, resolve: (s) => s }) }),
+});
+
+const UpsertSkusSuccess = builder.objectRef<SkuLevel[]>('UpsertSkusSuccess').implement({
+  description: 'Every SKU of the call is created or updated, in the order given.',
+  fields: (t) => ({ skus: t.field({ type: [SkuRef], resolve: (skus) => skus }) }),
 });
 
 builder.objectType(StockChanged, {
@@ -101,17 +127,19 @@ builder.objectType(StockChanged, {
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
     expectedAvailable: t.exposeInt('expectedAvailable'),
-    currentAvailable: t.int({ resolve: (e) => saturated(e.currentAvailable) }),
+    currentAvailable: t.int({ description: 'Available as it is now.', resolve: (e) => saturated(e.currentAvailable) }),
   }),
 });
 
-export const GatedLineRef = builder.objectRef<DeductedLine>('DeductedLine').implement({
+export const TakenLineRef = builder.objectRef<DeductedLine>('TakenLine').implement({
+  description: 'A line a deduct or reserve took.',
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
+    sku: t.field({ type: SkuRef, description: 'The SKU as it is now.', resolve: (l, _, ctx) => skuNow(ctx, l.skuId) }),
     quantity: t.exposeInt('quantity'),
-    available: t.int({
+    availableAfter: t.int({
       nullable: true,
-      description: 'Level right after this request; null if unlimited.',
+      description: 'Available right after this take; null if unlimited.',
       resolve: (l) => (l.available == null ? null : saturated(l.available)),
     }),
   }),
@@ -122,15 +150,20 @@ const DeductStockSuccess = builder.objectRef<DeductSuccess>('DeductStockSuccess'
   fields: (t) => ({
     orderId: t.exposeID('orderId'),
     idempotencyKey: t.exposeString('idempotencyKey'),
-    lines: t.field({ type: [GatedLineRef], resolve: (d) => d.lines }),
+    lines: t.field({ type: [TakenLineRef], resolve: (d) => d.lines }),
   }),
 });
 
 const ShortLineRef = builder.objectRef<ShortLine>('ShortLine').implement({
+  description: 'A line that cannot be served as asked.',
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
+    sku: t.field({ type: SkuRef, description: 'The SKU as it is now.', resolve: (l, _, ctx) => skuNow(ctx, l.skuId) }),
     requested: t.exposeInt('requested'),
-    available: t.int({ resolve: (l) => saturated(l.available) }),
+    obtainable: t.int({
+      description: 'The most this line could get now: available plus the backorder allowance (never unlimited: those are never short).',
+      resolve: (l) => saturated(l.obtainable),
+    }),
   }),
 });
 
@@ -167,13 +200,13 @@ builder.objectType(IdempotencyConflict, {
 
 builder.queryFields((t) => ({
   sku: t.field({
-    type: Sku,
+    type: SkuRef,
     nullable: true,
     args: { id: t.arg.id() },
     resolve: async (_, { id }, ctx) => (await levels(ctx, [String(id)]))[0] ?? null,
   }),
   skus: t.field({
-    type: [Sku],
+    type: [SkuRef],
     nullable: { list: false, items: true },
     description: 'In the order of ids; null for unknown ids. At most 500 ids.',
     args: { ids: t.arg.idList() },
@@ -183,13 +216,15 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   upsertSkus: t.field({
-    type: [Sku],
-    description: 'Creates or updates up to 100 SKUs; fields left out keep their value.',
-    args: { input: t.arg({ type: [UpsertSkuInput] }) },
+    type: UpsertSkusSuccess,
+    description: 'Creates or updates up to 100 SKUs in one transaction; fields left out keep their value.',
+    args: { input: t.arg({ type: UpsertSkusInput }) },
+    // No outcome: bad input is an error and changes nothing. A union all the same, like every mutation's.
+    errors: { types: [], union: { name: 'UpsertSkusResult' } },
     resolve: (_, { input }, ctx) =>
       upsertSkus(
         ctx,
-        input.map((u) => ({ ...u, id: String(u.id) })),
+        input.skus.map((u) => ({ ...u, id: String(u.id) })),
       ),
   }),
   restock: t.field({
@@ -200,7 +235,7 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) => restock(ctx, { ...input, skuId: String(input.skuId) }),
   }),
   setStock: t.field({
-    type: Sku,
+    type: SetStockSuccess,
     description: 'Sets an absolute level, written to the ledger as ADJUST; compare-and-set with expectedAvailable.',
     args: { input: t.arg({ type: SetStockInput }) },
     errors: { types: [UnknownSku, StockChanged], union: { name: 'SetStockResult' } },

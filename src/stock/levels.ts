@@ -31,3 +31,13 @@ function strip(level: SkuStock | null): SkuLevel | null {
   const { epoch: _, ...rest } = level;
   return rest;
 }
+
+/**
+ * Low-stock thresholds, null where none is set (or the SKU is unknown). From PostgreSQL only: the
+ * gate's counters do not hold them, and they change only through upsertSkus.
+ */
+export async function lowStockThresholds(s: Services, ids: readonly string[]): Promise<(number | null)[]> {
+  const rows = await s.prisma.sku.findMany({ where: { id: { in: [...ids] } }, select: { id: true, lowStockThreshold: true } });
+  const byId = new Map(rows.map((r) => [r.id, r.lowStockThreshold]));
+  return ids.map((id) => byId.get(id) ?? null);
+}

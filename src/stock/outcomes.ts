@@ -11,13 +11,14 @@ export abstract class Outcome extends Error {
 export interface ShortLine {
   skuId: string;
   requested: number;
-  available: number;
+  /** The most the line could get now: available plus the backorder allowance. */
+  obtainable: number;
 }
 
 export class InsufficientStock extends Outcome {
   readonly code = 'INSUFFICIENT_STOCK';
   constructor(readonly lines: ShortLine[]) {
-    super(`not enough stock for ${lines.map((l) => `${l.skuId} (requested ${l.requested}, available ${l.available})`).join(', ')}`);
+    super(`not enough stock for ${lines.map((l) => `${l.skuId} (requested ${l.requested}, obtainable ${l.obtainable})`).join(', ')}`);
   }
 }
 
@@ -98,15 +99,15 @@ export class ReservationExpired extends Outcome {
   }
 }
 
-export class ReservationReleased extends Outcome {
-  readonly code = 'RESERVATION_RELEASED';
+export class ReservationAlreadyReleased extends Outcome {
+  readonly code = 'RESERVATION_ALREADY_RELEASED';
   constructor(readonly orderId: string) {
     super(`the reservation of order ${orderId} was released`);
   }
 }
 
-export class ReservationConfirmed extends Outcome {
-  readonly code = 'RESERVATION_CONFIRMED';
+export class ReservationAlreadyConfirmed extends Outcome {
+  readonly code = 'RESERVATION_ALREADY_CONFIRMED';
   constructor(readonly orderId: string) {
     super(`the reservation of order ${orderId} was confirmed; refund it instead`);
   }

@@ -29,7 +29,7 @@ export interface RefundSuccess {
  */
 export async function refund(s: Services, input: RefundInput): Promise<RefundSuccess> {
   const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
-  const refundId = parseInput(idempotencyKey, input.refundId, 'refundId');
+  const refundId = parseInput(idempotencyKey, input.refundId, 'idempotencyKey');
   const lines = parseInput(cartLines, input.lines, 'lines');
   const op = { kind: 'REFUND', key: refundId, orderId, fingerprint: fingerprint(orderId, lines) } as const;
   return once<RefundSuccess>(s.prisma, op, (recorder) =>

@@ -9,9 +9,9 @@ import {
   ExceedsReserved,
   IdempotencyConflict,
   Outcome,
-  ReservationConfirmed,
+  ReservationAlreadyConfirmed,
   ReservationExpired,
-  ReservationReleased,
+  ReservationAlreadyReleased,
   SkuNotInOrder,
   UnknownReservation,
 } from './outcomes.ts';
@@ -169,7 +169,7 @@ async function settleByClient(s: Services, kind: 'CONFIRM' | 'RELEASE', input: S
     {
       // A concurrent request with this key may have settled first: it either recorded its answer while
       // this one tried to (duplicate key), or it moved the hold on before this one took the row lock
-      // (ReservationConfirmed, ExceedsReserved, ...). Either way the first answer is the answer (I4).
+      // (ReservationAlreadyConfirmed, ExceedsReserved, ...). Either way the first answer is the answer (I4).
       alsoReplay: (err) => err instanceof Outcome,
       revive,
     },
@@ -202,8 +202,8 @@ async function settle(
     );
     if (!row) throw new UnknownReservation(orderId);
     if (row.state === 'EXPIRED') throw new ReservationExpired(orderId, row.deadline);
-    if (row.state === 'RELEASED') throw new ReservationReleased(orderId);
-    if (row.state === 'CONFIRMED') throw new ReservationConfirmed(orderId);
+    if (row.state === 'RELEASED') throw new ReservationAlreadyReleased(orderId);
+    if (row.state === 'CONFIRMED') throw new ReservationAlreadyConfirmed(orderId);
     if (kind === 'EXPIRE' ? !row.due : row.due && kind === 'CONFIRM') throw new ReservationExpired(orderId, row.deadline);
 
     const held = new Map((await holdLines(tx, orderId)).map((l) => [l.skuId, l]));
@@ -268,7 +268,8 @@ export async function expireDue(s: Services): Promise<number> {
       try {
         await settle(s, 'EXPIRE', order_id, null, async () => {});
       } catch (err) {
-        if (!(err instanceof ReservationExpired || err instanceof ReservationReleased || err instanceof ReservationConfirmed)) throw err;
+        if (!(err instanceof ReservationExpired || err instanceof ReservationAlreadyReleased || err instanceof ReservationAlreadyConfirmed))
+          throw err;
       }
     }
   };

@@ -18,6 +18,8 @@ export interface RestockSuccess {
   quantity: number;
   /** Available right after the restock (backorders are filled first: it may still be negative). */
   available: number;
+  /** Whether the SKU was unlimited then (its available is not shown). Absent from answers stored before 0.2.0. */
+  unlimited?: boolean;
 }
 
 /** A restock brings at most this many units at once: the level must stay within MAX_STOCK_LEVEL. */
@@ -41,7 +43,7 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
         const available = truth.available + quantity;
         if (available > MAX_STOCK_LEVEL) throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
         return {
-          result: { skuId, quantity, available },
+          result: { skuId, quantity, available, unlimited: truth.unlimited },
           movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key }],
         };
       });

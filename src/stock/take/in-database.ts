@@ -47,7 +47,7 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
   const of = (id: string) => truth.get(id)!;
   const short = req.lines
     .filter((l) => !of(l.skuId).unlimited && of(l.skuId).available - l.quantity < -of(l.skuId).backorderLimit)
-    .map((l) => ({ skuId: l.skuId, requested: l.quantity, available: of(l.skuId).available + of(l.skuId).backorderLimit }));
+    .map((l) => ({ skuId: l.skuId, requested: l.quantity, obtainable: of(l.skuId).available + of(l.skuId).backorderLimit }));
   if (short.length > 0) throw new InsufficientStock(short);
   const fenced = await withhold(
     tx,

@@ -91,7 +91,7 @@ async function whenShort<A>(
     short.map(({ index, available, withheld }) => ({
       skuId: lines[index]!.skuId,
       requested: lines[index]!.quantity,
-      available: available + withheld,
+      obtainable: available + withheld,
     })),
   );
 }
