@@ -1,5 +1,13 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  OperationTypeNode,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -17,7 +25,10 @@ const MAX_WS_MESSAGE_BYTES = 64 * 1024;
  */
 const CLOSE_HANDSHAKE_WAIT_MS = 1_000;
 
-/** Yoga's own execute and subscribe, carried to graphql-ws's execute/subscribe hooks. */
+/**
+ * Yoga's own execute and subscribe, carried to graphql-ws's execute/subscribe hooks; for a subscription,
+ * subscribe hands over the stream onSubscribe already started.
+ */
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
@@ -79,7 +90,16 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
           if (err instanceof GraphQLError) return [coded(err, 'GRAPHQL_VALIDATION_FAILED')];
           throw err;
         }
-        return errors.length > 0 ? errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')) : args;
+        if (errors.length > 0) return errors.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED'));
+        if (getOperationAST(document, args.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) return args;
+        // A subscription is started here, not in the subscribe hook: one that cannot start (an unknown
+        // SKU, bad input, no key, too many subscriptions) gets graphql-ws's `error` message, which the
+        // protocol keeps for an operation that fails at its start, instead of a `next` holding only
+        // `errors` followed by `complete`, which reads like a first event.
+        const started = await subscribe(args);
+        const refused = notStarted(started);
+        if (refused) return refused;
+        return { ...args, rootValue: { execute, subscribe: () => started } satisfies Enveloped };
       },
     },
     wss,
@@ -99,6 +119,16 @@ export function serveWebSocket<C extends object>(server: Server, yoga: YogaServe
       }
     },
   };
+}
+
+/**
+ * The errors of a subscription that did not start: graphql-js (and Yoga's subscribe) answer with an
+ * ExecutionResult holding only `errors` instead of a stream. Null for a stream.
+ */
+function notStarted(result: unknown): readonly GraphQLError[] | null {
+  if (typeof result !== 'object' || result === null || Symbol.asyncIterator in result) return null;
+  const { errors } = result as ExecutionResult;
+  return errors && errors.length > 0 ? errors : null;
 }
 
 /**
