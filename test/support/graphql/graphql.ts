@@ -1,0 +1,911 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ConfirmReservationInput = {
+  /** Defaults to the order id, which makes settling everything idempotent; give each partial step its own key. */
+  idempotencyKey?: string | null | undefined;
+  /** Part of the hold to confirm; all held units when absent. */
+  lines?: Array<StockLineInput> | null | undefined;
+  orderId: string | number;
+};
+
+export type DeductStockInput = {
+  /** Defaults to the order id. */
+  idempotencyKey?: string | null | undefined;
+  /** One line per SKU, 1 to 50 lines. */
+  lines: Array<StockLineInput>;
+  orderId: string | number;
+};
+
+/** What a ledger movement did. */
+export type MovementKind =
+  | 'ADJUST'
+  | 'CONFIRM'
+  | 'DEDUCT'
+  | 'EXPIRE'
+  | 'REFUND'
+  | 'RELEASE'
+  | 'RESERVE'
+  | 'RESTOCK';
+
+/** What an Outcome is: one code per member type, stable across releases. */
+export type OutcomeCode =
+  | 'EXCEEDS_RESERVED'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'INSUFFICIENT_STOCK'
+  | 'REFUND_EXCEEDS_DEDUCTED'
+  | 'RESERVATION_ALREADY_CONFIRMED'
+  | 'RESERVATION_ALREADY_RELEASED'
+  | 'RESERVATION_EXPIRED'
+  | 'SKU_NOT_IN_ORDER'
+  | 'STOCK_CHANGED'
+  | 'THROTTLED'
+  | 'UNKNOWN_ORDER'
+  | 'UNKNOWN_RESERVATION'
+  | 'UNKNOWN_SKU';
+
+export type RefundStockInput = {
+  /** Names this refund: the same key replays it, a new key refunds again. */
+  idempotencyKey: string;
+  lines: Array<StockLineInput>;
+  orderId: string | number;
+};
+
+export type ReleaseReservationInput = {
+  /** Defaults to the order id, which makes settling everything idempotent; give each partial step its own key. */
+  idempotencyKey?: string | null | undefined;
+  /** Part of the hold to release; all held units when absent. */
+  lines?: Array<StockLineInput> | null | undefined;
+  orderId: string | number;
+};
+
+/** ACTIVE while units are held; otherwise how the last held units left. */
+export type ReservationState =
+  | 'ACTIVE'
+  | 'CONFIRMED'
+  | 'EXPIRED'
+  | 'RELEASED';
+
+export type ReserveStockInput = {
+  /** Defaults to the order id. */
+  idempotencyKey?: string | null | undefined;
+  lines: Array<StockLineInput>;
+  /** One reservation per order. */
+  orderId: string | number;
+  /** How long to hold the units, 1 to 86400 seconds. */
+  ttlSeconds: number;
+};
+
+export type RestockInput = {
+  idempotencyKey: string;
+  /** Units received, at least 1. */
+  quantity: number;
+  skuId: string | number;
+};
+
+export type SetStockInput = {
+  /** The new absolute level. */
+  available: number;
+  /** Compare-and-set: only if available is still this. */
+  expectedAvailable?: number | null | undefined;
+  skuId: string | number;
+};
+
+/** One SKU of an upsert: fields left out keep their value (a new SKU starts with none in stock). */
+export type SkuInput = {
+  /** Sets the level; the difference is written to the ledger as ADJUST. */
+  available?: number | null | undefined;
+  /** Lets available go down to minus this (backorders). */
+  backorderLimit?: number | null | undefined;
+  id: string | number;
+  /** Available at or below this raises a low-stock alert. */
+  lowStockThreshold?: number | null | undefined;
+  name?: string | null | undefined;
+  /** Hot-SKU throttle: deduct and reserve attempts admitted per second (1 to 100000); null removes it. */
+  throttlePerSecond?: number | null | undefined;
+  unlimited?: boolean | null | undefined;
+};
+
+export type StockLineInput = {
+  /** Positive, at most 1,000,000. */
+  quantity: number;
+  skuId: string | number;
+};
+
+export type UpsertSkusInput = {
+  /** Up to 100 SKUs, each id once. */
+  skus: Array<SkuInput>;
+};
+
+export type ClientSkuFragment = { id: string, available: number | null, reserved: number, sold: number };
+
+export type ClientTakenLineFragment = { skuId: string, quantity: number, availableAfter: number | null, sku: { id: string, available: number | null, reserved: number, sold: number } };
+
+export type ClientIdempotencyConflictFragment = { code: OutcomeCode, message: string, idempotencyKey: string };
+
+export type ClientInsufficientStockFragment = { code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> };
+
+export type ClientThrottledFragment = { code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number };
+
+export type ClientUnknownSkuFragment = { code: OutcomeCode, message: string, skuIds: Array<string> };
+
+export type ClientReservationFragment = { id: string, orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> };
+
+type ClientSettleRefused_ExceedsReserved_Fragment = { code: OutcomeCode, message: string, lines: Array<{ skuId: string, held: number, requested: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> };
+
+type ClientSettleRefused_IdempotencyConflict_Fragment = { idempotencyKey: string, code: OutcomeCode, message: string };
+
+type ClientSettleRefused_InsufficientStock_Fragment = { code: OutcomeCode, message: string };
+
+type ClientSettleRefused_RefundExceedsDeducted_Fragment = { code: OutcomeCode, message: string };
+
+type ClientSettleRefused_ReservationAlreadyConfirmed_Fragment = { orderId: string, code: OutcomeCode, message: string };
+
+type ClientSettleRefused_ReservationAlreadyReleased_Fragment = { orderId: string, code: OutcomeCode, message: string };
+
+type ClientSettleRefused_ReservationExpired_Fragment = { orderId: string, deadline: string, code: OutcomeCode, message: string };
+
+type ClientSettleRefused_SkuNotInOrder_Fragment = { orderId: string, skuIds: Array<string>, code: OutcomeCode, message: string };
+
+type ClientSettleRefused_StockChanged_Fragment = { code: OutcomeCode, message: string };
+
+type ClientSettleRefused_Throttled_Fragment = { code: OutcomeCode, message: string };
+
+type ClientSettleRefused_UnknownOrder_Fragment = { code: OutcomeCode, message: string };
+
+type ClientSettleRefused_UnknownReservation_Fragment = { orderId: string, code: OutcomeCode, message: string };
+
+type ClientSettleRefused_UnknownSku_Fragment = { code: OutcomeCode, message: string };
+
+export type ClientSettleRefusedFragment =
+  | ClientSettleRefused_ExceedsReserved_Fragment
+  | ClientSettleRefused_IdempotencyConflict_Fragment
+  | ClientSettleRefused_InsufficientStock_Fragment
+  | ClientSettleRefused_RefundExceedsDeducted_Fragment
+  | ClientSettleRefused_ReservationAlreadyConfirmed_Fragment
+  | ClientSettleRefused_ReservationAlreadyReleased_Fragment
+  | ClientSettleRefused_ReservationExpired_Fragment
+  | ClientSettleRefused_SkuNotInOrder_Fragment
+  | ClientSettleRefused_StockChanged_Fragment
+  | ClientSettleRefused_Throttled_Fragment
+  | ClientSettleRefused_UnknownOrder_Fragment
+  | ClientSettleRefused_UnknownReservation_Fragment
+  | ClientSettleRefused_UnknownSku_Fragment
+;
+
+export type ClientDeductMutationVariables = Exact<{
+  input: DeductStockInput;
+}>;
+
+
+export type ClientDeductMutation = { deductStock:
+    | { __typename: 'DeductStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type ClientReserveMutationVariables = Exact<{
+  input: ReserveStockInput;
+}>;
+
+
+export type ClientReserveMutation = { reserveStock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'ReserveStockSuccess', orderId: string, idempotencyKey: string, deadline: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type ClientConfirmMutationVariables = Exact<{
+  input: ConfirmReservationInput;
+}>;
+
+
+export type ClientConfirmMutation = { confirmReservation:
+    | { __typename: 'ConfirmReservationSuccess', reservation: { id: string, orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> } }
+    | { __typename: 'ExceedsReserved', code: OutcomeCode, message: string, lines: Array<{ skuId: string, held: number, requested: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'IdempotencyConflict', idempotencyKey: string, code: OutcomeCode, message: string }
+    | { __typename: 'ReservationAlreadyConfirmed', orderId: string, code: OutcomeCode, message: string }
+    | { __typename: 'ReservationAlreadyReleased', orderId: string, code: OutcomeCode, message: string }
+    | { __typename: 'ReservationExpired', orderId: string, deadline: string, code: OutcomeCode, message: string }
+    | { __typename: 'SkuNotInOrder', orderId: string, skuIds: Array<string>, code: OutcomeCode, message: string }
+    | { __typename: 'UnknownReservation', orderId: string, code: OutcomeCode, message: string }
+   };
+
+export type ClientReleaseMutationVariables = Exact<{
+  input: ReleaseReservationInput;
+}>;
+
+
+export type ClientReleaseMutation = { releaseReservation:
+    | { __typename: 'ExceedsReserved', code: OutcomeCode, message: string, lines: Array<{ skuId: string, held: number, requested: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'IdempotencyConflict', idempotencyKey: string, code: OutcomeCode, message: string }
+    | { __typename: 'ReleaseReservationSuccess', reservation: { id: string, orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> } }
+    | { __typename: 'ReservationAlreadyConfirmed', orderId: string, code: OutcomeCode, message: string }
+    | { __typename: 'ReservationAlreadyReleased', orderId: string, code: OutcomeCode, message: string }
+    | { __typename: 'ReservationExpired', orderId: string, deadline: string, code: OutcomeCode, message: string }
+    | { __typename: 'SkuNotInOrder', orderId: string, skuIds: Array<string>, code: OutcomeCode, message: string }
+    | { __typename: 'UnknownReservation', orderId: string, code: OutcomeCode, message: string }
+   };
+
+export type ClientRefundMutationVariables = Exact<{
+  input: RefundStockInput;
+}>;
+
+
+export type ClientRefundMutation = { refundStock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'RefundExceedsDeducted', code: OutcomeCode, message: string, lines: Array<{ skuId: string, deducted: number, alreadyRefunded: number, requested: number }> }
+    | { __typename: 'RefundStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, deducted: number, refunded: number, refundable: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+    | { __typename: 'SkuNotInOrder', code: OutcomeCode, message: string, orderId: string, skuIds: Array<string> }
+    | { __typename: 'UnknownOrder', code: OutcomeCode, message: string, orderId: string }
+   };
+
+export type ClientRestockMutationVariables = Exact<{
+  input: RestockInput;
+}>;
+
+
+export type ClientRestockMutation = { restock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'RestockSuccess', skuId: string, quantity: number, availableAfter: number | null, sku: { id: string, available: number | null, reserved: number, sold: number } }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type ClientSetStockMutationVariables = Exact<{
+  input: SetStockInput;
+}>;
+
+
+export type ClientSetStockMutation = { setStock:
+    | { __typename: 'SetStockSuccess', sku: { id: string, available: number | null, reserved: number, sold: number } }
+    | { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type ClientUpsertMutationVariables = Exact<{
+  input: UpsertSkusInput;
+}>;
+
+
+export type ClientUpsertMutation = { upsertSkus: { __typename: 'UpsertSkusSuccess', skus: Array<{ name: string | null, unlimited: boolean, backorderLimit: number, id: string, available: number | null, reserved: number, sold: number }> } };
+
+export type ClientSkuQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ClientSkuQuery = { sku: { id: string, available: number | null, reserved: number, sold: number } | null };
+
+export type ClientSkusQueryVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type ClientSkusQuery = { skus: Array<{ id: string, available: number | null, reserved: number, sold: number } | null> };
+
+export type ClientMovementsQueryVariables = Exact<{
+  skuId?: string | number | null | undefined;
+  orderId?: string | number | null | undefined;
+  kinds?: Array<MovementKind> | MovementKind | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ClientMovementsQuery = { movements: { edges: Array<{ cursor: string, node: { id: string, kind: MovementKind, skuId: string, quantity: number, deltaAvailable: number, deltaReserved: number, deltaSold: number, orderId: string | null, createdAt: string } }>, pageInfo: { startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } };
+
+export type ClientStockLevelsSubscriptionVariables = Exact<{
+  skuIds: Array<string | number> | string | number;
+}>;
+
+
+export type ClientStockLevelsSubscription = { stockLevels: { skuId: string, available: number | null, reserved: number, sold: number, version: number, changedAt: string, sku: { id: string, available: number | null } } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const ClientSkuFragmentDoc = new TypedDocumentString(`
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+    `, {"fragmentName":"ClientSku"}) as unknown as TypedDocumentString<ClientSkuFragment, unknown>;
+export const ClientTakenLineFragmentDoc = new TypedDocumentString(`
+    fragment ClientTakenLine on TakenLine {
+  skuId
+  quantity
+  availableAfter
+  sku {
+    ...ClientSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`, {"fragmentName":"ClientTakenLine"}) as unknown as TypedDocumentString<ClientTakenLineFragment, unknown>;
+export const ClientIdempotencyConflictFragmentDoc = new TypedDocumentString(`
+    fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}
+    `, {"fragmentName":"ClientIdempotencyConflict"}) as unknown as TypedDocumentString<ClientIdempotencyConflictFragment, unknown>;
+export const ClientInsufficientStockFragmentDoc = new TypedDocumentString(`
+    fragment ClientInsufficientStock on InsufficientStock {
+  code
+  message
+  lines {
+    skuId
+    requested
+    obtainable
+    sku {
+      ...ClientSku
+    }
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`, {"fragmentName":"ClientInsufficientStock"}) as unknown as TypedDocumentString<ClientInsufficientStockFragment, unknown>;
+export const ClientThrottledFragmentDoc = new TypedDocumentString(`
+    fragment ClientThrottled on Throttled {
+  code
+  message
+  skuIds
+  retryAfterMs
+}
+    `, {"fragmentName":"ClientThrottled"}) as unknown as TypedDocumentString<ClientThrottledFragment, unknown>;
+export const ClientUnknownSkuFragmentDoc = new TypedDocumentString(`
+    fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}
+    `, {"fragmentName":"ClientUnknownSku"}) as unknown as TypedDocumentString<ClientUnknownSkuFragment, unknown>;
+export const ClientReservationFragmentDoc = new TypedDocumentString(`
+    fragment ClientReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+    `, {"fragmentName":"ClientReservation"}) as unknown as TypedDocumentString<ClientReservationFragment, unknown>;
+export const ClientSettleRefusedFragmentDoc = new TypedDocumentString(`
+    fragment ClientSettleRefused on Outcome {
+  code
+  message
+  ... on ReservationExpired {
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyConfirmed {
+    orderId
+  }
+  ... on ReservationAlreadyReleased {
+    orderId
+  }
+  ... on UnknownReservation {
+    orderId
+  }
+  ... on ExceedsReserved {
+    lines {
+      skuId
+      held
+      requested
+      sku {
+        ...ClientSku
+      }
+    }
+  }
+  ... on SkuNotInOrder {
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    idempotencyKey
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`, {"fragmentName":"ClientSettleRefused"}) as unknown as TypedDocumentString<ClientSettleRefusedFragment, unknown>;
+export const ClientDeductDocument = new TypedDocumentString(`
+    mutation ClientDeduct($input: DeductStockInput!) {
+  deductStock(input: $input) {
+    __typename
+    ... on Outcome {
+      code
+      message
+    }
+    ... on DeductStockSuccess {
+      orderId
+      idempotencyKey
+      lines {
+        ...ClientTakenLine
+      }
+    }
+    ...ClientIdempotencyConflict
+    ...ClientInsufficientStock
+    ...ClientThrottled
+    ...ClientUnknownSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientTakenLine on TakenLine {
+  skuId
+  quantity
+  availableAfter
+  sku {
+    ...ClientSku
+  }
+}
+fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}
+fragment ClientInsufficientStock on InsufficientStock {
+  code
+  message
+  lines {
+    skuId
+    requested
+    obtainable
+    sku {
+      ...ClientSku
+    }
+  }
+}
+fragment ClientThrottled on Throttled {
+  code
+  message
+  skuIds
+  retryAfterMs
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}`) as unknown as TypedDocumentString<ClientDeductMutation, ClientDeductMutationVariables>;
+export const ClientReserveDocument = new TypedDocumentString(`
+    mutation ClientReserve($input: ReserveStockInput!) {
+  reserveStock(input: $input) {
+    __typename
+    ... on ReserveStockSuccess {
+      orderId
+      idempotencyKey
+      deadline
+      lines {
+        ...ClientTakenLine
+      }
+    }
+    ...ClientIdempotencyConflict
+    ...ClientInsufficientStock
+    ...ClientThrottled
+    ...ClientUnknownSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientTakenLine on TakenLine {
+  skuId
+  quantity
+  availableAfter
+  sku {
+    ...ClientSku
+  }
+}
+fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}
+fragment ClientInsufficientStock on InsufficientStock {
+  code
+  message
+  lines {
+    skuId
+    requested
+    obtainable
+    sku {
+      ...ClientSku
+    }
+  }
+}
+fragment ClientThrottled on Throttled {
+  code
+  message
+  skuIds
+  retryAfterMs
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}`) as unknown as TypedDocumentString<ClientReserveMutation, ClientReserveMutationVariables>;
+export const ClientConfirmDocument = new TypedDocumentString(`
+    mutation ClientConfirm($input: ConfirmReservationInput!) {
+  confirmReservation(input: $input) {
+    __typename
+    ... on ConfirmReservationSuccess {
+      reservation {
+        ...ClientReservation
+      }
+    }
+    ...ClientSettleRefused
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+fragment ClientSettleRefused on Outcome {
+  code
+  message
+  ... on ReservationExpired {
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyConfirmed {
+    orderId
+  }
+  ... on ReservationAlreadyReleased {
+    orderId
+  }
+  ... on UnknownReservation {
+    orderId
+  }
+  ... on ExceedsReserved {
+    lines {
+      skuId
+      held
+      requested
+      sku {
+        ...ClientSku
+      }
+    }
+  }
+  ... on SkuNotInOrder {
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    idempotencyKey
+  }
+}`) as unknown as TypedDocumentString<ClientConfirmMutation, ClientConfirmMutationVariables>;
+export const ClientReleaseDocument = new TypedDocumentString(`
+    mutation ClientRelease($input: ReleaseReservationInput!) {
+  releaseReservation(input: $input) {
+    __typename
+    ... on ReleaseReservationSuccess {
+      reservation {
+        ...ClientReservation
+      }
+    }
+    ...ClientSettleRefused
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+fragment ClientSettleRefused on Outcome {
+  code
+  message
+  ... on ReservationExpired {
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyConfirmed {
+    orderId
+  }
+  ... on ReservationAlreadyReleased {
+    orderId
+  }
+  ... on UnknownReservation {
+    orderId
+  }
+  ... on ExceedsReserved {
+    lines {
+      skuId
+      held
+      requested
+      sku {
+        ...ClientSku
+      }
+    }
+  }
+  ... on SkuNotInOrder {
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    idempotencyKey
+  }
+}`) as unknown as TypedDocumentString<ClientReleaseMutation, ClientReleaseMutationVariables>;
+export const ClientRefundDocument = new TypedDocumentString(`
+    mutation ClientRefund($input: RefundStockInput!) {
+  refundStock(input: $input) {
+    __typename
+    ... on RefundStockSuccess {
+      orderId
+      idempotencyKey
+      lines {
+        skuId
+        quantity
+        deducted
+        refunded
+        refundable
+        sku {
+          ...ClientSku
+        }
+      }
+    }
+    ... on RefundExceedsDeducted {
+      code
+      message
+      lines {
+        skuId
+        deducted
+        alreadyRefunded
+        requested
+      }
+    }
+    ... on UnknownOrder {
+      code
+      message
+      orderId
+    }
+    ... on SkuNotInOrder {
+      code
+      message
+      orderId
+      skuIds
+    }
+    ...ClientIdempotencyConflict
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}`) as unknown as TypedDocumentString<ClientRefundMutation, ClientRefundMutationVariables>;
+export const ClientRestockDocument = new TypedDocumentString(`
+    mutation ClientRestock($input: RestockInput!) {
+  restock(input: $input) {
+    __typename
+    ... on RestockSuccess {
+      skuId
+      quantity
+      availableAfter
+      sku {
+        ...ClientSku
+      }
+    }
+    ...ClientIdempotencyConflict
+    ...ClientUnknownSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}`) as unknown as TypedDocumentString<ClientRestockMutation, ClientRestockMutationVariables>;
+export const ClientSetStockDocument = new TypedDocumentString(`
+    mutation ClientSetStock($input: SetStockInput!) {
+  setStock(input: $input) {
+    __typename
+    ... on SetStockSuccess {
+      sku {
+        ...ClientSku
+      }
+    }
+    ... on StockChanged {
+      code
+      message
+      skuId
+      expectedAvailable
+      currentAvailable
+    }
+    ...ClientUnknownSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}`) as unknown as TypedDocumentString<ClientSetStockMutation, ClientSetStockMutationVariables>;
+export const ClientUpsertDocument = new TypedDocumentString(`
+    mutation ClientUpsert($input: UpsertSkusInput!) {
+  upsertSkus(input: $input) {
+    __typename
+    ... on UpsertSkusSuccess {
+      skus {
+        ...ClientSku
+        name
+        unlimited
+        backorderLimit
+      }
+    }
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`) as unknown as TypedDocumentString<ClientUpsertMutation, ClientUpsertMutationVariables>;
+export const ClientSkuDocument = new TypedDocumentString(`
+    query ClientSku($id: ID!) {
+  sku(id: $id) {
+    ...ClientSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`) as unknown as TypedDocumentString<ClientSkuQuery, ClientSkuQueryVariables>;
+export const ClientSkusDocument = new TypedDocumentString(`
+    query ClientSkus($ids: [ID!]!) {
+  skus(ids: $ids) {
+    ...ClientSku
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`) as unknown as TypedDocumentString<ClientSkusQuery, ClientSkusQueryVariables>;
+export const ClientMovementsDocument = new TypedDocumentString(`
+    query ClientMovements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String) {
+  movements(
+    skuId: $skuId
+    orderId: $orderId
+    kinds: $kinds
+    first: $first
+    after: $after
+  ) {
+    edges {
+      cursor
+      node {
+        id
+        kind
+        skuId
+        quantity
+        deltaAvailable
+        deltaReserved
+        deltaSold
+        orderId
+        createdAt
+      }
+    }
+    pageInfo {
+      startCursor
+      endCursor
+      hasNextPage
+      hasPreviousPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClientMovementsQuery, ClientMovementsQueryVariables>;
+export const ClientStockLevelsDocument = new TypedDocumentString(`
+    subscription ClientStockLevels($skuIds: [ID!]!) {
+  stockLevels(skuIds: $skuIds) {
+    skuId
+    available
+    reserved
+    sold
+    version
+    changedAt
+    sku {
+      id
+      available
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClientStockLevelsSubscription, ClientStockLevelsSubscriptionVariables>;
