@@ -159,12 +159,12 @@ async function acknowledged(databaseUrl: string): Promise<number> {
 }
 
 async function seed(url: string): Promise<void> {
-  const upsert = `mutation U($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id } }`;
+  const upsert = `mutation U($input: UpsertSkusInput!) { upsertSkus(input: $input) { __typename } }`;
   const post = (input: unknown[]) =>
     fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: upsert, variables: { input } }),
+      body: JSON.stringify({ query: upsert, variables: { input: { skus: input } } }),
     });
   await post([{ id: 'hot', name: 'Hot item', available: HOT_STOCK }]);
   for (let i = 0; i < UNIFORM_SKUS; i += 100) {

@@ -46,10 +46,12 @@ const stack = useStack({ env: { STOCKGATE_API_KEYS: API_KEYS } });
 
 beforeAll(async () => {
   await asAdmin(UPSERT, {
-    input: [
-      { id: 'a', name: 'A', available: 1_000 },
-      { id: 'b', name: 'B', available: 1_000 },
-    ],
+    input: {
+      skus: [
+        { id: 'a', name: 'A', available: 1_000 },
+        { id: 'b', name: 'B', available: 1_000 },
+      ],
+    },
   });
 });
 
@@ -241,14 +243,14 @@ const OPERATIONS: Operation[] = [
     needs: 'checkout',
     query: CONFIRM,
     variables: async () => ({ input: { orderId: await reserved() } }),
-    succeeded: (d) => d.settled.state === 'CONFIRMED',
+    succeeded: (d) => d.settled.reservation.state === 'CONFIRMED',
   },
   {
     field: 'releaseReservation',
     needs: 'checkout',
     query: RELEASE,
     variables: async () => ({ input: { orderId: await reserved() } }),
-    succeeded: (d) => d.settled.state === 'RELEASED',
+    succeeded: (d) => d.settled.reservation.state === 'RELEASED',
   },
   {
     field: 'refundStock',
@@ -257,7 +259,7 @@ const OPERATIONS: Operation[] = [
     variables: async () => {
       const orderId = unique('refund');
       await asAdmin(DEDUCT, { input: { orderId, lines: [{ skuId: 'b', quantity: 1 }] } });
-      return { input: { orderId, refundId: unique('r'), lines: [{ skuId: 'b', quantity: 1 }] } };
+      return { input: { orderId, idempotencyKey: unique('r'), lines: [{ skuId: 'b', quantity: 1 }] } };
     },
     succeeded: (d) => d.refundStock.__typename === 'RefundStockSuccess',
   },
@@ -265,8 +267,8 @@ const OPERATIONS: Operation[] = [
     field: 'upsertSkus',
     needs: 'admin',
     query: UPSERT,
-    variables: () => Promise.resolve({ input: [{ id: 'new', name: unique('name') }] }),
-    succeeded: (d) => d.upsertSkus[0].id === 'new',
+    variables: () => Promise.resolve({ input: { skus: [{ id: 'new', name: unique('name') }] } }),
+    succeeded: (d) => d.upsertSkus.skus[0].id === 'new',
   },
   {
     field: 'restock',
@@ -280,7 +282,7 @@ const OPERATIONS: Operation[] = [
     needs: 'admin',
     query: SET_STOCK,
     variables: () => Promise.resolve({ input: { skuId: 'a', available: 1_000 } }),
-    succeeded: (d) => d.setStock.__typename === 'Sku',
+    succeeded: (d) => d.setStock.__typename === 'SetStockSuccess',
   },
 ];
 
@@ -318,7 +320,7 @@ describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
   let send: Send;
   beforeAll(async () => {
     send = TRANSPORTS[transport]!();
-    await asAdmin(UPSERT, { input: [{ id: 'alerting', available: 5, lowStockThreshold: 0 }] });
+    await asAdmin(UPSERT, { input: { skus: [{ id: 'alerting', available: 5, lowStockThreshold: 0 }] } });
   });
 
   describe.each(ROLES)('a %s key', (role) => {
@@ -370,7 +372,7 @@ describe.each(Object.keys(TRANSPORTS))('over %s', (transport) => {
 describe('keys', () => {
   it('a key configured by its SHA-256 hash only works with its secret, as admin', async () => {
     const before = await snapshot();
-    const result = await overHttp(stack.svc.url, bearer('admin'), UPSERT, { input: [{ id: 'new', name: unique('hashed') }] });
+    const result = await overHttp(stack.svc.url, bearer('admin'), UPSERT, { input: { skus: [{ id: 'new', name: unique('hashed') }] } });
     expect(result.errors).toBeUndefined();
     expect((await snapshot()).skus).not.toEqual(before.skus);
   });
@@ -394,7 +396,7 @@ describe('with no keys configured (open, for local development)', () => {
 
   it('lets every caller, with or without a key, do everything, over HTTP and graphql-ws', async () => {
     for (const authorization of [null, `Bearer ${secret()}`]) {
-      const upsert = await overHttp(open.url, authorization, UPSERT, { input: [{ id: 'open', available: 10 }] });
+      const upsert = await overHttp(open.url, authorization, UPSERT, { input: { skus: [{ id: 'open', available: 10 }] } });
       expect(upsert.errors).toBeUndefined();
       const deduct = await overHttp(open.url, authorization, DEDUCT, {
         input: { orderId: unique('open'), lines: [{ skuId: 'open', quantity: 1 }] },
@@ -406,7 +408,7 @@ describe('with no keys configured (open, for local development)', () => {
     // The second upsert set 10 again, so one deduct shows.
     expect((await overWs(client, STOCK_LEVELS, { skuIds: ['open'] })).data?.stockLevels.available).toBe(9);
     expect(
-      (await overWs(client, RESTOCK, { input: { skuId: 'open', quantity: 2, idempotencyKey: unique('r') } })).data?.restock.available,
+      (await overWs(client, RESTOCK, { input: { skuId: 'open', quantity: 2, idempotencyKey: unique('r') } })).data?.restock.availableAfter,
     ).toBe(11);
   });
 });
@@ -469,7 +471,7 @@ describe('start-up', () => {
 
 describe('several mutations in one document (README: send one mutation per request)', () => {
   const deduct = (orderId: string) => `deductStock(input: { orderId: "${orderId}", lines: [{ skuId: "a", quantity: 1 }] }) { __typename }`;
-  const upsert = `upsertSkus(input: [{ id: "new", name: "mixed" }]) { id }`;
+  const upsert = `upsertSkus(input: { skus: [{ id: "new", name: "mixed" }] }) { __typename }`;
   const levelOfA = async () => (await asAdmin(SKU, { id: 'a' })).sku.available as number;
 
   it('a refused mutation first: FORBIDDEN and nothing after it runs', async () => {

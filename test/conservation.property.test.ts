@@ -197,8 +197,8 @@ class Runner {
   }
 
   async setUp(): Promise<void> {
-    const answer = checked(
-      await client.upsert(this.m.skus.map((s) => ({ id: s.id, available: s.available, unlimited: s.unlimited, backorderLimit: 0 }))),
+    const answer = await client.upserted(
+      this.m.skus.map((s) => ({ id: s.id, available: s.available, unlimited: s.unlimited, backorderLimit: 0 })),
     );
     expect(answer.map((s: { id: string }) => s.id)).toEqual(this.m.skus.map((s) => s.id));
     await this.check('set-up');
@@ -246,13 +246,13 @@ class Runner {
         if (short.length > 0) {
           expect(answer.__typename, JSON.stringify(answer)).toBe('InsufficientStock');
           expect(
-            answer.short.map((s: { skuId: string; requested: number }) => `${s.skuId}:${s.requested}`).sort(),
+            answer.lines.map((s: { skuId: string; requested: number }) => `${s.skuId}:${s.requested}`).sort(),
             'the short lines',
           ).toEqual(short.map((l) => `${l.skuId}:${l.q}`).sort());
           return answer.__typename;
         }
         expect(answer.__typename, JSON.stringify(answer)).toBe(op.t === 'deduct' ? 'DeductStockSuccess' : 'ReserveStockSuccess');
-        const expected: { skuId: string; quantity: number; available: number | null }[] = [];
+        const expected: { skuId: string; quantity: number; availableAfter: number | null }[] = [];
         if (op.t === 'reserve') order.hold = { state: 'ACTIVE', lines: new Map() };
         for (const l of lines) {
           const s = m.byId(l.skuId);
@@ -266,7 +266,7 @@ class Runner {
             s.reserved += l.q;
             order.hold!.lines.set(s.id, { reserved: l.q, confirmed: 0, released: 0, expired: 0, ...units });
           }
-          expected.push({ skuId: s.id, quantity: l.q, available: s.unlimited ? null : s.available });
+          expected.push({ skuId: s.id, quantity: l.q, availableAfter: s.unlimited ? null : s.available });
         }
         expect(answer.lines, 'the answered lines (available right after the request)').toEqual(expected);
         if (op.t === 'deduct') m.deducts.push({ key, orderId: order.id, lines: cart, answer });
@@ -294,20 +294,21 @@ class Runner {
         const outcome = (() => {
           if (!hold) return 'UnknownReservation';
           if (hold.state === 'EXPIRED') return 'ReservationExpired';
-          if (hold.state === 'RELEASED') return 'ReservationReleased';
-          if (hold.state === 'CONFIRMED') return 'ReservationConfirmed';
+          if (hold.state === 'RELEASED') return 'ReservationAlreadyReleased';
+          if (hold.state === 'CONFIRMED') return 'ReservationAlreadyConfirmed';
           if (lines?.some((l) => !hold.lines.has(l.skuId))) return 'SkuNotInOrder';
           if (lines?.some((l) => l.quantity > hold.lines.get(l.skuId)!.lim + hold.lines.get(l.skuId)!.unl)) return 'ExceedsReserved';
-          return 'Reservation';
+          return op.t === 'confirm' ? 'ConfirmReservationSuccess' : 'ReleaseReservationSuccess';
         })();
         expect(answer.__typename, JSON.stringify(answer)).toBe(outcome);
-        if (outcome !== 'Reservation') return outcome;
+        if (!outcome.endsWith('Success')) return outcome;
+        const { reservation } = answer;
         const wanted =
           lines ?? [...hold!.lines].filter(([, h]) => h.lim + h.unl > 0).map(([skuId, h]) => ({ skuId, quantity: h.lim + h.unl }));
         for (const w of wanted) this.settle(order, w.skuId, w.quantity, op.t === 'confirm' ? 'CONFIRM' : 'RELEASE');
         this.finalState(order, op.t === 'confirm' ? 'CONFIRMED' : 'RELEASED');
-        expect({ state: answer.state, lines: answer.lines }, 'the reservation after the settlement').toEqual(holdView(order));
-        return `${outcome} ${answer.state}`;
+        expect({ state: reservation.state, lines: reservation.lines }, 'the reservation after the settlement').toEqual(holdView(order));
+        return `${outcome} ${reservation.state}`;
       }
 
       case 'expire': {
@@ -370,7 +371,7 @@ class Runner {
         expect(answer.__typename, JSON.stringify(answer)).toBe('RestockSuccess');
         s.available += op.q;
         s.received += op.q;
-        expect(answer.available, 'available right after the restock').toBe(s.available);
+        expect(answer.availableAfter, 'available right after the restock (null if unlimited)').toBe(s.unlimited ? null : s.available);
         return answer.__typename;
       }
 
@@ -380,7 +381,7 @@ class Runner {
         // An absolute level is a limited SKU's notion (an unlimited one shows no level): limited SKUs only.
         if (s.unlimited) return 'skipped (unlimited)';
         if (op.t === 'upsertLevel') {
-          const [answer] = checked(await client.upsert([{ id: s.id, available: op.level }]));
+          const [answer] = await client.upserted([{ id: s.id, available: op.level }]);
           s.received += op.level - s.available;
           s.available = op.level;
           expect(answer, 'the upserted SKU').toMatchObject({
@@ -407,17 +408,15 @@ class Runner {
         s.received += op.level - s.available;
         s.available = op.level;
         expect(answer, JSON.stringify(answer)).toMatchObject({
-          __typename: 'Sku',
-          available: s.available,
-          reserved: s.reserved,
-          sold: s.sold,
+          __typename: 'SetStockSuccess',
+          sku: { available: s.available, reserved: s.reserved, sold: s.sold },
         });
         return answer.__typename;
       }
 
       case 'flip': {
         const s = m.sku(op.sku);
-        const [answer] = checked(await client.upsert([{ id: s.id, unlimited: op.unlimited }]));
+        const [answer] = await client.upserted([{ id: s.id, unlimited: op.unlimited }]);
         s.unlimited = op.unlimited;
         expect(answer, 'the upserted SKU').toEqual(skuView(s));
         return op.unlimited ? 'now unlimited' : 'now limited';

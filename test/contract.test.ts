@@ -123,7 +123,11 @@ describe('conventional types', () => {
 
   it('no Float anywhere, and no field named after a generated connection', () => {
     expect(objectFields().filter((f) => f.type === 'Float')).toEqual([]);
-    expect(namedTypes().filter((t) => t.name !== 'Query' && t.name.startsWith('Query')).map((t) => t.name)).toEqual([]);
+    expect(
+      namedTypes()
+        .filter((t) => t.name !== 'Query' && t.name.startsWith('Query'))
+        .map((t) => t.name),
+    ).toEqual([]);
     expect(schema.getType('MovementConnection')).toBeDefined();
     expect(schema.getType('MovementEdge')).toBeDefined();
   });

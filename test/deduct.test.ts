@@ -72,7 +72,7 @@ describe('idempotency', () => {
       __typename: 'DeductStockSuccess',
       orderId: 'order-idem',
       idempotencyKey: 'key-idem',
-      lines: [{ skuId: 'idem', quantity: 3, available: 7 }],
+      lines: [{ skuId: 'idem', quantity: 3, availableAfter: 7 }],
     });
     expect(await audit(stack.ns.databaseUrl, 'idem')).toMatchObject({ available: 7, sold: 3, deducts: 1 });
     expect(await api.level('idem')).toMatchObject({ available: 7, sold: 3 });
@@ -113,7 +113,8 @@ describe('outcomes', () => {
   it('never refuses an unlimited SKU', async () => {
     await api.upserted([{ id: 'inf', unlimited: true }]);
     const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => api.deduct(`inf-${i}`, [{ skuId: 'inf', quantity: 1_000 }])));
-    for (const a of answers) expect(a.data!.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: null }] });
+    for (const a of answers)
+      expect(a.data!.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ availableAfter: null }] });
     expect(await api.level('inf')).toMatchObject({ available: null, sold: 100_000, unlimited: true });
     // Unlimited SKUs count what they sell but never draw available down (it would overflow in time).
     expect(await audit(stack.ns.databaseUrl, 'inf')).toMatchObject({ available: 0, ledgerAvailable: 0, ledgerSold: 100_000 });
@@ -133,7 +134,7 @@ describe('outcomes', () => {
     expect(res.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
       code: 'INSUFFICIENT_STOCK',
-      short: [{ skuId: 's1', requested: 3, available: 2 }],
+      lines: [{ skuId: 's1', requested: 3, obtainable: 2 }],
     });
     expect(await audit(stack.ns.databaseUrl, 's2')).toMatchObject({ available: 9, sold: 0 });
   });
@@ -155,7 +156,7 @@ describe('outcomes', () => {
     expect((await api.deduct('r-1', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('DeductStockSuccess');
     expect((await api.deduct('r-2', [{ skuId: 'r1', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
     await api.upserted([{ id: 'r1', available: 5 }]);
-    expect((await api.deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].available).toBe(0);
+    expect((await api.deduct('r-3', [{ skuId: 'r1', quantity: 5 }])).data!.deductStock.lines[0].availableAfter).toBe(0);
     const adjust = await sql(
       stack.ns.databaseUrl,
       `SELECT quantity, delta_available FROM movement WHERE sku_id = 'r1' AND kind = 'ADJUST' ORDER BY id`,
@@ -180,7 +181,7 @@ describe('backorders', () => {
       __typename: 'DeductStockSuccess',
       orderId: 'bo-11',
       idempotencyKey: 'bo-11',
-      lines: [{ skuId: 'bo-a', quantity: 11, available: -1 }],
+      lines: [{ skuId: 'bo-a', quantity: 11, availableAfter: -1 }],
     });
     expect(
       await sql(stack.ns.databaseUrl, `SELECT kind, quantity, delta_available, delta_sold FROM movement WHERE order_id = 'bo-11'`),
@@ -192,36 +193,36 @@ describe('backorders', () => {
     const two = await api.deduct('bo-a-2', [{ skuId: 'bo-a', quantity: 2 }]);
     expect(two.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
-      short: [{ skuId: 'bo-a', requested: 2, available: 1 }],
+      lines: [{ skuId: 'bo-a', requested: 2, obtainable: 1 }],
     });
     expect((await api.deduct('bo-a-1', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.lines).toEqual([
-      { skuId: 'bo-a', quantity: 1, available: -2 },
+      { skuId: 'bo-a', quantity: 1, availableAfter: -2 },
     ]);
     const floor = await api.deduct('bo-a-floor', [{ skuId: 'bo-a', quantity: 1 }]);
     expect(floor.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
-      short: [{ skuId: 'bo-a', requested: 1, available: 0 }],
+      lines: [{ skuId: 'bo-a', requested: 1, obtainable: 0 }],
     });
 
     // 12 reaches the floor exactly; 13 is refused and shows the 12 left above it.
     const twelve = await api.deduct('bo-12', [{ skuId: 'bo-b', quantity: 12 }]);
-    expect(twelve.data!.deductStock.lines).toEqual([{ skuId: 'bo-b', quantity: 12, available: -2 }]);
+    expect(twelve.data!.deductStock.lines).toEqual([{ skuId: 'bo-b', quantity: 12, availableAfter: -2 }]);
     const thirteen = await api.deduct('bo-13', [{ skuId: 'bo-c', quantity: 13 }]);
     expect(thirteen.data!.deductStock).toMatchObject({
       __typename: 'InsufficientStock',
       code: 'INSUFFICIENT_STOCK',
-      short: [{ skuId: 'bo-c', requested: 13, available: 12 }],
+      lines: [{ skuId: 'bo-c', requested: 13, obtainable: 12 }],
     });
     expect(await audit(stack.ns.databaseUrl, 'bo-b')).toMatchObject({ available: -2, sold: 12 });
     expect(await audit(stack.ns.databaseUrl, 'bo-c')).toMatchObject({ available: 10, sold: 0, deducts: 0 });
 
     // A restock first fills the 2 backordered units: 5 received leave 3 available.
     const restocked = await api.restock('bo-a', 5, 'bo-a-restock');
-    expect(restocked.data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'bo-a', quantity: 5, available: 3 });
+    expect(restocked.data.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'bo-a', quantity: 5, availableAfter: 3 });
     expect(await api.level('bo-a')).toMatchObject({ available: 3, sold: 12 });
     // The next deducts see the new level, and the floor is still -2.
     expect((await api.deduct('bo-a-5', [{ skuId: 'bo-a', quantity: 5 }])).data!.deductStock.lines).toEqual([
-      { skuId: 'bo-a', quantity: 5, available: -2 },
+      { skuId: 'bo-a', quantity: 5, availableAfter: -2 },
     ]);
     expect((await api.deduct('bo-a-6', [{ skuId: 'bo-a', quantity: 1 }])).data!.deductStock.__typename).toBe('InsufficientStock');
     expect(await audit(stack.ns.databaseUrl, 'bo-a')).toMatchObject({
@@ -239,7 +240,7 @@ describe('backorders', () => {
     const won = answers.filter((a) => a.data?.deductStock.__typename === 'DeductStockSuccess');
     expect(won).toHaveLength(15);
     expect(answers.filter((a) => a.data?.deductStock.__typename === 'InsufficientStock')).toHaveLength(85);
-    expect(won.map((a) => a.data!.deductStock.lines[0].available).sort((x: number, y: number) => x - y)).toEqual(
+    expect(won.map((a) => a.data!.deductStock.lines[0].availableAfter).sort((x: number, y: number) => x - y)).toEqual(
       Array.from({ length: 15 }, (_, i) => i - 5),
     );
     expect(await audit(stack.ns.databaseUrl, 'bo-hot')).toMatchObject({ available: -5, sold: 15, deducts: 15 });
@@ -305,7 +306,7 @@ describe('bad input is a typed error and moves nothing', () => {
       [[{ id: '', available: 1 }], 'INVALID_ID'],
       [[], 'EMPTY_SKU_LIST'],
     ] as const) {
-      const res = await api.gql(UPSERT, { input });
+      const res = await api.gql(UPSERT, { input: { skus: input } });
       expect(res.errors?.[0]?.extensions?.code).toBe(code);
     }
     expect(await api.level('bad')).toMatchObject({ available: 5 });

@@ -78,8 +78,8 @@ describe('an instance cut off from Redis (item 1)', () => {
     expect(await deduct(b, 'last')).toMatchObject({ __typename: 'DeductStockSuccess' });
     expect((await skuRow('last')).withheld).toBeGreaterThan(0);
     for (let i = 0; i < 9; i++) expect(await deduct(a, 'last')).toMatchObject({ __typename: 'DeductStockSuccess' });
-    expect(await deduct(a, 'last')).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'last', available: 0 }] });
-    expect(await deduct(b, 'last')).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'last', available: 0 }] });
+    expect(await deduct(a, 'last')).toMatchObject({ __typename: 'InsufficientStock', lines: [{ skuId: 'last', obtainable: 0 }] });
+    expect(await deduct(b, 'last')).toMatchObject({ __typename: 'InsufficientStock', lines: [{ skuId: 'last', obtainable: 0 }] });
     await delivered();
     expect(await gateAgrees(a, stack.ns.databaseUrl, 'last')).toMatchObject({ available: 0, sold: 10 });
     expect((await skuRow('last')).withheld).toBe(0);
@@ -87,11 +87,11 @@ describe('an instance cut off from Redis (item 1)', () => {
 
   it('a restock while units are withheld reaches the gate and reads exactly on both sides', async () => {
     await a.api.upsert([{ id: 'mixed', available: 6 }]);
-    expect(await deduct(b, 'mixed', 2)).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 4 }] });
+    expect(await deduct(b, 'mixed', 2)).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ availableAfter: 4 }] });
     expect((await a.api.restock('mixed', 5, 'mixed-r')).data.restock).toMatchObject({
-      available: 9,
+      availableAfter: 9,
     });
-    expect(await deduct(a, 'mixed', 9)).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 0 }] });
+    expect(await deduct(a, 'mixed', 9)).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ availableAfter: 0 }] });
     await delivered();
     expect(await gateAgrees(a, stack.ns.databaseUrl, 'mixed')).toMatchObject({ available: 0, sold: 11 });
   });

@@ -84,13 +84,16 @@ async function whileRedisIsDead() {
   const single = await api.deductOne('down-2', 'down-a', 3);
   expect(single.data?.deductStock).toMatchObject({
     __typename: 'DeductStockSuccess',
-    lines: [{ skuId: 'down-a', quantity: 3, available: 15 }],
+    lines: [{ skuId: 'down-a', quantity: 3, availableAfter: 15 }],
   });
   const cart = await api.deduct('down-3', [
     { skuId: 'down-a', quantity: 1 },
     { skuId: 'down-b', quantity: 2 },
   ]);
-  expect(cart.data?.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 14 }, { available: 8 }] });
+  expect(cart.data?.deductStock).toMatchObject({
+    __typename: 'DeductStockSuccess',
+    lines: [{ availableAfter: 14 }, { availableAfter: 8 }],
+  });
   // The truth refuses what it does not have, all lines or none.
   expect(
     outcome(
@@ -106,7 +109,7 @@ async function whileRedisIsDead() {
     lines: [{ deducted: 2, refunded: 1, refundable: 1 }],
   });
   const restock = await api.restock('down-b', 5, 'down-k1');
-  expect(restock.data?.restock).toMatchObject({ __typename: 'RestockSuccess', available: 13 });
+  expect(restock.data?.restock).toMatchObject({ __typename: 'RestockSuccess', availableAfter: 13 });
   // Replays are answered from PostgreSQL, identically, and move nothing.
   expect(await api.deductOne('down-2', 'down-a', 3)).toEqual(single);
   expect(outcome(await api.deductOne('down-2', 'down-a', 4))).toBe('IdempotencyConflict');
@@ -275,7 +278,7 @@ describe('reconciliation of takes that passed the gate', () => {
     await Promise.race([seedCalled, pass]);
     // Meanwhile a restock commits under the new epoch and is delivered before the seed is in.
     const restock = await api.restock('rebuilt', 5, 'rebuilt-k');
-    expect(restock.data?.restock).toMatchObject({ __typename: 'RestockSuccess', available: 14 });
+    expect(restock.data?.restock).toMatchObject({ __typename: 'RestockSuccess', availableAfter: 14 });
     proceed();
     expect(await pass).toMatchObject({ settled: 1 });
 
@@ -342,7 +345,7 @@ describe('PostgreSQL stopped', () => {
     const { api } = own;
     await api.upsert([{ id: 'pg-a', available: 10 }]);
     const sold = await api.deductOne('pg-1', 'pg-a', 2);
-    expect(sold.data?.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 8 }] });
+    expect(sold.data?.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ availableAfter: 8 }] });
 
     await pg.stopImmediate();
     try {
@@ -356,7 +359,7 @@ describe('PostgreSQL stopped', () => {
     }
 
     const restock = await api.restock('pg-a', 5, 'pg-k');
-    expect(restock.data?.restock).toMatchObject({ __typename: 'RestockSuccess', available: 13 });
+    expect(restock.data?.restock).toMatchObject({ __typename: 'RestockSuccess', availableAfter: 13 });
     const refund = await api.refund('pg-1', 'pg-r', [{ skuId: 'pg-a', quantity: 1 }]);
     expect(refund.data?.refundStock).toMatchObject({ __typename: 'RefundStockSuccess', lines: [{ refunded: 1 }] });
     expect(await api.deductOne('pg-1', 'pg-a', 2)).toEqual(sold);
@@ -364,7 +367,7 @@ describe('PostgreSQL stopped', () => {
     const report = await reconcile(own.app.services.gate, own.app.services.prisma, LATER());
     expect(report).toMatchObject({ ran: true, settled: 1, units: 1 });
     const retried = await api.deductOne('pg-2', 'pg-a');
-    expect(retried.data?.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ available: 13 }] });
+    expect(retried.data?.deductStock).toMatchObject({ __typename: 'DeductStockSuccess', lines: [{ availableAfter: 13 }] });
 
     await outboxDelivered(databaseUrl);
     expect(await gateAgrees(own, databaseUrl, 'pg-a')).toMatchObject({ available: 13, sold: 2 });

@@ -95,10 +95,10 @@ describe('legitimate operations', () => {
         `{ id: "${id}", name: "${'n'.repeat(MAX_NAME_LENGTH)}", available: 1000, unlimited: false, backorderLimit: 0, lowStockThreshold: 1, throttlePerSecond: 100000 }`,
     );
     const upsert = await send(
-      `mutation { upsertSkus(input: [${inputs.join(', ')}]) { id name available reserved sold unlimited backorderLimit } }`,
+      `mutation { upsertSkus(input: { skus: [${inputs.join(', ')}] }) { ... on UpsertSkusSuccess { skus { id name available reserved sold unlimited backorderLimit } } } }`,
     );
     expect(upsert.body.errors).toBeUndefined();
-    expect(upsert.body.data.upsertSkus).toHaveLength(MAX_UPSERT_SKUS);
+    expect(upsert.body.data.upsertSkus.skus).toHaveLength(MAX_UPSERT_SKUS);
 
     const reads = Array.from({ length: MAX_READ_SKUS }, (_, i) => `"${ids[i % ids.length]}"`);
     const read = await send(`{ skus(ids: [${reads.join(', ')}]) { id name available reserved sold unlimited backorderLimit } }`);
@@ -107,7 +107,7 @@ describe('legitimate operations', () => {
 
     const lines = ids.slice(0, MAX_CART_LINES).map((id) => `{ skuId: "${id}", quantity: 1 }`);
     const cart = await send(
-      `mutation { deductStock(input: { orderId: "${orderId()}", idempotencyKey: "${orderId()}", lines: [${lines.join(', ')}] }) { __typename ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity available } } } }`,
+      `mutation { deductStock(input: { orderId: "${orderId()}", idempotencyKey: "${orderId()}", lines: [${lines.join(', ')}] }) { __typename ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity availableAfter } } } }`,
     );
     expect(cart.body.errors).toBeUndefined();
     expect(cart.body.data.deductStock.lines).toHaveLength(MAX_CART_LINES);
@@ -147,7 +147,7 @@ describe('operations over a limit are refused before anything of them runs', () 
     const costly = `mutation Costly($input: DeductStockInput!) {
       deductStock(input: $input) { ... on DeductStockSuccess { lines { ${'...L '.repeat(spreads)} } } }
     }
-    fragment L on DeductedLine { skuId quantity available }`;
+    fragment L on TakenLine { skuId quantity availableAfter }`;
     const before = await availableOfA();
     expectRefused(await send(costly, deductOne()), new RegExp(`Cost limit of ${MAX_COST} exceeded`));
     expect(await availableOfA()).toBe(before);
@@ -309,7 +309,7 @@ describe(`request bodies over ${MAX_BODY_BYTES} bytes`, () => {
       lowStockThreshold: 1_000_000_000,
       throttlePerSecond: 100_000,
     }));
-    const body = JSON.stringify({ query: UPSERT, variables: { input } }).replace(
+    const body = JSON.stringify({ query: UPSERT, variables: { input: { skus: input } } }).replace(
       /"(id|name)":"([^"]*)"/g,
       (_m, key, value) => `"${key}":"${escape(value)}"`,
     );
@@ -317,7 +317,7 @@ describe(`request bodies over ${MAX_BODY_BYTES} bytes`, () => {
     expect(Buffer.byteLength(body)).toBeLessThan(MAX_BODY_BYTES);
     const res = await post(stack.svc.url, body);
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.upsertSkus[0].name).toBe('€'.repeat(MAX_NAME_LENGTH));
+    expect(res.body.data.upsertSkus.skus[0].name).toBe('€'.repeat(MAX_NAME_LENGTH));
   });
 });
 

@@ -24,12 +24,12 @@ const { api } = stack;
 
 /** A deduct that must succeed; returns the available level it reports. */
 async function sell(orderId: string, skuId: string, quantity: number, on: Running = stack.svc): Promise<number | null> {
-  return (await on.api.deducted(orderId, [{ skuId, quantity }])).lines[0].available;
+  return (await on.api.deducted(orderId, [{ skuId, quantity }])).lines[0].availableAfter;
 }
 
 /** A deduct that must be refused; returns what the short line says is left. */
 async function refused(orderId: string, skuId: string, quantity: number, on: Running = stack.svc): Promise<number> {
-  return checked(await on.api.deductOne(orderId, skuId, quantity), 'InsufficientStock').short[0].available;
+  return checked(await on.api.deductOne(orderId, skuId, quantity), 'InsufficientStock').lines[0].obtainable;
 }
 
 async function epoch(skuId: string, databaseUrl = stack.ns.databaseUrl): Promise<number> {
@@ -64,7 +64,7 @@ describe('restock', () => {
     const answers = await Promise.all(Array.from({ length: 30 }, () => api.restock('rs', 6, 'rs-k1')));
 
     for (const a of answers) expect(a).toEqual(answers[0]);
-    expect(answers[0]!.data!.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'rs', quantity: 6, available: 10 });
+    expect(answers[0]!.data!.restock).toEqual({ __typename: 'RestockSuccess', skuId: 'rs', quantity: 6, availableAfter: 10 });
     const restocks = (await movementsOf(stack.ns.databaseUrl, 'rs')).filter((m) => m.kind === 'RESTOCK');
     expect(restocks).toEqual([expect.objectContaining({ quantity: 6, delta_available: 6, delta_sold: 0, idempotency_key: 'rs-k1' })]);
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rs')).toMatchObject({ available: 10, sold: 1 });
@@ -85,7 +85,7 @@ describe('restock', () => {
       { id: 'rc2', available: 1 },
     ]);
     const first = await api.restock('rc', 4, 'rc-k');
-    expect(first.data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 5 });
+    expect(first.data.restock).toMatchObject({ __typename: 'RestockSuccess', availableAfter: 5 });
     await gateAgrees(stack.svc, stack.ns.databaseUrl, 'rc');
     const before = [await state('rc'), await state('rc2')];
 
@@ -126,7 +126,7 @@ describe('restock', () => {
     expect(await sql(stack.ns.databaseUrl, `SELECT key FROM operation WHERE key = 'ghost-k'`)).toEqual([]);
     expect(await sql(stack.ns.databaseUrl, `SELECT id FROM sku WHERE id = 'rs-ghost'`)).toEqual([]);
     await api.upserted([{ id: 'rs-ghost', available: 0 }]);
-    expect((await api.restock('rs-ghost', 3, 'ghost-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 3 });
+    expect((await api.restock('rs-ghost', 3, 'ghost-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', availableAfter: 3 });
   });
 
   it('restocks racing deducts on a sold-out SKU: every restocked unit is sold at most once and none is lost', async () => {
@@ -177,7 +177,10 @@ describe('restock', () => {
       const res = await api.restock('rb', 11, 'rb-k');
       expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_STOCK_LEVEL');
       expect(await state('rb')).toEqual(before);
-      expect((await api.restock('rb', 10, 'rb-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 1_000_000_000 });
+      expect((await api.restock('rb', 10, 'rb-k')).data.restock).toMatchObject({
+        __typename: 'RestockSuccess',
+        availableAfter: 1_000_000_000,
+      });
     });
   });
 });
@@ -215,16 +218,11 @@ describe('setStock', () => {
 
     const up = await api.setStock({ skuId: 'sr', available: 25, expectedAvailable: 6 });
     expect(up.data.setStock).toEqual({
-      __typename: 'Sku',
-      id: 'sr',
-      available: 25,
-      reserved: 0,
-      sold: 4,
-      unlimited: false,
-      backorderLimit: 0,
+      __typename: 'SetStockSuccess',
+      sku: { id: 'sr', available: 25, reserved: 0, sold: 4, unlimited: false, backorderLimit: 0 },
     });
     const down = await api.setStock({ skuId: 'sr', available: 2, expectedAvailable: 25 });
-    expect(down.data.setStock).toMatchObject({ __typename: 'Sku', available: 2, sold: 4 });
+    expect(down.data.setStock).toMatchObject({ __typename: 'SetStockSuccess', sku: { available: 2, sold: 4 } });
 
     const adjusts = (await movementsOf(stack.ns.databaseUrl, 'sr')).filter((m) => m.kind === 'ADJUST');
     expect(adjusts.slice(adjustsBefore.length)).toEqual([
@@ -240,10 +238,15 @@ describe('setStock', () => {
   it('without expectedAvailable it just sets; setting the current level writes nothing', async () => {
     await api.upserted([{ id: 'sj', available: 10 }]);
     expect(await sell('sj-1', 'sj', 1)).toBe(9);
-    expect((await api.setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 40, sold: 1 });
+    expect((await api.setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({
+      __typename: 'SetStockSuccess',
+      sku: { available: 40, sold: 1 },
+    });
     const count = (await movementsOf(stack.ns.databaseUrl, 'sj')).length;
-    expect((await api.setStock({ skuId: 'sj', available: 40, expectedAvailable: 40 })).data.setStock).toMatchObject({ available: 40 });
-    expect((await api.setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ available: 40 });
+    expect((await api.setStock({ skuId: 'sj', available: 40, expectedAvailable: 40 })).data.setStock).toMatchObject({
+      sku: { available: 40 },
+    });
+    expect((await api.setStock({ skuId: 'sj', available: 40 })).data.setStock).toMatchObject({ sku: { available: 40 } });
     const movements = await movementsOf(stack.ns.databaseUrl, 'sj');
     expect(movements).toHaveLength(count);
     expect(movements.at(-1)).toMatchObject({ kind: 'ADJUST', quantity: 31, delta_available: 31 });
@@ -256,9 +259,9 @@ describe('setStock', () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => api.setStock({ skuId: 'sc', available: 11 + i, expectedAvailable: 10 })),
     );
-    const won = answers.filter((a) => outcome(a) === 'Sku');
+    const won = answers.filter((a) => outcome(a) === 'SetStockSuccess');
     expect(won).toHaveLength(1);
-    const level = won[0]!.data.setStock.available;
+    const level = won[0]!.data.setStock.sku.available;
     for (const a of answers.filter((x) => x !== won[0])) {
       expect(a.data.setStock).toMatchObject({ __typename: 'StockChanged', expectedAvailable: 10, currentAvailable: level });
     }
@@ -276,7 +279,7 @@ describe('setStock', () => {
       return api.setStock({ skuId: 'sf', available: 10 });
     })();
     const [d, s] = await Promise.all([Promise.all(deducts), set]);
-    expect(outcome(s)).toBe('Sku');
+    expect(outcome(s)).toBe('SetStockSuccess');
     for (const x of d) expect(['DeductStockSuccess', 'InsufficientStock']).toContain(outcome(x));
     const sold = 1 + d.filter((x) => outcome(x) === 'DeductStockSuccess').length;
 
@@ -333,7 +336,7 @@ describe('upsert with a level, a backorder limit, a name, unlimited', () => {
       __typename: 'RestockSuccess',
       skuId: 'ub',
       quantity: 5,
-      available: 2,
+      availableAfter: 2,
     });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'ub')).toMatchObject({ available: 2, sold: 5, backorderLimit: 3 });
     expect(await sell('ub-6', 'ub', 5)).toBe(-3);
@@ -533,10 +536,13 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     const truth = await truthForLoad(prisma, ['lr', 'ld']);
     expect(truth.get('lr')).toMatchObject({ available: 8, sold: 2 });
     // Meanwhile changes commit: a restock and a refund (applied in place) and a set-stock (dropped).
-    expect((await api.restock('lr', 5, 'lr-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', available: 13 });
+    expect((await api.restock('lr', 5, 'lr-k')).data.restock).toMatchObject({ __typename: 'RestockSuccess', availableAfter: 13 });
     const refunded = await api.refund('lr-1', 'lr-r', [{ skuId: 'lr', quantity: 1 }]);
     expect(refunded.data.refundStock.__typename).toBe('RefundStockSuccess');
-    expect((await api.setStock({ skuId: 'ld', available: 30 })).data.setStock).toMatchObject({ __typename: 'Sku', available: 30 });
+    expect((await api.setStock({ skuId: 'ld', available: 30 })).data.setStock).toMatchObject({
+      __typename: 'SetStockSuccess',
+      sku: { available: 30 },
+    });
     for (const id of ['lr', 'ld']) {
       expect(await gate.seed(truth.get(id)!, 'slow-loader')).toBe(1);
       expect(await gate.redis.unlock(gate.keys.loadLock(id), 'slow-loader')).toBe(1);

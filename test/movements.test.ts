@@ -147,7 +147,7 @@ describe('the movements connection', () => {
     await api.deducted('mv-o2', [{ skuId: 'mv-a', quantity: 1 }], 'mv-o2-key');
     await api.refunded('mv-o1', 'mv-r1', [{ skuId: 'mv-a', quantity: 1 }]);
     checked(await api.restock('mv-b', 5, 'mv-k'), 'RestockSuccess');
-    checked(await api.setStock({ skuId: 'mv-a', available: 60 }), 'Sku');
+    checked(await api.setStock({ skuId: 'mv-a', available: 60 }), 'SetStockSuccess');
   });
 
   it('lists the whole ledger newest first, every field as PostgreSQL holds it', async () => {

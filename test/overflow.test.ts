@@ -146,7 +146,7 @@ describe('the API past 2^31 − 1', () => {
     expect(sold.errors, JSON.stringify(sold)).toBeUndefined();
     expect(sold.data.deductStock).toMatchObject({
       __typename: 'DeductStockSuccess',
-      lines: [{ skuId: 'forever', quantity: 2, available: null }],
+      lines: [{ skuId: 'forever', quantity: 2, availableAfter: null }],
     });
 
     const read = await svc.api.sku('forever');

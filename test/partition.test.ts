@@ -131,8 +131,8 @@ describe('a partition between one instance and Redis, under load', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        query: 'mutation ($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id available } }',
-        variables: { input: [{ id: SKU, available: STOCK }] },
+        query: 'mutation ($input: UpsertSkusInput!) { upsertSkus(input: $input) { __typename } }',
+        variables: { input: { skus: [{ id: SKU, available: STOCK }] } },
       }),
     }).then((r) => r.json() as Promise<{ errors?: unknown }>);
     expect(seeded.errors).toBeUndefined();

@@ -49,10 +49,10 @@ describe('refunds racing over one order line', () => {
     for (const lost of answers.filter((a) => outcome(a) === 'RefundExceedsDeducted')) {
       expect(lost.data!.refundStock).toMatchObject({
         code: 'REFUND_EXCEEDS_DEDUCTED',
-        exceeding: [{ skuId: 'race', deducted: 10, requested: 1 }],
+        lines: [{ skuId: 'race', deducted: 10, requested: 1 }],
       });
       // Refused only once all 10 were refunded: every loser ran after the tenth winner.
-      expect(lost.data!.refundStock.exceeding[0].alreadyRefunded).toBe(10);
+      expect(lost.data!.refundStock.lines[0].alreadyRefunded).toBe(10);
     }
 
     expect(checked(await api.order('race-order'))).toEqual({
@@ -71,9 +71,9 @@ describe('refunds racing over one order line', () => {
     expect(await counterNow(stack.svc, 'race')).toMatchObject({ available: 50, sold: 0 });
 
     // A following deduct sees all 50 units, and not one more.
-    expect((await api.deducted('race-after', [{ skuId: 'race', quantity: 50 }])).lines[0].available).toBe(0);
+    expect((await api.deducted('race-after', [{ skuId: 'race', quantity: 50 }])).lines[0].availableAfter).toBe(0);
     const more = await api.deductOne('race-more', 'race');
-    expect(more.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ available: 0 }] });
+    expect(more.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', lines: [{ obtainable: 0 }] });
   });
 
   it('the same refundId sent 30 times at once moves units once, and every answer is the same', async () => {
@@ -88,7 +88,7 @@ describe('refunds racing over one order line', () => {
     expect(answers[0]!.data!.refundStock).toEqual({
       __typename: 'RefundStockSuccess',
       orderId: 'replay-order',
-      refundId: 'replay-r1',
+      idempotencyKey: 'replay-r1',
       lines: [{ skuId: 'replay', quantity: 4, deducted: 10, refunded: 4, refundable: 6 }],
     });
     expect((await movementsOf(stack.ns.databaseUrl, 'replay')).filter((m) => m.kind === 'REFUND')).toHaveLength(1);
@@ -208,7 +208,7 @@ describe('partial refunds', () => {
       expect(res.data!.refundStock).toEqual({
         __typename: 'RefundStockSuccess',
         orderId: 'part-order',
-        refundId,
+        idempotencyKey: refundId,
         lines: [{ skuId: 'part', quantity, deducted: 10, refunded, refundable: 10 - refunded }],
       });
       expect(checked(await api.order('part-order'))).toEqual({
@@ -224,7 +224,7 @@ describe('partial refunds', () => {
       __typename: 'RefundExceedsDeducted',
       code: 'REFUND_EXCEEDS_DEDUCTED',
       message: expect.stringContaining('part'),
-      exceeding: [{ skuId: 'part', deducted: 10, alreadyRefunded: 10, requested: 1 }],
+      lines: [{ skuId: 'part', deducted: 10, alreadyRefunded: 10, requested: 1 }],
     });
     expect(await state(['part'], 'part-order')).toEqual(before);
     // A refused refund id is not remembered: asked again, it is judged again (and still refused).
@@ -249,7 +249,7 @@ describe('partial refunds', () => {
     const res = await api.refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 5 }]);
     expect(res.data!.refundStock).toMatchObject({
       __typename: 'RefundExceedsDeducted',
-      exceeding: [{ skuId: 'left', deducted: 10, alreadyRefunded: 6, requested: 5 }],
+      lines: [{ skuId: 'left', deducted: 10, alreadyRefunded: 6, requested: 5 }],
     });
     // Refused, not remembered: the same id with what fits goes through.
     expect((await api.refund('left-order', 'left-r2', [{ skuId: 'left', quantity: 4 }])).data!.refundStock.lines).toEqual([
@@ -279,7 +279,7 @@ describe('partial refunds', () => {
 
     expect(res.data!.refundStock).toMatchObject({
       __typename: 'RefundExceedsDeducted',
-      exceeding: [
+      lines: [
         { skuId: 'ml-b', deducted: 3, alreadyRefunded: 0, requested: 4 },
         { skuId: 'ml-c', deducted: 4, alreadyRefunded: 0, requested: 5 },
       ],
@@ -346,8 +346,8 @@ describe('partial refunds', () => {
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'bo')).toMatchObject({ available: 1, sold: 1, backorderLimit: 3 });
     // The floor is still -3: 4 more units can go, not 5.
     const five = await api.deductOne('bo-5', 'bo', 5);
-    expect(five.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', short: [{ skuId: 'bo', requested: 5, available: 4 }] });
-    expect((await api.deducted('bo-4', [{ skuId: 'bo', quantity: 4 }])).lines[0].available).toBe(-3);
+    expect(five.data.deductStock).toMatchObject({ __typename: 'InsufficientStock', lines: [{ skuId: 'bo', requested: 5, obtainable: 4 }] });
+    expect((await api.deducted('bo-4', [{ skuId: 'bo', quantity: 4 }])).lines[0].availableAfter).toBe(-3);
   });
 });
 
@@ -401,24 +401,24 @@ describe('bad refund input is a GraphQL error with a code and moves nothing', ()
   const long = 'x'.repeat(65);
   const line = (quantity: unknown, skuId = 'bad') => [{ skuId, quantity }];
   const cases: [string, Record<string, unknown>, string][] = [
-    ['zero quantity', { orderId: 'bad-order', refundId: 'bad-r', lines: line(0) }, 'INVALID_QUANTITY'],
-    ['negative quantity', { orderId: 'bad-order', refundId: 'bad-r', lines: line(-1) }, 'INVALID_QUANTITY'],
-    ['quantity above the maximum', { orderId: 'bad-order', refundId: 'bad-r', lines: line(1_000_001) }, 'INVALID_QUANTITY'],
-    ['empty lines', { orderId: 'bad-order', refundId: 'bad-r', lines: [] }, 'EMPTY_CART'],
+    ['zero quantity', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: line(0) }, 'INVALID_QUANTITY'],
+    ['negative quantity', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: line(-1) }, 'INVALID_QUANTITY'],
+    ['quantity above the maximum', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: line(1_000_001) }, 'INVALID_QUANTITY'],
+    ['empty lines', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: [] }, 'EMPTY_CART'],
     [
       'too many lines',
-      { orderId: 'bad-order', refundId: 'bad-r', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) },
+      { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: Array.from({ length: 51 }, (_, i) => ({ skuId: `bad-${i}`, quantity: 1 })) },
       'CART_TOO_LARGE',
     ],
-    ['duplicate SKU lines', { orderId: 'bad-order', refundId: 'bad-r', lines: [...line(1), ...line(1)] }, 'DUPLICATE_SKU_LINE'],
-    ['over-long order id', { orderId: long, refundId: 'bad-r', lines: line(1) }, 'INVALID_ID'],
-    ['over-long SKU id', { orderId: 'bad-order', refundId: 'bad-r', lines: line(1, long) }, 'INVALID_ID'],
-    ['empty order id', { orderId: '', refundId: 'bad-r', lines: line(1) }, 'INVALID_ID'],
-    ['over-long refund id', { orderId: 'bad-order', refundId: 'r'.repeat(129), lines: line(1) }, 'INVALID_IDEMPOTENCY_KEY'],
-    ['empty refund id', { orderId: 'bad-order', refundId: '', lines: line(1) }, 'INVALID_IDEMPOTENCY_KEY'],
-    ['refund id with a space', { orderId: 'bad-order', refundId: 'bad r', lines: line(1) }, 'INVALID_IDEMPOTENCY_KEY'],
-    ['non-integer quantity', { orderId: 'bad-order', refundId: 'bad-r', lines: line(1.5) }, 'BAD_USER_INPUT'],
-    ['string quantity', { orderId: 'bad-order', refundId: 'bad-r', lines: line('one') }, 'BAD_USER_INPUT'],
+    ['duplicate SKU lines', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: [...line(1), ...line(1)] }, 'DUPLICATE_SKU_LINE'],
+    ['over-long order id', { orderId: long, idempotencyKey: 'bad-r', lines: line(1) }, 'INVALID_ID'],
+    ['over-long SKU id', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: line(1, long) }, 'INVALID_ID'],
+    ['empty order id', { orderId: '', idempotencyKey: 'bad-r', lines: line(1) }, 'INVALID_ID'],
+    ['over-long refund id', { orderId: 'bad-order', idempotencyKey: 'r'.repeat(129), lines: line(1) }, 'INVALID_IDEMPOTENCY_KEY'],
+    ['empty refund id', { orderId: 'bad-order', idempotencyKey: '', lines: line(1) }, 'INVALID_IDEMPOTENCY_KEY'],
+    ['refund id with a space', { orderId: 'bad-order', idempotencyKey: 'bad r', lines: line(1) }, 'INVALID_IDEMPOTENCY_KEY'],
+    ['non-integer quantity', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: line(1.5) }, 'BAD_USER_INPUT'],
+    ['string quantity', { orderId: 'bad-order', idempotencyKey: 'bad-r', lines: line('one') }, 'BAD_USER_INPUT'],
     ['missing refund id', { orderId: 'bad-order', lines: line(1) }, 'BAD_USER_INPUT'],
   ];
 

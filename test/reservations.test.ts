@@ -176,10 +176,12 @@ describe('a flash sale of reservations', () => {
     const timing = `confirms sent ${deadlines.get(paid[0]!)! - confirming} ms before the first paid deadline, took ${Date.now() - confirming} ms`;
     for (const [i, c] of confirms.entries()) {
       expect(c.data?.settled, `${JSON.stringify(c)}; ${timing}`).toMatchObject({
-        __typename: 'Reservation',
-        orderId: paid[i],
-        state: 'CONFIRMED',
-        lines: [{ skuId: 'flash', reserved: 1, confirmed: 1, released: 0, expired: 0, held: 0 }],
+        __typename: 'ConfirmReservationSuccess',
+        reservation: {
+          orderId: paid[i],
+          state: 'CONFIRMED',
+          lines: [{ skuId: 'flash', reserved: 1, confirmed: 1, released: 0, expired: 0, held: 0 }],
+        },
       });
     }
 
@@ -197,7 +199,7 @@ describe('a flash sale of reservations', () => {
       if (outcome(res) === 'InsufficientStock') {
         expect(res.data.reserveStock).toMatchObject({
           code: 'INSUFFICIENT_STOCK',
-          short: [{ skuId: 'flash', requested: 1, available: 0 }],
+          lines: [{ skuId: 'flash', requested: 1, obtainable: 0 }],
         });
       } else {
         const r = res.data.reserveStock;
@@ -208,7 +210,9 @@ describe('a flash sale of reservations', () => {
       }
     }
     // Each winner saw a distinct level on its way down: 99, 98, ..., 0.
-    const after = answers.filter((a) => outcome(a) === 'ReserveStockSuccess').map((a) => a.data.reserveStock.lines[0].available as number);
+    const after = answers
+      .filter((a) => outcome(a) === 'ReserveStockSuccess')
+      .map((a) => a.data.reserveStock.lines[0].availableAfter as number);
     expect(after.sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     const states = await statesOf(orders);
     expect([...states.keys()].sort()).toEqual(won);
@@ -291,7 +295,7 @@ describe('a flash sale of reservations', () => {
     );
     expect(short.data.reserveStock).toMatchObject({
       __typename: 'InsufficientStock',
-      short: [{ skuId: 'cart-b', requested: 2, available: 1 }],
+      lines: [{ skuId: 'cart-b', requested: 2, obtainable: 1 }],
     });
     const unknown = await checkout.reserve(
       'cart-1',
@@ -313,8 +317,8 @@ describe('a flash sale of reservations', () => {
       60,
     );
     expect(ok.lines).toEqual([
-      { skuId: 'cart-a', quantity: 2, available: 3 },
-      { skuId: 'cart-b', quantity: 1, available: 0 },
+      { skuId: 'cart-a', quantity: 2, availableAfter: 3 },
+      { skuId: 'cart-b', quantity: 1, availableAfter: 0 },
     ]);
     await levelsEverywhere('cart-a', { available: 3, reserved: 2, sold: 0 });
     await levelsEverywhere('cart-b', { available: 0, reserved: 1, sold: 0 });
@@ -453,8 +457,12 @@ describe('races for the same hold', () => {
     for (const [i, o] of orders.entries()) {
       const state = states.get(o)!.state;
       const answer = answers[i]!.data?.settled;
-      if (answer?.__typename === 'Reservation') {
-        expect(answer).toMatchObject({ orderId: o, state: 'CONFIRMED', lines: [{ skuId: 'rx', confirmed: 1, expired: 0, held: 0 }] });
+      if (answer?.__typename === 'ConfirmReservationSuccess') {
+        expect(answer.reservation).toMatchObject({
+          orderId: o,
+          state: 'CONFIRMED',
+          lines: [{ skuId: 'rx', confirmed: 1, expired: 0, held: 0 }],
+        });
         expect(state).toBe('CONFIRMED');
         confirmed.push(o);
       } else {
@@ -493,8 +501,8 @@ describe('races for the same hold', () => {
     expect(await checkout.confirm(confirmed[0]!)).toEqual(answers[orders.indexOf(confirmed[0]!)]);
     expect((await checkout.confirm(expired[0]!)).data.settled).toMatchObject({ __typename: 'ReservationExpired', orderId: expired[0] });
     expect((await checkout.release(confirmed[0]!)).data.settled).toMatchObject({
-      __typename: 'ReservationConfirmed',
-      code: 'RESERVATION_CONFIRMED',
+      __typename: 'ReservationAlreadyConfirmed',
+      code: 'RESERVATION_ALREADY_CONFIRMED',
     });
     expect((await checkout.release(expired[0]!)).data.settled).toMatchObject({
       __typename: 'ReservationExpired',
@@ -523,14 +531,21 @@ describe('races for the same hold', () => {
     let released = 0;
     for (const [i, o] of orders.entries()) {
       const { c, r } = pairs[i]!;
-      if (c?.__typename === 'Reservation') {
-        expect(c).toMatchObject({ state: 'CONFIRMED', lines: [{ confirmed: 1, released: 0, held: 0 }] });
-        expect(r).toMatchObject({ __typename: 'ReservationConfirmed', code: 'RESERVATION_CONFIRMED', orderId: o });
+      if (c?.__typename === 'ConfirmReservationSuccess') {
+        expect(c.reservation).toMatchObject({ state: 'CONFIRMED', lines: [{ confirmed: 1, released: 0, held: 0 }] });
+        expect(r).toMatchObject({ __typename: 'ReservationAlreadyConfirmed', code: 'RESERVATION_ALREADY_CONFIRMED', orderId: o });
         expect(states.get(o)!.state).toBe('CONFIRMED');
         sold++;
       } else {
-        expect(c, JSON.stringify(pairs[i])).toMatchObject({ __typename: 'ReservationReleased', code: 'RESERVATION_RELEASED', orderId: o });
-        expect(r).toMatchObject({ __typename: 'Reservation', state: 'RELEASED', lines: [{ confirmed: 0, released: 1, held: 0 }] });
+        expect(c, JSON.stringify(pairs[i])).toMatchObject({
+          __typename: 'ReservationAlreadyReleased',
+          code: 'RESERVATION_ALREADY_RELEASED',
+          orderId: o,
+        });
+        expect(r).toMatchObject({
+          __typename: 'ReleaseReservationSuccess',
+          reservation: { state: 'RELEASED', lines: [{ confirmed: 0, released: 1, held: 0 }] },
+        });
         expect(states.get(o)!.state).toBe('RELEASED');
         released++;
       }
@@ -563,21 +578,25 @@ describe('partial settlements', () => {
 
     const c1 = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 2 }], 'part-1-c1');
     expect(c1.data.settled).toMatchObject({
-      __typename: 'Reservation',
-      state: 'ACTIVE',
-      lines: [
-        { skuId: 'pa', reserved: 5, confirmed: 2, released: 0, expired: 0, held: 3 },
-        { skuId: 'pb', reserved: 3, confirmed: 0, released: 0, expired: 0, held: 3 },
-      ],
+      __typename: 'ConfirmReservationSuccess',
+      reservation: {
+        state: 'ACTIVE',
+        lines: [
+          { skuId: 'pa', reserved: 5, confirmed: 2, released: 0, expired: 0, held: 3 },
+          { skuId: 'pb', reserved: 3, confirmed: 0, released: 0, expired: 0, held: 3 },
+        ],
+      },
     });
     const r1 = await checkout.release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r1');
     expect(r1.data.settled).toMatchObject({
-      __typename: 'Reservation',
-      state: 'ACTIVE',
-      lines: [
-        { skuId: 'pa', held: 3, confirmed: 2 },
-        { skuId: 'pb', held: 2, released: 1 },
-      ],
+      __typename: 'ReleaseReservationSuccess',
+      reservation: {
+        state: 'ACTIVE',
+        lines: [
+          { skuId: 'pa', held: 3, confirmed: 2 },
+          { skuId: 'pb', held: 2, released: 1 },
+        ],
+      },
     });
     await levelsEverywhere('pa', { available: 5, reserved: 3, sold: 2 });
     await levelsEverywhere('pb', { available: 8, reserved: 2, sold: 0 });
@@ -598,10 +617,10 @@ describe('partial settlements', () => {
       __typename: 'ExceedsReserved',
       code: 'EXCEEDS_RESERVED',
       message: expect.any(String),
-      exceeding: [{ skuId: 'pa', held: 3, requested: 4 }],
+      lines: [{ skuId: 'pa', held: 3, requested: 4 }],
     });
     const overRelease = await checkout.release('part-1', [{ skuId: 'pb', quantity: 3 }], 'part-1-r2');
-    expect(overRelease.data.settled).toMatchObject({ __typename: 'ExceedsReserved', exceeding: [{ skuId: 'pb', held: 2, requested: 3 }] });
+    expect(overRelease.data.settled).toMatchObject({ __typename: 'ExceedsReserved', lines: [{ skuId: 'pb', held: 2, requested: 3 }] });
     const notIn = await checkout.confirm(
       'part-1',
       [
@@ -636,7 +655,7 @@ describe('partial settlements', () => {
 
     // A second step under its own key; then confirming the rest (no lines) ends the hold.
     const c2 = await checkout.confirm('part-1', [{ skuId: 'pa', quantity: 3 }], 'part-1-c4');
-    expect(c2.data.settled).toMatchObject({
+    expect(c2.data.settled.reservation).toMatchObject({
       state: 'ACTIVE',
       lines: [
         { skuId: 'pa', held: 0, confirmed: 5 },
@@ -645,17 +664,19 @@ describe('partial settlements', () => {
     });
     const rest = await checkout.confirm('part-1');
     expect(rest.data.settled).toMatchObject({
-      __typename: 'Reservation',
-      state: 'CONFIRMED',
-      lines: [
-        { skuId: 'pa', reserved: 5, confirmed: 5, released: 0, expired: 0, held: 0 },
-        { skuId: 'pb', reserved: 3, confirmed: 2, released: 1, expired: 0, held: 0 },
-      ],
+      __typename: 'ConfirmReservationSuccess',
+      reservation: {
+        state: 'CONFIRMED',
+        lines: [
+          { skuId: 'pa', reserved: 5, confirmed: 5, released: 0, expired: 0, held: 0 },
+          { skuId: 'pb', reserved: 3, confirmed: 2, released: 1, expired: 0, held: 0 },
+        ],
+      },
     });
     await levelsEverywhere('pa', { available: 5, reserved: 0, sold: 5 });
     await levelsEverywhere('pb', { available: 8, reserved: 0, sold: 2 });
     expect((await checkout.release('part-1', [{ skuId: 'pb', quantity: 1 }], 'part-1-r4')).data.settled).toMatchObject({
-      __typename: 'ReservationConfirmed',
+      __typename: 'ReservationAlreadyConfirmed',
     });
     expect(checked(await api.orderWithReservation('part-1'))).toMatchObject({
       lines: [
@@ -671,10 +692,10 @@ describe('partial settlements', () => {
   it('a partial release then the expiry of the rest: EXPIRED, with each part where it went', async () => {
     await api.upserted([{ id: 'pe', available: 10 }]);
     const hold = await checkout.reserved('part-exp', [{ skuId: 'pe', quantity: 4 }], 1);
-    expect((await checkout.release('part-exp', [{ skuId: 'pe', quantity: 1 }], 'part-exp-r1')).data.settled).toMatchObject({
+    expect((await checkout.release('part-exp', [{ skuId: 'pe', quantity: 1 }], 'part-exp-r1')).data.settled.reservation).toMatchObject({
       state: 'ACTIVE',
     });
-    expect((await checkout.confirm('part-exp', [{ skuId: 'pe', quantity: 2 }], 'part-exp-c1')).data.settled).toMatchObject({
+    expect((await checkout.confirm('part-exp', [{ skuId: 'pe', quantity: 2 }], 'part-exp-c1')).data.settled.reservation).toMatchObject({
       state: 'ACTIVE',
     });
     await allSettled(['part-exp'], Date.parse(hold.deadline) - Date.now() + 2_000);
@@ -704,8 +725,8 @@ describe('idempotent replays', () => {
       orderId: 'idem-1',
       idempotencyKey: 'idem-key-1',
       lines: [
-        { skuId: 'ia', quantity: 2, available: 8 },
-        { skuId: 'ib', quantity: 1, available: 9 },
+        { skuId: 'ia', quantity: 2, availableAfter: 8 },
+        { skuId: 'ib', quantity: 1, availableAfter: 9 },
       ],
     });
     const before = await footprint(['ia', 'ib'], ['idem-1']);
@@ -757,7 +778,7 @@ describe('idempotent replays', () => {
 
     // Confirm and release without lines, replayed: the same answer, nothing more moves.
     const confirmed = await checkout.confirm('idem-1');
-    expect(confirmed.data.settled).toMatchObject({ __typename: 'Reservation', state: 'CONFIRMED' });
+    expect(confirmed.data.settled).toMatchObject({ __typename: 'ConfirmReservationSuccess', reservation: { state: 'CONFIRMED' } });
     const settledOnce = await footprint(['ia', 'ib'], ['idem-1']);
     expect(await checkout.confirm('idem-1')).toEqual(confirmed);
     const burstConfirms = await Promise.all(Array.from({ length: 10 }, () => checkout.confirm('idem-1')));
@@ -768,12 +789,15 @@ describe('idempotent replays', () => {
     await levelsEverywhere('ia', { available: 7, reserved: 1, sold: 2 });
 
     const releasedFirst = await checkout.release('idem-2');
-    expect(releasedFirst.data.settled).toMatchObject({ __typename: 'Reservation', state: 'RELEASED', lines: [{ released: 1, held: 0 }] });
+    expect(releasedFirst.data.settled).toMatchObject({
+      __typename: 'ReleaseReservationSuccess',
+      reservation: { state: 'RELEASED', lines: [{ released: 1, held: 0 }] },
+    });
     const releasedOnce = await footprint(['ia'], ['idem-2']);
     expect(await checkout.release('idem-2')).toEqual(releasedFirst);
     expect((await checkout.confirm('idem-2')).data.settled).toMatchObject({
-      __typename: 'ReservationReleased',
-      code: 'RESERVATION_RELEASED',
+      __typename: 'ReservationAlreadyReleased',
+      code: 'RESERVATION_ALREADY_RELEASED',
     });
     expect(await footprint(['ia'], ['idem-2'])).toEqual(releasedOnce);
     await levelsEverywhere('ia', { available: 8, reserved: 0, sold: 2 });
@@ -784,7 +808,10 @@ describe('idempotent replays', () => {
     await checkout.reserved('idem-c', [{ skuId: 'ic', quantity: 3 }], 60);
     const answers = await Promise.all(Array.from({ length: 30 }, () => checkout.confirm('idem-c')));
     for (const a of answers) expect(a, JSON.stringify(a)).toEqual(answers[0]);
-    expect(answers[0]!.data.settled).toMatchObject({ __typename: 'Reservation', state: 'CONFIRMED', lines: [{ confirmed: 3, held: 0 }] });
+    expect(answers[0]!.data.settled).toMatchObject({
+      __typename: 'ConfirmReservationSuccess',
+      reservation: { state: 'CONFIRMED', lines: [{ confirmed: 3, held: 0 }] },
+    });
     expect((await ledgerCounts(['idem-c'])).map((c) => [c.kind, c.n, c.q])).toEqual([
       ['CONFIRM', 1, 3],
       ['RESERVE', 1, 3],
@@ -799,15 +826,21 @@ describe('idempotent replays', () => {
       Array.from({ length: 30 }, () => checkout.release('idem-p', [{ skuId: 'ip', quantity: 2 }], 'idem-p-r1')),
     );
     for (const a of answers) expect(a, JSON.stringify(a)).toEqual(answers[0]);
-    expect(answers[0]!.data.settled).toMatchObject({ state: 'ACTIVE', lines: [{ released: 2, held: 1 }] });
+    expect(answers[0]!.data.settled).toMatchObject({
+      __typename: 'ReleaseReservationSuccess',
+      reservation: { state: 'ACTIVE', lines: [{ released: 2, held: 1 }] },
+    });
     // A step without a key of its own is keyed by the order id: it replays, and a different step under
     // that default key (here: release everything) is a conflict.
     const r2 = await checkout.release('idem-p', [{ skuId: 'ip', quantity: 1 }]);
-    expect(r2.data.settled).toMatchObject({ __typename: 'Reservation', state: 'RELEASED', lines: [{ released: 3, held: 0 }] });
+    expect(r2.data.settled).toMatchObject({
+      __typename: 'ReleaseReservationSuccess',
+      reservation: { state: 'RELEASED', lines: [{ released: 3, held: 0 }] },
+    });
     expect(await checkout.release('idem-p', [{ skuId: 'ip', quantity: 1 }])).toEqual(r2);
     expect((await checkout.release('idem-p')).data.settled).toMatchObject({ __typename: 'IdempotencyConflict', idempotencyKey: 'idem-p' });
     expect((await checkout.confirm('idem-p', [{ skuId: 'ip', quantity: 1 }], 'idem-p-c1')).data.settled).toMatchObject({
-      __typename: 'ReservationReleased',
+      __typename: 'ReservationAlreadyReleased',
     });
     expect((await ledgerCounts(['idem-p'])).map((c) => [c.kind, c.n, c.q])).toEqual([
       ['RELEASE', 2, 3],
@@ -844,7 +877,10 @@ describe('bad TTLs', () => {
     expect(Math.abs(Date.parse(longest.deadline) - (Date.now() + 86_400_000))).toBeLessThan(5_000);
     const shortest = await checkout.reserved('ttl-min', [{ skuId: 'ttl-ok', quantity: 1 }], 1);
     expect(Date.parse(shortest.deadline) - Date.now()).toBeLessThanOrEqual(1_000);
-    expect((await checkout.release('ttl-max')).data.settled).toMatchObject({ state: 'RELEASED' });
+    expect((await checkout.release('ttl-max')).data.settled).toMatchObject({
+      __typename: 'ReleaseReservationSuccess',
+      reservation: { state: 'RELEASED' },
+    });
     await allSettled(['ttl-min'], 3_000);
     expect(checked(await api.reservation('ttl-min')).state).toBe('EXPIRED');
     await levelsEverywhere('ttl-ok', { available: 5, reserved: 0, sold: 0 });

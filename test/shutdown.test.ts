@@ -88,7 +88,7 @@ describe('SIGTERM during a load of deducts', () => {
     const upsert = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation { upsertSkus(input: [{ id: "sd", available: 1000000 }]) { id } }' }),
+      body: JSON.stringify({ query: 'mutation { upsertSkus(input: { skus: [{ id: "sd", available: 1000000 }] }) { __typename } }' }),
     });
     expect(upsert.status).toBe(200);
 

@@ -32,13 +32,15 @@ const deduct = (svc: Running, skuId: string) => svc.api.deductOne(`o-${++orders}
 describe('hot-SKU throttling', () => {
   it('caps a SKU at its throttle across two instances, answering Throttled with retryAfterMs; other SKUs are unaffected', async () => {
     const up = await a.gql(UPSERT_THROTTLE, {
-      input: [
-        { id: 'hot', available: 10_000, throttlePerSecond: HOT_RATE },
-        { id: 'cold', available: 10_000 },
-      ],
+      input: {
+        skus: [
+          { id: 'hot', available: 10_000, throttlePerSecond: HOT_RATE },
+          { id: 'cold', available: 10_000 },
+        ],
+      },
     });
     expect(up.errors).toBeUndefined();
-    expect(up.data.upsertSkus).toEqual([
+    expect(up.data.upsertSkus.skus).toEqual([
       { id: 'hot', available: 10_000, throttlePerSecond: HOT_RATE },
       { id: 'cold', available: 10_000, throttlePerSecond: null },
     ]);
@@ -105,7 +107,7 @@ describe('hot-SKU throttling', () => {
   });
 
   it('throttles reserves too, and waiting retryAfterMs gets the same request through', async () => {
-    await a.gql(UPSERT_THROTTLE, { input: [{ id: 'hot-r', available: 100, throttlePerSecond: 1 }] });
+    await a.gql(UPSERT_THROTTLE, { input: { skus: [{ id: 'hot-r', available: 100, throttlePerSecond: 1 }] } });
     const lines = [{ skuId: 'hot-r', quantity: 2 }];
     expect((await a.api.reserve('r-1', lines, 60)).data.reserveStock.__typename).toBe('ReserveStockSuccess');
     const refused = (await b.api.reserve('r-2', lines, 60)).data.reserveStock;
@@ -116,19 +118,19 @@ describe('hot-SKU throttling', () => {
   });
 
   it('a throttle can be changed and removed by upsert, at once on every instance', async () => {
-    await a.gql(UPSERT_THROTTLE, { input: [{ id: 'hot-c', available: 100, throttlePerSecond: 1 }] });
+    await a.gql(UPSERT_THROTTLE, { input: { skus: [{ id: 'hot-c', available: 100, throttlePerSecond: 1 }] } });
     expect((await deduct(a, 'hot-c')).data.deductStock.__typename).toBe('DeductStockSuccess');
     expect((await deduct(b, 'hot-c')).data.deductStock.__typename).toBe('Throttled');
 
-    const off = await b.gql(UPSERT_THROTTLE, { input: [{ id: 'hot-c', throttlePerSecond: null }] });
-    expect(off.data.upsertSkus).toEqual([{ id: 'hot-c', available: 99, throttlePerSecond: null }]);
+    const off = await b.gql(UPSERT_THROTTLE, { input: { skus: [{ id: 'hot-c', throttlePerSecond: null }] } });
+    expect(off.data.upsertSkus.skus).toEqual([{ id: 'hot-c', available: 99, throttlePerSecond: null }]);
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => deduct(i % 2 ? a : b, 'hot-c')));
     expect(answers.map((r) => r.data.deductStock.__typename)).toEqual(Array(20).fill('DeductStockSuccess'));
   });
 
   it('refuses a throttle outside 1..100000 with INVALID_THROTTLE, changing nothing', async () => {
     for (const throttlePerSecond of [0, -1, 100_001]) {
-      const res = await a.gql(UPSERT_THROTTLE, { input: [{ id: 'bad-throttle', available: 1, throttlePerSecond }] });
+      const res = await a.gql(UPSERT_THROTTLE, { input: { skus: [{ id: 'bad-throttle', available: 1, throttlePerSecond }] } });
       expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_THROTTLE');
     }
     expect((await a.gql(SOLD_THROTTLE, { ids: ['bad-throttle'] })).data.skus).toEqual([null]);

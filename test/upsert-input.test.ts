@@ -48,7 +48,7 @@ describe('upsertSkus names', () => {
     const names = ['Café crème 東京 👕', 'n'.repeat(200), '👕'.repeat(200), ''];
     const res = await api.upsert(names.map((name, i) => ({ id: `uni-${i}`, name })));
     expect(res.errors, JSON.stringify(res)).toBeUndefined();
-    expect(res.data.upsertSkus.map((s: { name: string }) => s.name)).toEqual(names);
+    expect(res.data.upsertSkus.skus.map((s: { name: string }) => s.name)).toEqual(names);
   });
 });
 
@@ -87,7 +87,7 @@ describe('upsertSkus is one transaction', () => {
       { id: 'tx-new', name: 'fresh', available: 5 },
     ]);
     expect(again.errors, JSON.stringify(again)).toBeUndefined();
-    expect(again.data.upsertSkus.map((s: { available: number }) => s.available)).toEqual([9, 5]);
+    expect(again.data.upsertSkus.skus.map((s: { available: number }) => s.available)).toEqual([9, 5]);
   });
 
   it('creates a SKU once when many calls race to create it, and the gate sells exactly its level', async () => {

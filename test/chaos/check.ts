@@ -195,13 +195,21 @@ const sameLines = (a: Line[], b: Line[]) => {
   return isDeepStrictEqual(norm(a), norm(b));
 };
 
+/**
+ * Where the API names a field otherwise than the stored answer does: the schema's names changed in
+ * 0.2.0, the answers stored in PostgreSQL kept theirs (a refund's key is stored as `refundId`).
+ */
+const STORED_AS: Record<string, string[]> = { availableAfter: ['available'], idempotencyKey: ['idempotencyKey', 'refundId'] };
+
 /** `stored` holds every field `answer` has (ignoring __typename), recursively equal. */
 function answers(answer: unknown, stored: unknown): boolean {
   if (Array.isArray(answer))
     return Array.isArray(stored) && answer.length === stored.length && answer.every((a, i) => answers(a, stored[i]));
   if (answer !== null && typeof answer === 'object') {
     if (stored === null || typeof stored !== 'object') return false;
-    return Object.entries(answer).every(([k, v]) => k === '__typename' || answers(v, (stored as Record<string, unknown>)[k]));
+    const record = stored as Record<string, unknown>;
+    const storedValue = (k: string) => record[(STORED_AS[k] ?? [k]).find((name) => name in record) ?? k];
+    return Object.entries(answer).every(([k, v]) => k === '__typename' || answers(v, storedValue(k)));
   }
   return answer === stored;
 }

@@ -12,7 +12,7 @@ export const DEDUCT = /* GraphQL */ `
         lines {
           skuId
           quantity
-          available
+          availableAfter
         }
       }
       ... on InsufficientStock {
@@ -34,7 +34,7 @@ export const REFUND = /* GraphQL */ `
       __typename
       ... on RefundStockSuccess {
         orderId
-        refundId
+        idempotencyKey
         lines {
           skuId
           quantity
@@ -66,7 +66,7 @@ export const RESTOCK = /* GraphQL */ `
       ... on RestockSuccess {
         skuId
         quantity
-        available
+        availableAfter
       }
       ... on UnknownSku {
         code
@@ -240,7 +240,7 @@ function operation(sent: Sent): { query: string; variables: Record<string, unkno
     case 'DEDUCT':
       return { query: DEDUCT, variables: { input: { orderId: sent.orderId, lines: sent.lines } } };
     case 'REFUND':
-      return { query: REFUND, variables: { input: { orderId: sent.orderId, refundId: sent.key, lines: sent.lines } } };
+      return { query: REFUND, variables: { input: { orderId: sent.orderId, idempotencyKey: sent.key, lines: sent.lines } } };
     case 'RESTOCK':
       return {
         query: RESTOCK,
@@ -421,8 +421,8 @@ export class Load {
     else if (done.status === 'gave-up') this.stats.gaveUp++;
     if (done.status === 'acked' && done.sent.kind === 'DEDUCT') {
       this.ackedDeducts.push(done.sent);
-      const lines = (done.answer?.['lines'] ?? []) as { available: number | null }[];
-      if (lines.some((l) => l.available !== null && l.available < 0)) {
+      const lines = (done.answer?.['lines'] ?? []) as { availableAfter: number | null }[];
+      if (lines.some((l) => l.availableAfter !== null && l.availableAfter < 0)) {
         this.stats.negativeAvailableAnswers++;
         if (this.stats.negativeAvailableExamples.length < 10)
           this.stats.negativeAvailableExamples.push({

@@ -181,10 +181,9 @@ export interface ChaosReport {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UPSERT = /* GraphQL */ `
-  mutation ($input: [UpsertSkuInput!]!) {
+  mutation ($input: UpsertSkusInput!) {
     upsertSkus(input: $input) {
-      id
-      available
+      __typename
     }
   }
 `;
@@ -235,7 +234,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const seeded = await fetch(instances[0]!.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: UPSERT, variables: { input: SKUS.map((s) => ({ id: s.id, available: s.initial })) } }),
+      body: JSON.stringify({ query: UPSERT, variables: { input: { skus: SKUS.map((s) => ({ id: s.id, available: s.initial })) } } }),
     }).then((r) => r.json() as Promise<{ errors?: unknown }>);
     if (seeded.errors) throw new Error(`seeding failed: ${JSON.stringify(seeded.errors)}`);
 

@@ -88,8 +88,9 @@ export class Client {
     return gqlAt(target.url, query, variables);
   }
 
-  upsert(input: Variables[]) {
-    return this.gql(ops.UPSERT, { input });
+  /** Upserts these SKUs (`input.skus`). */
+  upsert(skus: Variables[]) {
+    return this.gql(ops.UPSERT, { input: { skus } });
   }
 
   skus(ids: string[]) {
@@ -123,8 +124,8 @@ export class Client {
     return this.gql(ops.RELEASE, { input: { orderId, ...given('lines', lines), ...given('idempotencyKey', idempotencyKey) } });
   }
 
-  refund(orderId: string, refundId: string, lines: Line[]) {
-    return this.gql(ops.REFUND, { input: { orderId, refundId, lines } });
+  refund(orderId: string, idempotencyKey: string, lines: Line[]) {
+    return this.gql(ops.REFUND, { input: { orderId, idempotencyKey, lines } });
   }
 
   /** Quantity and key as sent, bad ones included (null is sent as null). */
@@ -155,8 +156,8 @@ export class Client {
   }
 
   /** The upserted SKUs; the upsert must succeed. */
-  async upserted(input: Variables[]): Promise<any[]> {
-    return checked(await this.upsert(input));
+  async upserted(skus: Variables[]): Promise<any[]> {
+    return checked(await this.upsert(skus), 'UpsertSkusSuccess').skus;
   }
 
   /** The DeductStockSuccess; the deduct must succeed. */
@@ -170,8 +171,8 @@ export class Client {
   }
 
   /** The RefundStockSuccess; the refund must succeed. */
-  async refunded(orderId: string, refundId: string, lines: Line[]): Promise<any> {
-    return checked(await this.refund(orderId, refundId, lines), 'RefundStockSuccess');
+  async refunded(orderId: string, idempotencyKey: string, lines: Line[]): Promise<any> {
+    return checked(await this.refund(orderId, idempotencyKey, lines), 'RefundStockSuccess');
   }
 
   /** A SKU's row of the `skus` query (null when there is none). */

@@ -8,7 +8,7 @@
 
 /** What a take (deduct or reserve) answers when it takes nothing. */
 const TAKE_REFUSED = `
-      ... on InsufficientStock { code message short: lines { skuId requested available } }
+      ... on InsufficientStock { code message lines { skuId requested obtainable } }
       ... on UnknownSku { code message skuIds }
       ... on IdempotencyConflict { code message idempotencyKey }
       ... on Throttled { code message skuIds retryAfterMs }`;
@@ -17,7 +17,7 @@ export const DEDUCT = `
   mutation Deduct($input: DeductStockInput!) {
     deductStock(input: $input) {
       __typename
-      ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity available } }${TAKE_REFUSED}
+      ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity availableAfter } }${TAKE_REFUSED}
     }
   }`;
 
@@ -25,7 +25,7 @@ export const RESERVE = `
   mutation Reserve($input: ReserveStockInput!) {
     reserveStock(input: $input) {
       __typename
-      ... on ReserveStockSuccess { orderId idempotencyKey deadline lines { skuId quantity available } }${TAKE_REFUSED}
+      ... on ReserveStockSuccess { orderId idempotencyKey deadline lines { skuId quantity availableAfter } }${TAKE_REFUSED}
     }
   }`;
 
@@ -33,22 +33,22 @@ export const RESERVE = `
 const HOLD_LINES = 'lines { skuId reserved confirmed released expired held }';
 
 /** What confirmReservation and releaseReservation answer: both as `settled`, so one check reads either. */
-const SETTLED = `
+const SETTLED = (success: string) => `
       __typename
-      ... on Reservation { orderId state deadline ${HOLD_LINES} }
+      ... on ${success} { reservation { id orderId state deadline ${HOLD_LINES} } }
       ... on ReservationExpired { code message orderId deadline }
-      ... on ReservationReleased { code message orderId }
-      ... on ReservationConfirmed { code message orderId }
+      ... on ReservationAlreadyReleased { code message orderId }
+      ... on ReservationAlreadyConfirmed { code message orderId }
       ... on UnknownReservation { code message orderId }
-      ... on ExceedsReserved { code message exceeding: lines { skuId held requested } }
+      ... on ExceedsReserved { code message lines { skuId held requested } }
       ... on SkuNotInOrder { code message orderId skuIds }
       ... on IdempotencyConflict { code message idempotencyKey }`;
 
 export const CONFIRM = `
-  mutation Confirm($input: SettleReservationInput!) { settled: confirmReservation(input: $input) { ${SETTLED} } }`;
+  mutation Confirm($input: ConfirmReservationInput!) { settled: confirmReservation(input: $input) { ${SETTLED('ConfirmReservationSuccess')} } }`;
 
 export const RELEASE = `
-  mutation Release($input: SettleReservationInput!) { settled: releaseReservation(input: $input) { ${SETTLED} } }`;
+  mutation Release($input: ReleaseReservationInput!) { settled: releaseReservation(input: $input) { ${SETTLED('ReleaseReservationSuccess')} } }`;
 
 export const RESERVATION = `
   query Reservation($orderId: ID!) { reservation(orderId: $orderId) { orderId state deadline ${HOLD_LINES} } }`;
@@ -57,8 +57,8 @@ export const REFUND = `
   mutation Refund($input: RefundStockInput!) {
     refundStock(input: $input) {
       __typename
-      ... on RefundStockSuccess { orderId refundId lines { skuId quantity deducted refunded refundable } }
-      ... on RefundExceedsDeducted { code message exceeding: lines { skuId deducted alreadyRefunded requested } }
+      ... on RefundStockSuccess { orderId idempotencyKey lines { skuId quantity deducted refunded refundable } }
+      ... on RefundExceedsDeducted { code message lines { skuId deducted alreadyRefunded requested } }
       ... on UnknownOrder { code message orderId }
       ... on SkuNotInOrder { code message orderId skuIds }
       ... on IdempotencyConflict { code message idempotencyKey }
@@ -69,7 +69,7 @@ export const RESTOCK = `
   mutation Restock($input: RestockInput!) {
     restock(input: $input) {
       __typename
-      ... on RestockSuccess { skuId quantity available }
+      ... on RestockSuccess { skuId quantity availableAfter }
       ... on UnknownSku { code message skuIds }
       ... on IdempotencyConflict { code message idempotencyKey }
     }
@@ -79,14 +79,16 @@ export const SET_STOCK = `
   mutation SetStock($input: SetStockInput!) {
     setStock(input: $input) {
       __typename
-      ... on Sku { id available reserved sold unlimited backorderLimit }
+      ... on SetStockSuccess { sku { id available reserved sold unlimited backorderLimit } }
       ... on StockChanged { code message skuId expectedAvailable currentAvailable }
       ... on UnknownSku { code message skuIds }
     }
   }`;
 
 export const UPSERT = `
-  mutation Upsert($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id name available reserved sold unlimited } }`;
+  mutation Upsert($input: UpsertSkusInput!) {
+    upsertSkus(input: $input) { __typename ... on UpsertSkusSuccess { skus { id name available reserved sold unlimited } } }
+  }`;
 
 export const SKUS = `
   query Skus($ids: [ID!]!) { skus(ids: $ids) { id name available reserved sold unlimited } }`;
@@ -96,7 +98,9 @@ export const SKU = `
 
 /** Upsert and read with the hot-SKU throttle: the throttle tests compare these whole. */
 export const UPSERT_THROTTLE = `
-  mutation UpsertThrottle($input: [UpsertSkuInput!]!) { upsertSkus(input: $input) { id available throttlePerSecond } }`;
+  mutation UpsertThrottle($input: UpsertSkusInput!) {
+    upsertSkus(input: $input) { __typename ... on UpsertSkusSuccess { skus { id available throttlePerSecond } } }
+  }`;
 
 export const SOLD_THROTTLE = `
   query SoldThrottle($ids: [ID!]!) { skus(ids: $ids) { id sold reserved throttlePerSecond } }`;
