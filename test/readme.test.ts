@@ -7,7 +7,7 @@
  * names change.
  */
 import { readFileSync } from 'node:fs';
-import { Kind, parse, print, validate, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, validate, type OperationDefinitionNode } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.ts';
 import { gqlAt } from './support/client.ts';
@@ -61,7 +61,7 @@ describe('README.md GraphQL examples', () => {
     expect([...kinds].sort()).toEqual(['mutation', 'query', 'subscription']);
     const mutated = new Set(
       all
-        .flatMap((e) => (e.operation.operation === 'mutation' ? e.operation.selectionSet.selections : []))
+        .flatMap((e) => (e.operation.operation === OperationTypeNode.MUTATION ? e.operation.selectionSet.selections : []))
         .map((s) => (s.kind === Kind.FIELD ? s.name.value : '')),
     );
     const mutations = Object.keys(schema.getMutationType()!.getFields()).filter((m) => m !== 'releaseReservation');
@@ -76,7 +76,7 @@ describe('README.md GraphQL examples', () => {
   it('runs, in the order written, each answering as the README says', { timeout: 60_000 }, async () => {
     for (const example of all) {
       const what = `${example.name}: ${example.text}`;
-      if (example.operation.operation === 'subscription') {
+      if (example.operation.operation === OperationTypeNode.SUBSCRIPTION) {
         const field = (example.operation.selectionSet.selections[0] as { name: { value: string } }).name.value;
         const client = wsClient(stack.svc.url);
         const feeds = [
@@ -98,7 +98,8 @@ describe('README.md GraphQL examples', () => {
       expect(res.errors, what).toBeUndefined();
       for (const answer of Object.values(res.data ?? {})) {
         expect(answer, what).not.toBeNull();
-        if (example.operation.operation === 'mutation') expect((answer as { __typename: string }).__typename, what).toMatch(/Success$/);
+        if (example.operation.operation === OperationTypeNode.MUTATION)
+          expect((answer as { __typename: string }).__typename, what).toMatch(/Success$/);
       }
     }
   });
