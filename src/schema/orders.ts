@@ -114,7 +114,7 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) =>
       refund(ctx, {
         orderId: String(input.orderId),
-        refundId: input.idempotencyKey,
+        idempotencyKey: input.idempotencyKey,
         lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
       }),
   }),

@@ -9,12 +9,14 @@ import type { Services } from './services.ts';
 
 export interface RefundInput {
   orderId: string;
-  refundId: string;
+  /** Names this refund: the same key replays it. */
+  idempotencyKey: string;
   lines: CartLine[];
 }
 
 export interface RefundSuccess {
   orderId: string;
+  /** The refund's idempotency key (the API's `idempotencyKey`; stored answers keep this name). */
   refundId: string;
   /** Each refunded line of the order after this refund. */
   lines: (OrderLine & { quantity: number })[];
@@ -29,7 +31,7 @@ export interface RefundSuccess {
  */
 export async function refund(s: Services, input: RefundInput): Promise<RefundSuccess> {
   const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
-  const refundId = parseInput(idempotencyKey, input.refundId, 'idempotencyKey');
+  const refundId = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
   const lines = parseInput(cartLines, input.lines, 'lines');
   const op = { kind: 'REFUND', key: refundId, orderId, fingerprint: fingerprint(orderId, lines) } as const;
   return once<RefundSuccess>(s.prisma, op, (recorder) =>
