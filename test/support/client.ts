@@ -3,10 +3,16 @@
  * app in this process (`Running`), a server process or a URL, plus small readers of what came back.
  * Methods return the whole result ({ data, errors }), so tests assert on it as they see fit; the
  * `…ed` methods (upserted, deducted, reserved, refunded) check the request succeeded and return its answer.
+ * The operations are typed documents (ops.ts): whole results stay `Result<any>` for the tests' sake, and
+ * `ResultOf<typeof ops.X>` is the type of one where a test wants it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import * as ops from './ops.ts';
+
+/** The member `N` of a typed answer's union. */
+export type Member<U, N extends string> = Extract<U, { __typename: N }>;
 
 export type Result<T = any> = { data?: T; errors?: any[] };
 export type Variables = Record<string, unknown>;
@@ -156,22 +162,34 @@ export class Client {
   }
 
   /** The upserted SKUs; the upsert must succeed. */
-  async upserted(skus: Variables[]): Promise<any[]> {
+  async upserted(skus: Variables[]): Promise<Member<ResultOf<typeof ops.UPSERT>['upsertSkus'], 'UpsertSkusSuccess'>['skus']> {
     return checked(await this.upsert(skus), 'UpsertSkusSuccess').skus;
   }
 
-  /** The DeductStockSuccess; the deduct must succeed. */
+  /**
+   * The DeductStockSuccess; the deduct must succeed. Loose (`any`) while tests read `.lines[0]` of it unchecked
+   * (noUncheckedIndexedAccess); its type is `Member<ResultOf<typeof ops.DEDUCT>['deductStock'], 'DeductStockSuccess'>`.
+   */
   async deducted(orderId: string, lines: Line[], idempotencyKey?: string): Promise<any> {
     return checked(await this.deduct(orderId, lines, idempotencyKey), 'DeductStockSuccess');
   }
 
   /** The ReserveStockSuccess; the reserve must succeed. */
-  async reserved(orderId: string, lines: Line[], ttlSeconds: number, idempotencyKey?: string): Promise<any> {
+  async reserved(
+    orderId: string,
+    lines: Line[],
+    ttlSeconds: number,
+    idempotencyKey?: string,
+  ): Promise<Member<ResultOf<typeof ops.RESERVE>['reserveStock'], 'ReserveStockSuccess'>> {
     return checked(await this.reserve(orderId, lines, ttlSeconds, idempotencyKey), 'ReserveStockSuccess');
   }
 
   /** The RefundStockSuccess; the refund must succeed. */
-  async refunded(orderId: string, idempotencyKey: string, lines: Line[]): Promise<any> {
+  async refunded(
+    orderId: string,
+    idempotencyKey: string,
+    lines: Line[],
+  ): Promise<Member<ResultOf<typeof ops.REFUND>['refundStock'], 'RefundStockSuccess'>> {
     return checked(await this.refund(orderId, idempotencyKey, lines), 'RefundStockSuccess');
   }
 

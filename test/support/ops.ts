@@ -1,136 +1,465 @@
 /**
  * Every GraphQL operation the tests send, as a client would write them; test/support/client.ts sends
  * them. Where a test compares a whole answer (toEqual), the selection here is what it compares: change
- * a selection and those tests change with it. Fragments shared by several operations are spelled once.
- * They are plain strings, one line per fragment: a GraphQL tag would have Prettier spread every field
- * over a line of its own.
+ * a selection and those tests change with it. Fragments shared by several operations are named GraphQL
+ * fragments, spread by name.
+ *
+ * Each `graphql(...)` is a typed document of graphql-codegen's client preset (test/support/graphql/, made by
+ * `npm run codegen`, which must run after any change here: `codegen --check` fails on drift, and an unknown
+ * text makes `graphql()` answer nothing). `.toString()` gives the document's text, fragments appended, as a
+ * `string` that still carries its result and variable types: `ResultOf<typeof DEDUCT>` is the answer's type,
+ * and every function that takes a query string takes it. Prettier formats the GraphQL inside `graphql(...)`
+ * (a field a line); run it before codegen, since the generated map is keyed by the exact text.
  */
+import { graphql } from './graphql/index.ts';
 
 /** What a take (deduct or reserve) answers when it takes nothing. */
-const TAKE_REFUSED = `
-      ... on InsufficientStock { code message lines { skuId requested obtainable } }
-      ... on UnknownSku { code message skuIds }
-      ... on IdempotencyConflict { code message idempotencyKey }
-      ... on Throttled { code message skuIds retryAfterMs }`;
+graphql(`
+  fragment TakeRefused on Outcome {
+    ... on InsufficientStock {
+      code
+      message
+      lines {
+        skuId
+        requested
+        obtainable
+      }
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+    ... on IdempotencyConflict {
+      code
+      message
+      idempotencyKey
+    }
+    ... on Throttled {
+      code
+      message
+      skuIds
+      retryAfterMs
+    }
+  }
+`);
 
-export const DEDUCT = `
+export const DEDUCT = graphql(`
   mutation Deduct($input: DeductStockInput!) {
     deductStock(input: $input) {
       __typename
-      ... on DeductStockSuccess { orderId idempotencyKey lines { skuId quantity availableAfter } }${TAKE_REFUSED}
+      ... on DeductStockSuccess {
+        orderId
+        idempotencyKey
+        lines {
+          skuId
+          quantity
+          availableAfter
+        }
+      }
+      ...TakeRefused
     }
-  }`;
+  }
+`).toString();
 
-export const RESERVE = `
+export const RESERVE = graphql(`
   mutation Reserve($input: ReserveStockInput!) {
     reserveStock(input: $input) {
       __typename
-      ... on ReserveStockSuccess { orderId idempotencyKey deadline lines { skuId quantity availableAfter } }${TAKE_REFUSED}
+      ... on ReserveStockSuccess {
+        orderId
+        idempotencyKey
+        deadline
+        lines {
+          skuId
+          quantity
+          availableAfter
+        }
+      }
+      ...TakeRefused
     }
-  }`;
+  }
+`).toString();
 
 /** A hold's lines as the API shows them. */
-const HOLD_LINES = 'lines { skuId reserved confirmed released expired held }';
+graphql(`
+  fragment HoldLines on Reservation {
+    lines {
+      skuId
+      reserved
+      confirmed
+      released
+      expired
+      held
+    }
+  }
+`);
 
-/** What confirmReservation and releaseReservation answer: both as `settled`, so one check reads either. */
-const SETTLED = (success: string) => `
+/** What confirmReservation and releaseReservation answer besides their success: both as `settled`, so one check reads either. */
+graphql(`
+  fragment SettledReservation on Reservation {
+    id
+    orderId
+    state
+    deadline
+    ...HoldLines
+  }
+`);
+
+graphql(`
+  fragment SettleRefused on Outcome {
+    ... on ReservationExpired {
+      code
+      message
+      orderId
+      deadline
+    }
+    ... on ReservationAlreadyReleased {
+      code
+      message
+      orderId
+    }
+    ... on ReservationAlreadyConfirmed {
+      code
+      message
+      orderId
+    }
+    ... on UnknownReservation {
+      code
+      message
+      orderId
+    }
+    ... on ExceedsReserved {
+      code
+      message
+      lines {
+        skuId
+        held
+        requested
+      }
+    }
+    ... on SkuNotInOrder {
+      code
+      message
+      orderId
+      skuIds
+    }
+    ... on IdempotencyConflict {
+      code
+      message
+      idempotencyKey
+    }
+  }
+`);
+
+export const CONFIRM = graphql(`
+  mutation Confirm($input: ConfirmReservationInput!) {
+    settled: confirmReservation(input: $input) {
       __typename
-      ... on ${success} { reservation { id orderId state deadline ${HOLD_LINES} } }
-      ... on ReservationExpired { code message orderId deadline }
-      ... on ReservationAlreadyReleased { code message orderId }
-      ... on ReservationAlreadyConfirmed { code message orderId }
-      ... on UnknownReservation { code message orderId }
-      ... on ExceedsReserved { code message lines { skuId held requested } }
-      ... on SkuNotInOrder { code message orderId skuIds }
-      ... on IdempotencyConflict { code message idempotencyKey }`;
+      ... on ConfirmReservationSuccess {
+        reservation {
+          ...SettledReservation
+        }
+      }
+      ...SettleRefused
+    }
+  }
+`).toString();
 
-export const CONFIRM = `
-  mutation Confirm($input: ConfirmReservationInput!) { settled: confirmReservation(input: $input) { ${SETTLED('ConfirmReservationSuccess')} } }`;
+export const RELEASE = graphql(`
+  mutation Release($input: ReleaseReservationInput!) {
+    settled: releaseReservation(input: $input) {
+      __typename
+      ... on ReleaseReservationSuccess {
+        reservation {
+          ...SettledReservation
+        }
+      }
+      ...SettleRefused
+    }
+  }
+`).toString();
 
-export const RELEASE = `
-  mutation Release($input: ReleaseReservationInput!) { settled: releaseReservation(input: $input) { ${SETTLED('ReleaseReservationSuccess')} } }`;
+export const RESERVATION = graphql(`
+  query Reservation($orderId: ID!) {
+    reservation(orderId: $orderId) {
+      orderId
+      state
+      deadline
+      ...HoldLines
+    }
+  }
+`).toString();
 
-export const RESERVATION = `
-  query Reservation($orderId: ID!) { reservation(orderId: $orderId) { orderId state deadline ${HOLD_LINES} } }`;
-
-export const REFUND = `
+export const REFUND = graphql(`
   mutation Refund($input: RefundStockInput!) {
     refundStock(input: $input) {
       __typename
-      ... on RefundStockSuccess { orderId idempotencyKey lines { skuId quantity deducted refunded refundable } }
-      ... on RefundExceedsDeducted { code message lines { skuId deducted alreadyRefunded requested } }
-      ... on UnknownOrder { code message orderId }
-      ... on SkuNotInOrder { code message orderId skuIds }
-      ... on IdempotencyConflict { code message idempotencyKey }
+      ... on RefundStockSuccess {
+        orderId
+        idempotencyKey
+        lines {
+          skuId
+          quantity
+          deducted
+          refunded
+          refundable
+        }
+      }
+      ... on RefundExceedsDeducted {
+        code
+        message
+        lines {
+          skuId
+          deducted
+          alreadyRefunded
+          requested
+        }
+      }
+      ... on UnknownOrder {
+        code
+        message
+        orderId
+      }
+      ... on SkuNotInOrder {
+        code
+        message
+        orderId
+        skuIds
+      }
+      ... on IdempotencyConflict {
+        code
+        message
+        idempotencyKey
+      }
     }
-  }`;
+  }
+`).toString();
 
-export const RESTOCK = `
+export const RESTOCK = graphql(`
   mutation Restock($input: RestockInput!) {
     restock(input: $input) {
       __typename
-      ... on RestockSuccess { skuId quantity availableAfter }
-      ... on UnknownSku { code message skuIds }
-      ... on IdempotencyConflict { code message idempotencyKey }
+      ... on RestockSuccess {
+        skuId
+        quantity
+        availableAfter
+      }
+      ... on UnknownSku {
+        code
+        message
+        skuIds
+      }
+      ... on IdempotencyConflict {
+        code
+        message
+        idempotencyKey
+      }
     }
-  }`;
+  }
+`).toString();
 
-export const SET_STOCK = `
+export const SET_STOCK = graphql(`
   mutation SetStock($input: SetStockInput!) {
     setStock(input: $input) {
       __typename
-      ... on SetStockSuccess { sku { id available reserved sold unlimited backorderLimit } }
-      ... on StockChanged { code message skuId expectedAvailable currentAvailable }
-      ... on UnknownSku { code message skuIds }
+      ... on SetStockSuccess {
+        sku {
+          id
+          available
+          reserved
+          sold
+          unlimited
+          backorderLimit
+        }
+      }
+      ... on StockChanged {
+        code
+        message
+        skuId
+        expectedAvailable
+        currentAvailable
+      }
+      ... on UnknownSku {
+        code
+        message
+        skuIds
+      }
     }
-  }`;
+  }
+`).toString();
 
-export const UPSERT = `
+export const UPSERT = graphql(`
   mutation Upsert($input: UpsertSkusInput!) {
-    upsertSkus(input: $input) { __typename ... on UpsertSkusSuccess { skus { id name available reserved sold unlimited } } }
-  }`;
+    upsertSkus(input: $input) {
+      __typename
+      ... on UpsertSkusSuccess {
+        skus {
+          id
+          name
+          available
+          reserved
+          sold
+          unlimited
+        }
+      }
+    }
+  }
+`).toString();
 
-export const SKUS = `
-  query Skus($ids: [ID!]!) { skus(ids: $ids) { id name available reserved sold unlimited } }`;
+export const SKUS = graphql(`
+  query Skus($ids: [ID!]!) {
+    skus(ids: $ids) {
+      id
+      name
+      available
+      reserved
+      sold
+      unlimited
+    }
+  }
+`).toString();
 
-export const SKU = `
-  query Sku($id: ID!) { sku(id: $id) { id name available reserved sold unlimited backorderLimit } }`;
+export const SKU = graphql(`
+  query Sku($id: ID!) {
+    sku(id: $id) {
+      id
+      name
+      available
+      reserved
+      sold
+      unlimited
+      backorderLimit
+    }
+  }
+`).toString();
 
 /** Upsert and read with the hot-SKU throttle: the throttle tests compare these whole. */
-export const UPSERT_THROTTLE = `
+export const UPSERT_THROTTLE = graphql(`
   mutation UpsertThrottle($input: UpsertSkusInput!) {
-    upsertSkus(input: $input) { __typename ... on UpsertSkusSuccess { skus { id available throttlePerSecond } } }
-  }`;
+    upsertSkus(input: $input) {
+      __typename
+      ... on UpsertSkusSuccess {
+        skus {
+          id
+          available
+          throttlePerSecond
+        }
+      }
+    }
+  }
+`).toString();
 
-export const SOLD_THROTTLE = `
-  query SoldThrottle($ids: [ID!]!) { skus(ids: $ids) { id sold reserved throttlePerSecond } }`;
+export const SOLD_THROTTLE = graphql(`
+  query SoldThrottle($ids: [ID!]!) {
+    skus(ids: $ids) {
+      id
+      sold
+      reserved
+      throttlePerSecond
+    }
+  }
+`).toString();
 
 /** An order's lines: what was deducted, refunded and is still refundable. */
-const ORDER_LINES = 'id lines { skuId deducted refunded refundable }';
+graphql(`
+  fragment OrderLines on Order {
+    id
+    lines {
+      skuId
+      deducted
+      refunded
+      refundable
+    }
+  }
+`);
 
-export const ORDER = `
-  query Order($id: ID!) { order(id: $id) { ${ORDER_LINES} } }`;
+export const ORDER = graphql(`
+  query Order($id: ID!) {
+    order(id: $id) {
+      ...OrderLines
+    }
+  }
+`).toString();
 
 /** An order with its hold, as the conservation model sees it. */
-export const ORDER_WITH_RESERVATION = `
-  query OrderWithReservation($id: ID!) { order(id: $id) { ${ORDER_LINES} reservation { state ${HOLD_LINES} } } }`;
+export const ORDER_WITH_RESERVATION = graphql(`
+  query OrderWithReservation($id: ID!) {
+    order(id: $id) {
+      ...OrderLines
+      reservation {
+        state
+        ...HoldLines
+      }
+    }
+  }
+`).toString();
 
-export const MOVEMENTS = `
+export const MOVEMENTS = graphql(`
   query Movements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String, $last: Int, $before: String) {
     movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after, last: $last, before: $before) {
       edges {
         cursor
-        node { id kind skuId quantity deltaAvailable deltaReserved deltaSold orderId orderLine idempotencyKey createdAt }
+        node {
+          id
+          kind
+          skuId
+          quantity
+          deltaAvailable
+          deltaReserved
+          deltaSold
+          orderId
+          orderLine
+          idempotencyKey
+          createdAt
+        }
       }
-      pageInfo { startCursor endCursor hasNextPage hasPreviousPage }
+      pageInfo {
+        startCursor
+        endCursor
+        hasNextPage
+        hasPreviousPage
+      }
     }
-  }`;
+  }
+`).toString();
 
 /** A SKU's level as a subscriber sees it. */
-const LEVEL = 'skuId available reserved sold unlimited state lowStockThreshold version changedAt';
+graphql(`
+  fragment Level on StockLevel {
+    skuId
+    available
+    reserved
+    sold
+    unlimited
+    state
+    lowStockThreshold
+    version
+    changedAt
+  }
+`);
 
-export const STOCK_LEVELS = `
-  subscription Levels($skuIds: [ID!]!) { stockLevels(skuIds: $skuIds) { ${LEVEL} } }`;
+export const STOCK_LEVELS = graphql(`
+  subscription Levels($skuIds: [ID!]!) {
+    stockLevels(skuIds: $skuIds) {
+      ...Level
+    }
+  }
+`).toString();
 
-export const STOCK_ALERTS = `
-  subscription Alerts($skuIds: [ID!]) { stockAlerts(skuIds: $skuIds) { kind skuId level { skuId available reserved sold state version } } }`;
+export const STOCK_ALERTS = graphql(`
+  subscription Alerts($skuIds: [ID!]) {
+    stockAlerts(skuIds: $skuIds) {
+      kind
+      skuId
+      level {
+        skuId
+        available
+        reserved
+        sold
+        state
+        version
+      }
+    }
+  }
+`).toString();

@@ -35,6 +35,30 @@ type Documents = {
     "\n  query ClientSkus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      ...ClientSku\n    }\n  }\n": typeof types.ClientSkusDocument,
     "\n  query ClientMovements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String) {\n    movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          skuId\n          quantity\n          deltaAvailable\n          deltaReserved\n          deltaSold\n          orderId\n          createdAt\n        }\n      }\n      pageInfo {\n        startCursor\n        endCursor\n        hasNextPage\n        hasPreviousPage\n      }\n    }\n  }\n": typeof types.ClientMovementsDocument,
     "\n  subscription ClientStockLevels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      skuId\n      available\n      reserved\n      sold\n      version\n      changedAt\n      sku {\n        id\n        available\n      }\n    }\n  }\n": typeof types.ClientStockLevelsDocument,
+    "\n  fragment TakeRefused on Outcome {\n    ... on InsufficientStock {\n      code\n      message\n      lines {\n        skuId\n        requested\n        obtainable\n      }\n    }\n    ... on UnknownSku {\n      code\n      message\n      skuIds\n    }\n    ... on IdempotencyConflict {\n      code\n      message\n      idempotencyKey\n    }\n    ... on Throttled {\n      code\n      message\n      skuIds\n      retryAfterMs\n    }\n  }\n": typeof types.TakeRefusedFragmentDoc,
+    "\n  mutation Deduct($input: DeductStockInput!) {\n    deductStock(input: $input) {\n      __typename\n      ... on DeductStockSuccess {\n        orderId\n        idempotencyKey\n        lines {\n          skuId\n          quantity\n          availableAfter\n        }\n      }\n      ...TakeRefused\n    }\n  }\n": typeof types.DeductDocument,
+    "\n  mutation Reserve($input: ReserveStockInput!) {\n    reserveStock(input: $input) {\n      __typename\n      ... on ReserveStockSuccess {\n        orderId\n        idempotencyKey\n        deadline\n        lines {\n          skuId\n          quantity\n          availableAfter\n        }\n      }\n      ...TakeRefused\n    }\n  }\n": typeof types.ReserveDocument,
+    "\n  fragment HoldLines on Reservation {\n    lines {\n      skuId\n      reserved\n      confirmed\n      released\n      expired\n      held\n    }\n  }\n": typeof types.HoldLinesFragmentDoc,
+    "\n  fragment SettledReservation on Reservation {\n    id\n    orderId\n    state\n    deadline\n    ...HoldLines\n  }\n": typeof types.SettledReservationFragmentDoc,
+    "\n  fragment SettleRefused on Outcome {\n    ... on ReservationExpired {\n      code\n      message\n      orderId\n      deadline\n    }\n    ... on ReservationAlreadyReleased {\n      code\n      message\n      orderId\n    }\n    ... on ReservationAlreadyConfirmed {\n      code\n      message\n      orderId\n    }\n    ... on UnknownReservation {\n      code\n      message\n      orderId\n    }\n    ... on ExceedsReserved {\n      code\n      message\n      lines {\n        skuId\n        held\n        requested\n      }\n    }\n    ... on SkuNotInOrder {\n      code\n      message\n      orderId\n      skuIds\n    }\n    ... on IdempotencyConflict {\n      code\n      message\n      idempotencyKey\n    }\n  }\n": typeof types.SettleRefusedFragmentDoc,
+    "\n  mutation Confirm($input: ConfirmReservationInput!) {\n    settled: confirmReservation(input: $input) {\n      __typename\n      ... on ConfirmReservationSuccess {\n        reservation {\n          ...SettledReservation\n        }\n      }\n      ...SettleRefused\n    }\n  }\n": typeof types.ConfirmDocument,
+    "\n  mutation Release($input: ReleaseReservationInput!) {\n    settled: releaseReservation(input: $input) {\n      __typename\n      ... on ReleaseReservationSuccess {\n        reservation {\n          ...SettledReservation\n        }\n      }\n      ...SettleRefused\n    }\n  }\n": typeof types.ReleaseDocument,
+    "\n  query Reservation($orderId: ID!) {\n    reservation(orderId: $orderId) {\n      orderId\n      state\n      deadline\n      ...HoldLines\n    }\n  }\n": typeof types.ReservationDocument,
+    "\n  mutation Refund($input: RefundStockInput!) {\n    refundStock(input: $input) {\n      __typename\n      ... on RefundStockSuccess {\n        orderId\n        idempotencyKey\n        lines {\n          skuId\n          quantity\n          deducted\n          refunded\n          refundable\n        }\n      }\n      ... on RefundExceedsDeducted {\n        code\n        message\n        lines {\n          skuId\n          deducted\n          alreadyRefunded\n          requested\n        }\n      }\n      ... on UnknownOrder {\n        code\n        message\n        orderId\n      }\n      ... on SkuNotInOrder {\n        code\n        message\n        orderId\n        skuIds\n      }\n      ... on IdempotencyConflict {\n        code\n        message\n        idempotencyKey\n      }\n    }\n  }\n": typeof types.RefundDocument,
+    "\n  mutation Restock($input: RestockInput!) {\n    restock(input: $input) {\n      __typename\n      ... on RestockSuccess {\n        skuId\n        quantity\n        availableAfter\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n      ... on IdempotencyConflict {\n        code\n        message\n        idempotencyKey\n      }\n    }\n  }\n": typeof types.RestockDocument,
+    "\n  mutation SetStock($input: SetStockInput!) {\n    setStock(input: $input) {\n      __typename\n      ... on SetStockSuccess {\n        sku {\n          id\n          available\n          reserved\n          sold\n          unlimited\n          backorderLimit\n        }\n      }\n      ... on StockChanged {\n        code\n        message\n        skuId\n        expectedAvailable\n        currentAvailable\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n": typeof types.SetStockDocument,
+    "\n  mutation Upsert($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          name\n          available\n          reserved\n          sold\n          unlimited\n        }\n      }\n    }\n  }\n": typeof types.UpsertDocument,
+    "\n  query Skus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n    }\n  }\n": typeof types.SkusDocument,
+    "\n  query Sku($id: ID!) {\n    sku(id: $id) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n      backorderLimit\n    }\n  }\n": typeof types.SkuDocument,
+    "\n  mutation UpsertThrottle($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          throttlePerSecond\n        }\n      }\n    }\n  }\n": typeof types.UpsertThrottleDocument,
+    "\n  query SoldThrottle($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      sold\n      reserved\n      throttlePerSecond\n    }\n  }\n": typeof types.SoldThrottleDocument,
+    "\n  fragment OrderLines on Order {\n    id\n    lines {\n      skuId\n      deducted\n      refunded\n      refundable\n    }\n  }\n": typeof types.OrderLinesFragmentDoc,
+    "\n  query Order($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n    }\n  }\n": typeof types.OrderDocument,
+    "\n  query OrderWithReservation($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n      reservation {\n        state\n        ...HoldLines\n      }\n    }\n  }\n": typeof types.OrderWithReservationDocument,
+    "\n  query Movements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String, $last: Int, $before: String) {\n    movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          skuId\n          quantity\n          deltaAvailable\n          deltaReserved\n          deltaSold\n          orderId\n          orderLine\n          idempotencyKey\n          createdAt\n        }\n      }\n      pageInfo {\n        startCursor\n        endCursor\n        hasNextPage\n        hasPreviousPage\n      }\n    }\n  }\n": typeof types.MovementsDocument,
+    "\n  fragment Level on StockLevel {\n    skuId\n    available\n    reserved\n    sold\n    unlimited\n    state\n    lowStockThreshold\n    version\n    changedAt\n  }\n": typeof types.LevelFragmentDoc,
+    "\n  subscription Levels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      ...Level\n    }\n  }\n": typeof types.LevelsDocument,
+    "\n  subscription Alerts($skuIds: [ID!]) {\n    stockAlerts(skuIds: $skuIds) {\n      kind\n      skuId\n      level {\n        skuId\n        available\n        reserved\n        sold\n        state\n        version\n      }\n    }\n  }\n": typeof types.AlertsDocument,
 };
 const documents: Documents = {
     "\n  fragment ClientSku on Sku {\n    id\n    available\n    reserved\n    sold\n  }\n": types.ClientSkuFragmentDoc,
@@ -57,6 +81,30 @@ const documents: Documents = {
     "\n  query ClientSkus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      ...ClientSku\n    }\n  }\n": types.ClientSkusDocument,
     "\n  query ClientMovements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String) {\n    movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          skuId\n          quantity\n          deltaAvailable\n          deltaReserved\n          deltaSold\n          orderId\n          createdAt\n        }\n      }\n      pageInfo {\n        startCursor\n        endCursor\n        hasNextPage\n        hasPreviousPage\n      }\n    }\n  }\n": types.ClientMovementsDocument,
     "\n  subscription ClientStockLevels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      skuId\n      available\n      reserved\n      sold\n      version\n      changedAt\n      sku {\n        id\n        available\n      }\n    }\n  }\n": types.ClientStockLevelsDocument,
+    "\n  fragment TakeRefused on Outcome {\n    ... on InsufficientStock {\n      code\n      message\n      lines {\n        skuId\n        requested\n        obtainable\n      }\n    }\n    ... on UnknownSku {\n      code\n      message\n      skuIds\n    }\n    ... on IdempotencyConflict {\n      code\n      message\n      idempotencyKey\n    }\n    ... on Throttled {\n      code\n      message\n      skuIds\n      retryAfterMs\n    }\n  }\n": types.TakeRefusedFragmentDoc,
+    "\n  mutation Deduct($input: DeductStockInput!) {\n    deductStock(input: $input) {\n      __typename\n      ... on DeductStockSuccess {\n        orderId\n        idempotencyKey\n        lines {\n          skuId\n          quantity\n          availableAfter\n        }\n      }\n      ...TakeRefused\n    }\n  }\n": types.DeductDocument,
+    "\n  mutation Reserve($input: ReserveStockInput!) {\n    reserveStock(input: $input) {\n      __typename\n      ... on ReserveStockSuccess {\n        orderId\n        idempotencyKey\n        deadline\n        lines {\n          skuId\n          quantity\n          availableAfter\n        }\n      }\n      ...TakeRefused\n    }\n  }\n": types.ReserveDocument,
+    "\n  fragment HoldLines on Reservation {\n    lines {\n      skuId\n      reserved\n      confirmed\n      released\n      expired\n      held\n    }\n  }\n": types.HoldLinesFragmentDoc,
+    "\n  fragment SettledReservation on Reservation {\n    id\n    orderId\n    state\n    deadline\n    ...HoldLines\n  }\n": types.SettledReservationFragmentDoc,
+    "\n  fragment SettleRefused on Outcome {\n    ... on ReservationExpired {\n      code\n      message\n      orderId\n      deadline\n    }\n    ... on ReservationAlreadyReleased {\n      code\n      message\n      orderId\n    }\n    ... on ReservationAlreadyConfirmed {\n      code\n      message\n      orderId\n    }\n    ... on UnknownReservation {\n      code\n      message\n      orderId\n    }\n    ... on ExceedsReserved {\n      code\n      message\n      lines {\n        skuId\n        held\n        requested\n      }\n    }\n    ... on SkuNotInOrder {\n      code\n      message\n      orderId\n      skuIds\n    }\n    ... on IdempotencyConflict {\n      code\n      message\n      idempotencyKey\n    }\n  }\n": types.SettleRefusedFragmentDoc,
+    "\n  mutation Confirm($input: ConfirmReservationInput!) {\n    settled: confirmReservation(input: $input) {\n      __typename\n      ... on ConfirmReservationSuccess {\n        reservation {\n          ...SettledReservation\n        }\n      }\n      ...SettleRefused\n    }\n  }\n": types.ConfirmDocument,
+    "\n  mutation Release($input: ReleaseReservationInput!) {\n    settled: releaseReservation(input: $input) {\n      __typename\n      ... on ReleaseReservationSuccess {\n        reservation {\n          ...SettledReservation\n        }\n      }\n      ...SettleRefused\n    }\n  }\n": types.ReleaseDocument,
+    "\n  query Reservation($orderId: ID!) {\n    reservation(orderId: $orderId) {\n      orderId\n      state\n      deadline\n      ...HoldLines\n    }\n  }\n": types.ReservationDocument,
+    "\n  mutation Refund($input: RefundStockInput!) {\n    refundStock(input: $input) {\n      __typename\n      ... on RefundStockSuccess {\n        orderId\n        idempotencyKey\n        lines {\n          skuId\n          quantity\n          deducted\n          refunded\n          refundable\n        }\n      }\n      ... on RefundExceedsDeducted {\n        code\n        message\n        lines {\n          skuId\n          deducted\n          alreadyRefunded\n          requested\n        }\n      }\n      ... on UnknownOrder {\n        code\n        message\n        orderId\n      }\n      ... on SkuNotInOrder {\n        code\n        message\n        orderId\n        skuIds\n      }\n      ... on IdempotencyConflict {\n        code\n        message\n        idempotencyKey\n      }\n    }\n  }\n": types.RefundDocument,
+    "\n  mutation Restock($input: RestockInput!) {\n    restock(input: $input) {\n      __typename\n      ... on RestockSuccess {\n        skuId\n        quantity\n        availableAfter\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n      ... on IdempotencyConflict {\n        code\n        message\n        idempotencyKey\n      }\n    }\n  }\n": types.RestockDocument,
+    "\n  mutation SetStock($input: SetStockInput!) {\n    setStock(input: $input) {\n      __typename\n      ... on SetStockSuccess {\n        sku {\n          id\n          available\n          reserved\n          sold\n          unlimited\n          backorderLimit\n        }\n      }\n      ... on StockChanged {\n        code\n        message\n        skuId\n        expectedAvailable\n        currentAvailable\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n": types.SetStockDocument,
+    "\n  mutation Upsert($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          name\n          available\n          reserved\n          sold\n          unlimited\n        }\n      }\n    }\n  }\n": types.UpsertDocument,
+    "\n  query Skus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n    }\n  }\n": types.SkusDocument,
+    "\n  query Sku($id: ID!) {\n    sku(id: $id) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n      backorderLimit\n    }\n  }\n": types.SkuDocument,
+    "\n  mutation UpsertThrottle($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          throttlePerSecond\n        }\n      }\n    }\n  }\n": types.UpsertThrottleDocument,
+    "\n  query SoldThrottle($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      sold\n      reserved\n      throttlePerSecond\n    }\n  }\n": types.SoldThrottleDocument,
+    "\n  fragment OrderLines on Order {\n    id\n    lines {\n      skuId\n      deducted\n      refunded\n      refundable\n    }\n  }\n": types.OrderLinesFragmentDoc,
+    "\n  query Order($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n    }\n  }\n": types.OrderDocument,
+    "\n  query OrderWithReservation($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n      reservation {\n        state\n        ...HoldLines\n      }\n    }\n  }\n": types.OrderWithReservationDocument,
+    "\n  query Movements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String, $last: Int, $before: String) {\n    movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          skuId\n          quantity\n          deltaAvailable\n          deltaReserved\n          deltaSold\n          orderId\n          orderLine\n          idempotencyKey\n          createdAt\n        }\n      }\n      pageInfo {\n        startCursor\n        endCursor\n        hasNextPage\n        hasPreviousPage\n      }\n    }\n  }\n": types.MovementsDocument,
+    "\n  fragment Level on StockLevel {\n    skuId\n    available\n    reserved\n    sold\n    unlimited\n    state\n    lowStockThreshold\n    version\n    changedAt\n  }\n": types.LevelFragmentDoc,
+    "\n  subscription Levels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      ...Level\n    }\n  }\n": types.LevelsDocument,
+    "\n  subscription Alerts($skuIds: [ID!]) {\n    stockAlerts(skuIds: $skuIds) {\n      kind\n      skuId\n      level {\n        skuId\n        available\n        reserved\n        sold\n        state\n        version\n      }\n    }\n  }\n": types.AlertsDocument,
 };
 
 /**
@@ -139,6 +187,102 @@ export function graphql(source: "\n  query ClientMovements($skuId: ID, $orderId:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ClientStockLevels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      skuId\n      available\n      reserved\n      sold\n      version\n      changedAt\n      sku {\n        id\n        available\n      }\n    }\n  }\n"): typeof import('./graphql.ts').ClientStockLevelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment TakeRefused on Outcome {\n    ... on InsufficientStock {\n      code\n      message\n      lines {\n        skuId\n        requested\n        obtainable\n      }\n    }\n    ... on UnknownSku {\n      code\n      message\n      skuIds\n    }\n    ... on IdempotencyConflict {\n      code\n      message\n      idempotencyKey\n    }\n    ... on Throttled {\n      code\n      message\n      skuIds\n      retryAfterMs\n    }\n  }\n"): typeof import('./graphql.ts').TakeRefusedFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Deduct($input: DeductStockInput!) {\n    deductStock(input: $input) {\n      __typename\n      ... on DeductStockSuccess {\n        orderId\n        idempotencyKey\n        lines {\n          skuId\n          quantity\n          availableAfter\n        }\n      }\n      ...TakeRefused\n    }\n  }\n"): typeof import('./graphql.ts').DeductDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Reserve($input: ReserveStockInput!) {\n    reserveStock(input: $input) {\n      __typename\n      ... on ReserveStockSuccess {\n        orderId\n        idempotencyKey\n        deadline\n        lines {\n          skuId\n          quantity\n          availableAfter\n        }\n      }\n      ...TakeRefused\n    }\n  }\n"): typeof import('./graphql.ts').ReserveDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment HoldLines on Reservation {\n    lines {\n      skuId\n      reserved\n      confirmed\n      released\n      expired\n      held\n    }\n  }\n"): typeof import('./graphql.ts').HoldLinesFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SettledReservation on Reservation {\n    id\n    orderId\n    state\n    deadline\n    ...HoldLines\n  }\n"): typeof import('./graphql.ts').SettledReservationFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SettleRefused on Outcome {\n    ... on ReservationExpired {\n      code\n      message\n      orderId\n      deadline\n    }\n    ... on ReservationAlreadyReleased {\n      code\n      message\n      orderId\n    }\n    ... on ReservationAlreadyConfirmed {\n      code\n      message\n      orderId\n    }\n    ... on UnknownReservation {\n      code\n      message\n      orderId\n    }\n    ... on ExceedsReserved {\n      code\n      message\n      lines {\n        skuId\n        held\n        requested\n      }\n    }\n    ... on SkuNotInOrder {\n      code\n      message\n      orderId\n      skuIds\n    }\n    ... on IdempotencyConflict {\n      code\n      message\n      idempotencyKey\n    }\n  }\n"): typeof import('./graphql.ts').SettleRefusedFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Confirm($input: ConfirmReservationInput!) {\n    settled: confirmReservation(input: $input) {\n      __typename\n      ... on ConfirmReservationSuccess {\n        reservation {\n          ...SettledReservation\n        }\n      }\n      ...SettleRefused\n    }\n  }\n"): typeof import('./graphql.ts').ConfirmDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Release($input: ReleaseReservationInput!) {\n    settled: releaseReservation(input: $input) {\n      __typename\n      ... on ReleaseReservationSuccess {\n        reservation {\n          ...SettledReservation\n        }\n      }\n      ...SettleRefused\n    }\n  }\n"): typeof import('./graphql.ts').ReleaseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Reservation($orderId: ID!) {\n    reservation(orderId: $orderId) {\n      orderId\n      state\n      deadline\n      ...HoldLines\n    }\n  }\n"): typeof import('./graphql.ts').ReservationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Refund($input: RefundStockInput!) {\n    refundStock(input: $input) {\n      __typename\n      ... on RefundStockSuccess {\n        orderId\n        idempotencyKey\n        lines {\n          skuId\n          quantity\n          deducted\n          refunded\n          refundable\n        }\n      }\n      ... on RefundExceedsDeducted {\n        code\n        message\n        lines {\n          skuId\n          deducted\n          alreadyRefunded\n          requested\n        }\n      }\n      ... on UnknownOrder {\n        code\n        message\n        orderId\n      }\n      ... on SkuNotInOrder {\n        code\n        message\n        orderId\n        skuIds\n      }\n      ... on IdempotencyConflict {\n        code\n        message\n        idempotencyKey\n      }\n    }\n  }\n"): typeof import('./graphql.ts').RefundDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Restock($input: RestockInput!) {\n    restock(input: $input) {\n      __typename\n      ... on RestockSuccess {\n        skuId\n        quantity\n        availableAfter\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n      ... on IdempotencyConflict {\n        code\n        message\n        idempotencyKey\n      }\n    }\n  }\n"): typeof import('./graphql.ts').RestockDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetStock($input: SetStockInput!) {\n    setStock(input: $input) {\n      __typename\n      ... on SetStockSuccess {\n        sku {\n          id\n          available\n          reserved\n          sold\n          unlimited\n          backorderLimit\n        }\n      }\n      ... on StockChanged {\n        code\n        message\n        skuId\n        expectedAvailable\n        currentAvailable\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n"): typeof import('./graphql.ts').SetStockDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Upsert($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          name\n          available\n          reserved\n          sold\n          unlimited\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').UpsertDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Skus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n    }\n  }\n"): typeof import('./graphql.ts').SkusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Sku($id: ID!) {\n    sku(id: $id) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n      backorderLimit\n    }\n  }\n"): typeof import('./graphql.ts').SkuDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertThrottle($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          throttlePerSecond\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').UpsertThrottleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SoldThrottle($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      sold\n      reserved\n      throttlePerSecond\n    }\n  }\n"): typeof import('./graphql.ts').SoldThrottleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment OrderLines on Order {\n    id\n    lines {\n      skuId\n      deducted\n      refunded\n      refundable\n    }\n  }\n"): typeof import('./graphql.ts').OrderLinesFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Order($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n    }\n  }\n"): typeof import('./graphql.ts').OrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OrderWithReservation($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n      reservation {\n        state\n        ...HoldLines\n      }\n    }\n  }\n"): typeof import('./graphql.ts').OrderWithReservationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Movements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String, $last: Int, $before: String) {\n    movements(skuId: $skuId, orderId: $orderId, kinds: $kinds, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          id\n          kind\n          skuId\n          quantity\n          deltaAvailable\n          deltaReserved\n          deltaSold\n          orderId\n          orderLine\n          idempotencyKey\n          createdAt\n        }\n      }\n      pageInfo {\n        startCursor\n        endCursor\n        hasNextPage\n        hasPreviousPage\n      }\n    }\n  }\n"): typeof import('./graphql.ts').MovementsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment Level on StockLevel {\n    skuId\n    available\n    reserved\n    sold\n    unlimited\n    state\n    lowStockThreshold\n    version\n    changedAt\n  }\n"): typeof import('./graphql.ts').LevelFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Levels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      ...Level\n    }\n  }\n"): typeof import('./graphql.ts').LevelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Alerts($skuIds: [ID!]) {\n    stockAlerts(skuIds: $skuIds) {\n      kind\n      skuId\n      level {\n        skuId\n        available\n        reserved\n        sold\n        state\n        version\n      }\n    }\n  }\n"): typeof import('./graphql.ts').AlertsDocument;
 
 
 export function graphql(source: string) {

@@ -109,11 +109,28 @@ export type SkuInput = {
   unlimited?: boolean | null | undefined;
 };
 
+export type StockAlertKind =
+  /** A sold-out SKU can be sold again. */
+  | 'BACK_IN_STOCK'
+  /** Available went down to or below the low-stock threshold (and not straight to sold out). */
+  | 'LOW_STOCK'
+  /** The last unit that could be sold was sold. */
+  | 'SOLD_OUT';
+
 export type StockLineInput = {
   /** Positive, at most 1,000,000. */
   quantity: number;
   skuId: string | number;
 };
+
+/** Where a SKU stands for shoppers. */
+export type StockState =
+  /** Above its low-stock threshold, or unlimited. */
+  | 'IN_STOCK'
+  /** At or below its low-stock threshold, and not sold out. */
+  | 'LOW_STOCK'
+  /** Not one more unit can be sold (backorders included). */
+  | 'SOLD_OUT';
 
 export type UpsertSkusInput = {
   /** Up to 100 SKUs, each id once. */
@@ -308,6 +325,229 @@ export type ClientStockLevelsSubscriptionVariables = Exact<{
 
 export type ClientStockLevelsSubscription = { stockLevels: { skuId: string, available: number | null, reserved: number, sold: number, version: number, changedAt: string, sku: { id: string, available: number | null } } };
 
+type TakeRefused_IdempotencyConflict_Fragment = { code: OutcomeCode, message: string, idempotencyKey: string };
+
+type TakeRefused_InsufficientStock_Fragment = { code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> };
+
+type TakeRefused_Throttled_Fragment = { code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number };
+
+type TakeRefused_UnknownSku_Fragment = { code: OutcomeCode, message: string, skuIds: Array<string> };
+
+export type TakeRefusedFragment =
+  | TakeRefused_IdempotencyConflict_Fragment
+  | TakeRefused_InsufficientStock_Fragment
+  | TakeRefused_Throttled_Fragment
+  | TakeRefused_UnknownSku_Fragment
+;
+
+export type DeductMutationVariables = Exact<{
+  input: DeductStockInput;
+}>;
+
+
+export type DeductMutation = { deductStock:
+    | { __typename: 'DeductStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null }> }
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+    | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type ReserveMutationVariables = Exact<{
+  input: ReserveStockInput;
+}>;
+
+
+export type ReserveMutation = { reserveStock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+    | { __typename: 'ReserveStockSuccess', orderId: string, idempotencyKey: string, deadline: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null }> }
+    | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type HoldLinesFragment = { lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> };
+
+export type SettledReservationFragment = { id: string, orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> };
+
+type SettleRefused_ExceedsReserved_Fragment = { code: OutcomeCode, message: string, lines: Array<{ skuId: string, held: number, requested: number }> };
+
+type SettleRefused_IdempotencyConflict_Fragment = { code: OutcomeCode, message: string, idempotencyKey: string };
+
+type SettleRefused_ReservationAlreadyConfirmed_Fragment = { code: OutcomeCode, message: string, orderId: string };
+
+type SettleRefused_ReservationAlreadyReleased_Fragment = { code: OutcomeCode, message: string, orderId: string };
+
+type SettleRefused_ReservationExpired_Fragment = { code: OutcomeCode, message: string, orderId: string, deadline: string };
+
+type SettleRefused_SkuNotInOrder_Fragment = { code: OutcomeCode, message: string, orderId: string, skuIds: Array<string> };
+
+type SettleRefused_UnknownReservation_Fragment = { code: OutcomeCode, message: string, orderId: string };
+
+export type SettleRefusedFragment =
+  | SettleRefused_ExceedsReserved_Fragment
+  | SettleRefused_IdempotencyConflict_Fragment
+  | SettleRefused_ReservationAlreadyConfirmed_Fragment
+  | SettleRefused_ReservationAlreadyReleased_Fragment
+  | SettleRefused_ReservationExpired_Fragment
+  | SettleRefused_SkuNotInOrder_Fragment
+  | SettleRefused_UnknownReservation_Fragment
+;
+
+export type ConfirmMutationVariables = Exact<{
+  input: ConfirmReservationInput;
+}>;
+
+
+export type ConfirmMutation = { settled:
+    | { __typename: 'ConfirmReservationSuccess', reservation: { id: string, orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> } }
+    | { __typename: 'ExceedsReserved', code: OutcomeCode, message: string, lines: Array<{ skuId: string, held: number, requested: number }> }
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'ReservationAlreadyConfirmed', code: OutcomeCode, message: string, orderId: string }
+    | { __typename: 'ReservationAlreadyReleased', code: OutcomeCode, message: string, orderId: string }
+    | { __typename: 'ReservationExpired', code: OutcomeCode, message: string, orderId: string, deadline: string }
+    | { __typename: 'SkuNotInOrder', code: OutcomeCode, message: string, orderId: string, skuIds: Array<string> }
+    | { __typename: 'UnknownReservation', code: OutcomeCode, message: string, orderId: string }
+   };
+
+export type ReleaseMutationVariables = Exact<{
+  input: ReleaseReservationInput;
+}>;
+
+
+export type ReleaseMutation = { settled:
+    | { __typename: 'ExceedsReserved', code: OutcomeCode, message: string, lines: Array<{ skuId: string, held: number, requested: number }> }
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'ReleaseReservationSuccess', reservation: { id: string, orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> } }
+    | { __typename: 'ReservationAlreadyConfirmed', code: OutcomeCode, message: string, orderId: string }
+    | { __typename: 'ReservationAlreadyReleased', code: OutcomeCode, message: string, orderId: string }
+    | { __typename: 'ReservationExpired', code: OutcomeCode, message: string, orderId: string, deadline: string }
+    | { __typename: 'SkuNotInOrder', code: OutcomeCode, message: string, orderId: string, skuIds: Array<string> }
+    | { __typename: 'UnknownReservation', code: OutcomeCode, message: string, orderId: string }
+   };
+
+export type ReservationQueryVariables = Exact<{
+  orderId: string | number;
+}>;
+
+
+export type ReservationQuery = { reservation: { orderId: string, state: ReservationState, deadline: string, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> } | null };
+
+export type RefundMutationVariables = Exact<{
+  input: RefundStockInput;
+}>;
+
+
+export type RefundMutation = { refundStock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'RefundExceedsDeducted', code: OutcomeCode, message: string, lines: Array<{ skuId: string, deducted: number, alreadyRefunded: number, requested: number }> }
+    | { __typename: 'RefundStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, deducted: number, refunded: number, refundable: number }> }
+    | { __typename: 'SkuNotInOrder', code: OutcomeCode, message: string, orderId: string, skuIds: Array<string> }
+    | { __typename: 'UnknownOrder', code: OutcomeCode, message: string, orderId: string }
+   };
+
+export type RestockMutationVariables = Exact<{
+  input: RestockInput;
+}>;
+
+
+export type RestockMutation = { restock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'RestockSuccess', skuId: string, quantity: number, availableAfter: number | null }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type SetStockMutationVariables = Exact<{
+  input: SetStockInput;
+}>;
+
+
+export type SetStockMutation = { setStock:
+    | { __typename: 'SetStockSuccess', sku: { id: string, available: number | null, reserved: number, sold: number, unlimited: boolean, backorderLimit: number } }
+    | { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type UpsertMutationVariables = Exact<{
+  input: UpsertSkusInput;
+}>;
+
+
+export type UpsertMutation = { upsertSkus: { __typename: 'UpsertSkusSuccess', skus: Array<{ id: string, name: string | null, available: number | null, reserved: number, sold: number, unlimited: boolean }> } };
+
+export type SkusQueryVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type SkusQuery = { skus: Array<{ id: string, name: string | null, available: number | null, reserved: number, sold: number, unlimited: boolean } | null> };
+
+export type SkuQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SkuQuery = { sku: { id: string, name: string | null, available: number | null, reserved: number, sold: number, unlimited: boolean, backorderLimit: number } | null };
+
+export type UpsertThrottleMutationVariables = Exact<{
+  input: UpsertSkusInput;
+}>;
+
+
+export type UpsertThrottleMutation = { upsertSkus: { __typename: 'UpsertSkusSuccess', skus: Array<{ id: string, available: number | null, throttlePerSecond: number | null }> } };
+
+export type SoldThrottleQueryVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type SoldThrottleQuery = { skus: Array<{ id: string, sold: number, reserved: number, throttlePerSecond: number | null } | null> };
+
+export type OrderLinesFragment = { id: string, lines: Array<{ skuId: string, deducted: number, refunded: number, refundable: number }> };
+
+export type OrderQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type OrderQuery = { order: { id: string, lines: Array<{ skuId: string, deducted: number, refunded: number, refundable: number }> } | null };
+
+export type OrderWithReservationQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type OrderWithReservationQuery = { order: { id: string, reservation: { state: ReservationState, lines: Array<{ skuId: string, reserved: number, confirmed: number, released: number, expired: number, held: number }> } | null, lines: Array<{ skuId: string, deducted: number, refunded: number, refundable: number }> } | null };
+
+export type MovementsQueryVariables = Exact<{
+  skuId?: string | number | null | undefined;
+  orderId?: string | number | null | undefined;
+  kinds?: Array<MovementKind> | MovementKind | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}>;
+
+
+export type MovementsQuery = { movements: { edges: Array<{ cursor: string, node: { id: string, kind: MovementKind, skuId: string, quantity: number, deltaAvailable: number, deltaReserved: number, deltaSold: number, orderId: string | null, orderLine: number | null, idempotencyKey: string | null, createdAt: string } }>, pageInfo: { startCursor: string | null, endCursor: string | null, hasNextPage: boolean, hasPreviousPage: boolean } } };
+
+export type LevelFragment = { skuId: string, available: number | null, reserved: number, sold: number, unlimited: boolean, state: StockState, lowStockThreshold: number | null, version: number, changedAt: string };
+
+export type LevelsSubscriptionVariables = Exact<{
+  skuIds: Array<string | number> | string | number;
+}>;
+
+
+export type LevelsSubscription = { stockLevels: { skuId: string, available: number | null, reserved: number, sold: number, unlimited: boolean, state: StockState, lowStockThreshold: number | null, version: number, changedAt: string } };
+
+export type AlertsSubscriptionVariables = Exact<{
+  skuIds?: Array<string | number> | string | number | null | undefined;
+}>;
+
+
+export type AlertsSubscription = { stockAlerts: { kind: StockAlertKind, skuId: string, level: { skuId: string, available: number | null, reserved: number, sold: number, state: StockState, version: number } } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -447,6 +687,134 @@ export const ClientSettleRefusedFragmentDoc = new TypedDocumentString(`
   reserved
   sold
 }`, {"fragmentName":"ClientSettleRefused"}) as unknown as TypedDocumentString<ClientSettleRefusedFragment, unknown>;
+export const TakeRefusedFragmentDoc = new TypedDocumentString(`
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}
+    `, {"fragmentName":"TakeRefused"}) as unknown as TypedDocumentString<TakeRefusedFragment, unknown>;
+export const HoldLinesFragmentDoc = new TypedDocumentString(`
+    fragment HoldLines on Reservation {
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+    `, {"fragmentName":"HoldLines"}) as unknown as TypedDocumentString<HoldLinesFragment, unknown>;
+export const SettledReservationFragmentDoc = new TypedDocumentString(`
+    fragment SettledReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  ...HoldLines
+}
+    fragment HoldLines on Reservation {
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}`, {"fragmentName":"SettledReservation"}) as unknown as TypedDocumentString<SettledReservationFragment, unknown>;
+export const SettleRefusedFragmentDoc = new TypedDocumentString(`
+    fragment SettleRefused on Outcome {
+  ... on ReservationExpired {
+    code
+    message
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyReleased {
+    code
+    message
+    orderId
+  }
+  ... on ReservationAlreadyConfirmed {
+    code
+    message
+    orderId
+  }
+  ... on UnknownReservation {
+    code
+    message
+    orderId
+  }
+  ... on ExceedsReserved {
+    code
+    message
+    lines {
+      skuId
+      held
+      requested
+    }
+  }
+  ... on SkuNotInOrder {
+    code
+    message
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+}
+    `, {"fragmentName":"SettleRefused"}) as unknown as TypedDocumentString<SettleRefusedFragment, unknown>;
+export const OrderLinesFragmentDoc = new TypedDocumentString(`
+    fragment OrderLines on Order {
+  id
+  lines {
+    skuId
+    deducted
+    refunded
+    refundable
+  }
+}
+    `, {"fragmentName":"OrderLines"}) as unknown as TypedDocumentString<OrderLinesFragment, unknown>;
+export const LevelFragmentDoc = new TypedDocumentString(`
+    fragment Level on StockLevel {
+  skuId
+  available
+  reserved
+  sold
+  unlimited
+  state
+  lowStockThreshold
+  version
+  changedAt
+}
+    `, {"fragmentName":"Level"}) as unknown as TypedDocumentString<LevelFragment, unknown>;
 export const ClientDeductDocument = new TypedDocumentString(`
     mutation ClientDeduct($input: DeductStockInput!) {
   deductStock(input: $input) {
@@ -909,3 +1277,527 @@ export const ClientStockLevelsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ClientStockLevelsSubscription, ClientStockLevelsSubscriptionVariables>;
+export const DeductDocument = new TypedDocumentString(`
+    mutation Deduct($input: DeductStockInput!) {
+  deductStock(input: $input) {
+    __typename
+    ... on DeductStockSuccess {
+      orderId
+      idempotencyKey
+      lines {
+        skuId
+        quantity
+        availableAfter
+      }
+    }
+    ...TakeRefused
+  }
+}
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}`) as unknown as TypedDocumentString<DeductMutation, DeductMutationVariables>;
+export const ReserveDocument = new TypedDocumentString(`
+    mutation Reserve($input: ReserveStockInput!) {
+  reserveStock(input: $input) {
+    __typename
+    ... on ReserveStockSuccess {
+      orderId
+      idempotencyKey
+      deadline
+      lines {
+        skuId
+        quantity
+        availableAfter
+      }
+    }
+    ...TakeRefused
+  }
+}
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}`) as unknown as TypedDocumentString<ReserveMutation, ReserveMutationVariables>;
+export const ConfirmDocument = new TypedDocumentString(`
+    mutation Confirm($input: ConfirmReservationInput!) {
+  settled: confirmReservation(input: $input) {
+    __typename
+    ... on ConfirmReservationSuccess {
+      reservation {
+        ...SettledReservation
+      }
+    }
+    ...SettleRefused
+  }
+}
+    fragment HoldLines on Reservation {
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+fragment SettledReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  ...HoldLines
+}
+fragment SettleRefused on Outcome {
+  ... on ReservationExpired {
+    code
+    message
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyReleased {
+    code
+    message
+    orderId
+  }
+  ... on ReservationAlreadyConfirmed {
+    code
+    message
+    orderId
+  }
+  ... on UnknownReservation {
+    code
+    message
+    orderId
+  }
+  ... on ExceedsReserved {
+    code
+    message
+    lines {
+      skuId
+      held
+      requested
+    }
+  }
+  ... on SkuNotInOrder {
+    code
+    message
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+}`) as unknown as TypedDocumentString<ConfirmMutation, ConfirmMutationVariables>;
+export const ReleaseDocument = new TypedDocumentString(`
+    mutation Release($input: ReleaseReservationInput!) {
+  settled: releaseReservation(input: $input) {
+    __typename
+    ... on ReleaseReservationSuccess {
+      reservation {
+        ...SettledReservation
+      }
+    }
+    ...SettleRefused
+  }
+}
+    fragment HoldLines on Reservation {
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+fragment SettledReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  ...HoldLines
+}
+fragment SettleRefused on Outcome {
+  ... on ReservationExpired {
+    code
+    message
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyReleased {
+    code
+    message
+    orderId
+  }
+  ... on ReservationAlreadyConfirmed {
+    code
+    message
+    orderId
+  }
+  ... on UnknownReservation {
+    code
+    message
+    orderId
+  }
+  ... on ExceedsReserved {
+    code
+    message
+    lines {
+      skuId
+      held
+      requested
+    }
+  }
+  ... on SkuNotInOrder {
+    code
+    message
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+}`) as unknown as TypedDocumentString<ReleaseMutation, ReleaseMutationVariables>;
+export const ReservationDocument = new TypedDocumentString(`
+    query Reservation($orderId: ID!) {
+  reservation(orderId: $orderId) {
+    orderId
+    state
+    deadline
+    ...HoldLines
+  }
+}
+    fragment HoldLines on Reservation {
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}`) as unknown as TypedDocumentString<ReservationQuery, ReservationQueryVariables>;
+export const RefundDocument = new TypedDocumentString(`
+    mutation Refund($input: RefundStockInput!) {
+  refundStock(input: $input) {
+    __typename
+    ... on RefundStockSuccess {
+      orderId
+      idempotencyKey
+      lines {
+        skuId
+        quantity
+        deducted
+        refunded
+        refundable
+      }
+    }
+    ... on RefundExceedsDeducted {
+      code
+      message
+      lines {
+        skuId
+        deducted
+        alreadyRefunded
+        requested
+      }
+    }
+    ... on UnknownOrder {
+      code
+      message
+      orderId
+    }
+    ... on SkuNotInOrder {
+      code
+      message
+      orderId
+      skuIds
+    }
+    ... on IdempotencyConflict {
+      code
+      message
+      idempotencyKey
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RefundMutation, RefundMutationVariables>;
+export const RestockDocument = new TypedDocumentString(`
+    mutation Restock($input: RestockInput!) {
+  restock(input: $input) {
+    __typename
+    ... on RestockSuccess {
+      skuId
+      quantity
+      availableAfter
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+    ... on IdempotencyConflict {
+      code
+      message
+      idempotencyKey
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RestockMutation, RestockMutationVariables>;
+export const SetStockDocument = new TypedDocumentString(`
+    mutation SetStock($input: SetStockInput!) {
+  setStock(input: $input) {
+    __typename
+    ... on SetStockSuccess {
+      sku {
+        id
+        available
+        reserved
+        sold
+        unlimited
+        backorderLimit
+      }
+    }
+    ... on StockChanged {
+      code
+      message
+      skuId
+      expectedAvailable
+      currentAvailable
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetStockMutation, SetStockMutationVariables>;
+export const UpsertDocument = new TypedDocumentString(`
+    mutation Upsert($input: UpsertSkusInput!) {
+  upsertSkus(input: $input) {
+    __typename
+    ... on UpsertSkusSuccess {
+      skus {
+        id
+        name
+        available
+        reserved
+        sold
+        unlimited
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertMutation, UpsertMutationVariables>;
+export const SkusDocument = new TypedDocumentString(`
+    query Skus($ids: [ID!]!) {
+  skus(ids: $ids) {
+    id
+    name
+    available
+    reserved
+    sold
+    unlimited
+  }
+}
+    `) as unknown as TypedDocumentString<SkusQuery, SkusQueryVariables>;
+export const SkuDocument = new TypedDocumentString(`
+    query Sku($id: ID!) {
+  sku(id: $id) {
+    id
+    name
+    available
+    reserved
+    sold
+    unlimited
+    backorderLimit
+  }
+}
+    `) as unknown as TypedDocumentString<SkuQuery, SkuQueryVariables>;
+export const UpsertThrottleDocument = new TypedDocumentString(`
+    mutation UpsertThrottle($input: UpsertSkusInput!) {
+  upsertSkus(input: $input) {
+    __typename
+    ... on UpsertSkusSuccess {
+      skus {
+        id
+        available
+        throttlePerSecond
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertThrottleMutation, UpsertThrottleMutationVariables>;
+export const SoldThrottleDocument = new TypedDocumentString(`
+    query SoldThrottle($ids: [ID!]!) {
+  skus(ids: $ids) {
+    id
+    sold
+    reserved
+    throttlePerSecond
+  }
+}
+    `) as unknown as TypedDocumentString<SoldThrottleQuery, SoldThrottleQueryVariables>;
+export const OrderDocument = new TypedDocumentString(`
+    query Order($id: ID!) {
+  order(id: $id) {
+    ...OrderLines
+  }
+}
+    fragment OrderLines on Order {
+  id
+  lines {
+    skuId
+    deducted
+    refunded
+    refundable
+  }
+}`) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;
+export const OrderWithReservationDocument = new TypedDocumentString(`
+    query OrderWithReservation($id: ID!) {
+  order(id: $id) {
+    ...OrderLines
+    reservation {
+      state
+      ...HoldLines
+    }
+  }
+}
+    fragment HoldLines on Reservation {
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+fragment OrderLines on Order {
+  id
+  lines {
+    skuId
+    deducted
+    refunded
+    refundable
+  }
+}`) as unknown as TypedDocumentString<OrderWithReservationQuery, OrderWithReservationQueryVariables>;
+export const MovementsDocument = new TypedDocumentString(`
+    query Movements($skuId: ID, $orderId: ID, $kinds: [MovementKind!], $first: Int, $after: String, $last: Int, $before: String) {
+  movements(
+    skuId: $skuId
+    orderId: $orderId
+    kinds: $kinds
+    first: $first
+    after: $after
+    last: $last
+    before: $before
+  ) {
+    edges {
+      cursor
+      node {
+        id
+        kind
+        skuId
+        quantity
+        deltaAvailable
+        deltaReserved
+        deltaSold
+        orderId
+        orderLine
+        idempotencyKey
+        createdAt
+      }
+    }
+    pageInfo {
+      startCursor
+      endCursor
+      hasNextPage
+      hasPreviousPage
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MovementsQuery, MovementsQueryVariables>;
+export const LevelsDocument = new TypedDocumentString(`
+    subscription Levels($skuIds: [ID!]!) {
+  stockLevels(skuIds: $skuIds) {
+    ...Level
+  }
+}
+    fragment Level on StockLevel {
+  skuId
+  available
+  reserved
+  sold
+  unlimited
+  state
+  lowStockThreshold
+  version
+  changedAt
+}`) as unknown as TypedDocumentString<LevelsSubscription, LevelsSubscriptionVariables>;
+export const AlertsDocument = new TypedDocumentString(`
+    subscription Alerts($skuIds: [ID!]) {
+  stockAlerts(skuIds: $skuIds) {
+    kind
+    skuId
+    level {
+      skuId
+      available
+      reserved
+      sold
+      state
+      version
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AlertsSubscription, AlertsSubscriptionVariables>;
