@@ -1,14 +1,30 @@
-# stockgate: the service, run with tsx (no build step), on the Node version the project declares.
-FROM node:20-bookworm-slim
+# stockgate: compiled to JavaScript in a build stage, run with plain node on the Node version the project
+# declares. Not built in CI (no Docker there); `docker compose up` builds it (compose.yaml).
+
+# Build: every dependency (tsc is a dev dependency), Prisma's client generated into src/generated/, then
+# src/ compiled to dist/ (npm run build: tools/build.mjs), then the dev dependencies dropped.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 # postinstall runs `prisma generate`, which needs the schema copied above.
-RUN npm ci --omit=dev --ignore-scripts && npx prisma generate
-COPY lua ./lua
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY tools/build.mjs ./tools/build.mjs
 COPY src ./src
-COPY tsconfig.json ./
+RUN npm run build && npm prune --omit=dev
+
+# Run: the production dependencies, dist/, and what it reads beside it at run time: lua/ (the gate's
+# scripts) and prisma/ (the migrations applied at start, and /ready's list of them).
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY lua ./lua
+COPY prisma ./prisma
 EXPOSE 4000
 USER node
-CMD ["npx", "tsx", "src/main.ts"]
+# Worker processes: one per core the container may use (WEB_CONCURRENCY, README "Configuration").
+CMD ["node", "dist/main.js"]

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ApiKeyError, parseApiKeys } from './auth/keys.ts';
 
@@ -14,6 +15,14 @@ export const MAX_LIVE_RATE_PER_SECOND = 50;
  * attack, not a client, and above it the limit would never bite.
  */
 export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
+
+/** One process: no node:cluster primary at all, exactly the service as it runs without the setting. */
+export const MIN_WEB_CONCURRENCY = 1;
+/**
+ * The most worker processes: each holds its own PostgreSQL and Redis pools and background workers, so
+ * beyond a big machine's cores more only multiplies connections (src/app/processes.ts).
+ */
+export const MAX_WEB_CONCURRENCY = 64;
 
 /** Every setting stockgate reads, validated once at start; a bad value is one clear line, not a crash later. */
 const Settings = z.object({
@@ -55,6 +64,11 @@ const Settings = z.object({
   /** Only these three: a typo such as "prod" must not quietly run with development defaults. */
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /**
+   * Worker processes serving the one PORT (node:cluster, src/app/processes.ts); 1 is a single process,
+   * no cluster. Unset: one per core (os.availableParallelism()) with NODE_ENV=production, else 1.
+   */
+  WEB_CONCURRENCY: z.coerce.number().int().min(MIN_WEB_CONCURRENCY).max(MAX_WEB_CONCURRENCY).optional(),
+  /**
    * API keys, `name:role:secret,…` (src/auth/keys.ts), parsed here once. None: the service runs open,
    * every caller admin, which production refuses (below).
    */
@@ -84,7 +98,16 @@ const Config = Settings.superRefine((c, ctx) => {
       message: 'required with NODE_ENV=production (without keys every caller would be admin)',
     });
   }
-}).transform((c) => ({ ...c, GRAPHQL_INTROSPECTION: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production' }));
+}).transform((c) => ({
+  ...c,
+  GRAPHQL_INTROSPECTION: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production',
+  WEB_CONCURRENCY: c.WEB_CONCURRENCY ?? (c.NODE_ENV === 'production' ? coresAvailable() : MIN_WEB_CONCURRENCY),
+}));
+
+/** The cores this process may use, within the limits of WEB_CONCURRENCY. */
+function coresAvailable(): number {
+  return Math.min(MAX_WEB_CONCURRENCY, Math.max(MIN_WEB_CONCURRENCY, availableParallelism()));
+}
 
 export type Config = z.infer<typeof Config>;
 

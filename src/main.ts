@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { buildApp, HTTP_DRAIN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './app.ts';
+import { isWorkerProcess, joinWorkerProcesses, superviseWorkerProcesses } from './app/processes.ts';
 import { createLogger } from './observe/log.ts';
 import { loadConfigOrExit, type Config } from './config.ts';
 import pg from 'pg';
@@ -63,9 +65,11 @@ async function reachPostgres(config: Config): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const log = createLogger(config.LOG_LEVEL);
+/**
+ * The start-up checks that run once, in the single process or the primary before it forks: the
+ * open-API warning, PostgreSQL and Redis reachable, migrations applied.
+ */
+async function prepare(config: Config, log: Logger): Promise<void> {
   if (config.STOCKGATE_API_KEYS.open) {
     // Loud on purpose: fine on a laptop, a hole anywhere else (NODE_ENV=production refuses it in config.ts).
     log.warn(
@@ -82,8 +86,12 @@ async function main(): Promise<void> {
     console.error(`stockgate: ${err.message}`);
     process.exit(1);
   }
+}
 
+/** The whole service on PORT, until SIGTERM or SIGINT: the single process, or one worker process of several. */
+function serve(config: Config, log: Logger): void {
   const app = buildApp(config, log);
+  if (isWorkerProcess()) joinWorkerProcesses(app.metrics);
   const server = createServer((req, res) => void app.yoga(req, res));
   app.attach(server);
   server.listen(config.PORT, () => {
@@ -111,6 +119,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.LOG_LEVEL);
+  // A worker process: the primary made the checks (src/app/processes.ts).
+  if (isWorkerProcess()) return serve(config, log);
+  await prepare(config, log);
+  if (config.WEB_CONCURRENCY === 1) return serve(config, log);
+  const code = await superviseWorkerProcesses({ count: config.WEB_CONCURRENCY, log, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS });
+  process.exit(code);
 }
 
 await main();

@@ -94,9 +94,33 @@ export class DomainMetrics {
     mergeLagGauges(sources.prisma, registers);
   }
 
-  /** The Prometheus text exposition: the process's metrics, then this app's (domain and GraphQL). */
-  async exposition(): Promise<string> {
+  /**
+   * Where exposition() reads: this process's own registries, unless a worker process of several set
+   * it to every worker's sum (src/observe/cluster-metrics.ts).
+   */
+  private scrape: () => Promise<string> = () => this.ownExposition();
+
+  /**
+   * The Prometheus text exposition: the process's metrics, then this app's (domain and GraphQL); in a
+   * worker process of several, those of every worker, aggregated (README, "Observability").
+   */
+  exposition(): Promise<string> {
+    return this.scrape();
+  }
+
+  /** This process's exposition alone. */
+  private async ownExposition(): Promise<string> {
     return (await processMetrics().metrics()) + '\n' + (await this.registry.metrics());
+  }
+
+  /** The registries this process exposes: the process's own metrics and this app's. */
+  registries(): Registry[] {
+    return [processMetrics(), this.registry];
+  }
+
+  /** Makes exposition() answer what `scrape` reads instead (every worker's metrics, summed by the primary). */
+  exposeFrom(scrape: () => Promise<string>): void {
+    this.scrape = scrape;
   }
 
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -190,12 +214,17 @@ function reconcileCounters(registers: Registers): ReconcileCounters {
   };
 }
 
-/** Gauges of this instance's state, read from `sources` at scrape time. */
+/**
+ * Gauges of this instance's state, read from `sources` at scrape time. With several worker processes
+ * (src/app/processes.ts) a scrape answers every worker's, summed unless `aggregator` says otherwise:
+ * the 0/1 gauges take the max (1 while any worker is in that state).
+ */
 function stateGauges(sources: MetricSources, registers: Registers): void {
   new Gauge({
     name: 'stockgate_gate_fallback',
     help: '1 while the circuit breaker is open or probing, and deducts and reserves go through PostgreSQL alone',
     registers,
+    aggregator: 'max',
     collect() {
       this.set(sources.breakerOpen() ? 1 : 0);
     },
@@ -204,6 +233,7 @@ function stateGauges(sources: MetricSources, registers: Registers): void {
     name: 'stockgate_degraded',
     help: '1 while Redis does not answer and this instance sells through PostgreSQL alone: /ready\'s 200 "degraded"',
     registers,
+    aggregator: 'max',
     async collect() {
       this.set((await sources.redisAnswers()) ? 0 : 1);
     },
@@ -218,7 +248,10 @@ function stateGauges(sources: MetricSources, registers: Registers): void {
   });
 }
 
-/** The merge worker's lag, read from the ledger at scrape time (the same on every instance). */
+/**
+ * The merge worker's lag, read from the ledger at scrape time (the same on every instance): every
+ * worker process reads the same value, so they aggregate by max, not sum.
+ */
 function mergeLagGauges(prisma: PrismaClient, registers: Registers): void {
   // One query per scrape feeds all three gauges: the registry collects them concurrently, so they share it.
   let reading: Promise<MergeLag | null> | null = null;
@@ -231,6 +264,7 @@ function mergeLagGauges(prisma: PrismaClient, registers: Registers): void {
       name,
       help,
       registers,
+      aggregator: 'max',
       async collect() {
         const now = await lag();
         if (now) this.set(value(now));
