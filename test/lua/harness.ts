@@ -4,7 +4,7 @@
  * Everything a test file writes lives under one key prefix of its own, and every test gets its own
  * sub-prefix (so its own in-flight structures); useLua() deletes them all after the file's tests.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Gate } from '../../src/gate/gate.ts';
@@ -15,8 +15,10 @@ import { seedHoldingLock } from '../support/seed.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BASE = `sgtest:lua:${process.pid}_${randomBytes(4).toString('hex')}:`;
-export const TTL = 1_000;
-export const GATE_TTL = 24 * 60 * 60;
+/** The records hash lifetime the harness passes take.lua, seconds. */
+export const LIFETIME = 1_000;
+/** The records hash lifetime Gate.take passes, seconds: ns()'s Gate has the default (IDEMPOTENCY_RECORD_SECONDS, 15 minutes). */
+export const GATE_LIFETIME = 15 * 60;
 
 function connect(): Redis {
   const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -82,36 +84,88 @@ export function seed(gate: Gate, skuId: string, c: Partial<StockSeed> = {}): Pro
   });
 }
 
+/**
+ * The records take.lua writes and reads here: hashes of fixed periods, "now" and the one before (the
+ * script does not care which period a hash is, nor what the field is: the harness uses the test's key).
+ */
+export const PERIOD_NOW = 2;
+export const PERIOD_BEFORE = 1;
+export const recordsNow = (keys: GateKeys): string => keys.idempotencyRecords(PERIOD_NOW);
+export const recordsBefore = (keys: GateKeys): string => keys.idempotencyRecords(PERIOD_BEFORE);
+
+/** The replay filter bits the harness gives a key by default: four of 1..255 (a small string, unlike the gate's). */
+export function bitsOf(key: string): number[] {
+  const bytes = createHash('sha256').update(key).digest();
+  return [0, 1, 2, 3].map((i) => 1 + (bytes[i]! % 255));
+}
+
+/** The record take.lua stores for a fingerprint and a gate id: "fingerprint:token", token = the gate id's first 8 characters. */
+export const recordOf = (fp: string, gateId: string): string => `${fp}:${gateId.slice(0, 8)}`;
+
+/** The records hashes Gate.take uses at this moment: this period's and the one before (by the default record lifetime). */
+export function gateRecords(keys: GateKeys, now = Date.now()): [string, string] {
+  const period = Math.floor(now / ((GATE_LIFETIME * 1000) / 2));
+  return [keys.idempotencyRecords(period), keys.idempotencyRecords(period - 1)];
+}
+
 export interface Take {
   kind?: string;
+  /** The idempotency key, used as the record field as it is. */
   key?: string;
   fp?: string;
   gateId?: string;
   now?: number;
-  ttl?: number;
+  /** The records hash's lifetime, seconds (ARGV[6]). */
+  lifetime?: number;
+  /** [this period's records, the period before's]; by default of PERIOD_NOW and PERIOD_BEFORE. */
+  records?: [string, string];
+  /** The key's bits in the replay filter (ARGV[7]); bitsOf(key) by default. */
+  bits?: number[];
   /** Quantities go to Redis as given: strings and fractions too, to test the script's own check. */
   lines: [skuId: string, quantity: number | string][];
 }
 
-/** take.lua called straight, with the header's KEYS/ARGV layout. */
-export function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
+/** take.lua's numkeys, KEYS and ARGV for a take, as the header lays them out (for a pipeline's `take`). */
+export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)[]] {
   const kind = t.kind ?? 'DEDUCT';
-  const k = [keys.idempotency(kind, t.key ?? 'k1'), keys.inflight, keys.inflightPayloads, ...t.lines.map(([id]) => keys.counter(id))];
-  return client.take(
+  const key = t.key ?? 'k1';
+  const k = [
+    ...(t.records ?? [recordsNow(keys), recordsBefore(keys)]),
+    keys.inflight,
+    keys.inflightPayloads,
+    keys.replayFilter,
+    ...t.lines.map(([id]) => keys.counter(id)),
+  ];
+  return [
     k.length,
     ...k,
     kind,
+    key,
     t.fp ?? 'fp1',
     t.gateId ?? 'g1',
     t.now ?? 1_700_000_000_000,
-    t.ttl ?? TTL,
+    t.lifetime ?? LIFETIME,
+    (t.bits ?? bitsOf(key)).join(','),
     ...t.lines.map(([, q]) => q),
-  ) as Promise<(string | number)[]>;
+  ];
 }
 
-/** release.lua called straight: KEYS[3] is the idempotency record of (kind, key), as Gate.release passes it. */
-export function release(keys: GateKeys, gateId: string, kind: string, key: string, skuIds: string[]): Promise<number> {
-  const k = [keys.inflight, keys.inflightPayloads, keys.idempotency(kind, key), ...skuIds.map((id) => keys.counter(id))];
+/** take.lua called straight, with the header's KEYS/ARGV layout. */
+export function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
+  return client.take(...takeArgs(keys, t)) as Promise<(string | number)[]>;
+}
+
+/**
+ * release.lua called straight: KEYS[3..4] are the records hashes where the take's record may be
+ * (by default this period's and the one before, as Gate.release passes them).
+ */
+export function release(
+  keys: GateKeys,
+  gateId: string,
+  skuIds: string[],
+  records: [string, string] = [recordsNow(keys), recordsBefore(keys)],
+): Promise<number> {
+  const k = [keys.inflight, keys.inflightPayloads, ...records, ...skuIds.map((id) => keys.counter(id))];
   return redis.release(k.length, ...k, gateId);
 }
 
@@ -119,14 +173,19 @@ export async function counter(keys: GateKeys, skuId: string): Promise<Record<str
   return redis.hgetall(keys.counter(skuId));
 }
 
-/** Every key of a namespace with its type, content and whether it expires: "nothing changed" means this is equal. */
-export async function snapshot(keys: GateKeys): Promise<Record<string, unknown>> {
+/**
+ * Every key of a namespace with its type, content and whether it expires: "nothing changed" means this
+ * is equal. Keys in `except` are left out (the replay filter, which keeps a taken key's bits for good).
+ */
+export async function snapshot(keys: GateKeys, except: string[] = []): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const key of (await scanKeys(`${keys.prefix}*`)).sort()) {
+    if (except.includes(key)) continue;
     const type = await redis.type(key);
     const expires = (await redis.pttl(key)) > 0;
     let value: unknown;
-    if (type === 'string') value = await redis.get(key);
+    // Bytes: the replay filter is a bitmap, not text.
+    if (type === 'string') value = await redis.getBuffer(key);
     else if (type === 'hash') value = await redis.hgetall(key);
     else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
     else throw new Error(`unexpected ${type} at ${key}`);

@@ -1,14 +1,47 @@
-/** lua/take.lua, the gate's one take (deducts and reserves): its replies, the all-or-nothing cart, idempotency, unlimited and backorder lines, the hot-SKU throttle, and concurrent callers. See ./harness.ts. */
+/** lua/take.lua, the gate's one take (deducts and reserves): its replies, the all-or-nothing cart, idempotency records per period, the replay filter, unlimited and backorder lines, the hot-SKU throttle, and concurrent callers. See ./harness.ts. */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Gate } from '../../src/gate/gate.ts';
-import { decodeTakeRecord } from '../../src/gate/replies.ts';
-import { GATE_TTL, TTL, connections, counter, deduct, ns, redis, seed, snapshot, useLua } from './harness.ts';
+import { Gate, keyTrace } from '../../src/gate/gate.ts';
+import type { GateKeys } from '../../src/gate/keys.ts';
+import type { TakeKind } from '../../src/inventory.ts';
+import {
+  GATE_LIFETIME,
+  LIFETIME,
+  bitsOf,
+  connections,
+  counter,
+  deduct,
+  gateRecords,
+  ns,
+  recordOf,
+  recordsBefore,
+  recordsNow,
+  redis,
+  seed,
+  snapshot,
+  takeArgs,
+  useLua,
+} from './harness.ts';
 
 useLua();
 
+/** Where Gate.take put a key's record: this period's records or the last's (the period may have turned since). */
+async function gateRecord(keys: GateKeys, kind: TakeKind, key: string): Promise<{ hash: string; value: string } | null> {
+  const { field } = keyTrace(kind, key);
+  for (const hash of gateRecords(keys)) {
+    const value = await redis.hget(hash, field);
+    if (value !== null) return { hash, value };
+  }
+  return null;
+}
+
+/** Which of these bits of the replay filter are set. */
+async function filterBits(keys: GateKeys, bits: number[]): Promise<number[]> {
+  return Promise.all(bits.map((bit) => redis.getbit(keys.replayFilter, bit)));
+}
+
 describe('take.lua', () => {
-  it('takes every line: available down, sold up, record with TTL, in-flight entry and payload', async () => {
+  it("takes every line: available down, sold up, record in this period's hash (which expires), filter bits, in-flight entry and payload", async () => {
     const { keys } = ns();
     await seed(new Gate(redis, keys), 'A', { available: 10, reserved: 1, sold: 2, epoch: 3 });
     await seed(new Gate(redis, keys), 'B', { available: 5, epoch: 7 });
@@ -25,17 +58,19 @@ describe('take.lua', () => {
       ],
     });
 
-    expect(reply[0]).toBe('OK');
-    expect(reply).toHaveLength(2);
-    expect(JSON.parse(String(reply[1]))).toEqual({ fp: 'fp-1', id: 'gate-1', e: [3, 7], a: [7, 0], u: [0, 0] });
+    // Per line: epoch, available after, unlimited flag.
+    expect(reply).toEqual(['OK', 3, 7, 0, 7, 0, 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '7', r: '1', s: '5', e: '3' });
     expect(await counter(keys, 'B')).toMatchObject({ a: '0', r: '0', s: '5', e: '7' });
 
-    const idem = keys.idempotency('DEDUCT', 'order-1');
-    expect(await redis.get(idem)).toBe(reply[1]);
+    const idem = recordsNow(keys);
+    expect(await redis.hgetall(idem)).toEqual({ 'order-1': 'fp-1:gate-1' });
     const ttl = await redis.ttl(idem);
-    expect(ttl).toBeGreaterThan(TTL - 10);
-    expect(ttl).toBeLessThanOrEqual(TTL);
+    expect(ttl).toBeGreaterThan(LIFETIME - 10);
+    expect(ttl).toBeLessThanOrEqual(LIFETIME);
+    // The previous period's records are only read.
+    expect(await redis.exists(recordsBefore(keys))).toBe(0);
+    expect(await filterBits(keys, bitsOf('order-1'))).toEqual([1, 1, 1, 1]);
 
     expect(await redis.zrange(keys.inflight, 0, -1, 'WITHSCORES')).toEqual(['gate-1', String(now)]);
     const payloads = await redis.hgetall(keys.inflightPayloads);
@@ -43,6 +78,7 @@ describe('take.lua', () => {
     expect(JSON.parse(payloads['gate-1']!)).toEqual({
       k: 'DEDUCT',
       i: idem,
+      f: 'order-1',
       c: [keys.counter('A'), keys.counter('B')],
       q: [3, 5],
       e: [3, 7],
@@ -57,34 +93,44 @@ describe('take.lua', () => {
 
     const reply = await deduct(keys, { kind: 'RESERVE', gateId: 'r1', lines: [['A', 4]] });
 
-    expect(reply[0]).toBe('OK');
-    expect(JSON.parse(String(reply[1]))).toMatchObject({ id: 'r1', a: [6], u: [0] });
+    expect(reply).toEqual(['OK', 1, 6, 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '6', r: '5', s: '2' });
     expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
-    expect(await redis.exists(keys.idempotency('RESERVE', 'k1'))).toBe(1);
-    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'))).toBe(0);
+    expect(await redis.hget(recordsNow(keys), 'k1')).toBe('fp1:r1');
   });
 
-  it('Gate.take wraps the OK reply and stores the record for a day', async () => {
+  it('Gate.take keeps a RESERVE and a DEDUCT with one key apart (the record field is a digest of kind and key)', async () => {
+    const { gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const gateId = randomUUID();
+
+    expect((await gate.take('RESERVE', 'k', 'fp', gateId, [{ skuId: 'A', quantity: 4 }])).kind).toBe('taken');
+
+    expect(keyTrace('RESERVE', 'k').field).not.toBe(keyTrace('DEDUCT', 'k').field);
+    expect(await gate.recordedGateToken('RESERVE', 'k')).toBe(gateId.slice(0, 8));
+    expect(await gate.recordedGateToken('DEDUCT', 'k')).toBeNull();
+    // The same key and fingerprint as a DEDUCT is a take of its own, not a replay.
+    expect((await gate.take('DEDUCT', 'k', 'fp', randomUUID(), [{ skuId: 'A', quantity: 1 }])).kind).toBe('taken');
+  });
+
+  it("Gate.take wraps the OK reply and stores a compact record in this period's hash, for 15 minutes at most", async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 3, epoch: 4 });
+    const gateId = randomUUID();
 
-    const out = await gate.take('DEDUCT', 'order-9', 'fp-9', 'gate-9', [{ skuId: 'A', quantity: 2 }]);
+    const out = await gate.take('DEDUCT', 'order-9', 'fp-9', gateId, [{ skuId: 'A', quantity: 2 }]);
 
-    expect(out).toEqual({
-      kind: 'taken',
-      record: { fingerprint: 'fp-9', gateId: 'gate-9', epochs: [4], availableAfter: [1], unlimited: [false] },
-    });
-    expect(await gate.record('DEDUCT', 'order-9')).toEqual({
-      fingerprint: 'fp-9',
-      gateId: 'gate-9',
-      epochs: [4],
-      availableAfter: [1],
-      unlimited: [false],
-    });
-    const ttl = await redis.ttl(keys.idempotency('DEDUCT', 'order-9'));
-    expect(ttl).toBeGreaterThan(GATE_TTL - 10);
-    expect(ttl).toBeLessThanOrEqual(GATE_TTL);
+    expect(out).toEqual({ kind: 'taken', record: { epochs: [4], availableAfter: [1], unlimited: [false] } });
+    expect(await gate.recordedGateToken('DEDUCT', 'order-9')).toBe(gateId.slice(0, 8));
+    const record = (await gateRecord(keys, 'DEDUCT', 'order-9'))!;
+    // A 16-character field and "16-character fingerprint digest:8-character token", whatever the key's and fingerprint's length.
+    expect(keyTrace('DEDUCT', 'order-9').field).toHaveLength(16);
+    expect(record.value).toMatch(new RegExp(`^[\\w-]{16}:${gateId.slice(0, 8)}$`));
+    expect(await redis.hlen(record.hash)).toBe(1);
+    const ttl = await redis.ttl(record.hash);
+    expect(ttl).toBeGreaterThan(GATE_LIFETIME - 10);
+    expect(ttl).toBeLessThanOrEqual(GATE_LIFETIME);
+    expect(await filterBits(keys, keyTrace('DEDUCT', 'order-9').filterBits)).toEqual([1, 1, 1, 1]);
     expect((await gate.levels(['A']))[0]).toMatchObject({ available: 1, sold: 2 });
   });
 
@@ -103,9 +149,10 @@ describe('take.lua', () => {
       ],
     });
 
-    expect(reply).toEqual(['SHORT', 2, 2, 0, 3, 4, 0]);
+    // Not fresh: the replay filter is not complete (bit 0).
+    expect(reply).toEqual(['SHORT', 0, 2, 2, 0, 3, 4, 0]);
     expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
+    expect(await redis.exists(recordsNow(keys), keys.inflight, keys.inflightPayloads, keys.replayFilter)).toBe(0);
   });
 
   it('one short line among good ones: the good lines are not taken either (Gate view)', async () => {
@@ -119,7 +166,7 @@ describe('take.lua', () => {
       { skuId: 'B', quantity: 1 },
     ]);
 
-    expect(out).toEqual({ kind: 'short', lines: [{ index: 1, available: 0, withheld: 0 }] });
+    expect(out).toEqual({ kind: 'short', fresh: false, lines: [{ index: 1, available: 0, withheld: 0 }] });
     expect(await snapshot(keys)).toEqual(before);
   });
 
@@ -144,21 +191,27 @@ describe('take.lua', () => {
     expect(await gate.take('DEDUCT', 'k2', 'fp', 'g', [{ skuId: 'Z', quantity: 1 }])).toEqual({ kind: 'missing', indexes: [0] });
   });
 
-  it('REPLAY with the same fingerprint returns the stored record and changes nothing, even when stock ran out', async () => {
+  it("REPLAY with the same fingerprint returns the first attempt's gate token and changes nothing, even when stock ran out", async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 2 });
-    const first = await deduct(keys, { key: 'k', fp: 'same', gateId: 'g1', lines: [['A', 2]] });
+    const first = await deduct(keys, { key: 'k', fp: 'same', gateId: 'gate-one-1', lines: [['A', 2]] });
     expect(first[0]).toBe('OK');
     const before = await snapshot(keys);
 
-    const again = await deduct(keys, { key: 'k', fp: 'same', gateId: 'g2', now: 1_800_000_000_000, lines: [['A', 2]] });
+    const again = await deduct(keys, { key: 'k', fp: 'same', gateId: 'gate-two-2', now: 1_800_000_000_000, lines: [['A', 2]] });
 
-    expect(again).toEqual(['REPLAY', first[1]]);
+    // The token is the first 8 characters of the gate id that took.
+    expect(again).toEqual(['REPLAY', 'gate-one']);
     expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['g1']);
-    expect(await gate.take('DEDUCT', 'k', 'same', 'g3', [{ skuId: 'A', quantity: 2 }])).toEqual({
+    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['gate-one-1']);
+
+    // Gate view, on a SKU of its own: the replay names the attempt that took.
+    await seed(gate, 'B', { available: 2 });
+    const took = randomUUID();
+    expect((await gate.take('DEDUCT', 'k', 'same', took, [{ skuId: 'B', quantity: 2 }])).kind).toBe('taken');
+    expect(await gate.take('DEDUCT', 'k', 'same', randomUUID(), [{ skuId: 'B', quantity: 2 }])).toEqual({
       kind: 'replay',
-      record: decodeTakeRecord(String(first[1])),
+      gateToken: took.slice(0, 8),
     });
   });
 
@@ -170,11 +223,13 @@ describe('take.lua', () => {
 
     expect(await deduct(keys, { key: 'k', fp: 'fp-b', gateId: 'g2', lines: [['A', 1]] })).toEqual(['CONFLICT']);
     expect(await snapshot(keys)).toEqual(before);
-    expect(await gate.take('DEDUCT', 'k', 'fp-c', 'g3', [{ skuId: 'A', quantity: 1 }])).toEqual({ kind: 'conflict' });
-    expect(await counter(keys, 'A')).toMatchObject({ a: '9', s: '1' });
+    // Gate view: its own first take, then another fingerprint with the key (the fingerprint is stored as a digest).
+    expect((await gate.take('DEDUCT', 'gk', 'fp-a', randomUUID(), [{ skuId: 'A', quantity: 1 }])).kind).toBe('taken');
+    expect(await gate.take('DEDUCT', 'gk', 'fp-c', randomUUID(), [{ skuId: 'A', quantity: 1 }])).toEqual({ kind: 'conflict' });
+    expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
   });
 
-  it('unlimited counters never refuse; the record marks them u = 1 with after = 0, next to limited lines', async () => {
+  it('unlimited counters never refuse; the reply marks them unlimited = 1 with after = 0, next to limited lines', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'U', { available: 0, unlimited: true });
     await seed(gate, 'L', { available: 5 });
@@ -189,10 +244,8 @@ describe('take.lua', () => {
     });
     const two = await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['U', 1_000_000]] });
 
-    expect(one[0]).toBe('OK');
-    expect(JSON.parse(String(one[1]))).toMatchObject({ a: [0, 4], u: [1, 0] });
-    expect(two[0]).toBe('OK');
-    expect(JSON.parse(String(two[1]))).toMatchObject({ a: [0], u: [1] });
+    expect(one).toEqual(['OK', 1, 0, 1, 1, 4, 0]);
+    expect(two).toEqual(['OK', 1, 0, 1]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '0', s: '2000000', u: '1' });
     expect(await counter(keys, 'L')).toMatchObject({ a: '4', s: '1' });
   });
@@ -210,14 +263,12 @@ describe('take.lua', () => {
         ['U', 3],
       ],
     });
-    expect(sold[0]).toBe('OK');
-    expect(JSON.parse(String(sold[1]))).toMatchObject({ a: [3, 0], u: [0, 1] });
+    expect(sold).toEqual(['OK', 1, 3, 0, 1, 0, 1]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '5' });
     expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
 
     const reserved = await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['U', 4]] });
-    expect(reserved[0]).toBe('OK');
-    expect(JSON.parse(String(reserved[1]))).toMatchObject({ a: [0], u: [1] });
+    expect(reserved).toEqual(['OK', 1, 0, 1]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
     expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
     expect((await gate.levels(['U']))[0]).toMatchObject({ available: 7, reserved: 5, sold: 5, unlimited: true });
@@ -230,26 +281,25 @@ describe('take.lua', () => {
     expect(await counter(keys, 'B')).toMatchObject({ f: '-3' });
 
     const down = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['B', 4]] });
-    expect(down[0]).toBe('OK');
-    // A backorder line is limited: after goes below zero, and u is 0 (not to be confused with unlimited).
-    expect(JSON.parse(String(down[1]))).toMatchObject({ a: [-2], u: [0] });
+    // A backorder line is limited: after goes below zero, and its flag is 0 (not to be confused with unlimited).
+    expect(down).toEqual(['OK', 1, -2, 0]);
 
     const before = await snapshot(keys);
-    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 1, 1, 0]);
+    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 0, 1, 1, 0]);
     expect(await snapshot(keys)).toEqual(before);
 
     const last = await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['B', 1]] });
-    expect(JSON.parse(String(last[1])).a).toEqual([-3]);
-    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 1, 0, 0]);
+    expect(last).toEqual(['OK', 1, -3, 0]);
+    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
     expect(await counter(keys, 'B')).toMatchObject({ a: '-3', s: '5' });
   });
 
   it('without a backorder limit the floor is 0: exactly the available units can be taken', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 3 });
-    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 1, 3, 0]);
+    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 0, 1, 3, 0]);
     expect((await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['A', 3]] }))[0]).toBe('OK');
-    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 1, 0, 0]);
+    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '3' });
   });
 
@@ -286,7 +336,7 @@ describe('take.lua', () => {
     ).rejects.toThrow(/bad quantity on line 1/);
 
     expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
+    expect(await redis.exists(recordsNow(keys), keys.inflight, keys.inflightPayloads, keys.replayFilter)).toBe(0);
     // The same cart with whole quantities goes through: only the quantity was refused.
     expect(
       (
@@ -358,7 +408,7 @@ describe('take.lua', () => {
 
     expect(await snapshot(keys)).toEqual(before);
     expect(await counter(keys, 'A')).toMatchObject({ a: '1', s: '0' });
-    expect(await redis.exists(keys.idempotency('DEDUCT', 'k1'), keys.inflight, keys.inflightPayloads)).toBe(0);
+    expect(await redis.exists(recordsNow(keys), keys.inflight, keys.inflightPayloads, keys.replayFilter)).toBe(0);
   });
 
   it('a SKU on two lines is refused even when the key was already used (no REPLAY)', async () => {
@@ -380,6 +430,206 @@ describe('take.lua', () => {
       }),
     ).rejects.toThrow(/SKU on more than one line/);
     expect(await snapshot(keys)).toEqual(before);
+  });
+});
+
+describe('take.lua: idempotency records, one hash per period', () => {
+  it("a record in the previous period's hash is still a REPLAY or a CONFLICT, and is not copied into this period's", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 2 });
+    const earlier: [string, string] = [keys.idempotencyRecords(1), keys.idempotencyRecords(0)];
+    expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'gate-old-1', records: earlier, lines: [['A', 2]] })).toEqual(['OK', 1, 0, 0]);
+    expect(await redis.hget(keys.idempotencyRecords(1), 'k')).toBe('fp:gate-old');
+    const before = await snapshot(keys);
+
+    // A period later (records now = 2, before = 1), with the stock gone.
+    expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'gate-new-1', lines: [['A', 2]] })).toEqual(['REPLAY', 'gate-old']);
+    expect(await deduct(keys, { key: 'k', fp: 'other', gateId: 'gate-new-2', lines: [['A', 2]] })).toEqual(['CONFLICT']);
+    expect(await snapshot(keys)).toEqual(before);
+    expect(await redis.exists(recordsNow(keys))).toBe(0);
+  });
+
+  it('a record two periods old is forgotten: the key takes anew (PostgreSQL remembers it, not the gate)', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const longAgo: [string, string] = [keys.idempotencyRecords(0), keys.idempotencyRecords(-1)];
+    expect((await deduct(keys, { key: 'k', gateId: 'gate-old-1', records: longAgo, lines: [['A', 1]] }))[0]).toBe('OK');
+
+    expect(await deduct(keys, { key: 'k', gateId: 'gate-new-1', lines: [['A', 1]] })).toEqual(['OK', 1, 8, 0]);
+    expect(await redis.hget(recordsNow(keys), 'k')).toBe('fp1:gate-new');
+  });
+
+  it("this period's hash expires at most its lifetime after its first record, not extended by later ones; the previous one is left alone", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await redis.hset(recordsBefore(keys), 'old', 'fp:gate-old');
+
+    expect((await deduct(keys, { key: 'k1', gateId: 'g1', lifetime: 100, lines: [['A', 1]] }))[0]).toBe('OK');
+    const first = await redis.pttl(recordsNow(keys));
+    expect(first).toBeGreaterThan(90_000);
+    expect(first).toBeLessThanOrEqual(100_000);
+
+    // A later record, with a longer lifetime: the hash still expires when the first record said.
+    expect((await deduct(keys, { key: 'k2', gateId: 'g2', lifetime: 5_000, lines: [['A', 1]] }))[0]).toBe('OK');
+    const later = await redis.pttl(recordsNow(keys));
+    expect(later).toBeGreaterThan(90_000);
+    expect(later).toBeLessThanOrEqual(first);
+    expect(await redis.hgetall(recordsNow(keys))).toEqual({ k1: 'fp1:g1', k2: 'fp1:g2' });
+    expect(await redis.ttl(recordsBefore(keys))).toBe(-1);
+    expect(await redis.hgetall(recordsBefore(keys))).toEqual({ old: 'fp:gate-old' });
+  });
+
+  it('a Gate of another record lifetime (IDEMPOTENCY_RECORD_SECONDS) writes periods of half of it, whose hash lives that long', async () => {
+    const { keys } = ns();
+    const gate = new Gate(redis, keys, 60);
+    await seed(gate, 'A', { available: 10 });
+    const gateId = randomUUID();
+
+    const before = Date.now();
+    expect((await gate.take('DEDUCT', 'k', 'fp', gateId, [{ skuId: 'A', quantity: 1 }])).kind).toBe('taken');
+    const after = Date.now();
+
+    const periods = [...new Set([before, after].map((t) => Math.floor(t / 30_000)))];
+    const { field } = keyTrace('DEDUCT', 'k');
+    const hashes = (
+      await Promise.all(periods.map(async (p) => ((await redis.hexists(keys.idempotencyRecords(p), field)) ? [p] : [])))
+    ).flat();
+    expect(hashes).toHaveLength(1);
+    const ttl = await redis.ttl(keys.idempotencyRecords(hashes[0]!));
+    expect(ttl).toBeGreaterThan(50);
+    expect(ttl).toBeLessThanOrEqual(60);
+    expect(await gate.recordedGateToken('DEDUCT', 'k')).toBe(gateId.slice(0, 8));
+  });
+
+  it("a record costs under 128 bytes of Redis, as Gate.take writes it (digest field, 'digest:token' value)", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 100_000 });
+    const n = 1_000;
+    const fp = 'x'.repeat(16);
+    const pipeline = redis.pipeline();
+    for (let i = 0; i < n; i++) {
+      const key = `order-${randomUUID()}-${'long key '.repeat(10)}`;
+      pipeline.take(...takeArgs(keys, { key: keyTrace('DEDUCT', key).field, fp, gateId: randomUUID(), bits: [], lines: [['A', 1]] }));
+    }
+    for (const [err, reply] of (await pipeline.exec())!) {
+      expect(err).toBeNull();
+      expect((reply as unknown[])[0]).toBe('OK');
+    }
+    expect(await redis.hlen(recordsNow(keys))).toBe(n);
+    const bytes = Number(await redis.call('MEMORY', 'USAGE', recordsNow(keys), 'SAMPLES', '0'));
+    expect(bytes / n).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
+  it("an OK take sets the key's bits and nothing else; bit 0 (complete) stays as it was", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+
+    expect((await deduct(keys, { key: 'k', bits: [7, 11, 300, 1_000], lines: [['A', 1]] }))[0]).toBe('OK');
+
+    expect(await filterBits(keys, [0, 7, 11, 300, 1_000])).toEqual([0, 1, 1, 1, 1]);
+    expect(await redis.bitcount(keys.replayFilter)).toBe(4);
+  });
+
+  it('SHORT, MISSING, THROTTLED, REPLAY and CONFLICT set no bits', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 1 });
+    await seed(gate, 'H', { available: 10, throttlePerSecond: 1 });
+    expect((await deduct(keys, { key: 'k', bits: [5], lines: [['A', 1]] }))[0]).toBe('OK');
+    expect((await deduct(keys, { key: 'h', bits: [6], now: 1, lines: [['H', 1]] }))[0]).toBe('OK');
+    const before = await redis.getBuffer(keys.replayFilter);
+
+    expect((await deduct(keys, { key: 's', bits: [20], lines: [['A', 1]] }))[0]).toBe('SHORT');
+    expect((await deduct(keys, { key: 'm', bits: [21], lines: [['X', 1]] }))[0]).toBe('MISSING');
+    expect((await deduct(keys, { key: 't', bits: [22], now: 2, lines: [['H', 1]] }))[0]).toBe('THROTTLED');
+    expect((await deduct(keys, { key: 'k', bits: [23], lines: [['A', 1]] }))[0]).toBe('REPLAY');
+    expect((await deduct(keys, { key: 'k', fp: 'other', bits: [24], lines: [['A', 1]] }))[0]).toBe('CONFLICT');
+
+    expect(await redis.getBuffer(keys.replayFilter)).toEqual(before);
+  });
+
+  it('SHORT is fresh = 0 while the filter is not complete (bit 0 unset), even for a key it lacks', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 0 });
+    expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    await redis.setbit(keys.replayFilter, 9, 1);
+    expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+  });
+
+  it("SHORT is fresh = 1 once the filter is complete and lacks one of the key's bits, 0 when it has them all", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 0 });
+    await seed(gate, 'B', { available: 5 });
+    await redis.setbit(keys.replayFilter, 0, 1);
+    await redis.setbit(keys.replayFilter, 3, 1);
+    const before = await snapshot(keys);
+
+    const cart = {
+      key: 'new',
+      bits: [3, 5],
+      lines: [
+        ['B', 1],
+        ['A', 1],
+      ] as [string, number][],
+    };
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0]);
+    // A refusal sets no bits: the key is still fresh.
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0]);
+    expect(await snapshot(keys)).toEqual(before);
+
+    await redis.setbit(keys.replayFilter, 5, 1);
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 2, 0, 0]);
+  });
+
+  it('a key taken once is never fresh again: its own take set its bits', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 1 });
+    await redis.setbit(keys.replayFilter, 0, 1);
+    expect((await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 1]] }))[0]).toBe('OK');
+    await redis.del(recordsNow(keys)); // the record is gone (expired), the bits are not
+
+    expect(await deduct(keys, { key: 'k', gateId: 'g2', lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'never', bits: bitsOf('never').map((b) => b + 1_000), lines: [['A', 1]] })).toEqual([
+      'SHORT',
+      1,
+      1,
+      0,
+      0,
+    ]);
+  });
+
+  it('Gate: keyTrace bits, addToReplayFilter, markReplayFilterComplete and the fresh flag of its short outcome', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 1 });
+    const trace = keyTrace('DEDUCT', 'taken');
+    expect(trace).toEqual(keyTrace('DEDUCT', 'taken'));
+    expect(trace.filterBits).toHaveLength(4);
+    for (const bit of trace.filterBits) {
+      expect(Number.isInteger(bit)).toBe(true);
+      expect(bit).toBeGreaterThanOrEqual(1);
+      expect(bit).toBeLessThan(2 ** 27);
+    }
+    expect(keyTrace('RESERVE', 'taken').filterBits).not.toEqual(trace.filterBits);
+
+    expect((await gate.take('DEDUCT', 'taken', 'fp', randomUUID(), [{ skuId: 'A', quantity: 1 }])).kind).toBe('taken');
+    expect(await filterBits(keys, trace.filterBits)).toEqual([1, 1, 1, 1]);
+    expect(await gate.replayFilterComplete()).toBe(false);
+    const line = [{ skuId: 'A', quantity: 1 }];
+    expect(await gate.take('DEDUCT', 'new', 'fp', randomUUID(), line)).toMatchObject({ kind: 'short', fresh: false });
+
+    await gate.markReplayFilterComplete();
+    expect(await gate.replayFilterComplete()).toBe(true);
+    expect(await gate.take('DEDUCT', 'new', 'fp', randomUUID(), line)).toMatchObject({ kind: 'short', fresh: true });
+    await redis.del(...gateRecords(keys)); // its record gone, 'taken' is still "maybe taken"
+    expect(await gate.take('DEDUCT', 'taken', 'fp', randomUUID(), line)).toMatchObject({ kind: 'short', fresh: false });
+
+    await gate.addToReplayFilter([keyTrace('DEDUCT', 'new'), keyTrace('RESERVE', 'other')]);
+    expect(await filterBits(keys, [...keyTrace('DEDUCT', 'new').filterBits, ...keyTrace('RESERVE', 'other').filterBits])).toEqual(
+      Array(8).fill(1),
+    );
+    expect(await gate.take('DEDUCT', 'new', 'fp', randomUUID(), line)).toMatchObject({ kind: 'short', fresh: false });
+    await gate.addToReplayFilter([]);
   });
 });
 
@@ -413,16 +663,16 @@ describe('take.lua: hot-SKU throttle (counter field t)', () => {
   it('counts attempts, not sales: SHORT attempts use slots too', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'H', { available: 0, throttlePerSecond: 2 });
-    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0, 0]);
-    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 1, 0, 0]);
+    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
     expect(await deduct(keys, { key: 'c', now: T0, lines: [['H', 1]] })).toEqual(['THROTTLED', 500, 1]);
   });
 
   it('replays and conflicts are answered from the record before the throttle, and use no slot', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'H', { available: 10, throttlePerSecond: 1 });
-    const [, record] = await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g1', now: T0, lines: [['H', 1]] });
-    expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g2', now: T0 + 1, lines: [['H', 1]] })).toEqual(['REPLAY', record]);
+    expect((await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g1', now: T0, lines: [['H', 1]] }))[0]).toBe('OK');
+    expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'g2', now: T0 + 1, lines: [['H', 1]] })).toEqual(['REPLAY', 'g1']);
     expect(await deduct(keys, { key: 'k', fp: 'other', gateId: 'g3', now: T0 + 1, lines: [['H', 1]] })).toEqual(['CONFLICT']);
     expect(await deduct(keys, { key: 'new', gateId: 'g4', now: T0 + 1, lines: [['H', 1]] })).toEqual(['THROTTLED', 999, 1]);
   });
@@ -490,8 +740,8 @@ describe('take.lua: hot-SKU throttle (counter field t)', () => {
     const t = 5;
     await seed(gate, 'H', { available: 100_000, throttlePerSecond: t });
     const pipeline = redis.pipeline();
-    const k = (i: number) => [keys.idempotency('DEDUCT', `s${i}`), keys.inflight, keys.inflightPayloads, keys.counter('H')];
-    for (let i = 0; i < 1_000; i++) pipeline.take(4, ...k(i), 'DEDUCT', 'fp', `g${i}`, T0 + i * 10, TTL, 1);
+    for (let i = 0; i < 1_000; i++)
+      pipeline.take(...takeArgs(keys, { key: `s${i}`, fp: 'fp', gateId: `g${i}`, now: T0 + i * 10, lines: [['H', 1]] }));
     const replies = (await pipeline.exec())!.map(([err, reply]) => {
       expect(err).toBeNull();
       return (reply as unknown[])[0];
@@ -534,8 +784,8 @@ describe('concurrency', () => {
     const short = replies.filter((r) => r[0] === 'SHORT');
     expect(ok).toHaveLength(100);
     expect(short).toHaveLength(400);
-    for (const r of short) expect(r).toEqual(['SHORT', 1, 0, 0]);
-    expect(ok.map((r) => JSON.parse(String(r[1])).a[0]).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    for (const r of short) expect(r).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(ok.map((r) => Number(r[2])).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(await counter(keys, 'HOT')).toMatchObject({ a: '0', s: '100' });
     expect(await redis.zcard(keys.inflight)).toBe(100);
     expect(await redis.hlen(keys.inflightPayloads)).toBe(100);
@@ -547,8 +797,18 @@ describe('concurrency', () => {
     await seed(gate, 'Y', { available: 50 });
     const pipeline = redis.pipeline();
     for (let i = 0; i < 100; i++) {
-      const k = [keys.idempotency('DEDUCT', `k${i}`), keys.inflight, keys.inflightPayloads, keys.counter('X'), keys.counter('Y')];
-      pipeline.take(k.length, ...k, 'DEDUCT', `fp${i}`, `g${i}`, Date.now(), TTL, 1, 1);
+      pipeline.take(
+        ...takeArgs(keys, {
+          key: `k${i}`,
+          fp: `fp${i}`,
+          gateId: `g${i}`,
+          now: Date.now(),
+          lines: [
+            ['X', 1],
+            ['Y', 1],
+          ],
+        }),
+      );
     }
     const replies = ((await pipeline.exec()) ?? []).map(([err, r]) => {
       expect(err).toBeNull();
@@ -561,22 +821,22 @@ describe('concurrency', () => {
     expect(await counter(keys, 'Y')).toMatchObject({ a: '20', s: '30' });
   });
 
-  it('50 parallel requests with one idempotency key take once; the rest replay the same record', async () => {
+  it('50 parallel requests with one idempotency key take once; the rest replay the gate token of the one that took', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 100 });
     const clients = connections(5);
 
+    const gateIds = Array.from({ length: 50 }, () => randomUUID());
     const replies = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        deduct(keys, { key: 'same', fp: 'fp', gateId: randomUUID(), lines: [['A', 3]] }, clients[i % clients.length]),
-      ),
+      gateIds.map((gateId, i) => deduct(keys, { key: 'same', fp: 'fp', gateId, lines: [['A', 3]] }, clients[i % clients.length])),
     );
 
-    const ok = replies.filter((r) => r[0] === 'OK');
+    const ok = replies.flatMap((r, i) => (r[0] === 'OK' ? [gateIds[i]!] : []));
     expect(ok).toHaveLength(1);
     const replays = replies.filter((r) => r[0] === 'REPLAY');
     expect(replays).toHaveLength(49);
-    for (const r of replays) expect(r[1]).toBe(ok[0]![1]);
+    for (const r of replays) expect(r).toEqual(['REPLAY', ok[0]!.slice(0, 8)]);
+    expect(await redis.hgetall(recordsNow(keys))).toEqual({ same: recordOf('fp', ok[0]!) });
     expect(await counter(keys, 'A')).toMatchObject({ a: '97', s: '3' });
     expect(await redis.zcard(keys.inflight)).toBe(1);
   });
