@@ -1,47 +1,23 @@
 import { createServer } from 'node:http';
 import { createYoga, createSchema } from 'graphql-yoga';
+import { refusal, resolveType, SOLD_OUT_SKU, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
 
 /**
- * The ceiling: the same HTTP server and Yoga, answering a mutation with a constant result and no I/O.
- * What stockgate reaches on top of this is its own overhead.
+ * The ceiling: the same HTTP server and Yoga, answering a mutation with a constant result and no I/O
+ * (a refusal for the sold-out SKU, so that scenario has its own denominator). What stockgate reaches
+ * on top of this is its own overhead.
  */
 const yoga = createYoga({
   schema: createSchema({
-    typeDefs: /* GraphQL */ `
-      input StockLineInput {
-        skuId: ID!
-        quantity: Int!
-      }
-      input DeductStockInput {
-        orderId: ID!
-        idempotencyKey: String
-        lines: [StockLineInput!]!
-      }
-      type DeductedLine {
-        skuId: ID!
-        quantity: Int!
-        available: Int
-      }
-      type DeductStockSuccess {
-        orderId: ID!
-        lines: [DeductedLine!]!
-      }
-      union DeductStockResult = DeductStockSuccess
-      type Query {
-        ok: Boolean!
-      }
-      type Mutation {
-        deductStock(input: DeductStockInput!): DeductStockResult!
-      }
-    `,
+    typeDefs,
     resolvers: {
       Query: { ok: () => true },
-      DeductStockResult: { __resolveType: () => 'DeductStockSuccess' },
+      DeductStockResult: { __resolveType: resolveType },
       Mutation: {
-        deductStock: (_: unknown, { input }: { input: { orderId: string; lines: { skuId: string; quantity: number }[] } }) => ({
-          orderId: input.orderId,
-          lines: input.lines.map((l) => ({ ...l, available: 1 })),
-        }),
+        deductStock: (_: unknown, { input }: { input: DeductInput }): DeductResult =>
+          input.lines.some((l) => l.skuId === SOLD_OUT_SKU)
+            ? refusal
+            : { __typename: 'DeductStockSuccess', orderId: input.orderId, lines: input.lines.map((l) => ({ ...l, available: 1 })) },
       },
     },
   }),

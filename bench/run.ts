@@ -1,17 +1,25 @@
 /**
- * `npm run bench`: stockgate against the designs it replaces, side by side in one run (issue 7).
+ * `npm run bench`: stockgate against the designs it replaces, side by side in one run (issues 7 and 14).
  *
  * Modes (each a fresh server process on its own database and Redis prefix):
  *   ceiling           the same Yoga server answering a constant result: HTTP + GraphQL alone
- *   db-only           seed 001: conditional update of the SKU row + ledger rows, one transaction per request
+ *   seed 001 bare     seed 001's design as it stands (bench/bare.ts): one transaction per request, the
+ *                     flow-table INSERT and a conditional UPDATE … WHERE available >= n (the honest baseline)
+ *   db-only           stockgate's Redis-down fallback (STOCKGATE_MODE=db-only): PostgreSQL alone
  *   gate+per-request  seed 002: the Redis gate, then one ledger transaction per request
  *   stockgate         the full path: gate, group commit, merge worker
- * Scenarios: one hot SKU, 1,000 SKUs uniformly, 3-line carts.
+ *   stockgate ×2      the same with WEB_CONCURRENCY=2 (a primary and its workers; CPU counted over all)
+ * Scenarios: one hot SKU, 1,000 SKUs uniformly, 3-line carts; and sold out (a SKU seeded with 0
+ * available, every request refused InsufficientStock) for the ceiling and both stockgate rows.
  * Load: autocannon, 64 connections, a fixed time per run; one constant query text with the order id
  * in the variables (autocannon's [<id>] replacement), as real clients send it.
+ * Around each window: the server's CPU (its process tree, from /proc), Redis's CPU and memory (INFO),
+ * PostgreSQL's CPU (every postgres process, from /proc) and its transactions in the bench's database
+ * (pg_stat_database). bench/report.ts turns them into the table and the issue-14 targets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer } from 'node:net';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,57 +29,134 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { deployMigrations, dropDatabase } from '../src/db/migrate.ts';
-import { chart, table, type Row } from './report.ts';
+import { bareAcknowledged, bareCheck, createBareDatabase } from './bare-db.ts';
+import {
+  FLUSH_SECONDS,
+  keyTtls,
+  lastingKeys,
+  pgTransactions,
+  postgresCpuMs,
+  postmasterPid,
+  redisCpuMs,
+  redisUsedMemory,
+  stillRunning,
+  treeCpu,
+  type TreeCpu,
+} from './meter.ts';
+import { chart, HISTORY_COLUMNS, historyRow, table, targetsSection, type Row } from './report.ts';
+import { SOLD_OUT_SKU } from './schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 /** Connections the load generator keeps busy (issue 7). */
 const CONNECTIONS = 64;
-/** Seconds per measured run; 4 modes × 3 scenarios stay well inside the 10-minute budget. */
+/**
+ * Seconds per measured run. 21 runs of warm-up and window, plus an idle window and two stats flushes
+ * for each sold-out row with a database, plus starting, seeding and checking six servers: about 9
+ * minutes at 10 s (issue 14 allows 12).
+ */
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
-/** Seconds of unmeasured warm-up per server (JIT, connection pools, script cache). */
+/** Seconds of unmeasured warm-up per run (JIT, connection pools, script cache; sold out: the gate learns it). */
 const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 /** Stock of the hot SKU: more than any run can sell, so every request is a real deduct. */
 const HOT_STOCK = 100_000_000;
 const UNIFORM_SKUS = 1_000;
+/** Every SKU the bench seeds, and its available units. */
+const STOCK = new Map<string, number>([
+  ['hot', HOT_STOCK],
+  ...Array.from({ length: UNIFORM_SKUS }, (_, i) => [`u${i}`, HOT_STOCK / UNIFORM_SKUS] as [string, number]),
+  [SOLD_OUT_SKU, 0],
+]);
 /** How long a server process may take to start listening. */
 const START_TIMEOUT_MS = 30_000;
+/** Ports tried per server: another process may take a free port before the server listens on it. */
+const START_ATTEMPTS = 3;
 const PG_BASE = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Looks at the invariants before a difference between Redis and PostgreSQL counts (checkSettled). */
+const CHECK_LOOKS = 3;
+/** The longest wait for a server to finish what the load left under way (settle). */
+const SETTLE_LIMIT_MS = 20_000;
+/** Idempotency records under a deployment's prefix (src/gate/keys.ts): whose TTL the report shows. */
+const IDEMPOTENCY_KEYS = 'idem:*';
 
-type Mode = 'ceiling' | 'db-only' | 'gate+per-request' | 'stockgate';
-type Scenario = 'hot SKU' | '1,000 SKUs' | '3-line carts';
-const MODES: Mode[] = ['ceiling', 'db-only', 'gate+per-request', 'stockgate'];
-const SCENARIOS: Scenario[] = ['hot SKU', '1,000 SKUs', '3-line carts'];
-const SERVER_MODE: Record<Exclude<Mode, 'ceiling'>, string> = {
-  'db-only': 'db-only',
-  'gate+per-request': 'per-request',
-  stockgate: 'full',
-};
+type Scenario = 'hot SKU' | '1,000 SKUs' | '3-line carts' | 'sold out';
+const DEDUCTS: Scenario[] = ['hot SKU', '1,000 SKUs', '3-line carts'];
+const ALL: Scenario[] = [...DEDUCTS, 'sold out'];
+
+interface ModeSpec {
+  mode: string;
+  entry: 'bench/ceiling.ts' | 'bench/bare.ts' | 'src/main.ts';
+  /** STOCKGATE_MODE for src/main.ts. */
+  serverMode?: 'db-only' | 'per-request' | 'full';
+  /** WEB_CONCURRENCY for src/main.ts (default 1); the bench's own servers get none. */
+  workers?: number;
+  scenarios: Scenario[];
+}
+const ALL_MODES: ModeSpec[] = [
+  { mode: 'ceiling', entry: 'bench/ceiling.ts', scenarios: ALL },
+  { mode: 'seed 001 bare', entry: 'bench/bare.ts', scenarios: DEDUCTS },
+  { mode: 'db-only', entry: 'src/main.ts', serverMode: 'db-only', scenarios: DEDUCTS },
+  { mode: 'gate+per-request', entry: 'src/main.ts', serverMode: 'per-request', scenarios: DEDUCTS },
+  { mode: 'stockgate', entry: 'src/main.ts', serverMode: 'full', scenarios: ALL },
+  { mode: 'stockgate ×2', entry: 'src/main.ts', serverMode: 'full', workers: 2, scenarios: ALL },
+];
+/** BENCH_MODES=ceiling,stockgate runs only those (for trying the harness; a partial run's ratios lack their denominators). */
+const MODES = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m.mode)) : ALL_MODES;
 
 const QUERY = `mutation Deduct($input: DeductStockInput!) { deductStock(input: $input) { __typename ... on DeductStockSuccess { orderId } } }`;
+/** The whole answer to a refused deduct of QUERY: the refusal's __typename and nothing else. */
+const REFUSAL_BODY = '{"data":{"deductStock":{"__typename":"InsufficientStock"}}}';
+const SUCCESS_PREFIX = '{"data":{"deductStock":{"__typename":"DeductStockSuccess"';
 
 /** The request body, with [<id>] for autocannon to make each order id unique. */
 function body(scenario: Scenario, connection: number): string {
   const lines =
     scenario === 'hot SKU'
       ? [{ skuId: 'hot', quantity: 1 }]
-      : scenario === '1,000 SKUs'
-        ? [{ skuId: `u${connection % UNIFORM_SKUS}`, quantity: 1 }]
-        : [0, 1, 2].map((k) => ({ skuId: `u${(connection * 3 + k) % UNIFORM_SKUS}`, quantity: 1 }));
+      : scenario === 'sold out'
+        ? [{ skuId: SOLD_OUT_SKU, quantity: 1 }]
+        : scenario === '1,000 SKUs'
+          ? [{ skuId: `u${connection % UNIFORM_SKUS}`, quantity: 1 }]
+          : [0, 1, 2].map((k) => ({ skuId: `u${(connection * 3 + k) % UNIFORM_SKUS}`, quantity: 1 }));
   return JSON.stringify({ query: QUERY, variables: { input: { orderId: `o-${connection}-[<id>]`, lines } } });
 }
 
-function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
+/** A port nothing listens on now, from the kernel (the servers listen on every interface, as stockgate does). */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
 }
 
-async function start(mode: Mode, port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const entry = mode === 'ceiling' ? 'bench/ceiling.ts' : 'src/main.ts';
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+/** Starts a mode's server on a free port; again on another if it could not listen (a port taken meanwhile). */
+async function startOnFreePort(spec: ModeSpec, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { child: await start(spec, port, env), port };
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS) throw err;
+      console.log(`  ${spec.mode} did not start on port ${port}; trying another`);
+    }
+  }
+}
+
+async function start(spec: ModeSpec, port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const base = { ...process.env };
+  delete base.WEB_CONCURRENCY;
+  const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...base, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Read what it logs, or a full pipe would stop the server: the last lines say why one did not start.
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4_000);
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
@@ -85,21 +170,42 @@ async function start(mode: Mode, port: number, env: Record<string, string>): Pro
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${mode} server did not start`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop(child);
+      throw new Error(`${spec.mode} server did not start:\n${output}`);
+    }
     await sleep(200);
   }
 }
 
+/** Stops the server, then any process of its tree that outlived it (a cluster worker left behind). */
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+  const tree = child.pid === undefined ? [] : treeCpu(child.pid).processes;
+  if (child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+  }
+  await sleep(500);
+  for (const p of tree.filter(stillRunning)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
-async function load(url: string, scenario: Scenario, seconds: number, title: string): Promise<autocannon.Result> {
+interface Load {
+  result: autocannon.Result;
+  /** The first answer that was not the expected one, for the log. */
+  unexpected?: string;
+}
+
+async function load(url: string, scenario: Scenario, seconds: number, title: string): Promise<Load> {
   const requests = Array.from({ length: CONNECTIONS }, (_, c) => c);
-  return new Promise((resolve, reject) => {
+  let unexpected: string | undefined;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url,
@@ -110,12 +216,20 @@ async function load(url: string, scenario: Scenario, seconds: number, title: str
         idReplacement: true,
         // One body per connection, fixed for the run; autocannon swaps [<id>] per request.
         requests: requests.map((c) => ({ body: body(scenario, c) })),
+        // autocannon reads every answer anyway: the wrong ones count as mismatches.
+        verifyBody: (answer: unknown) => {
+          const text = String(answer);
+          const ok = scenario === 'sold out' ? text === REFUSAL_BODY : text.startsWith(SUCCESS_PREFIX);
+          if (!ok) unexpected ??= text.slice(0, 300);
+          return ok;
+        },
         title,
       },
-      (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
+      (err, res) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)),
     );
     autocannon.track(instance, { renderProgressBar: process.stdout.isTTY, renderResultsTable: false, renderLatencyTable: false });
   });
+  return unexpected === undefined ? { result } : { result, unexpected };
 }
 
 async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
@@ -129,7 +243,7 @@ async function sql<T>(url: string, text: string, params: unknown[] = []): Promis
 }
 
 /** Oversold units (must be 0) and whether every Redis counter equals the PostgreSQL truth. */
-async function check(databaseUrl: string, prefix: string): Promise<{ oversold: number; agree: boolean }> {
+async function check(databaseUrl: string, prefix: string, redis: Redis): Promise<{ oversold: number; agree: boolean }> {
   const truth = await sql<{ id: string; available: number; sold: number; initial: number }>(
     databaseUrl,
     `SELECT s.id, (s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0))::int AS available,
@@ -138,17 +252,44 @@ async function check(databaseUrl: string, prefix: string): Promise<{ oversold: n
      FROM sku s LEFT JOIN movement m ON m.sku_id = s.id GROUP BY s.id`,
   );
   const oversold = truth.reduce((n, t) => n + Math.max(0, t.sold - t.initial), 0);
-  const redis = new Redis(REDIS_URL);
-  try {
-    let agree = true;
-    for (const t of truth) {
-      // available = the gate's share (a) plus the units withheld for the database-only path (h).
-      const [a, s, h] = await redis.hmget(`${prefix}sku:{${t.id}}`, 'a', 's', 'h');
-      if (a !== null && (Number(a) + Number(h ?? 0) !== t.available || Number(s) !== t.sold)) agree = false;
-    }
-    return { oversold, agree };
-  } finally {
-    redis.disconnect();
+  const disagree: string[] = [];
+  for (const t of truth) {
+    // available = the gate's share (a) plus the units withheld for the database-only path (h).
+    const [a, s, h] = await redis.hmget(`${prefix}sku:{${t.id}}`, 'a', 's', 'h');
+    if (a !== null && (Number(a) + Number(h ?? 0) !== t.available || Number(s) !== t.sold))
+      disagree.push(`${t.id}: Redis a=${a} h=${h} s=${s}, PostgreSQL available=${t.available} sold=${t.sold}`);
+  }
+  if (disagree.length > 0) console.log(`  Redis ≠ PostgreSQL on ${disagree.length} SKU(s), e.g. ${disagree.slice(0, 3).join('; ')}`);
+  return { oversold, agree: disagree.length === 0 };
+}
+
+/**
+ * The invariants once the work has settled. Redis is read after PostgreSQL, so a deduct that lands in
+ * between (an outbox row delivered late) shows as a difference that the next look no longer has: only
+ * a difference seen on every one of a few looks, seconds apart, counts.
+ */
+async function checkSettled(databaseUrl: string, prefix: string, redis: Redis): Promise<{ oversold: number; agree: boolean }> {
+  let verdict = await check(databaseUrl, prefix, redis);
+  for (let look = 1; look < CHECK_LOOKS && !verdict.agree; look++) {
+    await sleep(2_000);
+    verdict = await check(databaseUrl, prefix, redis);
+  }
+  return verdict;
+}
+
+/**
+ * Waits until the server has finished what the load left under way: requests still in the server when
+ * autocannon stops (up to the 5 s statement timeout) and their deliveries to Redis. Done when the ledger
+ * has not grown for two looks a second apart, or after SETTLE_LIMIT_MS.
+ */
+async function settle(server: Server): Promise<void> {
+  const deadline = Date.now() + SETTLE_LIMIT_MS;
+  let last = -1;
+  for (let unchanged = 0; unchanged < 2 && Date.now() < deadline;) {
+    await sleep(1_000);
+    const now = await acknowledgedNow(server);
+    unchanged = now === last ? unchanged + 1 : 0;
+    last = now;
   }
 }
 
@@ -160,78 +301,240 @@ async function acknowledged(databaseUrl: string): Promise<number> {
 
 async function seed(url: string): Promise<void> {
   const upsert = `mutation U($input: UpsertSkusInput!) { upsertSkus(input: $input) { __typename } }`;
-  const post = (input: unknown[]) =>
-    fetch(url, {
+  const post = async (input: unknown[]) => {
+    const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: upsert, variables: { input: { skus: input } } }),
     });
-  await post([{ id: 'hot', name: 'Hot item', available: HOT_STOCK }]);
+    const text = await res.text();
+    if (!text.includes('"UpsertSkusSuccess"')) throw new Error(`seeding failed: ${text.slice(0, 300)}`);
+  };
+  await post([
+    { id: 'hot', name: 'Hot item', available: STOCK.get('hot') },
+    { id: SOLD_OUT_SKU, name: 'Sold out', available: 0 },
+  ]);
   for (let i = 0; i < UNIFORM_SKUS; i += 100) {
-    await post(Array.from({ length: 100 }, (_, k) => ({ id: `u${i + k}`, available: HOT_STOCK / 1_000 })));
+    await post(Array.from({ length: 100 }, (_, k) => ({ id: `u${i + k}`, available: STOCK.get(`u${i + k}`) })));
   }
+}
+
+/** Everything read at one edge of a window. */
+interface Snapshot {
+  at: number;
+  server: TreeCpu;
+  redisCpu: number;
+  redisMemory: number;
+  pgCpu: number | null;
+  txns: number | null;
+}
+
+/** The counters and the server's state around a measured window. */
+class Meters {
+  constructor(
+    readonly redis: Redis,
+    readonly admin: pg.Client,
+    /** PostgreSQL's postmaster on this machine (null: PostgreSQL runs elsewhere, its CPU is not measured). */
+    readonly postmaster: number | null,
+  ) {}
+
+  async snapshot(serverPid: number, database: string | null): Promise<Snapshot> {
+    const at = performance.now();
+    const server = treeCpu(serverPid);
+    const pgCpu = postgresCpuMs(this.postmaster);
+    const [redisCpu, redisMemory, txns] = await Promise.all([
+      redisCpuMs(this.redis),
+      redisUsedMemory(this.redis),
+      database === null ? Promise.resolve(null) : pgTransactions(this.admin, database),
+    ]);
+    return { at, server, redisCpu, redisMemory, pgCpu, txns };
+  }
+
+  /**
+   * Transactions a second the database runs with no load at all: the background workers' own (merge
+   * worker, reconciler, outbox sweeper, metrics), after a stats flush, over as long as a sold-out
+   * window and the flush after it.
+   */
+  async idleTransactionRate(database: string): Promise<number> {
+    await sleep(FLUSH_SECONDS * 1000);
+    const a = await pgTransactions(this.admin, database);
+    const t0 = performance.now();
+    // As long as what it is subtracted from: the window and the stats flush after it.
+    await sleep((DURATION_S + FLUSH_SECONDS) * 1000);
+    const b = await pgTransactions(this.admin, database);
+    return (b - a) / ((performance.now() - t0) / 1000);
+  }
+}
+
+interface Server {
+  spec: ModeSpec;
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** The database the server works on, by name (null: the ceiling has none). */
+  database: string | null;
+  databaseUrl: string | null;
+  prefix: string | null;
+}
+
+/** How many requests of a window the server acknowledged: from the ledger where there is one, else the answers. */
+async function acknowledgedNow(server: Server): Promise<number> {
+  if (server.databaseUrl === null) return 0;
+  return server.spec.entry === 'bench/bare.ts' ? bareAcknowledged(server.databaseUrl) : acknowledged(server.databaseUrl);
+}
+
+/** How much the keys without TTL grew, and the ones that grew most (over 1 KiB). */
+function lastingGrowth(before: Map<string, number>, after: Map<string, number>): { bytes: number; keys: string[] } {
+  const growth = [...after].map(([name, bytes]) => [name, bytes - (before.get(name) ?? 0)] as const);
+  const gone = [...before].filter(([name]) => !after.has(name)).reduce((n, [, bytes]) => n + bytes, 0);
+  return {
+    bytes: growth.reduce((n, [, b]) => n + b, 0) - gone,
+    keys: growth
+      .filter(([, b]) => b > 1024)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([name, b]) => `${name} +${b} B`),
+  };
+}
+
+const perRequest = (delta: number | null, acked: number) => (delta === null || acked === 0 ? undefined : delta / acked);
+
+async function measure(server: Server, scenario: Scenario, meters: Meters): Promise<Row> {
+  const { spec, pid, url, database } = server;
+  if (WARMUP_S > 0) await load(url, scenario, WARMUP_S, `${spec.mode} / ${scenario} (warm-up)`);
+  // Sold out: refusals are counted from the answers (nothing reaches a ledger), and PostgreSQL's
+  // transactions are counted net of what the database does idle over the same time.
+  const soldOut = scenario === 'sold out';
+  const idleRate = soldOut && database !== null ? await meters.idleTransactionRate(database) : undefined;
+  const fromAnswers = soldOut || server.databaseUrl === null;
+  const ackBefore = fromAnswers ? 0 : await acknowledgedNow(server);
+  // Read outside the CPU readings: scanning the keys costs Redis some CPU.
+  const lastingBefore = server.prefix === null ? undefined : await lastingKeys(meters.redis, server.prefix);
+  const before = await meters.snapshot(pid, database);
+  const { result: r, unexpected } = await load(url, scenario, DURATION_S, `${spec.mode} / ${scenario}`);
+  const after = await meters.snapshot(pid, database);
+  // GraphQL errors travel in 200 responses: only the ledger (or the answer's body) says what succeeded.
+  const acked = fromAnswers ? r.requests.total - r.mismatches : (await acknowledgedNow(server)) - ackBefore;
+  const memoryAfter = await redisUsedMemory(meters.redis);
+  const lasting =
+    lastingBefore && server.prefix !== null ? lastingGrowth(lastingBefore, await lastingKeys(meters.redis, server.prefix)) : undefined;
+  const exited = server.child.exitCode !== null || server.child.signalCode !== null;
+  if (exited) console.log(`  the ${spec.mode} server exited (${server.child.exitCode ?? server.child.signalCode})`);
+  // A cluster primary replaces a worker that dies: a process of the tree gone by the window's end.
+  const gone = exited
+    ? 0
+    : before.server.processes.filter((p) => !after.server.processes.some((q) => q.pid === p.pid && q.started === p.started)).length;
+  if (gone > 0) console.log(`  ${gone} process(es) of the ${spec.mode} server ended during the window (a worker died?)`);
+  let txns = after.txns === null || before.txns === null ? null : after.txns - before.txns;
+  let pgTxnWindow: number | undefined;
+  let pgTxnIdle: number | undefined;
+  if (soldOut && database !== null && idleRate !== undefined) {
+    // Backends report their counts up to 10 s after going idle: wait, then count the whole time since `before`.
+    await sleep(FLUSH_SECONDS * 1000);
+    pgTxnWindow = (await pgTransactions(meters.admin, database)) - (before.txns ?? 0);
+    pgTxnIdle = (idleRate * (performance.now() - before.at)) / 1000;
+    txns = pgTxnWindow - pgTxnIdle;
+  }
+  const usesRedis = server.prefix !== null;
+  const ttl = usesRedis && scenario === 'hot SKU' ? await keyTtls(meters.redis, `${server.prefix}${IDEMPOTENCY_KEYS}`) : undefined;
+  if (unexpected !== undefined) console.log(`  unexpected answer (${r.mismatches} of ${r.requests.total}): ${unexpected}`);
+  const row: Row = {
+    mode: spec.mode,
+    scenario,
+    rps: acked / DURATION_S,
+    sent: r.requests.total,
+    // Requests under way at the window's edges (at most one per connection) blur this by up to 64; a
+    // wrong answer is a failure for sure.
+    failed: Math.max(0, r.requests.total - acked, r.mismatches),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    errors: r.errors + r.non2xx + r.timeouts,
+    ok: r.non2xx === 0 && r.errors === 0 && r.mismatches === 0,
+    cpuMs: perRequest(after.server.ms - before.server.ms, acked),
+    redisCpuMs: perRequest(after.redisCpu - before.redisCpu, acked),
+    pgCpuMs: perRequest(after.pgCpu === null || before.pgCpu === null ? null : after.pgCpu - before.pgCpu, acked),
+    pgTxn: perRequest(txns, acked),
+    pgTxnWindow,
+    pgTxnIdle,
+    redisBytes: usesRedis ? perRequest(memoryAfter - before.redisMemory, acked) : undefined,
+    redisLastingBytes: lasting ? perRequest(lasting.bytes, acked) : undefined,
+    redisLastingKeys: lasting?.keys,
+    exited,
+    gone,
+    ttl,
+    processes: Math.max(before.server.nodes, after.server.nodes),
+  };
+  console.log(
+    `${spec.mode.padEnd(17)} ${scenario.padEnd(13)} ${Math.round(row.rps)}/s acknowledged (${row.failed} of ${r.requests.total} not)  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  CPU ${row.cpuMs?.toFixed(3) ?? '–'} ms/req  ${row.processes} node process(es)`,
+  );
+  return row;
+}
+
+async function cleanRedis(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** One mode: a fresh database and prefix, its server, every scenario, the invariants, then clean-up. */
+async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
+  const id = randomBytes(4).toString('hex');
+  const stockgate = spec.entry === 'src/main.ts';
+  const database = spec.entry === 'bench/ceiling.ts' ? null : `stockgate_bench_${id}`;
+  const databaseUrl = database === null ? null : `${PG_BASE}/${database}`;
+  const prefix = stockgate ? `sgbench:${id}:` : null;
+  const env: Record<string, string> = {};
+  if (databaseUrl !== null) env.DATABASE_URL = databaseUrl;
+  if (stockgate) Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix ?? '', STOCKGATE_MODE: spec.serverMode ?? 'full' });
+  // Explicit: unset, NODE_ENV=production would start a worker per core.
+  if (stockgate) env.WEB_CONCURRENCY = String(spec.workers ?? 1);
+  const rows: Row[] = [];
+  let child: ChildProcess | undefined;
+  try {
+    if (databaseUrl !== null) await (stockgate ? deployMigrations(databaseUrl) : createBareDatabase(databaseUrl, STOCK));
+    const started = await startOnFreePort(spec, env);
+    child = started.child;
+    const port = started.port;
+    const url = `http://127.0.0.1:${port}/graphql`;
+    if (stockgate) await seed(url);
+    const server: Server = { spec, child, pid: child.pid ?? 0, url, database, databaseUrl, prefix };
+    for (const scenario of spec.scenarios) rows.push(await measure(server, scenario, meters));
+    if (databaseUrl !== null) {
+      await settle(server);
+      const verdict = stockgate ? await checkSettled(databaseUrl, prefix ?? '', meters.redis) : await bareCheck(databaseUrl, STOCK);
+      for (const row of rows) Object.assign(row, verdict);
+    }
+  } finally {
+    if (child) await stop(child);
+    if (databaseUrl !== null) await dropDatabase(databaseUrl);
+    if (prefix !== null) await cleanRedis(meters.redis, prefix);
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const redis = new Redis(REDIS_URL);
+  const admin = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
+  await admin.connect();
+  const meters = new Meters(redis, admin, await postmasterPid(admin));
   const rows: Row[] = [];
-  for (const mode of MODES) {
-    const id = randomBytes(4).toString('hex');
-    const databaseUrl = `${PG_BASE}/stockgate_bench_${id}`;
-    const prefix = `sgbench:${id}:`;
-    const port = freePort();
-    if (mode !== 'ceiling') await deployMigrations(databaseUrl);
-    const env: Record<string, string> =
-      mode === 'ceiling' ? {} : { DATABASE_URL: databaseUrl, REDIS_URL, REDIS_PREFIX: prefix, STOCKGATE_MODE: SERVER_MODE[mode] };
-    const server = await start(mode, port, env);
-    const url = `http://127.0.0.1:${port}/graphql`;
-    try {
-      if (mode !== 'ceiling') await seed(url);
-      for (const scenario of SCENARIOS) {
-        await load(url, scenario, WARMUP_S, `${mode} / ${scenario} (warm-up)`);
-        // GraphQL errors travel in 200 responses: only the ledger says how many deducts succeeded.
-        const before = mode === 'ceiling' ? 0 : await acknowledged(databaseUrl);
-        const r = await load(url, scenario, DURATION_S, `${mode} / ${scenario}`);
-        const acked = mode === 'ceiling' ? r.requests.total : (await acknowledged(databaseUrl)) - before;
-        const ok = r.non2xx === 0 && r.errors === 0;
-        rows.push({
-          mode,
-          scenario,
-          rps: acked / DURATION_S,
-          sent: r.requests.total,
-          // Requests under way at the window's edges (at most one per connection) blur this by up to 64.
-          failed: Math.max(0, r.requests.total - acked),
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          max: r.latency.max,
-          errors: r.errors + r.non2xx + r.timeouts,
-          ok,
-        });
-        console.log(
-          `${mode.padEnd(17)} ${scenario.padEnd(13)} ${Math.round(acked / DURATION_S)} deducts/s acknowledged (${Math.max(0, r.requests.total - acked)} of ${r.requests.total} failed)  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms`,
-        );
-      }
-      if (mode !== 'ceiling') {
-        await sleep(1_000);
-        const verdict = await check(databaseUrl, prefix);
-        for (const row of rows.filter((x) => x.mode === mode)) Object.assign(row, verdict);
-      }
-    } finally {
-      await stop(server);
-      if (mode !== 'ceiling') {
-        await dropDatabase(databaseUrl);
-        const redis = new Redis(REDIS_URL);
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-        redis.disconnect();
-      }
-    }
+  try {
+    for (const spec of MODES) rows.push(...(await runMode(spec, meters)));
+  } finally {
+    redis.disconnect();
+    await admin.end();
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, one server process per mode, load generator on the same cores`;
+  const workers = rows.find((r) => r.mode === 'stockgate ×2')?.processes;
+  const processes =
+    workers === undefined
+      ? 'one server process per mode'
+      : `one server process per mode except stockgate ×2 (WEB_CONCURRENCY=2: ${workers} node processes seen)`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${processes}, load generator, PostgreSQL and Redis on the same cores`;
   const result = {
     at: new Date().toISOString(),
     machine,
@@ -240,16 +543,19 @@ async function main(): Promise<void> {
     rows,
     took_s: (Date.now() - started) / 1000,
   };
+  const report = table(rows, machine, result.at) + '\n\n' + targetsSection(rows);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(join(RESULTS, 'latest.md'), table(result.rows, machine, result.at) + '\n');
-  writeFileSync(join(RESULTS, 'latest.svg'), chart(result.rows));
-  appendFileSync(
-    join(RESULTS, 'history.jsonl'),
-    JSON.stringify({ at: result.at, machine, rows: rows.map((r) => [r.mode, r.scenario, Math.round(r.rps)]) }) + '\n',
-  );
-  console.log('\n' + table(result.rows, machine, result.at));
-  const bad = rows.filter((r) => (r.oversold ?? 0) > 0 || r.agree === false);
+  writeFileSync(join(RESULTS, 'latest.md'), report + '\n');
+  writeFileSync(join(RESULTS, 'latest.svg'), chart(rows));
+  // A partial run (BENCH_MODES) is for trying the harness: it stays out of the history.
+  if (MODES === ALL_MODES)
+    appendFileSync(
+      join(RESULTS, 'history.jsonl'),
+      JSON.stringify({ at: result.at, machine, seconds: DURATION_S, columns: HISTORY_COLUMNS, rows: rows.map(historyRow) }) + '\n',
+    );
+  console.log('\n' + report + `\n\nTook ${Math.round(result.took_s)} s.`);
+  const bad = rows.filter((r) => (r.oversold ?? 0) > 0 || r.agree === false || r.conserved === false);
   if (bad.length > 0) {
     console.error('bench: invariants broken in', bad.map((r) => `${r.mode}/${r.scenario}`).join(', '));
     process.exit(1);

@@ -1,0 +1,53 @@
+/**
+ * The schema of the bench-only servers (bench/ceiling.ts and bench/bare.ts): the shape of stockgate's
+ * deductStock, cut to what the bench asks for, so both pay the same HTTP and GraphQL cost as stockgate
+ * does for the same query text.
+ */
+export const typeDefs = /* GraphQL */ `
+  input StockLineInput {
+    skuId: ID!
+    quantity: Int!
+  }
+  input DeductStockInput {
+    orderId: ID!
+    idempotencyKey: String
+    lines: [StockLineInput!]!
+  }
+  type DeductedLine {
+    skuId: ID!
+    quantity: Int!
+    available: Int
+  }
+  type DeductStockSuccess {
+    orderId: ID!
+    lines: [DeductedLine!]!
+  }
+  type InsufficientStock {
+    code: String!
+    message: String!
+  }
+  union DeductStockResult = DeductStockSuccess | InsufficientStock
+  type Query {
+    ok: Boolean!
+  }
+  type Mutation {
+    deductStock(input: DeductStockInput!): DeductStockResult!
+  }
+`;
+
+/** The SKU the bench seeds with nothing available: every deduct of it is refused (the sold-out scenario). */
+export const SOLD_OUT_SKU = 'soldout';
+
+export interface DeductInput {
+  orderId: string;
+  lines: { skuId: string; quantity: number }[];
+}
+
+export type DeductResult =
+  | { __typename: 'DeductStockSuccess'; orderId: string; lines: { skuId: string; quantity: number; available: number | null }[] }
+  | { __typename: 'InsufficientStock'; code: 'INSUFFICIENT_STOCK'; message: string };
+
+export const refusal: DeductResult = { __typename: 'InsufficientStock', code: 'INSUFFICIENT_STOCK', message: 'not enough stock' };
+
+/** The union's member is the result's own __typename. */
+export const resolveType = (result: DeductResult) => result.__typename;
