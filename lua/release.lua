@@ -5,8 +5,10 @@
 
   KEYS[1]    in-flight index (zset)
   KEYS[2]    in-flight payloads (hash)
-  KEYS[3]    the idempotency record the take wrote (dropped if it is still this gate id's)
-  KEYS[4..]  the SKU counter hashes of the cart, in line order (as given to take.lua)
+  KEYS[3..4] idempotency records where the take's record may be (this period's and the one before,
+             or its payload's i twice); the one the payload names (i) loses the record if it is still
+             this gate id's, so a retry with the key is not taken for a replay
+  KEYS[5..]  the SKU counter hashes of the cart, in line order (as given to take.lua)
 
   ARGV[1]    gate id
 
@@ -19,16 +21,20 @@ if not raw then return -1 end
 local p = cjson.decode(raw)
 local target = TARGET[p.k]
 local restored = 0
-for i = 1, #KEYS - 3 do
-  local key = KEYS[3 + i]
+local FIRST_LINE = 5
+for i = 1, #KEYS - (FIRST_LINE - 1) do
+  local key = KEYS[FIRST_LINE - 1 + i]
   if tonumber(redis.call("HGET", key, "e")) == p.e[i] then
     if p.u[i] == 0 then redis.call("HINCRBY", key, "a", p.q[i]) end
     redis.call("HINCRBY", key, target, -p.q[i])
     restored = restored + 1
   end
 end
-local seen = redis.call("GET", KEYS[3])
-if seen and cjson.decode(seen).id == gateId then redis.call("DEL", KEYS[3]) end
+local GATE_TOKEN_LENGTH = 8
+local records = (p.i == KEYS[3] or p.i == KEYS[4]) and p.i or nil
+local seen = records and redis.call("HGET", records, p.f)
+local token = seen and string.sub(seen, (string.find(seen, ":", 1, true) or 0) + 1)
+if token == string.sub(gateId, 1, GATE_TOKEN_LENGTH) then redis.call("HDEL", records, p.f) end
 redis.call("ZREM", KEYS[1], gateId)
 redis.call("HDEL", KEYS[2], gateId)
 return restored

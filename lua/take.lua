@@ -2,35 +2,45 @@
   Takes a whole cart at the gate: every line or none, in one atomic step.
   Used for DEDUCT (available -> sold) and RESERVE (available -> reserved).
 
-  KEYS[1]    idempotency record (string, JSON)
-  KEYS[2]    in-flight index (zset: gate id -> time taken, ms)
-  KEYS[3]    in-flight payloads (hash: gate id -> JSON of what was taken: kind k, idempotency record
-             key i, counter keys c, quantities q, epochs e, unlimited flags u, time t; enough for
+  KEYS[1]    idempotency records of this period (hash: record field -> "fingerprint digest:gate token");
+             it expires ARGV[6] seconds after its first record, so a record lives one to two periods
+  KEYS[2]    idempotency records of the period before (read only: a key taken then is still a replay)
+  KEYS[3]    in-flight index (zset: gate id -> time taken, ms)
+  KEYS[4]    in-flight payloads (hash: gate id -> JSON of what was taken: kind k, record hash i and field
+             f, counter keys c, quantities q, epochs e, unlimited flags u, time t; enough for
              reconciliation to give it back without the request)
-  KEYS[4..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
+  KEYS[5]    replay filter (string used as a bitmap, a Bloom filter of every key ever taken): bit 0 is
+             set once it holds every key the ledger has (src/sync/replay-filter.ts); a take sets its
+             key's bits here
+  KEYS[6..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
              throttled SKU's t and tt are read and tt written here)
 
   ARGV[1]    movement kind: DEDUCT | RESERVE
-  ARGV[2]    request fingerprint (canonical order id + lines)
-  ARGV[3]    gate id, unique per attempt
-  ARGV[4]    now, ms since epoch (the caller's clock: scripts must not read time for replication);
+  ARGV[2]    record field: a digest of the kind and the idempotency key (fixed length, whatever the key's)
+  ARGV[3]    fingerprint digest (of the canonical order id + lines)
+  ARGV[4]    gate id, unique per attempt; its first 8 characters are the record's gate token
+  ARGV[5]    now, ms since epoch (the caller's clock: scripts must not read time for replication);
              also the throttle's clock
-  ARGV[5]    idempotency record TTL, seconds
-  ARGV[6..]  quantity per line, in KEYS order: whole numbers of at least 1 (the caller validates
+  ARGV[6]    lifetime of KEYS[1], seconds (two periods)
+  ARGV[7]    the key's bits in the replay filter, comma-separated (never bit 0)
+  ARGV[8..]  quantity per line, in KEYS order: whole numbers of at least 1 (the caller validates
              them; checked again here because a script error after a write would leave a half-taken cart)
 
   Returns one of:
     {"MISSING", i, ...}           counters i (1-based lines) are absent: load them from the truth, retry
-    {"REPLAY", record}            the key was used before with this fingerprint
+    {"REPLAY", token}             the key was used before with this fingerprint, by the attempt whose
+                                  gate id starts with token
     {"CONFLICT"}                  the key was used before with another fingerprint
     {"THROTTLED", ms, i, ...}     lines i whose SKU is over its throttle; ms = how long until every one
                                   of them admits an attempt again (at least 1)
-    {"SHORT", i, available, withheld, ...}  lines that cannot be served: what the gate's share has
-                                  above its floor, and the units withheld for the database-only path
-                                  (the caller may take those back into the share and retry)
-    {"OK", record}                every line taken; record = {"fp","id","e":[epochs],"a":[after],"u":[0|1]}
-                                  where u is 1 for unlimited lines (their after is meaningless: 0);
-                                  after counts withheld units too (the SKU's available)
+    {"SHORT", fresh, i, available, withheld, ...}  lines that cannot be served: what the gate's share
+                                  has above its floor, and the units withheld for the database-only path
+                                  (the caller may take those back into the share and retry); fresh is 1
+                                  when the replay filter is complete and lacks one of the key's bits, so
+                                  the key was never taken and the refusal needs no look in the ledger
+    {"OK", epoch, after, unlimited, ...}  every line taken; per line its counter's epoch, available after
+                                  the take (withheld units included: the SKU's available; 0 for unlimited
+                                  lines) and 1 for an unlimited line, else 0
   Unlimited lines only count what they sell: their available never moves.
   Hot-SKU throttle (seed 002), checked after MISSING and before sufficiency: a SKU whose counter has
   t (attempts per second) admits attempts on a GCRA schedule (a bucket of t attempts refilled at t a
@@ -40,22 +50,24 @@
   An error reply (unknown kind, bad quantity, a SKU on two lines) changes nothing.
 ]]
 --- @include "counters"
-local kind, fp, gateId, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local kind, field, fp, gateId, now, lifetime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local target = TARGET[kind]
 if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
-local lines = #KEYS - 3
+local FIRST_LINE, FIRST_QUANTITY = 6, 8
+local lines = #KEYS - (FIRST_LINE - 1)
 local distinct = {}
 for i = 1, lines do
-  local q = tonumber(ARGV[5 + i])
+  local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
+  local key = KEYS[FIRST_LINE - 1 + i]
   if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("bad quantity on line " .. i) end
-  if distinct[KEYS[3 + i]] then return redis.error_reply("SKU on more than one line: " .. KEYS[3 + i]) end
-  distinct[KEYS[3 + i]] = true
+  if distinct[key] then return redis.error_reply("SKU on more than one line: " .. key) end
+  distinct[key] = true
 end
 
-local seen = redis.call("GET", KEYS[1])
+local seen = redis.call("HGET", KEYS[1], field) or redis.call("HGET", KEYS[2], field)
 if seen then
-  local record = cjson.decode(seen)
-  if record.fp == fp then return { "REPLAY", seen } end
+  local separator = string.find(seen, ":", 1, true)
+  if string.sub(seen, 1, separator - 1) == fp then return { "REPLAY", string.sub(seen, separator + 1) } end
   return { "CONFLICT" }
 end
 
@@ -63,11 +75,11 @@ local missing = { "MISSING" }
 local short = { "SHORT" }
 local state = {}
 for i = 1, lines do
-  local c = redis.call("HMGET", KEYS[3 + i], "a", "u", "f", "e", "t", "tt", "h")
+  local c = redis.call("HMGET", KEYS[FIRST_LINE - 1 + i], "a", "u", "f", "e", "t", "tt", "h")
   if not c[4] then
     missing[#missing + 1] = i
   else
-    local q = tonumber(ARGV[5 + i])
+    local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
     local available, floor = tonumber(c[1]), tonumber(c[3])
     local withheld = tonumber(c[7]) or 0
     state[i] = { q = q, unlimited = c[2] == "1", withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]) }
@@ -98,27 +110,44 @@ for i = 1, lines do
   end
 end
 if #throttled > 2 then return throttled end
-for i, after in pairs(admitted) do redis.call("HSET", KEYS[3 + i], "tt", after) end
+for i, after in pairs(admitted) do redis.call("HSET", KEYS[FIRST_LINE - 1 + i], "tt", after) end
 
-if #short > 1 then return short end
+local filterBits = {}
+for bit in string.gmatch(ARGV[7], "%d+") do filterBits[#filterBits + 1] = tonumber(bit) end
+if #short > 1 then
+  local fresh = 0
+  if redis.call("GETBIT", KEYS[5], 0) == 1 then
+    for _, bit in ipairs(filterBits) do
+      if redis.call("GETBIT", KEYS[5], bit) == 0 then fresh = 1 break end
+    end
+  end
+  table.insert(short, 2, fresh)
+  return short
+end
 
-local epochs, after, taken, unlimited, counters = {}, {}, {}, {}, {}
+local epochs, taken, unlimited, counters = {}, {}, {}, {}
+local reply = { "OK" }
 for i = 1, lines do
-  local s = state[i]
+  local s, key = state[i], KEYS[FIRST_LINE - 1 + i]
+  local after = 0
   if s.unlimited then
-    after[i] = 0
     unlimited[i] = 1
   else
-    after[i] = redis.call("HINCRBY", KEYS[3 + i], "a", -s.q) + s.withheld
+    after = redis.call("HINCRBY", key, "a", -s.q) + s.withheld
     unlimited[i] = 0
   end
-  redis.call("HINCRBY", KEYS[3 + i], target, s.q)
+  redis.call("HINCRBY", key, target, s.q)
   epochs[i] = s.epoch
   taken[i] = s.q
-  counters[i] = KEYS[3 + i]
+  counters[i] = key
+  reply[#reply + 1] = s.epoch
+  reply[#reply + 1] = after
+  reply[#reply + 1] = unlimited[i]
 end
-local record = cjson.encode({ fp = fp, id = gateId, e = epochs, a = after, u = unlimited })
-redis.call("SET", KEYS[1], record, "EX", ttl)
-redis.call("ZADD", KEYS[2], now, gateId)
-redis.call("HSET", KEYS[3], gateId, cjson.encode({ k = kind, i = KEYS[1], c = counters, q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
-return { "OK", record }
+local GATE_TOKEN_LENGTH = 8
+redis.call("HSET", KEYS[1], field, fp .. ":" .. string.sub(gateId, 1, GATE_TOKEN_LENGTH))
+redis.call("EXPIRE", KEYS[1], lifetime, "NX")
+for _, bit in ipairs(filterBits) do redis.call("SETBIT", KEYS[5], bit, 1) end
+redis.call("ZADD", KEYS[3], now, gateId)
+redis.call("HSET", KEYS[4], gateId, cjson.encode({ k = kind, i = KEYS[1], f = field, c = counters, q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
+return reply

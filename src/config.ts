@@ -48,6 +48,12 @@ const Settings = z.object({
   /** How often each instance looks for stale in-flight takes (one instance at a time reconciles). */
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /**
+   * How long Redis remembers an idempotency key, seconds (src/gate/gate.ts): records live between half
+   * of this and all of it, about 100 bytes each. PostgreSQL keeps every answer for good, so a replay
+   * after this still gets its first answer, from the ledger; a retry within it never reaches PostgreSQL.
+   */
+  IDEMPOTENCY_RECORD_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  /**
    * How deducts and reserves are written: `full` is stockgate (gate + group commit); `per-request`
    * (gate + one ledger statement per request, seed 002) and `db-only` (PostgreSQL alone, seed 001)
    * exist for the benchmark's side-by-side comparison.

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   defineGateCommands(redis);
-  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
+  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
   try {
     const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);
     const delivered = await sweepOutbox({ prisma, gate, log, levelsChanged: () => {} });

@@ -219,7 +219,7 @@ describe('once the filter is complete', () => {
   });
 
   // BUG (reported): the filter knows reservations by order id, the ledger's lookup also by the client's key.
-  it.fails('a reserve key reused for another order is IdempotencyConflict on a sold-out SKU too', async () => {
+  it('a reserve key reused for another order is IdempotencyConflict on a sold-out SKU too', async () => {
     await api.upserted([{ id: 'held-out', available: 1 }]);
     expect(outcome(await api.reserve('ro-1', [{ skuId: 'held-out', quantity: 1 }], 600, 'ro-key'))).toBe('ReserveStockSuccess');
     // As with stock left (test/defects-core.test.ts, item 3): the same key for a second order.
@@ -260,7 +260,12 @@ describe('keys the database-only path took (replay_filter_pending)', () => {
       { kind: 'DEDUCT', key: 'db-1' },
       { kind: 'RESERVE', key: 'by-hand-1' },
     ]);
-    for (const row of await pending()) expect(await inFilter(row.kind, row.key), `${row.kind} ${row.key}`).toBe(false);
+    // The database-only take put its own key in (Redis is reachable here); the rows written by hand
+    // are only in the queue.
+    expect(await inFilter('DEDUCT', 'db-1')).toBe(true);
+    for (const row of (await pending()).filter((r) => r.key !== 'db-1')) {
+      expect(await inFilter(row.kind, row.key), `${row.kind} ${row.key}`).toBe(false);
+    }
 
     // (The app's own pass, once a minute, may come first: either one moves them.)
     await new ReplayFilterKeeper(services(), SETTLE_MS).pass();
@@ -282,7 +287,7 @@ describe('keys the database-only path took (replay_filter_pending)', () => {
   });
 
   // BUG (reported): until a pass moves its key, a database-only take is missing from a complete filter.
-  it.fails('a replay of a database-only take, before any pass, gets its first answer on the sold-out SKU', async () => {
+  it('a replay of a database-only take, before any pass, gets its first answer on the sold-out SKU', async () => {
     await api.upserted([{ id: 'db-window', available: 1 }]);
     const first = await dbOnly.api.deductOne('win-1', 'db-window');
     expect(outcome(first)).toBe('DeductStockSuccess');

@@ -34,7 +34,7 @@ export interface Connections {
 export function connect(config: Config, log: Logger): Connections {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = connectRedis(config.REDIS_URL, log);
-  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX));
+  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
   const ledgerPool = createLedgerPool(config.DATABASE_URL);
   ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
   // Settling runs after each batch without holding up its requests; flush() waits for it.
@@ -70,6 +70,9 @@ function connectRedis(url: string, log: Logger): Redis {
   const redis = new Redis(url, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
+    // Commands sent in one tick go out in one write: a burst of concurrent takes costs one syscall
+    // here and one read in Redis instead of one each.
+    enableAutoPipelining: true,
   });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   // Once connected, a command sent while the connection is down fails at once ("Stream isn't

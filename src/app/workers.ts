@@ -7,6 +7,7 @@ import { EXPIRY_BATCH, expireDue } from '../stock/reservations.ts';
 import type { Services } from '../stock/services.ts';
 import { SWEEP_BATCH, sweepOutbox } from '../sync/outbox.ts';
 import { reconcile } from '../sync/reconcile.ts';
+import { ReplayFilterKeeper } from '../sync/replay-filter.ts';
 
 /** How often due reservations are looked for: they expire within about this long of their deadline. */
 const EXPIRY_INTERVAL_MS = 250;
@@ -20,11 +21,12 @@ export interface Workers {
 
 /**
  * The background work of every instance: merging the ledger into SKU rows, expiring reservations,
- * reconciling stale in-flight takes and sweeping the outbox. Each pass is safe to repeat and runs
+ * reconciling stale in-flight takes (and keeping the replay filter complete) and sweeping the outbox. Each pass is safe to repeat and runs
  * again at once while it reports a full batch (src/ledger/periodic.ts).
  */
 export function startWorkers(config: Config, services: Services, metrics: DomainMetrics, log: Logger): Workers {
   const { prisma, gate } = services;
+  const replayFilter = new ReplayFilterKeeper(services);
   const workers = [
     every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
     every('expiry', EXPIRY_INTERVAL_MS, log, async () => (await expireDue(services)) === EXPIRY_BATCH),
@@ -32,6 +34,7 @@ export function startWorkers(config: Config, services: Services, metrics: Domain
       const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);
       metrics.reconciled(report);
       if (report.settled > 0) log.warn(report, 'reconciliation settled stale in-flight takes');
+      await replayFilter.pass();
       return false;
     }),
     every('outbox', OUTBOX_SWEEP_INTERVAL_MS, log, async () => {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
 import { GateBreaker } from './breaker.ts';
 import type { GateKeys } from './keys.ts';
@@ -7,19 +8,56 @@ import {
   decodeAnnouncement,
   decodeInFlight,
   decodeTake,
-  decodeTakeRecord,
   integer,
+  recordGateToken,
   type Announcement,
   type InFlightTake,
   type TakeOutcome,
-  type TakeRecord,
 } from './replies.ts';
 
 export { ReplyCode } from './replies.ts';
 export type { AlertKind, Announcement, InFlightTake, StockState, TakeOutcome, TakeRecord, WireLevel } from './replies.ts';
 
-/** How long Redis remembers an idempotency key; PostgreSQL remembers it for good. */
-const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * How long Redis remembers an idempotency key by default: a retry comes within seconds, and
+ * PostgreSQL remembers every key for good, so a replay after this still gets its first answer (from
+ * the ledger). Records are kept per period of half this, each period's hash expiring whole: a record
+ * lives between one and two periods, and costs about 100 bytes (a fixed-length field and value).
+ */
+const DEFAULT_IDEMPOTENCY_RECORD_SECONDS = 15 * 60;
+
+/** Characters of base64url digest in a record field and a fingerprint digest: 96 bits, no collision in practice. */
+const DIGEST_LENGTH = 16;
+/** Bytes of a key's digest that make its record field (DIGEST_LENGTH characters of base64url). */
+const FIELD_BYTES = 12;
+
+/**
+ * The replay filter's size in bits (a 16 MiB string in Redis) and bits per key. With 4 bits a key it
+ * wrongly says "maybe taken" for about 1 % of new keys once it holds 14 million keys, 0.1 % at 7
+ * million; such a refusal then looks in the ledger, as every refusal did before the filter.
+ */
+const REPLAY_FILTER_BITS = 2 ** 27;
+const REPLAY_FILTER_HASHES = 4;
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+const digest = (text: string): string => sha256(text).toString('base64url').slice(0, DIGEST_LENGTH);
+
+/** What the gate keeps of an idempotency key: where its record sits, and its bits in the replay filter. */
+export interface KeyTrace {
+  field: string;
+  /** Never bit 0, which says the filter is complete. */
+  filterBits: number[];
+}
+
+/** A key's trace: a digest of kind and key, so every record is as small whatever the key's length. */
+export function keyTrace(kind: TakeKind, idempotencyKey: string): KeyTrace {
+  const bytes = sha256(`${kind}\n${idempotencyKey}`);
+  const filterBits = Array.from(
+    { length: REPLAY_FILTER_HASHES },
+    (_, i) => 1 + (bytes.readUInt32BE(FIELD_BYTES + 4 * i) % (REPLAY_FILTER_BITS - 1)),
+  );
+  return { field: bytes.subarray(0, FIELD_BYTES).toString('base64url'), filterBits };
+}
 
 /**
  * How long Redis remembers that an outbox row was applied. Rows are delivered within seconds; one
@@ -51,10 +89,24 @@ export interface LiveNames {
 export class Gate {
   readonly breaker = new GateBreaker();
 
+  /** Milliseconds of one period of idempotency records (half their lifetime). */
+  private readonly recordPeriodMs: number;
+
   constructor(
     readonly redis: Redis,
     readonly keys: GateKeys,
-  ) {}
+    /** How long Redis remembers an idempotency key (at most; at least half of it). */
+    private readonly recordSeconds = DEFAULT_IDEMPOTENCY_RECORD_SECONDS,
+  ) {
+    assert.ok(Number.isInteger(recordSeconds) && recordSeconds >= 2, 'idempotency records live whole seconds, at least 2');
+    this.recordPeriodMs = (recordSeconds * 1000) / 2;
+  }
+
+  /** The records of the period `now` falls in, and of the one before. */
+  private recordsAround(now: number): [string, string] {
+    const period = Math.floor(now / this.recordPeriodMs);
+    return [this.keys.idempotencyRecords(period), this.keys.idempotencyRecords(period - 1)];
+  }
 
   /** Every Redis call a request waits on goes through the breaker; GateDown when Redis is away. */
   private call<T>(op: (redis: Redis) => Promise<T>): Promise<T> {
@@ -77,28 +129,46 @@ export class Gate {
 
   /** Takes a whole cart at the gate, all lines or none (lua/take.lua). */
   async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
+    const now = Date.now();
+    const trace = keyTrace(kind, idempotencyKey);
     const keys = [
-      this.keys.idempotency(kind, idempotencyKey),
+      ...this.recordsAround(now),
       this.keys.inflight,
       this.keys.inflightPayloads,
+      this.keys.replayFilter,
       ...lines.map((l) => this.keys.counter(l.skuId)),
     ];
-    const args = [kind, fingerprint, gateId, Date.now(), IDEMPOTENCY_TTL_SECONDS, ...lines.map((l) => l.quantity)];
+    const args = [
+      kind,
+      trace.field,
+      digest(fingerprint),
+      gateId,
+      now,
+      this.recordSeconds,
+      trace.filterBits.join(','),
+      ...lines.map((l) => l.quantity),
+    ];
     return decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), lines.length);
   }
 
-  /** What the gate remembers under an idempotency key, if anything. */
-  async record(kind: TakeKind, idempotencyKey: string): Promise<TakeRecord | null> {
-    const raw = await this.call((r) => r.get(this.keys.idempotency(kind, idempotencyKey)));
-    return raw ? decodeTakeRecord(raw) : null;
+  /** The gate token of the attempt that took under an idempotency key, if Redis still remembers one. */
+  async recordedGateToken(kind: TakeKind, idempotencyKey: string): Promise<string | null> {
+    const { field } = keyTrace(kind, idempotencyKey);
+    const [current, previous] = this.recordsAround(Date.now());
+    const [inCurrent, inPrevious] = await this.call((r) => Promise.all([r.hget(current, field), r.hget(previous, field)]));
+    const raw = inCurrent ?? inPrevious;
+    return raw ? recordGateToken(raw) : null;
   }
 
-  /** Gives back what `gateId` took, if it is still in flight (lua/release.lua); NOT_IN_FLIGHT when it was not. */
-  async release(gateId: string, kind: TakeKind, idempotencyKey: string, skuIds: string[]): Promise<number> {
+  /**
+   * Gives back what `gateId` took, if it is still in flight (lua/release.lua); NOT_IN_FLIGHT when it
+   * was not. Called soon after the take, whose record is then in this period's records or the last's.
+   */
+  async release(gateId: string, skuIds: string[]): Promise<number> {
     const keys = [
       this.keys.inflight,
       this.keys.inflightPayloads,
-      this.keys.idempotency(kind, idempotencyKey),
+      ...this.recordsAround(Date.now()),
       ...skuIds.map((id) => this.keys.counter(id)),
     ];
     return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, gateId)));
@@ -118,9 +188,26 @@ export class Gate {
     });
   }
 
+  /** Whether the replay filter holds every key the ledger has (bit 0; gone with a flush). */
+  async replayFilterComplete(): Promise<boolean> {
+    return (await this.call((r) => r.getbit(this.keys.replayFilter, 0))) === 1;
+  }
+
+  /** Sets these keys' bits in the replay filter, in one round trip. */
+  async addToReplayFilter(traces: KeyTrace[]): Promise<void> {
+    if (traces.length === 0) return;
+    const bits = traces.flatMap((t) => t.filterBits.flatMap((bit) => ['SET', 'u1', String(bit), '1']));
+    await this.call((r) => r.bitfield(this.keys.replayFilter, ...(bits as ['SET', string, string, string])));
+  }
+
+  /** Says the replay filter holds every key the ledger has: refusals may trust it from now on. */
+  async markReplayFilterComplete(): Promise<void> {
+    await this.call((r) => r.setbit(this.keys.replayFilter, 0, 1));
+  }
+
   /** Gives back a stale take found by reconciliation, with the keys its payload names (lua/release.lua). */
   async releaseStale(take: InFlightTake): Promise<number> {
-    const keys = [this.keys.inflight, this.keys.inflightPayloads, take.recordKey, ...take.counterKeys];
+    const keys = [this.keys.inflight, this.keys.inflightPayloads, take.recordKey, take.recordKey, ...take.counterKeys];
     return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, take.gateId)));
   }
 

@@ -39,7 +39,18 @@ export class GateKeys {
     return `${this.prefix}rate:${caller}`;
   }
 
-  idempotency(scope: string, key: string): string {
-    return `${this.prefix}idem:${scope}:${key}`;
+  /** The replay filter (lua/take.lua, src/sync/replay-filter.ts): a Bloom filter of every key ever taken. */
+  get replayFilter(): string {
+    return `${this.prefix}idem:filter`;
+  }
+
+  /** One builder of the replay filter at a time across instances. */
+  get replayFilterLock(): string {
+    return `${this.prefix}lock:replay-filter`;
+  }
+
+  /** The idempotency records taken in one period (lua/take.lua): one hash per period, expiring whole. */
+  idempotencyRecords(period: number): string {
+    return `${this.prefix}idem:${period}`;
   }
 }

@@ -36,11 +36,8 @@ export const ReplyCode = {
   OTHER_EPOCH: -1,
 } as const;
 
-/** What the gate keeps under an idempotency key: enough to answer every replay identically. */
+/** What a take did at the gate, per line, as lua/take.lua answers OK. */
 export interface TakeRecord {
-  fingerprint: string;
-  /** The attempt that took the units. */
-  gateId: string;
   /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
   epochs: number[];
   /** Available after the take, per line (below zero with backorders; withheld units included; 0 for unlimited lines). */
@@ -52,7 +49,8 @@ export interface TakeRecord {
 /** What one call of lua/take.lua met; line indexes are 0-based, in the request's line order. */
 export type TakeOutcome =
   | { kind: 'taken'; record: TakeRecord }
-  | { kind: 'replay'; record: TakeRecord }
+  /** The key was taken before with this request, by the attempt whose gate id starts with `gateToken`. */
+  | { kind: 'replay'; gateToken: string }
   | { kind: 'conflict' }
   /**
    * Lines the gate's share cannot serve: what the share has above its floor, and the units withheld
@@ -61,6 +59,8 @@ export type TakeOutcome =
   | {
       kind: 'short';
       lines: { index: number; available: number; withheld: number }[];
+      /** The replay filter proves the key was never taken: the refusal needs no look in the ledger. */
+      fresh: boolean;
     }
   /** Lines whose SKU is over its hot-SKU throttle; nothing was counted or taken. */
   | { kind: 'throttled'; retryAfterMs: number; indexes: number[] }
@@ -70,7 +70,7 @@ export type TakeOutcome =
 export interface InFlightTake {
   gateId: string;
   kind: TakeKind;
-  /** The idempotency record the take wrote. */
+  /** The idempotency records (hash) the take wrote its record into. */
   recordKey: string;
   /** Per line: the counter key, its SKU, the quantity, the counter's epoch, whether it is unlimited. */
   counterKeys: string[];
@@ -110,19 +110,11 @@ export type Announcement =
   /** The threshold for the counter's epoch is unknown: read it at that epoch or later, then call again. */
   | { kind: 'threshold'; epoch: number };
 
-/** A take's record as lua/take.lua stores it (JSON). */
-interface WireTakeRecord {
-  fp: string;
-  id: string;
-  e: number[];
-  a: number[];
-  u: (0 | 1)[];
-}
-
 /** An in-flight payload as lua/take.lua stores it (JSON); the gate id is its hash field. */
 interface WireInFlight {
   k: TakeKind;
   i: string;
+  f: string;
   c: string[];
   q: number[];
   e: number[];
@@ -134,13 +126,22 @@ interface WireInFlight {
 export function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
   const [status, ...rest] = table('take.lua', reply);
   switch (status) {
-    case ReplyCode.OK:
-    case ReplyCode.REPLAY: {
-      assert.equal(rest.length, 1, `take.lua: ${status} carries one record`);
-      const record = decodeTakeRecord(String(rest[0]));
-      assert.equal(record.epochs.length, lineCount, `take.lua: ${status} records one epoch per line`);
-      return { kind: status === ReplyCode.OK ? 'taken' : 'replay', record };
+    case ReplyCode.OK: {
+      assert.equal(rest.length, 3 * lineCount, 'take.lua: OK carries an epoch, a level and a flag per line');
+      const line = (i: number, field: number) => Number(rest[3 * i + field]);
+      const lines = Array.from({ length: lineCount }, (_, i) => i);
+      return {
+        kind: 'taken',
+        record: {
+          epochs: lines.map((i) => line(i, 0)),
+          availableAfter: lines.map((i) => line(i, 1)),
+          unlimited: lines.map((i) => line(i, 2) === 1),
+        },
+      };
     }
+    case ReplyCode.REPLAY:
+      assert.equal(rest.length, 1, 'take.lua: REPLAY carries the gate token');
+      return { kind: 'replay', gateToken: String(rest[0]) };
     case ReplyCode.CONFLICT:
       assert.equal(rest.length, 0, 'take.lua: CONFLICT carries nothing');
       return { kind: 'conflict' };
@@ -159,26 +160,21 @@ export function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
         indexes: lines.map((i) => lineIndex(i, lineCount)),
       };
     }
-    case ReplyCode.SHORT:
-      assert.ok(rest.length >= 3 && rest.length % 3 === 0, 'take.lua: SHORT lists (line, available, withheld) triples');
-      return { kind: 'short', lines: triples(rest, lineCount) };
+    case ReplyCode.SHORT: {
+      const [fresh, ...lines] = rest;
+      assert.ok(lines.length >= 3 && lines.length % 3 === 0, 'take.lua: SHORT lists (line, available, withheld) triples');
+      return { kind: 'short', fresh: Number(fresh) === 1, lines: triples(lines, lineCount) };
+    }
     default:
       throw new Error(`take.lua answered ${String(status)}`);
   }
 }
 
-/** Decodes the record lua/take.lua stores under an idempotency key (and returns with OK and REPLAY). */
-export function decodeTakeRecord(json: string): TakeRecord {
-  const wire = JSON.parse(json) as WireTakeRecord;
-  assert.equal(typeof wire.id, 'string', 'a take record names its gate id');
-  assert.ok(wire.e.length === wire.a.length && wire.a.length === wire.u.length, 'a take record has one epoch, level and flag per line');
-  return {
-    fingerprint: wire.fp,
-    gateId: wire.id,
-    epochs: wire.e,
-    availableAfter: wire.a,
-    unlimited: wire.u.map((u) => u === 1),
-  };
+/** The gate token in a record lua/take.lua stored ("fingerprint digest:gate token"). */
+export function recordGateToken(record: string): string {
+  const separator = record.indexOf(':');
+  assert.ok(separator > 0, 'an idempotency record is "fingerprint:token"');
+  return record.slice(separator + 1);
 }
 
 /** Decodes an in-flight payload; `skuOf` reads the SKU id out of a counter key. */

@@ -1,3 +1,4 @@
+import { keyTrace } from '../../gate/gate.ts';
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -24,7 +25,7 @@ import type { TakeRequest } from './request.ts';
  */
 export async function takeInDatabase<A>(s: Services, req: TakeRequest<A>): Promise<A> {
   // Another reserve under the same client key for another order committed first.
-  return replayOnDuplicate(
+  const answer = await replayOnDuplicate(
     () =>
       commitChange(
         s,
@@ -34,6 +35,23 @@ export async function takeInDatabase<A>(s: Services, req: TakeRequest<A>): Promi
       ),
     () => storedTakeAnswer<A>(s.prisma, req),
   );
+  await intoReplayFilter(s, req);
+  return answer;
+}
+
+/**
+ * Puts the key into the gate's replay filter before answering, where Redis can be reached (the
+ * database-only mode, a gate call that failed once): otherwise a replay refused on a sold-out SKU could
+ * skip the ledger that holds this answer. Where it cannot (the breaker is open), its row in
+ * replay_filter_pending waits for reconciliation (src/sync/replay-filter.ts) to move it.
+ */
+async function intoReplayFilter<A>(s: Services, req: TakeRequest<A>): Promise<void> {
+  if (s.gate.breaker.open) return;
+  try {
+    await s.gate.addToReplayFilter([keyTrace(req.kind, req.idempotencyKey)]);
+  } catch (err) {
+    s.log.warn({ err, orderId: req.orderId }, 'could not put a database-only take into the replay filter; reconciliation will');
+  }
 }
 
 /** Under the SKU rows' locks: replay, refuse, or take from the withheld units (withholding more first). */
@@ -72,6 +90,8 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
       gateId: randomUUID(),
     },
   });
+  // Its key went around the gate, so the gate's replay filter lacks it until src/sync/replay-filter.ts moves it there.
+  await tx.replayFilterPending.create({ data: { kind: req.kind, idempotencyKey: req.idempotencyKey } });
   if (req.kind === 'RESERVE') await tx.reservation.create({ data: { orderId: req.orderId, deadline: req.deadline! } });
   return { result, movements: takeMovements(req, of), fenced };
 }

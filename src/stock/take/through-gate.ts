@@ -61,21 +61,18 @@ async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, to
         took.retryAfterMs,
       );
     case 'short':
-      return whenShort(s, req, took.lines);
+      return whenShort(s, req, took);
     case 'replay':
-      return (await awaitFirstAnswer(s, req, took.record)) ?? TRY_AGAIN;
+      return (await awaitFirstAnswer(s, req, took.gateToken)) ?? TRY_AGAIN;
     case 'taken':
       return commitTake(s, req, gateId, took.record);
   }
 }
 
 /** The gate's share cannot serve some lines. */
-async function whenShort<A>(
-  s: Services,
-  req: TakeRequest<A>,
-  short: Extract<TakeOutcome, { kind: 'short' }>['lines'],
-): Promise<Attempt<A>> {
+async function whenShort<A>(s: Services, req: TakeRequest<A>, took: Extract<TakeOutcome, { kind: 'short' }>): Promise<Attempt<A>> {
   const { lines } = req;
+  const short = took.lines;
   // Units withheld for the database-only path are still this SKU's: take some back and retry
   // (never a shortage while they exist; the attempts bound a tug of war with that path).
   const withheld = short.filter((l) => l.withheld > 0);
@@ -83,10 +80,15 @@ async function whenShort<A>(
     await returnWithheld(s, new Map(withheld.map((l) => [lines[l.index]!.skuId, lines[l.index]!.quantity - l.available])));
     return TRY_AGAIN;
   }
-  // Redis forgets keys (a flush, a restart, the record's TTL), PostgreSQL does not: a replay of a
-  // request that succeeded gets its first answer (I4), not today's shortage.
-  const stored = await storedTakeAnswer<A>(s.prisma, req);
-  if (stored) return stored;
+  // Redis forgets records (after IDEMPOTENCY_RECORD_SECONDS, or a flush), PostgreSQL does not: a replay
+  // of a request that succeeded gets its first answer (I4), not today's shortage. Unless the replay
+  // filter proves the key was never taken: then a sold-out stampede never reaches PostgreSQL.
+  // A reserve's client key is a second key the filter does not hold (it may serve one order alone):
+  // only the ledger can say whether it was used for another order (IdempotencyConflict).
+  if (!took.fresh || req.clientKey) {
+    const stored = await storedTakeAnswer<A>(s.prisma, req);
+    if (stored) return stored;
+  }
   throw new InsufficientStock(
     short.map(({ index, available, withheld }) => ({
       skuId: lines[index]!.skuId,
@@ -158,8 +160,6 @@ async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
   try {
     await s.gate.release(
       entry.gateId,
-      entry.kind,
-      entry.idempotencyKey,
       entry.lines.map((l) => l.skuId),
     );
   } catch (err) {
@@ -171,13 +171,12 @@ async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
  * A replay answers what the first request answered, and not before that answer is in the ledger (I2).
  * Returns null when the first attempt failed and gave its key back, so the replay goes through the gate.
  */
-async function awaitFirstAnswer<A>(s: Services, req: TakeRequest<A>, record: TakeRecord): Promise<A | null> {
+async function awaitFirstAnswer<A>(s: Services, req: TakeRequest<A>, gateToken: string): Promise<A | null> {
   const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
     const stored = await storedTakeAnswer<A>(s.prisma, req);
     if (stored) return stored;
-    const current = await s.gate.record(req.kind, req.idempotencyKey);
-    if (current?.gateId !== record.gateId) return null;
+    if ((await s.gate.recordedGateToken(req.kind, req.idempotencyKey)) !== gateToken) return null;
     if (Date.now() > deadline) throw unavailable('the first request with this idempotency key is still being written');
     await sleep(REPLAY_POLL_MS);
   }

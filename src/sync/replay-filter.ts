@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../db/client.ts';
+import { keyTrace, type Gate } from '../gate/gate.ts';
+import type { TakeKind } from '../inventory.ts';
+
+/**
+ * The gate's replay filter (lua/take.lua) lets a refusal skip the ledger: a Bloom filter in Redis of
+ * every idempotency key ever taken. A take through the gate sets its key's bits itself; this keeps the
+ * rest in: keys the database-only path took (queued in `replay_filter_pending`), and, when the filter
+ * is missing (a new deployment, a Redis flush), every key in `gate_request`. Until it is complete
+ * (bit 0) the gate says no refusal is fresh, and every refusal looks in the ledger as before.
+ */
+
+/** Keys moved per query. */
+const PAGE = 5_000;
+/** Pending keys handled per pass; more wait for the next. */
+const PENDING_BATCH = 1_000;
+/**
+ * How long after a rebuild's full scan it looks again at keys written since it began: takes that
+ * passed the gate before the flush (their bits went with it) reach the ledger within a write's
+ * statement timeout, far less than this.
+ */
+const REBUILD_SETTLE_MS = 30_000;
+/** The builder's lease; renewed by finishing within it. */
+const REBUILD_LOCK_MS = 5 * 60_000;
+
+interface Services {
+  prisma: PrismaClient;
+  gate: Gate;
+  log: Logger;
+}
+
+interface KeyRow {
+  kind: TakeKind;
+  idempotency_key: string;
+}
+
+/** Keeps one deployment's replay filter complete; one per process, run by the reconcile worker. */
+export class ReplayFilterKeeper {
+  /** A rebuild this keeper began: when its scan started, by PostgreSQL's clock, and its lease. */
+  private rebuild: { startedAt: Date; token: string } | null = null;
+
+  constructor(
+    private readonly s: Services,
+    /** How long a rebuild waits to look again at keys written since it began (REBUILD_SETTLE_MS). */
+    private readonly settleMs = REBUILD_SETTLE_MS,
+  ) {}
+
+  /** One pass: moves pending keys in, and builds the filter when it is missing. Returns the keys added. */
+  async pass(): Promise<number> {
+    const { s } = this;
+    let added = await movePending(s);
+    if (await s.gate.replayFilterComplete()) {
+      this.rebuild = null;
+      return added;
+    }
+    if (this.rebuild === null) {
+      const token = randomUUID();
+      if (!(await s.gate.tryLock(s.gate.keys.replayFilterLock, token, REBUILD_LOCK_MS))) return added;
+      const [row] = await s.prisma.$queryRawUnsafe<{ now: Date }[]>('SELECT now() AS now');
+      this.rebuild = { startedAt: row!.now, token };
+      added += await addKeysSince(s, null);
+      s.log.info({ added }, 'replay filter: every key in the ledger added; completing it once takes under way have settled');
+      return added;
+    }
+    if (Date.now() - this.rebuild.startedAt.getTime() < this.settleMs) return added;
+    added += await addKeysSince(s, new Date(this.rebuild.startedAt.getTime() - this.settleMs));
+    await s.gate.markReplayFilterComplete();
+    await s.gate.unlock(s.gate.keys.replayFilterLock, this.rebuild.token);
+    s.log.info({ added }, 'replay filter complete: refusals of new keys no longer look in the ledger');
+    this.rebuild = null;
+    return added;
+  }
+}
+
+/** Keys the database-only path took: into the filter, then out of the queue. */
+async function movePending(s: Services): Promise<number> {
+  const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(
+    `SELECT kind::text AS kind, idempotency_key FROM replay_filter_pending ORDER BY created_at LIMIT $1`,
+    PENDING_BATCH,
+  );
+  if (rows.length === 0) return 0;
+  await s.gate.addToReplayFilter(rows.map((r) => keyTrace(r.kind, r.idempotency_key)));
+  await s.prisma.$executeRawUnsafe(
+    `DELETE FROM replay_filter_pending p USING unnest($1::text[], $2::text[]) AS d(kind, key)
+     WHERE p.kind::text = d.kind AND p.idempotency_key = d.key`,
+    rows.map((r) => r.kind),
+    rows.map((r) => r.idempotency_key),
+  );
+  return rows.length;
+}
+
+/** Every key of the ledger (written since `since`, or all), page by page in key order. */
+async function addKeysSince(s: Services, since: Date | null): Promise<number> {
+  let added = 0;
+  let after: KeyRow | null = null;
+  for (;;) {
+    const rows: KeyRow[] = await s.prisma.$queryRawUnsafe<KeyRow[]>(
+      `SELECT kind::text AS kind, idempotency_key FROM gate_request
+       WHERE ($1::timestamptz IS NULL OR created_at >= $1)
+         AND ($2::text IS NULL OR (kind, idempotency_key) > ($2::"MovementKind", $3::text))
+       ORDER BY kind, idempotency_key LIMIT $4`,
+      since,
+      after?.kind ?? null,
+      after?.idempotency_key ?? null,
+      PAGE,
+    );
+    await s.gate.addToReplayFilter(rows.map((r) => keyTrace(r.kind, r.idempotency_key)));
+    added += rows.length;
+    if (rows.length < PAGE) return added;
+    after = rows.at(-1)!;
+  }
+}
