@@ -70,9 +70,6 @@ function connectRedis(url: string, log: Logger): Redis {
   const redis = new Redis(url, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
-    // Commands sent in one tick go out in one write: a burst of concurrent takes costs one syscall
-    // here and one read in Redis instead of one each.
-    enableAutoPipelining: true,
   });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   // Once connected, a command sent while the connection is down fails at once ("Stream isn't

@@ -32,11 +32,18 @@ const isServedPath = (pathname: string): boolean =>
   pathname === READY_PATH || pathname === METRICS_PATH || pathname === TICKER_PATH || pathname.startsWith(`${TICKER_PATH}/`);
 
 /**
- * Yoga's GraphQL metrics kept: operation counts, durations and errors by phase. Left out: the
- * deprecated-field walk (no field is deprecated, and it visits every document), the summary, which
- * duplicates the duration histogram at a higher cost, and schema changes (the schema is built once).
+ * Yoga's GraphQL metrics kept: operation counts and durations, the execute and subscribe phases, and
+ * errors by phase. Left out: the parse, validate and context phases (each a histogram observation with
+ * its labels worked out on every request, for phases whose cost only grows with the document, which the
+ * operation limits bound, and which Yoga's parse and validation caches skip for a repeated document),
+ * the deprecated-field walk (no field is deprecated, and it visits every
+ * document), the summary, which duplicates the duration histogram at a higher cost, and schema changes
+ * (the schema is built once).
  */
 const PROMETHEUS_METRICS = {
+  graphql_envelop_phase_parse: false,
+  graphql_envelop_phase_validate: false,
+  graphql_envelop_phase_context: false,
   graphql_envelop_deprecated_field: false,
   graphql_envelop_request_time_summary: false,
   graphql_envelop_schema_change: false,
@@ -66,6 +73,10 @@ export function createStockgateYoga(parts: YogaParts): StockgateYoga {
     renderGraphiQL: graphiqlPage(),
     // One operation per request (Yoga's default, stated): a batch would multiply every limit by its length.
     batching: false,
+    // The body limit is useBodyLimit's (src/limits/body.ts), checked before anything reads the body:
+    // Yoga's own (25 MB) pipes every body through a stream that counts it, which cost about 8 % of the
+    // server's CPU per request in a profile, even with a Content-Length that says the size up front.
+    maxRequestBodySize: false,
     plugins: plugins(parts),
     maskedErrors: {
       maskError: (error, message, isDev) => {

@@ -40,8 +40,11 @@ export function useRequestId({ log, header = 'x-request-id' }: RequestIdPluginOp
       const seen = ids.get(request);
       if (!seen) return;
       response.headers.set(header, seen.id);
+      const level = response.status >= 500 ? 'warn' : 'debug';
+      // Built only when it is logged: on the hot path the line is usually below the level.
+      if (!log.isLevelEnabled(level)) return;
       const url = new URL(request.url);
-      log[response.status >= 500 ? 'warn' : 'debug'](
+      log[level](
         {
           requestId: seen.id,
           method: request.method,

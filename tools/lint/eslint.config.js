@@ -13,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export default defineConfig(
   {
     // test/support/graphql/ is graphql-codegen's client preset output (npm run codegen): tsc checks it, ESLint does not.
-    ignores: ['**/node_modules/**', 'src/generated/**', 'test/artifacts/**', 'test/support/graphql/**', 'bench/results/**'],
+    ignores: ['**/node_modules/**', 'src/generated/**', 'test/artifacts/**', 'test/support/graphql/**', 'bench/results/**', 'dist/**'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
