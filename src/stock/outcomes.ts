@@ -6,6 +6,15 @@ import type { OutcomeCode } from '../errors.ts';
  */
 export abstract class Outcome extends Error {
   abstract readonly code: OutcomeCode;
+
+  constructor(message: string) {
+    // An outcome is an answer, not a fault: nobody reads its stack, and capturing one (source-mapped
+    // under tsx) made a sold-out stampede's refusals cost more than sales.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export interface ShortLine {
