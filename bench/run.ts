@@ -10,12 +10,15 @@
  *   stockgate         the full path: gate, group commit, merge worker
  *   stockgate ×2      the same with WEB_CONCURRENCY=2 (a primary and its workers; CPU counted over all)
  * Scenarios: one hot SKU, 1,000 SKUs uniformly, 3-line carts; and sold out (a SKU seeded with 0
- * available, every request refused InsufficientStock) for the ceiling and both stockgate rows.
- * Load: autocannon, 64 connections, a fixed time per run; one constant query text with the order id
- * in the variables (autocannon's [<id>] replacement), as real clients send it.
+ * available, every request refused InsufficientStock) for the ceiling and both stockgate rows. The
+ * stockgate rows also run the batch scenarios of issue 15 (deductStockBatch, 100 carts per request):
+ * hot SKU ×100 (one-unit carts of the hot SKU) and 3-line carts ×100 (over the 1,000 SKUs); their
+ * figures count carts, and their ratios are taken against the ceiling's hot-SKU req/s.
+ * Load: autocannon, 64 connections (batch scenarios: 16), a fixed time per run; one constant query
+ * text with the order ids in the variables (autocannon's [<id>] replacement), as real clients send it.
  * Around each window: the server's CPU (its process tree, from /proc), Redis's CPU and memory (INFO),
  * PostgreSQL's CPU (every postgres process, from /proc) and its transactions in the bench's database
- * (pg_stat_database). bench/report.ts turns them into the table and the issue-14 targets.
+ * (pg_stat_database). bench/report.ts turns them into the table and the issue-14 and issue-15 targets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,16 +53,30 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 /** Connections the load generator keeps busy (issue 7). */
 const CONNECTIONS = 64;
+/** Carts per deductStockBatch request in the batch scenarios (issue 15). */
+const CARTS_PER_REQUEST = 100;
 /**
- * Seconds per measured run. 21 runs of warm-up and window, plus an idle window and two stats flushes
- * for each sold-out row with a database, plus starting, seeding and checking six servers: about 9
- * minutes at 10 s (issue 14 allows 12).
+ * Connections for the batch scenarios. 64 would keep 6,400 carts in flight: a request waits seconds in
+ * the server's queue (p99 over 2 s in a trial, near the 5 s statement timeout) and the requests under
+ * way at a window's edges blur its count by up to 6,400 carts; 16 keep 1,600 in flight.
+ */
+const BATCH_CONNECTIONS = 16;
+/**
+ * Seconds per measured run. 25 runs of warm-up and window (4 of them issue 15's batch scenarios), plus
+ * an idle window and two stats flushes for each sold-out row with a database, plus starting, seeding
+ * and checking six servers: about 10 minutes at 10 s (issue 14 allows 12).
  */
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 /** Seconds of unmeasured warm-up per run (JIT, connection pools, script cache; sold out: the gate learns it). */
 const WARMUP_S = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-/** Stock of the hot SKU: more than any run can sell, so every request is a real deduct. */
-const HOT_STOCK = 100_000_000;
+/**
+ * Stock of the hot SKU: more than any run can sell, so every cart is a real deduct. The most
+ * upsertSkus accepts (src/stock/input.ts MAX_STOCK_LEVEL): the batch scenarios sell 100 carts per
+ * request, and checkStockSuffices makes sure no run can sell a SKU out even at CART_RATE_BOUND.
+ */
+const HOT_STOCK = 1_000_000_000;
+/** Carts a second no run of this bench comes near (the ceiling answers about 3,000 requests a second here, issue 15 aims at 30,000 carts): what the stock is sized for. */
+const CART_RATE_BOUND = 200_000;
 const UNIFORM_SKUS = 1_000;
 /** Every SKU the bench seeds, and its available units. */
 const STOCK = new Map<string, number>([
@@ -80,9 +97,14 @@ const SETTLE_LIMIT_MS = 20_000;
 /** Idempotency records under a deployment's prefix (src/gate/keys.ts): whose TTL the report shows. */
 const IDEMPOTENCY_KEYS = 'idem:*';
 
-type Scenario = 'hot SKU' | '1,000 SKUs' | '3-line carts' | 'sold out';
+type Scenario = 'hot SKU' | '1,000 SKUs' | '3-line carts' | 'sold out' | 'hot SKU ×100' | '3-line carts ×100';
 const DEDUCTS: Scenario[] = ['hot SKU', '1,000 SKUs', '3-line carts'];
 const ALL: Scenario[] = [...DEDUCTS, 'sold out'];
+/** deductStockBatch, CARTS_PER_REQUEST carts per request (issue 15): stockgate's rows only. */
+const BATCH: Scenario[] = ['hot SKU ×100', '3-line carts ×100'];
+const isBatch = (scenario: Scenario) => BATCH.includes(scenario);
+const connectionsFor = (scenario: Scenario) => (isBatch(scenario) ? BATCH_CONNECTIONS : CONNECTIONS);
+const cartsPerRequest = (scenario: Scenario) => (isBatch(scenario) ? CARTS_PER_REQUEST : 1);
 
 interface ModeSpec {
   mode: string;
@@ -98,8 +120,8 @@ const ALL_MODES: ModeSpec[] = [
   { mode: 'seed 001 bare', entry: 'bench/bare.ts', scenarios: DEDUCTS },
   { mode: 'db-only', entry: 'src/main.ts', serverMode: 'db-only', scenarios: DEDUCTS },
   { mode: 'gate+per-request', entry: 'src/main.ts', serverMode: 'per-request', scenarios: DEDUCTS },
-  { mode: 'stockgate', entry: 'src/main.ts', serverMode: 'full', scenarios: ALL },
-  { mode: 'stockgate ×2', entry: 'src/main.ts', serverMode: 'full', workers: 2, scenarios: ALL },
+  { mode: 'stockgate', entry: 'src/main.ts', serverMode: 'full', scenarios: [...ALL, ...BATCH] },
+  { mode: 'stockgate ×2', entry: 'src/main.ts', serverMode: 'full', workers: 2, scenarios: [...ALL, ...BATCH] },
 ];
 /** BENCH_MODES=ceiling,stockgate runs only those (for trying the harness; a partial run's ratios lack their denominators). */
 const MODES = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m.mode)) : ALL_MODES;
@@ -108,18 +130,82 @@ const QUERY = `mutation Deduct($input: DeductStockInput!) { deductStock(input: $
 /** The whole answer to a refused deduct of QUERY: the refusal's __typename and nothing else. */
 const REFUSAL_BODY = '{"data":{"deductStock":{"__typename":"InsufficientStock"}}}';
 const SUCCESS_PREFIX = '{"data":{"deductStock":{"__typename":"DeductStockSuccess"';
+/** The batch scenarios' query: each cart's result type, nothing else, so the answer is what the carts cost. */
+const BATCH_QUERY = `mutation DeductBatch($input: DeductStockBatchInput!) { deductStockBatch(input: $input) { results { __typename } } }`;
+/** The whole answer to a batch whose every cart was deducted. */
+const BATCH_SUCCESS_BODY = JSON.stringify({
+  data: { deductStockBatch: { results: Array.from({ length: CARTS_PER_REQUEST }, () => ({ __typename: 'DeductStockSuccess' })) } },
+});
 
-/** The request body, with [<id>] for autocannon to make each order id unique. */
+interface Cart {
+  orderId: string;
+  lines: { skuId: string; quantity: number }[];
+}
+
+/**
+ * The carts of one request body, with [<id>] for autocannon to make the order ids unique: it puts the
+ * same id in every place of a request, so a batch's carts add their index, o-<connection>-[<id>]-<k>.
+ */
+function carts(scenario: Scenario, connection: number): Cart[] {
+  const one = (lines: Cart['lines']): Cart[] => [{ orderId: `o-${connection}-[<id>]`, lines }];
+  const batch = (lines: (k: number) => Cart['lines']): Cart[] =>
+    Array.from({ length: CARTS_PER_REQUEST }, (_, k) => ({ orderId: `o-${connection}-[<id>]-${k}`, lines: lines(k) }));
+  const u = (i: number) => ({ skuId: `u${i % UNIFORM_SKUS}`, quantity: 1 });
+  switch (scenario) {
+    case 'hot SKU':
+      return one([{ skuId: 'hot', quantity: 1 }]);
+    case 'sold out':
+      return one([{ skuId: SOLD_OUT_SKU, quantity: 1 }]);
+    case '1,000 SKUs':
+      return one([u(connection)]);
+    case '3-line carts':
+      return one([0, 1, 2].map((j) => u(connection * 3 + j)));
+    case 'hot SKU ×100':
+      return batch(() => [{ skuId: 'hot', quantity: 1 }]);
+    case '3-line carts ×100':
+      // 300 distinct SKUs per request, the connections' requests side by side over all 1,000.
+      return batch((k) => [0, 1, 2].map((j) => u((connection * CARTS_PER_REQUEST + k) * 3 + j)));
+  }
+}
+
+/** The request body of a connection. */
 function body(scenario: Scenario, connection: number): string {
-  const lines =
-    scenario === 'hot SKU'
-      ? [{ skuId: 'hot', quantity: 1 }]
-      : scenario === 'sold out'
-        ? [{ skuId: SOLD_OUT_SKU, quantity: 1 }]
-        : scenario === '1,000 SKUs'
-          ? [{ skuId: `u${connection % UNIFORM_SKUS}`, quantity: 1 }]
-          : [0, 1, 2].map((k) => ({ skuId: `u${(connection * 3 + k) % UNIFORM_SKUS}`, quantity: 1 }));
-  return JSON.stringify({ query: QUERY, variables: { input: { orderId: `o-${connection}-[<id>]`, lines } } });
+  const cs = carts(scenario, connection);
+  return isBatch(scenario)
+    ? JSON.stringify({ query: BATCH_QUERY, variables: { input: { carts: cs } } })
+    : JSON.stringify({ query: QUERY, variables: { input: cs[0] } });
+}
+
+/** A batch answer that was not all successes, in short: how many carts got each result (or its start, if it has errors). */
+function batchSummary(text: string): string {
+  if (text.includes('"errors"')) return text.slice(0, 300);
+  const counts = new Map<string, number>();
+  for (const [, type = '?'] of text.matchAll(/"__typename":"(\w+)"/g)) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return [...counts].map(([type, n]) => `${n} × ${type}`).join(', ') || text.slice(0, 300);
+}
+
+/**
+ * Throws if a run as long as this one could sell a SKU out (a refused cart is no deduct): each mode's
+ * scenarios at CART_RATE_BOUND carts a second, over warm-up and window, spread as the bodies spread
+ * their lines (every connection sends every body in turn).
+ */
+function checkStockSuffices(modes: ModeSpec[]): void {
+  for (const spec of modes) {
+    const need = new Map<string, number>();
+    for (const scenario of spec.scenarios.filter((s) => s !== 'sold out')) {
+      const bodies = Array.from({ length: connectionsFor(scenario) }, (_, c) => carts(scenario, c));
+      const requests = ((WARMUP_S + DURATION_S) * CART_RATE_BOUND) / cartsPerRequest(scenario);
+      for (const l of bodies.flat().flatMap((cart) => cart.lines))
+        need.set(l.skuId, (need.get(l.skuId) ?? 0) + (l.quantity * requests) / bodies.length);
+    }
+    const short = [...need].filter(([sku, units]) => units > (STOCK.get(sku) ?? 0));
+    if (short.length > 0) {
+      const [sku, units] = short[0]!;
+      throw new Error(
+        `${spec.mode}: at ${CART_RATE_BOUND} carts/s a run this long could sell ${Math.round(units)} of ${sku} (stock ${STOCK.get(sku)}): shorten BENCH_SECONDS or raise HOT_STOCK`,
+      );
+    }
+  }
 }
 
 /** A port nothing listens on now, from the kernel (the servers listen on every interface, as stockgate does). */
@@ -203,13 +289,14 @@ interface Load {
 }
 
 async function load(url: string, scenario: Scenario, seconds: number, title: string): Promise<Load> {
-  const requests = Array.from({ length: CONNECTIONS }, (_, c) => c);
+  const connections = connectionsFor(scenario);
+  const requests = Array.from({ length: connections }, (_, c) => c);
   let unexpected: string | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url,
-        connections: CONNECTIONS,
+        connections,
         duration: seconds,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -219,8 +306,13 @@ async function load(url: string, scenario: Scenario, seconds: number, title: str
         // autocannon reads every answer anyway: the wrong ones count as mismatches.
         verifyBody: (answer: unknown) => {
           const text = String(answer);
-          const ok = scenario === 'sold out' ? text === REFUSAL_BODY : text.startsWith(SUCCESS_PREFIX);
-          if (!ok) unexpected ??= text.slice(0, 300);
+          const ok =
+            scenario === 'sold out'
+              ? text === REFUSAL_BODY
+              : isBatch(scenario)
+                ? text === BATCH_SUCCESS_BODY
+                : text.startsWith(SUCCESS_PREFIX);
+          if (!ok) unexpected ??= isBatch(scenario) ? batchSummary(text) : text.slice(0, 300);
           return ok;
         },
         title,
@@ -438,14 +530,18 @@ async function measure(server: Server, scenario: Scenario, meters: Meters): Prom
   const usesRedis = server.prefix !== null;
   const ttl = usesRedis && scenario === 'hot SKU' ? await keyTtls(meters.redis, `${server.prefix}${IDEMPOTENCY_KEYS}`) : undefined;
   if (unexpected !== undefined) console.log(`  unexpected answer (${r.mismatches} of ${r.requests.total}): ${unexpected}`);
+  // Batch scenarios count carts: one gate_request row each, sent CARTS_PER_REQUEST to a request.
+  const carts = cartsPerRequest(scenario);
+  const sent = r.requests.total * carts;
   const row: Row = {
     mode: spec.mode,
     scenario,
     rps: acked / DURATION_S,
-    sent: r.requests.total,
-    // Requests under way at the window's edges (at most one per connection) blur this by up to 64; a
-    // wrong answer is a failure for sure.
-    failed: Math.max(0, r.requests.total - acked, r.mismatches),
+    sent,
+    // Requests under way at the window's edges (at most one per connection) blur this by up to 64 (a
+    // batch scenario: 16 × 100 carts); a wrong answer fails at least one cart for sure.
+    failed: Math.max(0, sent - acked, r.mismatches),
+    carts,
     p50: r.latency.p50,
     p99: r.latency.p99,
     max: r.latency.max,
@@ -465,8 +561,11 @@ async function measure(server: Server, scenario: Scenario, meters: Meters): Prom
     ttl,
     processes: Math.max(before.server.nodes, after.server.nodes),
   };
+  // A batch scenario's figures are per cart, beside its requests a second.
+  const rate =
+    carts > 1 ? `${Math.round(row.rps)} carts/s (${Math.round(r.requests.total / DURATION_S)} req/s)` : `${Math.round(row.rps)}/s`;
   console.log(
-    `${spec.mode.padEnd(17)} ${scenario.padEnd(13)} ${Math.round(row.rps)}/s acknowledged (${row.failed} of ${r.requests.total} not)  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  CPU ${row.cpuMs?.toFixed(3) ?? '–'} ms/req  ${row.processes} node process(es)`,
+    `${spec.mode.padEnd(17)} ${scenario.padEnd(17)} ${rate} acknowledged (${row.failed} of ${sent} not)  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  CPU ${row.cpuMs?.toFixed(3) ?? '–'} ms/${carts > 1 ? 'cart' : 'req'}  ${row.processes} node process(es)`,
   );
   return row;
 }
@@ -518,6 +617,7 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  checkStockSuffices(MODES);
   const redis = new Redis(REDIS_URL);
   const admin = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
   await admin.connect();
@@ -539,6 +639,7 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     machine,
     connections: CONNECTIONS,
+    batch: { connections: BATCH_CONNECTIONS, carts: CARTS_PER_REQUEST },
     seconds: DURATION_S,
     rows,
     took_s: (Date.now() - started) / 1000,

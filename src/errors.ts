@@ -22,6 +22,10 @@ export const INPUT_ERROR_CODES = [
   /** A cart (deduct, reserve, refund lines) needs at least one line. */
   'EMPTY_CART',
   'CART_TOO_LARGE',
+  /** A batch (deductStockBatch, reserveStockBatch) needs at least one cart. */
+  'EMPTY_BATCH',
+  /** Over MAX_BATCH_CARTS carts or MAX_BATCH_LINES lines in one batch request. */
+  'BATCH_TOO_LARGE',
   /** A list of SKUs (an upsert, a subscription) needs at least one. */
   'EMPTY_SKU_LIST',
   'TOO_MANY_SKUS',

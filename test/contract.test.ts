@@ -56,7 +56,22 @@ describe('a client selecting every field of every member validates', () => {
 });
 
 describe('mutations', () => {
-  const mutations = rootFields(schema.getMutationType());
+  // A batch (deductStockBatch) answers one result per cart, each its single mutation's result union.
+  const isBatch = (name: string) => name.endsWith('Batch');
+  const mutations = rootFields(schema.getMutationType()).filter((m) => !isBatch(m.name));
+  const batches = rootFields(schema.getMutationType()).filter((m) => isBatch(m.name));
+
+  it('there is a batch mutation, and each answers <Mutation>Payload { results: [<single>Result!]! } from one input', () => {
+    expect(batches.map((m) => m.name)).toContain('deductStockBatch');
+    for (const m of batches) {
+      expect(m.args.map((a) => a.name)).toEqual(['input']);
+      expect(getNamedType(m.args[0]!.type).name).toBe(`${capitalized(m.name)}Input`);
+      const payload = getNamedType(m.type) as GraphQLObjectType;
+      expect(payload.name).toBe(`${capitalized(m.name)}Payload`);
+      const single = m.name.slice(0, -'Batch'.length);
+      expect(String(payload.getFields().results?.type)).toBe(`[${capitalized(single)}Result!]!`);
+    }
+  });
 
   it.each(mutations.map((m) => [m.name, m] as const))('%s takes one non-null `input` of its own input type', (name, m) => {
     expect(m.args.map((a) => a.name)).toEqual(['input']);

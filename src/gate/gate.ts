@@ -42,6 +42,16 @@ const REPLAY_FILTER_HASHES = 4;
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 const digest = (text: string): string => sha256(text).toString('base64url').slice(0, DIGEST_LENGTH);
 
+/** One cart for the gate to take: what lua/take.lua needs of a request. */
+export interface GateTake {
+  kind: TakeKind;
+  idempotencyKey: string;
+  fingerprint: string;
+  /** Unique per attempt. */
+  gateId: string;
+  lines: CartLine[];
+}
+
 /** What the gate keeps of an idempotency key: where its record sits, and its bits in the replay filter. */
 export interface KeyTrace {
   field: string;
@@ -129,26 +139,54 @@ export class Gate {
 
   /** Takes a whole cart at the gate, all lines or none (lua/take.lua). */
   async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
+    const { keys, args } = this.takeCall({ kind, idempotencyKey, fingerprint, gateId, lines }, Date.now());
+    return decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), lines.length);
+  }
+
+  /**
+   * Takes many carts at the gate in one pipeline (one write and one read for all of them): each cart
+   * is its own take.lua call, all or none of its lines, run in the order given, so a key's second cart
+   * in one batch meets the first's record (a replay, or a conflict).
+   */
+  async takeMany(takes: GateTake[]): Promise<TakeOutcome[]> {
+    if (takes.length === 0) return [];
     const now = Date.now();
-    const trace = keyTrace(kind, idempotencyKey);
+    const replies = await this.call(async (r) => {
+      const pipeline = r.pipeline();
+      for (const t of takes) {
+        const { keys, args } = this.takeCall(t, now);
+        pipeline.take(keys.length, ...keys, ...args);
+      }
+      return pipeline.exec();
+    });
+    assert.ok(replies && replies.length === takes.length, 'a take pipeline answers every take');
+    return replies.map(([err, reply], i) => {
+      if (err) throw err;
+      return decodeTake(reply, takes[i]!.lines.length);
+    });
+  }
+
+  /** take.lua's KEYS and ARGV for one cart, as its header lists them. */
+  private takeCall(t: GateTake, now: number): { keys: string[]; args: (string | number)[] } {
+    const trace = keyTrace(t.kind, t.idempotencyKey);
     const keys = [
       ...this.recordsAround(now),
       this.keys.inflight,
       this.keys.inflightPayloads,
       this.keys.replayFilter,
-      ...lines.map((l) => this.keys.counter(l.skuId)),
+      ...t.lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [
-      kind,
+      t.kind,
       trace.field,
-      digest(fingerprint),
-      gateId,
+      digest(t.fingerprint),
+      t.gateId,
       now,
       this.recordSeconds,
       trace.filterBits.join(','),
-      ...lines.map((l) => l.quantity),
+      ...t.lines.map((l) => l.quantity),
     ];
-    return decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), lines.length);
+    return { keys, args };
   }
 
   /** The gate token of the attempt that took under an idempotency key, if Redis still remembers one. */

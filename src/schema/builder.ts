@@ -53,7 +53,7 @@ export const builder = new SchemaBuilder<{
 });
 
 // Who may do what: reading and watching needs reader, changing stock admin; the checkout mutations
-// (deduct, reserve, confirm, release, refund) lower theirs to checkout where they are defined.
+// (deduct, reserve and their batches, confirm, release, refund) lower theirs to checkout where they are defined.
 builder.queryType({ authScopes: { role: 'reader' } });
 builder.mutationType({ authScopes: { role: 'admin' } });
 builder.subscriptionType({ authScopes: { role: 'reader' } });

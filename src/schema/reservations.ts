@@ -1,5 +1,5 @@
 import { ReservationState } from '../generated/prisma/enums.ts';
-import { IdempotencyConflict, InsufficientStock, SkuNotInOrder, Throttled, UnknownSku } from '../stock/outcomes.ts';
+import { IdempotencyConflict, InsufficientStock, Outcome, SkuNotInOrder, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import {
   ExceedsReserved,
   ReservationAlreadyConfirmed,
@@ -14,11 +14,13 @@ import {
   releaseReservation,
   reservation,
   reserve,
+  reserveBatch,
   type HoldLine,
   type ReservationView,
+  type ReserveOutcome,
   type ReserveSuccess,
 } from '../stock/reservations.ts';
-import { orderId as orderIdFormat, parseInput } from '../stock/input.ts';
+import { MAX_BATCH_CARTS, MAX_BATCH_LINES, orderId as orderIdFormat, parseInput } from '../stock/input.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
 import { skuNow } from './sku-reads.ts';
@@ -138,6 +140,39 @@ const ReleaseReservationSuccess = settleSuccess(
   'The units are back in stock; the reservation as it is after it.',
 );
 
+/** What a reserve answers: its success or one of its outcomes; a batch answers one per cart. */
+const ReserveStockResult = builder.errorUnion('ReserveStockResult', {
+  types: [ReserveStockSuccess, InsufficientStock, UnknownSku, IdempotencyConflict, Throttled],
+  // Outcomes resolve by their class (a batch returns them, a single reserve throws them); the rest is success.
+  resolveType: (value) => (value instanceof Outcome ? undefined : 'ReserveStockSuccess'),
+});
+
+const ReserveStockBatchInput = builder.inputType('ReserveStockBatchInput', {
+  fields: (t) => ({
+    carts: t.field({ type: [ReserveStockInput], description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }),
+  }),
+});
+
+const ReserveStockBatchPayload = builder.objectRef<(ReserveSuccess | ReserveOutcome)[]>('ReserveStockBatchPayload').implement({
+  description: 'One result per cart, in the order of the carts.',
+  fields: (t) => ({ results: t.field({ type: [ReserveStockResult], resolve: (results) => results }) }),
+});
+
+/** A reserve's input as the domain takes it. */
+function reserveInput(input: {
+  orderId: string | number;
+  idempotencyKey?: string | null;
+  ttlSeconds: number;
+  lines: { skuId: string | number; quantity: number }[];
+}) {
+  return {
+    orderId: String(input.orderId),
+    idempotencyKey: input.idempotencyKey,
+    ttlSeconds: input.ttlSeconds,
+    lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+  };
+}
+
 const settleErrors = [
   UnknownReservation,
   ReservationExpired,
@@ -173,17 +208,21 @@ builder.mutationFields((t) => ({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
-    type: ReserveStockSuccess,
+    type: ReserveStockResult,
     description: 'Holds a whole cart for an order (available → reserved) until confirmed, released or expired.',
     args: { input: t.arg({ type: ReserveStockInput }) },
-    errors: { types: [InsufficientStock, UnknownSku, IdempotencyConflict, Throttled], union: { name: 'ReserveStockResult' } },
-    resolve: (_, { input }, ctx) =>
-      reserve(ctx, {
-        orderId: String(input.orderId),
-        idempotencyKey: input.idempotencyKey,
-        ttlSeconds: input.ttlSeconds,
-        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
-      }),
+    resolve: (_, { input }, ctx) => reserve(ctx, reserveInput(input)),
+  }),
+  reserveStockBatch: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
+    type: ReserveStockBatchPayload,
+    description:
+      `Holds up to ${MAX_BATCH_CARTS} carts (${MAX_BATCH_LINES} lines) at once, each as reserveStock holds one, on its own; ` +
+      'results[i] answers carts[i]. Bad input in any cart refuses the whole request.',
+    args: { input: t.arg({ type: ReserveStockBatchInput }) },
+    resolve: (_, { input }, ctx) => reserveBatch(ctx, input.carts.map(reserveInput)),
   }),
   confirmReservation: t.field({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).

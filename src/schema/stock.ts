@@ -1,8 +1,8 @@
-import { deduct, type DeductedLine, type DeductSuccess } from '../stock/deduct.ts';
+import { deduct, deductBatch, type DeductedLine, type DeductOutcome, type DeductSuccess } from '../stock/deduct.ts';
 import { levels, type SkuLevel } from '../stock/levels.ts';
-import { IdempotencyConflict, InsufficientStock, type ShortLine, StockChanged, Throttled, UnknownSku } from '../stock/outcomes.ts';
+import { IdempotencyConflict, InsufficientStock, Outcome, type ShortLine, StockChanged, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import { restock, setStock, type RestockSuccess } from '../stock/restock.ts';
-import { MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
+import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { lowStockThresholdOf, skuNow } from './sku-reads.ts';
@@ -198,6 +198,37 @@ builder.objectType(IdempotencyConflict, {
   fields: (t) => ({ idempotencyKey: t.exposeString('idempotencyKey') }),
 });
 
+/** What a deduct answers: its success or one of its outcomes; a batch answers one per cart. */
+const DeductStockResult = builder.errorUnion('DeductStockResult', {
+  types: [DeductStockSuccess, InsufficientStock, UnknownSku, IdempotencyConflict, Throttled],
+  // Outcomes resolve by their class (a batch returns them, a single deduct throws them); the rest is success.
+  resolveType: (value) => (value instanceof Outcome ? undefined : 'DeductStockSuccess'),
+});
+
+const DeductStockBatchInput = builder.inputType('DeductStockBatchInput', {
+  fields: (t) => ({
+    carts: t.field({ type: [DeductStockInput], description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }),
+  }),
+});
+
+const DeductStockBatchPayload = builder.objectRef<(DeductSuccess | DeductOutcome)[]>('DeductStockBatchPayload').implement({
+  description: 'One result per cart, in the order of the carts.',
+  fields: (t) => ({ results: t.field({ type: [DeductStockResult], resolve: (results) => results }) }),
+});
+
+/** A deduct's input as the domain takes it. */
+function deductInput(input: {
+  orderId: string | number;
+  idempotencyKey?: string | null;
+  lines: { skuId: string | number; quantity: number }[];
+}) {
+  return {
+    orderId: String(input.orderId),
+    idempotencyKey: input.idempotencyKey,
+    lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+  };
+}
+
 builder.queryFields((t) => ({
   sku: t.field({
     type: SkuRef,
@@ -245,18 +276,20 @@ builder.mutationFields((t) => ({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
-    type: DeductStockSuccess,
+    type: DeductStockResult,
     description: 'Deducts a whole cart: every line or none. Safe to retry with the same idempotency key.',
     args: { input: t.arg({ type: DeductStockInput }) },
-    errors: {
-      types: [InsufficientStock, UnknownSku, IdempotencyConflict, Throttled],
-      union: { name: 'DeductStockResult' },
-    },
-    resolve: (_, { input }, ctx) =>
-      deduct(ctx, {
-        orderId: String(input.orderId),
-        idempotencyKey: input.idempotencyKey,
-        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
-      }),
+    resolve: (_, { input }, ctx) => deduct(ctx, deductInput(input)),
+  }),
+  deductStockBatch: t.field({
+    // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
+    authScopes: { role: 'checkout' },
+    skipTypeScopes: true,
+    type: DeductStockBatchPayload,
+    description:
+      `Deducts up to ${MAX_BATCH_CARTS} carts (${MAX_BATCH_LINES} lines) at once: each cart every line or none, on its own, ` +
+      'idempotent by its own key; results[i] answers carts[i]. Bad input in any cart refuses the whole request.',
+    args: { input: t.arg({ type: DeductStockBatchInput }) },
+    resolve: (_, { input }, ctx) => deductBatch(ctx, input.carts.map(deductInput)),
   }),
 }));

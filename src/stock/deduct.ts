@@ -1,9 +1,10 @@
 import type { CartLine } from '../inventory.ts';
-import { parseCart } from './input.ts';
+import { parseCart, parseCarts } from './input.ts';
+import { Outcome, type IdempotencyConflict, type InsufficientStock, type Throttled, type UnknownSku } from './outcomes.ts';
 import { fingerprint } from './idempotency.ts';
 import type { Services } from './services.ts';
-import type { TakenLine } from './take/request.ts';
-import { take } from './take/take.ts';
+import type { TakenLine, TakeRequest } from './take/request.ts';
+import { take, takeMany } from './take/take.ts';
 
 export interface DeductInput {
   orderId: string;
@@ -13,6 +14,9 @@ export interface DeductInput {
 
 export type DeductedLine = TakenLine;
 
+/** What a deduct can answer besides success (take() throws them as Outcome errors). */
+export type DeductOutcome = InsufficientStock | UnknownSku | IdempotencyConflict | Throttled;
+
 export interface DeductSuccess {
   orderId: string;
   idempotencyKey: string;
@@ -21,13 +25,30 @@ export interface DeductSuccess {
 
 /** Sells a whole cart: validated before any I/O, then the gate and the ledger (take). */
 export function deduct(s: Services, input: DeductInput): Promise<DeductSuccess> {
-  const { orderId, key, lines } = parseCart(input);
-  return take(s, {
+  return take(s, deductRequest(parseCart(input)));
+}
+
+/**
+ * Sells many carts (deductStockBatch), each all or nothing on its own and idempotent by its own key:
+ * every cart is validated before any I/O (the first bad one refuses the request), then one gate
+ * pipeline and one group commit serve them. One answer per cart, in order: its success or its outcome.
+ * A cart that could not be settled (TEMPORARILY_UNAVAILABLE, an unexpected error) fails the whole
+ * request with its error: the carts that went through replay their answers when the batch is sent again.
+ */
+export async function deductBatch(s: Services, carts: DeductInput[]): Promise<(DeductSuccess | DeductOutcome)[]> {
+  const settled = await takeMany(s, parseCarts(carts).map(deductRequest));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Outcome));
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as DeductOutcome)));
+}
+
+function deductRequest({ orderId, key, lines }: { orderId: string; key: string; lines: CartLine[] }): TakeRequest<DeductSuccess> {
+  return {
     kind: 'DEDUCT',
     orderId,
     idempotencyKey: key,
     fingerprint: fingerprint(orderId, lines),
     lines,
     answer: (done) => ({ orderId, idempotencyKey: key, lines: done }),
-  });
+  };
 }

@@ -97,11 +97,35 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: strin
   throw inputError(code, `${path}: ${text}`, path);
 }
 
-/** A cart request as deduct and reserve take it: the key defaults to the order id. */
-export function parseCart(input: { orderId: string; idempotencyKey?: string | null | undefined; lines: unknown }) {
+type CartInput = { orderId: string; idempotencyKey?: string | null | undefined; lines: unknown };
+
+/** A cart request as deduct and reserve take it: the key defaults to the order id. `at` prefixes paths in errors. */
+export function parseCart(input: CartInput, at = '') {
   return {
-    orderId: parseInput(orderId, input.orderId, 'orderId'),
-    key: parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey'),
-    lines: parseInput(cartLines, input.lines, 'lines'),
+    orderId: parseInput(orderId, input.orderId, `${at}orderId`),
+    key: parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, `${at}idempotencyKey`),
+    lines: parseInput(cartLines, input.lines, `${at}lines`),
   };
+}
+
+/**
+ * Carts per batch request: one gate pipeline and one group commit serve them all, and 1,000 carts
+ * answer in well under a second; more would hold one request's memory and answer for too long.
+ */
+export const MAX_BATCH_CARTS = 1_000;
+/** Lines per batch request, over all its carts: what one pipeline's scripts walk through. */
+export const MAX_BATCH_LINES = 10_000;
+
+/** Every cart of a batch, checked before any I/O: the first bad one refuses the whole request. */
+export function parseCarts(carts: CartInput[]) {
+  if (carts.length === 0) throw inputError('EMPTY_BATCH', 'carts: a batch needs at least one cart', 'carts');
+  if (carts.length > MAX_BATCH_CARTS) {
+    throw inputError('BATCH_TOO_LARGE', `carts: at most ${MAX_BATCH_CARTS} carts per request`, 'carts');
+  }
+  const parsed = carts.map((cart, i) => parseCart(cart, `carts.${i}.`));
+  const lines = parsed.reduce((n, cart) => n + cart.lines.length, 0);
+  if (lines > MAX_BATCH_LINES) {
+    throw inputError('BATCH_TOO_LARGE', `carts: at most ${MAX_BATCH_LINES} lines per request, over all carts (${lines} sent)`, 'carts');
+  }
+  return parsed;
 }

@@ -3,7 +3,7 @@ import type { Sql, Tx } from '../db/client.ts';
 import type { ReservationState } from '../generated/prisma/enums.ts';
 import type { CartLine } from '../inventory.ts';
 import { commitChange, type MovementRow } from '../sync/outbox.ts';
-import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseInput } from './input.ts';
+import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseCarts, parseInput } from './input.ts';
 import { fingerprint, once } from './idempotency.ts';
 import {
   ExceedsReserved,
@@ -14,10 +14,13 @@ import {
   ReservationAlreadyReleased,
   SkuNotInOrder,
   UnknownReservation,
+  type InsufficientStock,
+  type Throttled,
+  type UnknownSku,
 } from './outcomes.ts';
 import type { Services } from './services.ts';
-import type { TakenLine } from './take/request.ts';
-import { take } from './take/take.ts';
+import type { TakenLine, TakeRequest } from './take/request.ts';
+import { take, takeMany } from './take/take.ts';
 
 /** The longest hold: a checkout still open after a day is abandoned, and its units belong to others. */
 export const MAX_RESERVATION_TTL_SECONDS = 86_400;
@@ -58,10 +61,35 @@ export interface ReserveSuccess {
  * the key unique), so the same key reserving for a second order is one too.
  */
 export function reserve(s: Services, input: ReserveInput): Promise<ReserveSuccess> {
-  const { orderId, key, lines } = parseCart(input);
-  const seconds = parseInput(ttl, input.ttlSeconds, 'ttlSeconds');
+  const req = reserveRequest(parseCart(input), parseInput(ttl, input.ttlSeconds, 'ttlSeconds'));
+  return take(s, req).catch((err: unknown) => {
+    throw asClientConflict(err, req);
+  });
+}
+
+/** What a reserve can answer besides success (take() throws them as Outcome errors). */
+export type ReserveOutcome = InsufficientStock | UnknownSku | IdempotencyConflict | Throttled;
+
+/**
+ * Holds many carts (reserveStockBatch), each as reserve() holds one: validated before any I/O (the
+ * first bad cart refuses the request), then one gate pipeline and one group commit. One answer per
+ * cart, in order; a cart that could not be settled fails the request (send the same batch again).
+ */
+export async function reserveBatch(s: Services, carts: ReserveInput[]): Promise<(ReserveSuccess | ReserveOutcome)[]> {
+  const parsed = parseCarts(carts);
+  const reqs = parsed.map((cart, i) => reserveRequest(cart, parseInput(ttl, carts[i]!.ttlSeconds, `carts.${i}.ttlSeconds`)));
+  const settled = await takeMany(s, reqs);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Outcome));
+  if (failed) throw failed.reason;
+  return settled.map((r, i) => (r.status === 'fulfilled' ? r.value : (asClientConflict(r.reason, reqs[i]!) as ReserveOutcome)));
+}
+
+function reserveRequest(
+  { orderId, key, lines }: { orderId: string; key: string; lines: CartLine[] },
+  seconds: number,
+): TakeRequest<ReserveSuccess> {
   const deadline = new Date(Date.now() + seconds * 1000);
-  return take(s, {
+  return {
     kind: 'RESERVE',
     orderId,
     idempotencyKey: orderId,
@@ -70,10 +98,12 @@ export function reserve(s: Services, input: ReserveInput): Promise<ReserveSucces
     lines,
     deadline,
     answer: (done) => ({ orderId, idempotencyKey: key, deadline: deadline.toISOString(), lines: done }),
-  }).catch((err: unknown) => {
-    // The gate keys reservations by order id; the client knows its request by the key it sent.
-    throw err instanceof IdempotencyConflict ? new IdempotencyConflict(key) : err;
-  });
+  };
+}
+
+/** The gate keys reservations by order id; the client knows its request by the key it sent. */
+function asClientConflict(err: unknown, req: TakeRequest<ReserveSuccess>): unknown {
+  return err instanceof IdempotencyConflict ? new IdempotencyConflict(req.clientKey!) : err;
 }
 
 export interface HoldLine {

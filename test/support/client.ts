@@ -17,6 +17,8 @@ export type Member<U, N extends string> = Extract<U, { __typename: N }>;
 export type Result<T = any> = { data?: T; errors?: any[] };
 export type Variables = Record<string, unknown>;
 export type Line = { skuId: string; quantity: number };
+/** One cart of a batch (deductStockBatch): the key defaults to the order id when left out. */
+export type Cart = { orderId: string; lines: Line[]; idempotencyKey?: string };
 
 /** An app in this process (its `gql`), a server process (its `url`), or a GraphQL URL. */
 export type Target = { gql(query: string, variables?: Variables): Promise<Result> } | { url: string } | string;
@@ -114,6 +116,22 @@ export class Client {
   /** A deduct of one line. */
   deductOne(orderId: string, skuId: string, quantity = 1) {
     return this.deduct(orderId, [{ skuId, quantity }]);
+  }
+
+  /** Many carts in one request (deductStockBatch); its `results[i]` answers `carts[i]`. */
+  /** Reserves many carts, each held for `ttlSeconds`. */
+  reserveBatch(carts: Cart[], ttlSeconds: number) {
+    return this.gql(ops.RESERVE_BATCH, {
+      input: {
+        carts: carts.map((c) => ({ orderId: c.orderId, lines: c.lines, ttlSeconds, ...given('idempotencyKey', c.idempotencyKey) })),
+      },
+    });
+  }
+
+  deductBatch(carts: Cart[]) {
+    return this.gql(ops.DEDUCT_BATCH, {
+      input: { carts: carts.map((c) => ({ orderId: c.orderId, lines: c.lines, ...given('idempotencyKey', c.idempotencyKey) })) },
+    });
   }
 
   reserve(orderId: string, lines: Line[], ttlSeconds: number, idempotencyKey?: string) {

@@ -62,6 +62,48 @@ export const DEDUCT = graphql(`
   }
 `).toString();
 
+/** Many carts at once: one result per cart, in the order of the carts, each as DEDUCT answers it. */
+export const DEDUCT_BATCH = graphql(`
+  mutation DeductBatch($input: DeductStockBatchInput!) {
+    deductStockBatch(input: $input) {
+      results {
+        __typename
+        ... on DeductStockSuccess {
+          orderId
+          idempotencyKey
+          lines {
+            skuId
+            quantity
+            availableAfter
+          }
+        }
+        ...TakeRefused
+      }
+    }
+  }
+`).toString();
+
+export const RESERVE_BATCH = graphql(`
+  mutation ReserveBatch($input: ReserveStockBatchInput!) {
+    reserveStockBatch(input: $input) {
+      results {
+        __typename
+        ... on ReserveStockSuccess {
+          orderId
+          idempotencyKey
+          deadline
+          lines {
+            skuId
+            quantity
+            availableAfter
+          }
+        }
+        ...TakeRefused
+      }
+    }
+  }
+`).toString();
+
 export const RESERVE = graphql(`
   mutation Reserve($input: ReserveStockInput!) {
     reserveStock(input: $input) {

@@ -2,7 +2,7 @@ import { GateDown } from '../../gate/breaker.ts';
 import type { Services } from '../services.ts';
 import { takeInDatabase } from './in-database.ts';
 import type { TakeRequest } from './request.ts';
-import { takeThroughGate } from './through-gate.ts';
+import { takeManyThroughGate, takeThroughGate } from './through-gate.ts';
 
 /**
  * Takes units for a deduct or reserve: through the Redis gate (takeThroughGate), or, while Redis is
@@ -24,5 +24,45 @@ export async function take<A>(s: Services, req: TakeRequest<A>): Promise<A> {
     s.log.warn({ orderId: req.orderId }, 'gate unreachable; taking through PostgreSQL');
     s.metrics?.gateOutcome(req.kind, 'fallback');
     return takeInDatabase(s, req);
+  }
+}
+
+/**
+ * Takes for many carts at once (a batch), each all or nothing on its own: through the gate in one
+ * pipeline (takeManyThroughGate), or, while Redis is unreachable, each as take() would. One settled
+ * result per request, in order.
+ */
+export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<PromiseSettledResult<A>[]> {
+  // A key's later carts wait for its first: they must meet its record (a replay, or a conflict), and a
+  // cart whose counter had to be loaded would otherwise retry after the later one took.
+  const seen = new Set<string>();
+  const [firsts, repeats] = [[] as number[], [] as number[]];
+  for (const [i, req] of reqs.entries()) {
+    const key = `${req.kind}\n${req.idempotencyKey}`;
+    (seen.has(key) ? repeats : firsts).push(i);
+    seen.add(key);
+  }
+  const settled: PromiseSettledResult<A>[] = new Array<PromiseSettledResult<A>>(reqs.length);
+  for (const part of [firsts, repeats]) {
+    const results = await takeEach(
+      s,
+      part.map((i) => reqs[i]!),
+    );
+    part.forEach((i, j) => (settled[i] = results[j]!));
+  }
+  return settled;
+}
+
+/** takeMany's carts with distinct keys: one gate pipeline, or each on its own while Redis is away. */
+async function takeEach<A>(s: Services, reqs: TakeRequest<A>[]): Promise<PromiseSettledResult<A>[]> {
+  if (reqs.length === 0) return [];
+  const eachAlone = () => Promise.allSettled(reqs.map((req) => take(s, req)));
+  if (s.databaseOnly || s.gate.breaker.open) return eachAlone();
+  try {
+    return await takeManyThroughGate(s, reqs);
+  } catch (err) {
+    if (!(err instanceof GateDown)) throw err;
+    s.log.warn({ carts: reqs.length }, 'gate unreachable for a batch; taking each cart as it can');
+    return eachAlone();
   }
 }

@@ -37,6 +37,31 @@ export async function takeThroughGate<A>(s: Services, req: TakeRequest<A>): Prom
   throw unavailable('stock counters kept changing during this request');
 }
 
+/**
+ * Many carts at once (a batch): one gate pipeline for every cart's first attempt, then each on its own
+ * (their ledger rows meet in the same group commit); a cart that must try again goes the single way.
+ * One settled result per request, in order: its answer, or what it threw.
+ */
+export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]): Promise<PromiseSettledResult<A>[]> {
+  const gateIds = reqs.map(() => randomUUID());
+  const took = await s.gate.takeMany(
+    reqs.map((req, i) => ({
+      kind: req.kind,
+      idempotencyKey: req.idempotencyKey,
+      fingerprint: req.fingerprint,
+      gateId: gateIds[i]!,
+      lines: req.lines,
+    })),
+  );
+  return Promise.allSettled(
+    reqs.map(async (req, i) => {
+      s.metrics?.gateOutcome(req.kind, took[i]!.kind);
+      const answer = await afterGate(s, req, gateIds[i]!, took[i]!);
+      return answer === TRY_AGAIN ? takeThroughGate(s, req) : answer;
+    }),
+  );
+}
+
 /** Acts on what one gate attempt met: an answer, an outcome thrown, or TRY_AGAIN. */
 async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, took: TakeOutcome): Promise<Attempt<A>> {
   const { lines } = req;

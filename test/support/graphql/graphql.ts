@@ -12,6 +12,11 @@ export type ConfirmReservationInput = {
   orderId: string | number;
 };
 
+export type DeductStockBatchInput = {
+  /** 1 to 1000 carts, 10000 lines in all. */
+  carts: Array<DeductStockInput>;
+};
+
 export type DeductStockInput = {
   /** Defaults to the order id. */
   idempotencyKey?: string | null | undefined;
@@ -68,6 +73,11 @@ export type ReservationState =
   | 'CONFIRMED'
   | 'EXPIRED'
   | 'RELEASED';
+
+export type ReserveStockBatchInput = {
+  /** 1 to 1000 carts, 10000 lines in all. */
+  carts: Array<ReserveStockInput>;
+};
 
 export type ReserveStockInput = {
   /** Defaults to the order id. */
@@ -352,6 +362,32 @@ export type DeductMutation = { deductStock:
     | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
+
+export type DeductBatchMutationVariables = Exact<{
+  input: DeductStockBatchInput;
+}>;
+
+
+export type DeductBatchMutation = { deductStockBatch: { results: Array<
+      | { __typename: 'DeductStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null }> }
+      | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+      | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+      | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+      | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+    > } };
+
+export type ReserveBatchMutationVariables = Exact<{
+  input: ReserveStockBatchInput;
+}>;
+
+
+export type ReserveBatchMutation = { reserveStockBatch: { results: Array<
+      | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+      | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+      | { __typename: 'ReserveStockSuccess', orderId: string, idempotencyKey: string, deadline: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null }> }
+      | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+      | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+    > } };
 
 export type ReserveMutationVariables = Exact<{
   input: ReserveStockInput;
@@ -1320,6 +1356,97 @@ export const DeductDocument = new TypedDocumentString(`
     retryAfterMs
   }
 }`) as unknown as TypedDocumentString<DeductMutation, DeductMutationVariables>;
+export const DeductBatchDocument = new TypedDocumentString(`
+    mutation DeductBatch($input: DeductStockBatchInput!) {
+  deductStockBatch(input: $input) {
+    results {
+      __typename
+      ... on DeductStockSuccess {
+        orderId
+        idempotencyKey
+        lines {
+          skuId
+          quantity
+          availableAfter
+        }
+      }
+      ...TakeRefused
+    }
+  }
+}
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}`) as unknown as TypedDocumentString<DeductBatchMutation, DeductBatchMutationVariables>;
+export const ReserveBatchDocument = new TypedDocumentString(`
+    mutation ReserveBatch($input: ReserveStockBatchInput!) {
+  reserveStockBatch(input: $input) {
+    results {
+      __typename
+      ... on ReserveStockSuccess {
+        orderId
+        idempotencyKey
+        deadline
+        lines {
+          skuId
+          quantity
+          availableAfter
+        }
+      }
+      ...TakeRefused
+    }
+  }
+}
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}`) as unknown as TypedDocumentString<ReserveBatchMutation, ReserveBatchMutationVariables>;
 export const ReserveDocument = new TypedDocumentString(`
     mutation Reserve($input: ReserveStockInput!) {
   reserveStock(input: $input) {
