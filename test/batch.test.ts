@@ -459,12 +459,7 @@ describe('reserveStockBatch', () => {
       cart(`rb-1-${t}`, a, 3),
     ];
     const first = checked(await api.reserveBatch(carts, 60));
-    expect(kinds(first.results)).toEqual([
-      'ReserveStockSuccess',
-      'InsufficientStock',
-      'UnknownSku',
-      'IdempotencyConflict',
-    ]);
+    expect(kinds(first.results)).toEqual(['ReserveStockSuccess', 'InsufficientStock', 'UnknownSku', 'IdempotencyConflict']);
     expect(first.results[0]).toMatchObject({
       orderId: `rb-1-${t}`,
       lines: [{ skuId: a, quantity: 2, availableAfter: 3 }],
