@@ -20,7 +20,9 @@ beforeAll(async () => {
 /** Each export of ops.ts with the generated document of the same operation. */
 const pairs: [keyof typeof ops, { toString(): string }][] = [
   ['DEDUCT', generated.DeductDocument],
+  ['DEDUCT_BATCH', generated.DeductBatchDocument],
   ['RESERVE', generated.ReserveDocument],
+  ['RESERVE_BATCH', generated.ReserveBatchDocument],
   ['CONFIRM', generated.ConfirmDocument],
   ['RELEASE', generated.ReleaseDocument],
   ['RESERVATION', generated.ReservationDocument],
