@@ -1,8 +1,8 @@
 import type { AlertKind, StockAlert, StockLevel, StockState } from '../live/publish.ts';
 import { MAX_SKUS_PER_SUBSCRIPTION } from '../live/live.ts';
 import { builder } from './builder.ts';
-import { levels } from '../stock/levels.ts';
 import type { Context } from './builder.ts';
+import { skuNow } from './sku-reads.ts';
 import { saturated, SkuRef } from './stock.ts';
 
 const StockStateEnum = builder.enumType('StockState', {
@@ -27,8 +27,7 @@ const StockAlertKindEnum = builder.enumType('StockAlertKind', {
  * its other fields (name, settings) as they are now. Read only when a client selects it.
  */
 async function skuOfReading(level: StockLevel, ctx: Context) {
-  const [now] = await levels(ctx, [level.skuId]);
-  if (!now) throw new Error(`SKU ${level.skuId} vanished while a reading of it was sent`);
+  const now = await skuNow(ctx, level.skuId);
   const { available, reserved, sold, unlimited } = level;
   return { ...now, available, reserved, sold, unlimited };
 }

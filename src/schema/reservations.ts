@@ -17,12 +17,11 @@ import {
   reserveBatch,
   type HoldLine,
   type ReservationView,
-  type ReserveOutcome,
   type ReserveSuccess,
 } from '../stock/reservations.ts';
 import { MAX_BATCH_CARTS, MAX_BATCH_LINES, orderId as orderIdFormat, parseInput } from '../stock/input.ts';
 import { builder, OutcomeInterface } from './builder.ts';
-import { SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
+import { cartBatch, cartInput, SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
 import { skuNow } from './sku-reads.ts';
 
 const ReservationStateEnum = builder.enumType(ReservationState, {
@@ -147,31 +146,13 @@ const ReserveStockResult = builder.errorUnion('ReserveStockResult', {
   resolveType: (value) => (value instanceof Outcome ? undefined : 'ReserveStockSuccess'),
 });
 
-const ReserveStockBatchInput = builder.inputType('ReserveStockBatchInput', {
-  fields: (t) => ({
-    carts: t.field({ type: [ReserveStockInput], description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }),
-  }),
-});
-
-const ReserveStockBatchPayload = builder.objectRef<(ReserveSuccess | ReserveOutcome)[]>('ReserveStockBatchPayload').implement({
-  description: 'One result per cart, in the order of the carts.',
-  fields: (t) => ({ results: t.field({ type: [ReserveStockResult], resolve: (results) => results }) }),
-});
+const ReserveStockBatch = cartBatch('ReserveStock', ReserveStockInput, ReserveStockResult);
 
 /** A reserve's input as the domain takes it. */
-function reserveInput(input: {
-  orderId: string | number;
-  idempotencyKey?: string | null;
-  ttlSeconds: number;
-  lines: { skuId: string | number; quantity: number }[];
-}) {
-  return {
-    orderId: String(input.orderId),
-    idempotencyKey: input.idempotencyKey,
-    ttlSeconds: input.ttlSeconds,
-    lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
-  };
-}
+const reserveInput = (input: Parameters<typeof cartInput>[0] & { ttlSeconds: number }) => ({
+  ...cartInput(input),
+  ttlSeconds: input.ttlSeconds,
+});
 
 const settleErrors = [
   UnknownReservation,
@@ -217,11 +198,11 @@ builder.mutationFields((t) => ({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
-    type: ReserveStockBatchPayload,
+    type: ReserveStockBatch.payload,
     description:
       `Holds up to ${MAX_BATCH_CARTS} carts (${MAX_BATCH_LINES} lines) at once, each as reserveStock holds one, on its own; ` +
       'results[i] answers carts[i]. Bad input in any cart refuses the whole request.',
-    args: { input: t.arg({ type: ReserveStockBatchInput }) },
+    args: { input: t.arg({ type: ReserveStockBatch.input }) },
     resolve: (_, { input }, ctx) => reserveBatch(ctx, input.carts.map(reserveInput)),
   }),
   confirmReservation: t.field({

@@ -28,10 +28,10 @@ function reads(ctx: Context): SkuReads {
   return r;
 }
 
-/** A SKU as it is now; a line's SKU exists (it was just taken from), so null would be a broken invariant. */
+/** A SKU as it is now; SKUs are never deleted, so one named by a line or a reading that is gone is a broken invariant. */
 export async function skuNow(ctx: Context, skuId: string): Promise<SkuLevel> {
   const sku = await reads(ctx).skus.load(skuId);
-  if (!sku) throw new Error(`SKU ${skuId} vanished while its line was answered`);
+  if (!sku) throw new Error(`SKU ${skuId} vanished while an answer named it`);
   return sku;
 }
 

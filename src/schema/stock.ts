@@ -1,10 +1,14 @@
-import { deduct, deductBatch, type DeductedLine, type DeductOutcome, type DeductSuccess } from '../stock/deduct.ts';
+import { deduct, deductBatch, type DeductedLine, type DeductSuccess } from '../stock/deduct.ts';
 import { levels, type SkuLevel } from '../stock/levels.ts';
 import { IdempotencyConflict, InsufficientStock, Outcome, type ShortLine, StockChanged, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import { restock, setStock, type RestockSuccess } from '../stock/restock.ts';
 import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
+import type { InputObjectRef, UnionRef } from '@pothos/core';
 import { builder, OutcomeInterface } from './builder.ts';
+
+/** The schema's type settings, as Pothos's refs are parameterised by them. */
+type SchemaTypesOf = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 import { lowStockThresholdOf, skuNow } from './sku-reads.ts';
 
 /** GraphQL's Int is 32-bit. */
@@ -205,19 +209,31 @@ const DeductStockResult = builder.errorUnion('DeductStockResult', {
   resolveType: (value) => (value instanceof Outcome ? undefined : 'DeductStockSuccess'),
 });
 
-const DeductStockBatchInput = builder.inputType('DeductStockBatchInput', {
-  fields: (t) => ({
-    carts: t.field({ type: [DeductStockInput], description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }),
-  }),
-});
+/**
+ * The types of a cart mutation's batch: `<mutation>BatchInput { carts }` of its input, and
+ * `<mutation>BatchPayload { results }` of its result union, one result per cart.
+ */
+export function cartBatch<Cart, Result>(
+  name: string,
+  cart: InputObjectRef<SchemaTypesOf, Cart>,
+  result: UnionRef<SchemaTypesOf, Result, Result>,
+) {
+  const input = builder.inputType(`${name}BatchInput`, {
+    fields: (t) => ({
+      carts: t.field({ type: [cart], description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }),
+    }),
+  });
+  const payload = builder.objectRef<Result[]>(`${name}BatchPayload`).implement({
+    description: 'One result per cart, in the order of the carts.',
+    fields: (t) => ({ results: t.field({ type: [result], resolve: (results) => results }) }),
+  });
+  return { input, payload };
+}
 
-const DeductStockBatchPayload = builder.objectRef<(DeductSuccess | DeductOutcome)[]>('DeductStockBatchPayload').implement({
-  description: 'One result per cart, in the order of the carts.',
-  fields: (t) => ({ results: t.field({ type: [DeductStockResult], resolve: (results) => results }) }),
-});
+const DeductStockBatch = cartBatch('DeductStock', DeductStockInput, DeductStockResult);
 
-/** A deduct's input as the domain takes it. */
-function deductInput(input: {
+/** A cart's input (a deduct's, and a reserve's but for its TTL) as the domain takes it: ids as strings. */
+export function cartInput(input: {
   orderId: string | number;
   idempotencyKey?: string | null;
   lines: { skuId: string | number; quantity: number }[];
@@ -279,17 +295,17 @@ builder.mutationFields((t) => ({
     type: DeductStockResult,
     description: 'Deducts a whole cart: every line or none. Safe to retry with the same idempotency key.',
     args: { input: t.arg({ type: DeductStockInput }) },
-    resolve: (_, { input }, ctx) => deduct(ctx, deductInput(input)),
+    resolve: (_, { input }, ctx) => deduct(ctx, cartInput(input)),
   }),
   deductStockBatch: t.field({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).
     authScopes: { role: 'checkout' },
     skipTypeScopes: true,
-    type: DeductStockBatchPayload,
+    type: DeductStockBatch.payload,
     description:
       `Deducts up to ${MAX_BATCH_CARTS} carts (${MAX_BATCH_LINES} lines) at once: each cart every line or none, on its own, ` +
       'idempotent by its own key; results[i] answers carts[i]. Bad input in any cart refuses the whole request.',
-    args: { input: t.arg({ type: DeductStockBatchInput }) },
-    resolve: (_, { input }, ctx) => deductBatch(ctx, input.carts.map(deductInput)),
+    args: { input: t.arg({ type: DeductStockBatch.input }) },
+    resolve: (_, { input }, ctx) => deductBatch(ctx, input.carts.map(cartInput)),
   }),
 }));

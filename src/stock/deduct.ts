@@ -1,6 +1,6 @@
 import type { CartLine } from '../inventory.ts';
 import { parseCart, parseCarts } from './input.ts';
-import { Outcome, type IdempotencyConflict, type InsufficientStock, type Throttled, type UnknownSku } from './outcomes.ts';
+import { type IdempotencyConflict, type InsufficientStock, type Throttled, type UnknownSku } from './outcomes.ts';
 import { fingerprint } from './idempotency.ts';
 import type { Services } from './services.ts';
 import type { TakenLine, TakeRequest } from './take/request.ts';
@@ -31,15 +31,12 @@ export function deduct(s: Services, input: DeductInput): Promise<DeductSuccess> 
 /**
  * Sells many carts (deductStockBatch), each all or nothing on its own and idempotent by its own key:
  * every cart is validated before any I/O (the first bad one refuses the request), then one gate
- * pipeline and one group commit serve them. One answer per cart, in order: its success or its outcome.
- * A cart that could not be settled (TEMPORARILY_UNAVAILABLE, an unexpected error) fails the whole
- * request with its error: the carts that went through replay their answers when the batch is sent again.
+ * pipeline and one group commit serve them (takeMany). One answer per cart, in order: its success or
+ * its outcome.
  */
 export async function deductBatch(s: Services, carts: DeductInput[]): Promise<(DeductSuccess | DeductOutcome)[]> {
-  const settled = await takeMany(s, parseCarts(carts).map(deductRequest));
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Outcome));
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as DeductOutcome)));
+  // take() throws only a deduct's outcomes.
+  return (await takeMany(s, parseCarts(carts).map(deductRequest))) as (DeductSuccess | DeductOutcome)[];
 }
 
 function deductRequest({ orderId, key, lines }: { orderId: string; key: string; lines: CartLine[] }): TakeRequest<DeductSuccess> {

@@ -72,16 +72,15 @@ export type ReserveOutcome = InsufficientStock | UnknownSku | IdempotencyConflic
 
 /**
  * Holds many carts (reserveStockBatch), each as reserve() holds one: validated before any I/O (the
- * first bad cart refuses the request), then one gate pipeline and one group commit. One answer per
- * cart, in order; a cart that could not be settled fails the request (send the same batch again).
+ * first bad cart refuses the request), then one gate pipeline and one group commit (takeMany). One
+ * answer per cart, in order.
  */
 export async function reserveBatch(s: Services, carts: ReserveInput[]): Promise<(ReserveSuccess | ReserveOutcome)[]> {
   const parsed = parseCarts(carts);
   const reqs = parsed.map((cart, i) => reserveRequest(cart, parseInput(ttl, carts[i]!.ttlSeconds, `carts.${i}.ttlSeconds`)));
-  const settled = await takeMany(s, reqs);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Outcome));
-  if (failed) throw failed.reason;
-  return settled.map((r, i) => (r.status === 'fulfilled' ? r.value : (asClientConflict(r.reason, reqs[i]!) as ReserveOutcome)));
+  // take() throws only a reserve's outcomes.
+  const answers = await takeMany(s, reqs);
+  return answers.map((a, i) => (a instanceof Outcome ? (asClientConflict(a, reqs[i]!) as ReserveOutcome) : a));
 }
 
 function reserveRequest(

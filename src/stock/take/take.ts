@@ -1,4 +1,5 @@
 import { GateDown } from '../../gate/breaker.ts';
+import { Outcome } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { takeInDatabase } from './in-database.ts';
 import type { TakeRequest } from './request.ts';
@@ -29,10 +30,12 @@ export async function take<A>(s: Services, req: TakeRequest<A>): Promise<A> {
 
 /**
  * Takes for many carts at once (a batch), each all or nothing on its own: through the gate in one
- * pipeline (takeManyThroughGate), or, while Redis is unreachable, each as take() would. One settled
- * result per request, in order.
+ * pipeline (takeManyThroughGate), or, while Redis is unreachable, each as take() would. One answer per
+ * request, in order: its success, or the Outcome it met. A cart that could not be settled
+ * (TEMPORARILY_UNAVAILABLE, an unexpected error) fails the whole batch with its error: the carts that
+ * went through replay their answers when the batch is sent again.
  */
-export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<PromiseSettledResult<A>[]> {
+export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<(A | Outcome)[]> {
   // A key's later carts wait for its first: they must meet its record (a replay, or a conflict), and a
   // cart whose counter had to be loaded would otherwise retry after the later one took.
   const seen = new Set<string>();
@@ -50,7 +53,9 @@ export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<
     );
     part.forEach((i, j) => (settled[i] = results[j]!));
   }
-  return settled;
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Outcome));
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Outcome)));
 }
 
 /** takeMany's carts with distinct keys: one gate pipeline, or each on its own while Redis is away. */
