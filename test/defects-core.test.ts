@@ -152,10 +152,10 @@ describe('a loader paused past its lease (item 6)', () => {
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
     class StalledLoader extends Gate {
-      override async seed(c: StockSeed, token: string): Promise<number> {
+      override async seedAll(seeds: readonly StockSeed[], token: string): Promise<number[]> {
         paused();
         await resumed;
-        return super.seed(c, token);
+        return super.seedAll(seeds, token);
       }
     }
     const loading = loadCounters(new StalledLoader(gate.redis, gate.keys), prisma, ['slow']);

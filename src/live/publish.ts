@@ -87,6 +87,12 @@ const MISSING_GRACE_MS = 100;
  * is at most this much later.
  */
 const ANNOUNCE_SPACING_MS = 10;
+/**
+ * Announcements under way at once in one process. Each may load a counter or read a threshold in
+ * PostgreSQL: a bulk change (setStockBatch of 10,000 SKUs) would otherwise start 10,000 of them at
+ * once, drain the connection pool and starve the requests it serves. The rest wait their turn.
+ */
+const MAX_ANNOUNCEMENTS_IN_FLIGHT = 32;
 /** A Redis outage fails every announcement; one warning per this long is enough to see it. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
@@ -100,6 +106,8 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 export class Publisher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** SKUs changed while MAX_ANNOUNCEMENTS_IN_FLIGHT ran: announced in the order they came, as slots free. */
+  private readonly waiting = new Set<string>();
   private closed = false;
   private lastFailureLog = 0;
   /** Announcements of changes made so far (for measurements). */
@@ -116,6 +124,7 @@ export class Publisher {
     if (this.closed) return;
     for (const id of new Set(skuIds)) {
       if (this.running.has(id)) this.again.add(id);
+      else if (this.running.size >= MAX_ANNOUNCEMENTS_IN_FLIGHT) this.waiting.add(id);
       else this.running.set(id, this.run(id));
     }
   }
@@ -125,10 +134,10 @@ export class Publisher {
     return Promise.all(skuIds.map(async (id) => (await this.announce(id, 'peek'))?.level ?? null));
   }
 
-  /** Stops taking changes and waits for the announcements under way, the last folded ones included. */
+  /** Stops taking changes and waits for the announcements under way, the waiting and folded ones included. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.running.values());
+    while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
   private async run(skuId: string): Promise<void> {
@@ -149,6 +158,17 @@ export class Publisher {
     } finally {
       this.running.delete(skuId);
       this.again.delete(skuId);
+      this.startWaiting();
+    }
+  }
+
+  /** Gives the free slots to the SKUs waiting longest. */
+  private startWaiting(): void {
+    for (const id of this.waiting) {
+      if (this.running.size >= MAX_ANNOUNCEMENTS_IN_FLIGHT) return;
+      this.waiting.delete(id);
+      if (this.running.has(id)) this.again.add(id);
+      else this.running.set(id, this.run(id));
     }
   }
 

@@ -1,8 +1,8 @@
 import { deduct, deductBatch, type DeductedLine, type DeductSuccess } from '../stock/deduct.ts';
 import { levels, type SkuLevel } from '../stock/levels.ts';
 import { IdempotencyConflict, InsufficientStock, Outcome, type ShortLine, StockChanged, Throttled, UnknownSku } from '../stock/outcomes.ts';
-import { restock, setStock, type RestockSuccess } from '../stock/restock.ts';
-import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
+import { restock, setStock, setStockBatch, type RestockSuccess } from '../stock/restock.ts';
+import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_SET_STOCK_ITEMS, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import type { InputObjectRef, UnionRef } from '@pothos/core';
 import { builder, OutcomeInterface } from './builder.ts';
@@ -210,25 +210,50 @@ const DeductStockResult = builder.errorUnion('DeductStockResult', {
 });
 
 /**
- * The types of a cart mutation's batch: `<mutation>BatchInput { carts }` of its input, and
- * `<mutation>BatchPayload { results }` of its result union, one result per cart.
+ * The types of a mutation's batch: `<mutation>BatchInput { <field> }` of its input, and
+ * `<mutation>BatchPayload { results }` of its result union, results[i] answering the input's i-th.
  */
+function batchOf<Field extends 'carts' | 'items', Item, Result>(
+  name: string,
+  field: { name: Field; description: string },
+  item: InputObjectRef<SchemaTypesOf, Item>,
+  result: UnionRef<SchemaTypesOf, Result, Result>,
+) {
+  const input = builder.inputType(`${name}BatchInput`, {
+    fields: (t) => {
+      const list = t.field({ type: [item], description: field.description });
+      return { [field.name]: list } as Record<Field, typeof list>;
+    },
+  });
+  const payload = builder.objectRef<Result[]>(`${name}BatchPayload`).implement({
+    description: `One result per ${field.name === 'carts' ? 'cart' : 'item'}, in their order.`,
+    fields: (t) => ({ results: t.field({ type: [result], resolve: (results) => results }) }),
+  });
+  return { input, payload };
+}
+
+/** The batch types of a cart mutation (deduct, reserve): `carts`, within the batch limits. */
 export function cartBatch<Cart, Result>(
   name: string,
   cart: InputObjectRef<SchemaTypesOf, Cart>,
   result: UnionRef<SchemaTypesOf, Result, Result>,
 ) {
-  const input = builder.inputType(`${name}BatchInput`, {
-    fields: (t) => ({
-      carts: t.field({ type: [cart], description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }),
-    }),
-  });
-  const payload = builder.objectRef<Result[]>(`${name}BatchPayload`).implement({
-    description: 'One result per cart, in the order of the carts.',
-    fields: (t) => ({ results: t.field({ type: [result], resolve: (results) => results }) }),
-  });
-  return { input, payload };
+  return batchOf(name, { name: 'carts', description: `1 to ${MAX_BATCH_CARTS} carts, ${MAX_BATCH_LINES} lines in all.` }, cart, result);
 }
+
+/** What setting a level answers: its success or one of its outcomes; a batch answers one per item. */
+const SetStockResult = builder.errorUnion('SetStockResult', {
+  types: [SetStockSuccess, UnknownSku, StockChanged],
+  // Outcomes resolve by their class (a batch returns them, a single setStock throws them); the rest is success.
+  resolveType: (value) => (value instanceof Outcome ? undefined : 'SetStockSuccess'),
+});
+
+const SetStockBatch = batchOf(
+  'SetStock',
+  { name: 'items', description: `1 to ${MAX_SET_STOCK_ITEMS} levels, each SKU once.` },
+  SetStockInput,
+  SetStockResult,
+);
 
 const DeductStockBatch = cartBatch('DeductStock', DeductStockInput, DeductStockResult);
 
@@ -282,11 +307,22 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) => restock(ctx, { ...input, skuId: String(input.skuId) }),
   }),
   setStock: t.field({
-    type: SetStockSuccess,
+    type: SetStockResult,
     description: 'Sets an absolute level, written to the ledger as ADJUST; compare-and-set with expectedAvailable.',
     args: { input: t.arg({ type: SetStockInput }) },
-    errors: { types: [UnknownSku, StockChanged], union: { name: 'SetStockResult' } },
     resolve: (_, { input }, ctx) => setStock(ctx, { ...input, skuId: String(input.skuId) }),
+  }),
+  setStockBatch: t.field({
+    type: SetStockBatch.payload,
+    description:
+      `Sets up to ${MAX_SET_STOCK_ITEMS} levels in one transaction, each as setStock sets one, on its own (an unknown SKU or a ` +
+      'changed level answers its outcome, the others are set); results[i] answers items[i]. Bad input in any item refuses the whole request.',
+    args: { input: t.arg({ type: SetStockBatch.input }) },
+    resolve: (_, { input }, ctx) =>
+      setStockBatch(
+        ctx,
+        input.items.map((item) => ({ ...item, skuId: String(item.skuId) })),
+      ),
   }),
   deductStock: t.field({
     // Checkout may do this: replaces Mutation's admin requirement (src/schema/builder.ts).

@@ -116,6 +116,13 @@ export const MAX_BATCH_CARTS = 1_000;
 /** Lines per batch request, over all its carts: what one pipeline's scripts walk through. */
 export const MAX_BATCH_LINES = 10_000;
 
+/**
+ * Items per setStockBatch: one transaction locks and fences every SKU row of them. A catalogue sync of
+ * 10,000 variants fits in one request and commits in well under 2 s; more would hold the row locks
+ * (and stall the group commit for those SKUs) for longer.
+ */
+export const MAX_SET_STOCK_ITEMS = 10_000;
+
 /** Every cart of a batch, checked before any I/O: the first bad one refuses the whole request. */
 export function parseCarts(carts: CartInput[]) {
   if (carts.length === 0) throw inputError('EMPTY_BATCH', 'carts: a batch needs at least one cart', 'carts');

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { readTruth } from '../ledger/truth.ts';
-import { adjustment, commitChange } from '../sync/outbox.ts';
-import { idempotencyKey, inputError, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
-import { levels, type SkuLevel } from './levels.ts';
+import { adjustment, commitChange, fenceLocked, type MovementRow } from '../sync/outbox.ts';
+import { idempotencyKey, inputError, MAX_SET_STOCK_ITEMS, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
+import type { SkuStock } from '../inventory.ts';
+import type { SkuLevel } from './levels.ts';
 import { fingerprint, once } from './idempotency.ts';
-import { StockChanged, UnknownSku } from './outcomes.ts';
+import { Outcome, StockChanged, UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 
 export interface RestockInput {
@@ -57,19 +58,87 @@ export interface SetStockInput {
   expectedAvailable?: number | null | undefined;
 }
 
+/** What setting a level can answer besides success (setStock throws them). */
+export type SetStockOutcome = UnknownSku | StockChanged;
+
 /**
  * Merchant correction to an absolute level, written as an ADJUST movement of the difference. With
  * `expectedAvailable` it is compare-and-set against the truth at the moment the SKU row is locked.
  */
 export async function setStock(s: Services, input: SetStockInput): Promise<SkuLevel> {
-  const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
-  const available = parseInput(stockLevel, input.available, 'available');
-  const expected = input.expectedAvailable == null ? null : parseInput(z.number().int(), input.expectedAvailable, 'expectedAvailable');
-  await commitChange(s, [skuId], 'fence', async (tx, epochs) => {
-    if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
-    const truth = (await readTruth(tx, [skuId])).get(skuId)!;
-    if (expected !== null && truth.available !== expected) throw new StockChanged(skuId, expected, truth.available);
-    return { result: undefined, movements: adjustment(skuId, available - truth.available) };
-  });
-  return (await levels(s, [skuId]))[0]!;
+  const [answer] = await setLevels(s, [parseSetStock(input)]);
+  if (answer instanceof Outcome) throw answer;
+  return answer!;
+}
+
+/**
+ * Sets many levels at once (setStockBatch): every item is checked before any I/O (the first bad one
+ * refuses the request), then one fenced transaction sets them all. Items are independent: an unknown
+ * SKU or a failed compare-and-set answers its outcome and the others are set. One answer per item.
+ */
+export async function setStockBatch(s: Services, items: SetStockInput[]): Promise<(SkuLevel | SetStockOutcome)[]> {
+  if (items.length === 0) throw inputError('EMPTY_BATCH', 'items: a batch needs at least one item', 'items');
+  if (items.length > MAX_SET_STOCK_ITEMS) {
+    throw inputError('BATCH_TOO_LARGE', `items: at most ${MAX_SET_STOCK_ITEMS} items per request`, 'items');
+  }
+  const parsed = items.map((item, i) => parseSetStock(item, `items.${i}.`));
+  const seen = new Set<string>();
+  for (const [i, item] of parsed.entries()) {
+    // Two levels for one SKU in one request: which one wins would depend on the order, so neither does.
+    if (seen.has(item.skuId)) {
+      throw inputError('DUPLICATE_SKU_LINE', `items.${i}.skuId: SKU ${item.skuId} appears on more than one item`, `items.${i}.skuId`);
+    }
+    seen.add(item.skuId);
+  }
+  return setLevels(s, parsed);
+}
+
+type ParsedSetStock = { skuId: string; available: number; expected: number | null };
+
+/** One item of a set-stock request; `at` prefixes paths in errors. */
+function parseSetStock(input: SetStockInput, at = ''): ParsedSetStock {
+  return {
+    skuId: parseInput(skuIdSchema, input.skuId, `${at}skuId`),
+    available: parseInput(stockLevel, input.available, `${at}available`),
+    expected: input.expectedAvailable == null ? null : parseInput(z.number().int(), input.expectedAvailable, `${at}expectedAvailable`),
+  };
+}
+
+/**
+ * One transaction: lock the SKUs' rows, read their truth, write an ADJUST per level that moves and
+ * fence those SKUs (only those: a lost compare-and-set moves nothing, not even the epoch). Each answer
+ * is the SKU's level at the commit, and the fenced SKUs' counters are loaded from it (reload): a bulk
+ * set would otherwise leave thousands of counters for their first sales and the live announcements of
+ * the new levels to load one at a time.
+ */
+async function setLevels(s: Services, items: ParsedSetStock[]): Promise<(SkuLevel | SetStockOutcome)[]> {
+  return commitChange(
+    s,
+    items.map((item) => item.skuId),
+    'set',
+    async (tx, epochs) => {
+      const truth = await readTruth(
+        tx,
+        items.filter((item) => epochs.has(item.skuId)).map((item) => item.skuId),
+      );
+      const movements: MovementRow[] = [];
+      const set = new Map<string, SkuLevel>();
+      const result = items.map(({ skuId, available, expected }): SkuLevel | SetStockOutcome => {
+        const now = truth.get(skuId);
+        if (!now) return new UnknownSku([skuId]);
+        if (expected !== null && now.available !== expected) return new StockChanged(skuId, expected, now.available);
+        const { epoch: _, ...level } = now;
+        const delta = available - now.available;
+        if (delta === 0) return level;
+        movements.push(...adjustment(skuId, delta));
+        // Fenced below, which gives every withheld unit back to the gate's share.
+        set.set(skuId, { ...level, available, withheld: 0 });
+        return set.get(skuId)!;
+      });
+      const fenced = await fenceLocked(tx, [...set.keys()]);
+      const seeds = [...fenced].map(([skuId, epoch]): SkuStock => ({ ...set.get(skuId)!, epoch }));
+      return { result, movements, fenced, seeds };
+    },
+    { reload: true },
+  );
 }

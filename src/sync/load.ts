@@ -12,24 +12,25 @@ const LOAD_WAIT_POLL_MS = 5;
 
 /** Takes the load lock of every SKU it can; the others are being loaded by someone else right now. */
 export async function lockLoads(gate: Gate, skuIds: string[], token: string): Promise<{ locked: string[]; waiting: string[] }> {
-  const locked: string[] = [];
-  const waiting: string[] = [];
-  await Promise.all(
-    skuIds.map(async (id) => {
-      ((await gate.tryLock(gate.keys.loadLock(id), token, LOAD_LOCK_TTL_MS)) ? locked : waiting).push(id);
-    }),
+  const got = await gate.tryLocks(
+    skuIds.map((id) => gate.keys.loadLock(id)),
+    token,
+    LOAD_LOCK_TTL_MS,
   );
-  return { locked, waiting };
+  return { locked: skuIds.filter((_, i) => got[i]), waiting: skuIds.filter((_, i) => !got[i]) };
 }
 
 export async function unlockLoads(gate: Gate, skuIds: string[], token: string): Promise<void> {
-  await Promise.all(skuIds.map((id) => gate.unlock(gate.keys.loadLock(id), token)));
+  await gate.unlockAll(
+    skuIds.map((id) => gate.keys.loadLock(id)),
+    token,
+  );
 }
 
 /** SKUs whose counter someone is loading right now (its load lock is held). */
 export async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set<string>> {
   const unique = [...new Set(skuIds)];
-  const held = await Promise.all(unique.map((id) => gate.isLocked(gate.keys.loadLock(id))));
+  const held = await gate.areLocked(unique.map((id) => gate.keys.loadLock(id)));
   return new Set(unique.filter((_, i) => held[i]));
 }
 
@@ -40,7 +41,7 @@ export async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set
  */
 export async function reloadFromTruth(gate: Gate, prisma: PrismaClient, skuIds: string[], token: string): Promise<Map<string, StockSeed>> {
   const truth = await truthForLoad(prisma, skuIds);
-  for (const seed of truth.values()) await gate.seed(seed, token);
+  await gate.seedAll([...truth.values()], token);
   return truth;
 }
 

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
+import type { SkuStock } from '../inventory.ts';
 import { FENCE_SQL, RETURN_WITHHELD_SQL, readTruth } from '../ledger/truth.ts';
-import { loadsInProgress } from './load.ts';
+import { lockLoads, loadsInProgress, unlockLoads } from './load.ts';
 
 /** How long a change may wait for its own request to deliver it before the sweeper does. */
 const SWEEP_GRACE_MS = 2_000;
@@ -20,18 +22,35 @@ export const SWEEP_BATCH = 500;
  *   src/ledger/group-commit.ts) and the counter is dropped, to be loaded from the truth. Units withheld for the
  *   database-only path go back to the gate's share in the same step: a lower level could otherwise
  *   leave more withheld than the SKU has.
+ * - set: the change may set levels (set-stock). Rows are locked exclusively, and the change fences
+ *   only the SKUs whose level it changes (fenceLocked) and says so (`fenced`): a SKU it leaves as it
+ *   is (a lost compare-and-set, a level already there) keeps its epoch and its counter.
  * - take: a database-only take. It sells only units withheld from the gate, so the gate's share stays
  *   valid and the counter is adjusted in place like `apply`; but the rows are locked exclusively, so
  *   takes of one SKU see each other's sales. A take that must withhold more units bumps the epoch
  *   itself and says so (`fenced`): those SKUs are fenced as above.
  */
-export type GateEffect = 'apply' | 'fence' | 'take';
+export type GateEffect = 'apply' | 'fence' | 'set' | 'take';
 
+const LOCK_EXCLUSIVE_SQL = `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
 const LOCK_SQL: Record<GateEffect, string> = {
   apply: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
-  take: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+  take: LOCK_EXCLUSIVE_SQL,
+  set: LOCK_EXCLUSIVE_SQL,
   fence: FENCE_SQL,
 };
+
+/**
+ * Fences SKUs whose rows the transaction holds locked ('set'), as 'fence' fences every SKU of a
+ * change: bumps their epochs and gives their withheld units back to the gate's share. Returns the new epochs.
+ */
+export async function fenceLocked(tx: Tx, skuIds: string[]): Promise<Map<string, number>> {
+  if (skuIds.length === 0) return new Map();
+  const sorted = [...skuIds].sort();
+  const fenced = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(FENCE_SQL, sorted);
+  await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
+  return new Map(fenced.map((r) => [r.id, r.epoch]));
+}
 
 export interface MovementRow {
   kind: MovementKind;
@@ -71,6 +90,11 @@ interface OutboxRow {
 export interface Change<T> {
   result: T;
   movements: MovementRow[];
+  /**
+   * With `reload`: the SKUs' truth as this change commits it, under their new epochs, to load their
+   * counters from (a fence change that read it anyway: set-stock).
+   */
+  seeds?: SkuStock[];
   fenced?: Map<string, number>;
   returned?: Map<string, number>;
 }
@@ -89,35 +113,74 @@ export async function commitChange<T>(
   skuIds: string[],
   effect: GateEffect,
   change: (tx: Tx, epochs: Map<string, number>) => Promise<Change<T>>,
+  options: { reload?: boolean } = {},
 ): Promise<T> {
   const sorted = [...new Set(skuIds)].sort();
-  const { result, outbox } = await s.prisma.$transaction(async (tx) => {
-    const locked = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
-    if (effect === 'fence') await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
-    const epochs = new Map(locked.map((b) => [b.id, b.epoch]));
-    const { result, movements, fenced = new Map<string, number>(), returned = new Map<string, number>() } = await change(tx, epochs);
-    if (movements.length > 0) await tx.movement.createMany({ data: movements });
-    if (returned.size > 0)
-      await tx.$executeRawUnsafe(
-        `UPDATE sku SET withheld = sku.withheld - r.units FROM unnest($1::text[], $2::bigint[]) AS r(id, units) WHERE sku.id = r.id`,
-        [...returned.keys()],
-        [...returned.values()],
-      );
-    if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
-    const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
-      `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld)
-       SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
-       RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld`,
-      ...outboxColumns(epochs, fenced, movements, returned),
-    );
-    return { result, outbox };
-  });
+  const token = randomUUID();
+  const locked = options.reload ? await lockForReload(s, sorted, token) : [];
+  let committed: { result: T; outbox: OutboxRow[]; seeds: SkuStock[] };
   try {
-    await deliver(s, outbox);
+    committed = await s.prisma.$transaction(async (tx) => {
+      const locks = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
+      if (effect === 'fence') await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
+      const epochs = new Map(locks.map((b) => [b.id, b.epoch]));
+      const done = await change(tx, epochs);
+      const { movements, fenced = new Map<string, number>(), returned = new Map<string, number>() } = done;
+      if (movements.length > 0) await writeMovements(tx, movements);
+      if (returned.size > 0)
+        await tx.$executeRawUnsafe(
+          `UPDATE sku SET withheld = sku.withheld - r.units FROM unnest($1::text[], $2::bigint[]) AS r(id, units) WHERE sku.id = r.id`,
+          [...returned.keys()],
+          [...returned.values()],
+        );
+      if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
+      const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
+        `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld)
+         SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
+         RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld`,
+        ...outboxColumns(epochs, fenced, movements, returned),
+      );
+      return { result: done.result, outbox, seeds: done.seeds ?? [] };
+    });
+    await reload(s, committed.seeds, new Set(locked), token);
+  } finally {
+    await unlockLoads(s.gate, locked, token).catch((err) => s.log.warn({ err }, 'could not free load locks; they lapse on their own'));
+  }
+  try {
+    await deliver(s, committed.outbox);
   } catch (err) {
     s.log.warn({ err }, 'could not bring the gate up to a change; the outbox sweeper will');
   }
-  return result;
+  return committed.result;
+}
+
+/**
+ * Takes the load locks of a change that reloads its counters, before its transaction: a counter
+ * loader's protocol (src/sync/load.ts), with the change's own transaction as the truth read. SKUs
+ * another loader holds are left to it; none when Redis is away (their counters load on demand).
+ */
+async function lockForReload(s: Services, skuIds: string[], token: string): Promise<string[]> {
+  try {
+    return (await lockLoads(s.gate, skuIds, token)).locked;
+  } catch (err) {
+    s.log.warn({ err }, 'could not lock counters to reload; they load on demand');
+    return [];
+  }
+}
+
+/**
+ * Loads counters from the truth a change committed, under the locks it took before: after the commit,
+ * before the delivery, so a change committing meanwhile finds the lock held and is delivered again
+ * after the seed (deliver). Best effort: a counter not loaded here is loaded on demand.
+ */
+async function reload(s: Services, seeds: SkuStock[], locked: Set<string>, token: string): Promise<void> {
+  const mine = seeds.filter((seed) => locked.has(seed.skuId));
+  if (mine.length === 0) return;
+  try {
+    await s.gate.seedAll(mine, token);
+  } catch (err) {
+    s.log.warn({ err }, 'could not reload counters after a change; they load on demand');
+  }
 }
 
 /**
@@ -138,6 +201,31 @@ export async function returnWithheld(s: Services, lacking: Map<string, number>):
     }
     return { result: undefined, movements: [], returned };
   });
+}
+
+/**
+ * Writes ledger rows in one statement, a column array each: a bulk change (setStockBatch: 10,000 rows)
+ * costs one round trip and no per-row parameter encoding (Prisma's createMany took ~2 s for 10,000).
+ */
+async function writeMovements(tx: Tx, movements: MovementRow[]): Promise<void> {
+  const column = <T>(value: (m: MovementRow) => T) => movements.map(value);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, delta_withheld,
+                           unlimited_quantity, order_id, order_line, idempotency_key)
+     SELECT * FROM unnest($1::"MovementKind"[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[],
+                          $8::int[], $9::text[], $10::int[], $11::text[])`,
+    column((m) => m.kind),
+    column((m) => m.skuId),
+    column((m) => m.quantity),
+    column((m) => m.deltaAvailable),
+    column((m) => m.deltaReserved ?? 0),
+    column((m) => m.deltaSold ?? 0),
+    column((m) => m.deltaWithheld ?? 0),
+    column((m) => m.unlimitedQuantity ?? 0),
+    column((m) => m.orderId ?? null),
+    column((m) => m.orderLine ?? null),
+    column((m) => m.idempotencyKey ?? null),
+  );
 }
 
 /** The ADJUST movement that takes a SKU's available to a set level; none when it is already there. */
@@ -188,18 +276,19 @@ async function deliver(s: Services, rows: OutboxRow[]): Promise<number> {
     s.gate,
     rows.map((r) => r.sku_id),
   );
-  await Promise.all(
-    rows.map((r) =>
-      r.action === 'DROP'
-        ? s.gate.invalidate(r.sku_id, r.epoch)
-        : s.gate.apply(r.id.toString(), r.sku_id, r.epoch, {
-            available: r.delta_available,
-            reserved: r.delta_reserved,
-            sold: r.delta_sold,
-            withheld: r.delta_withheld,
-          }),
+  const drops = rows.filter((r) => r.action === 'DROP');
+  const applies = rows.filter((r) => r.action === 'APPLY');
+  await Promise.all([
+    s.gate.invalidateAll(drops.map((r) => ({ skuId: r.sku_id, epoch: r.epoch }))),
+    s.gate.applyAll(
+      applies.map((r) => ({
+        outboxId: r.id.toString(),
+        skuId: r.sku_id,
+        epoch: r.epoch,
+        delta: { available: r.delta_available, reserved: r.delta_reserved, sold: r.delta_sold, withheld: r.delta_withheld },
+      })),
     ),
-  );
+  ]);
   const done = rows.filter((r) => !loading.has(r.sku_id));
   if (done.length > 0)
     await s.prisma.$executeRawUnsafe(

@@ -123,25 +123,42 @@ graphql(`
 `);
 
 /** `... on Outcome`: the interface's fields reach every refusal through the cache's possibleTypes. */
+graphql(`
+  fragment ClientDeductAnswer on DeductStockResult {
+    __typename
+    ... on Outcome {
+      code
+      message
+    }
+    ... on DeductStockSuccess {
+      orderId
+      idempotencyKey
+      lines {
+        ...ClientTakenLine
+      }
+    }
+    ...ClientIdempotencyConflict
+    ...ClientInsufficientStock
+    ...ClientThrottled
+    ...ClientUnknownSku
+  }
+`);
+
 export const ClientDeduct = graphql(`
   mutation ClientDeduct($input: DeductStockInput!) {
     deductStock(input: $input) {
-      __typename
-      ... on Outcome {
-        code
-        message
+      ...ClientDeductAnswer
+    }
+  }
+`);
+
+/** Each cart's result is read as a single deduct's: the same fragment, so the same type. */
+export const ClientDeductBatch = graphql(`
+  mutation ClientDeductBatch($input: DeductStockBatchInput!) {
+    deductStockBatch(input: $input) {
+      results {
+        ...ClientDeductAnswer
       }
-      ... on DeductStockSuccess {
-        orderId
-        idempotencyKey
-        lines {
-          ...ClientTakenLine
-        }
-      }
-      ...ClientIdempotencyConflict
-      ...ClientInsufficientStock
-      ...ClientThrottled
-      ...ClientUnknownSku
     }
   }
 `);
@@ -256,23 +273,39 @@ export const ClientRestock = graphql(`
   }
 `);
 
+graphql(`
+  fragment ClientSetStockAnswer on SetStockResult {
+    __typename
+    ... on SetStockSuccess {
+      sku {
+        ...ClientSku
+      }
+    }
+    ... on StockChanged {
+      code
+      message
+      skuId
+      expectedAvailable
+      currentAvailable
+    }
+    ...ClientUnknownSku
+  }
+`);
+
 export const ClientSetStock = graphql(`
   mutation ClientSetStock($input: SetStockInput!) {
     setStock(input: $input) {
-      __typename
-      ... on SetStockSuccess {
-        sku {
-          ...ClientSku
-        }
+      ...ClientSetStockAnswer
+    }
+  }
+`);
+
+export const ClientSetStockBatch = graphql(`
+  mutation ClientSetStockBatch($input: SetStockBatchInput!) {
+    setStockBatch(input: $input) {
+      results {
+        ...ClientSetStockAnswer
       }
-      ... on StockChanged {
-        code
-        message
-        skuId
-        expectedAvailable
-        currentAvailable
-      }
-      ...ClientUnknownSku
     }
   }
 `);

@@ -1,15 +1,28 @@
 /**
  * The codegen types at work: a function over each typed result union that switches on `__typename` with a
- * `never` default. A member added to DeductStockResult or ConfirmReservationResult (and so to the generated
+ * `never` default; a batch's results are checked to be the single mutation's type, so one switch reads both.
+ * A member added to DeductStockResult, SetStockResult or ConfirmReservationResult (and so to the generated
  * types after `npm run codegen`) leaves a case unhandled, and `tsc -p .` fails here until a client handles it.
  * The `…_MEMBERS` records must name exactly the members of the generated union (`satisfies` rejects a missing
  * or an extra key); test/clients/request.test.ts compares them with the live server's introspection.
  */
 import type { ResultOf } from '@graphql-typed-document-node/core';
-import type { ClientConfirm, ClientDeduct } from './documents.ts';
+import type { ClientConfirm, ClientDeduct, ClientDeductBatch, ClientSetStock, ClientSetStockBatch } from './documents.ts';
 
 export type DeductResult = ResultOf<typeof ClientDeduct>['deductStock'];
 export type ConfirmResult = ResultOf<typeof ClientConfirm>['confirmReservation'];
+export type SetStockResult = ResultOf<typeof ClientSetStock>['setStock'];
+
+/** A batch's results[i] is the single mutation's result, type for type: a client reads both with one switch. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const batchesAnswerAsSingles = {
+  deduct: true,
+  setStock: true,
+} as const satisfies {
+  deduct: Same<ResultOf<typeof ClientDeductBatch>['deductStockBatch']['results'][number], DeductResult>;
+  setStock: Same<ResultOf<typeof ClientSetStockBatch>['setStockBatch']['results'][number], SetStockResult>;
+};
+void batchesAnswerAsSingles;
 
 /** Fails the type check when a case is missing: `value` is `never` only if every member was handled. */
 function unhandled(value: never): never {
@@ -58,6 +71,20 @@ export function describeConfirm(r: ConfirmResult): string {
   }
 }
 
+/** What a merchant's sync would log for one level it set. */
+export function describeSetStock(r: SetStockResult): string {
+  switch (r.__typename) {
+    case 'SetStockSuccess':
+      return `${r.sku.id} set to ${r.sku.available ?? '∞'}`;
+    case 'StockChanged':
+      return `${r.skuId} is ${r.currentAvailable}, not ${r.expectedAvailable}: not set`;
+    case 'UnknownSku':
+      return `unknown: ${r.skuIds.join(', ')}`;
+    default:
+      return unhandled(r);
+  }
+}
+
 export const DEDUCT_MEMBERS = {
   DeductStockSuccess: true,
   IdempotencyConflict: true,
@@ -65,6 +92,12 @@ export const DEDUCT_MEMBERS = {
   Throttled: true,
   UnknownSku: true,
 } as const satisfies Record<DeductResult['__typename'], true>;
+
+export const SET_STOCK_MEMBERS = {
+  SetStockSuccess: true,
+  StockChanged: true,
+  UnknownSku: true,
+} as const satisfies Record<SetStockResult['__typename'], true>;
 
 export const CONFIRM_MEMBERS = {
   ConfirmReservationSuccess: true,

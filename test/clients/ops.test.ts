@@ -29,6 +29,7 @@ const pairs: [keyof typeof ops, { toString(): string }][] = [
   ['REFUND', generated.RefundDocument],
   ['RESTOCK', generated.RestockDocument],
   ['SET_STOCK', generated.SetStockDocument],
+  ['SET_STOCK_BATCH', generated.SetStockBatchDocument],
   ['UPSERT', generated.UpsertDocument],
   ['SKUS', generated.SkusDocument],
   ['SKU', generated.SkuDocument],

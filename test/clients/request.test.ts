@@ -1,8 +1,8 @@
 /**
  * graphql-request against the live server, sending the typed string documents as they are: every mutation
  * once with its every-outcome document, then each member of DeductStockResult and ConfirmReservationResult
- * brought about for real and read through the exhaustive switches of exhaustive.ts, whose member lists must
- * be the live server's union members.
+ * brought about for real (and of DeductStockResult and SetStockResult in one batch each) and read through the
+ * exhaustive switches of exhaustive.ts, whose member lists must be the live server's union members.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphQLClient } from 'graphql-request';
@@ -12,15 +12,17 @@ import { useStack } from '../support/stack.ts';
 import {
   ClientConfirm,
   ClientDeduct,
+  ClientDeductBatch,
   ClientRefund,
   ClientRelease,
   ClientReserve,
   ClientRestock,
   ClientSetStock,
+  ClientSetStockBatch,
   ClientSkus,
   ClientUpsert,
 } from './documents.ts';
-import { CONFIRM_MEMBERS, DEDUCT_MEMBERS, describeConfirm, describeDeduct } from './exhaustive.ts';
+import { CONFIRM_MEMBERS, DEDUCT_MEMBERS, describeConfirm, describeDeduct, describeSetStock, SET_STOCK_MEMBERS } from './exhaustive.ts';
 import { introspect, possibleTypesOf, uniqueId } from './support.ts';
 
 const stack = useStack();
@@ -119,9 +121,10 @@ describe('graphql-request', () => {
 });
 
 describe('codegen types: the exhaustive switches', () => {
-  it('name exactly the members of the live server’s DeductStockResult and ConfirmReservationResult', () => {
+  it('name exactly the members of the live server’s DeductStockResult, SetStockResult and ConfirmReservationResult', () => {
     const possible = possibleTypesOf(schema);
     expect(Object.keys(DEDUCT_MEMBERS).sort()).toEqual(possible.DeductStockResult);
+    expect(Object.keys(SET_STOCK_MEMBERS).sort()).toEqual(possible.SetStockResult);
     expect(Object.keys(CONFIRM_MEMBERS).sort()).toEqual(possible.ConfirmReservationResult);
   });
 
@@ -159,6 +162,45 @@ describe('codegen types: the exhaustive switches', () => {
     read(throttled, `busy: ${hot}; retry after ${throttled.retryAfterMs} ms`);
 
     expect([...seen].sort()).toEqual(Object.keys(DEDUCT_MEMBERS).sort());
+  });
+
+  it('read every member of a deductStockBatch’s and a setStockBatch’s results with the single mutations’ switches', async () => {
+    const id = uniqueId('exh-batch');
+    const hot = uniqueId('exh-batch-hot');
+    await stack.api.upserted([
+      { id, available: 5 },
+      { id: hot, available: 100, throttlePerSecond: 1 },
+    ]);
+    const [sold, ghost] = [uniqueId('exh-batch-order'), uniqueId('exh-batch-ghost')];
+    const cart = (orderId: string, skuId: string, quantity: number) => ({ orderId, lines: [{ skuId, quantity }] });
+    // One attempt a second on the hot SKU: its second and third carts in one batch are throttled.
+    const carts = [cart(sold, id, 2), cart(uniqueId('o'), id, 4), cart(uniqueId('o'), ghost, 1), cart(sold, id, 1)];
+    const hotCarts = [1, 2, 3].map(() => cart(uniqueId('exh-batch-hot-order'), hot, 1));
+    const { results } = (await client.request(ClientDeductBatch, { input: { carts: [...carts, ...hotCarts] } })).deductStockBatch;
+    expect(results.slice(0, 4).map(describeDeduct)).toEqual([
+      `deducted 2 × ${id} (3 left) for ${sold}`,
+      `short: ${id} 4 > 3`,
+      `unknown: ${ghost}`,
+      `key ${sold} was used for another request`,
+    ]);
+    const throttled = results.slice(4).find((r) => r.__typename === 'Throttled');
+    expect(throttled, JSON.stringify(results.slice(4))).toBeDefined();
+    expect(describeDeduct(throttled!)).toMatch(new RegExp(`^busy: ${hot}; retry after \\d+ ms$`));
+    expect(new Set(results.map((r) => r.__typename))).toEqual(new Set(Object.keys(DEDUCT_MEMBERS)));
+
+    const set = (
+      await client.request(ClientSetStockBatch, {
+        input: {
+          items: [
+            { skuId: id, available: 9, expectedAvailable: 3 },
+            { skuId: hot, available: 1, expectedAvailable: 7 },
+            { skuId: ghost, available: 1 },
+          ],
+        },
+      })
+    ).setStockBatch.results;
+    expect(set.map(describeSetStock)).toEqual([`${id} set to 9`, `${hot} is 99, not 7: not set`, `unknown: ${ghost}`]);
+    expect(set.map((r) => r.__typename).sort()).toEqual(Object.keys(SET_STOCK_MEMBERS).sort());
   });
 
   it('read every member of ConfirmReservationResult, each brought about for real', async () => {

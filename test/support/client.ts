@@ -161,6 +161,10 @@ export class Client {
     return this.gql(ops.SET_STOCK, { input });
   }
 
+  setStockBatch(items: { skuId: string; available: unknown; expectedAvailable?: unknown }[]) {
+    return this.gql(ops.SET_STOCK_BATCH, { input: { items } });
+  }
+
   order(id: string) {
     return this.gql(ops.ORDER, { id });
   }

@@ -301,31 +301,48 @@ export const RESTOCK = graphql(`
   }
 `).toString();
 
+/** What setting a level answers: the SKU as set, or why it was not. */
+graphql(`
+  fragment SetStockAnswer on SetStockResult {
+    __typename
+    ... on SetStockSuccess {
+      sku {
+        id
+        available
+        reserved
+        sold
+        unlimited
+        backorderLimit
+      }
+    }
+    ... on StockChanged {
+      code
+      message
+      skuId
+      expectedAvailable
+      currentAvailable
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+  }
+`);
+
 export const SET_STOCK = graphql(`
   mutation SetStock($input: SetStockInput!) {
     setStock(input: $input) {
-      __typename
-      ... on SetStockSuccess {
-        sku {
-          id
-          available
-          reserved
-          sold
-          unlimited
-          backorderLimit
-        }
-      }
-      ... on StockChanged {
-        code
-        message
-        skuId
-        expectedAvailable
-        currentAvailable
-      }
-      ... on UnknownSku {
-        code
-        message
-        skuIds
+      ...SetStockAnswer
+    }
+  }
+`).toString();
+
+export const SET_STOCK_BATCH = graphql(`
+  mutation SetStockBatch($input: SetStockBatchInput!) {
+    setStockBatch(input: $input) {
+      results {
+        ...SetStockAnswer
       }
     }
   }

@@ -175,7 +175,7 @@ async function writeLedger(s: Services, entry: LedgerEntry): Promise<LedgerOutco
   await giveBack(s, entry);
   if (outcome === 'fenced') {
     const rows = await s.prisma.sku.findMany({ where: { id: { in: entry.lines.map((l) => l.skuId) } }, select: { id: true, epoch: true } });
-    await Promise.all(rows.map((r) => s.gate.invalidate(r.id, r.epoch)));
+    await s.gate.invalidateAll(rows.map((r) => ({ skuId: r.id, epoch: r.epoch })));
   }
   return outcome;
 }

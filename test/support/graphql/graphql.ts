@@ -96,6 +96,11 @@ export type RestockInput = {
   skuId: string | number;
 };
 
+export type SetStockBatchInput = {
+  /** 1 to 10000 levels, each SKU once. */
+  items: Array<SetStockInput>;
+};
+
 export type SetStockInput = {
   /** The new absolute level. */
   available: number;
@@ -203,6 +208,24 @@ export type ClientSettleRefusedFragment =
   | ClientSettleRefused_UnknownSku_Fragment
 ;
 
+type ClientDeductAnswer_DeductStockSuccess_Fragment = { __typename: 'DeductStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null, sku: { id: string, available: number | null, reserved: number, sold: number } }> };
+
+type ClientDeductAnswer_IdempotencyConflict_Fragment = { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string };
+
+type ClientDeductAnswer_InsufficientStock_Fragment = { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> };
+
+type ClientDeductAnswer_Throttled_Fragment = { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number };
+
+type ClientDeductAnswer_UnknownSku_Fragment = { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> };
+
+export type ClientDeductAnswerFragment =
+  | ClientDeductAnswer_DeductStockSuccess_Fragment
+  | ClientDeductAnswer_IdempotencyConflict_Fragment
+  | ClientDeductAnswer_InsufficientStock_Fragment
+  | ClientDeductAnswer_Throttled_Fragment
+  | ClientDeductAnswer_UnknownSku_Fragment
+;
+
 export type ClientDeductMutationVariables = Exact<{
   input: DeductStockInput;
 }>;
@@ -215,6 +238,19 @@ export type ClientDeductMutation = { deductStock:
     | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
+
+export type ClientDeductBatchMutationVariables = Exact<{
+  input: DeductStockBatchInput;
+}>;
+
+
+export type ClientDeductBatchMutation = { deductStockBatch: { results: Array<
+      | { __typename: 'DeductStockSuccess', orderId: string, idempotencyKey: string, lines: Array<{ skuId: string, quantity: number, availableAfter: number | null, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+      | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+      | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number, sku: { id: string, available: number | null, reserved: number, sold: number } }> }
+      | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+      | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+    > } };
 
 export type ClientReserveMutationVariables = Exact<{
   input: ReserveStockInput;
@@ -285,6 +321,18 @@ export type ClientRestockMutation = { restock:
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
 
+type ClientSetStockAnswer_SetStockSuccess_Fragment = { __typename: 'SetStockSuccess', sku: { id: string, available: number | null, reserved: number, sold: number } };
+
+type ClientSetStockAnswer_StockChanged_Fragment = { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number };
+
+type ClientSetStockAnswer_UnknownSku_Fragment = { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> };
+
+export type ClientSetStockAnswerFragment =
+  | ClientSetStockAnswer_SetStockSuccess_Fragment
+  | ClientSetStockAnswer_StockChanged_Fragment
+  | ClientSetStockAnswer_UnknownSku_Fragment
+;
+
 export type ClientSetStockMutationVariables = Exact<{
   input: SetStockInput;
 }>;
@@ -295,6 +343,17 @@ export type ClientSetStockMutation = { setStock:
     | { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number }
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
+
+export type ClientSetStockBatchMutationVariables = Exact<{
+  input: SetStockBatchInput;
+}>;
+
+
+export type ClientSetStockBatchMutation = { setStockBatch: { results: Array<
+      | { __typename: 'SetStockSuccess', sku: { id: string, available: number | null, reserved: number, sold: number } }
+      | { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number }
+      | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+    > } };
 
 export type ClientUpsertMutationVariables = Exact<{
   input: UpsertSkusInput;
@@ -493,6 +552,18 @@ export type RestockMutation = { restock:
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
 
+type SetStockAnswer_SetStockSuccess_Fragment = { __typename: 'SetStockSuccess', sku: { id: string, available: number | null, reserved: number, sold: number, unlimited: boolean, backorderLimit: number } };
+
+type SetStockAnswer_StockChanged_Fragment = { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number };
+
+type SetStockAnswer_UnknownSku_Fragment = { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> };
+
+export type SetStockAnswerFragment =
+  | SetStockAnswer_SetStockSuccess_Fragment
+  | SetStockAnswer_StockChanged_Fragment
+  | SetStockAnswer_UnknownSku_Fragment
+;
+
 export type SetStockMutationVariables = Exact<{
   input: SetStockInput;
 }>;
@@ -503,6 +574,17 @@ export type SetStockMutation = { setStock:
     | { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number }
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
+
+export type SetStockBatchMutationVariables = Exact<{
+  input: SetStockBatchInput;
+}>;
+
+
+export type SetStockBatchMutation = { setStockBatch: { results: Array<
+      | { __typename: 'SetStockSuccess', sku: { id: string, available: number | null, reserved: number, sold: number, unlimited: boolean, backorderLimit: number } }
+      | { __typename: 'StockChanged', code: OutcomeCode, message: string, skuId: string, expectedAvailable: number, currentAvailable: number }
+      | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+    > } };
 
 export type UpsertMutationVariables = Exact<{
   input: UpsertSkusInput;
@@ -602,6 +684,22 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const ClientReservationFragmentDoc = new TypedDocumentString(`
+    fragment ClientReservation on Reservation {
+  id
+  orderId
+  state
+  deadline
+  lines {
+    skuId
+    reserved
+    confirmed
+    released
+    expired
+    held
+  }
+}
+    `, {"fragmentName":"ClientReservation"}) as unknown as TypedDocumentString<ClientReservationFragment, unknown>;
 export const ClientSkuFragmentDoc = new TypedDocumentString(`
     fragment ClientSku on Sku {
   id
@@ -610,6 +708,47 @@ export const ClientSkuFragmentDoc = new TypedDocumentString(`
   sold
 }
     `, {"fragmentName":"ClientSku"}) as unknown as TypedDocumentString<ClientSkuFragment, unknown>;
+export const ClientSettleRefusedFragmentDoc = new TypedDocumentString(`
+    fragment ClientSettleRefused on Outcome {
+  code
+  message
+  ... on ReservationExpired {
+    orderId
+    deadline
+  }
+  ... on ReservationAlreadyConfirmed {
+    orderId
+  }
+  ... on ReservationAlreadyReleased {
+    orderId
+  }
+  ... on UnknownReservation {
+    orderId
+  }
+  ... on ExceedsReserved {
+    lines {
+      skuId
+      held
+      requested
+      sku {
+        ...ClientSku
+      }
+    }
+  }
+  ... on SkuNotInOrder {
+    orderId
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    idempotencyKey
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}`, {"fragmentName":"ClientSettleRefused"}) as unknown as TypedDocumentString<ClientSettleRefusedFragment, unknown>;
 export const ClientTakenLineFragmentDoc = new TypedDocumentString(`
     fragment ClientTakenLine on TakenLine {
   skuId
@@ -666,63 +805,95 @@ export const ClientUnknownSkuFragmentDoc = new TypedDocumentString(`
   skuIds
 }
     `, {"fragmentName":"ClientUnknownSku"}) as unknown as TypedDocumentString<ClientUnknownSkuFragment, unknown>;
-export const ClientReservationFragmentDoc = new TypedDocumentString(`
-    fragment ClientReservation on Reservation {
-  id
-  orderId
-  state
-  deadline
-  lines {
-    skuId
-    reserved
-    confirmed
-    released
-    expired
-    held
+export const ClientDeductAnswerFragmentDoc = new TypedDocumentString(`
+    fragment ClientDeductAnswer on DeductStockResult {
+  __typename
+  ... on Outcome {
+    code
+    message
   }
-}
-    `, {"fragmentName":"ClientReservation"}) as unknown as TypedDocumentString<ClientReservationFragment, unknown>;
-export const ClientSettleRefusedFragmentDoc = new TypedDocumentString(`
-    fragment ClientSettleRefused on Outcome {
-  code
-  message
-  ... on ReservationExpired {
+  ... on DeductStockSuccess {
     orderId
-    deadline
-  }
-  ... on ReservationAlreadyConfirmed {
-    orderId
-  }
-  ... on ReservationAlreadyReleased {
-    orderId
-  }
-  ... on UnknownReservation {
-    orderId
-  }
-  ... on ExceedsReserved {
+    idempotencyKey
     lines {
-      skuId
-      held
-      requested
-      sku {
-        ...ClientSku
-      }
+      ...ClientTakenLine
     }
   }
-  ... on SkuNotInOrder {
-    orderId
-    skuIds
-  }
-  ... on IdempotencyConflict {
-    idempotencyKey
-  }
+  ...ClientIdempotencyConflict
+  ...ClientInsufficientStock
+  ...ClientThrottled
+  ...ClientUnknownSku
 }
     fragment ClientSku on Sku {
   id
   available
   reserved
   sold
-}`, {"fragmentName":"ClientSettleRefused"}) as unknown as TypedDocumentString<ClientSettleRefusedFragment, unknown>;
+}
+fragment ClientTakenLine on TakenLine {
+  skuId
+  quantity
+  availableAfter
+  sku {
+    ...ClientSku
+  }
+}
+fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}
+fragment ClientInsufficientStock on InsufficientStock {
+  code
+  message
+  lines {
+    skuId
+    requested
+    obtainable
+    sku {
+      ...ClientSku
+    }
+  }
+}
+fragment ClientThrottled on Throttled {
+  code
+  message
+  skuIds
+  retryAfterMs
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}`, {"fragmentName":"ClientDeductAnswer"}) as unknown as TypedDocumentString<ClientDeductAnswerFragment, unknown>;
+export const ClientSetStockAnswerFragmentDoc = new TypedDocumentString(`
+    fragment ClientSetStockAnswer on SetStockResult {
+  __typename
+  ... on SetStockSuccess {
+    sku {
+      ...ClientSku
+    }
+  }
+  ... on StockChanged {
+    code
+    message
+    skuId
+    expectedAvailable
+    currentAvailable
+  }
+  ...ClientUnknownSku
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}`, {"fragmentName":"ClientSetStockAnswer"}) as unknown as TypedDocumentString<ClientSetStockAnswerFragment, unknown>;
 export const TakeRefusedFragmentDoc = new TypedDocumentString(`
     fragment TakeRefused on Outcome {
   ... on InsufficientStock {
@@ -827,6 +998,33 @@ export const SettleRefusedFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SettleRefused"}) as unknown as TypedDocumentString<SettleRefusedFragment, unknown>;
+export const SetStockAnswerFragmentDoc = new TypedDocumentString(`
+    fragment SetStockAnswer on SetStockResult {
+  __typename
+  ... on SetStockSuccess {
+    sku {
+      id
+      available
+      reserved
+      sold
+      unlimited
+      backorderLimit
+    }
+  }
+  ... on StockChanged {
+    code
+    message
+    skuId
+    expectedAvailable
+    currentAvailable
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+}
+    `, {"fragmentName":"SetStockAnswer"}) as unknown as TypedDocumentString<SetStockAnswerFragment, unknown>;
 export const OrderLinesFragmentDoc = new TypedDocumentString(`
     fragment OrderLines on Order {
   id
@@ -854,22 +1052,7 @@ export const LevelFragmentDoc = new TypedDocumentString(`
 export const ClientDeductDocument = new TypedDocumentString(`
     mutation ClientDeduct($input: DeductStockInput!) {
   deductStock(input: $input) {
-    __typename
-    ... on Outcome {
-      code
-      message
-    }
-    ... on DeductStockSuccess {
-      orderId
-      idempotencyKey
-      lines {
-        ...ClientTakenLine
-      }
-    }
-    ...ClientIdempotencyConflict
-    ...ClientInsufficientStock
-    ...ClientThrottled
-    ...ClientUnknownSku
+    ...ClientDeductAnswer
   }
 }
     fragment ClientSku on Sku {
@@ -913,7 +1096,93 @@ fragment ClientUnknownSku on UnknownSku {
   code
   message
   skuIds
+}
+fragment ClientDeductAnswer on DeductStockResult {
+  __typename
+  ... on Outcome {
+    code
+    message
+  }
+  ... on DeductStockSuccess {
+    orderId
+    idempotencyKey
+    lines {
+      ...ClientTakenLine
+    }
+  }
+  ...ClientIdempotencyConflict
+  ...ClientInsufficientStock
+  ...ClientThrottled
+  ...ClientUnknownSku
 }`) as unknown as TypedDocumentString<ClientDeductMutation, ClientDeductMutationVariables>;
+export const ClientDeductBatchDocument = new TypedDocumentString(`
+    mutation ClientDeductBatch($input: DeductStockBatchInput!) {
+  deductStockBatch(input: $input) {
+    results {
+      ...ClientDeductAnswer
+    }
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientTakenLine on TakenLine {
+  skuId
+  quantity
+  availableAfter
+  sku {
+    ...ClientSku
+  }
+}
+fragment ClientIdempotencyConflict on IdempotencyConflict {
+  code
+  message
+  idempotencyKey
+}
+fragment ClientInsufficientStock on InsufficientStock {
+  code
+  message
+  lines {
+    skuId
+    requested
+    obtainable
+    sku {
+      ...ClientSku
+    }
+  }
+}
+fragment ClientThrottled on Throttled {
+  code
+  message
+  skuIds
+  retryAfterMs
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}
+fragment ClientDeductAnswer on DeductStockResult {
+  __typename
+  ... on Outcome {
+    code
+    message
+  }
+  ... on DeductStockSuccess {
+    orderId
+    idempotencyKey
+    lines {
+      ...ClientTakenLine
+    }
+  }
+  ...ClientIdempotencyConflict
+  ...ClientInsufficientStock
+  ...ClientThrottled
+  ...ClientUnknownSku
+}`) as unknown as TypedDocumentString<ClientDeductBatchMutation, ClientDeductBatchMutationVariables>;
 export const ClientReserveDocument = new TypedDocumentString(`
     mutation ClientReserve($input: ReserveStockInput!) {
   reserveStock(input: $input) {
@@ -1194,20 +1463,7 @@ fragment ClientUnknownSku on UnknownSku {
 export const ClientSetStockDocument = new TypedDocumentString(`
     mutation ClientSetStock($input: SetStockInput!) {
   setStock(input: $input) {
-    __typename
-    ... on SetStockSuccess {
-      sku {
-        ...ClientSku
-      }
-    }
-    ... on StockChanged {
-      code
-      message
-      skuId
-      expectedAvailable
-      currentAvailable
-    }
-    ...ClientUnknownSku
+    ...ClientSetStockAnswer
   }
 }
     fragment ClientSku on Sku {
@@ -1220,7 +1476,58 @@ fragment ClientUnknownSku on UnknownSku {
   code
   message
   skuIds
+}
+fragment ClientSetStockAnswer on SetStockResult {
+  __typename
+  ... on SetStockSuccess {
+    sku {
+      ...ClientSku
+    }
+  }
+  ... on StockChanged {
+    code
+    message
+    skuId
+    expectedAvailable
+    currentAvailable
+  }
+  ...ClientUnknownSku
 }`) as unknown as TypedDocumentString<ClientSetStockMutation, ClientSetStockMutationVariables>;
+export const ClientSetStockBatchDocument = new TypedDocumentString(`
+    mutation ClientSetStockBatch($input: SetStockBatchInput!) {
+  setStockBatch(input: $input) {
+    results {
+      ...ClientSetStockAnswer
+    }
+  }
+}
+    fragment ClientSku on Sku {
+  id
+  available
+  reserved
+  sold
+}
+fragment ClientUnknownSku on UnknownSku {
+  code
+  message
+  skuIds
+}
+fragment ClientSetStockAnswer on SetStockResult {
+  __typename
+  ... on SetStockSuccess {
+    sku {
+      ...ClientSku
+    }
+  }
+  ... on StockChanged {
+    code
+    message
+    skuId
+    expectedAvailable
+    currentAvailable
+  }
+  ...ClientUnknownSku
+}`) as unknown as TypedDocumentString<ClientSetStockBatchMutation, ClientSetStockBatchMutationVariables>;
 export const ClientUpsertDocument = new TypedDocumentString(`
     mutation ClientUpsert($input: UpsertSkusInput!) {
   upsertSkus(input: $input) {
@@ -1723,32 +2030,67 @@ export const RestockDocument = new TypedDocumentString(`
 export const SetStockDocument = new TypedDocumentString(`
     mutation SetStock($input: SetStockInput!) {
   setStock(input: $input) {
-    __typename
-    ... on SetStockSuccess {
-      sku {
-        id
-        available
-        reserved
-        sold
-        unlimited
-        backorderLimit
-      }
+    ...SetStockAnswer
+  }
+}
+    fragment SetStockAnswer on SetStockResult {
+  __typename
+  ... on SetStockSuccess {
+    sku {
+      id
+      available
+      reserved
+      sold
+      unlimited
+      backorderLimit
     }
-    ... on StockChanged {
-      code
-      message
-      skuId
-      expectedAvailable
-      currentAvailable
-    }
-    ... on UnknownSku {
-      code
-      message
-      skuIds
+  }
+  ... on StockChanged {
+    code
+    message
+    skuId
+    expectedAvailable
+    currentAvailable
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+}`) as unknown as TypedDocumentString<SetStockMutation, SetStockMutationVariables>;
+export const SetStockBatchDocument = new TypedDocumentString(`
+    mutation SetStockBatch($input: SetStockBatchInput!) {
+  setStockBatch(input: $input) {
+    results {
+      ...SetStockAnswer
     }
   }
 }
-    `) as unknown as TypedDocumentString<SetStockMutation, SetStockMutationVariables>;
+    fragment SetStockAnswer on SetStockResult {
+  __typename
+  ... on SetStockSuccess {
+    sku {
+      id
+      available
+      reserved
+      sold
+      unlimited
+      backorderLimit
+    }
+  }
+  ... on StockChanged {
+    code
+    message
+    skuId
+    expectedAvailable
+    currentAvailable
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+}`) as unknown as TypedDocumentString<SetStockBatchMutation, SetStockBatchMutationVariables>;
 export const UpsertDocument = new TypedDocumentString(`
     mutation Upsert($input: UpsertSkusInput!) {
   upsertSkus(input: $input) {
