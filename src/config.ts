@@ -29,6 +29,27 @@ const Settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/stockgate'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Sentinel, `host:port,…`, with REDIS_SENTINEL_NAME: the master they name is the gate's Redis
+   * (and follows a failover); REDIS_URL then only gives the password and database, if any.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined || spec.trim() === '') return undefined;
+      const nodes = spec.split(',').map((entry) => entry.trim().match(/^([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/));
+      const bad = nodes.findIndex((m) => m === null || Number(m[2]) < 1 || Number(m[2]) > 65535);
+      if (bad >= 0) {
+        ctx.addIssue({ code: 'custom', message: `entry ${bad + 1} is not host:port` });
+        return z.NEVER;
+      }
+      return nodes.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
+    }),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
   /** Every Redis key starts with this, so several deployments (or test runs) can share one Redis. */
   REDIS_PREFIX: z
     .string()
@@ -97,6 +118,13 @@ const Settings = z.object({
 
 /** The settings, plus what depends on more than one of them. */
 const Config = Settings.superRefine((c, ctx) => {
+  if ((c.REDIS_SENTINELS === undefined) !== (c.REDIS_SENTINEL_NAME === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [c.REDIS_SENTINELS === undefined ? 'REDIS_SENTINELS' : 'REDIS_SENTINEL_NAME'],
+      message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together',
+    });
+  }
   if (c.NODE_ENV === 'production' && c.STOCKGATE_API_KEYS.open) {
     ctx.addIssue({
       code: 'custom',
@@ -125,6 +153,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export class ConfigError extends Error {}
+
+/** A URL with its password hidden, for messages. */
+export function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
 
 /** For command-line entry points: the configuration, or one line naming the bad setting and exit 1. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildApp, HTTP_DRAIN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './app.ts';
 import { isWorkerProcess, joinWorkerProcesses, superviseWorkerProcesses } from './app/processes.ts';
 import { createLogger } from './observe/log.ts';
-import { loadConfigOrExit, type Config } from './config.ts';
+import { loadConfigOrExit, withoutPassword, type Config } from './config.ts';
+import { openRedis, redisAddress } from './app/redis.ts';
 import pg from 'pg';
 import { deployMigrations, MigrateError } from './db/migrate.ts';
 
@@ -16,25 +16,14 @@ const HOW_TO_START = {
   Redis: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
 };
 
-/** A URL with its password hidden, for messages. */
-function safe(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
-function unreachable(service: keyof typeof HOW_TO_START, url: string, err: unknown): never {
+function unreachable(service: keyof typeof HOW_TO_START, where: string, err: unknown): never {
   const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  console.error(`stockgate: cannot reach ${service} at ${safe(url)} (${why}). Start it with: ${HOW_TO_START[service]}`);
+  console.error(`stockgate: cannot reach ${service} at ${where} (${why}). Start it with: ${HOW_TO_START[service]}`);
   process.exit(1);
 }
 
 async function reachRedis(config: Config): Promise<void> {
-  const probe = new Redis(config.REDIS_URL, {
+  const probe = openRedis(config, {
     lazyConnect: true,
     connectTimeout: REACH_TIMEOUT_MS,
     retryStrategy: () => null,
@@ -45,7 +34,7 @@ async function reachRedis(config: Config): Promise<void> {
     await probe.connect();
     await probe.ping();
   } catch (err) {
-    unreachable('Redis', config.REDIS_URL, err);
+    unreachable('Redis', redisAddress(config), err);
   } finally {
     probe.disconnect();
   }
@@ -59,7 +48,7 @@ async function reachPostgres(config: Config): Promise<void> {
   try {
     await probe.connect();
   } catch (err) {
-    if ((err as { code?: string }).code !== PG_INVALID_CATALOG_NAME) unreachable('PostgreSQL', config.DATABASE_URL, err);
+    if ((err as { code?: string }).code !== PG_INVALID_CATALOG_NAME) unreachable('PostgreSQL', withoutPassword(config.DATABASE_URL), err);
   } finally {
     await probe.end().catch(() => {});
   }

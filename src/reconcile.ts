@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { openRedis } from './app/redis.ts';
 import { loadConfigOrExit } from './config.ts';
 import { createPrisma } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = pino({ level: 'warn' });
   const prisma = createPrisma(config.DATABASE_URL);
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = openRedis(config, { maxRetriesPerRequest: 1 });
   defineGateCommands(redis);
   const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
   try {

@@ -62,6 +62,12 @@ describe('npm start', () => {
   it.each([
     ['Redis', { REDIS_URL: 'redis://127.0.0.1:1' }, 'redis://127.0.0.1:1', 'redis-server'],
     [
+      'Redis',
+      { REDIS_SENTINELS: '127.0.0.1:1,127.0.0.1:2', REDIS_SENTINEL_NAME: 'shop' },
+      'master "shop" of Sentinels 127.0.0.1:1,127.0.0.1:2',
+      'redis-server',
+    ],
+    [
       'PostgreSQL',
       { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/stockgate' },
       'postgresql://postgres@127.0.0.1:1/stockgate',
@@ -76,9 +82,14 @@ describe('npm start', () => {
     expect(lines[0]).toContain(hint);
   });
 
-  it('refuses a bad setting with one line naming it', async () => {
-    const run = await runMain({ PORT: 'eighty' });
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ REDIS_SENTINELS: '127.0.0.1:26379' }, 'REDIS_SENTINEL_NAME: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together'],
+    [{ REDIS_SENTINEL_NAME: 'shop' }, 'REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together'],
+    [{ REDIS_SENTINELS: '127.0.0.1:26379,sentinel-b', REDIS_SENTINEL_NAME: 'shop' }, 'REDIS_SENTINELS: entry 2 is not host:port'],
+  ])('refuses a bad setting with one line naming it: %j', async (env, named) => {
+    const run = await runMain(env);
     expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining('PORT')]);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(named)]);
   });
 });

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLedgerPool, createPrisma, type PrismaClient } from '../db/client.ts';
@@ -6,6 +6,7 @@ import { Gate } from '../gate/gate.ts';
 import { GateKeys } from '../gate/keys.ts';
 import { defineGateCommands } from '../gate/scripts.ts';
 import { GROUP_COMMIT, LedgerWriter, PER_REQUEST } from '../ledger/group-commit.ts';
+import { openRedis } from './redis.ts';
 
 /**
  * A Redis command that gets no answer in this time fails, so a hung Redis costs a request this much
@@ -33,7 +34,7 @@ export interface Connections {
 /** Opens the connections (lazily: nothing is awaited), with errors on idle ones logged, not thrown. */
 export function connect(config: Config, log: Logger): Connections {
   const prisma = createPrisma(config.DATABASE_URL);
-  const redis = connectRedis(config.REDIS_URL, log);
+  const redis = connectRedis(config, log);
   const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
   const ledgerPool = createLedgerPool(config.DATABASE_URL);
   ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
@@ -66,8 +67,8 @@ export function connect(config: Config, log: Logger): Connections {
   };
 }
 
-function connectRedis(url: string, log: Logger): Redis {
-  const redis = new Redis(url, {
+function connectRedis(config: Config, log: Logger): Redis {
+  const redis = openRedis(config, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,
   });

@@ -1,7 +1,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { graphqlError, issue, unavailable } from '../errors.ts';
@@ -42,7 +42,8 @@ const QUIT_WAIT_MS = 1_000;
 const SUBSCRIBER_CONNECTION_NAME = 'stockgate-live';
 
 export interface LiveOptions {
-  redisUrl: string;
+  /** Opens a connection to the gate's Redis (src/app/redis.ts): the subscriber's own. */
+  openRedis: (options: RedisOptions) => Redis;
   prefix: string;
   ratePerSecond: number;
 }
@@ -76,7 +77,7 @@ export class Live {
     this.channels = new LiveChannels(options.prefix);
     this.publisher = new Publisher(services, this.channels, log);
     this.intervalMs = 1000 / options.ratePerSecond;
-    this.subscriber = new Redis(options.redisUrl, { connectionName: SUBSCRIBER_CONNECTION_NAME });
+    this.subscriber = options.openRedis({ connectionName: SUBSCRIBER_CONNECTION_NAME });
     this.subscriber.on('error', (err: Error) => log.warn({ err: err.message }, 'live subscriber connection error'));
     // Messages published while the connection was down are lost: once it is back (ioredis subscribes
     // again by itself), every subscriber is brought up to date.

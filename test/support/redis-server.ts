@@ -36,14 +36,18 @@ export class OwnRedis {
   private proc: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), 'stockgate-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** More redis-server arguments (a replica's --replicaof, say). */
+    private readonly extraArgs: string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<OwnRedis> {
-    const own = new OwnRedis(await freePort());
+  static async start(extraArgs: string[] = []): Promise<OwnRedis> {
+    const own = new OwnRedis(await freePort(), extraArgs);
     await own.restart();
     return own;
   }
@@ -51,7 +55,7 @@ export class OwnRedis {
   async restart(): Promise<void> {
     this.proc = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs],
       {
         stdio: 'ignore',
       },
@@ -86,7 +90,8 @@ export class OwnRedis {
   /** kill -9: no goodbye to clients, no data kept. */
   async kill(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    // Ended already: exitCode is set when it exited, signalCode when a signal (an earlier kill) ended it.
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGKILL');
     await exited;
