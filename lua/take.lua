@@ -12,7 +12,8 @@
   KEYS[5]    replay filter (string used as a bitmap, a Bloom filter of every key ever taken): bit 0 is
              set once it holds every key the ledger has (src/sync/replay-filter.ts); a take sets its
              key's bits here
-  KEYS[6..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
+  KEYS[6]    the gate's generation (adopt-3.lua): a counter of another generation counts as missing
+  KEYS[7..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
              throttled SKU's t and tt are read and tt written here)
 
   ARGV[1]    movement kind: DEDUCT | RESERVE
@@ -27,7 +28,8 @@
              them; checked again here because a script error after a write would leave a half-taken cart)
 
   Returns one of:
-    {"MISSING", i, ...}           counters i (1-based lines) are absent: load them from the truth, retry
+    {"MISSING", i, ...}           counters i (1-based lines) are absent, or of another generation: load
+                                  them from the truth, retry
     {"REPLAY", token}             the key was used before with this fingerprint, by the attempt whose
                                   gate id starts with token
     {"CONFLICT"}                  the key was used before with another fingerprint
@@ -53,7 +55,7 @@
 local kind, field, fp, gateId, now, lifetime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local target = TARGET[kind]
 if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
-local FIRST_LINE, FIRST_QUANTITY = 6, 8
+local FIRST_LINE, FIRST_QUANTITY = 7, 8
 local lines = #KEYS - (FIRST_LINE - 1)
 local distinct = {}
 for i = 1, lines do
@@ -71,12 +73,13 @@ if seen then
   return { "CONFLICT" }
 end
 
+local generation = redis.call("GET", KEYS[6]) or "0"
 local missing = { "MISSING" }
 local short = { "SHORT" }
 local state = {}
 for i = 1, lines do
-  local c = redis.call("HMGET", KEYS[FIRST_LINE - 1 + i], "a", "u", "f", "e", "t", "tt", "h")
-  if not c[4] then
+  local c = redis.call("HMGET", KEYS[FIRST_LINE - 1 + i], "a", "u", "f", "e", "t", "tt", "h", "g")
+  if not c[4] or (c[8] or "0") ~= generation then
     missing[#missing + 1] = i
   else
     local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])

@@ -281,7 +281,7 @@ function connections(running: Running): Promise<number> {
 const waitFor = (condition: () => boolean | Promise<boolean>, what: string, ms = 10_000) =>
   eventually(what, condition, { within: ms, every: 20 });
 
-describe('lua/announce-2.lua', () => {
+describe('lua/announce-3.lua', () => {
   /** One script call as the publisher makes it; the threshold as if read from PostgreSQL at `epoch`. */
   async function announce(skuId: string, mode: 'publish' | 'peek', threshold?: [epoch: number, threshold: number | null]) {
     const { gate } = svc.app.services;
@@ -289,6 +289,7 @@ describe('lua/announce-2.lua', () => {
     const reply = await gate.redis.announce(
       gate.keys.counter(skuId),
       channels.state(skuId),
+      gate.keys.generation,
       mode,
       `${ns.prefix}test:levels:${skuId}`,
       `${ns.prefix}test:alerts`,

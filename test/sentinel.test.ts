@@ -3,7 +3,8 @@
  * (REDIS_SENTINELS, REDIS_SENTINEL_NAME) of the test's own, a master and its replica on loopback ports.
  * They sell through the master the Sentinels name, and follow a real failover under load (SENTINEL
  * FAILOVER, then the master killed with -9): every unit sold once, the ledger holding exactly the sales
- * answered, the gate agreeing with the truth on the new master.
+ * answered, the promoted server adopted as a new generation (its counters loaded from the truth again),
+ * and the gate agreeing with the truth on the new master.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome, type Result } from './support/client.ts';
@@ -54,6 +55,13 @@ async function followed(svc: Running, port: number): Promise<void> {
   });
 }
 
+/** The replication history the gate's data was adopted under (lua/adopt-3.lua), and the master's own, now. */
+async function histories(): Promise<{ adopted: string | null; master: string }> {
+  const { redis, keys } = a.app.services.gate;
+  const master = /^master_replid:(\w+)/m.exec(await redis.info('replication'))![1]!;
+  return { adopted: await redis.get(keys.origin), master };
+}
+
 describe('Redis Sentinel', () => {
   it('sells through the master the Sentinels name, from both instances', async () => {
     await a.api.upserted([{ id: 'tee', available: 50 }]);
@@ -75,6 +83,8 @@ describe('Redis Sentinel', () => {
       return (i % 2 ? a : b).api.retrying(RETRY).deductOne(`${sku}-o${i}`, sku);
     });
     await new Promise((r) => setTimeout(r, SPREAD_MS / 3));
+    const before = await histories();
+    expect(before.adopted).toBe(before.master);
     const master = await failover();
     const answers = await Promise.all(buying);
 
@@ -86,5 +96,10 @@ describe('Redis Sentinel', () => {
     for (const svc of [a, b]) await followed(svc, master);
     expect(await gateAgrees(a, ns.databaseUrl, sku)).toMatchObject({ available: 0, sold: STOCK });
     expect(await gateAgrees(b, ns.databaseUrl, 'tee')).toMatchObject({ available: 30, sold: 20 });
+    // The promoted server holds another replication history, adopted by the first take or load there as a
+    // new generation: no counter it received short of the old master's last takes sold again.
+    const after = await histories();
+    expect(after.adopted).toBe(after.master);
+    expect(after.master).not.toBe(before.master);
   });
 });

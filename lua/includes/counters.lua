@@ -5,6 +5,7 @@
   units withheld for the database-only path), h = withheld (available = a + h), r = reserved, s = sold,
   u = unlimited (0/1),
   f = floor (minus the backorder limit), e = epoch (see src/ledger/truth.ts), n = name,
-  t = hot-SKU throttle, attempts per second (absent for none), tt = the throttle's schedule (take.lua).
+  t = hot-SKU throttle, attempts per second (absent for none), tt = the throttle's schedule (take.lua),
+  g = the gate's generation it was loaded under (adopt-3.lua; absent is 0).
 ]]
 local TARGET = { DEDUCT = "s", RESERVE = "r" }

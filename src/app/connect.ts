@@ -36,6 +36,7 @@ export function connect(config: Config, log: Logger): Connections {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = connectRedis(config, log);
   const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
+  redis.on('ready', () => gate.reconnected());
   const ledgerPool = createLedgerPool(config.DATABASE_URL);
   ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
   // Settling runs after each batch without holding up its requests; flush() waits for it.

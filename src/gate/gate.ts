@@ -92,9 +92,9 @@ export function keyTrace(kind: TakeKind, idempotencyKey: string): KeyTrace {
 const APPLIED_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** A counter's fields as lua/includes/counters.lua names them, in the order levels() reads them. */
-const COUNTER_FIELDS = ['a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h'] as const;
+const COUNTER_FIELDS = ['a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h', 'g'] as const;
 
-/** Whether an announcement is a change to publish, or a reading for a new subscriber (lua/announce-2.lua). */
+/** Whether an announcement is a change to publish, or a reading for a new subscriber (lua/announce-3.lua). */
 export type AnnounceMode = 'publish' | 'peek';
 
 /** The Redis names of one SKU's live levels (src/live/publish.ts, LiveChannels). */
@@ -126,6 +126,38 @@ export class Gate {
   ) {
     assert.ok(Number.isInteger(recordSeconds) && recordSeconds >= 2, 'idempotency records live whole seconds, at least 2');
     this.recordPeriodMs = (recordSeconds * 1000) / 2;
+  }
+
+  /**
+   * The connection became ready again (src/app/connect.ts tells): it may have reached another server
+   * (a failover, a restart), so the next take or load adopts it first.
+   */
+  reconnected(): void {
+    this.adoption = null;
+  }
+
+  /** This connection's adoption of the server it talks to (adopt()), since it last became ready. */
+  private adoption: Promise<number> | null = null;
+
+  /**
+   * Resolves once the server this connection talks to is adopted (lua/adopt-3.lua): before anything is
+   * taken or loaded there, so no counter of a history the ledger has moved past sells or is loaded into.
+   */
+  private adopted(): Promise<number> {
+    this.adoption ??= this.adopt().catch((err: unknown) => {
+      this.adoption = null;
+      throw err;
+    });
+    return this.adoption;
+  }
+
+  /** Adopts the server this connection talks to now; returns the generation in force there. */
+  private async adopt(): Promise<number> {
+    const replication = await this.call((r) => r.info('replication'));
+    const replicationId = /^master_replid:(\w+)/m.exec(replication)?.[1];
+    assert.ok(replicationId, 'INFO replication names the master replication id');
+    const reply = await this.call((r) => r.adopt(this.keys.origin, this.keys.generation, this.keys.replayFilter, replicationId));
+    return integer('adopt-3.lua', reply);
   }
 
   /** The records of the period `now` falls in, and of the one before. */
@@ -187,6 +219,7 @@ export class Gate {
 
   /** Takes a whole cart at the gate, all lines or none (lua/take.lua). */
   async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
+    await this.adopted();
     const { keys, args } = this.takeCall({ kind, idempotencyKey, fingerprint, gateId, lines }, Date.now());
     return decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), lines.length);
   }
@@ -197,6 +230,7 @@ export class Gate {
    * in one batch meets the first's record (a replay, or a conflict).
    */
   async takeMany(takes: GateTake[]): Promise<TakeOutcome[]> {
+    await this.adopted();
     const now = Date.now();
     const replies = await this.pipelined(takes, (p, t) => {
       const { keys, args } = this.takeCall(t, now);
@@ -213,6 +247,7 @@ export class Gate {
       this.keys.inflight,
       this.keys.inflightPayloads,
       this.keys.replayFilter,
+      this.keys.generation,
       ...t.lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [
@@ -295,19 +330,29 @@ export class Gate {
 
   /**
    * Loads a counter from the truth, only while `lockToken` still holds the SKU's load lock
-   * (lua/seed-2.lua): 1 loaded, 0 a counter as new was there, LOCK_LOST the lock was lost.
+   * (lua/seed-3.lua): 1 loaded, 0 a counter as new was there, LOCK_LOST the lock was lost.
    */
   async seed(c: StockSeed, lockToken: string): Promise<number> {
     return (await this.seedAll([c], lockToken))[0]!;
   }
 
   async seedAll(seeds: readonly StockSeed[], lockToken: string): Promise<number[]> {
+    // Loaded under the generation this connection adopted, not one a failover has made stale.
+    await this.adopted();
     const replies = await this.pipelined(seeds, (p, c) => {
       const withheld = c.withheld ?? 0;
       const args = [c.epoch, c.available - withheld, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''];
-      p.seed(this.keys.counter(c.skuId), this.keys.loadLock(c.skuId), ...args, c.throttlePerSecond ?? 0, withheld, lockToken);
+      p.seed(
+        this.keys.counter(c.skuId),
+        this.keys.loadLock(c.skuId),
+        this.keys.generation,
+        ...args,
+        c.throttlePerSecond ?? 0,
+        withheld,
+        lockToken,
+      );
     });
-    return replies.map((reply) => integer('seed-2.lua', reply));
+    return replies.map((reply) => integer('seed-3.lua', reply));
   }
 
   /**
@@ -354,7 +399,7 @@ export class Gate {
   }
 
   /**
-   * Reads, versions, alerts and publishes one SKU's level (lua/announce-2.lua); `threshold` is what
+   * Reads, versions, alerts and publishes one SKU's level (lua/announce-3.lua); `threshold` is what
    * PostgreSQL holds at `epoch` or later, when the last call asked for it.
    * Not through the breaker: announcements run after the commit, off every request's path, and their
    * failures are logged and skipped (src/live/publish.ts), so they must not open it for requests.
@@ -369,18 +414,31 @@ export class Gate {
       threshold === null
         ? ['', '']
         : [String(threshold.epoch), threshold.lowStockThreshold === null ? '' : String(threshold.lowStockThreshold)];
-    const reply = await this.redis.announce(this.keys.counter(skuId), names.state, mode, names.levels, names.alerts, skuId, ...known);
+    const reply = await this.redis.announce(
+      this.keys.counter(skuId),
+      names.state,
+      this.keys.generation,
+      mode,
+      names.levels,
+      names.alerts,
+      skuId,
+      ...known,
+    );
     return decodeAnnouncement(reply);
   }
 
   /** Current counters; null where Redis has none. */
   async levels(skuIds: string[]): Promise<(SkuStock | null)[]> {
-    const replies = await this.pipelined(skuIds, (p, id) => p.hmget(this.keys.counter(id), ...COUNTER_FIELDS));
+    if (skuIds.length === 0) return [];
+    // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
+    const [generation, ...replies] = await this.pipelined([null, ...skuIds], (p, id) =>
+      id === null ? p.get(this.keys.generation) : p.hmget(this.keys.counter(id), ...COUNTER_FIELDS),
+    );
     return skuIds.map((skuId, i) => {
       const fields = replies[i];
       assert.equal((fields as unknown[]).length, COUNTER_FIELDS.length, 'HMGET answers every counter field asked');
-      const [a, r, s, u, e, n, f, t, h] = fields as (string | null)[];
-      if (e == null) return null;
+      const [a, r, s, u, e, n, f, t, h, g] = fields as (string | null)[];
+      if (e == null || (g ?? '0') !== ((generation as string | null) ?? '0')) return null;
       const withheld = Number(h ?? 0);
       return {
         skuId,

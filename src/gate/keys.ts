@@ -49,6 +49,16 @@ export class GateKeys {
     return `${this.prefix}lock:replay-filter`;
   }
 
+  /** The replication id of the Redis server the gate's data was last adopted under (lua/adopt-3.lua). */
+  get origin(): string {
+    return `${this.prefix}gate:origin`;
+  }
+
+  /** The gate's generation: counters loaded under another one count as missing (lua/adopt-3.lua). */
+  get generation(): string {
+    return `${this.prefix}gate:generation`;
+  }
+
   /** The idempotency records taken in one period (lua/take.lua): one hash per period, expiring whole. */
   idempotencyRecords(period: number): string {
     return `${this.prefix}idem:${period}`;

@@ -82,12 +82,12 @@ export interface InFlightTake {
   takenAt: number;
 }
 
-/** Where a SKU stands for shoppers, as lua/announce-2.lua decides it; alerts fire when it changes. */
+/** Where a SKU stands for shoppers, as lua/announce-3.lua decides it; alerts fire when it changes. */
 export type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'SOLD_OUT';
 export type AlertKind = 'LOW_STOCK' | 'SOLD_OUT' | 'BACK_IN_STOCK';
 
 /**
- * A level as lua/announce-2.lua encodes it, in its reply and on pub/sub alike: versions and times
+ * A level as lua/announce-3.lua encodes it, in its reply and on pub/sub alike: versions and times
  * travel as strings (cjson prints numbers with 14 significant digits), the threshold "" for none.
  */
 export interface WireLevel {
@@ -102,7 +102,7 @@ export interface WireLevel {
   changedAt: string;
 }
 
-/** What one call of lua/announce-2.lua met. */
+/** What one call of lua/announce-3.lua met. */
 export type Announcement =
   | { kind: 'announced'; level: WireLevel; alert: AlertKind | null }
   /** No counter: load it, then call again. */
@@ -198,14 +198,14 @@ export function decodeInFlight(gateId: string, json: string, skuOf: (counterKey:
   };
 }
 
-/** Decodes lua/announce-2.lua's reply. */
+/** Decodes lua/announce-3.lua's reply. */
 export function decodeAnnouncement(reply: unknown): Announcement {
-  const [status, ...rest] = table('announce-2.lua', reply);
+  const [status, ...rest] = table('announce-3.lua', reply);
   switch (status) {
     case ReplyCode.OK: {
-      assert.equal(rest.length, 2, 'announce-2.lua: OK carries a level and an alert');
+      assert.equal(rest.length, 2, 'announce-3.lua: OK carries a level and an alert');
       const level = JSON.parse(String(rest[0])) as WireLevel;
-      assert.equal(typeof level.skuId, 'string', 'announce-2.lua: a level names its SKU');
+      assert.equal(typeof level.skuId, 'string', 'announce-3.lua: a level names its SKU');
       return {
         kind: 'announced',
         level,
@@ -215,10 +215,10 @@ export function decodeAnnouncement(reply: unknown): Announcement {
     case ReplyCode.MISSING:
       return { kind: 'missing' };
     case ReplyCode.THRESHOLD:
-      assert.equal(rest.length, 1, 'announce-2.lua: THRESHOLD carries the epoch');
+      assert.equal(rest.length, 1, 'announce-3.lua: THRESHOLD carries the epoch');
       return { kind: 'threshold', epoch: Number(rest[0]) };
     default:
-      throw new Error(`announce-2.lua answered ${String(status)}`);
+      throw new Error(`announce-3.lua answered ${String(status)}`);
   }
 }
 

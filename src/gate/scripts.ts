@@ -24,12 +24,13 @@ declare module 'ioredis' {
     take(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown[], Context>;
     release(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     settle(inflight: string, payloads: string, ...gateIds: string[]): Result<number, Context>;
-    seed(key: string, lock: string, ...args: (string | number)[]): Result<number, Context>;
+    seed(key: string, lock: string, generation: string, ...args: (string | number)[]): Result<number, Context>;
+    adopt(origin: string, generation: string, filter: string, replicationId: string): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     unlock(key: string, token: string): Result<number, Context>;
     rate(key: string, limit: number, periodMs: number, now: number): Result<number, Context>;
-    announce(counter: string, live: string, ...args: string[]): Result<(string | number)[], Context>;
+    announce(counter: string, live: string, generation: string, ...args: string[]): Result<(string | number)[], Context>;
   }
 }
 

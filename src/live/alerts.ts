@@ -9,7 +9,7 @@ export const MAX_QUEUED_ALERTS = 1_000;
 
 /**
  * One subscriber's alerts: every alert of its SKUs (of all SKUs when it named none), in the order
- * Redis published them. Each crossing is published once (lua/announce-2.lua), so nothing is coalesced.
+ * Redis published them. Each crossing is published once (lua/announce-3.lua), so nothing is coalesced.
  */
 export class AlertStream extends Stream<StockAlert> {
   private sequence = 0;

@@ -53,7 +53,7 @@ type Listener = (event: CustomEvent) => void;
 /**
  * Live stock levels and alerts for this instance's subscribers.
  *
- * Changes go out through Redis pub/sub (lua/announce-2.lua publishes them), and every instance listens
+ * Changes go out through Redis pub/sub (lua/announce-3.lua publishes them), and every instance listens
  * on a connection of its own (a Redis connection that subscribes can send nothing else), through
  * Yoga's Redis event target: one Redis subscription per watched channel per instance, dropped with its
  * last listener. So a change made through any instance reaches subscribers on every instance.

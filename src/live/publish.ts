@@ -4,7 +4,7 @@ import type { AlertKind, AnnounceMode, StockState, WireLevel } from '../gate/gat
 import { loadCounters } from '../sync/load.ts';
 import type { Services } from '../stock/services.ts';
 
-/** Where a SKU stands for shoppers, and its alerts: decided by lua/announce-2.lua (src/gate/replies.ts). */
+/** Where a SKU stands for shoppers, and its alerts: decided by lua/announce-3.lua (src/gate/replies.ts). */
 export type { AlertKind, StockState };
 
 /** One reading of a SKU's levels, as every subscriber of it receives it. */
@@ -16,7 +16,7 @@ export interface StockLevel {
   unlimited: boolean;
   state: StockState;
   lowStockThreshold: number | null;
-  /** Grows with every reading of this SKU, on every instance; see lua/announce-2.lua. */
+  /** Grows with every reading of this SKU, on every instance; see lua/announce-3.lua. */
   version: number;
   changedAt: Date;
 }
@@ -26,13 +26,13 @@ export interface StockAlert {
   level: StockLevel;
 }
 
-/** An alert as announce-2.lua publishes it. */
+/** An alert as announce-3.lua publishes it. */
 export interface WireAlert {
   kind: AlertKind;
   level: WireLevel;
 }
 
-/** A level from announce-2.lua's encoding (its reply, or a pub/sub message). */
+/** A level from announce-3.lua's encoding (its reply, or a pub/sub message). */
 export function levelFromWire(w: WireLevel): StockLevel {
   return {
     skuId: w.skuId,
@@ -179,7 +179,7 @@ export class Publisher {
     this.log.warn({ err, skuId }, 'could not announce a stock level; live subscribers get the next one');
   }
 
-  /** One reading through lua/announce-2.lua; null for a SKU PostgreSQL does not know. */
+  /** One reading through lua/announce-3.lua; null for a SKU PostgreSQL does not know. */
   private async announce(skuId: string, mode: AnnounceMode): Promise<{ level: StockLevel; alert: AlertKind | null } | null> {
     const { gate, prisma } = this.s;
     const names = { state: this.channels.state(skuId), levels: this.channels.levels(skuId), alerts: this.channels.alerts };

@@ -134,6 +134,7 @@ export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)
     keys.inflight,
     keys.inflightPayloads,
     keys.replayFilter,
+    keys.generation,
     ...t.lines.map(([id]) => keys.counter(id)),
   ];
   return [

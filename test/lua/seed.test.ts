@@ -1,4 +1,4 @@
-/** lua/seed-2.lua: loading a counter from the truth, fenced by epoch and load lock. See ./harness.ts. */
+/** lua/seed-3.lua: loading a counter from the truth, fenced by epoch and load lock. See ./harness.ts. */
 import { describe, expect, it } from 'vitest';
 import type { GateKeys } from '../../src/gate/keys.ts';
 import { seedHoldingLock } from '../support/seed.ts';
@@ -6,7 +6,7 @@ import { counter, deduct, ns, redis, seed, useLua } from './harness.ts';
 
 useLua();
 
-describe('seed-2.lua', () => {
+describe('seed-3.lua', () => {
   /** Takes the load lock of `skuId` for `token`, as a loader does before seeding. */
   async function lock(keys: GateKeys, skuId: string, token = 'loader'): Promise<string> {
     await redis.set(keys.loadLock(skuId), token, 'PX', 5_000);
@@ -16,22 +16,22 @@ describe('seed-2.lua', () => {
   it('loads an absent counter with every field', async () => {
     const { keys } = ns();
     for (const id of ['A', 'B', 'C', 'D']) await lock(keys, id);
-    const seed = (id: string, ...args: (string | number)[]) => redis.seed(keys.counter(id), keys.loadLock(id), ...args);
+    const seed = (id: string, ...args: (string | number)[]) => redis.seed(keys.counter(id), keys.loadLock(id), keys.generation, ...args);
     expect(await seed('A', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
-    expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget' });
+    expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', g: '0' });
     // ARGV[8], the throttle: stored as t when set, absent when 0.
     expect(await seed('B', 3, 10, 2, 5, 0, -4, 'Widget', 25, 0, 'loader')).toBe(1);
-    expect(await counter(keys, 'B')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', t: '25' });
+    expect(await counter(keys, 'B')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', t: '25', g: '0' });
     expect(await seed('C', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'C')).not.toHaveProperty('t');
     // ARGV[9], the withheld units: stored as h when not 0.
     expect(await seed('D', 3, 10, 2, 5, 0, -4, 'Widget', 0, 6, 'loader')).toBe(1);
-    expect(await counter(keys, 'D')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', h: '6' });
+    expect(await counter(keys, 'D')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', h: '6', g: '0' });
   });
 
   it('writes nothing for a loader that does not hold the load lock (lapsed, taken over, or flushed)', async () => {
     const { keys } = ns();
-    const seed = (token: string) => redis.seed(keys.counter('A'), keys.loadLock('A'), 3, 10, 0, 0, 0, 0, '', 0, 0, token);
+    const seed = (token: string) => redis.seed(keys.counter('A'), keys.loadLock('A'), keys.generation, 3, 10, 0, 0, 0, 0, '', 0, 0, token);
     expect(await seed('stalled')).toBe(-1);
     expect(await redis.exists(keys.counter('A'))).toBe(0);
     await lock(keys, 'A', 'successor');
@@ -52,7 +52,7 @@ describe('seed-2.lua', () => {
       epoch: 9,
       backorderLimit: 7,
     });
-    expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '' });
+    expect(await counter(keys, 'A')).toEqual({ e: '9', a: '1', r: '2', s: '3', u: '1', f: '-7', n: '', g: '1' });
     expect(await gate.levels(['A', 'nope'])).toEqual([
       {
         skuId: 'A',
@@ -117,6 +117,6 @@ describe('seed-2.lua', () => {
     await redis.hset(keys.counter('A'), 'stale', 'x');
 
     expect(await seed(gate, 'A', { available: 3, sold: 8, epoch: 3 })).toBe(1);
-    expect(await counter(keys, 'A')).toEqual({ e: '3', a: '3', r: '0', s: '8', u: '0', f: '0', n: '' });
+    expect(await counter(keys, 'A')).toEqual({ e: '3', a: '3', r: '0', s: '8', u: '0', f: '0', n: '', g: '1' });
   });
 });

@@ -15,6 +15,7 @@
   KEYS[1]    SKU counter hash (lua/includes/counters.lua)
   KEYS[2]    live state hash of the SKU: v = last version, at = its time (ms), st = alert state,
              te = counter epoch the threshold was read for, t = low-stock threshold ("" for none)
+  KEYS[3]    the gate's generation (adopt-3.lua): a counter of another generation counts as missing
 
   ARGV[1]    "publish": a change; "peek": the current reading for a new subscriber, no new version
              unless the SKU has none yet, never an alert, never published
@@ -24,14 +25,14 @@
   ARGV[5]    epoch of PostgreSQL when the threshold below was read; "" when not read
   ARGV[6]    low-stock threshold as read ("" for none)
 
-  Returns { "MISSING" } when there is no counter (load it, then call again);
+  Returns { "MISSING" } when there is no counter of this generation (load it, then call again);
   { "THRESHOLD", epoch } when the threshold for the counter's epoch is unknown (read it from
   PostgreSQL, at that epoch or later, then call again);
   { "OK", level JSON, alert kind or "" } otherwise. Versions and times travel as strings: cjson
   prints numbers with 14 significant digits, and a version has 16.
 ]]
-local c = redis.call("HMGET", KEYS[1], "e", "a", "r", "s", "u", "f", "h")
-if not c[1] then return { "MISSING" } end
+local c = redis.call("HMGET", KEYS[1], "e", "a", "r", "s", "u", "f", "h", "g")
+if not c[1] or (c[8] or "0") ~= (redis.call("GET", KEYS[3]) or "0") then return { "MISSING" } end
 local epoch = tonumber(c[1])
 local live = redis.call("HMGET", KEYS[2], "v", "at", "st", "te", "t")
 

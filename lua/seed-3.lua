@@ -7,6 +7,7 @@
 
   KEYS[1]    SKU counter hash
   KEYS[2]    the SKU's load lock
+  KEYS[3]    the gate's generation (adopt-3.lua), which the counter is loaded under (its g)
 
   ARGV[1]    epoch of this truth
   ARGV[2]    the gate's share of available (available - withheld)
@@ -27,7 +28,8 @@ if redis.call("GET", KEYS[2]) ~= ARGV[10] then return -1 end
 local current = tonumber(redis.call("HGET", KEYS[1], "e"))
 if current and current >= tonumber(ARGV[1]) then return 0 end
 redis.call("DEL", KEYS[1])
-redis.call("HSET", KEYS[1], "e", ARGV[1], "a", ARGV[2], "r", ARGV[3], "s", ARGV[4], "u", ARGV[5], "f", ARGV[6], "n", ARGV[7])
+local generation = redis.call("GET", KEYS[3]) or "0"
+redis.call("HSET", KEYS[1], "e", ARGV[1], "a", ARGV[2], "r", ARGV[3], "s", ARGV[4], "u", ARGV[5], "f", ARGV[6], "n", ARGV[7], "g", generation)
 local throttle = tonumber(ARGV[8])
 if throttle and throttle > 0 then redis.call("HSET", KEYS[1], "t", throttle) end
 local withheld = tonumber(ARGV[9])
