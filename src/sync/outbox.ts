@@ -119,6 +119,7 @@ export async function commitChange<T>(
   const token = randomUUID();
   const locked = options.reload ? await lockForReload(s, sorted, token) : [];
   let committed: { result: T; outbox: OutboxRow[]; seeds: SkuStock[] };
+  let reloaded = new Set<string>();
   try {
     committed = await s.prisma.$transaction(async (tx) => {
       const locks = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
@@ -142,12 +143,12 @@ export async function commitChange<T>(
       );
       return { result: done.result, outbox, seeds: done.seeds ?? [] };
     });
-    await reload(s, committed.seeds, new Set(locked), token);
+    reloaded = await reload(s, committed.seeds, new Set(locked), token);
   } finally {
     await unlockLoads(s.gate, locked, token).catch((err) => s.log.warn({ err }, 'could not free load locks; they lapse on their own'));
   }
   try {
-    await deliver(s, committed.outbox);
+    await deliver(s, committed.outbox, reloaded);
   } catch (err) {
     s.log.warn({ err }, 'could not bring the gate up to a change; the outbox sweeper will');
   }
@@ -171,15 +172,19 @@ async function lockForReload(s: Services, skuIds: string[], token: string): Prom
 /**
  * Loads counters from the truth a change committed, under the locks it took before: after the commit,
  * before the delivery, so a change committing meanwhile finds the lock held and is delivered again
- * after the seed (deliver). Best effort: a counter not loaded here is loaded on demand.
+ * after the seed (deliver). Best effort: a counter not loaded here is loaded on demand. Returns the
+ * SKUs whose counter is now of the change's epoch or newer.
  */
-async function reload(s: Services, seeds: SkuStock[], locked: Set<string>, token: string): Promise<void> {
+async function reload(s: Services, seeds: SkuStock[], locked: Set<string>, token: string): Promise<Set<string>> {
   const mine = seeds.filter((seed) => locked.has(seed.skuId));
-  if (mine.length === 0) return;
+  if (mine.length === 0) return new Set();
   try {
-    await s.gate.seedAll(mine, token);
+    const replies = await s.gate.seedAll(mine, token);
+    // 1 loaded, 0 a counter as new was there already; below 0 the lock lapsed and nothing was written.
+    return new Set(mine.filter((_, i) => replies[i]! >= 0).map((seed) => seed.skuId));
   } catch (err) {
     s.log.warn({ err }, 'could not reload counters after a change; they load on demand');
+    return new Set();
   }
 }
 
@@ -270,14 +275,16 @@ function outboxColumns(
  * delivery, either the seed is in, and the delivery reaches it, or a later load reads a truth that
  * already holds the change.
  */
-async function deliver(s: Services, rows: OutboxRow[]): Promise<number> {
+async function deliver(s: Services, rows: OutboxRow[], reloaded: ReadonlySet<string> = new Set()): Promise<number> {
   if (rows.length === 0) return 0;
+  // A drop of a SKU its change reloaded itself has nothing left to drop: the new counter is of its epoch.
+  const due = rows.filter((r) => !(r.action === 'DROP' && reloaded.has(r.sku_id)));
   const loading = await loadsInProgress(
     s.gate,
-    rows.map((r) => r.sku_id),
+    due.map((r) => r.sku_id),
   );
-  const drops = rows.filter((r) => r.action === 'DROP');
-  const applies = rows.filter((r) => r.action === 'APPLY');
+  const drops = due.filter((r) => r.action === 'DROP');
+  const applies = due.filter((r) => r.action === 'APPLY');
   await Promise.all([
     s.gate.invalidateAll(drops.map((r) => ({ skuId: r.sku_id, epoch: r.epoch }))),
     s.gate.applyAll(
