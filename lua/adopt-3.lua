@@ -12,11 +12,14 @@
   KEYS[2]    the gate's generation (an integer; absent is 0)
   KEYS[3]    replay filter (bit 0: complete)
 
-  ARGV[1]    the replication id of this server (INFO replication, master_replid)
+  The replication id is read here, from the server that holds the keys (in a Redis Cluster, the master
+  of their slot), so it is that server's own whoever calls.
 
   Returns the generation in force.
 ]]
-if redis.call("GET", KEYS[1]) == ARGV[1] then return tonumber(redis.call("GET", KEYS[2]) or "0") end
-redis.call("SET", KEYS[1], ARGV[1])
+local replicationId = string.match(redis.call("INFO", "replication"), "master_replid:(%w+)")
+if not replicationId then return redis.error_reply("INFO replication names no master_replid") end
+if redis.call("GET", KEYS[1]) == replicationId then return tonumber(redis.call("GET", KEYS[2]) or "0") end
+redis.call("SET", KEYS[1], replicationId)
 if redis.call("EXISTS", KEYS[3]) == 1 then redis.call("SETBIT", KEYS[3], 0, 0) end
 return redis.call("INCR", KEYS[2])

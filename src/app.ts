@@ -7,7 +7,7 @@ import { createLogger } from './observe/log.ts';
 import { DomainMetrics } from './observe/metrics.ts';
 import { redisAnswers } from './observe/ready.ts';
 import type { Services } from './stock/services.ts';
-import { openRedis } from './app/redis.ts';
+import { gatePrefix, openRedis } from './app/redis.ts';
 import { connect } from './app/connect.ts';
 import { Shutdown } from './app/shutdown.ts';
 import { startWorkers } from './app/workers.ts';
@@ -56,7 +56,7 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     levelsChanged: (skuIds) => live.levelsChanged(skuIds),
   };
   const live = new Live(
-    { openRedis: (options) => openRedis(config, options), prefix: config.REDIS_PREFIX, ratePerSecond: config.LIVE_RATE_PER_SECOND },
+    { openRedis: (options) => openRedis(config, options), prefix: gatePrefix(config), ratePerSecond: config.LIVE_RATE_PER_SECOND },
     services,
     log,
   );

@@ -24,6 +24,21 @@ export const MIN_WEB_CONCURRENCY = 1;
  */
 export const MAX_WEB_CONCURRENCY = 64;
 
+/** `host:port,…` (IPv6 hosts in brackets), as a list of addresses; unset or empty is none. */
+const hostPorts = z
+  .string()
+  .optional()
+  .transform((spec, ctx) => {
+    if (spec === undefined || spec.trim() === '') return undefined;
+    const nodes = spec.split(',').map((entry) => entry.trim().match(/^([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/));
+    const bad = nodes.findIndex((m) => m === null || Number(m[2]) < 1 || Number(m[2]) > 65535);
+    if (bad >= 0) {
+      ctx.addIssue({ code: 'custom', message: `entry ${bad + 1} is not host:port` });
+      return z.NEVER;
+    }
+    return nodes.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
+  });
+
 /** Every setting stockgate reads, validated once at start; a bad value is one clear line, not a crash later. */
 const Settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -33,19 +48,12 @@ const Settings = z.object({
    * Redis Sentinel, `host:port,…`, with REDIS_SENTINEL_NAME: the master they name is the gate's Redis
    * (and follows a failover); REDIS_URL then only gives the password and database, if any.
    */
-  REDIS_SENTINELS: z
-    .string()
-    .optional()
-    .transform((spec, ctx) => {
-      if (spec === undefined || spec.trim() === '') return undefined;
-      const nodes = spec.split(',').map((entry) => entry.trim().match(/^([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/));
-      const bad = nodes.findIndex((m) => m === null || Number(m[2]) < 1 || Number(m[2]) > 65535);
-      if (bad >= 0) {
-        ctx.addIssue({ code: 'custom', message: `entry ${bad + 1} is not host:port` });
-        return z.NEVER;
-      }
-      return nodes.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
-    }),
+  REDIS_SENTINELS: hostPorts,
+  /**
+   * Redis Cluster, `host:port,…` of some of its nodes (ioredis finds the rest): the gate's Redis is the
+   * cluster. REDIS_URL then only gives the password, if any.
+   */
+  REDIS_CLUSTER_NODES: hostPorts,
   REDIS_SENTINEL_NAME: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" only')
@@ -124,6 +132,9 @@ const Config = Settings.superRefine((c, ctx) => {
       path: [c.REDIS_SENTINELS === undefined ? 'REDIS_SENTINELS' : 'REDIS_SENTINEL_NAME'],
       message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME go together',
     });
+  }
+  if (c.REDIS_CLUSTER_NODES !== undefined && c.REDIS_SENTINELS !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'a Redis Cluster or Sentinel, not both' });
   }
   if (c.NODE_ENV === 'production' && c.STOCKGATE_API_KEYS.open) {
     ctx.addIssue({

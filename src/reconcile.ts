@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { openRedis } from './app/redis.ts';
+import { gatePrefix, openRedis } from './app/redis.ts';
 import { loadConfigOrExit } from './config.ts';
 import { createPrisma } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = openRedis(config, { maxRetriesPerRequest: 1 });
   defineGateCommands(redis);
-  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
+  const gate = new Gate(redis, new GateKeys(gatePrefix(config)), config.IDEMPOTENCY_RECORD_SECONDS);
   try {
     const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);
     const delivered = await sweepOutbox({ prisma, gate, log, levelsChanged: () => {} });

@@ -67,6 +67,7 @@ describe('npm start', () => {
       'master "shop" of Sentinels 127.0.0.1:1,127.0.0.1:2',
       'redis-server',
     ],
+    ['Redis', { REDIS_CLUSTER_NODES: '127.0.0.1:1' }, 'Redis Cluster nodes 127.0.0.1:1', 'redis-server'],
     [
       'PostgreSQL',
       { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/stockgate' },
@@ -87,6 +88,10 @@ describe('npm start', () => {
     [{ REDIS_SENTINELS: '127.0.0.1:26379' }, 'REDIS_SENTINEL_NAME: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together'],
     [{ REDIS_SENTINEL_NAME: 'shop' }, 'REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together'],
     [{ REDIS_SENTINELS: '127.0.0.1:26379,sentinel-b', REDIS_SENTINEL_NAME: 'shop' }, 'REDIS_SENTINELS: entry 2 is not host:port'],
+    [
+      { REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'shop' },
+      'REDIS_CLUSTER_NODES: a Redis Cluster or Sentinel, not both',
+    ],
   ])('refuses a bad setting with one line naming it: %j', async (env, named) => {
     const run = await runMain(env);
     expect(run.code).toBe(1);

@@ -1,12 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLedgerPool, createPrisma, type PrismaClient } from '../db/client.ts';
-import { Gate } from '../gate/gate.ts';
+import { Gate, type RedisClient } from '../gate/gate.ts';
 import { GateKeys } from '../gate/keys.ts';
 import { defineGateCommands } from '../gate/scripts.ts';
 import { GROUP_COMMIT, LedgerWriter, PER_REQUEST } from '../ledger/group-commit.ts';
-import { openRedis } from './redis.ts';
+import { gatePrefix, openRedis } from './redis.ts';
 
 /**
  * A Redis command that gets no answer in this time fails, so a hung Redis costs a request this much
@@ -19,7 +18,7 @@ const REDIS_MAX_RETRIES_PER_REQUEST = 2;
 /** What the service talks to: PostgreSQL (Prisma, and the ledger writer's own pool) and the Redis gate. */
 export interface Connections {
   prisma: PrismaClient;
-  redis: Redis;
+  redis: RedisClient;
   gate: Gate;
   ledger: LedgerWriter;
   /**
@@ -35,7 +34,7 @@ export interface Connections {
 export function connect(config: Config, log: Logger): Connections {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = connectRedis(config, log);
-  const gate = new Gate(redis, new GateKeys(config.REDIS_PREFIX), config.IDEMPOTENCY_RECORD_SECONDS);
+  const gate = new Gate(redis, new GateKeys(gatePrefix(config)), config.IDEMPOTENCY_RECORD_SECONDS);
   redis.on('ready', () => gate.reconnected());
   const ledgerPool = createLedgerPool(config.DATABASE_URL);
   ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
@@ -68,7 +67,7 @@ export function connect(config: Config, log: Logger): Connections {
   };
 }
 
-function connectRedis(config: Config, log: Logger): Redis {
+function connectRedis(config: Config, log: Logger): RedisClient {
   const redis = openRedis(config, {
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: REDIS_MAX_RETRIES_PER_REQUEST,

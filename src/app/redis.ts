@@ -1,36 +1,64 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { withoutPassword, type Config } from '../config.ts';
+import type { RedisClient } from '../gate/gate.ts';
 
-/** Where the gate's Redis is: one server, or the master a set of Sentinels names. */
-type RedisSettings = Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME'>;
+/** Where the gate's Redis is: one server, the master a set of Sentinels names, or a Redis Cluster. */
+type RedisSettings = Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_CLUSTER_NODES' | 'REDIS_PREFIX'>;
+
+/** Milliseconds between attempts to reach Sentinels or cluster nodes that are away, at most. */
+const MAX_RETRY_DELAY_MS = 2_000;
+const retryDelay = (attempt: number) => Math.min(attempt * 100, MAX_RETRY_DELAY_MS);
 
 /**
- * A connection to the gate's Redis: REDIS_URL, or with REDIS_SENTINELS the master Sentinel names under
+ * A connection to the gate's Redis: REDIS_URL; with REDIS_SENTINELS the master Sentinel names under
  * REDIS_SENTINEL_NAME, which ioredis asks the Sentinels for again after a failover (and reconnects to
- * the new master). Every connection of the service goes through here, so all of them follow a failover.
+ * the new master); with REDIS_CLUSTER_NODES a Redis Cluster, each command sent to the master of its
+ * keys' slot. Every connection of the service goes through here, so all of them follow a failover.
  */
-export function openRedis(settings: RedisSettings, options: RedisOptions = {}): Redis {
-  if (settings.REDIS_SENTINELS === undefined) return new Redis(settings.REDIS_URL, options);
+export function openRedis(settings: RedisSettings, options: RedisOptions = {}): RedisClient {
   const url = new URL(settings.REDIS_URL);
+  const password = url.password ? { password: decodeURIComponent(url.password) } : {};
+  if (settings.REDIS_CLUSTER_NODES !== undefined) {
+    const { lazyConnect, retryStrategy, enableOfflineQueue, ...perNode } = options;
+    return new Cluster(settings.REDIS_CLUSTER_NODES, {
+      redisOptions: { ...perNode, ...password },
+      ...(lazyConnect === undefined ? {} : { lazyConnect }),
+      ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      clusterRetryStrategy: retryStrategy ?? retryDelay,
+      // Reads too: a replica may lag, and the gate decides on what it reads.
+      scaleReads: 'master',
+    });
+  }
+  if (settings.REDIS_SENTINELS === undefined) return new Redis(settings.REDIS_URL, options);
   return new Redis({
     ...options,
     sentinels: settings.REDIS_SENTINELS,
     name: settings.REDIS_SENTINEL_NAME,
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...password,
     ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
     // Told of a failover by the Sentinels (+switch-master), not only when the old master's connection
     // breaks: a graceful failover leaves it up, demoted, and a gate that kept writing there would lose it.
     failoverDetector: true,
     // Sentinels unreachable: keep asking, as ioredis keeps reconnecting to one server (its default gives up).
-    sentinelRetryStrategy: options.retryStrategy ?? ((attempt) => Math.min(attempt * 100, 2_000)),
+    sentinelRetryStrategy: options.retryStrategy ?? retryDelay,
   });
 }
 
-/** Where Redis is, for messages: the URL without its password, or the Sentinels and the master's name. */
+/**
+ * The prefix of the gate's keys. In a Redis Cluster it carries a hash tag, so every key one script call
+ * touches (a cart's counters, the idempotency records, the in-flight index, the replay filter) sits in
+ * one slot: one master serves the whole gate, and a failover of it moves the whole gate to its replica.
+ */
+export function gatePrefix(settings: RedisSettings): string {
+  return settings.REDIS_CLUSTER_NODES === undefined ? settings.REDIS_PREFIX : `${settings.REDIS_PREFIX}{gate}:`;
+}
+
+/** Where Redis is, for messages: the URL without its password, the Sentinels and the master's name, or the cluster's nodes. */
 export function redisAddress(settings: RedisSettings): string {
+  const list = (nodes: { host: string; port: number }[]) => nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  if (settings.REDIS_CLUSTER_NODES !== undefined) return `Redis Cluster nodes ${list(settings.REDIS_CLUSTER_NODES)}`;
   if (settings.REDIS_SENTINELS !== undefined) {
-    const sentinels = settings.REDIS_SENTINELS.map((s) => `${s.host}:${s.port}`).join(',');
-    return `master "${settings.REDIS_SENTINEL_NAME}" of Sentinels ${sentinels}`;
+    return `master "${settings.REDIS_SENTINEL_NAME}" of Sentinels ${list(settings.REDIS_SENTINELS)}`;
   }
   return withoutPassword(settings.REDIS_URL);
 }

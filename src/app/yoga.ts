@@ -1,7 +1,7 @@
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type GraphiQLOptions, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../gate/gate.ts';
 import type { Logger } from 'pino';
 import { identify } from '../auth/scopes.ts';
 import type { Config } from '../config.ts';
@@ -55,7 +55,7 @@ export interface YogaParts {
   context: Omit<Context, 'caller'>;
   metrics: DomainMetrics;
   /** For /ready's Redis check. */
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   /** Whether the server is shutting down (src/app/shutdown.ts). */
   draining: () => boolean;

@@ -14,7 +14,10 @@ export class GateDown extends Error {
 export function isRedisDown(err: unknown): boolean {
   if (err instanceof GateDown) return true;
   if (!(err instanceof Error)) return false;
-  if (err.name === 'ReplyError') return false;
+  // A reply is a script's or a command's own error (a bug), except those that say the server cannot serve
+  // now: a cluster without a master for a slot, a slot moving, a server loading its data, a demoted
+  // master refusing writes (a failover under way).
+  if (err.name === 'ReplyError') return /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|LOADING|READONLY|MASTERDOWN)\b/.test(err.message);
   const code = (err as { code?: string }).code;
   return (
     code === 'ECONNREFUSED' ||
@@ -22,7 +25,9 @@ export function isRedisDown(err: unknown): boolean {
     code === 'EPIPE' ||
     code === 'ETIMEDOUT' ||
     err.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Stream isn't writeable|Command timed out|connect ECONNREFUSED|Reached the max retries/i.test(err.message)
+    /Connection is closed|Stream isn't writeable|Command timed out|connect ECONNREFUSED|Reached the max retries|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready/i.test(
+      err.message,
+    )
   );
 }
 

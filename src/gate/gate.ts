@@ -1,6 +1,7 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
 import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
 import { GateBreaker } from './breaker.ts';
 import type { GateKeys } from './keys.ts';
@@ -57,6 +58,9 @@ export interface CounterChange {
   epoch: number;
   delta: CounterDelta;
 }
+
+/** A connection to the gate's Redis: one server (alone or under Sentinel), or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** One cart for the gate to take: what lua/take.lua needs of a request. */
 export interface GateTake {
@@ -119,14 +123,19 @@ export class Gate {
   private readonly recordPeriodMs: number;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: GateKeys,
     /** How long Redis remembers an idempotency key (at most; at least half of it). */
     private readonly recordSeconds = DEFAULT_IDEMPOTENCY_RECORD_SECONDS,
   ) {
     assert.ok(Number.isInteger(recordSeconds) && recordSeconds >= 2, 'idempotency records live whole seconds, at least 2');
     this.recordPeriodMs = (recordSeconds * 1000) / 2;
+    // Every key of the gate shares one slot in a Redis Cluster (src/app/redis.ts, gatePrefix).
+    this.gateSlot = calculateSlot(keys.generation);
   }
+
+  /** The Redis Cluster slot of the gate's keys. */
+  private readonly gateSlot: number;
 
   /**
    * The connection became ready again (src/app/connect.ts tells): it may have reached another server
@@ -138,12 +147,20 @@ export class Gate {
 
   /** This connection's adoption of the server it talks to (adopt()), since it last became ready. */
   private adoption: Promise<number> | null = null;
+  /** In a Redis Cluster: the node that served the gate's slot when it was adopted. */
+  private adoptedNode: string | null = null;
 
   /**
    * Resolves once the server this connection talks to is adopted (lua/adopt-3.lua): before anything is
    * taken or loaded there, so no counter of a history the ledger has moved past sells or is loaded into.
+   * In a Redis Cluster the server is the master of the gate's slot: when another node serves it (its
+   * master failed over), that one is adopted before the next take. The check and the take's routing
+   * read the same slot table in one turn of the event loop, so no take reaches an unadopted master.
    */
   private adopted(): Promise<number> {
+    const node = this.gateNode();
+    if (node !== this.adoptedNode) this.adoption = null;
+    this.adoptedNode = node;
     this.adoption ??= this.adopt().catch((err: unknown) => {
       this.adoption = null;
       throw err;
@@ -151,12 +168,15 @@ export class Gate {
     return this.adoption;
   }
 
+  /** The node serving the gate's slot in a Redis Cluster (null for one server, or slots not known yet). */
+  private gateNode(): string | null {
+    if (!('slots' in this.redis)) return null;
+    return this.redis.slots[this.gateSlot]?.[0] ?? null;
+  }
+
   /** Adopts the server this connection talks to now; returns the generation in force there. */
   private async adopt(): Promise<number> {
-    const replication = await this.call((r) => r.info('replication'));
-    const replicationId = /^master_replid:(\w+)/m.exec(replication)?.[1];
-    assert.ok(replicationId, 'INFO replication names the master replication id');
-    const reply = await this.call((r) => r.adopt(this.keys.origin, this.keys.generation, this.keys.replayFilter, replicationId));
+    const reply = await this.call((r) => r.adopt(this.keys.origin, this.keys.generation, this.keys.replayFilter));
     return integer('adopt-3.lua', reply);
   }
 
@@ -167,7 +187,7 @@ export class Gate {
   }
 
   /** Every Redis call a request waits on goes through the breaker; GateDown when Redis is away. */
-  private call<T>(op: (redis: Redis) => Promise<T>): Promise<T> {
+  private call<T>(op: (redis: RedisClient) => Promise<T>): Promise<T> {
     return this.breaker.call(() => op(this.redis));
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 
 /** lua/ at the top of the project: one file per command, shared snippets in lua/includes/. */
 export const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lua');
@@ -25,7 +25,7 @@ declare module 'ioredis' {
     release(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     settle(inflight: string, payloads: string, ...gateIds: string[]): Result<number, Context>;
     seed(key: string, lock: string, generation: string, ...args: (string | number)[]): Result<number, Context>;
-    adopt(origin: string, generation: string, filter: string, replicationId: string): Result<number, Context>;
+    adopt(origin: string, generation: string, filter: string): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     unlock(key: string, token: string): Result<number, Context>;
@@ -35,7 +35,7 @@ declare module 'ioredis' {
 }
 
 /** Loads every script once (ioredis sends EVALSHA and falls back to EVAL after a Redis restart). */
-export function defineGateCommands(redis: Redis): void {
+export function defineGateCommands(redis: Redis | Cluster): void {
   for (const file of readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'))) {
     const match = /^([a-z]+)(?:-(\d+))?\.lua$/.exec(basename(file));
     if (!match?.[1]) throw new Error(`lua/${file}: expected name.lua or name-N.lua`);

@@ -1,7 +1,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { graphqlError, issue, unavailable } from '../errors.ts';
@@ -10,7 +10,7 @@ import type { Services } from '../stock/services.ts';
 import { AlertStream } from './alerts.ts';
 import { Coalescer, type TimerCount } from './coalesce.ts';
 import { levelFromWire, LiveChannels, Publisher, type StockAlert, type StockLevel, type WireAlert } from './publish.ts';
-import type { WireLevel } from '../gate/gate.ts';
+import type { RedisClient, WireLevel } from '../gate/gate.ts';
 
 /**
  * SKUs one subscription may watch: a ticker or a product page shows tens. Each costs the subscriber a
@@ -43,7 +43,7 @@ const SUBSCRIBER_CONNECTION_NAME = 'stockgate-live';
 
 export interface LiveOptions {
   /** Opens a connection to the gate's Redis (src/app/redis.ts): the subscriber's own. */
-  openRedis: (options: RedisOptions) => Redis;
+  openRedis: (options: RedisOptions) => RedisClient;
   prefix: string;
   ratePerSecond: number;
 }
@@ -61,7 +61,7 @@ type Listener = (event: CustomEvent) => void;
 export class Live {
   readonly channels: LiveChannels;
   readonly publisher: Publisher;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly target: ReturnType<typeof createRedisEventTarget>;
   private readonly streams = new Set<{ end(): void }>();
   private readonly coalescers = new Set<Coalescer>();
@@ -260,7 +260,7 @@ export class Live {
  * would be an unhandled rejection, which ends the process; here it is logged instead, and ioredis
  * subscribes again to what it holds once it reconnects.
  */
-function guarded(subscriber: Redis, log: Logger): Redis {
+function guarded(subscriber: RedisClient, log: Logger): RedisClient {
   return new Proxy(subscriber, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);

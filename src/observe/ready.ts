@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../gate/gate.ts';
 import type { PrismaClient } from '../db/client.ts';
 
 /** prisma/migrations: what this build expects the database to have applied. */
@@ -52,7 +52,7 @@ function within<T>(work: Promise<T>): Promise<T> {
 }
 
 /** Whether Redis answers a PING within READY_CHECK_TIMEOUT_MS: /ready's check, and the degraded gauge's. */
-export async function redisAnswers(redis: Redis): Promise<boolean> {
+export async function redisAnswers(redis: RedisClient): Promise<boolean> {
   return within(redis.ping()).then(
     () => true,
     () => false,
@@ -64,7 +64,12 @@ export async function redisAnswers(redis: Redis): Promise<boolean> {
  * (deploy runs them at start; an instance of a newer build against an older schema is not ready), and
  * it is not shutting down. Redis not answering leaves it ready but degraded (DEGRADING).
  */
-export async function readiness(deps: { prisma: PrismaClient; redis: Redis; migrations: string[]; draining: boolean }): Promise<Readiness> {
+export async function readiness(deps: {
+  prisma: PrismaClient;
+  redis: RedisClient;
+  migrations: string[];
+  draining: boolean;
+}): Promise<Readiness> {
   const checks: Readiness['checks'] = {};
   const [postgres, redis] = await Promise.allSettled([
     within(

@@ -119,7 +119,7 @@ export async function commitChange<T>(
   const token = randomUUID();
   const locked = options.reload ? await lockForReload(s, sorted, token) : [];
   let committed: { result: T; outbox: OutboxRow[]; seeds: SkuStock[] };
-  let reloaded = new Set<string>();
+  let reloaded: Set<string>;
   try {
     committed = await s.prisma.$transaction(async (tx) => {
       const locks = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);

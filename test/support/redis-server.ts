@@ -46,8 +46,8 @@ export class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(extraArgs: string[] = []): Promise<OwnRedis> {
-    const own = new OwnRedis(await freePort(), extraArgs);
+  static async start(extraArgs: string[] = [], port?: number): Promise<OwnRedis> {
+    const own = new OwnRedis(port ?? (await freePort()), extraArgs);
     await own.restart();
     return own;
   }
@@ -76,6 +76,11 @@ export class OwnRedis {
         probe.disconnect();
       }
     }
+  }
+
+  /** Started and not killed since. */
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
   async flushAll(): Promise<void> {

@@ -1,0 +1,140 @@
+/**
+ * Redis Cluster (issue 16): two instances on a real 3-master, 3-replica cluster of the test's own
+ * (REDIS_CLUSTER_NODES). Every gate key carries one hash tag, so each script call's keys share a slot:
+ * exact counts under concurrency, carts all or nothing, reservations and refunds conserved, live levels
+ * across instances (pub/sub over the cluster), and the master serving the gate's slot killed with -9
+ * under load: its replica promoted and adopted, every unit sold once.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checked, outcome, type Result } from './support/client.ts';
+import { gateAgrees } from './support/gate-check.ts';
+import { audit } from './support/ledger.ts';
+import { overWs, wsClient } from './support/live.ts';
+import { STOCK_LEVELS } from './support/ops.ts';
+import { OwnRedisCluster } from './support/redis-cluster.ts';
+import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
+
+/** A buyer answered TEMPORARILY_UNAVAILABLE sends the same request again, as README says, this often. */
+const RETRY = { attempts: 100, pause: () => 100 };
+
+let cluster: OwnRedisCluster;
+let ns: Namespace;
+let a: Running;
+let b: Running;
+const sockets: ReturnType<typeof wsClient>[] = [];
+
+beforeAll(async () => {
+  cluster = await OwnRedisCluster.start();
+  ns = await namespace(`redis://127.0.0.1:${cluster.servers[0]!.port}`);
+  a = await serve(ns, { REDIS_CLUSTER_NODES: cluster.nodes });
+  b = await serve(ns, { REDIS_CLUSTER_NODES: cluster.nodes });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(sockets.map(async (s) => s.dispose()));
+  await a?.stop();
+  await b?.stop();
+  await ns?.drop();
+  await cluster?.stop();
+});
+
+/** Sells one unit of `skuId` to each order, alternating the instances; the answers' kinds. */
+async function buy(skuId: string, orders: string[]): Promise<string[]> {
+  const answers = await Promise.all(orders.map((o, i) => (i % 2 ? a : b).api.retrying(RETRY).deductOne(o, skuId)));
+  return answers.map(outcome);
+}
+
+describe('Redis Cluster', () => {
+  it('sells exactly 100 of 100 to 1,000 concurrent buyers over two instances', async () => {
+    await a.api.upserted([{ id: 'hot', available: 100 }]);
+    const kinds = await buy(
+      'hot',
+      Array.from({ length: 1_000 }, (_, i) => `hot-${i}`),
+    );
+    expect(kinds.filter((k) => k === 'DeductStockSuccess')).toHaveLength(100);
+    expect(kinds.filter((k) => k === 'InsufficientStock')).toHaveLength(900);
+    expect(await gateAgrees(a, ns.databaseUrl, 'hot')).toMatchObject({ available: 0, sold: 100 });
+    expect(await audit(ns.databaseUrl, 'hot')).toMatchObject({ sold: 100, ledgerSold: 100, deducts: 100 });
+  });
+
+  it('keeps 3-line carts all or nothing: 100 carts over SKUs of 30, 20 and 10 units sell exactly 10', async () => {
+    await a.api.upserted([
+      { id: 'x', available: 30 },
+      { id: 'y', available: 20 },
+      { id: 'z', available: 10 },
+    ]);
+    const lines = ['x', 'y', 'z'].map((skuId) => ({ skuId, quantity: 1 }));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).api.retrying(RETRY).deduct(`cart-${i}`, lines)),
+    );
+    expect(answers.map(outcome).filter((k) => k === 'DeductStockSuccess')).toHaveLength(10);
+    for (const [id, left] of [
+      ['x', 20],
+      ['y', 10],
+      ['z', 0],
+    ] as const) {
+      expect(await gateAgrees(b, ns.databaseUrl, id)).toMatchObject({ available: left, sold: 10 });
+    }
+  });
+
+  it('holds, confirms, releases and refunds with every unit accounted for', async () => {
+    await a.api.upserted([{ id: 'held', available: 10 }]);
+    const hold = checked(await a.api.reserve('res-1', [{ skuId: 'held', quantity: 5 }], 600), 'ReserveStockSuccess');
+    expect(hold.lines[0]).toMatchObject({ availableAfter: 5 });
+    expect(outcome(await b.api.confirm('res-1', [{ skuId: 'held', quantity: 3 }]))).toBe('ConfirmReservationSuccess');
+    expect(outcome(await a.api.release('res-1'))).toBe('ReleaseReservationSuccess');
+    expect(outcome(await b.api.deductOne('sale-1', 'held', 2))).toBe('DeductStockSuccess');
+    expect(outcome(await a.api.refund('sale-1', 'refund-1', [{ skuId: 'held', quantity: 1 }]))).toBe('RefundStockSuccess');
+    expect(await gateAgrees(a, ns.databaseUrl, 'held')).toMatchObject({ available: 6, reserved: 0, sold: 4 });
+  });
+
+  it('brings a live subscriber on one instance to the true level of deducts made through the other', async () => {
+    await a.api.upserted([{ id: 'live', available: 50 }]);
+    const socket = wsClient(a.url);
+    sockets.push(socket);
+    const feed = overWs(socket, STOCK_LEVELS, { skuIds: ['live'] }, 'stockLevels');
+    await feed.until((v) => v.length >= 1, 'the initial level');
+    const kinds = await Promise.all(Array.from({ length: 20 }, (_, i) => b.api.deductOne(`live-${i}`, 'live')));
+    expect(kinds.map(outcome)).toEqual(Array(20).fill('DeductStockSuccess'));
+    const seen = await feed.until((v) => v.at(-1)?.available === 30, 'the level after 20 deducts through the other instance');
+    expect(seen.at(-1)).toMatchObject({ skuId: 'live', available: 30, sold: 20 });
+    await feed.close();
+  });
+
+  it('the master serving the gate killed with -9 under load: its replica promoted and adopted, every unit sold once', async () => {
+    await a.api.upserted([{ id: 'fo', available: 100 }]);
+    const { keys } = a.app.services.gate;
+    const buying = Array.from({ length: 300 }, async (_, i): Promise<Result> => {
+      await new Promise((r) => setTimeout(r, i * 10));
+      return (i % 2 ? a : b).api.retrying(RETRY).deductOne(`fo-${i}`, 'fo');
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const master = await cluster.killMasterOf(keys.generation);
+    const kinds = (await Promise.all(buying)).map(outcome);
+
+    expect(kinds.filter((k) => k !== 'DeductStockSuccess' && k !== 'InsufficientStock')).toEqual([]);
+    expect(kinds.filter((k) => k === 'DeductStockSuccess')).toHaveLength(100);
+    expect(await audit(ns.databaseUrl, 'fo')).toMatchObject({ available: 0, sold: 100, ledgerSold: 100, deducts: 100 });
+    for (const svc of [a, b]) {
+      await eventually('the gate to take through the promoted master', async () => {
+        try {
+          return outcome(await svc.api.deductOne(`probe-${Date.now()}`, 'fo')) === 'InsufficientStock';
+        } catch {
+          return false;
+        }
+      });
+    }
+    expect(await gateAgrees(a, ns.databaseUrl, 'fo')).toMatchObject({ available: 0, sold: 100 });
+    expect(await gateAgrees(b, ns.databaseUrl, 'hot')).toMatchObject({ available: 0, sold: 100 });
+    // The promoted master was adopted: its own replication id is the one the gate's data is under now.
+    const promoted = new Redis({ port: master, host: '127.0.0.1' });
+    try {
+      const replicationId = /^master_replid:(\w+)/m.exec(await promoted.info('replication'))![1];
+      expect(await promoted.get(keys.origin)).toBe(replicationId);
+    } finally {
+      promoted.disconnect();
+    }
+  });
+});
