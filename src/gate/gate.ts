@@ -430,6 +430,7 @@ export class Gate {
     mode: AnnounceMode,
     threshold: { epoch: number; lowStockThreshold: number | null } | null,
   ): Promise<Announcement> {
+    await this.adopted();
     const known =
       threshold === null
         ? ['', '']
@@ -450,6 +451,8 @@ export class Gate {
   /** Current counters; null where Redis has none. */
   async levels(skuIds: string[]): Promise<(SkuStock | null)[]> {
     if (skuIds.length === 0) return [];
+    // Read where the gate's history is adopted: a server of another one shows its counters as missing.
+    await this.adopted();
     // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
     const [generation, ...replies] = await this.pipelined([null, ...skuIds], (p, id) =>
       id === null ? p.get(this.keys.generation) : p.hmget(this.keys.counter(id), ...COUNTER_FIELDS),
