@@ -13,7 +13,9 @@
              set once it holds every key the ledger has (src/sync/replay-filter.ts); a take sets its
              key's bits here
   KEYS[6]    the gate's generation (adopt-3.lua): a counter of another generation counts as missing
-  KEYS[7..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
+  KEYS[7]    the replication id the gate's data was adopted under (adopt-3.lua): a server with another
+             one (a promoted replica, a restart) must be adopted before anything is taken there
+  KEYS[8..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
              throttled SKU's t and tt are read and tt written here)
 
   ARGV[1]    movement kind: DEDUCT | RESERVE
@@ -28,6 +30,8 @@
              them; checked again here because a script error after a write would leave a half-taken cart)
 
   Returns one of:
+    {"ADOPT"}                     this server is not the one adopted (its replication id is not KEYS[7]'s):
+                                  nothing was read or written; adopt it (adopt-3.lua), then call again
     {"MISSING", i, ...}           counters i (1-based lines) are absent, or of another generation: load
                                   them from the truth, retry
     {"REPLAY", token}             the key was used before with this fingerprint, by the attempt whose
@@ -55,7 +59,7 @@
 local kind, field, fp, gateId, now, lifetime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local target = TARGET[kind]
 if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
-local FIRST_LINE, FIRST_QUANTITY = 7, 8
+local FIRST_LINE, FIRST_QUANTITY = 8, 8
 local lines = #KEYS - (FIRST_LINE - 1)
 local distinct = {}
 for i = 1, lines do
@@ -65,6 +69,12 @@ for i = 1, lines do
   if distinct[key] then return redis.error_reply("SKU on more than one line: " .. key) end
   distinct[key] = true
 end
+
+-- Checked here, where the take runs, not only by the caller before sending: a client may send a command
+-- again by itself after a failover (a resend on reconnect, a cluster's redirection), to a server whose
+-- history the gate has not adopted.
+local here = string.match(redis.call("INFO", "replication"), "master_replid:(%w+)")
+if redis.call("GET", KEYS[7]) ~= here then return { "ADOPT" } end
 
 local seen = redis.call("HGET", KEYS[1], field) or redis.call("HGET", KEYS[2], field)
 if seen then

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
-import { GateBreaker } from './breaker.ts';
+import { GateBreaker, GateDown } from './breaker.ts';
 import type { GateKeys } from './keys.ts';
 import {
   decodeAnnouncement,
@@ -14,6 +14,7 @@ import {
   type Announcement,
   type InFlightTake,
   type TakeOutcome,
+  type TakeReply,
 } from './replies.ts';
 
 export { ReplyCode } from './replies.ts';
@@ -58,6 +59,9 @@ export interface CounterChange {
   epoch: number;
   delta: CounterDelta;
 }
+
+/** Adoptions a take may need before it runs: a second failover within one take is already rare. */
+const MAX_ADOPT_ROUNDS = 3;
 
 /** A connection to the gate's Redis: one server (alone or under Sentinel), or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -154,8 +158,10 @@ export class Gate {
    * Resolves once the server this connection talks to is adopted (lua/adopt-3.lua): before anything is
    * taken or loaded there, so no counter of a history the ledger has moved past sells or is loaded into.
    * In a Redis Cluster the server is the master of the gate's slot: when another node serves it (its
-   * master failed over), that one is adopted before the next take. The check and the take's routing
-   * read the same slot table in one turn of the event loop, so no take reaches an unadopted master.
+   * master failed over), that one is adopted before the next take; the check and the take's routing
+   * read the same slot table in one turn of the event loop.
+   * This check saves a round trip; take.lua checks again where it runs (a command ioredis sends again
+   * by itself after a failover, a cluster node restarted at the same address), answering ADOPT.
    */
   private adopted(): Promise<number> {
     const node = this.gateNode();
@@ -239,9 +245,11 @@ export class Gate {
 
   /** Takes a whole cart at the gate, all lines or none (lua/take.lua). */
   async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
-    await this.adopted();
-    const { keys, args } = this.takeCall({ kind, idempotencyKey, fingerprint, gateId, lines }, Date.now());
-    return decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), lines.length);
+    const [outcome] = await this.adoptingTakes([{ kind, idempotencyKey, fingerprint, gateId, lines }], async ([t]) => {
+      const { keys, args } = this.takeCall(t!, Date.now());
+      return [decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), t!.lines.length)];
+    });
+    return outcome!;
   }
 
   /**
@@ -250,13 +258,37 @@ export class Gate {
    * in one batch meets the first's record (a replay, or a conflict).
    */
   async takeMany(takes: GateTake[]): Promise<TakeOutcome[]> {
-    await this.adopted();
-    const now = Date.now();
-    const replies = await this.pipelined(takes, (p, t) => {
-      const { keys, args } = this.takeCall(t, now);
-      p.take(keys.length, ...keys, ...args);
+    return this.adoptingTakes(takes, async (round) => {
+      const now = Date.now();
+      const replies = await this.pipelined(round, (p, t) => {
+        const { keys, args } = this.takeCall(t, now);
+        p.take(keys.length, ...keys, ...args);
+      });
+      return replies.map((reply, i) => decodeTake(reply, round[i]!.lines.length));
     });
-    return replies.map((reply, i) => decodeTake(reply, takes[i]!.lines.length));
+  }
+
+  /**
+   * Sends takes where the gate's history is adopted: adopted() first, and the takes take.lua answers
+   * ADOPT (the server is not the one adopted: a client resend after a failover reached it; nothing
+   * moved) run again after adopting it, at most MAX_ADOPT_ROUNDS times in all.
+   */
+  private async adoptingTakes(takes: GateTake[], send: (round: GateTake[]) => Promise<TakeReply[]>): Promise<TakeOutcome[]> {
+    const outcomes: TakeOutcome[] = new Array<TakeOutcome>(takes.length);
+    let pending = takes.map((_, i) => i);
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_ADOPT_ROUNDS) throw new GateDown(new Error('the Redis server could not be adopted'));
+      await this.adopted();
+      const replies = await send(pending.map((i) => takes[i]!));
+      const again: number[] = [];
+      replies.forEach((reply, j) => {
+        if (reply.kind === 'adopt') again.push(pending[j]!);
+        else outcomes[pending[j]!] = reply;
+      });
+      if (again.length > 0) this.adoption = null;
+      pending = again;
+    }
+    return outcomes;
   }
 
   /** take.lua's KEYS and ARGV for one cart, as its header lists them. */
@@ -268,6 +300,7 @@ export class Gate {
       this.keys.inflightPayloads,
       this.keys.replayFilter,
       this.keys.generation,
+      this.keys.origin,
       ...t.lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [
@@ -421,8 +454,9 @@ export class Gate {
   /**
    * Reads, versions, alerts and publishes one SKU's level (lua/announce-3.lua); `threshold` is what
    * PostgreSQL holds at `epoch` or later, when the last call asked for it.
-   * Not through the breaker: announcements run after the commit, off every request's path, and their
-   * failures are logged and skipped (src/live/publish.ts), so they must not open it for requests.
+   * The script call is not through the breaker: announcements run after the commit, off every request's
+   * path, and their failures are logged and skipped (src/live/publish.ts), so they must not open it for
+   * requests. Only the adoption before it is, once per connection (adopted()).
    */
   async announce(
     skuId: string,

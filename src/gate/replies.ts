@@ -28,6 +28,8 @@ export const ReplyCode = {
   SHORT: 'SHORT',
   /** announce: the low-stock threshold for the counter's epoch is unknown. */
   THRESHOLD: 'THRESHOLD',
+  /** take: this server is not the one the gate's data was adopted under (lua/adopt-3.lua); nothing moved. */
+  ADOPT: 'ADOPT',
   /** release: the gate id was not in flight (already given back or settled). */
   NOT_IN_FLIGHT: -1,
   /** seed: the caller no longer holds the SKU's load lock, so it wrote nothing. */
@@ -123,7 +125,10 @@ interface WireInFlight {
 }
 
 /** Decodes lua/take.lua's reply for a request of `lineCount` lines. */
-export function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
+/** What take.lua can answer: an outcome, or that the server must be adopted first (the Gate retries). */
+export type TakeReply = TakeOutcome | { kind: 'adopt' };
+
+export function decodeTake(reply: unknown, lineCount: number): TakeReply {
   const [status, ...rest] = table('take.lua', reply);
   switch (status) {
     case ReplyCode.OK: {
@@ -165,6 +170,9 @@ export function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
       assert.ok(lines.length >= 3 && lines.length % 3 === 0, 'take.lua: SHORT lists (line, available, withheld) triples');
       return { kind: 'short', fresh: Number(fresh) === 1, lines: triples(lines, lineCount) };
     }
+    case ReplyCode.ADOPT:
+      assert.equal(rest.length, 0, 'take.lua: ADOPT carries nothing');
+      return { kind: 'adopt' };
     default:
       throw new Error(`take.lua answered ${String(status)}`);
   }

@@ -152,6 +152,13 @@ export class Publisher {
           this.failed(err, skuId);
         }
         if (!this.again.has(skuId)) break;
+        // Others are waiting for a slot: this SKU queues behind them, or a few SKUs changing all the
+        // time would keep every slot and the rest would never be announced.
+        if (this.waiting.size > 0) {
+          this.waiting.delete(skuId);
+          this.waiting.add(skuId);
+          break;
+        }
         const wait = started + ANNOUNCE_SPACING_MS - Date.now();
         if (wait > 0) await sleep(wait);
       }

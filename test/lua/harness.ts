@@ -135,6 +135,7 @@ export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)
     keys.inflightPayloads,
     keys.replayFilter,
     keys.generation,
+    keys.origin,
     ...t.lines.map(([id]) => keys.counter(id)),
   ];
   return [
@@ -151,8 +152,9 @@ export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)
   ];
 }
 
-/** take.lua called straight, with the header's KEYS/ARGV layout. */
-export function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
+/** take.lua called straight, with the header's KEYS/ARGV layout, on a server adopted first (lua/adopt-3.lua). */
+export async function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
+  await client.adopt(keys.origin, keys.generation, keys.replayFilter);
   return client.take(...takeArgs(keys, t)) as Promise<(string | number)[]>;
 }
 
