@@ -203,15 +203,17 @@ export class Gate {
    */
   private async pipelined<T>(items: readonly T[], add: (pipeline: ChainableCommander, item: T) => void): Promise<unknown[]> {
     if (items.length === 0) return [];
-    const replies = await this.call((r) => {
+    // A command's own error is thrown inside the breaker's call, as a single command's is: a lost
+    // connection fails every command of the pipeline one by one, and must read as GateDown, not as a bug.
+    return this.call(async (r) => {
       const pipeline = r.pipeline();
       for (const item of items) add(pipeline, item);
-      return pipeline.exec();
-    });
-    assert.ok(replies && replies.length === items.length, 'a pipeline answers every command');
-    return replies.map(([err, reply]) => {
-      if (err) throw err;
-      return reply;
+      const replies = await pipeline.exec();
+      assert.ok(replies && replies.length === items.length, 'a pipeline answers every command');
+      return replies.map(([err, reply]) => {
+        if (err) throw err;
+        return reply;
+      });
     });
   }
 
