@@ -20,7 +20,7 @@ describe('a pipeline on a connection that is down', () => {
     expect(await gate.areLocked([keys.loadLock('A')])).toEqual([false]);
     // As the service runs once connected: a command sent while the connection is down fails at once.
     lost!.options.enableOfflineQueue = false;
-    const id = (await lost!.client('ID')) as number;
+    const id = await lost!.client('ID');
     await redis.client('KILL', 'ID', String(id));
     await eventually('the connection to drop', () => lost!.status !== 'ready');
     for (const call of [
