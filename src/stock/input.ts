@@ -123,13 +123,19 @@ export const MAX_BATCH_LINES = 10_000;
  */
 export const MAX_SET_STOCK_ITEMS = 10_000;
 
+/**
+ * Every entry of a batch (`field`: its input's list, of `noun`s), checked before any I/O: 1 to `max`
+ * of them, each parsed with its path (`carts.3.`); the first bad one refuses the whole request.
+ */
+export function parseBatch<I, P>(list: I[], field: string, noun: string, max: number, parse: (entry: I, at: string) => P): P[] {
+  if (list.length === 0) throw inputError('EMPTY_BATCH', `${field}: a batch needs at least one ${noun}`, field);
+  if (list.length > max) throw inputError('BATCH_TOO_LARGE', `${field}: at most ${max} ${noun}s per request`, field);
+  return list.map((entry, i) => parse(entry, `${field}.${i}.`));
+}
+
 /** Every cart of a batch, checked before any I/O: the first bad one refuses the whole request. */
 export function parseCarts(carts: CartInput[]) {
-  if (carts.length === 0) throw inputError('EMPTY_BATCH', 'carts: a batch needs at least one cart', 'carts');
-  if (carts.length > MAX_BATCH_CARTS) {
-    throw inputError('BATCH_TOO_LARGE', `carts: at most ${MAX_BATCH_CARTS} carts per request`, 'carts');
-  }
-  const parsed = carts.map((cart, i) => parseCart(cart, `carts.${i}.`));
+  const parsed = parseBatch(carts, 'carts', 'cart', MAX_BATCH_CARTS, parseCart);
   const lines = parsed.reduce((n, cart) => n + cart.lines.length, 0);
   if (lines > MAX_BATCH_LINES) {
     throw inputError('BATCH_TOO_LARGE', `carts: at most ${MAX_BATCH_LINES} lines per request, over all carts (${lines} sent)`, 'carts');

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { readTruth } from '../ledger/truth.ts';
 import { adjustment, commitChange, fenceLocked, type MovementRow } from '../sync/outbox.ts';
-import { idempotencyKey, inputError, MAX_SET_STOCK_ITEMS, MAX_STOCK_LEVEL, parseInput, skuId as skuIdSchema, stockLevel } from './input.ts';
+import {
+  idempotencyKey,
+  inputError,
+  MAX_SET_STOCK_ITEMS,
+  MAX_STOCK_LEVEL,
+  parseBatch,
+  parseInput,
+  skuId as skuIdSchema,
+  stockLevel,
+} from './input.ts';
 import type { SkuStock } from '../inventory.ts';
 import type { SkuLevel } from './levels.ts';
 import { fingerprint, once } from './idempotency.ts';
@@ -77,11 +86,7 @@ export async function setStock(s: Services, input: SetStockInput): Promise<SkuLe
  * SKU or a failed compare-and-set answers its outcome and the others are set. One answer per item.
  */
 export async function setStockBatch(s: Services, items: SetStockInput[]): Promise<(SkuLevel | SetStockOutcome)[]> {
-  if (items.length === 0) throw inputError('EMPTY_BATCH', 'items: a batch needs at least one item', 'items');
-  if (items.length > MAX_SET_STOCK_ITEMS) {
-    throw inputError('BATCH_TOO_LARGE', `items: at most ${MAX_SET_STOCK_ITEMS} items per request`, 'items');
-  }
-  const parsed = items.map((item, i) => parseSetStock(item, `items.${i}.`));
+  const parsed = parseBatch(items, 'items', 'item', MAX_SET_STOCK_ITEMS, parseSetStock);
   const seen = new Set<string>();
   for (const [i, item] of parsed.entries()) {
     // Two levels for one SKU in one request: which one wins would depend on the order, so neither does.

@@ -33,16 +33,17 @@ export const SWEEP_BATCH = 500;
 export type GateEffect = 'apply' | 'fence' | 'set' | 'take';
 
 const LOCK_EXCLUSIVE_SQL = `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
-const LOCK_SQL: Record<GateEffect, string> = {
+/** How each effect locks its rows; 'fence' locks them as it fences them (fenceLocked). */
+const LOCK_SQL: Record<Exclude<GateEffect, 'fence'>, string> = {
   apply: `SELECT id, epoch FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE`,
   take: LOCK_EXCLUSIVE_SQL,
   set: LOCK_EXCLUSIVE_SQL,
-  fence: FENCE_SQL,
 };
 
 /**
- * Fences SKUs whose rows the transaction holds locked ('set'), as 'fence' fences every SKU of a
- * change: bumps their epochs and gives their withheld units back to the gate's share. Returns the new epochs.
+ * Fences SKUs: locks their rows (FENCE_SQL takes them in id order, as every writer does, or finds them
+ * held already: 'set'), bumps their epochs and gives their withheld units back to the gate's share.
+ * 'fence' fences every SKU of a change with it; 'set' only those whose level it changes. Returns the new epochs.
  */
 export async function fenceLocked(tx: Tx, skuIds: string[]): Promise<Map<string, number>> {
   if (skuIds.length === 0) return new Map();
@@ -122,9 +123,10 @@ export async function commitChange<T>(
   let reloaded: Set<string>;
   try {
     committed = await s.prisma.$transaction(async (tx) => {
-      const locks = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted);
-      if (effect === 'fence') await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
-      const epochs = new Map(locks.map((b) => [b.id, b.epoch]));
+      const epochs =
+        effect === 'fence'
+          ? await fenceLocked(tx, sorted)
+          : new Map((await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted)).map((b) => [b.id, b.epoch]));
       const done = await change(tx, epochs);
       const { movements, fenced = new Map<string, number>(), returned = new Map<string, number>() } = done;
       if (movements.length > 0) await writeMovements(tx, movements);
