@@ -19,7 +19,10 @@
              throttled SKU's t and tt are read and tt written here)
 
   ARGV[1]    movement kind: DEDUCT | RESERVE
-  ARGV[2]    record field: a digest of the kind and the idempotency key (fixed length, whatever the key's)
+  ARGV[2]    record field: a digest of the kind and the idempotency key (fixed length, whatever the key's);
+             "" for a cart's part in a shard other than its key's home shard (src/gate/gate.ts): the
+             home shard's call holds the record, so this call neither reads nor writes one (nor the
+             replay filter), and its in-flight payload's f is ""
   ARGV[3]    fingerprint digest (of the canonical order id + lines)
   ARGV[4]    gate id, unique per attempt; its first 8 characters are the record's gate token
   ARGV[5]    now, ms since epoch (the caller's clock: scripts must not read time for replication);
@@ -76,7 +79,8 @@ end
 local here = string.match(redis.call("INFO", "replication"), "master_replid:(%w+)")
 if redis.call("GET", KEYS[7]) ~= here then return { "ADOPT" } end
 
-local seen = redis.call("HGET", KEYS[1], field) or redis.call("HGET", KEYS[2], field)
+local recorded = field ~= ""
+local seen = recorded and (redis.call("HGET", KEYS[1], field) or redis.call("HGET", KEYS[2], field))
 if seen then
   local separator = string.find(seen, ":", 1, true)
   if string.sub(seen, 1, separator - 1) == fp then return { "REPLAY", string.sub(seen, separator + 1) } end
@@ -129,7 +133,7 @@ local filterBits = {}
 for bit in string.gmatch(ARGV[7], "%d+") do filterBits[#filterBits + 1] = tonumber(bit) end
 if #short > 1 then
   local fresh = 0
-  if redis.call("GETBIT", KEYS[5], 0) == 1 then
+  if recorded and redis.call("GETBIT", KEYS[5], 0) == 1 then
     for _, bit in ipairs(filterBits) do
       if redis.call("GETBIT", KEYS[5], bit) == 0 then fresh = 1 break end
     end
@@ -157,10 +161,12 @@ for i = 1, lines do
   reply[#reply + 1] = after
   reply[#reply + 1] = unlimited[i]
 end
-local GATE_TOKEN_LENGTH = 8
-redis.call("HSET", KEYS[1], field, fp .. ":" .. string.sub(gateId, 1, GATE_TOKEN_LENGTH))
-redis.call("EXPIRE", KEYS[1], lifetime, "NX")
-for _, bit in ipairs(filterBits) do redis.call("SETBIT", KEYS[5], bit, 1) end
+if recorded then
+  local GATE_TOKEN_LENGTH = 8
+  redis.call("HSET", KEYS[1], field, fp .. ":" .. string.sub(gateId, 1, GATE_TOKEN_LENGTH))
+  redis.call("EXPIRE", KEYS[1], lifetime, "NX")
+  for _, bit in ipairs(filterBits) do redis.call("SETBIT", KEYS[5], bit, 1) end
+end
 redis.call("ZADD", KEYS[3], now, gateId)
 redis.call("HSET", KEYS[4], gateId, cjson.encode({ k = kind, i = KEYS[1], f = field, c = counters, q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
 return reply

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ApiKeyError, parseApiKeys } from './auth/keys.ts';
+import { MAX_GATE_SHARDS } from './gate/keys.ts';
 
 /** Below one a second a ticker looks stuck, and the latest level would come more than a second late. */
 export const MIN_LIVE_RATE_PER_SECOND = 1;
@@ -59,6 +60,13 @@ const Settings = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" only')
     .optional(),
   /** Every Redis key starts with this, so several deployments (or test runs) can share one Redis. */
+  /**
+   * Shards of the gate (src/gate/keys.ts): each SKU's counter, and each idempotency key's record, lives
+   * in one of them, under its own hash tag, so in a Redis Cluster the shards spread over the masters.
+   * Unset: 16 with REDIS_CLUSTER_NODES, else 1 (one server gains nothing from more). Changing it moves
+   * every key: counters are loaded again from the truth, and records of the old layout are not seen.
+   */
+  GATE_SHARDS: z.coerce.number().int().min(1).max(MAX_GATE_SHARDS).optional(),
   REDIS_PREFIX: z
     .string()
     .max(64)
@@ -124,6 +132,13 @@ const Settings = z.object({
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
 });
 
+/**
+ * Gate shards in a Redis Cluster unless GATE_SHARDS says otherwise: enough that three to eight masters
+ * each serve a few, so a hot SKU's master is not every SKU's; few enough that a 3-line cart rarely
+ * spans more than its lines' shards.
+ */
+export const CLUSTER_GATE_SHARDS = 16;
+
 /** The settings, plus what depends on more than one of them. */
 const Config = Settings.superRefine((c, ctx) => {
   if ((c.REDIS_SENTINELS === undefined) !== (c.REDIS_SENTINEL_NAME === undefined)) {
@@ -146,6 +161,7 @@ const Config = Settings.superRefine((c, ctx) => {
 }).transform((c) => ({
   ...c,
   GRAPHQL_INTROSPECTION: c.GRAPHQL_INTROSPECTION ?? c.NODE_ENV !== 'production',
+  GATE_SHARDS: c.GATE_SHARDS ?? (c.REDIS_CLUSTER_NODES === undefined ? 1 : CLUSTER_GATE_SHARDS),
   WEB_CONCURRENCY: c.WEB_CONCURRENCY ?? (c.NODE_ENV === 'production' ? coresAvailable() : MIN_WEB_CONCURRENCY),
 }));
 

@@ -1,9 +1,8 @@
 import { pino } from 'pino';
-import { gatePrefix, openRedis } from './app/redis.ts';
+import { gateKeys, openRedis } from './app/redis.ts';
 import { loadConfigOrExit } from './config.ts';
 import { createPrisma } from './db/client.ts';
 import { Gate } from './gate/gate.ts';
-import { GateKeys } from './gate/keys.ts';
 import { defineGateCommands } from './gate/scripts.ts';
 import { sweepOutbox } from './sync/outbox.ts';
 import { reconcile } from './sync/reconcile.ts';
@@ -15,7 +14,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = openRedis(config, { maxRetriesPerRequest: 1 });
   defineGateCommands(redis);
-  const gate = new Gate(redis, new GateKeys(gatePrefix(config)), config.IDEMPOTENCY_RECORD_SECONDS);
+  const gate = new Gate(redis, gateKeys(config), config.IDEMPOTENCY_RECORD_SECONDS);
   try {
     const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);
     const delivered = await sweepOutbox({ prisma, gate, log, levelsChanged: () => {} });

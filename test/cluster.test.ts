@@ -1,11 +1,13 @@
 /**
  * Redis Cluster (issue 16): two instances on a real 3-master, 3-replica cluster of the test's own
- * (REDIS_CLUSTER_NODES). Every gate key carries one hash tag, so each script call's keys share a slot:
- * exact counts under concurrency, carts all or nothing, reservations and refunds conserved, live levels
- * across instances (pub/sub over the cluster), and the master serving the gate's slot killed with -9
- * under load: its replica promoted and adopted, every unit sold once.
+ * (REDIS_CLUSTER_NODES), the gate in its default 16 shards (src/gate/keys.ts), each under its own hash
+ * tag, so each script call's keys share a slot and the shards spread over the masters: exact counts
+ * under concurrency, carts over SKUs on three masters all or nothing, reservations and refunds
+ * conserved, live levels across instances (pub/sub over the cluster), and the master serving a hot
+ * SKU's shard killed with -9 under load: its replica promoted and adopted, every unit sold once.
  */
-import { Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checked, outcome, type Result } from './support/client.ts';
 import { gateAgrees } from './support/gate-check.ts';
@@ -40,6 +42,23 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** The master serving a SKU's gate shard now. */
+function masterOf(skuId: string): string {
+  const { gate } = a.app.services;
+  return (gate.redis as Cluster).slots[calculateSlot(gate.keys.shardOf(skuId).generation)]![0]!;
+}
+
+/** `count` SKU ids starting with `stem`, each served by another master. */
+function idsOnMasters(stem: string, count: number): string[] {
+  const byMaster = new Map<string, string>();
+  for (let i = 0; byMaster.size < count; i++) {
+    expect(i, `no ${count} masters serve the gate`).toBeLessThan(1_000);
+    const id = `${stem}-${i}`;
+    if (!byMaster.has(masterOf(id))) byMaster.set(masterOf(id), id);
+  }
+  return [...byMaster.values()];
+}
+
 /** Sells one unit of `skuId` to each order, alternating the instances; the answers' kinds. */
 async function buy(skuId: string, orders: string[]): Promise<string[]> {
   const answers = await Promise.all(orders.map((o, i) => (i % 2 ? a : b).api.retrying(RETRY).deductOne(o, skuId)));
@@ -59,21 +78,22 @@ describe('Redis Cluster', () => {
     expect(await audit(ns.databaseUrl, 'hot')).toMatchObject({ sold: 100, ledgerSold: 100, deducts: 100 });
   });
 
-  it('keeps 3-line carts all or nothing: 100 carts over SKUs of 30, 20 and 10 units sell exactly 10', async () => {
+  it('keeps 3-line carts over three masters all or nothing: 100 carts over SKUs of 30, 20 and 10 units sell exactly 10', async () => {
+    const [x, y, z] = idsOnMasters('cart', 3) as [string, string, string];
     await a.api.upserted([
-      { id: 'x', available: 30 },
-      { id: 'y', available: 20 },
-      { id: 'z', available: 10 },
+      { id: x, available: 30 },
+      { id: y, available: 20 },
+      { id: z, available: 10 },
     ]);
-    const lines = ['x', 'y', 'z'].map((skuId) => ({ skuId, quantity: 1 }));
+    const lines = [x, y, z].map((skuId) => ({ skuId, quantity: 1 }));
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).api.retrying(RETRY).deduct(`cart-${i}`, lines)),
     );
     expect(answers.map(outcome).filter((k) => k === 'DeductStockSuccess')).toHaveLength(10);
     for (const [id, left] of [
-      ['x', 20],
-      ['y', 10],
-      ['z', 0],
+      [x, 20],
+      [y, 10],
+      [z, 0],
     ] as const) {
       expect(await gateAgrees(b, ns.databaseUrl, id)).toMatchObject({ available: left, sold: 10 });
     }
@@ -103,7 +123,7 @@ describe('Redis Cluster', () => {
     await feed.close();
   });
 
-  it('the master serving the gate killed with -9 under load: its replica promoted and adopted, every unit sold once', async () => {
+  it("the master serving a hot SKU's shard killed with -9 under load: its replica promoted and adopted, every unit sold once", async () => {
     await a.api.upserted([{ id: 'fo', available: 100 }]);
     const { keys } = a.app.services.gate;
     const buying = Array.from({ length: 300 }, async (_, i): Promise<Result> => {
@@ -111,7 +131,7 @@ describe('Redis Cluster', () => {
       return (i % 2 ? a : b).api.retrying(RETRY).deductOne(`fo-${i}`, 'fo');
     });
     await new Promise((r) => setTimeout(r, 1_000));
-    const master = await cluster.killMasterOf(keys.generation);
+    const master = await cluster.killMasterOf(keys.shardOf('fo').generation);
     const kinds = (await Promise.all(buying)).map(outcome);
 
     expect(kinds.filter((k) => k !== 'DeductStockSuccess' && k !== 'InsufficientStock')).toEqual([]);
@@ -132,7 +152,7 @@ describe('Redis Cluster', () => {
     const promoted = new Redis({ port: master, host: '127.0.0.1' });
     try {
       const replicationId = /^master_replid:(\w+)/m.exec(await promoted.info('replication'))![1];
-      expect(await promoted.get(keys.origin)).toBe(replicationId);
+      expect(await promoted.get(keys.shardOf('fo').origin)).toBe(replicationId);
     } finally {
       promoted.disconnect();
     }

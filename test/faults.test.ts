@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Gate, keyTrace } from '../src/gate/gate.ts';
+import { Gate } from '../src/gate/gate.ts';
 import type { StockSeed } from '../src/inventory.ts';
 import { loadCounters } from '../src/sync/load.ts';
 import { INFLIGHT_DEADLINE_MS, reconcile } from '../src/sync/reconcile.ts';
@@ -40,10 +40,12 @@ const { api } = stack;
  */
 async function wentThroughGate(key: string): Promise<boolean> {
   const { gate } = stack.svc.app.services;
-  const { field } = keyTrace('DEDUCT', key);
+  const { field, shard } = gate.trace('DEDUCT', key);
   const period = Math.floor(Date.now() / ((stack.svc.config.IDEMPOTENCY_RECORD_SECONDS * 1000) / 2));
   try {
-    const found = await Promise.all([period, period - 1].map((p) => gate.redis.hexists(gate.keys.idempotencyRecords(p), field)));
+    const found = await Promise.all(
+      [period, period - 1].map((p) => gate.redis.hexists(gate.keys.shards[shard]!.idempotencyRecords(p), field)),
+    );
     return found.includes(1);
   } catch {
     return false;
@@ -75,14 +77,19 @@ async function reconcileNow(gate: Gate, now: number) {
   throw new Error('the reconcile lock stayed taken');
 }
 
-/** Whether a gate id is still in flight (its index entry and its payload). */
+/** Whether a gate id is still in flight in any shard (its index entry or its payload). */
 async function inFlight(gateId: string): Promise<boolean> {
   const { gate } = stack.svc.app.services;
-  const [score, payload] = await Promise.all([
-    gate.redis.zscore(gate.keys.inflight, gateId),
-    gate.redis.hexists(gate.keys.inflightPayloads, gateId),
-  ]);
-  return score !== null || payload === 1;
+  const found = await Promise.all(
+    gate.keys.shards.map(async (shard) => {
+      const [score, payload] = await Promise.all([
+        gate.redis.zscore(shard.inflight, gateId),
+        gate.redis.hexists(shard.inflightPayloads, gateId),
+      ]);
+      return score !== null || payload === 1;
+    }),
+  );
+  return found.includes(true);
 }
 
 /** Test 1's requests while Redis is dead: every kind of change goes through PostgreSQL alone. */

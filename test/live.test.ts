@@ -285,11 +285,10 @@ describe('lua/announce-3.lua', () => {
   /** One script call as the publisher makes it; the threshold as if read from PostgreSQL at `epoch`. */
   async function announce(skuId: string, mode: 'publish' | 'peek', threshold?: [epoch: number, threshold: number | null]) {
     const { gate } = svc.app.services;
-    const channels = svc.app.live.channels;
     const reply = await gate.redis.announce(
       gate.keys.counter(skuId),
-      channels.state(skuId),
-      gate.keys.generation,
+      gate.keys.liveState(skuId),
+      gate.keys.first.generation,
       mode,
       `${ns.prefix}test:levels:${skuId}`,
       `${ns.prefix}test:alerts`,
@@ -368,7 +367,7 @@ describe('lua/announce-3.lua', () => {
     for (let i = 0; i < 20; i++) versions.push((await announce('lua-v', 'publish')).version);
     for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!);
     expect((await announce('lua-v', 'peek')).version).toBe(versions.at(-1));
-    await svc.app.services.gate.redis.del(svc.app.live.channels.state('lua-v'));
+    await svc.app.services.gate.redis.del(svc.app.services.gate.keys.liveState('lua-v'));
     const after = await announce('lua-v', 'publish', [1, null]);
     expect(after.version).toBeGreaterThan(versions.at(-1)!);
     expect(Number.isSafeInteger(after.version)).toBe(true);

@@ -43,7 +43,7 @@ const gate = () => services().gate;
 /** Whether every bit of (kind, key) is set in the replay filter. */
 async function inFilter(kind: TakeKind, key: string): Promise<boolean> {
   const { redis, keys } = gate();
-  const bits = await Promise.all(keyTrace(kind, key).filterBits.map((bit) => redis.getbit(keys.replayFilter, bit)));
+  const bits = await Promise.all(keyTrace(kind, key).filterBits.map((bit) => redis.getbit(keys.first.replayFilter, bit)));
   return bits.every((b) => b === 1);
 }
 
@@ -122,7 +122,7 @@ beforeAll(async () => {
 describe('a flush: refusals look in the ledger again, until keeper passes rebuild the filter', () => {
   it('answers replays of old successes from the ledger meanwhile, then the rebuilt filter holds every key of gate_request', async () => {
     // A flush (or a new deployment): no filter, no records; old takes set bits in the filter that went with it.
-    await gate().redis.del(gate().keys.replayFilter);
+    await gate().redis.del(gate().keys.first.replayFilter);
     await forgetRecords();
     expect(await gate().replayFilterComplete()).toBe(false);
 

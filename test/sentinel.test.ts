@@ -59,7 +59,7 @@ async function followed(svc: Running, port: number): Promise<void> {
 async function histories(): Promise<{ adopted: string | null; master: string }> {
   const { redis, keys } = a.app.services.gate;
   const master = /^master_replid:(\w+)/m.exec(await redis.info('replication'))![1]!;
-  return { adopted: await redis.get(keys.origin), master };
+  return { adopted: await redis.get(keys.first.origin), master };
 }
 
 describe('Redis Sentinel', () => {

@@ -161,8 +161,8 @@ describe('SIGTERM during a load of deducts', () => {
     const redis = new Redis(space.ns.redisUrl);
     try {
       const keys = new GateKeys(space.ns.prefix);
-      expect(await redis.zcard(keys.inflight)).toBe(0);
-      expect(await redis.hlen(keys.inflightPayloads)).toBe(0);
+      expect(await redis.zcard(keys.first.inflight)).toBe(0);
+      expect(await redis.hlen(keys.first.inflightPayloads)).toBe(0);
       // The counter agrees with the ledger: available went down by exactly the units sold.
       const sold = successes.reduce((n, s) => n + s.units, 0);
       expect(await redis.hmget(keys.counter('sd'), 'a', 's')).toEqual([String(1_000_000 - sold), String(sold)]);

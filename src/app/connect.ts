@@ -2,10 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLedgerPool, createPrisma, type PrismaClient } from '../db/client.ts';
 import { Gate, type RedisClient } from '../gate/gate.ts';
-import { GateKeys } from '../gate/keys.ts';
 import { defineGateCommands } from '../gate/scripts.ts';
-import { GROUP_COMMIT, LedgerWriter, PER_REQUEST } from '../ledger/group-commit.ts';
-import { gatePrefix, openRedis } from './redis.ts';
+import { GROUP_COMMIT, LedgerWriter, PER_REQUEST, type LedgerEntry } from '../ledger/group-commit.ts';
+import { gateKeys, openRedis } from './redis.ts';
 
 /**
  * A Redis command that gets no answer in this time fails, so a hung Redis costs a request this much
@@ -34,16 +33,16 @@ export interface Connections {
 export function connect(config: Config, log: Logger): Connections {
   const prisma = createPrisma(config.DATABASE_URL);
   const redis = connectRedis(config, log);
-  const gate = new Gate(redis, new GateKeys(gatePrefix(config)), config.IDEMPOTENCY_RECORD_SECONDS);
+  const gate = new Gate(redis, gateKeys(config), config.IDEMPOTENCY_RECORD_SECONDS);
   redis.on('ready', () => gate.reconnected());
   const ledgerPool = createLedgerPool(config.DATABASE_URL);
   ledgerPool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger connection lost'));
   // Settling runs after each batch without holding up its requests; flush() waits for it.
   const settling = new Set<Promise<unknown>>();
-  const settleAfterCommit = (gateIds: string[]) => {
-    if (gateIds.length === 0) return;
+  const settleAfterCommit = (committed: LedgerEntry[]) => {
+    if (committed.length === 0) return;
     const settled = gate
-      .settle(gateIds)
+      .settle(committed.map((e) => ({ ...e, skuIds: e.lines.map((l) => l.skuId) })))
       .catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
     settling.add(settled);
     void settled.finally(() => settling.delete(settled));

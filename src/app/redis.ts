@@ -1,9 +1,13 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { withoutPassword, type Config } from '../config.ts';
 import type { RedisClient } from '../gate/gate.ts';
+import { GateKeys } from '../gate/keys.ts';
 
 /** Where the gate's Redis is: one server, the master a set of Sentinels names, or a Redis Cluster. */
-type RedisSettings = Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_CLUSTER_NODES' | 'REDIS_PREFIX'>;
+type RedisSettings = Pick<
+  Config,
+  'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_CLUSTER_NODES' | 'REDIS_PREFIX' | 'GATE_SHARDS'
+>;
 
 /** Milliseconds between attempts to reach Sentinels or cluster nodes that are away, at most. */
 const MAX_RETRY_DELAY_MS = 2_000;
@@ -45,12 +49,19 @@ export function openRedis(settings: RedisSettings, options: RedisOptions = {}): 
 }
 
 /**
- * The prefix of the gate's keys. In a Redis Cluster it carries a hash tag, so every key one script call
- * touches (a cart's counters, the idempotency records, the in-flight index, the replay filter) sits in
- * one slot: one master serves the whole gate, and a failover of it moves the whole gate to its replica.
+ * The prefix of the gate's keys. With several shards each shard's keys carry the shard's hash tag
+ * (src/gate/keys.ts). A Redis Cluster gate of one shard carries one tag here, so every key one script
+ * call touches (a cart's counters, the idempotency records, the in-flight index, the replay filter)
+ * sits in one slot: one master serves the whole gate.
  */
 export function gatePrefix(settings: RedisSettings): string {
-  return settings.REDIS_CLUSTER_NODES === undefined ? settings.REDIS_PREFIX : `${settings.REDIS_PREFIX}{gate}:`;
+  const oneSlot = settings.REDIS_CLUSTER_NODES !== undefined && settings.GATE_SHARDS === 1;
+  return oneSlot ? `${settings.REDIS_PREFIX}{gate}:` : settings.REDIS_PREFIX;
+}
+
+/** The gate's keys, over GATE_SHARDS shards. */
+export function gateKeys(settings: RedisSettings): GateKeys {
+  return new GateKeys(gatePrefix(settings), settings.GATE_SHARDS);
 }
 
 /** Where Redis is, for messages: the URL without its password, the Sentinels and the master's name, or the cluster's nodes. */

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
+import { ShardAdoption } from './adoption.ts';
 import { GateBreaker, GateDown } from './breaker.ts';
-import type { GateKeys } from './keys.ts';
+import { cartParts, cartRecord, cartRefusal, type CartPart } from './cart-parts.ts';
+import type { GateKeys, ShardKeys } from './keys.ts';
 import {
   decodeAnnouncement,
   decodeInFlight,
@@ -14,7 +16,8 @@ import {
   type Announcement,
   type InFlightTake,
   type TakeOutcome,
-  type TakeReply,
+  ReplyCode,
+  type TakeRecord,
 } from './replies.ts';
 
 export { ReplyCode } from './replies.ts';
@@ -34,9 +37,10 @@ const DIGEST_LENGTH = 16;
 const FIELD_BYTES = 12;
 
 /**
- * The replay filter's size in bits (a 16 MiB string in Redis) and bits per key. With 4 bits a key it
- * wrongly says "maybe taken" for about 1 % of new keys once it holds 14 million keys, 0.1 % at 7
- * million; such a refusal then looks in the ledger, as every refusal did before the filter.
+ * The replay filters' size in bits (16 MiB in Redis, split evenly over the shards, each key in its home
+ * shard's) and bits per key. With 4 bits a key they wrongly say "maybe taken" for about 1 % of new keys
+ * once they hold 14 million keys, 0.1 % at 7 million; such a refusal then looks in the ledger, as every
+ * refusal did before the filter.
  */
 const REPLAY_FILTER_BITS = 2 ** 27;
 const REPLAY_FILTER_HASHES = 4;
@@ -76,21 +80,64 @@ export interface GateTake {
   lines: CartLine[];
 }
 
+/** A cart the gate took, as settling or giving it back finds its in-flight entries: in its key's home shard and its SKUs'. */
+export interface TakenCart {
+  gateId: string;
+  kind: TakeKind;
+  idempotencyKey: string;
+  skuIds: string[];
+}
+
 /** What the gate keeps of an idempotency key: where its record sits, and its bits in the replay filter. */
 export interface KeyTrace {
   field: string;
   /** Never bit 0, which says the filter is complete. */
   filterBits: number[];
+  /** The key's home shard: its record and its filter bits live there (src/gate/keys.ts). */
+  shard: number;
 }
 
-/** A key's trace: a digest of kind and key, so every record is as small whatever the key's length. */
-export function keyTrace(kind: TakeKind, idempotencyKey: string): KeyTrace {
+/** Bytes of a key's digest after the field and the filter bits: they choose its home shard. */
+const HOME_SHARD_BYTE = FIELD_BYTES + 4 * REPLAY_FILTER_HASHES;
+
+/**
+ * A key's trace over `shardCount` shards: a digest of kind and key, so every record is as small
+ * whatever the key's length.
+ */
+export function keyTrace(kind: TakeKind, idempotencyKey: string, shardCount = 1): KeyTrace {
   const bytes = sha256(`${kind}\n${idempotencyKey}`);
+  const bitsPerShard = Math.floor(REPLAY_FILTER_BITS / shardCount);
   const filterBits = Array.from(
     { length: REPLAY_FILTER_HASHES },
-    (_, i) => 1 + (bytes.readUInt32BE(FIELD_BYTES + 4 * i) % (REPLAY_FILTER_BITS - 1)),
+    (_, i) => 1 + (bytes.readUInt32BE(FIELD_BYTES + 4 * i) % (bitsPerShard - 1)),
   );
-  return { field: bytes.subarray(0, FIELD_BYTES).toString('base64url'), filterBits };
+  const shard = bytes.readUInt32BE(HOME_SHARD_BYTE) % shardCount;
+  return { field: bytes.subarray(0, FIELD_BYTES).toString('base64url'), filterBits, shard };
+}
+
+/** Indexes of `items` grouped by `group`, in order within each group. */
+function groupIndexes<T, G>(items: readonly T[], group: (item: T) => G): Map<G, number[]> {
+  const groups = new Map<G, number[]>();
+  items.forEach((item, i) => {
+    const g = group(item);
+    const indexes = groups.get(g);
+    if (indexes) indexes.push(i);
+    else groups.set(g, [i]);
+  });
+  return groups;
+}
+
+/** Carts in rounds with each idempotency key at most once per round, a key's carts in the order given. */
+function roundsByKey(takes: readonly GateTake[]): number[][] {
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  takes.forEach((t, i) => {
+    const key = `${t.kind}\n${t.idempotencyKey}`;
+    const round = seen.get(key) ?? 0;
+    seen.set(key, round + 1);
+    (rounds[round] ??= []).push(i);
+  });
+  return rounds;
 }
 
 /**
@@ -107,8 +154,6 @@ export type AnnounceMode = 'publish' | 'peek';
 
 /** The Redis names of one SKU's live levels (src/live/publish.ts, LiveChannels). */
 export interface LiveNames {
-  /** The SKU's live state hash (it shares the counter's hash tag). */
-  state: string;
   /** The SKU's levels channel. */
   levels: string;
   /** The alerts channel. */
@@ -125,6 +170,8 @@ export class Gate {
 
   /** Milliseconds of one period of idempotency records (half their lifetime). */
   private readonly recordPeriodMs: number;
+  /** Each shard's adoption of the server serving it, in shard order. */
+  private readonly adoptions: readonly ShardAdoption[];
 
   constructor(
     readonly redis: RedisClient,
@@ -134,62 +181,37 @@ export class Gate {
   ) {
     assert.ok(Number.isInteger(recordSeconds) && recordSeconds >= 2, 'idempotency records live whole seconds, at least 2');
     this.recordPeriodMs = (recordSeconds * 1000) / 2;
-    // Every key of the gate shares one slot in a Redis Cluster (src/app/redis.ts, gatePrefix).
-    this.gateSlot = calculateSlot(keys.generation);
+    this.adoptions = keys.shards.map((shard) => new ShardAdoption(redis, shard, (s) => this.adopt(s)));
   }
-
-  /** The Redis Cluster slot of the gate's keys. */
-  private readonly gateSlot: number;
 
   /**
    * The connection became ready again (src/app/connect.ts tells): it may have reached another server
-   * (a failover, a restart), so the next take or load adopts it first.
+   * (a failover, a restart), so the next take or load adopts it first, in every shard.
    */
   reconnected(): void {
-    this.adoption = null;
+    for (const adoption of this.adoptions) adoption.forget();
   }
 
-  /** This connection's adoption of the server it talks to (adopt()), since it last became ready. */
-  private adoption: Promise<number> | null = null;
-  /** In a Redis Cluster: the node that served the gate's slot when it was adopted. */
-  private adoptedNode: string | null = null;
-
-  /**
-   * Resolves once the server this connection talks to is adopted (lua/adopt-3.lua): before anything is
-   * taken or loaded there, so no counter of a history the ledger has moved past sells or is loaded into.
-   * In a Redis Cluster the server is the master of the gate's slot: when another node serves it (its
-   * master failed over), that one is adopted before the next take; the check and the take's routing
-   * read the same slot table in one turn of the event loop.
-   * This check saves a round trip; take.lua checks again where it runs (a command ioredis sends again
-   * by itself after a failover, a cluster node restarted at the same address), answering ADOPT.
-   */
-  private adopted(): Promise<number> {
-    const node = this.gateNode();
-    if (node !== this.adoptedNode) this.adoption = null;
-    this.adoptedNode = node;
-    this.adoption ??= this.adopt().catch((err: unknown) => {
-      this.adoption = null;
-      throw err;
-    });
-    return this.adoption;
-  }
-
-  /** The node serving the gate's slot in a Redis Cluster (null for one server, or slots not known yet). */
-  private gateNode(): string | null {
-    if (!('slots' in this.redis)) return null;
-    return this.redis.slots[this.gateSlot]?.[0] ?? null;
-  }
-
-  /** Adopts the server this connection talks to now; returns the generation in force there. */
-  private async adopt(): Promise<number> {
-    const reply = await this.call((r) => r.adopt(this.keys.origin, this.keys.generation, this.keys.replayFilter));
+  /** Adopts the server serving `shard` now (lua/adopt-3.lua); returns the generation in force there. */
+  private async adopt(shard: ShardKeys): Promise<number> {
+    const reply = await this.call((r) => r.adopt(shard.origin, shard.generation, shard.replayFilter));
     return integer('adopt-3.lua', reply);
   }
 
-  /** The records of the period `now` falls in, and of the one before. */
-  private recordsAround(now: number): [string, string] {
+  /** The adoption of a shard's server (src/gate/adoption.ts). */
+  private adopted(shard: ShardKeys): Promise<number> {
+    return this.adoptions[shard.index]!.adopted();
+  }
+
+  /** A key's trace in this gate: its record field, filter bits and home shard. */
+  trace(kind: TakeKind, idempotencyKey: string): KeyTrace {
+    return keyTrace(kind, idempotencyKey, this.keys.shards.length);
+  }
+
+  /** A shard's records of the period `now` falls in, and of the one before. */
+  private recordsAround(shard: ShardKeys, now: number): [string, string] {
     const period = Math.floor(now / this.recordPeriodMs);
-    return [this.keys.idempotencyRecords(period), this.keys.idempotencyRecords(period - 1)];
+    return [shard.idempotencyRecords(period), shard.idempotencyRecords(period - 1)];
   }
 
   /** Every Redis call a request waits on goes through the breaker; GateDown when Redis is away. */
@@ -200,8 +222,9 @@ export class Gate {
   /**
    * One command per item in one pipeline (one write and one read, one breaker call, however many
    * items): a bulk change (10,000 SKUs) pays one round trip instead of 10,000. Throws the first error.
+   * All items' keys must be in one slot in a Redis Cluster (pipelined() groups them).
    */
-  private async pipelined<T>(items: readonly T[], add: (pipeline: ChainableCommander, item: T) => void): Promise<unknown[]> {
+  private async onePipeline<T>(items: readonly T[], add: (pipeline: ChainableCommander, item: T) => void): Promise<unknown[]> {
     if (items.length === 0) return [];
     // A command's own error is thrown inside the breaker's call, as a single command's is: a lost
     // connection fails every command of the pipeline one by one, and must read as GateDown, not as a bug.
@@ -217,6 +240,31 @@ export class Gate {
     });
   }
 
+  /**
+   * onePipeline() per slot of the items' keys (`keyOf`) in a Redis Cluster, whose pipelines cannot
+   * span slots (the gate's shards are a few slots: one pipeline each, all at once); one pipeline on one
+   * server. Replies in the items' order.
+   */
+  private async pipelined<T>(
+    items: readonly T[],
+    keyOf: (item: T) => string,
+    add: (pipeline: ChainableCommander, item: T) => void,
+  ): Promise<unknown[]> {
+    if (!('slots' in this.redis)) return this.onePipeline(items, add);
+    const replies = new Array<unknown>(items.length);
+    const bySlot = groupIndexes(items, (item) => calculateSlot(keyOf(item)));
+    await Promise.all(
+      [...bySlot.values()].map(async (indexes) => {
+        const got = await this.onePipeline(
+          indexes.map((i) => items[i]!),
+          add,
+        );
+        indexes.forEach((i, j) => (replies[i] = got[j]));
+      }),
+    );
+    return replies;
+  }
+
   /** A lease on `key` for `token`, if nobody holds it. */
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.tryLocks([key], token, ttlMs))[0]!;
@@ -224,7 +272,7 @@ export class Gate {
 
   /** A lease on each key for `token`, where nobody holds it: which ones it got. */
   async tryLocks(keys: readonly string[], token: string, ttlMs: number): Promise<boolean[]> {
-    const replies = await this.pipelined(keys, (p, key) => p.set(key, token, 'PX', ttlMs, 'NX'));
+    const replies = await this.pipelined(keys, String, (p, key) => p.set(key, token, 'PX', ttlMs, 'NX'));
     return replies.map((reply) => reply === 'OK');
   }
 
@@ -233,7 +281,7 @@ export class Gate {
   }
 
   async areLocked(keys: readonly string[]): Promise<boolean[]> {
-    return (await this.pipelined(keys, (p, key) => p.exists(key))).map((reply) => reply === 1);
+    return (await this.pipelined(keys, String, (p, key) => p.exists(key))).map((reply) => reply === 1);
   }
 
   /** Releases a lock `token` still holds (lua/unlock-1.lua): 1 released, 0 it was not held by `token`. */
@@ -242,145 +290,276 @@ export class Gate {
   }
 
   async unlockAll(keys: readonly string[], token: string): Promise<number[]> {
-    return (await this.pipelined(keys, (p, key) => p.unlock(key, token))).map((reply) => integer('unlock-1.lua', reply));
+    return (await this.pipelined(keys, String, (p, key) => p.unlock(key, token))).map((reply) => integer('unlock-1.lua', reply));
   }
 
-  /** Takes a whole cart at the gate, all lines or none (lua/take.lua). */
+  /** Takes a whole cart at the gate, all lines or none (lua/take.lua, once per shard the cart spans). */
   async take(kind: TakeKind, idempotencyKey: string, fingerprint: string, gateId: string, lines: CartLine[]): Promise<TakeOutcome> {
-    const [outcome] = await this.adoptingTakes([{ kind, idempotencyKey, fingerprint, gateId, lines }], async ([t]) => {
-      const { keys, args } = this.takeCall(t!, Date.now());
-      return [decodeTake(await this.call((r) => r.take(keys.length, ...keys, ...args)), t!.lines.length)];
-    });
-    return outcome!;
+    return (await this.takeMany([{ kind, idempotencyKey, fingerprint, gateId, lines }]))[0]!;
   }
 
   /**
-   * Takes many carts at the gate in one pipeline (one write and one read for all of them): each cart
-   * is its own take.lua call, all or none of its lines, run in the order given, so a key's second cart
-   * in one batch meets the first's record (a replay, or a conflict).
+   * Takes many carts at the gate, each all of its lines or none, in one pipeline per shard (one write and
+   * one read for all of them; a cart over several shards needs one more per shard). A key's second cart
+   * in one batch runs after the first, so it meets the first's record (a replay, or a conflict).
    */
   async takeMany(takes: GateTake[]): Promise<TakeOutcome[]> {
-    return this.adoptingTakes(takes, async (round) => {
-      const now = Date.now();
-      const replies = await this.pipelined(round, (p, t) => {
-        const { keys, args } = this.takeCall(t, now);
-        p.take(keys.length, ...keys, ...args);
-      });
-      return replies.map((reply, i) => decodeTake(reply, round[i]!.lines.length));
-    });
+    const outcomes = new Array<TakeOutcome>(takes.length);
+    for (const round of roundsByKey(takes)) {
+      const got = await this.takeCarts(round.map((i) => takes[i]!));
+      round.forEach((i, j) => (outcomes[i] = got[j]!));
+    }
+    return outcomes;
   }
 
   /**
-   * Sends takes where the gate's history is adopted: adopted() first, and the takes take.lua answers
-   * ADOPT (the server is not the one adopted: a client resend after a failover reached it; nothing
-   * moved) run again after adopting it, at most MAX_ADOPT_ROUNDS times in all.
+   * Carts of distinct keys, part by part (src/gate/cart-parts.ts): each step sends every unfinished
+   * cart's next part, all shards at once. A part refused ends its cart with that refusal, and the parts
+   * it took before are given back (release.lua), so the cart is all or nothing as clients see it.
    */
-  private async adoptingTakes(takes: GateTake[], send: (round: GateTake[]) => Promise<TakeReply[]>): Promise<TakeOutcome[]> {
-    const outcomes: TakeOutcome[] = new Array<TakeOutcome>(takes.length);
-    let pending = takes.map((_, i) => i);
+  private async takeCarts(takes: readonly GateTake[]): Promise<TakeOutcome[]> {
+    const carts = takes.map((t) => {
+      const trace = this.trace(t.kind, t.idempotencyKey);
+      const parts = cartParts(this.keys, this.keys.shards[trace.shard]!, t.lines);
+      return { t, trace, parts, taken: [] as { part: CartPart; record: TakeRecord }[], outcome: null as TakeOutcome | null };
+    });
+    for (;;) {
+      const open = carts.filter((c) => c.outcome === null);
+      if (open.length === 0) return carts.map((c) => c.outcome!);
+      const steps = open.map((c) => ({ t: c.t, trace: c.trace, part: c.parts[c.taken.length]! }));
+      const replies = await this.takeParts(steps);
+      const giveBack: { gateId: string; part: CartPart; lines: CartLine[] }[] = [];
+      open.forEach((cart, i) => {
+        const reply = replies[i]!;
+        const part = steps[i]!.part;
+        if (reply.kind === 'taken') {
+          cart.taken.push({ part, record: reply.record });
+          if (cart.taken.length === cart.parts.length)
+            cart.outcome = { kind: 'taken', record: cartRecord(cart.t.lines.length, cart.taken) };
+          return;
+        }
+        cart.outcome = cartRefusal(part, reply);
+        for (const { part: earlier } of cart.taken) giveBack.push({ gateId: cart.t.gateId, part: earlier, lines: cart.t.lines });
+      });
+      await this.releaseParts(giveBack);
+      await Promise.all(
+        open.map(async (cart) => {
+          const later = cart.parts.slice(cart.taken.length + 1);
+          if (cart.outcome !== null && later.length > 0) cart.outcome = await this.withLaterParts(cart.t, later, cart.outcome);
+        }),
+      );
+    }
+  }
+
+  /**
+   * A refusal met in one part of a cart, completed with what its later parts would meet now (read, not
+   * taken: they were never sent), so it names every line as one shard's refusal would: the counters
+   * missing there (an unknown SKU is named with the others), and for a shortage, their short lines. A
+   * later counter that is missing makes a shortage MISSING: loaded, the cart is tried again and answered whole.
+   */
+  private async withLaterParts(t: GateTake, later: readonly CartPart[], refusal: TakeOutcome): Promise<TakeOutcome> {
+    if (refusal.kind !== 'short' && refusal.kind !== 'missing') return refusal;
+    const indexes = later.flatMap((part) => part.indexes);
+    const levels = await this.levels(indexes.map((i) => t.lines[i]!.skuId));
+    const missing = indexes.filter((_, j) => levels[j] === null);
+    if (refusal.kind === 'missing') return { kind: 'missing', indexes: [...refusal.indexes, ...missing] };
+    if (missing.length > 0) return { kind: 'missing', indexes: missing };
+    const short = refusal;
+    const lines = [...short.lines];
+    indexes.forEach((index, j) => {
+      const level = levels[j]!;
+      if (level.unlimited) return;
+      const aboveFloor = level.available - level.withheld + level.backorderLimit;
+      if (aboveFloor < t.lines[index]!.quantity) lines.push({ index, available: aboveFloor, withheld: level.withheld });
+    });
+    return { ...short, lines: lines.sort((a, b) => a.index - b.index) };
+  }
+
+  /** One part per item, sent to its shard: per shard one pipeline, every shard at once. */
+  private async takeParts(steps: readonly { t: GateTake; trace: KeyTrace; part: CartPart }[]): Promise<TakeOutcome[]> {
+    const outcomes = new Array<TakeOutcome>(steps.length);
+    const byShard = groupIndexes(steps, (step) => step.part.shard.index);
+    await Promise.all(
+      [...byShard.values()].map(async (indexes) => {
+        const got = await this.adoptingTakes(indexes.map((i) => steps[i]!));
+        indexes.forEach((i, j) => (outcomes[i] = got[j]!));
+      }),
+    );
+    return outcomes;
+  }
+
+  /**
+   * Sends parts of one shard where its history is adopted: adopted() first, and the parts take.lua
+   * answers ADOPT (the server is not the one adopted: a client resend after a failover reached it;
+   * nothing moved) run again after adopting it, at most MAX_ADOPT_ROUNDS times in all.
+   */
+  private async adoptingTakes(steps: readonly { t: GateTake; trace: KeyTrace; part: CartPart }[]): Promise<TakeOutcome[]> {
+    const shard = steps[0]!.part.shard;
+    const outcomes: TakeOutcome[] = new Array<TakeOutcome>(steps.length);
+    let pending = steps.map((_, i) => i);
     for (let round = 1; pending.length > 0; round++) {
       if (round > MAX_ADOPT_ROUNDS) throw new GateDown(new Error('the Redis server could not be adopted'));
-      await this.adopted();
-      const replies = await send(pending.map((i) => takes[i]!));
+      await this.adopted(shard);
+      const now = Date.now();
+      const calls = pending.map((i) => this.takeCall(steps[i]!, now));
+      const replies =
+        calls.length === 1
+          ? [await this.call((r) => r.take(calls[0]!.keys.length, ...calls[0]!.keys, ...calls[0]!.args))]
+          : await this.onePipeline(calls, (p, c) => p.take(c.keys.length, ...c.keys, ...c.args));
       const again: number[] = [];
-      replies.forEach((reply, j) => {
+      replies.forEach((raw, j) => {
+        const reply = decodeTake(raw, steps[pending[j]!]!.part.indexes.length);
         if (reply.kind === 'adopt') again.push(pending[j]!);
         else outcomes[pending[j]!] = reply;
       });
-      if (again.length > 0) this.adoption = null;
+      if (again.length > 0) this.adoptions[shard.index]!.forget();
       pending = again;
     }
     return outcomes;
   }
 
-  /** take.lua's KEYS and ARGV for one cart, as its header lists them. */
-  private takeCall(t: GateTake, now: number): { keys: string[]; args: (string | number)[] } {
-    const trace = keyTrace(t.kind, t.idempotencyKey);
+  /** take.lua's KEYS and ARGV for one part of a cart, as its header lists them. */
+  private takeCall(step: { t: GateTake; trace: KeyTrace; part: CartPart }, now: number): { keys: string[]; args: (string | number)[] } {
+    const { t, trace, part } = step;
+    const { shard } = part;
+    const lines = part.indexes.map((i) => t.lines[i]!);
     const keys = [
-      ...this.recordsAround(now),
-      this.keys.inflight,
-      this.keys.inflightPayloads,
-      this.keys.replayFilter,
-      this.keys.generation,
-      this.keys.origin,
-      ...t.lines.map((l) => this.keys.counter(l.skuId)),
+      ...this.recordsAround(shard, now),
+      shard.inflight,
+      shard.inflightPayloads,
+      shard.replayFilter,
+      shard.generation,
+      shard.origin,
+      ...lines.map((l) => this.keys.counter(l.skuId)),
     ];
     const args = [
       t.kind,
-      trace.field,
+      part.home ? trace.field : '',
       digest(t.fingerprint),
       t.gateId,
       now,
       this.recordSeconds,
-      trace.filterBits.join(','),
-      ...t.lines.map((l) => l.quantity),
+      part.home ? trace.filterBits.join(',') : '',
+      ...lines.map((l) => l.quantity),
     ];
     return { keys, args };
   }
 
   /** The gate token of the attempt that took under an idempotency key, if Redis still remembers one. */
   async recordedGateToken(kind: TakeKind, idempotencyKey: string): Promise<string | null> {
-    const { field } = keyTrace(kind, idempotencyKey);
-    const [current, previous] = this.recordsAround(Date.now());
+    const { field, shard } = this.trace(kind, idempotencyKey);
+    const [current, previous] = this.recordsAround(this.keys.shards[shard]!, Date.now());
     const [inCurrent, inPrevious] = await this.call((r) => Promise.all([r.hget(current, field), r.hget(previous, field)]));
     const raw = inCurrent ?? inPrevious;
     return raw ? recordGateToken(raw) : null;
   }
 
   /**
-   * Gives back what `gateId` took, if it is still in flight (lua/release.lua); NOT_IN_FLIGHT when it
-   * was not. Called soon after the take, whose record is then in this period's records or the last's.
+   * Gives back what a cart took, in every shard where it is still in flight (lua/release.lua): the
+   * number of lines whose units went back, NOT_IN_FLIGHT when it was in flight nowhere. Called soon
+   * after the take, whose record is then in this period's records or the last's.
    */
-  async release(gateId: string, skuIds: string[]): Promise<number> {
-    const keys = [
-      this.keys.inflight,
-      this.keys.inflightPayloads,
-      ...this.recordsAround(Date.now()),
-      ...skuIds.map((id) => this.keys.counter(id)),
-    ];
-    return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, gateId)));
+  async release(taken: TakenCart): Promise<number> {
+    const lines = taken.skuIds.map((skuId) => ({ skuId, quantity: 1 }));
+    const home = this.keys.shards[this.trace(taken.kind, taken.idempotencyKey).shard]!;
+    const restored = await this.releaseParts(cartParts(this.keys, home, lines).map((part) => ({ gateId: taken.gateId, part, lines })));
+    const inFlight = restored.filter((n) => n !== ReplyCode.NOT_IN_FLIGHT);
+    return inFlight.length === 0 ? ReplyCode.NOT_IN_FLIGHT : inFlight.reduce((a, b) => a + b, 0);
   }
 
-  /** In-flight takes older than `before` (ms since epoch), oldest first, with what they took. */
+  /** release.lua for each cart part, per shard one pipeline: each part's reply. */
+  private async releaseParts(parts: readonly { gateId: string; part: CartPart; lines: readonly CartLine[] }[]): Promise<number[]> {
+    const now = Date.now();
+    const replies = await this.pipelined(
+      parts,
+      ({ part }) => part.shard.generation,
+      (p, { gateId, part, lines }) => {
+        const keys = [
+          part.shard.inflight,
+          part.shard.inflightPayloads,
+          ...this.recordsAround(part.shard, now),
+          ...part.indexes.map((i) => this.keys.counter(lines[i]!.skuId)),
+        ];
+        p.release(keys.length, ...keys, gateId);
+      },
+    );
+    return replies.map((reply) => integer('release.lua', reply));
+  }
+
+  /** In-flight takes older than `before` (ms since epoch), oldest first over every shard, with what they took. */
   async staleTakes(before: number, limit: number): Promise<InFlightTake[]> {
-    return this.call(async (r) => {
-      const ids = await r.zrangebyscore(this.keys.inflight, '-inf', before, 'LIMIT', 0, limit);
-      if (ids.length === 0) return [];
-      const payloads = await r.hmget(this.keys.inflightPayloads, ...ids);
-      return ids.flatMap((gateId, i) => {
-        const raw = payloads[i];
-        // An index entry without a payload was settled between the two reads.
-        return raw ? [decodeInFlight(gateId, raw, (key) => this.keys.skuOf(key))] : [];
-      });
-    });
+    const perShard = await Promise.all(
+      this.keys.shards.map((shard) =>
+        this.call(async (r) => {
+          const ids = await r.zrangebyscore(shard.inflight, '-inf', before, 'LIMIT', 0, limit);
+          if (ids.length === 0) return [];
+          const payloads = await r.hmget(shard.inflightPayloads, ...ids);
+          return ids.flatMap((gateId, i) => {
+            const raw = payloads[i];
+            // An index entry without a payload was settled between the two reads.
+            return raw ? [decodeInFlight(gateId, raw, shard.index, (key) => this.keys.skuOf(key))] : [];
+          });
+        }),
+      ),
+    );
+    return perShard
+      .flat()
+      .sort((a, b) => a.takenAt - b.takenAt)
+      .slice(0, limit);
   }
 
-  /** Whether the replay filter holds every key the ledger has (bit 0; gone with a flush). */
+  /** Whether every shard's replay filter holds every key the ledger has (bit 0; gone with a flush). */
   async replayFilterComplete(): Promise<boolean> {
-    return (await this.call((r) => r.getbit(this.keys.replayFilter, 0))) === 1;
+    const bits = await this.pipelined(
+      this.keys.shards,
+      (shard) => shard.replayFilter,
+      (p, shard) => p.getbit(shard.replayFilter, 0),
+    );
+    return bits.every((bit) => bit === 1);
   }
 
-  /** Sets these keys' bits in the replay filter, in one round trip. */
+  /** Sets these keys' bits in their home shards' replay filters, one round trip per shard. */
   async addToReplayFilter(traces: KeyTrace[]): Promise<void> {
-    if (traces.length === 0) return;
-    const bits = traces.flatMap((t) => t.filterBits.flatMap((bit) => ['SET', 'u1', String(bit), '1']));
-    await this.call((r) => r.bitfield(this.keys.replayFilter, ...(bits as ['SET', string, string, string])));
+    const byShard = groupIndexes(traces, (t) => t.shard);
+    await Promise.all(
+      [...byShard].map(([shard, indexes]) => {
+        const bits = indexes.flatMap((i) => traces[i]!.filterBits.flatMap((bit) => ['SET', 'u1', String(bit), '1']));
+        const filter = this.keys.shards[shard]!.replayFilter;
+        return this.call((r) => r.bitfield(filter, ...(bits as ['SET', string, string, string])));
+      }),
+    );
   }
 
-  /** Says the replay filter holds every key the ledger has: refusals may trust it from now on. */
+  /** Says every shard's replay filter holds every key the ledger has: refusals may trust them from now on. */
   async markReplayFilterComplete(): Promise<void> {
-    await this.call((r) => r.setbit(this.keys.replayFilter, 0, 1));
+    await this.pipelined(
+      this.keys.shards,
+      (shard) => shard.replayFilter,
+      (p, shard) => p.setbit(shard.replayFilter, 0, 1),
+    );
   }
 
   /** Gives back a stale take found by reconciliation, with the keys its payload names (lua/release.lua). */
   async releaseStale(take: InFlightTake): Promise<number> {
-    const keys = [this.keys.inflight, this.keys.inflightPayloads, take.recordKey, take.recordKey, ...take.counterKeys];
+    const shard = this.keys.shards[take.shard]!;
+    const keys = [shard.inflight, shard.inflightPayloads, take.recordKey, take.recordKey, ...take.counterKeys];
     return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, take.gateId)));
   }
 
-  /** Marks gate ids as persisted in the ledger (lua/settle-2.lua); how many were still in flight. */
-  async settle(gateIds: string[]): Promise<number> {
-    return integer('settle-2.lua', await this.call((r) => r.settle(this.keys.inflight, this.keys.inflightPayloads, ...gateIds)));
+  /** Marks carts as persisted in the ledger (lua/settle-2.lua), in every shard they took in; entries that were still in flight. */
+  async settle(taken: readonly TakenCart[]): Promise<number> {
+    const byShard = new Map<number, string[]>();
+    for (const cart of taken) {
+      const shards = new Set([this.trace(cart.kind, cart.idempotencyKey).shard, ...cart.skuIds.map((id) => this.keys.shardOf(id).index)]);
+      for (const shard of shards) byShard.set(shard, [...(byShard.get(shard) ?? []), cart.gateId]);
+    }
+    const settled = await Promise.all(
+      [...byShard].map(async ([index, gateIds]) => {
+        const shard = this.keys.shards[index]!;
+        return integer('settle-2.lua', await this.call((r) => r.settle(shard.inflight, shard.inflightPayloads, ...gateIds)));
+      }),
+    );
+    return settled.reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -392,21 +571,25 @@ export class Gate {
   }
 
   async seedAll(seeds: readonly StockSeed[], lockToken: string): Promise<number[]> {
-    // Loaded under the generation this connection adopted, not one a failover has made stale.
-    await this.adopted();
-    const replies = await this.pipelined(seeds, (p, c) => {
-      const withheld = c.withheld ?? 0;
-      const args = [c.epoch, c.available - withheld, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''];
-      p.seed(
-        this.keys.counter(c.skuId),
-        this.keys.loadLock(c.skuId),
-        this.keys.generation,
-        ...args,
-        c.throttlePerSecond ?? 0,
-        withheld,
-        lockToken,
-      );
-    });
+    // Loaded under the generation each shard adopted, not one a failover has made stale.
+    await Promise.all([...new Set(seeds.map((c) => this.keys.shardOf(c.skuId)))].map((shard) => this.adopted(shard)));
+    const replies = await this.pipelined(
+      seeds,
+      (c) => this.keys.counter(c.skuId),
+      (p, c) => {
+        const withheld = c.withheld ?? 0;
+        const args = [c.epoch, c.available - withheld, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''];
+        p.seed(
+          this.keys.counter(c.skuId),
+          this.keys.loadLock(c.skuId),
+          this.keys.shardOf(c.skuId).generation,
+          ...args,
+          c.throttlePerSecond ?? 0,
+          withheld,
+          lockToken,
+        );
+      },
+    );
     return replies.map((reply) => integer('seed-3.lua', reply));
   }
 
@@ -419,19 +602,23 @@ export class Gate {
   }
 
   async applyAll(changes: readonly CounterChange[]): Promise<number[]> {
-    const replies = await this.pipelined(changes, (p, { outboxId, skuId, epoch, delta }) => {
-      const withheld = delta.withheld ?? 0;
-      p.apply(
-        this.keys.counter(skuId),
-        this.keys.applied(skuId, outboxId),
-        epoch,
-        delta.available - withheld,
-        delta.reserved,
-        delta.sold,
-        APPLIED_MARKER_TTL_SECONDS,
-        withheld,
-      );
-    });
+    const replies = await this.pipelined(
+      changes,
+      (change) => this.keys.counter(change.skuId),
+      (p, { outboxId, skuId, epoch, delta }) => {
+        const withheld = delta.withheld ?? 0;
+        p.apply(
+          this.keys.counter(skuId),
+          this.keys.applied(skuId, outboxId),
+          epoch,
+          delta.available - withheld,
+          delta.reserved,
+          delta.sold,
+          APPLIED_MARKER_TTL_SECONDS,
+          withheld,
+        );
+      },
+    );
     return replies.map((reply) => integer('apply-2.lua', reply));
   }
 
@@ -449,7 +636,11 @@ export class Gate {
   }
 
   async invalidateAll(drops: readonly { skuId: string; epoch: number }[]): Promise<number[]> {
-    const replies = await this.pipelined(drops, (p, { skuId, epoch }) => p.invalidate(this.keys.counter(skuId), epoch));
+    const replies = await this.pipelined(
+      drops,
+      (drop) => this.keys.counter(drop.skuId),
+      (p, { skuId, epoch }) => p.invalidate(this.keys.counter(skuId), epoch),
+    );
     return replies.map((reply) => integer('invalidate-1.lua', reply));
   }
 
@@ -466,15 +657,16 @@ export class Gate {
     mode: AnnounceMode,
     threshold: { epoch: number; lowStockThreshold: number | null } | null,
   ): Promise<Announcement> {
-    await this.adopted();
+    const shard = this.keys.shardOf(skuId);
+    await this.adopted(shard);
     const known =
       threshold === null
         ? ['', '']
         : [String(threshold.epoch), threshold.lowStockThreshold === null ? '' : String(threshold.lowStockThreshold)];
     const reply = await this.redis.announce(
       this.keys.counter(skuId),
-      names.state,
-      this.keys.generation,
+      this.keys.liveState(skuId),
+      shard.generation,
       mode,
       names.levels,
       names.alerts,
@@ -486,31 +678,40 @@ export class Gate {
 
   /** Current counters; null where Redis has none. */
   async levels(skuIds: string[]): Promise<(SkuStock | null)[]> {
-    if (skuIds.length === 0) return [];
-    // Read where the gate's history is adopted: a server of another one shows its counters as missing.
-    await this.adopted();
-    // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
-    const [generation, ...replies] = await this.pipelined([null, ...skuIds], (p, id) =>
-      id === null ? p.get(this.keys.generation) : p.hmget(this.keys.counter(id), ...COUNTER_FIELDS),
+    const levels = new Array<SkuStock | null>(skuIds.length);
+    const byShard = groupIndexes(skuIds, (id) => this.keys.shardOf(id));
+    await Promise.all(
+      [...byShard].map(async ([shard, indexes]) => {
+        // Read where the shard's history is adopted: a server of another one shows its counters as missing.
+        await this.adopted(shard);
+        // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
+        const ids = indexes.map((i) => skuIds[i]!);
+        const [generation, ...replies] = await this.onePipeline([null, ...ids], (p, id) =>
+          id === null ? p.get(shard.generation) : p.hmget(this.keys.counter(id), ...COUNTER_FIELDS),
+        );
+        indexes.forEach((i, j) => (levels[i] = counterLevel(skuIds[i]!, replies[j], generation as string | null)));
+      }),
     );
-    return skuIds.map((skuId, i) => {
-      const fields = replies[i];
-      assert.equal((fields as unknown[]).length, COUNTER_FIELDS.length, 'HMGET answers every counter field asked');
-      const [a, r, s, u, e, n, f, t, h, g] = fields as (string | null)[];
-      if (e == null || (g ?? '0') !== ((generation as string | null) ?? '0')) return null;
-      const withheld = Number(h ?? 0);
-      return {
-        skuId,
-        name: n ? n : null,
-        available: Number(a) + withheld,
-        withheld,
-        reserved: Number(r),
-        sold: Number(s),
-        unlimited: u === '1',
-        backorderLimit: -Number(f) || 0,
-        throttlePerSecond: t ? Number(t) : null,
-        epoch: Number(e),
-      };
-    });
+    return levels;
   }
+}
+
+/** A counter's fields (HMGET of COUNTER_FIELDS) as a level; null when absent or of another generation than `generation`. */
+function counterLevel(skuId: string, fields: unknown, generation: string | null): SkuStock | null {
+  assert.equal((fields as unknown[]).length, COUNTER_FIELDS.length, 'HMGET answers every counter field asked');
+  const [a, r, s, u, e, n, f, t, h, g] = fields as (string | null)[];
+  if (e == null || (g ?? '0') !== (generation ?? '0')) return null;
+  const withheld = Number(h ?? 0);
+  return {
+    skuId,
+    name: n ? n : null,
+    available: Number(a) + withheld,
+    withheld,
+    reserved: Number(r),
+    sold: Number(s),
+    unlimited: u === '1',
+    backorderLimit: -Number(f) || 0,
+    throttlePerSecond: t ? Number(t) : null,
+    epoch: Number(e),
+  };
 }

@@ -71,6 +71,8 @@ export type TakeOutcome =
 /** A take that passed the gate and is not yet known to be in the ledger, as lua/take.lua recorded it. */
 export interface InFlightTake {
   gateId: string;
+  /** The gate shard it was taken in (src/gate/keys.ts): a cart over several shards is in flight in each. */
+  shard: number;
   kind: TakeKind;
   /** The idempotency records (hash) the take wrote its record into. */
   recordKey: string;
@@ -185,9 +187,14 @@ export function recordGateToken(record: string): string {
   return record.slice(separator + 1);
 }
 
-/** Decodes an in-flight payload; `skuOf` reads the SKU id out of a counter key. */
-export function decodeInFlight(gateId: string, json: string, skuOf: (counterKey: string) => string): InFlightTake {
-  const wire = JSON.parse(json) as WireInFlight;
+/**
+ * Decodes an in-flight payload of `shard`; `skuOf` reads the SKU id out of a counter key. A cart's part
+ * without lines (its record alone, in its key's home shard) has empty lists, which cjson encodes as {}.
+ */
+export function decodeInFlight(gateId: string, json: string, shard: number, skuOf: (counterKey: string) => string): InFlightTake {
+  const parsed = JSON.parse(json) as WireInFlight;
+  const list = <T>(x: T[]): T[] => (Array.isArray(x) ? x : []);
+  const wire = { ...parsed, c: list(parsed.c), q: list(parsed.q), e: list(parsed.e), u: list(parsed.u) };
   const lines = wire.c.length;
   assert.ok(
     wire.q.length === lines && wire.e.length === lines && wire.u.length === lines,
@@ -195,6 +202,7 @@ export function decodeInFlight(gateId: string, json: string, skuOf: (counterKey:
   );
   return {
     gateId,
+    shard,
     kind: wire.k,
     recordKey: wire.i,
     counterKeys: wire.c,

@@ -124,7 +124,8 @@ export class LedgerWriter {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly onCommitted: (gateIds: string[]) => void,
+    /** Told of the entries each batch committed (not the duplicates or the fenced), after the commit. */
+    private readonly onCommitted: (committed: LedgerEntry[]) => void,
     private readonly shape: BatchShape = GROUP_COMMIT,
   ) {}
 
@@ -222,7 +223,7 @@ export class LedgerWriter {
     assert.equal(rows.length, entries.length, 'a ledger batch answers once per request');
     const outcomes = new Map(rows.map((r) => [`${r.kind}:${r.key}`, r.outcome]));
     const outcome = (e: LedgerEntry) => outcomes.get(`${e.kind}:${e.idempotencyKey}`) ?? 'duplicate';
-    this.onCommitted(entries.filter((e) => outcome(e) === 'committed').map((e) => e.gateId));
+    this.onCommitted(entries.filter((e) => outcome(e) === 'committed'));
     for (const w of batch) w.resolve(outcome(w.entry));
     if (this.observer) {
       const now = performance.now();

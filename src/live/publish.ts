@@ -49,8 +49,8 @@ export function levelFromWire(w: WireLevel): StockLevel {
 
 /**
  * The Redis names of live levels. Channels are plain pub/sub (not sharded): every instance with a
- * subscriber of a SKU hears it. The state key shares the counter's hash tag, so the script's two keys
- * sit in one Redis Cluster slot.
+ * subscriber of a SKU hears it. A SKU's live state hash sits beside its counter (GateKeys.liveState), so
+ * the script's keys share one Redis Cluster slot.
  */
 export class LiveChannels {
   /** Every alert goes to one channel: alerts are rare, and a subscriber may ask for all SKUs. */
@@ -65,10 +65,6 @@ export class LiveChannels {
 
   levels(skuId: string): string {
     return `${this.levelsTopic}:${skuId}`;
-  }
-
-  state(skuId: string): string {
-    return `${this.prefix}live:{${skuId}}`;
   }
 }
 
@@ -189,7 +185,7 @@ export class Publisher {
   /** One reading through lua/announce-3.lua; null for a SKU PostgreSQL does not know. */
   private async announce(skuId: string, mode: AnnounceMode): Promise<{ level: StockLevel; alert: AlertKind | null } | null> {
     const { gate, prisma } = this.s;
-    const names = { state: this.channels.state(skuId), levels: this.channels.levels(skuId), alerts: this.channels.alerts };
+    const names = { levels: this.channels.levels(skuId), alerts: this.channels.alerts };
     let threshold: { epoch: number; lowStockThreshold: number | null } | null = null;
     let waited = false;
     for (let attempt = 1; attempt <= MAX_ANNOUNCE_ATTEMPTS; attempt++) {

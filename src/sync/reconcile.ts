@@ -63,14 +63,15 @@ export async function reconcile(
       const settling = stale.filter((t) => skusOf(t).every((id) => locked.includes(id)));
       if (settling.length === 0) return { ran: true, settled: 0, units: 0, rebuilt: [] };
       const truth = await reloadFromTruth(gate, prisma, [...new Set(settling.flatMap(skusOf))], token);
-      let settled = 0;
+      // A cart over several gate shards is in flight in each (src/gate/cart-parts.ts): one take, settled once.
+      const settled = new Set<string>();
       let units = 0;
       for (const take of settling) {
         if ((await gate.releaseStale(take)) === ReplyCode.NOT_IN_FLIGHT) continue;
-        settled++;
+        settled.add(take.gateId);
         units += take.quantities.reduce((a, b) => a + b, 0);
       }
-      return { ran: true, settled, units, rebuilt: [...truth.keys()] };
+      return { ran: true, settled: settled.size, units, rebuilt: [...truth.keys()] };
     } finally {
       await unlockLoads(gate, locked, token);
     }

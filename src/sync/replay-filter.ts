@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
-import { keyTrace, type Gate } from '../gate/gate.ts';
+import type { Gate } from '../gate/gate.ts';
 import type { TakeKind } from '../inventory.ts';
 
 /**
@@ -81,7 +81,7 @@ async function movePending(s: Services): Promise<number> {
     PENDING_BATCH,
   );
   if (rows.length === 0) return 0;
-  await s.gate.addToReplayFilter(rows.map((r) => keyTrace(r.kind, r.idempotency_key)));
+  await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
   await s.prisma.$executeRawUnsafe(
     `DELETE FROM replay_filter_pending p USING unnest($1::text[], $2::text[]) AS d(kind, key)
      WHERE p.kind::text = d.kind AND p.idempotency_key = d.key`,
@@ -106,7 +106,7 @@ async function addKeysSince(s: Services, since: Date | null): Promise<number> {
       after?.idempotency_key ?? null,
       PAGE,
     );
-    await s.gate.addToReplayFilter(rows.map((r) => keyTrace(r.kind, r.idempotency_key)));
+    await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
     added += rows.length;
     if (rows.length < PAGE) return added;
     after = rows.at(-1)!;

@@ -100,7 +100,7 @@ async function inFlightCount(redisUrl: string, prefix: string): Promise<number> 
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
-    return await redis.zcard(new GateKeys(prefix).inflight);
+    return await redis.zcard(new GateKeys(prefix).first.inflight);
   } finally {
     redis.disconnect();
   }

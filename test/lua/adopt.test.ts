@@ -19,13 +19,13 @@ const take = (gate: Gate, skuId: string) => gate.take('DEDUCT', randomUUID(), 'f
 describe('adopt-3.lua', () => {
   it('a first adoption starts generation 1; the same server adopted again, by any gate, keeps it', async () => {
     const { keys, gate } = ns();
-    expect(await redis.get(keys.generation)).toBeNull();
+    expect(await redis.get(keys.first.generation)).toBeNull();
     await gate.levels(['A']);
-    expect(await redis.get(keys.generation)).toBe('1');
-    expect(await redis.get(keys.origin)).toMatch(/^[0-9a-f]{40}$/);
+    expect(await redis.get(keys.first.generation)).toBe('1');
+    expect(await redis.get(keys.first.origin)).toMatch(/^[0-9a-f]{40}$/);
     const [other] = connections(1);
     await new Gate(other!, keys).levels(['A']);
-    expect(await redis.get(keys.generation)).toBe('1');
+    expect(await redis.get(keys.first.generation)).toBe('1');
   });
 
   it('another history: the generation moves on, its counters count as missing until loaded again, the filter is incomplete', async () => {
@@ -33,19 +33,29 @@ describe('adopt-3.lua', () => {
     await seed(gate, 'A', { available: 10, epoch: 3 });
     expect(await counter(keys, 'A')).toMatchObject({ e: '3', a: '10', g: '1' });
     expect((await take(gate, 'A')).kind).toBe('taken');
-    await redis.setbit(keys.replayFilter, 0, 1);
+    await redis.setbit(keys.first.replayFilter, 0, 1);
 
     // As if this Redis were a replica promoted after its master died: the data came from another server.
-    await redis.set(keys.origin, 'replication-id-of-the-dead-master');
+    await redis.set(keys.first.origin, 'replication-id-of-the-dead-master');
     const [reconnected] = connections(1);
     const after = new Gate(reconnected!, keys);
     expect(await take(after, 'A')).toEqual({ kind: 'missing', indexes: [0] });
-    expect(await redis.get(keys.generation)).toBe('2');
-    expect(await redis.getbit(keys.replayFilter, 0)).toBe(0);
+    expect(await redis.get(keys.first.generation)).toBe('2');
+    expect(await redis.getbit(keys.first.replayFilter, 0)).toBe(0);
     // Every gate sees it so, the one adopted before included: the scripts read the generation themselves.
     expect(await take(gate, 'A')).toEqual({ kind: 'missing', indexes: [0] });
     expect(await after.levels(['A'])).toEqual([null]);
-    const announced = await redis.announce(keys.counter('A'), `${keys.prefix}live:{A}`, keys.generation, 'peek', 'l', 'al', 'A', '', '');
+    const announced = await redis.announce(
+      keys.counter('A'),
+      `${keys.prefix}live:{A}`,
+      keys.first.generation,
+      'peek',
+      'l',
+      'al',
+      'A',
+      '',
+      '',
+    );
     expect(announced).toEqual(['MISSING']);
 
     // Loaded again from the truth (under a new epoch, as a loader does): it sells under the new generation.
@@ -60,7 +70,7 @@ describe('adopt-3.lua', () => {
     await seed(gate, 'A', { available: 5 });
     expect((await take(gate, 'A')).kind).toBe('taken');
     // As if a command reached a promoted replica without the client adopting it first (a resend).
-    await redis.set(keys.origin, 'replication-id-of-the-dead-master');
+    await redis.set(keys.first.origin, 'replication-id-of-the-dead-master');
     const before = await counter(keys, 'A');
     const raw = await redis.take(...takeArgs(keys, { key: 'resent', lines: [['A', 1]] }));
     expect(raw).toEqual(['ADOPT']);
@@ -69,6 +79,6 @@ describe('adopt-3.lua', () => {
     // The gate's own take meets ADOPT too (it adopted before), adopts again, and then finds the counter
     // of the old generation missing.
     expect(await take(gate, 'A')).toEqual({ kind: 'missing', indexes: [0] });
-    expect(await redis.get(keys.generation)).toBe('2');
+    expect(await redis.get(keys.first.generation)).toBe('2');
   });
 });

@@ -90,8 +90,8 @@ export function seed(gate: Gate, skuId: string, c: Partial<StockSeed> = {}): Pro
  */
 export const PERIOD_NOW = 2;
 export const PERIOD_BEFORE = 1;
-export const recordsNow = (keys: GateKeys): string => keys.idempotencyRecords(PERIOD_NOW);
-export const recordsBefore = (keys: GateKeys): string => keys.idempotencyRecords(PERIOD_BEFORE);
+export const recordsNow = (keys: GateKeys): string => keys.first.idempotencyRecords(PERIOD_NOW);
+export const recordsBefore = (keys: GateKeys): string => keys.first.idempotencyRecords(PERIOD_BEFORE);
 
 /** The replay filter bits the harness gives a key by default: four of 1..255 (a small string, unlike the gate's). */
 export function bitsOf(key: string): number[] {
@@ -105,7 +105,7 @@ export const recordOf = (fp: string, gateId: string): string => `${fp}:${gateId.
 /** The records hashes Gate.take uses at this moment: this period's and the one before (by the default record lifetime). */
 export function gateRecords(keys: GateKeys, now = Date.now()): [string, string] {
   const period = Math.floor(now / ((GATE_LIFETIME * 1000) / 2));
-  return [keys.idempotencyRecords(period), keys.idempotencyRecords(period - 1)];
+  return [keys.first.idempotencyRecords(period), keys.first.idempotencyRecords(period - 1)];
 }
 
 export interface Take {
@@ -131,11 +131,11 @@ export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)
   const key = t.key ?? 'k1';
   const k = [
     ...(t.records ?? [recordsNow(keys), recordsBefore(keys)]),
-    keys.inflight,
-    keys.inflightPayloads,
-    keys.replayFilter,
-    keys.generation,
-    keys.origin,
+    keys.first.inflight,
+    keys.first.inflightPayloads,
+    keys.first.replayFilter,
+    keys.first.generation,
+    keys.first.origin,
     ...t.lines.map(([id]) => keys.counter(id)),
   ];
   return [
@@ -154,7 +154,7 @@ export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)
 
 /** take.lua called straight, with the header's KEYS/ARGV layout, on a server adopted first (lua/adopt-3.lua). */
 export async function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
-  await client.adopt(keys.origin, keys.generation, keys.replayFilter);
+  await client.adopt(keys.first.origin, keys.first.generation, keys.first.replayFilter);
   return client.take(...takeArgs(keys, t)) as Promise<(string | number)[]>;
 }
 
@@ -168,7 +168,7 @@ export function release(
   skuIds: string[],
   records: [string, string] = [recordsNow(keys), recordsBefore(keys)],
 ): Promise<number> {
-  const k = [keys.inflight, keys.inflightPayloads, ...records, ...skuIds.map((id) => keys.counter(id))];
+  const k = [keys.first.inflight, keys.first.inflightPayloads, ...records, ...skuIds.map((id) => keys.counter(id))];
   return redis.release(k.length, ...k, gateId);
 }
 

@@ -28,7 +28,7 @@ describe('release.lua', () => {
     await seed(gate, 'C', { available: 7 });
     const before = await snapshot(keys);
     await deduct(keys, { key: 'other', gateId: other, lines: [['C', 1]] });
-    const afterOther = await snapshot(keys, [keys.replayFilter]);
+    const afterOther = await snapshot(keys, [keys.first.replayFilter]);
     expect(afterOther).not.toEqual(before);
 
     expect(
@@ -43,18 +43,18 @@ describe('release.lua', () => {
         })
       )[0],
     ).toBe('OK');
-    expect(await snapshot(keys, [keys.replayFilter])).not.toEqual(afterOther);
+    expect(await snapshot(keys, [keys.first.replayFilter])).not.toEqual(afterOther);
 
     expect(await release(keys, g1, ['A', 'B'])).toBe(2);
 
-    expect(await snapshot(keys, [keys.replayFilter])).toEqual(afterOther);
+    expect(await snapshot(keys, [keys.first.replayFilter])).toEqual(afterOther);
     expect(await redis.hexists(recordsNow(keys), 'k')).toBe(0);
     expect(await redis.hget(recordsNow(keys), 'other')).toBe(recordOf('fp1', other));
-    expect(await redis.zscore(keys.inflight, g1)).toBeNull();
-    expect(await redis.hexists(keys.inflightPayloads, g1)).toBe(0);
-    expect(await redis.zscore(keys.inflight, other)).not.toBeNull();
+    expect(await redis.zscore(keys.first.inflight, g1)).toBeNull();
+    expect(await redis.hexists(keys.first.inflightPayloads, g1)).toBe(0);
+    expect(await redis.zscore(keys.first.inflight, other)).not.toBeNull();
     // A Bloom filter cannot drop a key: it stays "maybe taken", so a refusal of it looks in the ledger.
-    expect(await Promise.all(bitsOf('k').map((bit) => redis.getbit(keys.replayFilter, bit)))).toEqual([1, 1, 1, 1]);
+    expect(await Promise.all(bitsOf('k').map((bit) => redis.getbit(keys.first.replayFilter, bit)))).toEqual([1, 1, 1, 1]);
   });
 
   it('gives RESERVE units back out of reserved', async () => {
@@ -67,8 +67,8 @@ describe('release.lua', () => {
 
     expect(await gate.recordedGateToken('RESERVE', 'k')).toBe(g1.slice(0, 8));
 
-    expect(await gate.release(g1, ['A'])).toBe(1);
-    expect(await snapshot(keys, [keys.replayFilter])).toEqual(before);
+    expect(await gate.release({ gateId: g1, kind: 'RESERVE', idempotencyKey: 'k', skuIds: ['A'] })).toBe(1);
+    expect(await snapshot(keys, [keys.first.replayFilter])).toEqual(before);
     expect(await gate.recordedGateToken('RESERVE', 'k')).toBeNull();
   });
 
@@ -81,7 +81,7 @@ describe('release.lua', () => {
     const before = await snapshot(keys);
 
     expect(await release(keys, g1, ['A'])).toBe(-1);
-    expect(await gate.release('never-taken', ['A'])).toBe(-1);
+    expect(await gate.release({ gateId: 'never-taken', kind: 'DEDUCT', idempotencyKey: 'k', skuIds: ['A'] })).toBe(-1);
     expect(await snapshot(keys)).toEqual(before);
     expect(await counter(keys, 'A')).toMatchObject({ a: '10', s: '0' });
   });
@@ -98,8 +98,8 @@ describe('release.lua', () => {
     expect(await release(keys, g1, ['A'])).toBe(1);
 
     expect(await redis.hget(recordsNow(keys), 'k')).toBe(recordOf('fp1', g2));
-    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual([g2]);
-    expect(Object.keys(await redis.hgetall(keys.inflightPayloads))).toEqual([g2]);
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual([g2]);
+    expect(Object.keys(await redis.hgetall(keys.first.inflightPayloads))).toEqual([g2]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
   });
 
@@ -126,8 +126,8 @@ describe('release.lua', () => {
     expect(await counter(keys, 'A')).toEqual(rebuilt);
     expect(await counter(keys, 'B')).toMatchObject({ a: '10', s: '0' });
     expect(await redis.exists(keys.counter('C'))).toBe(0);
-    expect(await redis.zcard(keys.inflight)).toBe(0);
-    expect(await redis.hlen(keys.inflightPayloads)).toBe(0);
+    expect(await redis.zcard(keys.first.inflight)).toBe(0);
+    expect(await redis.hlen(keys.first.inflightPayloads)).toBe(0);
     // Its record was the hash's only field: the hash is gone with it.
     expect(await redis.exists(recordsNow(keys))).toBe(0);
   });
@@ -172,9 +172,9 @@ describe('release.lua', () => {
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '2' });
     expect(await counter(keys, 'L')).toMatchObject({ a: '4', r: '1', s: '0' });
 
-    expect(await gate.release(g2, ['L', 'U'])).toBe(2);
+    expect(await gate.release({ gateId: g2, kind: 'RESERVE', idempotencyKey: 'k2', skuIds: ['L', 'U'] })).toBe(2);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '2' });
-    expect(await snapshot(keys, [keys.replayFilter])).toEqual(before);
+    expect(await snapshot(keys, [keys.first.replayFilter])).toEqual(before);
   });
 });
 
@@ -184,7 +184,7 @@ describe('release.lua: which record it drops', () => {
     const g1 = randomUUID();
     await seed(gate, 'A', { available: 10 });
     expect((await deduct(keys, { key: 'k', gateId: g1, lines: [['A', 1]] }))[0]).toBe('OK');
-    expect(JSON.parse((await redis.hget(keys.inflightPayloads, g1))!)).toMatchObject({ i: recordsNow(keys), f: 'k' });
+    expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, g1))!)).toMatchObject({ i: recordsNow(keys), f: 'k' });
     // The same field in the period before (an earlier take of the key by the same attempt, say).
     await redis.hset(recordsBefore(keys), 'k', recordOf('fp1', g1));
 
@@ -197,15 +197,15 @@ describe('release.lua: which record it drops', () => {
   it('finds the named hash in KEYS[3] or KEYS[4], and drops nothing when neither is it', async () => {
     const { keys, gate } = ns();
     const [g1, g2] = [randomUUID(), randomUUID()];
-    const [p1, p2, p3] = [1, 2, 3].map((p) => keys.idempotencyRecords(p)) as [string, string, string];
+    const [p1, p2, p3] = [1, 2, 3].map((p) => keys.first.idempotencyRecords(p)) as [string, string, string];
     await seed(gate, 'A', { available: 10 });
     expect((await deduct(keys, { key: 'k1', gateId: g1, lines: [['A', 1]] }))[0]).toBe('OK');
     expect((await deduct(keys, { key: 'k2', gateId: g2, lines: [['A', 2]] }))[0]).toBe('OK');
 
     // Released two periods on: the hash its payload names (p2) is not passed; the units still go back.
-    expect(await release(keys, g1, ['A'], [keys.idempotencyRecords(4), p3])).toBe(1);
+    expect(await release(keys, g1, ['A'], [keys.first.idempotencyRecords(4), p3])).toBe(1);
     expect(await redis.hget(p2, 'k1')).toBe(recordOf('fp1', g1));
-    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual([g2]);
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual([g2]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
 
     // A period on: the payload's hash is KEYS[4].
@@ -226,7 +226,7 @@ describe('release.lua: which record it drops', () => {
     expect(await release(keys, g1, ['A'])).toBe(1);
 
     expect(await redis.hget(recordsNow(keys), 'k')).toBe(recordOf('fp1', g2));
-    expect(await redis.zcard(keys.inflight)).toBe(0);
+    expect(await redis.zcard(keys.first.inflight)).toBe(0);
     expect(await counter(keys, 'A')).toMatchObject({ a: '10', s: '0' });
   });
 
@@ -242,7 +242,7 @@ describe('release.lua: which record it drops', () => {
     expect(await gate.releaseStale(stale!)).toBe(1);
 
     expect(await redis.exists(recordsNow(keys))).toBe(0);
-    expect(await redis.zcard(keys.inflight)).toBe(0);
+    expect(await redis.zcard(keys.first.inflight)).toBe(0);
     expect(await counter(keys, 'A')).toMatchObject({ a: '10', s: '0' });
   });
 

@@ -16,7 +16,8 @@ describe('seed-3.lua', () => {
   it('loads an absent counter with every field', async () => {
     const { keys } = ns();
     for (const id of ['A', 'B', 'C', 'D']) await lock(keys, id);
-    const seed = (id: string, ...args: (string | number)[]) => redis.seed(keys.counter(id), keys.loadLock(id), keys.generation, ...args);
+    const seed = (id: string, ...args: (string | number)[]) =>
+      redis.seed(keys.counter(id), keys.loadLock(id), keys.first.generation, ...args);
     expect(await seed('A', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', g: '0' });
     // ARGV[8], the throttle: stored as t when set, absent when 0.
@@ -31,7 +32,8 @@ describe('seed-3.lua', () => {
 
   it('writes nothing for a loader that does not hold the load lock (lapsed, taken over, or flushed)', async () => {
     const { keys } = ns();
-    const seed = (token: string) => redis.seed(keys.counter('A'), keys.loadLock('A'), keys.generation, 3, 10, 0, 0, 0, 0, '', 0, 0, token);
+    const seed = (token: string) =>
+      redis.seed(keys.counter('A'), keys.loadLock('A'), keys.first.generation, 3, 10, 0, 0, 0, 0, '', 0, 0, token);
     expect(await seed('stalled')).toBe(-1);
     expect(await redis.exists(keys.counter('A'))).toBe(0);
     await lock(keys, 'A', 'successor');

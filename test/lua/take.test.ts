@@ -37,7 +37,7 @@ async function gateRecord(keys: GateKeys, kind: TakeKind, key: string): Promise<
 
 /** Which of these bits of the replay filter are set. */
 async function filterBits(keys: GateKeys, bits: number[]): Promise<number[]> {
-  return Promise.all(bits.map((bit) => redis.getbit(keys.replayFilter, bit)));
+  return Promise.all(bits.map((bit) => redis.getbit(keys.first.replayFilter, bit)));
 }
 
 describe('take.lua', () => {
@@ -72,8 +72,8 @@ describe('take.lua', () => {
     expect(await redis.exists(recordsBefore(keys))).toBe(0);
     expect(await filterBits(keys, bitsOf('order-1'))).toEqual([1, 1, 1, 1]);
 
-    expect(await redis.zrange(keys.inflight, 0, -1, 'WITHSCORES')).toEqual(['gate-1', String(now)]);
-    const payloads = await redis.hgetall(keys.inflightPayloads);
+    expect(await redis.zrange(keys.first.inflight, 0, -1, 'WITHSCORES')).toEqual(['gate-1', String(now)]);
+    const payloads = await redis.hgetall(keys.first.inflightPayloads);
     expect(Object.keys(payloads)).toEqual(['gate-1']);
     expect(JSON.parse(payloads['gate-1']!)).toEqual({
       k: 'DEDUCT',
@@ -95,7 +95,7 @@ describe('take.lua', () => {
 
     expect(reply).toEqual(['OK', 1, 6, 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '6', r: '5', s: '2' });
-    expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
+    expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
     expect(await redis.hget(recordsNow(keys), 'k1')).toBe('fp1:r1');
   });
 
@@ -152,7 +152,7 @@ describe('take.lua', () => {
     // Not fresh: the replay filter is not complete (bit 0).
     expect(reply).toEqual(['SHORT', 0, 2, 2, 0, 3, 4, 0]);
     expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.exists(recordsNow(keys), keys.inflight, keys.inflightPayloads, keys.replayFilter)).toBe(0);
+    expect(await redis.exists(recordsNow(keys), keys.first.inflight, keys.first.inflightPayloads, keys.first.replayFilter)).toBe(0);
   });
 
   it('one short line among good ones: the good lines are not taken either (Gate view)', async () => {
@@ -203,7 +203,7 @@ describe('take.lua', () => {
     // The token is the first 8 characters of the gate id that took.
     expect(again).toEqual(['REPLAY', 'gate-one']);
     expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.zrange(keys.inflight, 0, -1)).toEqual(['gate-one-1']);
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual(['gate-one-1']);
 
     // Gate view, on a SKU of its own: the replay names the attempt that took.
     await seed(gate, 'B', { available: 2 });
@@ -265,12 +265,12 @@ describe('take.lua', () => {
     });
     expect(sold).toEqual(['OK', 1, 3, 0, 1, 0, 1]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '5' });
-    expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
+    expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
 
     const reserved = await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['U', 4]] });
     expect(reserved).toEqual(['OK', 1, 0, 1]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
-    expect(JSON.parse((await redis.hget(keys.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
+    expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
     expect((await gate.levels(['U']))[0]).toMatchObject({ available: 7, reserved: 5, sold: 5, unlimited: true });
     expect(await counter(keys, 'L')).toMatchObject({ a: '3', s: '2' });
   });
@@ -336,7 +336,7 @@ describe('take.lua', () => {
     ).rejects.toThrow(/bad quantity on line 1/);
 
     expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.exists(recordsNow(keys), keys.inflight, keys.inflightPayloads, keys.replayFilter)).toBe(0);
+    expect(await redis.exists(recordsNow(keys), keys.first.inflight, keys.first.inflightPayloads, keys.first.replayFilter)).toBe(0);
     // The same cart with whole quantities goes through: only the quantity was refused.
     expect(
       (
@@ -408,7 +408,7 @@ describe('take.lua', () => {
 
     expect(await snapshot(keys)).toEqual(before);
     expect(await counter(keys, 'A')).toMatchObject({ a: '1', s: '0' });
-    expect(await redis.exists(recordsNow(keys), keys.inflight, keys.inflightPayloads, keys.replayFilter)).toBe(0);
+    expect(await redis.exists(recordsNow(keys), keys.first.inflight, keys.first.inflightPayloads, keys.first.replayFilter)).toBe(0);
   });
 
   it('a SKU on two lines is refused even when the key was already used (no REPLAY)', async () => {
@@ -437,9 +437,9 @@ describe('take.lua: idempotency records, one hash per period', () => {
   it("a record in the previous period's hash is still a REPLAY or a CONFLICT, and is not copied into this period's", async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 2 });
-    const earlier: [string, string] = [keys.idempotencyRecords(1), keys.idempotencyRecords(0)];
+    const earlier: [string, string] = [keys.first.idempotencyRecords(1), keys.first.idempotencyRecords(0)];
     expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'gate-old-1', records: earlier, lines: [['A', 2]] })).toEqual(['OK', 1, 0, 0]);
-    expect(await redis.hget(keys.idempotencyRecords(1), 'k')).toBe('fp:gate-old');
+    expect(await redis.hget(keys.first.idempotencyRecords(1), 'k')).toBe('fp:gate-old');
     const before = await snapshot(keys);
 
     // A period later (records now = 2, before = 1), with the stock gone.
@@ -452,7 +452,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
   it('a record two periods old is forgotten: the key takes anew (PostgreSQL remembers it, not the gate)', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 10 });
-    const longAgo: [string, string] = [keys.idempotencyRecords(0), keys.idempotencyRecords(-1)];
+    const longAgo: [string, string] = [keys.first.idempotencyRecords(0), keys.first.idempotencyRecords(-1)];
     expect((await deduct(keys, { key: 'k', gateId: 'gate-old-1', records: longAgo, lines: [['A', 1]] }))[0]).toBe('OK');
 
     expect(await deduct(keys, { key: 'k', gateId: 'gate-new-1', lines: [['A', 1]] })).toEqual(['OK', 1, 8, 0]);
@@ -492,10 +492,10 @@ describe('take.lua: idempotency records, one hash per period', () => {
     const periods = [...new Set([before, after].map((t) => Math.floor(t / 30_000)))];
     const { field } = keyTrace('DEDUCT', 'k');
     const hashes = (
-      await Promise.all(periods.map(async (p) => ((await redis.hexists(keys.idempotencyRecords(p), field)) ? [p] : [])))
+      await Promise.all(periods.map(async (p) => ((await redis.hexists(keys.first.idempotencyRecords(p), field)) ? [p] : [])))
     ).flat();
     expect(hashes).toHaveLength(1);
-    const ttl = await redis.ttl(keys.idempotencyRecords(hashes[0]!));
+    const ttl = await redis.ttl(keys.first.idempotencyRecords(hashes[0]!));
     expect(ttl).toBeGreaterThan(50);
     expect(ttl).toBeLessThanOrEqual(60);
     expect(await gate.recordedGateToken('DEDUCT', 'k')).toBe(gateId.slice(0, 8));
@@ -529,7 +529,7 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
     expect((await deduct(keys, { key: 'k', bits: [7, 11, 300, 1_000], lines: [['A', 1]] }))[0]).toBe('OK');
 
     expect(await filterBits(keys, [0, 7, 11, 300, 1_000])).toEqual([0, 1, 1, 1, 1]);
-    expect(await redis.bitcount(keys.replayFilter)).toBe(4);
+    expect(await redis.bitcount(keys.first.replayFilter)).toBe(4);
   });
 
   it('SHORT, MISSING, THROTTLED, REPLAY and CONFLICT set no bits', async () => {
@@ -538,7 +538,7 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
     await seed(gate, 'H', { available: 10, throttlePerSecond: 1 });
     expect((await deduct(keys, { key: 'k', bits: [5], lines: [['A', 1]] }))[0]).toBe('OK');
     expect((await deduct(keys, { key: 'h', bits: [6], now: 1, lines: [['H', 1]] }))[0]).toBe('OK');
-    const before = await redis.getBuffer(keys.replayFilter);
+    const before = await redis.getBuffer(keys.first.replayFilter);
 
     expect((await deduct(keys, { key: 's', bits: [20], lines: [['A', 1]] }))[0]).toBe('SHORT');
     expect((await deduct(keys, { key: 'm', bits: [21], lines: [['X', 1]] }))[0]).toBe('MISSING');
@@ -546,14 +546,14 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
     expect((await deduct(keys, { key: 'k', bits: [23], lines: [['A', 1]] }))[0]).toBe('REPLAY');
     expect((await deduct(keys, { key: 'k', fp: 'other', bits: [24], lines: [['A', 1]] }))[0]).toBe('CONFLICT');
 
-    expect(await redis.getBuffer(keys.replayFilter)).toEqual(before);
+    expect(await redis.getBuffer(keys.first.replayFilter)).toEqual(before);
   });
 
   it('SHORT is fresh = 0 while the filter is not complete (bit 0 unset), even for a key it lacks', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 0 });
     expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
-    await redis.setbit(keys.replayFilter, 9, 1);
+    await redis.setbit(keys.first.replayFilter, 9, 1);
     expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
   });
 
@@ -561,8 +561,8 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 0 });
     await seed(gate, 'B', { available: 5 });
-    await redis.setbit(keys.replayFilter, 0, 1);
-    await redis.setbit(keys.replayFilter, 3, 1);
+    await redis.setbit(keys.first.replayFilter, 0, 1);
+    await redis.setbit(keys.first.replayFilter, 3, 1);
     const before = await snapshot(keys);
 
     const cart = {
@@ -578,14 +578,14 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
     expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0]);
     expect(await snapshot(keys)).toEqual(before);
 
-    await redis.setbit(keys.replayFilter, 5, 1);
+    await redis.setbit(keys.first.replayFilter, 5, 1);
     expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 2, 0, 0]);
   });
 
   it('a key taken once is never fresh again: its own take set its bits', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 1 });
-    await redis.setbit(keys.replayFilter, 0, 1);
+    await redis.setbit(keys.first.replayFilter, 0, 1);
     expect((await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 1]] }))[0]).toBe('OK');
     await redis.del(recordsNow(keys)); // the record is gone (expired), the bits are not
 
@@ -787,8 +787,8 @@ describe('concurrency', () => {
     for (const r of short) expect(r).toEqual(['SHORT', 0, 1, 0, 0]);
     expect(ok.map((r) => Number(r[2])).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(await counter(keys, 'HOT')).toMatchObject({ a: '0', s: '100' });
-    expect(await redis.zcard(keys.inflight)).toBe(100);
-    expect(await redis.hlen(keys.inflightPayloads)).toBe(100);
+    expect(await redis.zcard(keys.first.inflight)).toBe(100);
+    expect(await redis.hlen(keys.first.inflightPayloads)).toBe(100);
   });
 
   it('parallel multi-line carts never take part of a cart', async () => {
@@ -838,6 +838,6 @@ describe('concurrency', () => {
     for (const r of replays) expect(r).toEqual(['REPLAY', ok[0]!.slice(0, 8)]);
     expect(await redis.hgetall(recordsNow(keys))).toEqual({ same: recordOf('fp', ok[0]!) });
     expect(await counter(keys, 'A')).toMatchObject({ a: '97', s: '3' });
-    expect(await redis.zcard(keys.inflight)).toBe(1);
+    expect(await redis.zcard(keys.first.inflight)).toBe(1);
   });
 });

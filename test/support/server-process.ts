@@ -2,13 +2,18 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './redis-server.ts';
-import type { Namespace } from './stack.ts';
+import { gateShardsEnv, type Namespace } from './stack.ts';
 
 /** How long a server process may take to start (it applies migrations first). */
 export const START_LIMIT_MS = 30_000;
 
 /** The settings that put a server on a test's namespace. */
-export const namespaceEnv = (ns: Namespace) => ({ DATABASE_URL: ns.databaseUrl, REDIS_URL: ns.redisUrl, REDIS_PREFIX: ns.prefix });
+export const namespaceEnv = (ns: Namespace) => ({
+  DATABASE_URL: ns.databaseUrl,
+  REDIS_URL: ns.redisUrl,
+  REDIS_PREFIX: ns.prefix,
+  ...gateShardsEnv(),
+});
 
 /** A server process: `node --import tsx src/main.ts`, as `npm start` runs it, its output collected as it comes. */
 export interface MainProcess {

@@ -71,6 +71,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** The whole suite over a sharded gate on one Redis: TEST_GATE_SHARDS=4 npm test (src/gate/keys.ts). */
+export const gateShardsEnv = (): Record<string, string> =>
+  process.env.TEST_GATE_SHARDS ? { GATE_SHARDS: process.env.TEST_GATE_SHARDS } : {};
+
 /** The real app on an ephemeral port, over HTTP. */
 export async function serve(ns: Namespace, env: Record<string, string> = {}): Promise<Running> {
   const config = loadConfig({
@@ -79,6 +83,7 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
     REDIS_PREFIX: ns.prefix,
     PORT: '0',
     MERGE_INTERVAL_MS: '50',
+    ...gateShardsEnv(),
     ...env,
   });
   const app = buildApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));

@@ -1,4 +1,3 @@
-import { keyTrace } from '../../gate/gate.ts';
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -48,7 +47,7 @@ export async function takeInDatabase<A>(s: Services, req: TakeRequest<A>): Promi
 async function intoReplayFilter<A>(s: Services, req: TakeRequest<A>): Promise<void> {
   if (s.gate.breaker.open) return;
   try {
-    await s.gate.addToReplayFilter([keyTrace(req.kind, req.idempotencyKey)]);
+    await s.gate.addToReplayFilter([s.gate.trace(req.kind, req.idempotencyKey)]);
   } catch (err) {
     s.log.warn({ err, orderId: req.orderId }, 'could not put a database-only take into the replay filter; reconciliation will');
   }

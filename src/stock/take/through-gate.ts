@@ -183,10 +183,7 @@ async function writeLedger(s: Services, entry: LedgerEntry): Promise<LedgerOutco
 /** Returns what an attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
 async function giveBack(s: Services, entry: LedgerEntry): Promise<void> {
   try {
-    await s.gate.release(
-      entry.gateId,
-      entry.lines.map((l) => l.skuId),
-    );
+    await s.gate.release({ ...entry, skuIds: entry.lines.map((l) => l.skuId) });
   } catch (err) {
     s.log.error({ err, gateId: entry.gateId }, 'could not give units back to the gate; reconciliation will');
   }
