@@ -24,6 +24,9 @@
   ARGV[4]    SKU id
   ARGV[5]    epoch of PostgreSQL when the threshold below was read; "" when not read
   ARGV[6]    low-stock threshold as read ("" for none)
+  ARGV[7..9] of a SKU in buckets (src/gate/buckets.ts), what its other buckets hold: available (withheld
+             included), reserved, sold, read just before this call (KEYS[1] is its first bucket);
+             absent for a SKU without buckets
 
   Returns { "MISSING" } when there is no counter of this generation (load it, then call again);
   { "THRESHOLD", epoch } when the threshold for the counter's epoch is unknown (read it from
@@ -45,7 +48,8 @@ end
 if thresholdEpoch ~= epoch then return { "THRESHOLD", epoch } end
 
 -- The SKU's available is the gate's share plus the units withheld for the database-only path.
-local available, floor, unlimited = tonumber(c[2]) + (tonumber(c[7]) or 0), tonumber(c[6]), c[5] == "1"
+local others = { available = tonumber(ARGV[7]) or 0, reserved = tonumber(ARGV[8]) or 0, sold = tonumber(ARGV[9]) or 0 }
+local available, floor, unlimited = tonumber(c[2]) + (tonumber(c[7]) or 0) + others.available, tonumber(c[6]), c[5] == "1"
 local state = "IN_STOCK"
 if not unlimited then
   -- Sold out: not one more unit can be sold (backorders included).
@@ -85,8 +89,8 @@ redis.call("HSET", KEYS[2], "v", v, "at", at, "st", previous, "te", epoch, "t", 
 local level = {
   skuId = ARGV[4],
   available = available,
-  reserved = tonumber(c[3]),
-  sold = tonumber(c[4]),
+  reserved = tonumber(c[3]) + others.reserved,
+  sold = tonumber(c[4]) + others.sold,
   unlimited = unlimited,
   state = state,
   lowStockThreshold = threshold,

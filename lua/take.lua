@@ -42,14 +42,17 @@
     {"CONFLICT"}                  the key was used before with another fingerprint
     {"THROTTLED", ms, i, ...}     lines i whose SKU is over its throttle; ms = how long until every one
                                   of them admits an attempt again (at least 1)
-    {"SHORT", fresh, i, available, withheld, ...}  lines that cannot be served: what the gate's share
-                                  has above its floor, and the units withheld for the database-only path
-                                  (the caller may take those back into the share and retry); fresh is 1
+    {"SHORT", fresh, i, available, withheld, buckets, ...}  lines that cannot be served: what the
+                                  gate's share has above its floor, the units withheld for the database-
+                                  only path (the caller may take those back into the share and retry),
+                                  and the SKU's bucket count (nb; src/gate/buckets.ts: the other buckets
+                                  may hold what this one lacks); fresh is 1
                                   when the replay filter is complete and lacks one of the key's bits, so
                                   the key was never taken and the refusal needs no look in the ledger
     {"OK", epoch, after, unlimited, ...}  every line taken; per line its counter's epoch, available after
                                   the take (withheld units included: the SKU's available; 0 for unlimited
-                                  lines) and 1 for an unlimited line, else 0
+                                  lines; "" for the first bucket of a SKU in buckets, which holds only
+                                  its part) and 1 for an unlimited line, else 0
   Unlimited lines only count what they sell: their available never moves.
   Hot-SKU throttle (seed 002), checked after MISSING and before sufficiency: a SKU whose counter has
   t (attempts per second) admits attempts on a GCRA schedule (a bucket of t attempts refilled at t a
@@ -92,18 +95,19 @@ local missing = { "MISSING" }
 local short = { "SHORT" }
 local state = {}
 for i = 1, lines do
-  local c = redis.call("HMGET", KEYS[FIRST_LINE - 1 + i], "a", "u", "f", "e", "t", "tt", "h", "g")
+  local c = redis.call("HMGET", KEYS[FIRST_LINE - 1 + i], "a", "u", "f", "e", "t", "tt", "h", "g", "nb")
   if not c[4] or (c[8] or "0") ~= generation then
     missing[#missing + 1] = i
   else
     local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
     local available, floor = tonumber(c[1]), tonumber(c[3])
     local withheld = tonumber(c[7]) or 0
-    state[i] = { q = q, unlimited = c[2] == "1", withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]) }
+    state[i] = { q = q, unlimited = c[2] == "1", withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1 }
     if c[2] ~= "1" and available - q < floor then
       short[#short + 1] = i
       short[#short + 1] = available - floor
       short[#short + 1] = withheld
+      short[#short + 1] = tonumber(c[9]) or 1
     end
   end
 end
@@ -158,7 +162,8 @@ for i = 1, lines do
   taken[i] = s.q
   counters[i] = key
   reply[#reply + 1] = s.epoch
-  reply[#reply + 1] = after
+  -- One bucket of several knows only its own level: "" (the caller reads the SKU's, if it must).
+  reply[#reply + 1] = s.buckets > 1 and "" or after
   reply[#reply + 1] = unlimited[i]
 end
 if recorded then

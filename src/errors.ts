@@ -16,6 +16,8 @@ export const INPUT_ERROR_CODES = [
   'INVALID_QUANTITY',
   'INVALID_STOCK_LEVEL',
   'INVALID_THROTTLE',
+  /** A bucket count (upsertSkus) not in 1..MAX_BUCKETS. */
+  'INVALID_BUCKETS',
   'INVALID_TTL',
   'INVALID_CURSOR',
   'INVALID_NAME',

@@ -30,7 +30,13 @@ export interface SkuStock {
   throttlePerSecond: number | null;
   /** Bumped whenever counters are rebuilt or the truth changes outside the gate (src/ledger/truth.ts). */
   epoch: number;
+  /** Gate buckets the stock is split into (seed 003); 1 for none. */
+  buckets: number;
 }
 
 /** A SKU's stock as a counter is loaded from it (no throttle and nothing withheld when left out). */
-export type StockSeed = Omit<SkuStock, 'throttlePerSecond' | 'withheld'> & { throttlePerSecond?: number | null; withheld?: number };
+export type StockSeed = Omit<SkuStock, 'throttlePerSecond' | 'withheld' | 'buckets'> & {
+  throttlePerSecond?: number | null;
+  withheld?: number;
+  buckets?: number;
+};

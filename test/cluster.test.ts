@@ -9,11 +9,12 @@
 import calculateSlot from 'cluster-key-slot';
 import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ShardKeys } from '../src/gate/keys.ts';
 import { checked, outcome, type Result } from './support/client.ts';
 import { gateAgrees } from './support/gate-check.ts';
 import { audit } from './support/ledger.ts';
 import { overWs, wsClient } from './support/live.ts';
-import { STOCK_LEVELS } from './support/ops.ts';
+import { STOCK_LEVELS, UPSERT_BUCKETS } from './support/ops.ts';
 import { OwnRedisCluster } from './support/redis-cluster.ts';
 import { namespace, serve, type Namespace, type Running } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
@@ -32,6 +33,8 @@ beforeAll(async () => {
   ns = await namespace(`redis://127.0.0.1:${cluster.servers[0]!.port}`);
   a = await serve(ns, { REDIS_CLUSTER_NODES: cluster.nodes });
   b = await serve(ns, { REDIS_CLUSTER_NODES: cluster.nodes });
+  // The slot table, which masterOf() reads, is known once the cluster client is ready.
+  await a.app.services.gate.redis.ping();
 }, 60_000);
 
 afterAll(async () => {
@@ -42,11 +45,13 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** The master serving a SKU's gate shard now. */
-function masterOf(skuId: string): string {
-  const { gate } = a.app.services;
-  return (gate.redis as Cluster).slots[calculateSlot(gate.keys.shardOf(skuId).generation)]![0]!;
+/** The master serving a gate shard now. */
+function masterOfShard(shard: ShardKeys): string {
+  return (a.app.services.gate.redis as Cluster).slots[calculateSlot(shard.generation)]![0]!;
 }
+
+/** The master serving a SKU's gate shard now. */
+const masterOf = (skuId: string) => masterOfShard(a.app.services.gate.keys.shardOf(skuId));
 
 /** `count` SKU ids starting with `stem`, each served by another master. */
 function idsOnMasters(stem: string, count: number): string[] {
@@ -97,6 +102,22 @@ describe('Redis Cluster', () => {
     ] as const) {
       expect(await gateAgrees(b, ns.databaseUrl, id)).toMatchObject({ available: left, sold: 10 });
     }
+  });
+
+  it('sells exactly 1,000 units in 8 buckets over the masters to 3,000 concurrent buyers, refusing none while a unit remained', async () => {
+    checked(await a.gql(UPSERT_BUCKETS, { input: { skus: [{ id: 'crowd', available: 1_000, buckets: 8 }] } }), 'UpsertSkusSuccess');
+    const masters = new Set(Array.from({ length: 8 }, (_, b) => masterOfShard(a.app.services.gate.keys.bucketShard('crowd', b))));
+    expect(masters.size).toBe(3);
+    const answers = await Promise.all(
+      Array.from({ length: 3_000 }, (_, i) => (i % 2 ? a : b).api.retrying(RETRY).deductOne(`crowd-${i}`, 'crowd')),
+    );
+    const kinds = answers.map(outcome);
+    expect(kinds.filter((k) => k === 'DeductStockSuccess')).toHaveLength(1_000);
+    expect(kinds.filter((k) => k === 'InsufficientStock')).toHaveLength(2_000);
+    for (const answer of answers.filter((r) => outcome(r) === 'InsufficientStock'))
+      expect(answer.data?.deductStock).toMatchObject({ lines: [{ skuId: 'crowd', requested: 1, obtainable: 0 }] });
+    expect(await gateAgrees(a, ns.databaseUrl, 'crowd')).toMatchObject({ available: 0, sold: 1_000 });
+    expect(await audit(ns.databaseUrl, 'crowd')).toMatchObject({ sold: 1_000, ledgerSold: 1_000, deducts: 1_000 });
   });
 
   it('holds, confirms, releases and refunds with every unit accounted for', async () => {

@@ -1,8 +1,8 @@
-import type { CartLine } from '../inventory.ts';
+import type { GateLine } from './buckets.ts';
 import type { GateKeys, ShardKeys } from './keys.ts';
-import type { TakeOutcome, TakeRecord } from './replies.ts';
+import type { ShortLine, TakeOutcome, TakeRecord } from './replies.ts';
 
-/** A cart's part in one gate shard: its lines there (indexes into the cart), and whether the key's record is kept there. */
+/** A cart's part in one gate shard: its gate lines there (indexes into the cart's gate lines), and whether the key's record is kept there. */
 export interface CartPart {
   shard: ShardKeys;
   /** The idempotency key's home shard: this part's call reads and writes the record (and the replay filter). */
@@ -14,61 +14,80 @@ export interface CartPart {
 export type PartRefusal = Exclude<TakeOutcome, { kind: 'taken' }>;
 
 /**
- * A cart's parts over the gate's shards. The key's home shard comes first, with its lines or none: its
- * record answers a replay or a conflict before any unit moves anywhere. The other shards follow in
- * shard order. Each part is one take.lua call, all of its lines or none; a later part refused gives the
- * earlier ones back (Gate.take), and each part is in flight in its own shard until the ledger has the
- * cart, so a crash between parts leaves entries that reconciliation settles like any other.
- * With one shard, a cart is one part: the call is the same as a gate without shards.
+ * A cart's parts over the gate's shards, one per shard: its lines in shard order, the same order for
+ * every cart, so carts that meet on the same SKUs hold units in one order and never keep each other
+ * from selling in a cycle (each refusing the other, both giving back). The key's home shard keeps the
+ * record: when it holds none of the lines, its part comes first with no line, so a replay or a conflict
+ * is answered before any unit moves; otherwise its part, where the order puts it, also checks and
+ * writes the record, and a replay met there gives back the parts before it. Each part is one take.lua
+ * call, all of its lines or none; a part refused gives the earlier ones back (Gate.take), and each part
+ * is in flight in its own shard until the ledger has the cart, so a crash between parts leaves entries
+ * that reconciliation settles like any other. With one shard, a cart is one part: the call is the same
+ * as a gate without shards.
  */
-export function cartParts(keys: GateKeys, home: ShardKeys, lines: readonly CartLine[]): CartPart[] {
+export function cartParts(keys: GateKeys, home: ShardKeys, lines: readonly GateLine[]): CartPart[] {
   const byShard = new Map<number, number[]>();
   lines.forEach((line, i) => {
-    const shard = keys.shardOf(line.skuId).index;
+    const shard = keys.bucketShard(line.skuId, line.bucket).index;
     byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
   });
-  const others = [...byShard.keys()].filter((index) => index !== home.index).sort((a, b) => a - b);
-  return [
-    { shard: home, home: true, indexes: byShard.get(home.index) ?? [] },
-    ...others.map((index) => ({ shard: keys.shards[index]!, home: false, indexes: byShard.get(index)! })),
-  ];
+  const parts = [...byShard.keys()]
+    .sort((a, b) => a - b)
+    .map((index) => ({ shard: keys.shards[index]!, home: index === home.index, indexes: byShard.get(index)! }));
+  return byShard.has(home.index) ? parts : [{ shard: home, home: true, indexes: [] }, ...parts];
 }
 
 /**
- * A part's refusal as the cart's: its line indexes become the cart's. A shortage met past the home part
- * is never fresh: only the home shard's replay filter can prove the key was never taken.
+ * A part's refusal as the cart's: its gate lines become the cart lines they serve (a line's buckets
+ * short in one shard add up). A shortage met past the home part is never fresh: only the home shard's
+ * replay filter can prove the key was never taken.
  */
-export function cartRefusal(part: CartPart, refusal: PartRefusal): TakeOutcome {
-  const cartIndex = (i: number) => part.indexes[i]!;
+export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonly GateLine[]): TakeOutcome {
+  const cartLine = (i: number) => lines[part.indexes[i]!]!.line;
   switch (refusal.kind) {
     case 'missing':
-      return { kind: 'missing', indexes: refusal.indexes.map(cartIndex) };
+      return { kind: 'missing', indexes: [...new Set(refusal.indexes.map(cartLine))] };
     case 'throttled':
-      return { ...refusal, indexes: refusal.indexes.map(cartIndex) };
-    case 'short':
-      return {
-        kind: 'short',
-        fresh: part.home && refusal.fresh,
-        lines: refusal.lines.map((line) => ({ ...line, index: cartIndex(line.index) })),
-      };
+      return { ...refusal, indexes: [...new Set(refusal.indexes.map(cartLine))] };
+    case 'short': {
+      const byLine = new Map<number, ShortLine>();
+      for (const short of refusal.lines) {
+        const index = cartLine(short.index);
+        const sum = byLine.get(index) ?? { index, available: 0, withheld: 0, buckets: short.buckets };
+        byLine.set(index, { ...sum, available: sum.available + short.available, withheld: sum.withheld + short.withheld });
+      }
+      return { kind: 'short', fresh: part.home && refusal.fresh, lines: [...byLine.values()] };
+    }
     default:
       return refusal;
   }
 }
 
-/** The cart's record from its parts' records, in the cart's line order. */
-export function cartRecord(lineCount: number, parts: readonly { part: CartPart; record: TakeRecord }[]): TakeRecord {
+/**
+ * The cart's record from its parts' records, in the cart's line order; null when a line's buckets
+ * answered different epochs (taken across a reload: the cart must be tried again). A line of a SKU in
+ * buckets reports no level after (null): it knows only the buckets it took from.
+ */
+export function cartRecord(
+  lineCount: number,
+  lines: readonly GateLine[],
+  bucketed: readonly boolean[],
+  parts: readonly { part: CartPart; record: TakeRecord }[],
+): TakeRecord | null {
   const record: TakeRecord = {
     epochs: new Array<number>(lineCount),
-    availableAfter: new Array<number>(lineCount),
+    availableAfter: new Array<number | null>(lineCount),
     unlimited: new Array<boolean>(lineCount),
   };
   for (const { part, record: partRecord } of parts) {
-    part.indexes.forEach((cartIndex, i) => {
-      record.epochs[cartIndex] = partRecord.epochs[i]!;
-      record.availableAfter[cartIndex] = partRecord.availableAfter[i]!;
-      record.unlimited[cartIndex] = partRecord.unlimited[i]!;
-    });
+    for (const [i, gateLine] of part.indexes.entries()) {
+      const line = lines[gateLine]!.line;
+      const epoch = partRecord.epochs[i]!;
+      if (record.epochs[line] !== undefined && record.epochs[line] !== epoch) return null;
+      record.epochs[line] = epoch;
+      record.availableAfter[line] = bucketed[line] ? null : partRecord.availableAfter[i]!;
+      record.unlimited[line] = partRecord.unlimited[i]!;
+    }
   }
   return record;
 }

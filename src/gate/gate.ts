@@ -1,9 +1,11 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import calculateSlot from 'cluster-key-slot';
 import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
 import { ShardAdoption } from './adoption.ts';
+import { bucketSeeds, spillPlan, startBucket, type BucketSeed, type GateLine } from './buckets.ts';
 import { GateBreaker, GateDown } from './breaker.ts';
 import { cartParts, cartRecord, cartRefusal, type CartPart } from './cart-parts.ts';
 import type { GateKeys, ShardKeys } from './keys.ts';
@@ -127,6 +129,33 @@ function groupIndexes<T, G>(items: readonly T[], group: (item: T) => G): Map<G, 
   return groups;
 }
 
+/** One part of a cart on its way to its shard: the cart, its key's trace, its gate lines and the part. */
+interface PartStep {
+  t: GateTake;
+  trace: KeyTrace;
+  lines: readonly GateLine[];
+  part: CartPart;
+}
+
+/** How a cart is taken: its gate lines (a line of a SKU in buckets may be several), and which cart lines are of such SKUs. */
+interface CartPlan {
+  lines: GateLine[];
+  bucketed: boolean[];
+}
+
+/**
+ * Plans a cart may go through: its first, then spilled over every bucket of its short lines; a third
+ * covers buckets that changed between the read and the take (another buyer took what the plan counted).
+ */
+const MAX_SPILL_ROUNDS = 3;
+/**
+ * Times a cart over several shards refused short is tried again, after CONTENDED_RETRY_MS, twice that,
+ * …: units in flight between another cart's parts are back within a round trip or two, and a real
+ * shortage costs its refusal only these few milliseconds.
+ */
+const MAX_CONTENDED_RETRIES = 3;
+const CONTENDED_RETRY_MS = 2;
+
 /** Carts in rounds with each idempotency key at most once per round, a key's carts in the order given. */
 function roundsByKey(takes: readonly GateTake[]): number[][] {
   const rounds: number[][] = [];
@@ -147,7 +176,7 @@ function roundsByKey(takes: readonly GateTake[]): number[][] {
 const APPLIED_MARKER_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** A counter's fields as lua/includes/counters.lua names them, in the order levels() reads them. */
-const COUNTER_FIELDS = ['a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h', 'g'] as const;
+const COUNTER_FIELDS = ['a', 'r', 's', 'u', 'e', 'n', 'f', 't', 'h', 'g', 'nb', 'ts'] as const;
 
 /** Whether an announcement is a change to publish, or a reading for a new subscriber (lua/announce-3.lua). */
 export type AnnounceMode = 'publish' | 'peek';
@@ -172,6 +201,8 @@ export class Gate {
   private readonly recordPeriodMs: number;
   /** Each shard's adoption of the server serving it, in shard order. */
   private readonly adoptions: readonly ShardAdoption[];
+  /** Bucket counts of SKUs in buckets (over 1), as their first counters last said (allBuckets, seedAll). */
+  private readonly bucketCounts = new Map<string, number>();
 
   constructor(
     readonly redis: RedisClient,
@@ -313,39 +344,132 @@ export class Gate {
   }
 
   /**
+   * Carts of distinct keys (takeMany): each planned over its SKUs' buckets (src/gate/buckets.ts), taken
+   * part by part (takePlanned), and planned again over every bucket when a line in buckets was short
+   * in its first one (spill), at most MAX_SPILL_ROUNDS times.
+   */
+  private async takeCarts(takes: readonly GateTake[]): Promise<TakeOutcome[]> {
+    const outcomes = new Array<TakeOutcome>(takes.length);
+    let pending = takes.map((t, i) => ({ i, t, plan: this.firstPlan(t), rounds: 1, contended: 0 }));
+    while (pending.length > 0) {
+      const got = await this.takePlanned(pending);
+      const next = await Promise.all(
+        pending.map(async (cart, j) => {
+          const outcome = got[j]!;
+          const spilled =
+            outcome.kind === 'short' && cart.rounds < MAX_SPILL_ROUNDS ? await this.spill(cart.t, cart.plan, outcome) : { outcome };
+          if ('plan' in spilled) return { ...cart, plan: spilled.plan, rounds: cart.rounds + 1 };
+          if (spilled.outcome.kind === 'short' && cart.contended < MAX_CONTENDED_RETRIES && this.spansShards(cart.plan)) {
+            // Units other carts hold for a moment (taken in one shard, given back when another refuses
+            // them) may be what this one lacked: a shortage is final only once it outlasts them.
+            // Jittered, so carts that refused each other do not meet again in step.
+            await sleep(CONTENDED_RETRY_MS * (cart.contended + 1) * (0.5 + Math.random()));
+            return { ...cart, contended: cart.contended + 1 };
+          }
+          outcomes[cart.i] = spilled.outcome;
+          return null;
+        }),
+      );
+      pending = next.filter((cart) => cart !== null);
+    }
+    return outcomes;
+  }
+
+  /** Whether a plan's lines are in more than one shard (each line then waits on parts taken before it). */
+  private spansShards(plan: CartPlan): boolean {
+    return new Set(plan.lines.map((l) => this.keys.bucketShard(l.skuId, l.bucket))).size > 1;
+  }
+
+  /** A cart's first plan: each line from one bucket, its SKU's start bucket for this key (one for a SKU without buckets). */
+  private firstPlan(t: GateTake): CartPlan {
+    const counts = t.lines.map((l) => this.bucketCounts.get(l.skuId) ?? 1);
+    return {
+      lines: t.lines.map((l, line) => ({
+        line,
+        skuId: l.skuId,
+        bucket: startBucket(t.idempotencyKey, l.skuId, counts[line]!),
+        quantity: l.quantity,
+      })),
+      bucketed: counts.map((n) => n > 1),
+    };
+  }
+
+  /**
+   * A shortage of lines in buckets: every bucket of their SKUs read, and each short line planned over as
+   * many buckets as it needs (spillPlan). The cart goes again with that plan, unless a short line's
+   * buckets hold too little in all, or a short line has no buckets: then the refusal is final, naming
+   * those lines with what all their buckets hold.
+   */
+  private async spill(
+    t: GateTake,
+    plan: CartPlan,
+    short: Extract<TakeOutcome, { kind: 'short' }>,
+  ): Promise<{ plan: CartPlan } | { outcome: TakeOutcome }> {
+    const indexes = short.lines.map((l) => l.index);
+    // A SKU split into buckets since this instance last read it says so in its shortage (take.lua).
+    if (short.lines.some((l) => !plan.bucketed[l.index] && l.buckets === 1)) return { outcome: short };
+    const buckets = await this.bucketCounters(indexes.map((i) => t.lines[i]!.skuId));
+    if (buckets.some((b) => b === null)) return { outcome: { kind: 'missing', indexes } };
+    const spilled = new Map<number, GateLine[]>();
+    const still: typeof short.lines = [];
+    indexes.forEach((index, j) => {
+      const { skuId, quantity } = t.lines[index]!;
+      const each = buckets[j]!;
+      const above = each.map((c) => c.aboveFloor);
+      const steps = spillPlan(quantity, startBucket(t.idempotencyKey, skuId, each.length), above);
+      if (steps)
+        spilled.set(
+          index,
+          steps.map((step) => ({ line: index, skuId, ...step })),
+        );
+      else
+        still.push({
+          index,
+          available: above.reduce((a, b) => a + b, 0),
+          withheld: each.reduce((a, c) => a + c.withheld, 0),
+          buckets: each.length,
+        });
+    });
+    if (still.length > 0) return { outcome: { ...short, lines: still } };
+    const lines = [...plan.lines.filter((l) => !spilled.has(l.line)), ...[...spilled.values()].flat()];
+    return { plan: { lines, bucketed: plan.bucketed.map((bucketed, line) => bucketed || spilled.has(line)) } };
+  }
+
+  /**
    * Carts of distinct keys, part by part (src/gate/cart-parts.ts): each step sends every unfinished
    * cart's next part, all shards at once. A part refused ends its cart with that refusal, and the parts
    * it took before are given back (release.lua), so the cart is all or nothing as clients see it.
    */
-  private async takeCarts(takes: readonly GateTake[]): Promise<TakeOutcome[]> {
-    const carts = takes.map((t) => {
+  private async takePlanned(carts: readonly { t: GateTake; plan: CartPlan }[]): Promise<TakeOutcome[]> {
+    const states = carts.map(({ t, plan }) => {
       const trace = this.trace(t.kind, t.idempotencyKey);
-      const parts = cartParts(this.keys, this.keys.shards[trace.shard]!, t.lines);
-      return { t, trace, parts, taken: [] as { part: CartPart; record: TakeRecord }[], outcome: null as TakeOutcome | null };
+      const parts = cartParts(this.keys, this.keys.shards[trace.shard]!, plan.lines);
+      return { t, plan, trace, parts, taken: [] as { part: CartPart; record: TakeRecord }[], outcome: null as TakeOutcome | null };
     });
     for (;;) {
-      const open = carts.filter((c) => c.outcome === null);
-      if (open.length === 0) return carts.map((c) => c.outcome!);
-      const steps = open.map((c) => ({ t: c.t, trace: c.trace, part: c.parts[c.taken.length]! }));
+      const open = states.filter((c) => c.outcome === null);
+      if (open.length === 0) return states.map((c) => c.outcome!);
+      const steps = open.map((c) => ({ t: c.t, trace: c.trace, lines: c.plan.lines, part: c.parts[c.taken.length]! }));
       const replies = await this.takeParts(steps);
-      const giveBack: { gateId: string; part: CartPart; lines: CartLine[] }[] = [];
+      const giveBack: { gateId: string; part: CartPart; lines: readonly GateLine[] }[] = [];
       open.forEach((cart, i) => {
         const reply = replies[i]!;
         const part = steps[i]!.part;
-        if (reply.kind === 'taken') {
-          cart.taken.push({ part, record: reply.record });
-          if (cart.taken.length === cart.parts.length)
-            cart.outcome = { kind: 'taken', record: cartRecord(cart.t.lines.length, cart.taken) };
-          return;
-        }
-        cart.outcome = cartRefusal(part, reply);
-        for (const { part: earlier } of cart.taken) giveBack.push({ gateId: cart.t.gateId, part: earlier, lines: cart.t.lines });
+        if (reply.kind === 'taken') cart.taken.push({ part, record: reply.record });
+        else cart.outcome = cartRefusal(part, reply, cart.plan.lines);
+        if (cart.taken.length < cart.parts.length && cart.outcome === null) return;
+        const record = cart.outcome === null ? cartRecord(cart.t.lines.length, cart.plan.lines, cart.plan.bucketed, cart.taken) : null;
+        // A line whose buckets answered different epochs was taken across a reload: load, then again.
+        cart.outcome ??= record ? { kind: 'taken', record } : { kind: 'missing', indexes: cart.t.lines.map((_, line) => line) };
+        if (record) return;
+        for (const { part: earlier } of cart.taken) giveBack.push({ gateId: cart.t.gateId, part: earlier, lines: cart.plan.lines });
       });
       await this.releaseParts(giveBack);
       await Promise.all(
         open.map(async (cart) => {
           const later = cart.parts.slice(cart.taken.length + 1);
-          if (cart.outcome !== null && later.length > 0) cart.outcome = await this.withLaterParts(cart.t, later, cart.outcome);
+          if (cart.outcome !== null && later.length > 0)
+            cart.outcome = await this.withLaterParts(cart.t, cart.plan.lines, later, cart.outcome);
         }),
       );
     }
@@ -357,26 +481,33 @@ export class Gate {
    * missing there (an unknown SKU is named with the others), and for a shortage, their short lines. A
    * later counter that is missing makes a shortage MISSING: loaded, the cart is tried again and answered whole.
    */
-  private async withLaterParts(t: GateTake, later: readonly CartPart[], refusal: TakeOutcome): Promise<TakeOutcome> {
+  private async withLaterParts(
+    t: GateTake,
+    gateLines: readonly GateLine[],
+    later: readonly CartPart[],
+    refusal: TakeOutcome,
+  ): Promise<TakeOutcome> {
     if (refusal.kind !== 'short' && refusal.kind !== 'missing') return refusal;
-    const indexes = later.flatMap((part) => part.indexes);
-    const levels = await this.levels(indexes.map((i) => t.lines[i]!.skuId));
-    const missing = indexes.filter((_, j) => levels[j] === null);
+    const lineIndexes = [...new Set(later.flatMap((part) => part.indexes.map((i) => gateLines[i]!.line)))].filter(
+      (line) => !(refusal.kind === 'missing' ? refusal.indexes : refusal.lines.map((l) => l.index)).includes(line),
+    );
+    const levels = await this.levels(lineIndexes.map((i) => t.lines[i]!.skuId));
+    const missing = lineIndexes.filter((_, j) => levels[j] === null);
     if (refusal.kind === 'missing') return { kind: 'missing', indexes: [...refusal.indexes, ...missing] };
     if (missing.length > 0) return { kind: 'missing', indexes: missing };
-    const short = refusal;
-    const lines = [...short.lines];
-    indexes.forEach((index, j) => {
+    const lines = [...refusal.lines];
+    lineIndexes.forEach((index, j) => {
       const level = levels[j]!;
       if (level.unlimited) return;
       const aboveFloor = level.available - level.withheld + level.backorderLimit;
-      if (aboveFloor < t.lines[index]!.quantity) lines.push({ index, available: aboveFloor, withheld: level.withheld });
+      if (aboveFloor < t.lines[index]!.quantity)
+        lines.push({ index, available: aboveFloor, withheld: level.withheld, buckets: level.buckets });
     });
-    return { ...short, lines: lines.sort((a, b) => a.index - b.index) };
+    return { ...refusal, lines: lines.sort((a, b) => a.index - b.index) };
   }
 
   /** One part per item, sent to its shard: per shard one pipeline, every shard at once. */
-  private async takeParts(steps: readonly { t: GateTake; trace: KeyTrace; part: CartPart }[]): Promise<TakeOutcome[]> {
+  private async takeParts(steps: readonly PartStep[]): Promise<TakeOutcome[]> {
     const outcomes = new Array<TakeOutcome>(steps.length);
     const byShard = groupIndexes(steps, (step) => step.part.shard.index);
     await Promise.all(
@@ -393,7 +524,7 @@ export class Gate {
    * answers ADOPT (the server is not the one adopted: a client resend after a failover reached it;
    * nothing moved) run again after adopting it, at most MAX_ADOPT_ROUNDS times in all.
    */
-  private async adoptingTakes(steps: readonly { t: GateTake; trace: KeyTrace; part: CartPart }[]): Promise<TakeOutcome[]> {
+  private async adoptingTakes(steps: readonly PartStep[]): Promise<TakeOutcome[]> {
     const shard = steps[0]!.part.shard;
     const outcomes: TakeOutcome[] = new Array<TakeOutcome>(steps.length);
     let pending = steps.map((_, i) => i);
@@ -419,10 +550,10 @@ export class Gate {
   }
 
   /** take.lua's KEYS and ARGV for one part of a cart, as its header lists them. */
-  private takeCall(step: { t: GateTake; trace: KeyTrace; part: CartPart }, now: number): { keys: string[]; args: (string | number)[] } {
+  private takeCall(step: PartStep, now: number): { keys: string[]; args: (string | number)[] } {
     const { t, trace, part } = step;
     const { shard } = part;
-    const lines = part.indexes.map((i) => t.lines[i]!);
+    const lines = part.indexes.map((i) => step.lines[i]!);
     const keys = [
       ...this.recordsAround(shard, now),
       shard.inflight,
@@ -430,7 +561,7 @@ export class Gate {
       shard.replayFilter,
       shard.generation,
       shard.origin,
-      ...lines.map((l) => this.keys.counter(l.skuId)),
+      ...lines.map((l) => this.keys.counter(l.skuId, l.bucket)),
     ];
     const args = [
       t.kind,
@@ -455,20 +586,43 @@ export class Gate {
   }
 
   /**
-   * Gives back what a cart took, in every shard where it is still in flight (lua/release.lua): the
-   * number of lines whose units went back, NOT_IN_FLIGHT when it was in flight nowhere. Called soon
-   * after the take, whose record is then in this period's records or the last's.
+   * Gives back what a cart took, in every shard where it is still in flight (lua/release.lua), with the
+   * counters its in-flight payloads name there (which buckets a line took from is only known there):
+   * the number of lines whose units went back, NOT_IN_FLIGHT when it was in flight nowhere. Called
+   * soon after the take, whose record is then in this period's records or the last's.
    */
   async release(taken: TakenCart): Promise<number> {
-    const lines = taken.skuIds.map((skuId) => ({ skuId, quantity: 1 }));
-    const home = this.keys.shards[this.trace(taken.kind, taken.idempotencyKey).shard]!;
-    const restored = await this.releaseParts(cartParts(this.keys, home, lines).map((part) => ({ gateId: taken.gateId, part, lines })));
+    const shards = this.shardsOf(taken);
+    const payloads = await this.pipelined(
+      shards,
+      (shard) => shard.inflightPayloads,
+      (p, shard) => p.hget(shard.inflightPayloads, taken.gateId),
+    );
+    const restored = await Promise.all(
+      shards.map(async (shard, i) => {
+        const raw = payloads[i] as string | null;
+        if (raw === null) return ReplyCode.NOT_IN_FLIGHT;
+        const take = decodeInFlight(taken.gateId, raw, shard.index, (key) => this.keys.skuOf(key));
+        const [current, previous] = this.recordsAround(shard, Date.now());
+        const keys = [shard.inflight, shard.inflightPayloads, current, previous, ...take.counterKeys];
+        return integer('release.lua', await this.call((r) => r.release(keys.length, ...keys, taken.gateId)));
+      }),
+    );
     const inFlight = restored.filter((n) => n !== ReplyCode.NOT_IN_FLIGHT);
     return inFlight.length === 0 ? ReplyCode.NOT_IN_FLIGHT : inFlight.reduce((a, b) => a + b, 0);
   }
 
+  /** The shards a cart may be in flight in: its key's home, and every bucket's of each of its SKUs. */
+  private shardsOf(taken: TakenCart): ShardKeys[] {
+    const home = this.keys.shards[this.trace(taken.kind, taken.idempotencyKey).shard]!;
+    const buckets = taken.skuIds.flatMap((skuId) =>
+      Array.from({ length: this.bucketCounts.get(skuId) ?? 1 }, (_, bucket) => this.keys.bucketShard(skuId, bucket)),
+    );
+    return [...new Set([home, ...buckets])];
+  }
+
   /** release.lua for each cart part, per shard one pipeline: each part's reply. */
-  private async releaseParts(parts: readonly { gateId: string; part: CartPart; lines: readonly CartLine[] }[]): Promise<number[]> {
+  private async releaseParts(parts: readonly { gateId: string; part: CartPart; lines: readonly GateLine[] }[]): Promise<number[]> {
     const now = Date.now();
     const replies = await this.pipelined(
       parts,
@@ -478,7 +632,7 @@ export class Gate {
           part.shard.inflight,
           part.shard.inflightPayloads,
           ...this.recordsAround(part.shard, now),
-          ...part.indexes.map((i) => this.keys.counter(lines[i]!.skuId)),
+          ...part.indexes.map((i) => this.keys.counter(lines[i]!.skuId, lines[i]!.bucket)),
         ];
         p.release(keys.length, ...keys, gateId);
       },
@@ -548,14 +702,12 @@ export class Gate {
 
   /** Marks carts as persisted in the ledger (lua/settle-2.lua), in every shard they took in; entries that were still in flight. */
   async settle(taken: readonly TakenCart[]): Promise<number> {
-    const byShard = new Map<number, string[]>();
+    const byShard = new Map<ShardKeys, string[]>();
     for (const cart of taken) {
-      const shards = new Set([this.trace(cart.kind, cart.idempotencyKey).shard, ...cart.skuIds.map((id) => this.keys.shardOf(id).index)]);
-      for (const shard of shards) byShard.set(shard, [...(byShard.get(shard) ?? []), cart.gateId]);
+      for (const shard of this.shardsOf(cart)) byShard.set(shard, [...(byShard.get(shard) ?? []), cart.gateId]);
     }
     const settled = await Promise.all(
-      [...byShard].map(async ([index, gateIds]) => {
-        const shard = this.keys.shards[index]!;
+      [...byShard].map(async ([shard, gateIds]) => {
         return integer('settle-2.lua', await this.call((r) => r.settle(shard.inflight, shard.inflightPayloads, ...gateIds)));
       }),
     );
@@ -570,27 +722,40 @@ export class Gate {
     return (await this.seedAll([c], lockToken))[0]!;
   }
 
+  /** One reply per seed: its first bucket's (the others are loaded without the lock, src/gate/buckets.ts). */
   async seedAll(seeds: readonly StockSeed[], lockToken: string): Promise<number[]> {
+    const counters = seeds.flatMap((seed) => bucketSeeds(seed));
+    const shardOf = (c: BucketSeed) => this.keys.bucketShard(c.seed.skuId, c.bucket);
     // Loaded under the generation each shard adopted, not one a failover has made stale.
-    await Promise.all([...new Set(seeds.map((c) => this.keys.shardOf(c.skuId)))].map((shard) => this.adopted(shard)));
+    await Promise.all([...new Set(counters.map(shardOf))].map((shard) => this.adopted(shard)));
     const replies = await this.pipelined(
-      seeds,
-      (c) => this.keys.counter(c.skuId),
+      counters,
+      (c) => this.keys.counter(c.seed.skuId, c.bucket),
       (p, c) => {
-        const withheld = c.withheld ?? 0;
-        const args = [c.epoch, c.available - withheld, c.reserved, c.sold, c.unlimited ? 1 : 0, -c.backorderLimit, c.name ?? ''];
+        const { seed, bucket } = c;
+        const counter = this.keys.counter(seed.skuId, bucket);
+        const first = bucket === 0;
         p.seed(
-          this.keys.counter(c.skuId),
-          this.keys.loadLock(c.skuId),
-          this.keys.shardOf(c.skuId).generation,
-          ...args,
-          c.throttlePerSecond ?? 0,
-          withheld,
-          lockToken,
+          counter,
+          first ? this.keys.loadLock(seed.skuId) : counter,
+          shardOf(c).generation,
+          seed.epoch,
+          c.share,
+          c.reserved,
+          c.sold,
+          seed.unlimited ? 1 : 0,
+          c.floor,
+          c.name,
+          c.throttlePerSecond,
+          c.withheld,
+          first ? lockToken : '',
+          first ? (seed.buckets ?? 1) : 1,
+          first ? (seed.throttlePerSecond ?? 0) : 0,
         );
       },
     );
-    return replies.map((reply) => integer('seed-3.lua', reply));
+    for (const seed of seeds) this.learnBuckets(seed.skuId, seed.buckets ?? 1);
+    return replies.filter((_, i) => counters[i]!.bucket === 0).map((reply) => integer('seed-3.lua', reply));
   }
 
   /**
@@ -635,13 +800,17 @@ export class Gate {
     return (await this.invalidateAll([{ skuId, epoch }]))[0]!;
   }
 
+  /** One reply per drop: its first bucket's (every bucket of a SKU in buckets is dropped with it). */
   async invalidateAll(drops: readonly { skuId: string; epoch: number }[]): Promise<number[]> {
-    const replies = await this.pipelined(
-      drops,
-      (drop) => this.keys.counter(drop.skuId),
-      (p, { skuId, epoch }) => p.invalidate(this.keys.counter(skuId), epoch),
+    const counters = drops.flatMap((drop) =>
+      Array.from({ length: this.bucketCounts.get(drop.skuId) ?? 1 }, (_, bucket) => ({ ...drop, bucket })),
     );
-    return replies.map((reply) => integer('invalidate-1.lua', reply));
+    const replies = await this.pipelined(
+      counters,
+      (c) => this.keys.counter(c.skuId, c.bucket),
+      (p, c) => p.invalidate(this.keys.counter(c.skuId, c.bucket), c.epoch),
+    );
+    return replies.filter((_, i) => counters[i]!.bucket === 0).map((reply) => integer('invalidate-1.lua', reply));
   }
 
   /**
@@ -659,6 +828,8 @@ export class Gate {
   ): Promise<Announcement> {
     const shard = this.keys.shardOf(skuId);
     await this.adopted(shard);
+    const others = await this.otherBuckets(skuId);
+    if (others === null) return { kind: 'missing' };
     const known =
       threshold === null
         ? ['', '']
@@ -672,46 +843,133 @@ export class Gate {
       names.alerts,
       skuId,
       ...known,
+      ...others,
     );
     return decodeAnnouncement(reply);
   }
 
-  /** Current counters; null where Redis has none. */
+  /**
+   * What the buckets past the first of a SKU in buckets hold (announce-3.lua's ARGV[7..9]): none for a
+   * SKU without; null when one is missing. The count is the first bucket's (one HGET), so an instance
+   * that never read the SKU still announces its whole level.
+   */
+  private async otherBuckets(skuId: string): Promise<string[] | null> {
+    const count = Number((await this.redis.hget(this.keys.counter(skuId), 'nb')) ?? 1);
+    if (count === 1) return [];
+    const others = await this.counters(Array.from({ length: count - 1 }, (_, b) => ({ skuId, bucket: b + 1 })));
+    if (others.some((c) => c === null)) return null;
+    const sum = (of: (c: Counter) => number) => (others as Counter[]).reduce((total, c) => total + of(c), 0);
+    return [sum((c) => c.a + c.h), sum((c) => c.r), sum((c) => c.s)].map(String);
+  }
+
+  /** Current counters; null where Redis has none (or a bucket of the SKU is missing). */
   async levels(skuIds: string[]): Promise<(SkuStock | null)[]> {
-    const levels = new Array<SkuStock | null>(skuIds.length);
-    const byShard = groupIndexes(skuIds, (id) => this.keys.shardOf(id));
+    const buckets = await this.allBuckets(skuIds);
+    return skuIds.map((skuId, i) => {
+      const all = buckets[i];
+      return all ? skuLevel(skuId, all) : null;
+    });
+  }
+
+  /** What each bucket of each SKU holds above its floor, and its withheld units; null where a bucket is missing. */
+  private async bucketCounters(skuIds: readonly string[]): Promise<({ aboveFloor: number; withheld: number }[] | null)[]> {
+    const buckets = await this.allBuckets(skuIds);
+    return buckets.map((all) => all && all.map((c) => ({ aboveFloor: c.a - c.f, withheld: c.h })));
+  }
+
+  /**
+   * Every bucket's counter of each SKU, the first saying how many there are (src/gate/buckets.ts); null
+   * where one is missing, or they are of different epochs (a load under way). Learns the bucket counts.
+   */
+  private async allBuckets(skuIds: readonly string[]): Promise<(Counter[] | null)[]> {
+    const firsts = await this.counters(skuIds.map((skuId) => ({ skuId, bucket: 0 })));
+    firsts.forEach((first, i) => {
+      if (first) this.learnBuckets(skuIds[i]!, first.nb);
+    });
+    const others = (i: number) => Array.from({ length: (firsts[i]?.nb ?? 1) - 1 }, (_, b) => ({ skuId: skuIds[i]!, bucket: b + 1 }));
+    const rest = await this.counters(skuIds.flatMap((_, i) => others(i)));
+    let next = 0;
+    return firsts.map((first, i) => {
+      const mine = rest.slice(next, (next += others(i).length));
+      if (!first || mine.some((c) => c === null || c.e !== first.e)) return null;
+      return [first, ...(mine as Counter[])];
+    });
+  }
+
+  /** Counters of (SKU, bucket) pairs, per shard one pipeline; null where absent or of another generation than its shard's. */
+  private async counters(refs: readonly { skuId: string; bucket: number }[]): Promise<(Counter | null)[]> {
+    const counters = new Array<Counter | null>(refs.length);
+    const byShard = groupIndexes(refs, (ref) => this.keys.bucketShard(ref.skuId, ref.bucket));
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
         // Read where the shard's history is adopted: a server of another one shows its counters as missing.
         await this.adopted(shard);
         // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
-        const ids = indexes.map((i) => skuIds[i]!);
-        const [generation, ...replies] = await this.onePipeline([null, ...ids], (p, id) =>
-          id === null ? p.get(shard.generation) : p.hmget(this.keys.counter(id), ...COUNTER_FIELDS),
+        const [generation, ...replies] = await this.onePipeline([null, ...indexes.map((i) => refs[i]!)], (p, ref) =>
+          ref === null ? p.get(shard.generation) : p.hmget(this.keys.counter(ref.skuId, ref.bucket), ...COUNTER_FIELDS),
         );
-        indexes.forEach((i, j) => (levels[i] = counterLevel(skuIds[i]!, replies[j], generation as string | null)));
+        indexes.forEach((i, j) => (counters[i] = parseCounter(replies[j], generation as string | null)));
       }),
     );
-    return levels;
+    return counters;
+  }
+
+  /** Remembers a SKU's bucket count as its first counter says (only those over 1: SKUs in buckets are few). */
+  private learnBuckets(skuId: string, buckets: number): void {
+    if (buckets > 1) this.bucketCounts.set(skuId, buckets);
+    else this.bucketCounts.delete(skuId);
   }
 }
 
-/** A counter's fields (HMGET of COUNTER_FIELDS) as a level; null when absent or of another generation than `generation`. */
-function counterLevel(skuId: string, fields: unknown, generation: string | null): SkuStock | null {
+/** A counter's fields (lua/includes/counters.lua) as numbers. */
+interface Counter {
+  a: number;
+  r: number;
+  s: number;
+  h: number;
+  f: number;
+  e: number;
+  u: boolean;
+  n: string | null;
+  t: number | null;
+  nb: number;
+}
+
+/** A counter's fields (HMGET of COUNTER_FIELDS); null when absent or of another generation than `generation`. */
+function parseCounter(fields: unknown, generation: string | null): Counter | null {
   assert.equal((fields as unknown[]).length, COUNTER_FIELDS.length, 'HMGET answers every counter field asked');
-  const [a, r, s, u, e, n, f, t, h, g] = fields as (string | null)[];
+  const [a, r, s, u, e, n, f, t, h, g, nb, ts] = fields as (string | null)[];
   if (e == null || (g ?? '0') !== (generation ?? '0')) return null;
-  const withheld = Number(h ?? 0);
+  return {
+    a: Number(a),
+    r: Number(r),
+    s: Number(s),
+    h: Number(h ?? 0),
+    f: Number(f),
+    e: Number(e),
+    u: u === '1',
+    n: n ? n : null,
+    // A SKU in buckets keeps its throttle as set on the first (ts); each bucket admits its part (t).
+    t: ts ? Number(ts) : t ? Number(t) : null,
+    nb: nb ? Number(nb) : 1,
+  };
+}
+
+/** A SKU's level from its buckets' counters: their sums; the first holds the rest (src/gate/buckets.ts). */
+function skuLevel(skuId: string, buckets: readonly Counter[]): SkuStock {
+  const first = buckets[0]!;
+  const sum = (field: 'a' | 'r' | 's' | 'h') => buckets.reduce((total, c) => total + c[field], 0);
   return {
     skuId,
-    name: n ? n : null,
-    available: Number(a) + withheld,
-    withheld,
-    reserved: Number(r),
-    sold: Number(s),
-    unlimited: u === '1',
-    backorderLimit: -Number(f) || 0,
-    throttlePerSecond: t ? Number(t) : null,
-    epoch: Number(e),
+    name: first.n,
+    available: sum('a') + sum('h'),
+    withheld: sum('h'),
+    reserved: sum('r'),
+    sold: sum('s'),
+    unlimited: first.u,
+    backorderLimit: -first.f || 0,
+    throttlePerSecond: first.t,
+    epoch: first.e,
+    buckets: buckets.length,
   };
 }

@@ -68,15 +68,27 @@ export class GateKeys {
     return this.shards.length === 1 ? this.first : this.shards[calculateSlot(skuId) % this.shards.length]!;
   }
 
-  counter(skuId: string): string {
-    return `${this.shardOf(skuId).prefix}sku:{${skuId}}`;
+  /**
+   * The shard of one bucket of a SKU split into buckets (seed 003): bucket 0 in the SKU's own shard, the
+   * next ones in the shards after it, so a SKU's buckets spread over as many shards as there are.
+   */
+  bucketShard(skuId: string, bucket: number): ShardKeys {
+    const first = this.shardOf(skuId);
+    return bucket === 0 ? first : this.shards[(first.index + bucket) % this.shards.length]!;
+  }
+
+  /** A SKU's counter (bucket 0: the only one of a SKU without buckets), or one of its other buckets'. */
+  counter(skuId: string, bucket = 0): string {
+    const key = `${this.bucketShard(skuId, bucket).prefix}sku:{${skuId}}`;
+    return bucket === 0 ? key : `${key}:${bucket}`;
   }
 
   /** The SKU id inside a counter key. */
   skuOf(counterKey: string): string {
     const start = counterKey.indexOf('sku:{', this.prefix.length);
-    assert.ok(start >= 0 && counterKey.endsWith('}'), 'a counter key is <shard prefix>sku:{<id>}');
-    return counterKey.slice(start + 'sku:{'.length, -1);
+    const end = counterKey.lastIndexOf('}');
+    assert.ok(start >= 0 && end > start, 'a counter key is <shard prefix>sku:{<id>}[:<bucket>]');
+    return counterKey.slice(start + 'sku:{'.length, end);
   }
 
   loadLock(skuId: string): string {

@@ -42,10 +42,22 @@ export const ReplyCode = {
 export interface TakeRecord {
   /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
   epochs: number[];
-  /** Available after the take, per line (below zero with backorders; withheld units included; 0 for unlimited lines). */
-  availableAfter: number[];
+  /**
+   * Available after the take, per line (below zero with backorders; withheld units included; 0 for
+   * unlimited lines); null for a line of a SKU in buckets, which knows only the buckets it took from.
+   */
+  availableAfter: (number | null)[];
   /** Unlimited lines, whose available never moves. */
   unlimited: boolean[];
+}
+
+/** A line the gate's share cannot serve (take.lua's SHORT): what it holds above its floor, the withheld units, and the SKU's bucket count. */
+export interface ShortLine {
+  index: number;
+  available: number;
+  withheld: number;
+  /** Buckets of the SKU (src/gate/buckets.ts): over 1, the other buckets may hold what the one read lacks. */
+  buckets: number;
 }
 
 /** What one call of lua/take.lua met; line indexes are 0-based, in the request's line order. */
@@ -60,7 +72,7 @@ export type TakeOutcome =
    */
   | {
       kind: 'short';
-      lines: { index: number; available: number; withheld: number }[];
+      lines: ShortLine[];
       /** The replay filter proves the key was never taken: the refusal needs no look in the ledger. */
       fresh: boolean;
     }
@@ -141,7 +153,7 @@ export function decodeTake(reply: unknown, lineCount: number): TakeReply {
         kind: 'taken',
         record: {
           epochs: lines.map((i) => line(i, 0)),
-          availableAfter: lines.map((i) => line(i, 1)),
+          availableAfter: lines.map((i) => (rest[3 * i + 1] === '' ? null : line(i, 1))),
           unlimited: lines.map((i) => line(i, 2) === 1),
         },
       };
@@ -169,8 +181,8 @@ export function decodeTake(reply: unknown, lineCount: number): TakeReply {
     }
     case ReplyCode.SHORT: {
       const [fresh, ...lines] = rest;
-      assert.ok(lines.length >= 3 && lines.length % 3 === 0, 'take.lua: SHORT lists (line, available, withheld) triples');
-      return { kind: 'short', fresh: Number(fresh) === 1, lines: triples(lines, lineCount) };
+      assert.ok(lines.length >= 4 && lines.length % 4 === 0, 'take.lua: SHORT lists (line, available, withheld, buckets)');
+      return { kind: 'short', fresh: Number(fresh) === 1, lines: shortLines(lines, lineCount) };
     }
     case ReplyCode.ADOPT:
       assert.equal(rest.length, 0, 'take.lua: ADOPT carries nothing');
@@ -256,13 +268,14 @@ function lineIndex(reply: string | number, lineCount: number): number {
   return index;
 }
 
-function triples(rest: (string | number)[], lineCount: number): { index: number; available: number; withheld: number }[] {
-  const lines: { index: number; available: number; withheld: number }[] = [];
-  for (let i = 0; i < rest.length; i += 3)
+function shortLines(rest: (string | number)[], lineCount: number): ShortLine[] {
+  const lines: ShortLine[] = [];
+  for (let i = 0; i < rest.length; i += 4)
     lines.push({
       index: lineIndex(rest[i]!, lineCount),
       available: Number(rest[i + 1]),
       withheld: Number(rest[i + 2]),
+      buckets: Number(rest[i + 3]),
     });
   return lines;
 }

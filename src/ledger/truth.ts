@@ -14,6 +14,7 @@ interface TruthRow {
   unlimited: boolean;
   backorder_limit: number;
   throttle_per_second: number | null;
+  buckets: number;
   epoch: number;
 }
 
@@ -22,7 +23,7 @@ interface TruthRow {
  * both from one snapshot, so a merge committing meanwhile is seen either wholly or not at all.
  */
 const TRUTH_SQL = `
-  SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch,
+  SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch, s.buckets,
          (s.available + coalesce(u.a, 0))::bigint AS available,
          (s.reserved + coalesce(u.r, 0))::bigint AS reserved,
          (s.sold + coalesce(u.s, 0))::bigint AS sold,
@@ -63,6 +64,7 @@ function toSeed(row: TruthRow): SkuStock {
     unlimited: row.unlimited,
     backorderLimit: row.backorder_limit,
     throttlePerSecond: row.throttle_per_second,
+    buckets: row.buckets,
     epoch: row.epoch,
   };
 }

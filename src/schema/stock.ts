@@ -2,7 +2,7 @@ import { deduct, deductBatch, type DeductedLine, type DeductSuccess } from '../s
 import { levels, type SkuLevel } from '../stock/levels.ts';
 import { IdempotencyConflict, InsufficientStock, Outcome, type ShortLine, StockChanged, Throttled, UnknownSku } from '../stock/outcomes.ts';
 import { restock, setStock, setStockBatch, type RestockSuccess } from '../stock/restock.ts';
-import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_SET_STOCK_ITEMS, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
+import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_BUCKETS, MAX_SET_STOCK_ITEMS, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
 import type { InputObjectRef, UnionRef } from '@pothos/core';
 import { builder, OutcomeInterface } from './builder.ts';
@@ -41,6 +41,7 @@ export const SkuRef = builder.objectRef<SkuLevel>('Sku').implement({
       nullable: true,
       description: 'Hot-SKU throttle: deduct and reserve attempts admitted per second across all instances; null for none.',
     }),
+    buckets: t.exposeInt('buckets', { description: "Buckets the SKU's gate stock is split into (1: none)." }),
     lowStockThreshold: t.int({
       nullable: true,
       description: 'Available at or below this raises a LOW_STOCK alert; null for none.',
@@ -76,6 +77,10 @@ const SkuInput = builder.inputType('SkuInput', {
     throttlePerSecond: t.int({
       required: false,
       description: `Hot-SKU throttle: deduct and reserve attempts admitted per second (1 to ${MAX_THROTTLE_PER_SECOND}); null removes it.`,
+    }),
+    buckets: t.int({
+      required: false,
+      description: `Splits the SKU's gate stock into this many buckets on different Redis shards (1 to ${MAX_BUCKETS}; 1: none), so a hot SKU's sales spread over them. A line takes from several buckets when one is short: it succeeds whenever they hold enough together.`,
     }),
   }),
 });
@@ -143,7 +148,8 @@ export const TakenLineRef = builder.objectRef<DeductedLine>('TakenLine').impleme
     quantity: t.exposeInt('quantity'),
     availableAfter: t.int({
       nullable: true,
-      description: 'Available right after this take; null if unlimited.',
+      description:
+        'Available right after this take; null if unlimited, or if the SKU is split into buckets (its sku field reads the level).',
       resolve: (l) => (l.available == null ? null : saturated(l.available)),
     }),
   }),

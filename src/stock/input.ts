@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { inputError, issue, splitIssue, type InputErrorCode } from '../errors.ts';
+import { MAX_BUCKETS } from '../gate/buckets.ts';
+
+export { MAX_BUCKETS };
 
 /** The largest quantity one line may move: GraphQL Int is 32-bit, and no real cart line needs more. */
 export const MAX_LINE_QUANTITY = 1_000_000;
@@ -59,6 +62,13 @@ export const throttlePerSecond = z
   .int(issue('INVALID_THROTTLE', 'must be a whole number of attempts per second'))
   .min(1, issue('INVALID_THROTTLE', 'must be at least 1 (null removes the throttle)'))
   .max(MAX_THROTTLE_PER_SECOND, issue('INVALID_THROTTLE', `at most ${MAX_THROTTLE_PER_SECOND}`));
+
+/** Gate buckets of a SKU (src/gate/buckets.ts): 1 for none, at most MAX_BUCKETS. */
+export const buckets = z
+  .number()
+  .int(issue('INVALID_BUCKETS', 'must be a whole number of buckets'))
+  .min(1, issue('INVALID_BUCKETS', 'must be at least 1 (1: no buckets)'))
+  .max(MAX_BUCKETS, issue('INVALID_BUCKETS', `at most ${MAX_BUCKETS}`));
 
 /** How far below zero a SKU may sell (backorders); bounded like any level. */
 export const MAX_BACKORDER_LIMIT = 1_000_000;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { adjustment, commitChange, type MovementRow } from '../sync/outbox.ts';
-import { backorderLimit, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
+import { backorderLimit, buckets, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';
 
@@ -14,6 +14,7 @@ export interface UpsertSkuInput {
   backorderLimit?: number | null | undefined;
   lowStockThreshold?: number | null | undefined;
   throttlePerSecond?: number | null | undefined;
+  buckets?: number | null | undefined;
 }
 
 /**
@@ -40,6 +41,7 @@ const upserts = z
       backorderLimit: backorderLimit.nullish(),
       lowStockThreshold: stockLevel.nullish(),
       throttlePerSecond: throttlePerSecond.nullish(),
+      buckets: buckets.nullish(),
     }),
   )
   .min(1, { error: 'EMPTY_SKU_LIST:give at least one SKU' })
@@ -115,6 +117,8 @@ async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
         ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
         // The fence drops the counter, so the next attempt loads the new throttle.
         ...(u.throttlePerSecond !== undefined ? { throttlePerSecond: u.throttlePerSecond } : {}),
+        // The fence drops every bucket, and the next load splits the stock into the new count.
+        ...(u.buckets != null ? { buckets: u.buckets } : {}),
       },
     });
     if (u.available != null) movements.push(...adjustment(u.id, u.available - (truth.get(u.id)?.available ?? 0)));

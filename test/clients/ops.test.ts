@@ -34,6 +34,7 @@ const pairs: [keyof typeof ops, { toString(): string }][] = [
   ['SKUS', generated.SkusDocument],
   ['SKU', generated.SkuDocument],
   ['UPSERT_THROTTLE', generated.UpsertThrottleDocument],
+  ['UPSERT_BUCKETS', generated.UpsertBucketsDocument],
   ['SOLD_THROTTLE', generated.SoldThrottleDocument],
   ['ORDER', generated.OrderDocument],
   ['ORDER_WITH_RESERVATION', generated.OrderWithReservationDocument],

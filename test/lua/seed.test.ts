@@ -67,6 +67,7 @@ describe('seed-3.lua', () => {
         backorderLimit: 7,
         throttlePerSecond: null,
         epoch: 9,
+        buckets: 1,
       },
       null,
     ]);

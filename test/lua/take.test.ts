@@ -150,7 +150,7 @@ describe('take.lua', () => {
     });
 
     // Not fresh: the replay filter is not complete (bit 0).
-    expect(reply).toEqual(['SHORT', 0, 2, 2, 0, 3, 4, 0]);
+    expect(reply).toEqual(['SHORT', 0, 2, 2, 0, 1, 3, 4, 0, 1]);
     expect(await snapshot(keys)).toEqual(before);
     expect(await redis.exists(recordsNow(keys), keys.first.inflight, keys.first.inflightPayloads, keys.first.replayFilter)).toBe(0);
   });
@@ -166,7 +166,7 @@ describe('take.lua', () => {
       { skuId: 'B', quantity: 1 },
     ]);
 
-    expect(out).toEqual({ kind: 'short', fresh: false, lines: [{ index: 1, available: 0, withheld: 0 }] });
+    expect(out).toEqual({ kind: 'short', fresh: false, lines: [{ index: 1, available: 0, withheld: 0, buckets: 1 }] });
     expect(await snapshot(keys)).toEqual(before);
   });
 
@@ -285,21 +285,21 @@ describe('take.lua', () => {
     expect(down).toEqual(['OK', 1, -2, 0]);
 
     const before = await snapshot(keys);
-    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 0, 1, 1, 0]);
+    expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 0, 1, 1, 0, 1]);
     expect(await snapshot(keys)).toEqual(before);
 
     const last = await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['B', 1]] });
     expect(last).toEqual(['OK', 1, -3, 0]);
-    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(await counter(keys, 'B')).toMatchObject({ a: '-3', s: '5' });
   });
 
   it('without a backorder limit the floor is 0: exactly the available units can be taken', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 3 });
-    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 0, 1, 3, 0]);
+    expect(await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['A', 4]] })).toEqual(['SHORT', 0, 1, 3, 0, 1]);
     expect((await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['A', 3]] }))[0]).toBe('OK');
-    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '3' });
   });
 
@@ -552,9 +552,9 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
   it('SHORT is fresh = 0 while the filter is not complete (bit 0 unset), even for a key it lacks', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 0 });
-    expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     await redis.setbit(keys.first.replayFilter, 9, 1);
-    expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'new', bits: [3, 5], lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
   });
 
   it("SHORT is fresh = 1 once the filter is complete and lacks one of the key's bits, 0 when it has them all", async () => {
@@ -573,13 +573,13 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
         ['A', 1],
       ] as [string, number][],
     };
-    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0]);
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0, 1]);
     // A refusal sets no bits: the key is still fresh.
-    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0]);
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 2, 0, 0, 1]);
     expect(await snapshot(keys)).toEqual(before);
 
     await redis.setbit(keys.first.replayFilter, 5, 1);
-    expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 2, 0, 0]);
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 2, 0, 0, 1]);
   });
 
   it('a key taken once is never fresh again: its own take set its bits', async () => {
@@ -589,13 +589,14 @@ describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
     expect((await deduct(keys, { key: 'k', gateId: 'g1', lines: [['A', 1]] }))[0]).toBe('OK');
     await redis.del(recordsNow(keys)); // the record is gone (expired), the bits are not
 
-    expect(await deduct(keys, { key: 'k', gateId: 'g2', lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'k', gateId: 'g2', lines: [['A', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(await deduct(keys, { key: 'never', bits: bitsOf('never').map((b) => b + 1_000), lines: [['A', 1]] })).toEqual([
       'SHORT',
       1,
       1,
       0,
       0,
+      1,
     ]);
   });
 
@@ -663,8 +664,8 @@ describe('take.lua: hot-SKU throttle (counter field t)', () => {
   it('counts attempts, not sales: SHORT attempts use slots too', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'H', { available: 0, throttlePerSecond: 2 });
-    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
-    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 0, 1, 0, 0]);
+    expect(await deduct(keys, { key: 'a', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
+    expect(await deduct(keys, { key: 'b', now: T0, lines: [['H', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(await deduct(keys, { key: 'c', now: T0, lines: [['H', 1]] })).toEqual(['THROTTLED', 500, 1]);
   });
 
@@ -784,7 +785,7 @@ describe('concurrency', () => {
     const short = replies.filter((r) => r[0] === 'SHORT');
     expect(ok).toHaveLength(100);
     expect(short).toHaveLength(400);
-    for (const r of short) expect(r).toEqual(['SHORT', 0, 1, 0, 0]);
+    for (const r of short) expect(r).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(ok.map((r) => Number(r[2])).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(await counter(keys, 'HOT')).toMatchObject({ a: '0', s: '100' });
     expect(await redis.zcard(keys.first.inflight)).toBe(100);

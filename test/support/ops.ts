@@ -409,6 +409,23 @@ export const UPSERT_THROTTLE = graphql(`
   }
 `).toString();
 
+/** Upsert with gate buckets (test/buckets.test.ts). */
+export const UPSERT_BUCKETS = graphql(`
+  mutation UpsertBuckets($input: UpsertSkusInput!) {
+    upsertSkus(input: $input) {
+      __typename
+      ... on UpsertSkusSuccess {
+        skus {
+          id
+          available
+          backorderLimit
+          buckets
+        }
+      }
+    }
+  }
+`).toString();
+
 export const SOLD_THROTTLE = graphql(`
   query SoldThrottle($ids: [ID!]!) {
     skus(ids: $ids) {

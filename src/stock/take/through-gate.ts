@@ -127,7 +127,11 @@ async function whenShort<A>(s: Services, req: TakeRequest<A>, took: Extract<Take
 async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, record: TakeRecord): Promise<Attempt<A>> {
   const { lines } = req;
   const result = req.answer(
-    lines.map((l, i) => ({ skuId: l.skuId, quantity: l.quantity, available: record.unlimited[i] ? null : record.availableAfter[i]! })),
+    lines.map((l, i) => ({
+      skuId: l.skuId,
+      quantity: l.quantity,
+      available: record.unlimited[i] ? null : (record.availableAfter[i] ?? null),
+    })),
   );
   const outcome = await writeLedger(s, {
     kind: req.kind,

@@ -59,6 +59,7 @@ type Documents = {
     "\n  query Skus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n    }\n  }\n": typeof types.SkusDocument,
     "\n  query Sku($id: ID!) {\n    sku(id: $id) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n      backorderLimit\n    }\n  }\n": typeof types.SkuDocument,
     "\n  mutation UpsertThrottle($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          throttlePerSecond\n        }\n      }\n    }\n  }\n": typeof types.UpsertThrottleDocument,
+    "\n  mutation UpsertBuckets($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          backorderLimit\n          buckets\n        }\n      }\n    }\n  }\n": typeof types.UpsertBucketsDocument,
     "\n  query SoldThrottle($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      sold\n      reserved\n      throttlePerSecond\n    }\n  }\n": typeof types.SoldThrottleDocument,
     "\n  fragment OrderLines on Order {\n    id\n    lines {\n      skuId\n      deducted\n      refunded\n      refundable\n    }\n  }\n": typeof types.OrderLinesFragmentDoc,
     "\n  query Order($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n    }\n  }\n": typeof types.OrderDocument,
@@ -113,6 +114,7 @@ const documents: Documents = {
     "\n  query Skus($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n    }\n  }\n": types.SkusDocument,
     "\n  query Sku($id: ID!) {\n    sku(id: $id) {\n      id\n      name\n      available\n      reserved\n      sold\n      unlimited\n      backorderLimit\n    }\n  }\n": types.SkuDocument,
     "\n  mutation UpsertThrottle($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          throttlePerSecond\n        }\n      }\n    }\n  }\n": types.UpsertThrottleDocument,
+    "\n  mutation UpsertBuckets($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          backorderLimit\n          buckets\n        }\n      }\n    }\n  }\n": types.UpsertBucketsDocument,
     "\n  query SoldThrottle($ids: [ID!]!) {\n    skus(ids: $ids) {\n      id\n      sold\n      reserved\n      throttlePerSecond\n    }\n  }\n": types.SoldThrottleDocument,
     "\n  fragment OrderLines on Order {\n    id\n    lines {\n      skuId\n      deducted\n      refunded\n      refundable\n    }\n  }\n": types.OrderLinesFragmentDoc,
     "\n  query Order($id: ID!) {\n    order(id: $id) {\n      ...OrderLines\n    }\n  }\n": types.OrderDocument,
@@ -299,6 +301,10 @@ export function graphql(source: "\n  query Sku($id: ID!) {\n    sku(id: $id) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpsertThrottle($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          throttlePerSecond\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').UpsertThrottleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertBuckets($input: UpsertSkusInput!) {\n    upsertSkus(input: $input) {\n      __typename\n      ... on UpsertSkusSuccess {\n        skus {\n          id\n          available\n          backorderLimit\n          buckets\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').UpsertBucketsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

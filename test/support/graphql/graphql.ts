@@ -115,6 +115,8 @@ export type SkuInput = {
   available?: number | null | undefined;
   /** Lets available go down to minus this (backorders). */
   backorderLimit?: number | null | undefined;
+  /** Splits the SKU's gate stock into this many buckets on different Redis shards (1 to 64; 1: none), so a hot SKU's sales spread over them. A line takes from several buckets when one is short: it succeeds whenever they hold enough together. */
+  buckets?: number | null | undefined;
   id: string | number;
   /** Available at or below this raises a low-stock alert. */
   lowStockThreshold?: number | null | undefined;
@@ -613,6 +615,13 @@ export type UpsertThrottleMutationVariables = Exact<{
 
 
 export type UpsertThrottleMutation = { upsertSkus: { __typename: 'UpsertSkusSuccess', skus: Array<{ id: string, available: number | null, throttlePerSecond: number | null }> } };
+
+export type UpsertBucketsMutationVariables = Exact<{
+  input: UpsertSkusInput;
+}>;
+
+
+export type UpsertBucketsMutation = { upsertSkus: { __typename: 'UpsertSkusSuccess', skus: Array<{ id: string, available: number | null, backorderLimit: number, buckets: number }> } };
 
 export type SoldThrottleQueryVariables = Exact<{
   ids: Array<string | number> | string | number;
@@ -2147,6 +2156,21 @@ export const UpsertThrottleDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpsertThrottleMutation, UpsertThrottleMutationVariables>;
+export const UpsertBucketsDocument = new TypedDocumentString(`
+    mutation UpsertBuckets($input: UpsertSkusInput!) {
+  upsertSkus(input: $input) {
+    __typename
+    ... on UpsertSkusSuccess {
+      skus {
+        id
+        available
+        backorderLimit
+        buckets
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertBucketsMutation, UpsertBucketsMutationVariables>;
 export const SoldThrottleDocument = new TypedDocumentString(`
     query SoldThrottle($ids: [ID!]!) {
   skus(ids: $ids) {

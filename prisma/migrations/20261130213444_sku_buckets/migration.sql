@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "sku" ADD COLUMN     "buckets" INTEGER NOT NULL DEFAULT 1;
