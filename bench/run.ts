@@ -9,6 +9,9 @@
  *   gate+per-request  seed 002: the Redis gate, then one ledger transaction per request
  *   stockgate         the full path: gate, group commit, merge worker
  *   stockgate ×2      the same with WEB_CONCURRENCY=2 (a primary and its workers; CPU counted over all)
+ *   stockgate cluster the full path on a Redis Cluster of its own (3 masters, a replica each: issue 16),
+ *                     the gate in its default 16 shards and the hot SKU in HOT_BUCKETS buckets; its
+ *                     Redis CPU is every node's
  * Scenarios: one hot SKU, 1,000 SKUs uniformly, 3-line carts; and sold out (a SKU seeded with 0
  * available, every request refused InsufficientStock) for the ceiling and both stockgate rows. The
  * stockgate rows also run the batch scenarios of issue 15 (deductStockBatch, 100 carts per request):
@@ -29,9 +32,14 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
+import { CLUSTER_GATE_SHARDS } from '../src/config.ts';
 import { deployMigrations, dropDatabase } from '../src/db/migrate.ts';
+import { Gate } from '../src/gate/gate.ts';
+import { GateKeys } from '../src/gate/keys.ts';
+import { defineGateCommands } from '../src/gate/scripts.ts';
+import { OwnRedisCluster } from '../test/support/redis-cluster.ts';
 import { bareAcknowledged, bareCheck, createBareDatabase } from './bare-db.ts';
 import {
   FLUSH_SECONDS,
@@ -119,6 +127,8 @@ interface ModeSpec {
   serverMode?: 'db-only' | 'per-request' | 'full';
   /** WEB_CONCURRENCY for src/main.ts (default 1); the bench's own servers get none. */
   workers?: number;
+  /** On a Redis Cluster of the mode's own instead of the shared Redis. */
+  cluster?: boolean;
   scenarios: Scenario[];
 }
 const ALL_MODES: ModeSpec[] = [
@@ -128,7 +138,10 @@ const ALL_MODES: ModeSpec[] = [
   { mode: 'gate+per-request', entry: 'src/main.ts', serverMode: 'per-request', scenarios: DEDUCTS },
   { mode: 'stockgate', entry: 'src/main.ts', serverMode: 'full', scenarios: [...ALL, ...BATCH] },
   { mode: 'stockgate ×2', entry: 'src/main.ts', serverMode: 'full', workers: 2, scenarios: [...ALL, ...BATCH] },
+  { mode: 'stockgate cluster', entry: 'src/main.ts', serverMode: 'full', cluster: true, scenarios: [...DEDUCTS, 'hot SKU ×100'] },
 ];
+/** Buckets of the hot SKU on the cluster (src/gate/buckets.ts): its sales spread over the three masters. */
+const HOT_BUCKETS = 8;
 /** BENCH_MODES=ceiling,stockgate runs only those (for trying the harness; a partial run's ratios lack their denominators). */
 const MODES = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m.mode)) : ALL_MODES;
 
@@ -341,7 +354,7 @@ async function sql<T>(url: string, text: string, params: unknown[] = []): Promis
 }
 
 /** Oversold units (must be 0) and whether every Redis counter equals the PostgreSQL truth. */
-async function check(databaseUrl: string, prefix: string, redis: Redis): Promise<{ oversold: number; agree: boolean }> {
+async function check(databaseUrl: string, gate: Gate): Promise<{ oversold: number; agree: boolean }> {
   const truth = await sql<{ id: string; available: number; sold: number; initial: number }>(
     databaseUrl,
     `SELECT s.id, (s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0))::int AS available,
@@ -351,12 +364,13 @@ async function check(databaseUrl: string, prefix: string, redis: Redis): Promise
   );
   const oversold = truth.reduce((n, t) => n + Math.max(0, t.sold - t.initial), 0);
   const disagree: string[] = [];
-  for (const t of truth) {
-    // available = the gate's share (a) plus the units withheld for the database-only path (h).
-    const [a, s, h] = await redis.hmget(`${prefix}sku:{${t.id}}`, 'a', 's', 'h');
-    if (a !== null && (Number(a) + Number(h ?? 0) !== t.available || Number(s) !== t.sold))
-      disagree.push(`${t.id}: Redis a=${a} h=${h} s=${s}, PostgreSQL available=${t.available} sold=${t.sold}`);
-  }
+  // Read as the service reads its counters: every shard and bucket (src/gate/gate.ts); null, not held.
+  const levels = await gate.levels(truth.map((t) => t.id));
+  truth.forEach((t, i) => {
+    const level = levels[i];
+    if (level && (level.available !== t.available || level.sold !== t.sold))
+      disagree.push(`${t.id}: Redis available=${level.available} sold=${level.sold}, PostgreSQL available=${t.available} sold=${t.sold}`);
+  });
   if (disagree.length > 0) console.log(`  Redis ≠ PostgreSQL on ${disagree.length} SKU(s), e.g. ${disagree.slice(0, 3).join('; ')}`);
   return { oversold, agree: disagree.length === 0 };
 }
@@ -366,11 +380,11 @@ async function check(databaseUrl: string, prefix: string, redis: Redis): Promise
  * between (an outbox row delivered late) shows as a difference that the next look no longer has: only
  * a difference seen on every one of a few looks, seconds apart, counts.
  */
-async function checkSettled(databaseUrl: string, prefix: string, redis: Redis): Promise<{ oversold: number; agree: boolean }> {
-  let verdict = await check(databaseUrl, prefix, redis);
+async function checkSettled(databaseUrl: string, gate: Gate): Promise<{ oversold: number; agree: boolean }> {
+  let verdict = await check(databaseUrl, gate);
   for (let look = 1; look < CHECK_LOOKS && !verdict.agree; look++) {
     await sleep(2_000);
-    verdict = await check(databaseUrl, prefix, redis);
+    verdict = await check(databaseUrl, gate);
   }
   return verdict;
 }
@@ -416,7 +430,7 @@ async function acknowledged(databaseUrl: string): Promise<number> {
   return row?.n ?? 0;
 }
 
-async function seed(url: string): Promise<void> {
+async function seed(url: string, hotBuckets: number): Promise<void> {
   const upsert = `mutation U($input: UpsertSkusInput!) { upsertSkus(input: $input) { __typename } }`;
   const post = async (input: unknown[]) => {
     const res = await fetch(url, {
@@ -428,7 +442,7 @@ async function seed(url: string): Promise<void> {
     if (!text.includes('"UpsertSkusSuccess"')) throw new Error(`seeding failed: ${text.slice(0, 300)}`);
   };
   await post([
-    { id: 'hot', name: 'Hot item', available: STOCK.get('hot') },
+    { id: 'hot', name: 'Hot item', available: STOCK.get('hot'), buckets: hotBuckets },
     { id: SOLD_OUT_SKU, name: 'Sold out', available: 0 },
   ]);
   for (let i = 0; i < UNIFORM_SKUS; i += 100) {
@@ -479,15 +493,31 @@ class Meters {
     readonly admin: pg.Client,
     /** PostgreSQL's postmaster on this machine (null: PostgreSQL runs elsewhere, its CPU is not measured). */
     readonly postmaster: number | null,
+    /** Every Redis server the mode uses: CPU and memory are their sums (a cluster's nodes). */
+    readonly redisNodes: Redis[] = [redis],
   ) {}
+
+  /** The same, with Redis read on a cluster's nodes. Its keys are not scanned (they spread over the nodes). */
+  onCluster(nodes: Redis[]): Meters {
+    return new Meters(this.redis, this.admin, this.postmaster, nodes);
+  }
+
+  /** Whether the mode's keys are on `redis`, to scan for lasting keys and TTLs. */
+  get scansKeys(): boolean {
+    return this.redisNodes.length === 1 && this.redisNodes[0] === this.redis;
+  }
+
+  async redisMemory(): Promise<number> {
+    return (await Promise.all(this.redisNodes.map(redisUsedMemory))).reduce((a, b) => a + b, 0);
+  }
 
   async snapshot(serverPid: number, database: string | null): Promise<Snapshot> {
     const at = performance.now();
     const server = treeCpu(serverPid);
     const pgCpu = postgresCpuMs(this.postmaster);
     const [redisCpu, redisMemory, txns] = await Promise.all([
-      redisCpuMs(this.redis),
-      redisUsedMemory(this.redis),
+      Promise.all(this.redisNodes.map(redisCpuMs)).then((each) => each.reduce((a, b) => a + b, 0)),
+      this.redisMemory(),
       database === null ? Promise.resolve(null) : pgTransactions(this.admin, database),
     ]);
     return { at, server, redisCpu, redisMemory, pgCpu, txns };
@@ -552,13 +582,14 @@ async function measure(server: Server, scenario: Scenario, meters: Meters): Prom
   const fromAnswers = soldOut || server.databaseUrl === null;
   const ackBefore = fromAnswers ? 0 : await acknowledgedNow(server);
   // Read outside the CPU readings: scanning the keys costs Redis some CPU.
-  const lastingBefore = server.prefix === null ? undefined : await lastingKeys(meters.redis, server.prefix);
+  const scans = server.prefix !== null && meters.scansKeys;
+  const lastingBefore = scans ? await lastingKeys(meters.redis, server.prefix!) : undefined;
   const before = await meters.snapshot(pid, database);
   const { result: r, unexpected } = await load(url, scenario, DURATION_S, `${spec.mode} / ${scenario}`);
   const after = await meters.snapshot(pid, database);
   // GraphQL errors travel in 200 responses: only the ledger (or the answer's body) says what succeeded.
   const acked = fromAnswers ? r.requests.total - r.mismatches : (await acknowledgedNow(server)) - ackBefore;
-  const memoryAfter = await redisUsedMemory(meters.redis);
+  const memoryAfter = await meters.redisMemory();
   const lasting =
     lastingBefore && server.prefix !== null ? lastingGrowth(lastingBefore, await lastingKeys(meters.redis, server.prefix)) : undefined;
   const exited = server.child.exitCode !== null || server.child.signalCode !== null;
@@ -579,7 +610,7 @@ async function measure(server: Server, scenario: Scenario, meters: Meters): Prom
     txns = pgTxnWindow - pgTxnIdle;
   }
   const usesRedis = server.prefix !== null;
-  const ttl = usesRedis && scenario === 'hot SKU' ? await keyTtls(meters.redis, `${server.prefix}${IDEMPOTENCY_KEYS}`) : undefined;
+  const ttl = scans && scenario === 'hot SKU' ? await keyTtls(meters.redis, `${server.prefix}${IDEMPOTENCY_KEYS}`) : undefined;
   if (unexpected !== undefined) console.log(`  unexpected answer (${r.mismatches} of ${r.requests.total}): ${unexpected}`);
   // Batch scenarios count carts: one gate_request row each, sent CARTS_PER_REQUEST to a request.
   const carts = cartsPerRequest(scenario);
@@ -640,6 +671,11 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
   const env: Record<string, string> = {};
   if (databaseUrl !== null) env.DATABASE_URL = databaseUrl;
   if (stockgate) Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix ?? '', STOCKGATE_MODE: spec.serverMode ?? 'full' });
+  const cluster = spec.cluster ? await OwnRedisCluster.start() : null;
+  if (cluster) env.REDIS_CLUSTER_NODES = cluster.nodes;
+  const nodes = cluster?.servers.map((s) => new Redis(s.url)) ?? [];
+  const modeMeters = cluster ? meters.onCluster(nodes) : meters;
+  const gate = stockgate ? gateOf(cluster, prefix ?? '', meters.redis) : null;
   // Explicit: unset, NODE_ENV=production would start a worker per core.
   if (stockgate) env.WEB_CONCURRENCY = String(spec.workers ?? 1);
   const rows: Row[] = [];
@@ -650,26 +686,39 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
     child = started.child;
     const port = started.port;
     const url = `http://127.0.0.1:${port}/graphql`;
-    if (stockgate) await seed(url);
+    if (stockgate) await seed(url, cluster ? HOT_BUCKETS : 1);
     const server: Server = { spec, child, pid: child.pid ?? 0, url, database, databaseUrl, prefix };
-    for (const scenario of spec.scenarios) rows.push(await measure(server, scenario, meters));
+    for (const scenario of spec.scenarios) rows.push(await measure(server, scenario, modeMeters));
     // After the load, once the merge worker has folded its backlog: the operation on its own, and none
     // of its work (10,000 live announcements, 30,000 movements to merge) in a scenario's window.
-    if (stockgate && spec.serverMode === 'full') {
+    if (stockgate && spec.serverMode === 'full' && !cluster) {
       await idle(server);
       Object.assign(rows.find((r) => r.scenario === 'hot SKU') ?? {}, await bulkSet(server));
     }
     if (databaseUrl !== null) {
       await settle(server);
-      const verdict = stockgate ? await checkSettled(databaseUrl, prefix ?? '', meters.redis) : await bareCheck(databaseUrl, STOCK);
+      const verdict = gate ? await checkSettled(databaseUrl, gate) : await bareCheck(databaseUrl, STOCK);
       for (const row of rows) Object.assign(row, verdict);
     }
   } finally {
     if (child) await stop(child);
     if (databaseUrl !== null) await dropDatabase(databaseUrl);
-    if (prefix !== null) await cleanRedis(meters.redis, prefix);
+    if (prefix !== null && !cluster) await cleanRedis(meters.redis, prefix);
+    if (gate && cluster) gate.redis.disconnect();
+    for (const node of nodes) node.disconnect();
+    await cluster?.stop();
   }
   return rows;
+}
+
+/**
+ * The gate as the mode's server keeps it, to read its counters: the shared Redis (one shard), or the
+ * mode's cluster (the default shards there).
+ */
+function gateOf(cluster: OwnRedisCluster | null, prefix: string, shared: Redis): Gate {
+  const client = cluster ? new Cluster(cluster.servers.map((s) => ({ host: '127.0.0.1', port: s.port }))) : shared;
+  defineGateCommands(client);
+  return new Gate(client, new GateKeys(prefix, cluster ? CLUSTER_GATE_SHARDS : 1));
 }
 
 async function main(): Promise<void> {

@@ -179,7 +179,7 @@ describe('a partition between one instance and Redis, under load', () => {
     const report = partitionTable(partitions);
     console.log(`partition (seed ${seed}):\n${report}`);
 
-    const agreement = await awaitAgreement(ns.databaseUrl, redis.url, ns.prefix, 20_000);
+    const agreement = await awaitAgreement(ns.databaseUrl, { redis: redis.url, prefix: ns.prefix }, 20_000);
     const verdict = await verify(ns.databaseUrl, load.done);
     const logs = () =>
       instances

@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { Gate } from '../../src/gate/gate.ts';
 import { GateKeys } from '../../src/gate/keys.ts';
+import { defineGateCommands } from '../../src/gate/scripts.ts';
 import { sql } from '../support/ledger.ts';
 import type { Done, Line, Sent } from './load.ts';
 
@@ -62,48 +64,63 @@ export interface Counter {
   epoch: number;
 }
 
-/**
- * The gate's counters as Redis holds them right now (null where there is none); null when Redis is
- * unreachable. `available` is what the truth calls available: the gate's share `a` plus the units
- * withheld from the gate for the database-only path, `h` (none when the field is absent).
- */
-export async function counters(redisUrl: string, prefix: string, skuIds: string[]): Promise<Map<string, Counter | null>> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
-  redis.on('error', () => {});
-  const keys = new GateKeys(prefix);
+/** Where a run's gate is: one Redis (its URL) or a Redis Cluster (some nodes); its prefix and shards. */
+export interface GateAt {
+  redis: string | { host: string; port: number }[];
+  prefix: string;
+  /** GATE_SHARDS of the servers (1 when left out). */
+  shards?: number;
+}
+
+/** Reads through a Gate of its own on `at`, as the servers read theirs (every shard, every bucket). */
+async function throughGate<T>(at: GateAt, read: (gate: Gate) => Promise<T>): Promise<T> {
+  const client =
+    typeof at.redis === 'string'
+      ? new Redis(at.redis, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true })
+      : new Cluster(at.redis, { lazyConnect: true, clusterRetryStrategy: () => null, redisOptions: { maxRetriesPerRequest: 1 } });
+  client.on('error', () => {});
+  defineGateCommands(client);
   try {
-    await redis.connect();
-    const out = new Map<string, Counter | null>();
-    for (const id of skuIds) {
-      const [a, h, r, s, e] = await redis.hmget(keys.counter(id), 'a', 'h', 'r', 's', 'e');
-      out.set(
-        id,
-        e == null
-          ? null
-          : {
-              available: Number(a) + Number(h ?? 0),
-              share: Number(a),
-              withheld: Number(h ?? 0),
-              reserved: Number(r),
-              sold: Number(s),
-              epoch: Number(e),
-            },
-      );
-    }
-    return out;
+    await client.connect();
+    return await read(new Gate(client, new GateKeys(at.prefix, at.shards ?? 1)));
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
 }
 
-async function inFlightCount(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null });
-  redis.on('error', () => {});
-  try {
-    return await redis.zcard(new GateKeys(prefix).first.inflight);
-  } finally {
-    redis.disconnect();
-  }
+/**
+ * The gate's counters as Redis holds them right now (null where there is none, or of a generation the
+ * server no longer holds); throws when Redis is unreachable. `available` is what the truth calls
+ * available: the gate's share plus the units withheld from the gate for the database-only path.
+ */
+export async function counters(at: GateAt, skuIds: string[]): Promise<Map<string, Counter | null>> {
+  const levels = await throughGate(at, (gate) => gate.levels(skuIds));
+  return new Map(
+    skuIds.map((id, i) => {
+      const l = levels[i];
+      return [
+        id,
+        l
+          ? {
+              available: l.available,
+              share: l.available - l.withheld,
+              withheld: l.withheld,
+              reserved: l.reserved,
+              sold: l.sold,
+              epoch: l.epoch,
+            }
+          : null,
+      ];
+    }),
+  );
+}
+
+/** Takes in flight, over every shard. */
+async function inFlightCount(at: GateAt): Promise<number> {
+  return throughGate(at, async (gate) => {
+    const counts = await Promise.all(gate.keys.shards.map((shard) => gate.redis.zcard(shard.inflight)));
+    return counts.reduce((a, b) => a + b, 0);
+  });
 }
 
 export interface Agreement {
@@ -124,10 +141,10 @@ export interface Agreement {
  * I3: waits (bounded) until every counter Redis holds equals the truth, nothing is in flight and the
  * outbox is empty, with no load running. Polls; reports how long it took and what was left if not.
  */
-export async function awaitAgreement(databaseUrl: string, redisUrl: string, prefix: string, boundMs: number): Promise<Agreement> {
+export async function awaitAgreement(databaseUrl: string, at: GateAt, boundMs: number): Promise<Agreement> {
   const started = Date.now();
   for (;;) {
-    const state = await compare(databaseUrl, redisUrl, prefix);
+    const state = await compare(databaseUrl, at);
     const agreed = state.differences.length === 0 && state.inFlight === 0 && state.outbox === 0;
     const waitedMs = Date.now() - started;
     if (agreed || waitedMs > boundMs) return { agreed, waitedMs, ...state };
@@ -135,17 +152,16 @@ export async function awaitAgreement(databaseUrl: string, redisUrl: string, pref
   }
 }
 
-export async function compare(databaseUrl: string, redisUrl: string, prefix: string) {
+export async function compare(databaseUrl: string, at: GateAt) {
   const t = await truths(databaseUrl);
   const [row] = await sql<{ outbox: number }>(databaseUrl, `SELECT count(*)::int AS outbox FROM gate_outbox`);
   const outbox = row?.outbox ?? -1;
   let inFlight = -1;
   let held: Map<string, Counter | null> | null = null;
   try {
-    inFlight = await inFlightCount(redisUrl, prefix);
+    inFlight = await inFlightCount(at);
     held = await counters(
-      redisUrl,
-      prefix,
+      at,
       t.map((s) => s.id),
     );
   } catch {

@@ -11,6 +11,8 @@
  *
  *   npm run chaos                  the long run: production timings, every fault twice (about 2 minutes)
  *   npm run chaos -- --short       the in-test run (test/chaos.test.ts runs it inside `npm test`)
+ *   npm run chaos -- --cluster     on a Redis Cluster of its own, hot SKUs in buckets, CLUSTER_FAULTS
+ *                                  (test/chaos-cluster.test.ts runs it with --short)
  *   options: --seed N (the same load again), --rounds N, --clients N, --gap MS (load between faults);
  *   CHAOS_DEBUG=1 lists the requests that took over 5 s.
  *
@@ -25,17 +27,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deployMigrations } from '../../src/db/migrate.ts';
 import { OwnPostgres } from '../support/postgres-server.ts';
 import { OwnRedis, freePort } from '../support/redis-server.ts';
-import { awaitAgreement, compare, verify, type Agreement, type Verdict } from './check.ts';
+import { CLUSTER_GATE_SHARDS } from '../../src/config.ts';
+import { GateKeys } from '../../src/gate/keys.ts';
+import { OwnRedisCluster } from '../support/redis-cluster.ts';
+import { awaitAgreement, compare, verify, type Agreement, type GateAt, type Verdict } from './check.ts';
 import { Instance } from './instance.ts';
 import { Load, type AttemptRecord, type Done, type LoadStats, type SkuPlan } from './load.ts';
 import { TcpProxy, type CutMode } from '../support/tcp-proxy.ts';
 
-export type Fault = 'redis-partition' | 'redis-flushall' | 'redis-kill' | 'instance-kill' | 'postgres-stop';
+export type Fault = 'redis-partition' | 'redis-flushall' | 'redis-kill' | 'instance-kill' | 'postgres-stop' | 'redis-master-kill';
 /**
  * In this order, every round. The partition comes first: the load before it is then free of the
  * previous fault's tail (keys busy until reconciliation settles them), so "before" is a clean baseline.
  */
 export const FAULTS: Fault[] = ['redis-partition', 'redis-flushall', 'redis-kill', 'instance-kill', 'postgres-stop'];
+/**
+ * The cluster run's faults (issue 16): kill -9 of the master serving the hot SKU's first bucket, its
+ * replica promoted by the cluster; then of the instance that was selling through it.
+ */
+export const CLUSTER_FAULTS: Fault[] = ['redis-master-kill', 'instance-kill'];
+/** The servers' REDIS_PREFIX. */
+const PREFIX = 'chaos:';
+/** Buckets of the hot SKUs in the cluster run (src/gate/buckets.ts): spread over the three masters. */
+export const CLUSTER_HOT_BUCKETS = 8;
 
 /**
  * During a partition, the instance that still reaches Redis must answer at least this share of its
@@ -71,6 +85,11 @@ export interface ChaosOptions {
   seed: number;
   /** Progress lines (faults, phases); silent when absent. */
   log?: (line: string) => void;
+  /**
+   * On a Redis Cluster of the run's own (3 masters, a replica each), the gate in its default shards and
+   * the hot SKUs in CLUSTER_HOT_BUCKETS buckets, with CLUSTER_FAULTS instead of FAULTS.
+   */
+  cluster?: boolean;
 }
 
 /** The in-test run: a few tens of seconds. Reconciliation looks every 0.5 s and settles takes after 3 s. */
@@ -200,31 +219,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(`seed ${o.seed}; starting PostgreSQL and Redis of our own`);
     const pg = await OwnPostgres.start();
     cleanups.push(() => pg.destroy());
-    const redis = await OwnRedis.start();
+    const redis = await startRedis(o.cluster === true);
     cleanups.push(() => redis.stop());
-    // Instance b's way to Redis, cut in a partition; a reaches Redis directly.
-    const proxy = await TcpProxy.start(redis.port);
-    cleanups.push(() => proxy.close());
     const databaseUrl = pg.databaseUrl('stockgate_chaos');
     await deployMigrations(databaseUrl);
 
-    const env = {
+    const prefix = PREFIX;
+    const env: Record<string, string> = {
       DATABASE_URL: databaseUrl,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: 'chaos:',
+      ...redis.env,
+      REDIS_PREFIX: prefix,
       LOG_LEVEL: 'warn',
       MERGE_INTERVAL_MS: '100',
       ...o.serverEnv,
     };
     for (const name of ['a', 'b'])
       instances.push(
-        new Instance(
-          name,
-          await freePort(),
-          name === 'b' ? { ...env, REDIS_URL: proxy.url('redis') } : env,
-          join(dir, `instance-${name}.log`),
-        ),
+        new Instance(name, await freePort(), name === 'b' ? { ...env, ...redis.envOfB } : env, join(dir, `instance-${name}.log`)),
       );
+    const gateAt: GateAt = { ...redis.gateAt, prefix };
     cleanups.push(async () => {
       await Promise.all(instances.map((i) => i.stop()));
     });
@@ -234,7 +247,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const seeded = await fetch(instances[0]!.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: UPSERT, variables: { input: { skus: SKUS.map((s) => ({ id: s.id, available: s.initial })) } } }),
+      body: JSON.stringify({
+        query: UPSERT,
+        variables: {
+          input: {
+            skus: SKUS.map((s) => ({
+              id: s.id,
+              available: s.initial,
+              ...(o.cluster && s.id.startsWith('hot') ? { buckets: CLUSTER_HOT_BUCKETS } : {}),
+            })),
+          },
+        },
+      }),
     }).then((r) => r.json() as Promise<{ errors?: unknown }>);
     if (seeded.errors) throw new Error(`seeding failed: ${JSON.stringify(seeded.errors)}`);
 
@@ -256,7 +280,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     let lastRepairedAt = Date.now();
     try {
       for (let round = 0; round < o.rounds; round++) {
-        for (const fault of FAULTS) {
+        for (const fault of o.cluster ? CLUSTER_FAULTS : FAULTS) {
           await sleep(o.gapMs);
           const at = since();
           const t = Date.now();
@@ -265,7 +289,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           await inject(fault, {
             pg,
             redis,
-            proxy,
             mode,
             instance: instances[(round + 1) % 2]!,
             outageMs: o.outageMs,
@@ -286,7 +309,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const loadMs = since();
     log(`load stopped after ${(loadMs / 1000).toFixed(1)} s; waiting for the gate to agree with the truth`);
 
-    const agreement = await awaitAgreement(databaseUrl, redis.url, env.REDIS_PREFIX, o.agreementBoundMs);
+    const agreement = await awaitAgreement(databaseUrl, gateAt, o.agreementBoundMs);
     const sinceLastFaultMs = Date.now() - lastRepairedAt;
     log(
       `agreement: ${agreement.agreed ? 'yes' : 'NO'} after ${agreement.waitedMs} ms (${sinceLastFaultMs} ms after the last fault was repaired)`,
@@ -296,7 +319,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const s of SKUS) {
       await load.send({ kind: 'DEDUCT', key: `probe-${s.id}`, orderId: `probe-${s.id}`, lines: [{ skuId: s.id, quantity: MAX_QUANTITY }] });
     }
-    const reloaded = await compare(databaseUrl, redis.url, env.REDIS_PREFIX);
+    const reloaded = await compare(databaseUrl, gateAt);
 
     // I4 across every fault: a sample of acked requests sent again must get their first answers.
     const acked = load.done.filter((d) => d.status === 'acked');
@@ -532,10 +555,49 @@ export function partitionTable(partitions: PartitionCost[]): string {
   return [head, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
+/**
+ * The run's Redis: one server, instance b reaching it through a TCP proxy (cut in a partition); or a
+ * Redis Cluster both instances reach directly.
+ */
+interface RunRedis {
+  /** The servers' Redis settings, and b's over them. */
+  env: Record<string, string>;
+  envOfB: Record<string, string>;
+  /** Where the checks read the gate (check.ts). */
+  gateAt: Omit<GateAt, 'prefix'>;
+  one?: { redis: OwnRedis; proxy: TcpProxy };
+  cluster?: OwnRedisCluster;
+  stop(): Promise<void>;
+}
+
+async function startRedis(cluster: boolean): Promise<RunRedis> {
+  if (cluster) {
+    const own = await OwnRedisCluster.start();
+    return {
+      env: { REDIS_CLUSTER_NODES: own.nodes },
+      envOfB: {},
+      gateAt: { redis: own.servers.map((s) => ({ host: '127.0.0.1', port: s.port })), shards: CLUSTER_GATE_SHARDS },
+      cluster: own,
+      stop: () => own.stop(),
+    };
+  }
+  const redis = await OwnRedis.start();
+  const proxy = await TcpProxy.start(redis.port);
+  return {
+    env: { REDIS_URL: redis.url },
+    envOfB: { REDIS_URL: proxy.url('redis') },
+    gateAt: { redis: redis.url },
+    one: { redis, proxy },
+    async stop() {
+      await proxy.close();
+      await redis.stop();
+    },
+  };
+}
+
 interface Targets {
   pg: OwnPostgres;
-  redis: OwnRedis;
-  proxy: TcpProxy;
+  redis: RunRedis;
   mode: CutMode;
   instance: Instance;
   outageMs: number;
@@ -543,17 +605,27 @@ interface Targets {
 }
 
 async function inject(fault: Fault, t: Targets): Promise<void> {
+  const one = () => {
+    if (!t.redis.one) throw new Error(`${fault} needs one Redis, not a cluster`);
+    return t.redis.one;
+  };
   switch (fault) {
     case 'redis-partition':
-      t.proxy.cut(t.mode);
+      one().proxy.cut(t.mode);
       await sleep(t.partitionMs);
-      return t.proxy.heal();
+      return one().proxy.heal();
     case 'redis-flushall':
-      return t.redis.flushAll();
+      return one().redis.flushAll();
     case 'redis-kill':
-      await t.redis.kill();
+      await one().redis.kill();
       await sleep(t.outageMs);
-      return t.redis.restart();
+      return one().redis.restart();
+    case 'redis-master-kill': {
+      if (!t.redis.cluster) throw new Error('redis-master-kill needs a Redis Cluster');
+      // The master of the hot SKU's first bucket (and its shard's other keys); resolves once promoted.
+      await t.redis.cluster.killMasterOf(new GateKeys(PREFIX, CLUSTER_GATE_SHARDS).bucketShard(SKUS[0]!.id, 0).generation);
+      return;
+    }
     case 'instance-kill':
       await t.instance.kill();
       return t.instance.start();
@@ -567,7 +639,7 @@ async function inject(fault: Fault, t: Targets): Promise<void> {
 /** The table the issue asks for. */
 export function table(r: ChaosReport): string {
   const s = r.stats;
-  const faults = FAULTS.map((f) => `${r.faults.filter((x) => x.fault === f).length}× ${f}`).join(', ');
+  const faults = [...new Set(r.faults.map((f) => f.fault))].map((f) => `${r.faults.filter((x) => x.fault === f).length}× ${f}`).join(', ');
   const rows: [string, string][] = [
     ['faults injected', `${r.faults.length} (${faults})`],
     ['load', `${(r.loadMs / 1000).toFixed(1)} s, seed ${r.seed}`],
@@ -611,6 +683,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       short: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       clients: { type: 'string' },
       seed: { type: 'string' },
@@ -623,6 +696,7 @@ async function main(): Promise<void> {
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values.clients ? { clients: Number(values.clients) } : {}),
     ...(values.gap ? { gapMs: Number(values.gap) } : {}),
+    ...(values.cluster ? { cluster: true } : {}),
     seed: values.seed ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31),
     log: (line) => console.log(`chaos: ${line}`),
   };
