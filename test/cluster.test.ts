@@ -131,8 +131,8 @@ describe('Redis Cluster', () => {
     expect(await gateAgrees(a, ns.databaseUrl, 'held')).toMatchObject({ available: 6, reserved: 0, sold: 4 });
   });
 
-  it('brings a live subscriber on one instance to the true level of deducts made through the other', async () => {
-    await a.api.upserted([{ id: 'live', available: 50 }]);
+  it('brings a live subscriber on one instance to the true level of deducts made through the other, summed over buckets', async () => {
+    checked(await a.gql(UPSERT_BUCKETS, { input: { skus: [{ id: 'live', available: 50, buckets: 4 }] } }), 'UpsertSkusSuccess');
     const socket = wsClient(a.url);
     sockets.push(socket);
     const feed = overWs(socket, STOCK_LEVELS, { skuIds: ['live'] }, 'stockLevels');

@@ -255,11 +255,16 @@ export class Gate {
    * items): a bulk change (10,000 SKUs) pays one round trip instead of 10,000. Throws the first error.
    * All items' keys must be in one slot in a Redis Cluster (pipelined() groups them).
    */
-  private async onePipeline<T>(items: readonly T[], add: (pipeline: ChainableCommander, item: T) => void): Promise<unknown[]> {
+  private async onePipeline<T>(
+    items: readonly T[],
+    add: (pipeline: ChainableCommander, item: T) => void,
+    /** Through the breaker (this.call), unless the caller's failures must not open it (announce). */
+    through: <R>(op: (redis: RedisClient) => Promise<R>) => Promise<R> = (op) => this.call(op),
+  ): Promise<unknown[]> {
     if (items.length === 0) return [];
     // A command's own error is thrown inside the breaker's call, as a single command's is: a lost
     // connection fails every command of the pipeline one by one, and must read as GateDown, not as a bug.
-    return this.call(async (r) => {
+    return through(async (r) => {
       const pipeline = r.pipeline();
       for (const item of items) add(pipeline, item);
       const replies = await pipeline.exec();
@@ -856,7 +861,11 @@ export class Gate {
   private async otherBuckets(skuId: string): Promise<string[] | null> {
     const count = Number((await this.redis.hget(this.keys.counter(skuId), 'nb')) ?? 1);
     if (count === 1) return [];
-    const others = await this.counters(Array.from({ length: count - 1 }, (_, b) => ({ skuId, bucket: b + 1 })));
+    // Off the breaker, as the announcement itself (announce()).
+    const others = await this.counters(
+      Array.from({ length: count - 1 }, (_, b) => ({ skuId, bucket: b + 1 })),
+      (op) => op(this.redis),
+    );
     if (others.some((c) => c === null)) return null;
     const sum = (of: (c: Counter) => number) => (others as Counter[]).reduce((total, c) => total + of(c), 0);
     return [sum((c) => c.a + c.h), sum((c) => c.r), sum((c) => c.s)].map(String);
@@ -897,7 +906,10 @@ export class Gate {
   }
 
   /** Counters of (SKU, bucket) pairs, per shard one pipeline; null where absent or of another generation than its shard's. */
-  private async counters(refs: readonly { skuId: string; bucket: number }[]): Promise<(Counter | null)[]> {
+  private async counters(
+    refs: readonly { skuId: string; bucket: number }[],
+    through?: <R>(op: (redis: RedisClient) => Promise<R>) => Promise<R>,
+  ): Promise<(Counter | null)[]> {
     const counters = new Array<Counter | null>(refs.length);
     const byShard = groupIndexes(refs, (ref) => this.keys.bucketShard(ref.skuId, ref.bucket));
     await Promise.all(
@@ -905,8 +917,10 @@ export class Gate {
         // Read where the shard's history is adopted: a server of another one shows its counters as missing.
         await this.adopted(shard);
         // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
-        const [generation, ...replies] = await this.onePipeline([null, ...indexes.map((i) => refs[i]!)], (p, ref) =>
-          ref === null ? p.get(shard.generation) : p.hmget(this.keys.counter(ref.skuId, ref.bucket), ...COUNTER_FIELDS),
+        const [generation, ...replies] = await this.onePipeline(
+          [null, ...indexes.map((i) => refs[i]!)],
+          (p, ref) => (ref === null ? p.get(shard.generation) : p.hmget(this.keys.counter(ref.skuId, ref.bucket), ...COUNTER_FIELDS)),
+          through,
         );
         indexes.forEach((i, j) => (counters[i] = parseCounter(replies[j], generation as string | null)));
       }),
