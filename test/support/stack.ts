@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -75,6 +75,12 @@ export interface Running {
 export const gateShardsEnv = (): Record<string, string> =>
   process.env.TEST_GATE_SHARDS ? { GATE_SHARDS: process.env.TEST_GATE_SHARDS } : {};
 
+/** In the test project "Redis Cluster" (test/support/cluster-setup.ts): its cluster, instead of one Redis. */
+const onCluster = (): Record<string, string> => {
+  const nodes = inject('redisClusterNodes');
+  return nodes ? { REDIS_CLUSTER_NODES: nodes } : {};
+};
+
 /** The real app on an ephemeral port, over HTTP. */
 export async function serve(ns: Namespace, env: Record<string, string> = {}): Promise<Running> {
   const config = loadConfig({
@@ -84,6 +90,7 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
     PORT: '0',
     MERGE_INTERVAL_MS: '50',
     ...gateShardsEnv(),
+    ...onCluster(),
     ...env,
   });
   const app = buildApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
