@@ -49,10 +49,12 @@
                                   may hold what this one lacks); fresh is 1
                                   when the replay filter is complete and lacks one of the key's bits, so
                                   the key was never taken and the refusal needs no look in the ledger
-    {"OK", epoch, after, unlimited, ...}  every line taken; per line its counter's epoch, available after
-                                  the take (withheld units included: the SKU's available; 0 for unlimited
-                                  lines; "" for the first bucket of a SKU in buckets, which holds only
-                                  its part) and 1 for an unlimited line, else 0
+    {"OK", epoch, after, unlimited, ..., fresh}  every line taken; per line its counter's epoch,
+                                  available after the take (withheld units included: the SKU's available;
+                                  0 for unlimited lines; "" for the first bucket of a SKU in buckets, which
+                                  holds only its part) and 1 for an unlimited line, else 0; then fresh as
+                                  SHORT's, read before this take set the key's bits: a cart's later part in
+                                  another shard that is short is then refused without a look in the ledger
   Unlimited lines only count what they sell: their available never moves.
   Hot-SKU throttle (seed 002), checked after MISSING and before sufficiency: a SKU whose counter has
   t (attempts per second) admits attempts on a GCRA schedule (a bucket of t attempts refilled at t a
@@ -135,13 +137,14 @@ for i, after in pairs(admitted) do redis.call("HSET", KEYS[FIRST_LINE - 1 + i], 
 
 local filterBits = {}
 for bit in string.gmatch(ARGV[7], "%d+") do filterBits[#filterBits + 1] = tonumber(bit) end
-if #short > 1 then
-  local fresh = 0
-  if recorded and redis.call("GETBIT", KEYS[5], 0) == 1 then
-    for _, bit in ipairs(filterBits) do
-      if redis.call("GETBIT", KEYS[5], bit) == 0 then fresh = 1 break end
-    end
+-- 1 when the filter is complete and lacks one of the key's bits: the key was never taken.
+local fresh = 0
+if recorded and redis.call("GETBIT", KEYS[5], 0) == 1 then
+  for _, bit in ipairs(filterBits) do
+    if redis.call("GETBIT", KEYS[5], bit) == 0 then fresh = 1 break end
   end
+end
+if #short > 1 then
   table.insert(short, 2, fresh)
   return short
 end
@@ -174,4 +177,5 @@ if recorded then
 end
 redis.call("ZADD", KEYS[3], now, gateId)
 redis.call("HSET", KEYS[4], gateId, cjson.encode({ k = kind, i = KEYS[1], f = field, c = counters, q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
+reply[#reply + 1] = fresh
 return reply

@@ -21,7 +21,7 @@ import { errorCode, outcome } from './support/client.ts';
 import { counterNow, gateAgrees } from './support/gate-check.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
 import { OwnPostgres } from './support/postgres-server.ts';
-import { serve, useStack, type Running } from './support/stack.ts';
+import { gateShardsEnv, serve, useStack, type Running } from './support/stack.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** ioredis's own command timeout in src/app.ts: what every request would wait without the breaker. */
@@ -312,6 +312,7 @@ describe('reconciliation of takes that passed the gate', () => {
         REDIS_URL: stack.redis.url,
         REDIS_PREFIX: stack.ns.prefix,
         INFLIGHT_DEADLINE_MS: '1000',
+        ...gateShardsEnv(),
       },
       timeout: 60_000,
     });

@@ -17,7 +17,7 @@ import { sweepOutbox } from '../src/sync/outbox.ts';
 import { checked, outcome } from './support/client.ts';
 import { counterNow, gateAgrees, movementsOf } from './support/gate-check.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
-import { serve, useNamespace, useStack, type Running } from './support/stack.ts';
+import { gateShardsEnv, serve, useNamespace, useStack, type Running } from './support/stack.ts';
 
 const stack = useStack();
 const { api } = stack;
@@ -419,7 +419,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
       const own = space.ns;
       redis = new Redis(own.redisUrl, { maxRetriesPerRequest: 1 });
       defineGateCommands(redis);
-      gate = new Gate(redis, new GateKeys(own.prefix));
+      gate = new Gate(redis, new GateKeys(own.prefix, Number(gateShardsEnv().GATE_SHARDS ?? 1)));
       prisma = createPrisma(own.databaseUrl);
       services = { prisma, gate, log: pino({ level: 'silent' }), levelsChanged: () => {} };
     });

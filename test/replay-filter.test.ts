@@ -15,7 +15,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyTrace } from '../src/gate/gate.ts';
 import type { TakeKind } from '../src/inventory.ts';
 import { loadCounters } from '../src/sync/load.ts';
 import { ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
@@ -43,7 +42,8 @@ const gate = () => services().gate;
 /** Whether every bit of (kind, key) is set in the replay filter. */
 async function inFilter(kind: TakeKind, key: string): Promise<boolean> {
   const { redis, keys } = gate();
-  const bits = await Promise.all(keyTrace(kind, key).filterBits.map((bit) => redis.getbit(keys.first.replayFilter, bit)));
+  const { filterBits, shard } = gate().trace(kind, key);
+  const bits = await Promise.all(filterBits.map((bit) => redis.getbit(keys.shards[shard]!.replayFilter, bit)));
   return bits.every((b) => b === 1);
 }
 
@@ -53,7 +53,7 @@ async function recordHashes(): Promise<string[]> {
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${keys.prefix}idem:*`, 'COUNT', 1_000);
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${keys.prefix}*idem:*`, 'COUNT', 1_000);
     found.push(...batch.filter((k) => /:idem:-?\d+$/.test(k)));
     cursor = next;
   } while (cursor !== '0');
@@ -122,7 +122,7 @@ beforeAll(async () => {
 describe('a flush: refusals look in the ledger again, until keeper passes rebuild the filter', () => {
   it('answers replays of old successes from the ledger meanwhile, then the rebuilt filter holds every key of gate_request', async () => {
     // A flush (or a new deployment): no filter, no records; old takes set bits in the filter that went with it.
-    await gate().redis.del(gate().keys.first.replayFilter);
+    await gate().redis.del(...gate().keys.shards.map((shard) => shard.replayFilter));
     await forgetRecords();
     expect(await gate().replayFilterComplete()).toBe(false);
 
@@ -142,7 +142,9 @@ describe('a flush: refusals look in the ledger again, until keeper passes rebuil
     expect(ledger.map((r) => `${r.kind} ${r.key}`).sort()).toEqual(['DEDUCT old-1', 'DEDUCT old-2', 'DEDUCT old-3', 'RESERVE old-r']);
     for (const { kind, key } of ledger) expect(await inFilter(kind, key), `${kind} ${key}`).toBe(true);
     // Refusals trust it again: a new key is fresh, an old one is not (and still gets its first answer).
-    expect(await shortAtGate('DEDUCT', 'never-taken', 'old')).toMatchObject({ fresh: true });
+    // (A new one: over several gate shards, the refusal of 'never-taken' above set its bits in its home
+    // shard's filter, whose part was taken before the SKU's shard refused, and a Bloom filter keeps them.)
+    expect(await shortAtGate('DEDUCT', 'never-seen', 'old')).toMatchObject({ fresh: true });
     expect(await shortAtGate('DEDUCT', 'old-2', 'old')).toMatchObject({ fresh: false });
     expect(await api.deductOne('old-2', 'old')).toEqual(olds.get('old-2'));
     // A complete filter stays as it is: more passes add nothing from the ledger.
@@ -192,7 +194,7 @@ describe('once the filter is complete', () => {
     const idle = await counted(async () => {});
     const stampede = await counted(refuse('stampede'));
     // The instrument sees a query per refusal: keys the filter says "maybe" for (never taken) each look in the ledger.
-    await gate().addToReplayFilter(Array.from({ length: REFUSALS }, (_, i) => keyTrace('DEDUCT', `maybe-${i}`)));
+    await gate().addToReplayFilter(Array.from({ length: REFUSALS }, (_, i) => gate().trace('DEDUCT', `maybe-${i}`)));
     const looked = await counted(refuse('maybe'));
 
     /** Transactions per refusal above the background work (the workers' own queries), at the idle window's rate. */

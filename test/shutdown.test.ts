@@ -15,7 +15,7 @@ import { wsClient } from './support/live.ts';
 import { DEDUCT } from './support/ops.ts';
 import { freePort } from './support/redis-server.ts';
 import { listening, namespaceEnv, spawnMain, type MainProcess } from './support/server-process.ts';
-import { useNamespace } from './support/stack.ts';
+import { gateShardsEnv, useNamespace } from './support/stack.ts';
 
 /** Concurrent clients, each sending its next deduct as soon as the last is answered. */
 const CLIENTS = 24;
@@ -160,9 +160,11 @@ describe('SIGTERM during a load of deducts', () => {
     // ...and the gate holds no take in flight: each was settled or given back before the exit.
     const redis = new Redis(space.ns.redisUrl);
     try {
-      const keys = new GateKeys(space.ns.prefix);
-      expect(await redis.zcard(keys.first.inflight)).toBe(0);
-      expect(await redis.hlen(keys.first.inflightPayloads)).toBe(0);
+      const keys = new GateKeys(space.ns.prefix, Number(gateShardsEnv().GATE_SHARDS ?? 1));
+      for (const shard of keys.shards) {
+        expect(await redis.zcard(shard.inflight)).toBe(0);
+        expect(await redis.hlen(shard.inflightPayloads)).toBe(0);
+      }
       // The counter agrees with the ledger: available went down by exactly the units sold.
       const sold = successes.reduce((n, s) => n + s.units, 0);
       expect(await redis.hmget(keys.counter('sd'), 'a', 's')).toEqual([String(1_000_000 - sold), String(sold)]);

@@ -39,10 +39,10 @@ export function cartParts(keys: GateKeys, home: ShardKeys, lines: readonly GateL
 
 /**
  * A part's refusal as the cart's: its gate lines become the cart lines they serve (a line's buckets
- * short in one shard add up). A shortage met past the home part is never fresh: only the home shard's
- * replay filter can prove the key was never taken.
+ * short in one shard add up). Only the home shard's replay filter can prove the key was never taken: a
+ * shortage met in another part is fresh when the home part, taken before it, found the key fresh.
  */
-export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonly GateLine[]): TakeOutcome {
+export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonly GateLine[], homeFresh: boolean): TakeOutcome {
   const cartLine = (i: number) => lines[part.indexes[i]!]!.line;
   switch (refusal.kind) {
     case 'missing':
@@ -56,7 +56,7 @@ export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonl
         const sum = byLine.get(index) ?? { index, available: 0, withheld: 0, buckets: short.buckets };
         byLine.set(index, { ...sum, available: sum.available + short.available, withheld: sum.withheld + short.withheld });
       }
-      return { kind: 'short', fresh: part.home && refusal.fresh, lines: [...byLine.values()] };
+      return { kind: 'short', fresh: part.home ? refusal.fresh : homeFresh, lines: [...byLine.values()] };
     }
     default:
       return refusal;
@@ -78,6 +78,7 @@ export function cartRecord(
     epochs: new Array<number>(lineCount),
     availableAfter: new Array<number | null>(lineCount),
     unlimited: new Array<boolean>(lineCount),
+    fresh: parts.some(({ part, record: partRecord }) => part.home && partRecord.fresh),
   };
   for (const { part, record: partRecord } of parts) {
     for (const [i, gateLine] of part.indexes.entries()) {

@@ -461,7 +461,13 @@ export class Gate {
         const reply = replies[i]!;
         const part = steps[i]!.part;
         if (reply.kind === 'taken') cart.taken.push({ part, record: reply.record });
-        else cart.outcome = cartRefusal(part, reply, cart.plan.lines);
+        else
+          cart.outcome = cartRefusal(
+            part,
+            reply,
+            cart.plan.lines,
+            cart.taken.some((t) => t.part.home && t.record.fresh),
+          );
         if (cart.taken.length < cart.parts.length && cart.outcome === null) return;
         const record = cart.outcome === null ? cartRecord(cart.t.lines.length, cart.plan.lines, cart.plan.bucketed, cart.taken) : null;
         // A line whose buckets answered different epochs was taken across a reload: load, then again.

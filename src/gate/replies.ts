@@ -49,6 +49,11 @@ export interface TakeRecord {
   availableAfter: (number | null)[];
   /** Unlimited lines, whose available never moves. */
   unlimited: boolean[];
+  /**
+   * The replay filter proved the key was never taken (take.lua's fresh, read before this take set its
+   * bits): a shortage met in a cart's later part needs no look in the ledger either.
+   */
+  fresh: boolean;
 }
 
 /** A line the gate's share cannot serve (take.lua's SHORT): what it holds above its floor, the withheld units, and the SKU's bucket count. */
@@ -146,7 +151,7 @@ export function decodeTake(reply: unknown, lineCount: number): TakeReply {
   const [status, ...rest] = table('take.lua', reply);
   switch (status) {
     case ReplyCode.OK: {
-      assert.equal(rest.length, 3 * lineCount, 'take.lua: OK carries an epoch, a level and a flag per line');
+      assert.equal(rest.length, 3 * lineCount + 1, 'take.lua: OK carries an epoch, a level and a flag per line, then fresh');
       const line = (i: number, field: number) => Number(rest[3 * i + field]);
       const lines = Array.from({ length: lineCount }, (_, i) => i);
       return {
@@ -155,6 +160,7 @@ export function decodeTake(reply: unknown, lineCount: number): TakeReply {
           epochs: lines.map((i) => line(i, 0)),
           availableAfter: lines.map((i) => (rest[3 * i + 1] === '' ? null : line(i, 1))),
           unlimited: lines.map((i) => line(i, 2) === 1),
+          fresh: Number(rest[3 * lineCount]) === 1,
         },
       };
     }
