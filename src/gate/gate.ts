@@ -117,6 +117,24 @@ export function keyTrace(kind: TakeKind, idempotencyKey: string, shardCount = 1)
   return { field: bytes.subarray(0, FIELD_BYTES).toString('base64url'), filterBits, shard };
 }
 
+/**
+ * `items` in groups (`group`), each group's items to `run` (all groups at once), the answers back in the
+ * items' order: per shard or slot one pipeline, however the items interleave.
+ */
+async function inGroups<T, G, R>(items: readonly T[], group: (item: T) => G, run: (members: T[], group: G) => Promise<R[]>): Promise<R[]> {
+  const answers = new Array<R>(items.length);
+  await Promise.all(
+    [...groupIndexes(items, group)].map(async ([key, indexes]) => {
+      const got = await run(
+        indexes.map((i) => items[i]!),
+        key,
+      );
+      indexes.forEach((i, j) => (answers[i] = got[j]!));
+    }),
+  );
+  return answers;
+}
+
 /** Indexes of `items` grouped by `group`, in order within each group. */
 function groupIndexes<T, G>(items: readonly T[], group: (item: T) => G): Map<G, number[]> {
   const groups = new Map<G, number[]>();
@@ -156,8 +174,11 @@ const MAX_SPILL_ROUNDS = 3;
 const MAX_CONTENDED_RETRIES = 3;
 const CONTENDED_RETRY_MS = 2;
 
-/** Carts in rounds with each idempotency key at most once per round, a key's carts in the order given. */
-function roundsByKey(takes: readonly GateTake[]): number[][] {
+/**
+ * Indexes of carts in rounds with each idempotency key at most once per round, a key's carts in the order
+ * given: a key's later cart goes after the earlier one, so it meets its record (a replay, or a conflict).
+ */
+export function roundsByKey(takes: readonly { kind: TakeKind; idempotencyKey: string }[]): number[][] {
   const rounds: number[][] = [];
   const seen = new Map<string, number>();
   takes.forEach((t, i) => {
@@ -287,18 +308,11 @@ export class Gate {
     add: (pipeline: ChainableCommander, item: T) => void,
   ): Promise<unknown[]> {
     if (!('slots' in this.redis)) return this.onePipeline(items, add);
-    const replies = new Array<unknown>(items.length);
-    const bySlot = groupIndexes(items, (item) => calculateSlot(keyOf(item)));
-    await Promise.all(
-      [...bySlot.values()].map(async (indexes) => {
-        const got = await this.onePipeline(
-          indexes.map((i) => items[i]!),
-          add,
-        );
-        indexes.forEach((i, j) => (replies[i] = got[j]));
-      }),
+    return inGroups(
+      items,
+      (item) => calculateSlot(keyOf(item)),
+      (members) => this.onePipeline(members, add),
     );
-    return replies;
   }
 
   /** A lease on `key` for `token`, if nobody holds it. */
@@ -518,16 +532,12 @@ export class Gate {
   }
 
   /** One part per item, sent to its shard: per shard one pipeline, every shard at once. */
-  private async takeParts(steps: readonly PartStep[]): Promise<TakeOutcome[]> {
-    const outcomes = new Array<TakeOutcome>(steps.length);
-    const byShard = groupIndexes(steps, (step) => step.part.shard.index);
-    await Promise.all(
-      [...byShard.values()].map(async (indexes) => {
-        const got = await this.adoptingTakes(indexes.map((i) => steps[i]!));
-        indexes.forEach((i, j) => (outcomes[i] = got[j]!));
-      }),
+  private takeParts(steps: readonly PartStep[]): Promise<TakeOutcome[]> {
+    return inGroups(
+      steps,
+      (step) => step.part.shard,
+      (members) => this.adoptingTakes(members),
     );
-    return outcomes;
   }
 
   /**
@@ -916,22 +926,21 @@ export class Gate {
     refs: readonly { skuId: string; bucket: number }[],
     through?: <R>(op: (redis: RedisClient) => Promise<R>) => Promise<R>,
   ): Promise<(Counter | null)[]> {
-    const counters = new Array<Counter | null>(refs.length);
-    const byShard = groupIndexes(refs, (ref) => this.keys.bucketShard(ref.skuId, ref.bucket));
-    await Promise.all(
-      [...byShard].map(async ([shard, indexes]) => {
+    return inGroups(
+      refs,
+      (ref) => this.keys.bucketShard(ref.skuId, ref.bucket),
+      async (members, shard) => {
         // Read where the shard's history is adopted: a server of another one shows its counters as missing.
         await this.adopted(shard);
         // The generation first, in the same pipeline: a counter of another one is stale (lua/adopt-3.lua).
         const [generation, ...replies] = await this.onePipeline(
-          [null, ...indexes.map((i) => refs[i]!)],
+          [null, ...members],
           (p, ref) => (ref === null ? p.get(shard.generation) : p.hmget(this.keys.counter(ref.skuId, ref.bucket), ...COUNTER_FIELDS)),
           through,
         );
-        indexes.forEach((i, j) => (counters[i] = parseCounter(replies[j], generation as string | null)));
-      }),
+        return replies.map((reply) => parseCounter(reply, generation as string | null));
+      },
     );
-    return counters;
   }
 
   /** Remembers a SKU's bucket count as its first counter says (only those over 1: SKUs in buckets are few). */

@@ -1,4 +1,5 @@
 import { GateDown } from '../../gate/breaker.ts';
+import { roundsByKey } from '../../gate/gate.ts';
 import { Outcome } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { takeInDatabase } from './in-database.ts';
@@ -36,17 +37,10 @@ export async function take<A>(s: Services, req: TakeRequest<A>): Promise<A> {
  * went through replay their answers when the batch is sent again.
  */
 export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<(A | Outcome)[]> {
-  // A key's later carts wait for its first: they must meet its record (a replay, or a conflict), and a
-  // cart whose counter had to be loaded would otherwise retry after the later one took.
-  const seen = new Set<string>();
-  const [firsts, repeats] = [[] as number[], [] as number[]];
-  for (const [i, req] of reqs.entries()) {
-    const key = `${req.kind}\n${req.idempotencyKey}`;
-    (seen.has(key) ? repeats : firsts).push(i);
-    seen.add(key);
-  }
+  // A key's later carts wait for the earlier ones: they must meet their record (a replay, or a conflict),
+  // and a cart whose counter had to be loaded would otherwise retry after the later one took.
   const settled: PromiseSettledResult<A>[] = new Array<PromiseSettledResult<A>>(reqs.length);
-  for (const part of [firsts, repeats]) {
+  for (const part of roundsByKey(reqs)) {
     const results = await takeEach(
       s,
       part.map((i) => reqs[i]!),
