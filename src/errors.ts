@@ -37,7 +37,13 @@ export const INPUT_ERROR_CODES = [
 ] as const;
 
 /** Worth sending again: they carry `extensions.retryable: true` (set by graphqlError(), never by hand). */
-export const RETRYABLE_ERROR_CODES = ['TOO_MANY_SUBSCRIPTIONS', 'RATE_LIMITED', 'TEMPORARILY_UNAVAILABLE'] as const;
+export const RETRYABLE_ERROR_CODES = [
+  'TOO_MANY_SUBSCRIPTIONS',
+  'RATE_LIMITED',
+  'TEMPORARILY_UNAVAILABLE',
+  /** A stockMovements subscriber fell too far behind: subscribe again with `after: extensions.cursor`. */
+  'FEED_BEHIND',
+] as const;
 
 /** Every `extensions.code` stockgate answers with: README's error table lists each (test/errors.test.ts). */
 export const ERROR_CODES = [
@@ -96,6 +102,8 @@ declare module 'graphql' {
     skuIds?: string[];
     /** REQUEST_TOO_LARGE: the largest body accepted, in bytes. */
     limit?: number;
+    /** FEED_BEHIND: the cursor of the last movement sent, to resume after. */
+    cursor?: string;
   }
 }
 

@@ -36,10 +36,18 @@ const TRUTH_SQL = `
   WHERE s.id = ANY($1::text[])`;
 
 /** Bumps the epochs of SKUs $1 (rows locked in id order, as every writer locks them); returns the new ones. */
-export const FENCE_SQL = `
-  UPDATE sku SET epoch = epoch + 1, updated_at = now()
+export const FENCE_SQL = fenceSql('');
+
+/** FENCE_SQL that also sets more columns (`, col = value`). */
+function fenceSql(alsoSet: string): string {
+  return `
+  UPDATE sku SET epoch = epoch + 1, updated_at = now()${alsoSet}
   WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
   RETURNING id, epoch`;
+}
+
+/** The fence of a load: the counters are rebuilt from the truth now (stockAudit's lastReconciledAt). */
+const LOAD_FENCE_SQL = fenceSql(', reconciled_at = now()');
 
 /**
  * Gives the units withheld for the database-only path back to the gate's share, for SKUs $1 whose row
@@ -88,7 +96,7 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
 export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, SkuStock>> {
   const sorted = [...skuIds].sort();
   const [, rows] = await prisma.$transaction([
-    prisma.$executeRawUnsafe(FENCE_SQL, sorted),
+    prisma.$executeRawUnsafe(LOAD_FENCE_SQL, sorted),
     prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted),
   ]);
   return new Map(rows.map((r) => [r.id, toSeed(r)]));

@@ -9,6 +9,8 @@ import { parseInput, skuId } from '../stock/input.ts';
 import type { Services } from '../stock/services.ts';
 import { AlertStream } from './alerts.ts';
 import { Coalescer, type TimerCount } from './coalesce.ts';
+import { decodeCursor } from './feed-cursor.ts';
+import { MovementFeed, type FeedOptions, type MovementStream } from './feed.ts';
 import { levelFromWire, LiveChannels, Publisher, type StockAlert, type StockLevel, type WireAlert } from './publish.ts';
 import type { RedisClient, WireLevel } from '../gate/gate.ts';
 
@@ -46,6 +48,8 @@ export interface LiveOptions {
   openRedis: (options: RedisOptions) => RedisClient;
   prefix: string;
   ratePerSecond: number;
+  /** The change feed's limits (src/live/feed.ts), defaults there. */
+  feed?: Pick<FeedOptions, 'maxQueued' | 'ring'>;
 }
 
 type Listener = (event: CustomEvent) => void;
@@ -61,6 +65,9 @@ type Listener = (event: CustomEvent) => void;
 export class Live {
   readonly channels: LiveChannels;
   readonly publisher: Publisher;
+  /** The change feed: every ledger movement in commit order, resumable (stockMovements). */
+  readonly feed: MovementFeed;
+  private listensForMovements = false;
   private readonly subscriber: RedisClient;
   private readonly target: ReturnType<typeof createRedisEventTarget>;
   private readonly streams = new Set<{ end(): void }>();
@@ -87,11 +94,16 @@ export class Live {
       connectedBefore = true;
     });
     this.target = createRedisEventTarget({ publishClient: services.gate.redis, subscribeClient: guarded(this.subscriber, log) });
+    this.feed = new MovementFeed(services.prisma, log, {
+      ...options.feed,
+      wakeAll: () => services.gate.redis.publish(this.channels.movements, '1'),
+    });
   }
 
-  /** The Services hook: called after every committed change of levels. */
+  /** The Services hook: called after every committed change of levels (every movement changes some). */
   levelsChanged(skuIds: string[]): void {
     this.publisher.changed(skuIds);
+    this.feed.committed();
   }
 
   /** Subscriptions being served. */
@@ -154,6 +166,33 @@ export class Live {
   }
 
   /**
+   * Every movement of the given SKUs (of every SKU when null) after the cursor `after` (after now when
+   * null), then as they commit. Needs no Redis: the ledger is read; Redis only wakes the reading sooner.
+   */
+  async movements(ids: string[] | null, after: string | null): Promise<MovementStream> {
+    const skuIds = ids === null ? null : [...new Set(parseInput(watchedSkus, ids, 'skuIds'))];
+    const cursor = after === null ? null : decodeCursor(after);
+    this.admit();
+    if (!this.listensForMovements) {
+      this.listensForMovements = true;
+      this.target.addEventListener(this.channels.movements, () => this.feed.wake());
+    }
+    let stream: MovementStream | null = null;
+    const ended = { end: () => stream?.end() };
+    this.streams.add(ended);
+    try {
+      stream = await this.feed.subscribe(skuIds, cursor, () => this.streams.delete(ended));
+    } catch (err) {
+      this.streams.delete(ended);
+      this.log.warn({ err }, 'could not start a change feed');
+      throw unavailable('the ledger cannot be read', 'subscription');
+    }
+    // Shut down while it started: the stream ends at once.
+    if (this.closed) stream.end();
+    return stream;
+  }
+
+  /**
    * Ends every subscription and refuses new ones (the first step of a shutdown: SSE responses end, so
    * the HTTP drain need not wait for them). Announcements still go out until close().
    */
@@ -165,6 +204,7 @@ export class Live {
   /** Ends every subscription, waits for announcements under way, and closes the subscriber connection. */
   async close(): Promise<void> {
     this.endSubscriptions();
+    this.feed.close();
     await this.publisher.close();
     // QUIT is answered after the UNSUBSCRIBEs the ended streams queued before it; a Redis that does not
     // answer is not waited for.

@@ -57,10 +57,13 @@ export class LiveChannels {
   readonly alerts: string;
   /** Topic prefix of the levels channels: `${levelsTopic}:${skuId}` (Yoga's pub/sub routing-key form). */
   readonly levelsTopic: string;
+  /** Wake-ups of the change feed (src/live/feed.ts): movements were committed; they carry nothing else. */
+  readonly movements: string;
 
   constructor(readonly prefix: string) {
     this.alerts = `${prefix}live:alerts`;
     this.levelsTopic = `${prefix}live:level`;
+    this.movements = `${prefix}live:movements`;
   }
 
   levels(skuId: string): string {

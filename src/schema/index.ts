@@ -5,6 +5,8 @@ import './orders.ts';
 import './movements.ts';
 import './reservations.ts';
 import './live.ts';
+import './feed.ts';
+import './audit.ts';
 
 /** The whole API: one file per domain registers its types on the builder. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -14,7 +14,7 @@ const MovementKindEnum = builder.enumType(MovementKind, {
   description: 'What a ledger movement did.',
 });
 
-const Movement = builder.prismaObject('Movement', {
+export const Movement = builder.prismaObject('Movement', {
   description: 'One append-only ledger entry. Deltas say how available, reserved and sold changed.',
   fields: (t) => ({
     id: t.id({ resolve: (m) => m.id.toString() }),

@@ -66,6 +66,32 @@ export async function loadCounters(gate: Gate, prisma: PrismaClient, skuIds: str
   }
 }
 
+/** Rounds of rebuildCounters: SKUs another loader holds are waited for and rebuilt in the next. */
+const REBUILD_ROUNDS = 3;
+
+/**
+ * Rebuilds the counters of `skuIds` from their truth now, present or not, under a new epoch: every take
+ * that passed the old counters and is not in the ledger yet is fenced, so the new counters count
+ * exactly the ledger (reconcileStock). Returns the ids rebuilt; those another loader kept holding for
+ * REBUILD_ROUNDS leases are not (that loader rebuilds them from the truth all the same).
+ */
+export async function rebuildCounters(gate: Gate, prisma: PrismaClient, skuIds: string[]): Promise<string[]> {
+  const token = randomUUID();
+  const rebuilt: string[] = [];
+  let pending = [...new Set(skuIds)];
+  for (let round = 1; round <= REBUILD_ROUNDS && pending.length > 0; round++) {
+    const { locked, waiting } = await lockLoads(gate, pending, token);
+    try {
+      if (locked.length > 0) rebuilt.push(...(await reloadFromTruth(gate, prisma, locked, token)).keys());
+    } finally {
+      await unlockLoads(gate, locked, token);
+    }
+    await waitForLoads(gate, waiting);
+    pending = waiting;
+  }
+  return rebuilt;
+}
+
 /** Waits, at most one lock lease, for other loaders to finish; the caller retries the gate either way. */
 async function waitForLoads(gate: Gate, skuIds: string[]): Promise<void> {
   const deadline = Date.now() + LOAD_LOCK_TTL_MS;

@@ -183,6 +183,28 @@ export class Client {
     return this.gql(ops.MOVEMENTS, args);
   }
 
+  /** Every movement of a SKU, newest first, through the movements connection page by page. */
+  async allMovements(skuId: string): Promise<NonNullable<ResultOf<typeof ops.MOVEMENTS>['movements']>['edges'][number]['node'][]> {
+    const nodes = [];
+    let after: string | undefined;
+    for (;;) {
+      const res = await this.movements({ skuId, first: 100, ...given('after', after) });
+      if (res.errors) throw new Error(JSON.stringify(res.errors));
+      const page = (res.data as ResultOf<typeof ops.MOVEMENTS>).movements;
+      nodes.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage) return nodes;
+      after = page.pageInfo.endCursor ?? undefined;
+    }
+  }
+
+  stockAudit(skuIds: string[]) {
+    return this.gql(ops.STOCK_AUDIT, { skuIds });
+  }
+
+  reconcileStock(skuIds: unknown) {
+    return this.gql(ops.RECONCILE_STOCK, { input: { skuIds } });
+  }
+
   /** The upserted SKUs; the upsert must succeed. */
   async upserted(skus: Variables[]): Promise<Member<ResultOf<typeof ops.UPSERT>['upsertSkus'], 'UpsertSkusSuccess'>['skus']> {
     return checked(await this.upsert(skus), 'UpsertSkusSuccess').skus;

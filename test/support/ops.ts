@@ -539,3 +539,62 @@ export const STOCK_ALERTS = graphql(`
     }
   }
 `).toString();
+
+/** One movement of the change feed, with its cursor. */
+export const STOCK_MOVEMENTS = graphql(`
+  subscription StockMovements($skuIds: [ID!], $after: String) {
+    stockMovements(skuIds: $skuIds, after: $after) {
+      cursor
+      movement {
+        id
+        kind
+        skuId
+        quantity
+        deltaAvailable
+        deltaReserved
+        deltaSold
+        orderId
+        orderLine
+        idempotencyKey
+        createdAt
+      }
+    }
+  }
+`).toString();
+
+graphql(`
+  fragment Audit on SkuAudit {
+    skuId
+    conserved
+    gateAgrees
+    drift
+    unmergedMovements
+    lastReconciledAt
+  }
+`);
+
+export const STOCK_AUDIT = graphql(`
+  query StockAudit($skuIds: [ID!]!) {
+    stockAudit(skuIds: $skuIds) {
+      ...Audit
+    }
+  }
+`).toString();
+
+export const RECONCILE_STOCK = graphql(`
+  mutation ReconcileStock($input: ReconcileStockInput!) {
+    reconcileStock(input: $input) {
+      __typename
+      ... on ReconcileStockSuccess {
+        audits {
+          ...Audit
+        }
+      }
+      ... on UnknownSku {
+        code
+        message
+        skuIds
+      }
+    }
+  }
+`).toString();

@@ -68,6 +68,10 @@ type Documents = {
     "\n  fragment Level on StockLevel {\n    skuId\n    available\n    reserved\n    sold\n    unlimited\n    state\n    lowStockThreshold\n    version\n    changedAt\n  }\n": typeof types.LevelFragmentDoc,
     "\n  subscription Levels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      ...Level\n    }\n  }\n": typeof types.LevelsDocument,
     "\n  subscription Alerts($skuIds: [ID!]) {\n    stockAlerts(skuIds: $skuIds) {\n      kind\n      skuId\n      level {\n        skuId\n        available\n        reserved\n        sold\n        state\n        version\n      }\n    }\n  }\n": typeof types.AlertsDocument,
+    "\n  subscription StockMovements($skuIds: [ID!], $after: String) {\n    stockMovements(skuIds: $skuIds, after: $after) {\n      cursor\n      movement {\n        id\n        kind\n        skuId\n        quantity\n        deltaAvailable\n        deltaReserved\n        deltaSold\n        orderId\n        orderLine\n        idempotencyKey\n        createdAt\n      }\n    }\n  }\n": typeof types.StockMovementsDocument,
+    "\n  fragment Audit on SkuAudit {\n    skuId\n    conserved\n    gateAgrees\n    drift\n    unmergedMovements\n    lastReconciledAt\n  }\n": typeof types.AuditFragmentDoc,
+    "\n  query StockAudit($skuIds: [ID!]!) {\n    stockAudit(skuIds: $skuIds) {\n      ...Audit\n    }\n  }\n": typeof types.StockAuditDocument,
+    "\n  mutation ReconcileStock($input: ReconcileStockInput!) {\n    reconcileStock(input: $input) {\n      __typename\n      ... on ReconcileStockSuccess {\n        audits {\n          ...Audit\n        }\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n": typeof types.ReconcileStockDocument,
 };
 const documents: Documents = {
     "\n  fragment ClientSku on Sku {\n    id\n    available\n    reserved\n    sold\n  }\n": types.ClientSkuFragmentDoc,
@@ -123,6 +127,10 @@ const documents: Documents = {
     "\n  fragment Level on StockLevel {\n    skuId\n    available\n    reserved\n    sold\n    unlimited\n    state\n    lowStockThreshold\n    version\n    changedAt\n  }\n": types.LevelFragmentDoc,
     "\n  subscription Levels($skuIds: [ID!]!) {\n    stockLevels(skuIds: $skuIds) {\n      ...Level\n    }\n  }\n": types.LevelsDocument,
     "\n  subscription Alerts($skuIds: [ID!]) {\n    stockAlerts(skuIds: $skuIds) {\n      kind\n      skuId\n      level {\n        skuId\n        available\n        reserved\n        sold\n        state\n        version\n      }\n    }\n  }\n": types.AlertsDocument,
+    "\n  subscription StockMovements($skuIds: [ID!], $after: String) {\n    stockMovements(skuIds: $skuIds, after: $after) {\n      cursor\n      movement {\n        id\n        kind\n        skuId\n        quantity\n        deltaAvailable\n        deltaReserved\n        deltaSold\n        orderId\n        orderLine\n        idempotencyKey\n        createdAt\n      }\n    }\n  }\n": types.StockMovementsDocument,
+    "\n  fragment Audit on SkuAudit {\n    skuId\n    conserved\n    gateAgrees\n    drift\n    unmergedMovements\n    lastReconciledAt\n  }\n": types.AuditFragmentDoc,
+    "\n  query StockAudit($skuIds: [ID!]!) {\n    stockAudit(skuIds: $skuIds) {\n      ...Audit\n    }\n  }\n": types.StockAuditDocument,
+    "\n  mutation ReconcileStock($input: ReconcileStockInput!) {\n    reconcileStock(input: $input) {\n      __typename\n      ... on ReconcileStockSuccess {\n        audits {\n          ...Audit\n        }\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n": types.ReconcileStockDocument,
 };
 
 /**
@@ -337,6 +345,22 @@ export function graphql(source: "\n  subscription Levels($skuIds: [ID!]!) {\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription Alerts($skuIds: [ID!]) {\n    stockAlerts(skuIds: $skuIds) {\n      kind\n      skuId\n      level {\n        skuId\n        available\n        reserved\n        sold\n        state\n        version\n      }\n    }\n  }\n"): typeof import('./graphql.ts').AlertsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription StockMovements($skuIds: [ID!], $after: String) {\n    stockMovements(skuIds: $skuIds, after: $after) {\n      cursor\n      movement {\n        id\n        kind\n        skuId\n        quantity\n        deltaAvailable\n        deltaReserved\n        deltaSold\n        orderId\n        orderLine\n        idempotencyKey\n        createdAt\n      }\n    }\n  }\n"): typeof import('./graphql.ts').StockMovementsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment Audit on SkuAudit {\n    skuId\n    conserved\n    gateAgrees\n    drift\n    unmergedMovements\n    lastReconciledAt\n  }\n"): typeof import('./graphql.ts').AuditFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StockAudit($skuIds: [ID!]!) {\n    stockAudit(skuIds: $skuIds) {\n      ...Audit\n    }\n  }\n"): typeof import('./graphql.ts').StockAuditDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReconcileStock($input: ReconcileStockInput!) {\n    reconcileStock(input: $input) {\n      __typename\n      ... on ReconcileStockSuccess {\n        audits {\n          ...Audit\n        }\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n"): typeof import('./graphql.ts').ReconcileStockDocument;
 
 
 export function graphql(source: string) {

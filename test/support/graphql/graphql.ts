@@ -52,6 +52,11 @@ export type OutcomeCode =
   | 'UNKNOWN_RESERVATION'
   | 'UNKNOWN_SKU';
 
+export type ReconcileStockInput = {
+  /** The SKUs to rebuild, 1 to 100. */
+  skuIds: Array<string | number>;
+};
+
 export type RefundStockInput = {
   /** Names this refund: the same key replays it, a new key refunds again. */
   idempotencyKey: string;
@@ -675,6 +680,33 @@ export type AlertsSubscriptionVariables = Exact<{
 
 export type AlertsSubscription = { stockAlerts: { kind: StockAlertKind, skuId: string, level: { skuId: string, available: number | null, reserved: number, sold: number, state: StockState, version: number } } };
 
+export type StockMovementsSubscriptionVariables = Exact<{
+  skuIds?: Array<string | number> | string | number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type StockMovementsSubscription = { stockMovements: { cursor: string, movement: { id: string, kind: MovementKind, skuId: string, quantity: number, deltaAvailable: number, deltaReserved: number, deltaSold: number, orderId: string | null, orderLine: number | null, idempotencyKey: string | null, createdAt: string } } };
+
+export type AuditFragment = { skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null };
+
+export type StockAuditQueryVariables = Exact<{
+  skuIds: Array<string | number> | string | number;
+}>;
+
+
+export type StockAuditQuery = { stockAudit: Array<{ skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null }> };
+
+export type ReconcileStockMutationVariables = Exact<{
+  input: ReconcileStockInput;
+}>;
+
+
+export type ReconcileStockMutation = { reconcileStock:
+    | { __typename: 'ReconcileStockSuccess', audits: Array<{ skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null }> }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1058,6 +1090,16 @@ export const LevelFragmentDoc = new TypedDocumentString(`
   changedAt
 }
     `, {"fragmentName":"Level"}) as unknown as TypedDocumentString<LevelFragment, unknown>;
+export const AuditFragmentDoc = new TypedDocumentString(`
+    fragment Audit on SkuAudit {
+  skuId
+  conserved
+  gateAgrees
+  drift
+  unmergedMovements
+  lastReconciledAt
+}
+    `, {"fragmentName":"Audit"}) as unknown as TypedDocumentString<AuditFragment, unknown>;
 export const ClientDeductDocument = new TypedDocumentString(`
     mutation ClientDeduct($input: DeductStockInput!) {
   deductStock(input: $input) {
@@ -2294,3 +2336,61 @@ export const AlertsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AlertsSubscription, AlertsSubscriptionVariables>;
+export const StockMovementsDocument = new TypedDocumentString(`
+    subscription StockMovements($skuIds: [ID!], $after: String) {
+  stockMovements(skuIds: $skuIds, after: $after) {
+    cursor
+    movement {
+      id
+      kind
+      skuId
+      quantity
+      deltaAvailable
+      deltaReserved
+      deltaSold
+      orderId
+      orderLine
+      idempotencyKey
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StockMovementsSubscription, StockMovementsSubscriptionVariables>;
+export const StockAuditDocument = new TypedDocumentString(`
+    query StockAudit($skuIds: [ID!]!) {
+  stockAudit(skuIds: $skuIds) {
+    ...Audit
+  }
+}
+    fragment Audit on SkuAudit {
+  skuId
+  conserved
+  gateAgrees
+  drift
+  unmergedMovements
+  lastReconciledAt
+}`) as unknown as TypedDocumentString<StockAuditQuery, StockAuditQueryVariables>;
+export const ReconcileStockDocument = new TypedDocumentString(`
+    mutation ReconcileStock($input: ReconcileStockInput!) {
+  reconcileStock(input: $input) {
+    __typename
+    ... on ReconcileStockSuccess {
+      audits {
+        ...Audit
+      }
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+  }
+}
+    fragment Audit on SkuAudit {
+  skuId
+  conserved
+  gateAgrees
+  drift
+  unmergedMovements
+  lastReconciledAt
+}`) as unknown as TypedDocumentString<ReconcileStockMutation, ReconcileStockMutationVariables>;

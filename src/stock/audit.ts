@@ -1,0 +1,170 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { graphqlError, issue, unavailable } from '../errors.ts';
+import type { SkuStock } from '../inventory.ts';
+import { readTruth } from '../ledger/truth.ts';
+import { rebuildCounters } from '../sync/load.ts';
+import { parseInput, skuId } from './input.ts';
+import { UnknownSku } from './outcomes.ts';
+import type { Services } from './services.ts';
+
+/** SKUs one audit or reconciliation may name: each sums its whole ledger. */
+export const MAX_AUDIT_SKUS = 100;
+/**
+ * Readings of the gate against the truth before a disagreement is reported. A take leaves the gate
+ * before its movement commits, so a SKU selling right now disagrees for a few milliseconds: a counter
+ * that disagrees in every reading, AUDIT_READING_MS apart, is wrong, not busy.
+ */
+const AUDIT_READINGS = 5;
+const AUDIT_READING_MS = 20;
+
+const auditedSkus = z
+  .array(skuId)
+  .min(1, issue('EMPTY_SKU_LIST', 'name at least one SKU'))
+  .max(MAX_AUDIT_SKUS, issue('TOO_MANY_SKUS', `at most ${MAX_AUDIT_SKUS} SKUs per audit`));
+
+export interface SkuAudit {
+  skuId: string;
+  /** The ledger explains the SKU's levels, and they are within bounds (I1). */
+  conserved: boolean;
+  /** The gate's counter (if Redis holds one) says what the truth says. */
+  gateAgrees: boolean;
+  /** Gate's available minus the truth's, from the last reading; 0 when they agree. */
+  drift: number;
+  unmergedMovements: number;
+  lastReconciledAt: Date | null;
+}
+
+/** 64-bit sums: bigint from the driver, exact as numbers below 2^53. */
+type Sum = bigint | number;
+interface LedgerRow {
+  id: string;
+  available: Sum;
+  reserved: Sum;
+  sold: Sum;
+  unlimited: boolean;
+  backorder_limit: number;
+  reconciled_at: Date | null;
+  merged_available: Sum;
+  merged_reserved: Sum;
+  merged_sold: Sum;
+  unmerged_available: Sum;
+  unmerged_reserved: Sum;
+  unmerged_sold: Sum;
+  unmerged: number;
+}
+
+/**
+ * Each SKU's row beside the sums of its whole ledger, merged and not, from one snapshot (a merge marks
+ * movements and adds them to the row in one transaction, so both sides move together).
+ */
+const LEDGER_SQL = `
+SELECT s.id, s.available, s.reserved, s.sold, s.unlimited, s.backorder_limit, s.reconciled_at,
+       coalesce(sum(m.delta_available) FILTER (WHERE m.merged), 0)::bigint AS merged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE m.merged), 0)::bigint AS merged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE m.merged), 0)::bigint AS merged_sold,
+       coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_sold,
+       count(m.id) FILTER (WHERE NOT m.merged)::int AS unmerged
+FROM sku s LEFT JOIN movement m ON m.sku_id = s.id
+WHERE s.id = ANY($1::text[])
+GROUP BY s.id`;
+
+/** Whether the row is the sum of its merged movements, and the truth (row + unmerged) within bounds. */
+function conserved(row: LedgerRow): boolean {
+  const n = (x: Sum) => Number(x);
+  const explained =
+    n(row.available) === n(row.merged_available) && n(row.reserved) === n(row.merged_reserved) && n(row.sold) === n(row.merged_sold);
+  const available = n(row.available) + n(row.unmerged_available);
+  const reserved = n(row.reserved) + n(row.unmerged_reserved);
+  const sold = n(row.sold) + n(row.unmerged_sold);
+  const bounded = reserved >= 0 && sold >= 0 && (row.unlimited || available >= -row.backorder_limit);
+  return explained && bounded;
+}
+
+/** The gate's available minus the truth's; null when they agree on every level (or Redis holds no counter). */
+function driftOf(gate: SkuStock | null, truth: SkuStock): number | null {
+  if (!gate) return null;
+  const same =
+    gate.available === truth.available &&
+    gate.reserved === truth.reserved &&
+    gate.sold === truth.sold &&
+    gate.unlimited === truth.unlimited &&
+    gate.backorderLimit + 0 === truth.backorderLimit + 0;
+  return same ? null : gate.available - truth.available;
+}
+
+/**
+ * Per SKU, the drift of the gate's counter against the truth, read up to AUDIT_READINGS times: a SKU
+ * agreeing in any reading is left out of the next ones. Missing from the map: agrees.
+ */
+async function gateDrifts(s: Services, skuIds: string[]): Promise<Map<string, number>> {
+  let drifting = new Map<string, number>();
+  let reading = skuIds;
+  for (let n = 1; n <= AUDIT_READINGS && reading.length > 0; n++) {
+    if (n > 1) await sleep(AUDIT_READING_MS);
+    let gate: (SkuStock | null)[];
+    try {
+      gate = await s.gate.levels(reading);
+    } catch (err) {
+      s.log.warn({ err }, 'stockAudit could not read the gate');
+      throw unavailable('the gate cannot be read', 'request');
+    }
+    const truth = await readTruth(s.prisma, reading);
+    const next = new Map<string, number>();
+    reading.forEach((id, i) => {
+      const t = truth.get(id);
+      const drift = t ? driftOf(gate[i] ?? null, t) : null;
+      if (drift !== null) next.set(id, drift);
+    });
+    drifting = next;
+    reading = [...next.keys()];
+  }
+  return drifting;
+}
+
+/** The audit of each SKU, in the order asked; unknown SKUs are an UNKNOWN_SKU error. */
+export async function auditStock(s: Services, ids: string[]): Promise<SkuAudit[]> {
+  const skuIds = [...new Set(parseInput(auditedSkus, ids, 'skuIds'))];
+  const rows = new Map((await s.prisma.$queryRawUnsafe<LedgerRow[]>(LEDGER_SQL, skuIds)).map((r) => [r.id, r]));
+  const unknown = skuIds.filter((id) => !rows.has(id));
+  if (unknown.length > 0) throw graphqlError('UNKNOWN_SKU', `unknown SKUs: ${unknown.join(', ')}`, { skuIds: unknown });
+  const drifts = await gateDrifts(s, skuIds);
+  return skuIds.map((id) => {
+    const row = rows.get(id)!;
+    const drift = drifts.get(id);
+    return {
+      skuId: id,
+      conserved: conserved(row),
+      gateAgrees: drift === undefined,
+      drift: drift ?? 0,
+      unmergedMovements: row.unmerged,
+      lastReconciledAt: row.reconciled_at,
+    };
+  });
+}
+
+export interface ReconcileStockSuccess {
+  audits: SkuAudit[];
+}
+
+/**
+ * Rebuilds the gate counters of these SKUs from the truth now, fenced (src/sync/load.ts), and answers
+ * their audits after it. Unknown SKUs are an outcome, and nothing is rebuilt.
+ */
+export async function reconcileStock(s: Services, ids: string[]): Promise<ReconcileStockSuccess> {
+  const skuIds = [...new Set(parseInput(auditedSkus, ids, 'skuIds'))];
+  const known = new Set((await s.prisma.sku.findMany({ where: { id: { in: skuIds } }, select: { id: true } })).map((r) => r.id));
+  const unknown = skuIds.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new UnknownSku(unknown);
+  try {
+    await rebuildCounters(s.gate, s.prisma, skuIds);
+  } catch (err) {
+    s.log.warn({ err }, 'reconcileStock could not rebuild the gate counters');
+    throw unavailable('the gate cannot be rebuilt now', 'request');
+  }
+  s.log.info({ skuIds }, 'gate counters rebuilt from the truth (reconcileStock)');
+  s.levelsChanged(skuIds);
+  return { audits: await auditStock(s, skuIds) };
+}
