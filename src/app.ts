@@ -60,7 +60,7 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     services,
     log,
   );
-  const workers = startWorkers(config, services, metrics, log);
+  const workers = startWorkers(config, services, metrics, log, (skus) => live.oversold(skus));
   const shutdown = new Shutdown({ live, workers, connections, log });
   const context = { ...services, live };
   const yoga = createStockgateYoga({ config, context, metrics, redis, log, draining: () => shutdown.draining });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { MERGE_BATCH, mergeOnce } from '../ledger/merge.ts';
+import { MERGE_BATCH, mergeOnce, type BelowFloor } from '../ledger/merge.ts';
 import { every } from '../ledger/periodic.ts';
 import type { DomainMetrics } from '../observe/metrics.ts';
 import { EXPIRY_BATCH, expireDue } from '../stock/reservations.ts';
@@ -24,11 +24,24 @@ export interface Workers {
  * reconciling stale in-flight takes (and keeping the replay filter complete) and sweeping the outbox. Each pass is safe to repeat and runs
  * again at once while it reports a full batch (src/ledger/periodic.ts).
  */
-export function startWorkers(config: Config, services: Services, metrics: DomainMetrics, log: Logger): Workers {
+export function startWorkers(
+  config: Config,
+  services: Services,
+  metrics: DomainMetrics,
+  log: Logger,
+  /** Alerts subscribers of SKUs the merge found below their floor (src/live/live.ts). */
+  alertOversold: (skus: BelowFloor[]) => void,
+): Workers {
   const { prisma, gate } = services;
   const replayFilter = new ReplayFilterKeeper(services);
+  // Loud by design: a SKU below its floor means units sold that did not exist, so the gate lied.
+  const belowFloor = (skus: BelowFloor[]) => {
+    for (const sku of skus) log.error(sku, 'stock below its floor: units were sold that did not exist; audit it and run reconcileStock');
+    metrics.belowFloor(skus.length);
+    alertOversold(skus);
+  };
   const workers = [
-    every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma)) === MERGE_BATCH),
+    every('merge', config.MERGE_INTERVAL_MS, log, async () => (await mergeOnce(prisma, MERGE_BATCH, belowFloor)) === MERGE_BATCH),
     every('expiry', EXPIRY_INTERVAL_MS, log, async () => (await expireDue(services)) === EXPIRY_BATCH),
     every('reconcile', config.RECONCILE_INTERVAL_MS, log, async () => {
       const report = await reconcile(gate, prisma, Date.now(), config.INFLIGHT_DEADLINE_MS);

@@ -1,4 +1,5 @@
 import type { PrismaClient, Tx } from '../db/client.ts';
+import { readTruth } from './truth.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
 export const MERGE_BATCH = 5_000;
@@ -38,6 +39,24 @@ FROM marked GROUP BY sku_id ORDER BY sku_id`;
 const TAKE_BATCH_SQL = takeSql('NOT (sku_id = ANY($2::text[]))');
 /** The movements of one SKU ($2). */
 const TAKE_ONE_SQL = takeSql('sku_id = $2');
+
+/**
+ * A SKU whose truth fell below its floor (minus its backorder limit): units were sold that did not
+ * exist. The gate never admits that, so its counter lied (changed in Redis, or a bug): the merge folds
+ * the movements all the same (they happened, and the ledger must say so) and raises this.
+ */
+export interface BelowFloor {
+  skuId: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  floor: number;
+}
+
+const pick = ({ skuId, available, reserved, sold }: Omit<BelowFloor, 'floor'>) => ({ skuId, available, reserved, sold });
+
+/** Told, after the merge committed, of SKUs it found below their floor. */
+export type BelowFloorAlarm = (skus: BelowFloor[]) => void;
 
 /** bigint from the sums (|sum| < MERGE_BATCH × 2^31 < 2^53, so exact as a number). */
 type Sum = bigint | number;
@@ -92,20 +111,23 @@ const leftOutByClient = new WeakMap<PrismaClient, Map<string, number>>();
  *
  * Returns the number of movements merged (0 when another instance holds the merge lock).
  */
-export async function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH): Promise<number> {
+export async function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH, alarm: BelowFloorAlarm = () => {}): Promise<number> {
   const leftOut = leftOutByClient.get(prisma) ?? new Map<string, number>();
   leftOutByClient.set(prisma, leftOut);
   const now = Date.now();
   const due = [...leftOut].filter(([, at]) => at <= now).map(([id]) => id);
   const failed = new Map<string, unknown>();
+  const below: BelowFloor[] = [];
   let merged: number;
   try {
-    merged = await prisma.$transaction((tx) => mergeLocked(tx, TAKE_BATCH_SQL, batch, [...leftOut.keys()]));
+    merged = await prisma.$transaction((tx) => mergeLocked(tx, TAKE_BATCH_SQL, batch, [...leftOut.keys()], below));
   } catch {
     // Which SKU broke the batch is unknown: try each of those waiting, alone.
-    merged = await mergeAlone(prisma, await waitingSkus(prisma, [...leftOut.keys()]), batch, failed);
+    below.length = 0;
+    merged = await mergeAlone(prisma, await waitingSkus(prisma, [...leftOut.keys()]), batch, failed, below);
   }
-  merged += await mergeAlone(prisma, due, batch, failed);
+  merged += await mergeAlone(prisma, due, batch, failed, below);
+  if (below.length > 0) alarm(below);
   if (failed.size === 0) {
     for (const id of due) leftOut.delete(id);
     return merged;
@@ -119,11 +141,17 @@ export async function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH): Prom
 }
 
 /** Merges each SKU in its own transaction; records those that fail. Returns movements merged. */
-async function mergeAlone(prisma: PrismaClient, skuIds: string[], batch: number, failed: Map<string, unknown>): Promise<number> {
+async function mergeAlone(
+  prisma: PrismaClient,
+  skuIds: string[],
+  batch: number,
+  failed: Map<string, unknown>,
+  below: BelowFloor[],
+): Promise<number> {
   let merged = 0;
   for (const id of skuIds) {
     try {
-      merged += await prisma.$transaction((tx) => mergeLocked(tx, TAKE_ONE_SQL, batch, id));
+      merged += await prisma.$transaction((tx) => mergeLocked(tx, TAKE_ONE_SQL, batch, id, below));
     } catch (err) {
       failed.set(id, err);
     }
@@ -145,21 +173,31 @@ async function waitingSkus(prisma: PrismaClient, leftOut: string[]): Promise<str
 /**
  * Under the merge lock: takes movements (`take` with $1 = batch, $2 = `which`) and adds their sums
  * to the SKU rows. SKU rows are locked in id order, the order every other writer uses, so merges
- * cannot deadlock with ledger batches or counter loads.
+ * cannot deadlock with ledger batches or counter loads. Adds the SKUs whose truth it left below their
+ * floor to `below` (once committed, they are reported).
  */
-async function mergeLocked(tx: Tx, take: string, batch: number, which: string | string[]): Promise<number> {
+async function mergeLocked(tx: Tx, take: string, batch: number, which: string | string[], below: BelowFloor[]): Promise<number> {
   const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
   if (!lock?.held) return 0;
   const sums = await tx.$queryRawUnsafe<SkuSums[]>(take, batch, which);
   if (sums.length === 0) return 0;
   const ids = sums.map((x) => x.id);
   await tx.$queryRawUnsafe(`SELECT 1 FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, ids);
-  await tx.$executeRawUnsafe(
+  const rows = await tx.$queryRawUnsafe<{ id: string; available: Sum; floor: number; unlimited: boolean }[]>(
     `UPDATE sku SET available = sku.available + d.a, reserved = sku.reserved + d.r, sold = sku.sold + d.s,
             withheld = sku.withheld + d.w, updated_at = now()
-     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, a, r, s, w) WHERE sku.id = d.id`,
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, a, r, s, w) WHERE sku.id = d.id
+     RETURNING sku.id, sku.available, -sku.backorder_limit AS floor, sku.unlimited`,
     ids,
     ...(['a', 'r', 's', 'w'] as const).map((k) => sums.map((x) => Number(x[k]))),
   );
+  // The row alone may dip below while movements that explain it wait unmerged: the truth decides.
+  const dipped = rows.filter((r) => !r.unlimited && Number(r.available) < r.floor).map((r) => r.id);
+  if (dipped.length > 0) {
+    for (const truth of (await readTruth(tx, dipped)).values()) {
+      const floor = -truth.backorderLimit;
+      if (!truth.unlimited && truth.available < floor) below.push({ ...pick(truth), floor });
+    }
+  }
   return sums.reduce((total, x) => total + x.n, 0);
 }

@@ -13,6 +13,7 @@ import { decodeCursor } from './feed-cursor.ts';
 import { MovementFeed, type FeedOptions, type MovementStream } from './feed.ts';
 import { levelFromWire, LiveChannels, Publisher, type StockAlert, type StockLevel, type WireAlert } from './publish.ts';
 import type { RedisClient, WireLevel } from '../gate/gate.ts';
+import type { BelowFloor } from '../ledger/merge.ts';
 
 /**
  * SKUs one subscription may watch: a ticker or a product page shows tens. Each costs the subscriber a
@@ -69,6 +70,7 @@ export class Live {
   readonly feed: MovementFeed;
   private listensForMovements = false;
   private readonly subscriber: RedisClient;
+  private readonly publishClient: RedisClient;
   private readonly target: ReturnType<typeof createRedisEventTarget>;
   private readonly streams = new Set<{ end(): void }>();
   private readonly coalescers = new Set<Coalescer>();
@@ -93,10 +95,11 @@ export class Live {
       if (connectedBefore) void this.refresh();
       connectedBefore = true;
     });
-    this.target = createRedisEventTarget({ publishClient: services.gate.redis, subscribeClient: guarded(this.subscriber, log) });
+    this.publishClient = services.gate.redis;
+    this.target = createRedisEventTarget({ publishClient: this.publishClient, subscribeClient: guarded(this.subscriber, log) });
     this.feed = new MovementFeed(services.prisma, log, {
       ...options.feed,
-      wakeAll: () => services.gate.redis.publish(this.channels.movements, '1'),
+      wakeAll: () => this.publishClient.publish(this.channels.movements, '1'),
     });
   }
 
@@ -163,6 +166,28 @@ export class Live {
       throw err;
     }
     return stream;
+  }
+
+  /** Alerts OVERSOLD for SKUs the merge worker found below their floor, to every instance's subscribers. */
+  oversold(skus: BelowFloor[]): void {
+    const now = Date.now();
+    for (const sku of skus) {
+      const level: WireLevel = {
+        skuId: sku.skuId,
+        available: sku.available,
+        reserved: sku.reserved,
+        sold: sku.sold,
+        unlimited: false,
+        state: 'SOLD_OUT',
+        lowStockThreshold: '',
+        version: String(now * 1000),
+        changedAt: String(now),
+      };
+      const alert: WireAlert = { kind: 'OVERSOLD', level };
+      this.publishClient.publish(this.channels.alerts, JSON.stringify(alert)).catch((err: unknown) => {
+        this.log.warn({ err, skuId: sku.skuId }, 'could not publish an OVERSOLD alert');
+      });
+    }
   }
 
   /**

@@ -21,14 +21,20 @@ export interface StockLevel {
   changedAt: Date;
 }
 
+/**
+ * What an alert says: announce-3.lua's crossings, and OVERSOLD, raised by the merge worker when a SKU's
+ * truth fell below its floor (src/ledger/merge.ts).
+ */
+export type StockAlertKind = AlertKind | 'OVERSOLD';
+
 export interface StockAlert {
-  kind: AlertKind;
+  kind: StockAlertKind;
   level: StockLevel;
 }
 
-/** An alert as announce-3.lua publishes it. */
+/** An alert as announce-3.lua (or Live.oversold) publishes it. */
 export interface WireAlert {
-  kind: AlertKind;
+  kind: StockAlertKind;
   level: WireLevel;
 }
 

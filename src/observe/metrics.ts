@@ -72,6 +72,7 @@ export class DomainMetrics {
   private readonly rateLimited: Counter;
   private readonly reconciliation: ReconcileCounters;
   private readonly outboxSwept: Counter;
+  private readonly stockBelowFloor: Counter;
   /** For LedgerWriter.observer: batch sizes and waits. */
   readonly ledger: LedgerObserver;
 
@@ -88,6 +89,11 @@ export class DomainMetrics {
     this.outboxSwept = new Counter({
       name: 'stockgate_outbox_swept_total',
       help: 'Outbox rows delivered to the gate by the sweeper rather than by their own request (a crash or a Redis outage left them)',
+      registers,
+    });
+    this.stockBelowFloor = new Counter({
+      name: 'stockgate_stock_below_floor_total',
+      help: 'SKUs the merge worker found below their floor (units sold that did not exist: a gate counter lied). Alert on any increase',
       registers,
     });
     stateGauges(sources, registers);
@@ -141,6 +147,10 @@ export class DomainMetrics {
 
   swept(rows: number): void {
     this.outboxSwept.inc(rows);
+  }
+
+  belowFloor(skus: number): void {
+    this.stockBelowFloor.inc(skus);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AlertKind, StockAlert, StockLevel, StockState } from '../live/publish.ts';
+import type { StockAlert, StockAlertKind, StockLevel, StockState } from '../live/publish.ts';
 import { MAX_SKUS_PER_SUBSCRIPTION } from '../live/live.ts';
 import { builder } from './builder.ts';
 import type { Context } from './builder.ts';
@@ -19,7 +19,12 @@ const StockAlertKindEnum = builder.enumType('StockAlertKind', {
     LOW_STOCK: { description: 'Available went down to or below the low-stock threshold (and not straight to sold out).' },
     SOLD_OUT: { description: 'The last unit that could be sold was sold.' },
     BACK_IN_STOCK: { description: 'A sold-out SKU can be sold again.' },
-  } satisfies Record<AlertKind, unknown>,
+    OVERSOLD: {
+      description:
+        "More units were sold than existed: the SKU's truth is below its floor (a gate counter changed in Redis, or a defect). " +
+        'Raised by the merge worker; audit the SKU (stockAudit) and rebuild its counter (reconcileStock).',
+    },
+  } satisfies Record<StockAlertKind, unknown>,
 });
 
 /**

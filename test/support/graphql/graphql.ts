@@ -136,6 +136,8 @@ export type StockAlertKind =
   | 'BACK_IN_STOCK'
   /** Available went down to or below the low-stock threshold (and not straight to sold out). */
   | 'LOW_STOCK'
+  /** More units were sold than existed: the SKU's truth is below its floor (a gate counter changed in Redis, or a defect). Raised by the merge worker; audit the SKU (stockAudit) and rebuild its counter (reconcileStock). */
+  | 'OVERSOLD'
   /** The last unit that could be sold was sold. */
   | 'SOLD_OUT';
 

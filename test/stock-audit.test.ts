@@ -1,0 +1,110 @@
+/**
+ * Stock that proves its own numbers (issue 17): stockAudit catches a gate counter changed in Redis, the
+ * merge worker raises a SKU sold below its floor (log, metric, OVERSOLD alert), and reconcileStock
+ * rebuilds the counter from the truth, after which nothing more is oversold through it.
+ */
+import type { Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadCounters } from '../src/sync/load.ts';
+import { checked, errorCode, outcome } from './support/client.ts';
+import { overWs, wsClient, type Feed } from './support/live.ts';
+import { STOCK_ALERTS } from './support/ops.ts';
+import { useStack } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
+
+const stack = useStack();
+let redis: Redis;
+const clients: Client[] = [];
+const feeds: Feed[] = [];
+beforeAll(() => {
+  redis = new Redis(stack.ns.redisUrl);
+});
+afterEach(async () => {
+  await Promise.all(feeds.splice(0).map(async (f) => f.close()));
+  await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
+});
+afterAll(() => redis?.disconnect());
+
+let runs = 0;
+/** A SKU of `available` units whose gate counter Redis holds, raised there by `lie` units. */
+async function liedAbout(available: number, lie: number): Promise<string> {
+  const skuId = `audit-${++runs}`;
+  await stack.api.upserted([{ id: skuId, available }]);
+  const { gate, prisma } = stack.svc.app.services;
+  expect(await loadCounters(gate, prisma, [skuId])).toEqual([]);
+  expect(await redis.hincrby(gate.keys.counter(skuId), 'a', lie)).toBe(available + lie);
+  return skuId;
+}
+
+let stampedes = 0;
+/** `buyers` concurrent one-unit deducts of new orders; returns how many succeeded, the others being refused short. */
+async function stampede(skuId: string, buyers: number): Promise<number> {
+  const round = ++stampedes;
+  const answers = await Promise.all(Array.from({ length: buyers }, (_, i) => stack.api.deductOne(`${skuId}-${round}-${i}`, skuId)));
+  const outcomes = answers.map(outcome);
+  expect(outcomes.filter((o) => o !== 'DeductStockSuccess' && o !== 'InsufficientStock')).toEqual([]);
+  return outcomes.filter((o) => o === 'DeductStockSuccess').length;
+}
+
+async function audit(skuId: string) {
+  const res = await stack.api.stockAudit([skuId]);
+  expect(res.errors).toBeUndefined();
+  return res.data.stockAudit[0];
+}
+
+describe('stockAudit and reconcileStock', () => {
+  it('report a counter raised in Redis, and after reconcileStock it agrees and no unit is oversold through it', async () => {
+    const skuId = await liedAbout(37, 5);
+    const lied = await audit(skuId);
+    expect(lied).toMatchObject({ skuId, conserved: true, gateAgrees: false, drift: 5 });
+    expect(lied.lastReconciledAt).not.toBeNull();
+
+    const reconciled = checked(await stack.api.reconcileStock([skuId]), 'ReconcileStockSuccess');
+    expect(reconciled.audits).toEqual([expect.objectContaining({ skuId, conserved: true, gateAgrees: true, drift: 0 })]);
+    expect(Date.parse(reconciled.audits[0].lastReconciledAt)).toBeGreaterThan(Date.parse(lied.lastReconciledAt));
+
+    expect(await stampede(skuId, 60)).toBe(37);
+    await eventually('every movement merged', async () => (await audit(skuId)).unmergedMovements === 0);
+    expect(await audit(skuId)).toMatchObject({ conserved: true, gateAgrees: true, drift: 0 });
+    expect(checked(await stack.api.sku(skuId))).toMatchObject({ available: 0, sold: 37 });
+  });
+
+  it('the merge worker raises a SKU oversold through a lying counter (log, metric, OVERSOLD alert), and the audit fails it', async () => {
+    const client = wsClient(stack.svc.url);
+    clients.push(client);
+    const alerts = overWs(client, STOCK_ALERTS, { skuIds: null }, 'stockAlerts');
+    feeds.push(alerts);
+    await new Promise((r) => setTimeout(r, 200));
+    const skuId = await liedAbout(37, 5);
+
+    expect(await stampede(skuId, 60)).toBe(42);
+    await alerts.until((values) => values.some((a) => a.kind === 'OVERSOLD' && a.skuId === skuId), 'an OVERSOLD alert');
+    expect(alerts.values.find((a) => a.kind === 'OVERSOLD')!.level).toMatchObject({ skuId, available: -5, sold: 42 });
+    expect(await stack.svc.app.metrics.exposition()).toMatch(/^stockgate_stock_below_floor_total [1-9]/m);
+    // The counter sold down to 0 from its lie; the truth is 5 below.
+    expect(await audit(skuId)).toMatchObject({ conserved: false, gateAgrees: false, drift: 5 });
+
+    // Rebuilt from the truth (-5), the counter sells nothing more until restocked past the hole.
+    const after = checked(await stack.api.reconcileStock([skuId]), 'ReconcileStockSuccess');
+    expect(after.audits[0]).toMatchObject({ conserved: false, gateAgrees: true, drift: 0 });
+    expect(await stampede(skuId, 10)).toBe(0);
+    checked(await stack.api.restock(skuId, 7, `${skuId}-restock`), 'RestockSuccess');
+    expect(await stampede(skuId, 10)).toBe(2);
+  });
+
+  it('answer unknown SKUs UnknownSku (nothing rebuilt), bad ids INVALID_ID, and too many TOO_MANY_SKUS', async () => {
+    const known = `audit-${++runs}`;
+    await stack.api.upserted([{ id: known, available: 1 }]);
+    const unknown = checked(await stack.api.reconcileStock([known, 'audit-nobody']), 'UnknownSku');
+    expect(unknown).toMatchObject({ code: 'UNKNOWN_SKU', skuIds: ['audit-nobody'] });
+    expect((await audit(known)).lastReconciledAt).toBeNull();
+
+    expect(errorCode(await stack.api.reconcileStock(['bad id']))).toBe('INVALID_ID');
+    expect(errorCode(await stack.api.reconcileStock([]))).toBe('EMPTY_SKU_LIST');
+    const many = Array.from({ length: 101 }, (_, i) => `audit-many-${i}`);
+    expect(errorCode(await stack.api.reconcileStock(many))).toBe('TOO_MANY_SKUS');
+    expect(errorCode(await stack.api.stockAudit(['audit-nobody']))).toBe('UNKNOWN_SKU');
+    expect(errorCode(await stack.api.stockAudit(['bad id']))).toBe('INVALID_ID');
+  });
+});
