@@ -505,12 +505,23 @@ class Runner {
       const got = checked(await client.skus(ids));
       try {
         expect(got, `${when}: the skus query`).toEqual(want);
-        return;
+        break;
       } catch (err) {
         if (Date.now() >= deadline) throw err;
         await sleep(50);
       }
     }
+    // The service's own audit says the same: every SKU explained by its ledger, every counter agreeing.
+    const audits = checked(await client.stockAudit(ids));
+    expect(
+      audits.map((a: { skuId: string; conserved: boolean; gateAgrees: boolean; drift: number }) => [
+        a.skuId,
+        a.conserved,
+        a.gateAgrees,
+        a.drift,
+      ]),
+      `${when}: stockAudit`,
+    ).toEqual(ids.map((id) => [id, true, true, 0]));
   }
 
   /** Each order against the `order` query, then the gate against the truth. */

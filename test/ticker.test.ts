@@ -112,4 +112,49 @@ describe.skipIf(missing !== null)(`the ticker page in headless Chromium${missing
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('during a sale: a sparkline of the last 10 minutes, units sold per minute from the ledger (before the page opened too), alerts as they come', async () => {
+    await api.upserted([
+      { id: 'sale-hoodie', name: 'Launch hoodie', available: 40, lowStockThreshold: 10 },
+      { id: 'sale-pin', name: 'Enamel pin', available: 5 },
+    ]);
+    // Sold before the page opened: the page reads them from the ledger.
+    for (let i = 0; i < 3; i++) await api.deducted(`sale-before-${i}`, [{ skuId: 'sale-hoodie', quantity: 2 }]);
+
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.setViewportSize({ width: 1400, height: 700 });
+    await page.goto(`${new URL(stack.svc.url).origin}/ticker?skus=sale-hoodie,sale-pin`);
+    const hoodie = page.locator('[data-sku="sale-hoodie"]');
+    await expect.poll(() => hoodie.getAttribute('data-sold-last-minute'), { timeout: SHOW_WITHIN_MS }).toBe('6');
+    await expect.poll(() => page.locator('.connection').getAttribute('data-connection'), { timeout: SHOW_WITHIN_MS }).toBe('live');
+
+    // Sold while it is open: the feed counts them, and the pin sells out and raises alerts.
+    for (let i = 0; i < 4; i++) await api.deducted(`sale-after-${i}`, [{ skuId: 'sale-hoodie', quantity: 6 }]);
+    await api.deducted('sale-pins', [{ skuId: 'sale-pin', quantity: 5 }]);
+    await expect.poll(() => hoodie.getAttribute('data-sold-last-minute'), { timeout: SHOW_WITHIN_MS }).toBe('30');
+    await expect.poll(() => text(page, 'sale-hoodie', '.available').textContent(), { timeout: SHOW_WITHIN_MS }).toBe('10');
+    expect(await text(page, 'sale-hoodie', '.rate').textContent()).toBe('30 sold in the last minute');
+    const bars = await text(page, 'sale-hoodie', '.bars rect').evaluateAll((rects) =>
+      rects.map((r) => Number(r.getAttribute('data-units'))),
+    );
+    expect(bars).toHaveLength(10);
+    expect(bars.reduce((a, b) => a + b, 0)).toBe(30);
+    // The level from 40 down to 10 over the window: several steps, history included.
+    expect(Number(await text(page, 'sale-hoodie', '.spark').getAttribute('data-levels'))).toBeGreaterThanOrEqual(4);
+    expect(await text(page, 'sale-hoodie', '.spark polyline').getAttribute('points')).toMatch(/^[\d.]+,[\d.]+( [\d.]+,[\d.]+){4,}$/);
+    await expect
+      .poll(() => page.locator('.alerts li[data-kind="SOLD_OUT"][data-alert-sku="sale-pin"]').count(), { timeout: SHOW_WITHIN_MS })
+      .toBe(1);
+    await expect
+      .poll(() => page.locator('.alerts li[data-kind="LOW_STOCK"][data-alert-sku="sale-hoodie"]').count(), { timeout: SHOW_WITHIN_MS })
+      .toBe(1);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'ticker-sale.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
