@@ -385,3 +385,58 @@ export const ClientStockLevels = graphql(`
     }
   }
 `);
+
+export const ClientStockMovements = graphql(`
+  subscription ClientStockMovements($skuIds: [ID!], $after: String) {
+    stockMovements(skuIds: $skuIds, after: $after) {
+      cursor
+      movement {
+        id
+        kind
+        skuId
+        quantity
+        deltaAvailable
+        deltaSold
+        orderId
+        createdAt
+      }
+    }
+  }
+`);
+
+graphql(`
+  fragment ClientSkuAudit on SkuAudit {
+    skuId
+    conserved
+    gateAgrees
+    drift
+    unmergedMovements
+    lastReconciledAt
+  }
+`);
+
+export const ClientStockAudit = graphql(`
+  query ClientStockAudit($skuIds: [ID!]!) {
+    stockAudit(skuIds: $skuIds) {
+      ...ClientSkuAudit
+    }
+  }
+`);
+
+export const ClientReconcileStock = graphql(`
+  mutation ClientReconcileStock($input: ReconcileStockInput!) {
+    reconcileStock(input: $input) {
+      __typename
+      ... on ReconcileStockSuccess {
+        audits {
+          ...ClientSkuAudit
+        }
+      }
+      ... on UnknownSku {
+        code
+        message
+        skuIds
+      }
+    }
+  }
+`);

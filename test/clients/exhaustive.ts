@@ -7,11 +7,19 @@
  * or an extra key); test/clients/request.test.ts compares them with the live server's introspection.
  */
 import type { ResultOf } from '@graphql-typed-document-node/core';
-import type { ClientConfirm, ClientDeduct, ClientDeductBatch, ClientSetStock, ClientSetStockBatch } from './documents.ts';
+import type {
+  ClientConfirm,
+  ClientDeduct,
+  ClientDeductBatch,
+  ClientReconcileStock,
+  ClientSetStock,
+  ClientSetStockBatch,
+} from './documents.ts';
 
 export type DeductResult = ResultOf<typeof ClientDeduct>['deductStock'];
 export type ConfirmResult = ResultOf<typeof ClientConfirm>['confirmReservation'];
 export type SetStockResult = ResultOf<typeof ClientSetStock>['setStock'];
+export type ReconcileResult = ResultOf<typeof ClientReconcileStock>['reconcileStock'];
 
 /** A batch's results[i] is the single mutation's result, type for type: a client reads both with one switch. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -42,6 +50,20 @@ export function describeDeduct(r: DeductResult): string {
       return `key ${r.idempotencyKey} was used for another request`;
     case 'Throttled':
       return `busy: ${r.skuIds.join(', ')}; retry after ${r.retryAfterMs} ms`;
+    default:
+      return unhandled(r);
+  }
+}
+
+/** What an operator's console would say after a reconciliation. */
+export function describeReconcile(r: ReconcileResult): string {
+  switch (r.__typename) {
+    case 'ReconcileStockSuccess':
+      return r.audits
+        .map((a) => `${a.skuId}: ${a.gateAgrees ? 'agrees' : `drift ${a.drift}`}${a.conserved ? '' : ', NOT conserved'}`)
+        .join('; ');
+    case 'UnknownSku':
+      return `unknown: ${r.skuIds.join(', ')}`;
     default:
       return unhandled(r);
   }
@@ -98,6 +120,11 @@ export const SET_STOCK_MEMBERS = {
   StockChanged: true,
   UnknownSku: true,
 } as const satisfies Record<SetStockResult['__typename'], true>;
+
+export const RECONCILE_MEMBERS = {
+  ReconcileStockSuccess: true,
+  UnknownSku: true,
+} as const satisfies Record<ReconcileResult['__typename'], true>;
 
 export const CONFIRM_MEMBERS = {
   ConfirmReservationSuccess: true,

@@ -41,6 +41,9 @@ const pairs: [keyof typeof ops, { toString(): string }][] = [
   ['MOVEMENTS', generated.MovementsDocument],
   ['STOCK_LEVELS', generated.LevelsDocument],
   ['STOCK_ALERTS', generated.AlertsDocument],
+  ['STOCK_MOVEMENTS', generated.StockMovementsDocument],
+  ['STOCK_AUDIT', generated.StockAuditDocument],
+  ['RECONCILE_STOCK', generated.ReconcileStockDocument],
 ];
 
 describe('the operations of test/support/ops.ts', () => {

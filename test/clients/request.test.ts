@@ -13,6 +13,7 @@ import {
   ClientConfirm,
   ClientDeduct,
   ClientDeductBatch,
+  ClientReconcileStock,
   ClientRefund,
   ClientRelease,
   ClientReserve,
@@ -20,9 +21,19 @@ import {
   ClientSetStock,
   ClientSetStockBatch,
   ClientSkus,
+  ClientStockAudit,
   ClientUpsert,
 } from './documents.ts';
-import { CONFIRM_MEMBERS, DEDUCT_MEMBERS, describeConfirm, describeDeduct, describeSetStock, SET_STOCK_MEMBERS } from './exhaustive.ts';
+import {
+  CONFIRM_MEMBERS,
+  DEDUCT_MEMBERS,
+  describeConfirm,
+  describeDeduct,
+  describeReconcile,
+  describeSetStock,
+  RECONCILE_MEMBERS,
+  SET_STOCK_MEMBERS,
+} from './exhaustive.ts';
 import { introspect, possibleTypesOf, uniqueId } from './support.ts';
 
 const stack = useStack();
@@ -126,6 +137,21 @@ describe('codegen types: the exhaustive switches', () => {
     expect(Object.keys(DEDUCT_MEMBERS).sort()).toEqual(possible.DeductStockResult);
     expect(Object.keys(SET_STOCK_MEMBERS).sort()).toEqual(possible.SetStockResult);
     expect(Object.keys(CONFIRM_MEMBERS).sort()).toEqual(possible.ConfirmReservationResult);
+    expect(Object.keys(RECONCILE_MEMBERS).sort()).toEqual(possible.ReconcileStockResult);
+  });
+
+  it('read every member of ReconcileStockResult, and the audit of a SKU, each brought about for real', async () => {
+    const id = uniqueId('exh-audit');
+    const ghost = uniqueId('exh-ghost');
+    await stack.api.upserted([{ id, available: 8 }]);
+    const audit = (await client.request(ClientStockAudit, { skuIds: [id] })).stockAudit;
+    expect(audit).toMatchObject([{ skuId: id, conserved: true, gateAgrees: true, drift: 0 }]);
+    const answers = [
+      (await client.request(ClientReconcileStock, { input: { skuIds: [id] } })).reconcileStock,
+      (await client.request(ClientReconcileStock, { input: { skuIds: [id, ghost] } })).reconcileStock,
+    ];
+    expect(answers.map(describeReconcile)).toEqual([`${id}: agrees`, `unknown: ${ghost}`]);
+    expect(answers.map((r) => r.__typename).sort()).toEqual(Object.keys(RECONCILE_MEMBERS).sort());
   });
 
   it('read every member of DeductStockResult, each brought about for real', async () => {

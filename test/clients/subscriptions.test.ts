@@ -11,7 +11,7 @@ import type { ExecutionResult } from 'graphql';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Feed, wsClient } from '../support/live.ts';
 import { useStack } from '../support/stack.ts';
-import { ClientDeduct, ClientSkus, ClientStockLevels } from './documents.ts';
+import { ClientDeduct, ClientMovements, ClientSkus, ClientStockLevels, ClientStockMovements } from './documents.ts';
 import { uniqueId } from './support.ts';
 
 /** Deducts in flight at once. */
@@ -23,11 +23,9 @@ type Variables = VariablesOf<typeof ClientStockLevels>;
 
 /** What a subscription client takes: graphql-ws's and graphql-sse's `subscribe` share this shape. */
 interface Subscriber {
-  subscribe(
-    request: { query: string; variables: Variables },
-    sink: SinkOf<ExecutionResult<ResultOf<typeof ClientStockLevels>>>,
-  ): () => void;
+  subscribe<R>(request: { query: string; variables: Record<string, unknown> }, sink: SinkOf<ExecutionResult<R>>): () => void;
 }
+type Event = ResultOf<typeof ClientStockMovements>['stockMovements'];
 interface SinkOf<T> {
   next(value: T): void;
   error(error: unknown): void;
@@ -47,10 +45,10 @@ afterEach(() => {
 });
 
 /** The typed live levels of these SKUs through a subscription client. */
-function levels(client: Subscriber, skuIds: string[]): Feed<Level> {
+function levels(client: Subscriber, skuIds: Variables['skuIds']): Feed<Level> {
   let stop = () => {};
   const feed = new Feed<Level>(() => stop());
-  stop = client.subscribe(
+  stop = client.subscribe<ResultOf<typeof ClientStockLevels>>(
     { query: ClientStockLevels.toString(), variables: { skuIds } },
     {
       next: (result) => {
@@ -114,5 +112,59 @@ describe('live levels through the subscription clients', () => {
     const client = createSseClient({ url: stack.svc.url, retryAttempts: 0 });
     opened.push(() => client.dispose());
     await endsOnTheFinalLevel(client);
+  });
+});
+
+/** The typed change feed of these SKUs through a subscription client. */
+function movements(client: Subscriber, skuIds: string[], after?: string): Feed<Event> {
+  let stop = () => {};
+  const feed = new Feed<Event>(() => stop());
+  stop = client.subscribe<ResultOf<typeof ClientStockMovements>>(
+    { query: ClientStockMovements.toString(), variables: { skuIds, ...(after ? { after } : {}) } },
+    {
+      next: (result) => {
+        if (result.errors) feed.fail(result.errors);
+        else if (result.data) feed.add(result.data.stockMovements);
+      },
+      error: (err) => feed.fail(err instanceof Error ? err.message : err),
+      complete: () => feed.end(),
+    },
+  );
+  opened.push(() => void feed.close());
+  return feed;
+}
+
+const deductOne = async (skuId: string) =>
+  (await http.request(ClientDeduct, { input: { orderId: uniqueId('feed-order'), lines: [{ skuId, quantity: 1 }] } })).deductStock;
+
+describe('the change feed through the subscription clients', () => {
+  it('graphql-sse streams the movements of concurrent deducts, and graphql-ws resumes after a cursor with exactly the rest', async () => {
+    const id = uniqueId('feed');
+    await stack.api.upserted([{ id, available: STOCK }]);
+    const sse = createSseClient({ url: stack.svc.url, retryAttempts: 0 });
+    opened.push(() => sse.dispose());
+    const first = movements(sse, [id]);
+    // Deducts one by one until the feed shows one: it is live from there on.
+    for (let i = 0; i < 50 && first.values.length === 0; i++) {
+      expect((await deductOne(id)).__typename).toBe('DeductStockSuccess');
+      await first.until((v) => v.length > 0, 'a movement', 100).catch(() => {});
+    }
+    const [start] = await first.until((v) => v.length > 0, 'the first movement');
+    const answers = await Promise.all(Array.from({ length: CONCURRENT_DEDUCTS }, () => deductOne(id)));
+    expect(answers.every((a) => a.__typename === 'DeductStockSuccess')).toBe(true);
+
+    const edges = (await http.request(ClientMovements, { skuId: id, kinds: ['DEDUCT'], first: 100 })).movements.edges;
+    const expected = edges.map((e) => e.node.id).filter((m) => BigInt(m) >= BigInt(start!.movement.id));
+    const got = await first.until((v) => v.length >= expected.length, `${expected.length} movements`);
+    expect(got.map((e) => e.movement.id).sort()).toEqual([...expected].sort());
+    expect(got.every((e) => e.movement.kind === 'DEDUCT' && e.movement.skuId === id && e.movement.deltaSold === 1)).toBe(true);
+
+    const ws = wsClient(stack.svc.url);
+    opened.push(() => void ws.dispose());
+    const rest = movements(ws, [id], got[2]!.cursor);
+    const resumed = await rest.until((v) => v.length >= got.length - 3, 'the movements after the third');
+    await sleep(200);
+    expect(rest.values.map((e) => e.movement.id)).toEqual(got.slice(3).map((e) => e.movement.id));
+    expect(resumed.length).toBe(got.length - 3);
   });
 });

@@ -403,6 +403,33 @@ export type ClientStockLevelsSubscriptionVariables = Exact<{
 
 export type ClientStockLevelsSubscription = { stockLevels: { skuId: string, available: number | null, reserved: number, sold: number, version: number, changedAt: string, sku: { id: string, available: number | null } } };
 
+export type ClientStockMovementsSubscriptionVariables = Exact<{
+  skuIds?: Array<string | number> | string | number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ClientStockMovementsSubscription = { stockMovements: { cursor: string, movement: { id: string, kind: MovementKind, skuId: string, quantity: number, deltaAvailable: number, deltaSold: number, orderId: string | null, createdAt: string } } };
+
+export type ClientSkuAuditFragment = { skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null };
+
+export type ClientStockAuditQueryVariables = Exact<{
+  skuIds: Array<string | number> | string | number;
+}>;
+
+
+export type ClientStockAuditQuery = { stockAudit: Array<{ skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null }> };
+
+export type ClientReconcileStockMutationVariables = Exact<{
+  input: ReconcileStockInput;
+}>;
+
+
+export type ClientReconcileStockMutation = { reconcileStock:
+    | { __typename: 'ReconcileStockSuccess', audits: Array<{ skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null }> }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
 type TakeRefused_IdempotencyConflict_Fragment = { code: OutcomeCode, message: string, idempotencyKey: string };
 
 type TakeRefused_InsufficientStock_Fragment = { code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> };
@@ -937,6 +964,16 @@ fragment ClientUnknownSku on UnknownSku {
   message
   skuIds
 }`, {"fragmentName":"ClientSetStockAnswer"}) as unknown as TypedDocumentString<ClientSetStockAnswerFragment, unknown>;
+export const ClientSkuAuditFragmentDoc = new TypedDocumentString(`
+    fragment ClientSkuAudit on SkuAudit {
+  skuId
+  conserved
+  gateAgrees
+  drift
+  unmergedMovements
+  lastReconciledAt
+}
+    `, {"fragmentName":"ClientSkuAudit"}) as unknown as TypedDocumentString<ClientSkuAuditFragment, unknown>;
 export const TakeRefusedFragmentDoc = new TypedDocumentString(`
     fragment TakeRefused on Outcome {
   ... on InsufficientStock {
@@ -1673,6 +1710,61 @@ export const ClientStockLevelsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ClientStockLevelsSubscription, ClientStockLevelsSubscriptionVariables>;
+export const ClientStockMovementsDocument = new TypedDocumentString(`
+    subscription ClientStockMovements($skuIds: [ID!], $after: String) {
+  stockMovements(skuIds: $skuIds, after: $after) {
+    cursor
+    movement {
+      id
+      kind
+      skuId
+      quantity
+      deltaAvailable
+      deltaSold
+      orderId
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClientStockMovementsSubscription, ClientStockMovementsSubscriptionVariables>;
+export const ClientStockAuditDocument = new TypedDocumentString(`
+    query ClientStockAudit($skuIds: [ID!]!) {
+  stockAudit(skuIds: $skuIds) {
+    ...ClientSkuAudit
+  }
+}
+    fragment ClientSkuAudit on SkuAudit {
+  skuId
+  conserved
+  gateAgrees
+  drift
+  unmergedMovements
+  lastReconciledAt
+}`) as unknown as TypedDocumentString<ClientStockAuditQuery, ClientStockAuditQueryVariables>;
+export const ClientReconcileStockDocument = new TypedDocumentString(`
+    mutation ClientReconcileStock($input: ReconcileStockInput!) {
+  reconcileStock(input: $input) {
+    __typename
+    ... on ReconcileStockSuccess {
+      audits {
+        ...ClientSkuAudit
+      }
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+  }
+}
+    fragment ClientSkuAudit on SkuAudit {
+  skuId
+  conserved
+  gateAgrees
+  drift
+  unmergedMovements
+  lastReconciledAt
+}`) as unknown as TypedDocumentString<ClientReconcileStockMutation, ClientReconcileStockMutationVariables>;
 export const DeductDocument = new TypedDocumentString(`
     mutation Deduct($input: DeductStockInput!) {
   deductStock(input: $input) {
