@@ -5,6 +5,7 @@
  */
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, subscribe } from 'graphql';
@@ -197,6 +198,41 @@ describe('stockMovements', () => {
       expectFeedOrder([...seen, ...resumed.values]);
     },
   );
+
+  it('never lets a transaction that drew a lower id and commits late fall behind a cursor', async () => {
+    const { api, svc, ns } = stack;
+    const { ids, marker } = await skus(api, 1);
+    const feed = movements('ws', svc, [...ids, marker]);
+    await untilLive(api, marker, feed);
+    // A transaction writes a movement (drawing the lower id) and stays open...
+    const late = new pg.Client(ns.databaseUrl);
+    await late.connect();
+    try {
+      await late.query('BEGIN');
+      const [{ id: lateId }] = (
+        await late.query<{ id: string }>(
+          `INSERT INTO movement (kind, sku_id, quantity, delta_available) VALUES ('ADJUST', $1, 1, 1) RETURNING id::text`,
+          [marker],
+        )
+      ).rows as [{ id: string }];
+      // ...while a deduct draws a higher id and commits first.
+      const deducted = await api.deducted('late-commit', [{ skuId: ids[0]!, quantity: 1 }]);
+      expect(deducted.orderId).toBe('late-commit');
+      await sleep(500);
+      // Sending the deduct now would hand out a cursor the late movement could fall behind.
+      expect(feed.values.filter((e) => e.movement.orderId === 'late-commit')).toEqual([]);
+      await late.query('COMMIT');
+      await feed.until((events) => events.some((e) => e.movement.orderId === 'late-commit'), 'the deduct');
+      const order = feed.values.map((e) => e.movement.id);
+      expect(order.indexOf(lateId)).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf(lateId), 'the late commit comes before the deduct it held back').toBeLessThan(
+        feed.values.findIndex((e) => e.movement.orderId === 'late-commit'),
+      );
+      expect(BigInt(lateId)).toBeLessThan(BigInt(feed.values.find((e) => e.movement.orderId === 'late-commit')!.movement.id));
+    } finally {
+      await late.end();
+    }
+  });
 
   it('answers a bad cursor INVALID_CURSOR and bad SKU ids INVALID_ID', async () => {
     for (const [variables, code] of [
