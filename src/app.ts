@@ -15,6 +15,13 @@ import { createStockgateYoga, type StockgateYoga } from './app/yoga.ts';
 
 export { HTTP_DRAIN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './app/shutdown.ts';
 
+/**
+ * Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). A flash sale opens
+ * thousands at once; Node's default of 511 dropped the rest, which the clients saw as resets or as
+ * connects retried seconds later.
+ */
+export const LISTEN_BACKLOG = 4_096;
+
 export interface App {
   yoga: StockgateYoga;
   services: Services;

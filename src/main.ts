@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
-import { buildApp, HTTP_DRAIN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './app.ts';
+import { buildApp, HTTP_DRAIN_TIMEOUT_MS, LISTEN_BACKLOG, SHUTDOWN_TIMEOUT_MS } from './app.ts';
 import { isWorkerProcess, joinWorkerProcesses, superviseWorkerProcesses } from './app/processes.ts';
 import { createLogger } from './observe/log.ts';
 import { loadConfigOrExit, withoutPassword, type Config } from './config.ts';
@@ -83,7 +83,7 @@ function serve(config: Config, log: Logger): void {
   if (isWorkerProcess()) joinWorkerProcesses(app.metrics);
   const server = createServer((req, res) => void app.yoga(req, res));
   app.attach(server);
-  server.listen(config.PORT, () => {
+  server.listen({ port: config.PORT, backlog: LISTEN_BACKLOG }, () => {
     log.info(`stockgate listening: GraphiQL at http://localhost:${config.PORT}${app.yoga.graphqlEndpoint}`);
   });
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { buildApp, type App } from '../../src/app.ts';
+import { buildApp, LISTEN_BACKLOG, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { deployMigrations, dropDatabase } from '../../src/db/migrate.ts';
 import { Client, gqlAt, type Result, type Variables } from './client.ts';
@@ -96,7 +96,7 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
   const app = buildApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const server: Server = createServer((req, res) => void app.yoga(req, res));
   app.attach(server);
-  server.listen(0, '127.0.0.1');
+  server.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG });
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   /** Stopping twice (a test's own stop, then the stack's) stops once. */
