@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Sql } from '../db/client.ts';
+import { unavailable } from '../errors.ts';
 import { comparePositions, currentSnapshot, FEED_PAGE, readMovements, startOf, type FeedMovement, type Position } from '../ledger/feed.ts';
 import { encodeCursor, isAhead, type FeedCursor } from './feed-cursor.ts';
 
@@ -197,7 +198,8 @@ export class MovementFeed {
     return full;
   }
 
-  private failed(err: unknown): void {
+  /** Logs a failed read, at most once per FAILURE_LOG_INTERVAL_MS. */
+  failed(err: unknown): void {
     const now = Date.now();
     if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
     this.lastFailureLog = now;
@@ -254,7 +256,14 @@ export class MovementStream implements AsyncIterableIterator<StockMovementEvent 
 
   async next(): Promise<IteratorResult<StockMovementEvent | FeedBehind>> {
     while (this.queue.length === 0 && !this.finished && !this.joined && !this.behind) {
-      await this.readLedger();
+      try {
+        await this.readLedger();
+      } catch (err) {
+        // The subscriber resumes after the last cursor it was sent, here or on another instance.
+        this.end();
+        this.feed.failed(err);
+        throw unavailable('the ledger cannot be read', 'subscription');
+      }
     }
     const value = this.queue.shift();
     if (value !== undefined) return this.handOver(value);
