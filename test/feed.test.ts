@@ -202,7 +202,11 @@ describe('stockMovements', () => {
   it('never lets a transaction that drew a lower id and commits late fall behind a cursor', async () => {
     const { api, svc, ns } = stack;
     const { ids, marker } = await skus(api, 1);
-    const feed = movements('ws', svc, [...ids, marker]);
+    // The late movement's SKU has no other movement: no merge ever waits for its row, which the open
+    // transaction's foreign-key check holds (a merge holding other rows meanwhile would stall the deduct).
+    const quiet = `${marker}-quiet`;
+    await api.upserted([{ id: quiet }]);
+    const feed = movements('ws', svc, [...ids, marker, quiet]);
     await untilLive(api, marker, feed);
     // A transaction writes a movement (drawing the lower id) and stays open...
     const late = new pg.Client(ns.databaseUrl);
@@ -211,8 +215,8 @@ describe('stockMovements', () => {
       await late.query('BEGIN');
       const [{ id: lateId }] = (
         await late.query<{ id: string }>(
-          `INSERT INTO movement (kind, sku_id, quantity, delta_available) VALUES ('ADJUST', $1, 1, 1) RETURNING id::text`,
-          [marker],
+          `INSERT INTO movement (kind, sku_id, quantity, delta_available, merged) VALUES ('ADJUST', $1, 1, 0, true) RETURNING id::text`,
+          [quiet],
         )
       ).rows as [{ id: string }];
       // ...while a deduct draws a higher id and commits first.

@@ -241,9 +241,12 @@ export class MovementStream implements AsyncIterableIterator<StockMovementEvent 
   offer(m: FeedMovement): void {
     if (this.finished || this.behind) return;
     const position = { tx: m.tx, id: m.id };
-    if (!isAhead(this.cursor, position)) return;
+    if (comparePositions(position, this.cursor.position) <= 0) return;
+    // Skipped (committed before the stream started) or of other SKUs, it still moves the stream on:
+    // a page of nothing but such movements must not be read again.
+    const ahead = isAhead(this.cursor, position);
     this.cursor = { position, skip: this.cursor.skip };
-    if (this.skuIds && !this.skuIds.has(m.skuId)) return;
+    if (!ahead || (this.skuIds && !this.skuIds.has(m.skuId))) return;
     // Reading the ledger, the stream takes a page per pull: only a joined one can be handed too much.
     if (this.joined && this.queue.length >= this.maxQueued) {
       this.behind = true;
