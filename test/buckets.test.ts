@@ -11,21 +11,63 @@ import { gateAgrees } from './support/gate-check.ts';
 import { audit } from './support/ledger.ts';
 import { UPSERT_BUCKETS } from './support/ops.ts';
 import { loadCounters } from '../src/sync/load.ts';
-import { useStack } from './support/stack.ts';
+import { useStack, type Stack } from './support/stack.ts';
 
 const stack = useStack({ env: { GATE_SHARDS: '8' } });
 const { api } = stack;
 
 /** Upserts SKUs and answers them with their bucket counts. */
-async function upserted(skus: Variables[]): Promise<{ id: string; available: number; backorderLimit: number; buckets: number }[]> {
-  return checked(await stack.svc.gql(UPSERT_BUCKETS, { input: { skus } }), 'UpsertSkusSuccess').skus;
+async function upserted(
+  skus: Variables[],
+  on: Stack = stack,
+): Promise<{ id: string; available: number; backorderLimit: number; buckets: number }[]> {
+  return checked(await on.svc.gql(UPSERT_BUCKETS, { input: { skus } }), 'UpsertSkusSuccess').skus;
 }
 
 /** Each bucket's share of the gate's available, as the counters hold it now. */
-async function bucketShares(skuId: string, buckets: number): Promise<number[]> {
-  const { gate } = stack.svc.app.services;
+async function bucketShares(skuId: string, buckets: number, on: Stack = stack): Promise<number[]> {
+  const { gate } = on.svc.app.services;
   const shares = await Promise.all(Array.from({ length: buckets }, (_, b) => gate.redis.hget(gate.keys.counter(skuId, b), 'a')));
   return shares.map(Number);
+}
+
+/**
+ * A cart refused for one line names only the lines truly short: a line of a SKU in buckets that its
+ * buckets together could serve is not short, whether the cart's lines share one shard or not.
+ */
+async function refusesOnlyTrulyShort(on: Stack): Promise<void> {
+  const { api } = on;
+  await upserted(
+    [
+      { id: 'spread', available: 5, buckets: 3 },
+      { id: 'empty', available: 0 },
+    ],
+    on,
+  );
+  for (const [key, lines] of [
+    [
+      'spread-1',
+      [
+        { skuId: 'spread', quantity: 5 },
+        { skuId: 'empty', quantity: 2 },
+      ],
+    ],
+    [
+      'spread-2',
+      [
+        { skuId: 'empty', quantity: 2 },
+        { skuId: 'spread', quantity: 5 },
+      ],
+    ],
+  ] as const) {
+    const refused = await api.deduct(key, [...lines]);
+    expect(refused.data?.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      lines: [{ skuId: 'empty', requested: 2, obtainable: 0 }],
+    });
+  }
+  expect((await bucketShares('spread', 3, on)).reduce((a, b) => a + b, 0)).toBe(5);
+  checked(await api.deduct('spread-3', [{ skuId: 'spread', quantity: 5 }]), 'DeductStockSuccess');
 }
 
 describe('a SKU in buckets', () => {
@@ -75,6 +117,8 @@ describe('a SKU in buckets', () => {
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'big')).toMatchObject({ available: 0, sold: 16 });
   });
 
+  it('refuses a cart for its truly short line only, not for a line its buckets could serve together', () => refusesOnlyTrulyShort(stack));
+
   it('sells restocked units, holds and releases reservations, and refunds, every unit accounted for', async () => {
     await upserted([{ id: 'flow', available: 4, buckets: 4 }]);
     checked(await api.deduct('flow-1', [{ skuId: 'flow', quantity: 4 }]), 'DeductStockSuccess');
@@ -113,4 +157,10 @@ describe('a SKU in buckets', () => {
     }
     expect(await api.sku('bad-buckets')).toMatchObject({ data: { sku: null } });
   });
+});
+
+describe('a SKU in buckets on a gate of one shard (every line of a cart in one take.lua call)', () => {
+  const oneShard = useStack({ env: { GATE_SHARDS: '1' } });
+  it('refuses a cart for its truly short line only, not for a line its buckets could serve together', () =>
+    refusesOnlyTrulyShort(oneShard));
 });

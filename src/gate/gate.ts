@@ -17,6 +17,7 @@ import {
   recordGateToken,
   type Announcement,
   type InFlightTake,
+  type ShortLine,
   type TakeOutcome,
   ReplyCode,
   type TakeRecord,
@@ -414,23 +415,24 @@ export class Gate {
   }
 
   /**
-   * A shortage of lines in buckets: every bucket of their SKUs read, and each short line planned over as
-   * many buckets as it needs (spillPlan). The cart goes again with that plan, unless a short line's
-   * buckets hold too little in all, or a short line has no buckets: then the refusal is final, naming
-   * those lines with what all their buckets hold.
+   * A shortage met by a plan: the short lines of SKUs in buckets are read over every bucket, and each
+   * planned over as many buckets as it needs (spillPlan). The cart goes again with that plan when every
+   * short line can be served so; otherwise the refusal is final, naming only the lines truly short: a
+   * line without buckets as its shard answered, a line in buckets with what all its buckets hold.
    */
   private async spill(
     t: GateTake,
     plan: CartPlan,
     short: Extract<TakeOutcome, { kind: 'short' }>,
   ): Promise<{ plan: CartPlan } | { outcome: TakeOutcome }> {
-    const indexes = short.lines.map((l) => l.index);
     // A SKU split into buckets since this instance last read it says so in its shortage (take.lua).
-    if (short.lines.some((l) => !plan.bucketed[l.index] && l.buckets === 1)) return { outcome: short };
+    const inBuckets = (l: ShortLine) => plan.bucketed[l.index] || l.buckets > 1;
+    const final = short.lines.filter((l) => !inBuckets(l));
+    const indexes = short.lines.filter(inBuckets).map((l) => l.index);
+    if (indexes.length === 0) return { outcome: short };
     const buckets = await this.bucketCounters(indexes.map((i) => t.lines[i]!.skuId));
     if (buckets.some((b) => b === null)) return { outcome: { kind: 'missing', indexes } };
     const spilled = new Map<number, GateLine[]>();
-    const still: typeof short.lines = [];
     indexes.forEach((index, j) => {
       const { skuId, quantity } = t.lines[index]!;
       const each = buckets[j]!;
@@ -442,14 +444,14 @@ export class Gate {
           steps.map((step) => ({ line: index, skuId, ...step })),
         );
       else
-        still.push({
+        final.push({
           index,
           available: above.reduce((a, b) => a + b, 0),
           withheld: each.reduce((a, c) => a + c.withheld, 0),
           buckets: each.length,
         });
     });
-    if (still.length > 0) return { outcome: { ...short, lines: still } };
+    if (final.length > 0) return { outcome: { ...short, lines: final.sort((a, b) => a.index - b.index) } };
     const lines = [...plan.lines.filter((l) => !spilled.has(l.line)), ...[...spilled.values()].flat()];
     return { plan: { lines, bucketed: plan.bucketed.map((bucketed, line) => bucketed || spilled.has(line)) } };
   }
