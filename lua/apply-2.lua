@@ -16,6 +16,9 @@
   ARGV[4]    delta of sold
   ARGV[5]    marker TTL, seconds (longer than an outbox row can wait for delivery)
   ARGV[6]    delta of withheld (a database-only take sold withheld units)
+  ARGV[7]    the location the change is in: the share moves there too (includes/locations.lua); units
+             of an inactive location are not the gate's to sell, so its share does not move; a counter
+             without locations that meets a change elsewhere is dropped, to be loaded with them
 
   Returns 1 when applied, 0 when already applied, -1 when the counter is absent or of another epoch.
 ]]
@@ -25,7 +28,17 @@ if current ~= tonumber(ARGV[1]) then
   if current and current < tonumber(ARGV[1]) then redis.call("DEL", KEYS[1]) end
   return -1
 end
-redis.call("HINCRBY", KEYS[1], "a", ARGV[2])
+local share, location = tonumber(ARGV[2]), ARGV[7]
+local locations = redis.call("HGET", KEYS[1], "lo")
+if not locations and location ~= "default" and share ~= 0 then
+  redis.call("DEL", KEYS[1])
+  return -1
+end
+if locations then
+  if redis.call("HEXISTS", KEYS[1], "l:" .. location) == 0 then share = 0 end
+  if share ~= 0 then redis.call("HINCRBY", KEYS[1], "l:" .. location, share) end
+end
+if share ~= 0 then redis.call("HINCRBY", KEYS[1], "a", share) end
 redis.call("HINCRBY", KEYS[1], "r", ARGV[3])
 redis.call("HINCRBY", KEYS[1], "s", ARGV[4])
 if tonumber(ARGV[6]) ~= 0 then redis.call("HINCRBY", KEYS[1], "h", ARGV[6]) end

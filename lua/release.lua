@@ -1,7 +1,8 @@
 --[[
   Gives back what one gate id took, when its ledger write failed or was fenced. Idempotent by gate id:
   the in-flight payload is the proof the units are still out, and it is removed here.
-  Units go back only to counters of the same epoch: a counter rebuilt since then never saw them taken.
+  Units go back only to counters of the same epoch: a counter rebuilt since then never saw them taken,
+  and to the locations they came from (includes/locations.lua).
 
   KEYS[1]    in-flight index (zset)
   KEYS[2]    in-flight payloads (hash)
@@ -15,6 +16,7 @@
   Returns the number of lines whose units went back, or -1 when the gate id was not in flight.
 ]]
 --- @include "counters"
+--- @include "locations"
 local gateId = ARGV[1]
 local raw = redis.call("HGET", KEYS[2], gateId)
 if not raw then return -1 end
@@ -26,6 +28,8 @@ for i = 1, #KEYS - (FIRST_LINE - 1) do
   local key = KEYS[FIRST_LINE - 1 + i]
   if tonumber(redis.call("HGET", key, "e")) == p.e[i] then
     if p.u[i] == 0 then redis.call("HINCRBY", key, "a", p.q[i]) end
+    -- A payload written before locations existed names none: all came from default.
+    giveBackTo(key, p.l and p.l[i] or "", p.u[i] == 1)
     redis.call("HINCRBY", key, target, -p.q[i])
     restored = restored + 1
   end

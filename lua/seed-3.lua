@@ -29,6 +29,9 @@
   ARGV[12]   the SKU's throttle as set, on the first bucket of a SKU in buckets (stored as ts; each
              bucket's t is its part of it); 0 otherwise
 
+  ARGV[13]   1 when the counter keeps stock per location (includes/locations.lua), else 0
+  ARGV[14]   its active locations in allocation order, comma-separated (when ARGV[13] is 1)
+  ARGV[15..] the gate's share in each of them, in that order (they add up to ARGV[2])
   Returns 1 when loaded, 0 when a counter of this epoch or newer was already there, -1 when the
   caller does not hold the load lock.
 ]]
@@ -46,4 +49,12 @@ local buckets = tonumber(ARGV[11])
 if buckets and buckets > 1 then redis.call("HSET", KEYS[1], "nb", buckets) end
 local throttleAsSet = tonumber(ARGV[12])
 if throttleAsSet and throttleAsSet > 0 then redis.call("HSET", KEYS[1], "ts", throttleAsSet) end
+if ARGV[13] == "1" then
+  redis.call("HSET", KEYS[1], "lo", ARGV[14])
+  local i = 15
+  for location in string.gmatch(ARGV[14], "[^,]+") do
+    redis.call("HSET", KEYS[1], "l:" .. location, ARGV[i])
+    i = i + 1
+  end
+end
 return 1

@@ -7,7 +7,7 @@
   KEYS[2]    idempotency records of the period before (read only: a key taken then is still a replay)
   KEYS[3]    in-flight index (zset: gate id -> time taken, ms)
   KEYS[4]    in-flight payloads (hash: gate id -> JSON of what was taken: kind k, record hash i and field
-             f, counter keys c, quantities q, epochs e, unlimited flags u, time t; enough for
+             f, counter keys c, quantities q, epochs e, unlimited flags u, locations l, time t; enough for
              reconciliation to give it back without the request)
   KEYS[5]    replay filter (string used as a bitmap, a Bloom filter of every key ever taken): bit 0 is
              set once it holds every key the ledger has (src/sync/replay-filter.ts); a take sets its
@@ -31,6 +31,7 @@
   ARGV[7]    the key's bits in the replay filter, comma-separated (never bit 0)
   ARGV[8..]  quantity per line, in KEYS order: whole numbers of at least 1 (the caller validates
              them; checked again here because a script error after a write would leave a half-taken cart)
+  then       per line, the location it is pinned to, "" for none (includes/locations.lua allocates)
 
   Returns one of:
     {"ADOPT"}                     this server is not the one adopted (its replication id is not KEYS[7]'s):
@@ -49,10 +50,12 @@
                                   may hold what this one lacks); fresh is 1
                                   when the replay filter is complete and lacks one of the key's bits, so
                                   the key was never taken and the refusal needs no look in the ledger
-    {"OK", epoch, after, unlimited, ..., fresh}  every line taken; per line its counter's epoch,
+    {"OK", epoch, after, unlimited, from, ..., fresh}  every line taken; per line its counter's epoch,
                                   available after the take (withheld units included: the SKU's available;
                                   0 for unlimited lines; "" for the first bucket of a SKU in buckets, which
-                                  holds only its part) and 1 for an unlimited line, else 0; then fresh as
+                                  holds only its part), 1 for an unlimited line, else 0, and where its
+                                  units came from ("" all from default; else "location:units,...",
+                                  includes/locations.lua); then fresh as
                                   SHORT's, read before this take set the key's bits: a cart's later part in
                                   another shard that is short is then refused without a look in the ledger
   Unlimited lines only count what they sell: their available never moves.
@@ -64,11 +67,13 @@
   An error reply (unknown kind, bad quantity, a SKU on two lines) changes nothing.
 ]]
 --- @include "counters"
+--- @include "locations"
 local kind, field, fp, gateId, now, lifetime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local target = TARGET[kind]
 if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
 local FIRST_LINE, FIRST_QUANTITY = 8, 8
 local lines = #KEYS - (FIRST_LINE - 1)
+local FIRST_LOCATION = FIRST_QUANTITY + lines
 local distinct = {}
 for i = 1, lines do
   local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
@@ -97,18 +102,22 @@ local missing = { "MISSING" }
 local short = { "SHORT" }
 local state = {}
 for i = 1, lines do
-  local c = redis.call("HMGET", KEYS[FIRST_LINE - 1 + i], "a", "u", "f", "e", "t", "tt", "h", "g", "nb")
+  local key = KEYS[FIRST_LINE - 1 + i]
+  local c = redis.call("HMGET", key, "a", "u", "f", "e", "t", "tt", "h", "g", "nb", "lo")
   if not c[4] or (c[8] or "0") ~= generation then
     missing[#missing + 1] = i
   else
     local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
     local available, floor = tonumber(c[1]), tonumber(c[3])
     local withheld = tonumber(c[7]) or 0
-    state[i] = { q = q, unlimited = c[2] == "1", withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1 }
-    if c[2] ~= "1" and available - q < floor then
+    local unlimited = c[2] == "1"
+    local from, obtainable = allocate(key, c[10], ARGV[FIRST_LOCATION - 1 + i], q, available, floor, unlimited)
+    state[i] = { q = q, unlimited = unlimited, withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1, from = from }
+    if not from then
       short[#short + 1] = i
-      short[#short + 1] = available - floor
-      short[#short + 1] = withheld
+      short[#short + 1] = obtainable
+      -- Units withheld are the SKU's, not a pinned location's: only an allocated line may take them back.
+      short[#short + 1] = ARGV[FIRST_LOCATION - 1 + i] == "" and withheld or 0
       short[#short + 1] = tonumber(c[9]) or 1
     end
   end
@@ -149,7 +158,7 @@ if #short > 1 then
   return short
 end
 
-local epochs, taken, unlimited, counters = {}, {}, {}, {}
+local epochs, taken, unlimited, counters, sources = {}, {}, {}, {}, {}
 local reply = { "OK" }
 for i = 1, lines do
   local s, key = state[i], KEYS[FIRST_LINE - 1 + i]
@@ -161,6 +170,7 @@ for i = 1, lines do
     unlimited[i] = 0
   end
   redis.call("HINCRBY", key, target, s.q)
+  takeFrom(key, s.from, s.unlimited)
   epochs[i] = s.epoch
   taken[i] = s.q
   counters[i] = key
@@ -168,6 +178,8 @@ for i = 1, lines do
   -- One bucket of several knows only its own level: "" (the caller reads the SKU's, if it must).
   reply[#reply + 1] = s.buckets > 1 and "" or after
   reply[#reply + 1] = unlimited[i]
+  reply[#reply + 1] = s.from
+  sources[i] = s.from
 end
 if recorded then
   local GATE_TOKEN_LENGTH = 8
@@ -176,6 +188,6 @@ if recorded then
   for _, bit in ipairs(filterBits) do redis.call("SETBIT", KEYS[5], bit, 1) end
 end
 redis.call("ZADD", KEYS[3], now, gateId)
-redis.call("HSET", KEYS[4], gateId, cjson.encode({ k = kind, i = KEYS[1], f = field, c = counters, q = taken, e = epochs, u = unlimited, t = tonumber(now) }))
+redis.call("HSET", KEYS[4], gateId, cjson.encode({ k = kind, i = KEYS[1], f = field, c = counters, q = taken, e = epochs, u = unlimited, l = sources, t = tonumber(now) }))
 reply[#reply + 1] = fresh
 return reply

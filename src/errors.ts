@@ -18,6 +18,10 @@ export const INPUT_ERROR_CODES = [
   'INVALID_THROTTLE',
   /** A bucket count (upsertSkus) not in 1..MAX_BUCKETS. */
   'INVALID_BUCKETS',
+  /** A location id (a line's, a restock's, upsertLocations') that is empty, too long or holds "," ":" or braces. */
+  'INVALID_LOCATION',
+  /** A location's priority not in 0..MAX_LOCATION_PRIORITY. */
+  'INVALID_PRIORITY',
   'INVALID_TTL',
   'INVALID_CURSOR',
   'INVALID_NAME',
@@ -50,6 +54,10 @@ export const ERROR_CODES = [
   ...INPUT_ERROR_CODES,
   /** A subscription names a SKU that does not exist. */
   'UNKNOWN_SKU',
+  /** A request names a location that does not exist (upsertLocations creates them); nothing moved. */
+  'UNKNOWN_LOCATION',
+  /** A location change the SKU cannot take (a SKU in buckets keeps its stock in `default`); nothing moved. */
+  'LOCATION_NOT_ALLOWED',
   /** Yoga's own codes for a document that does not parse or validate; graphql-ws gets the same. */
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',

@@ -7,17 +7,37 @@
 /** The kinds of movement that take units at the gate: they leave `available` for sold or reserved. */
 export type TakeKind = 'DEDUCT' | 'RESERVE';
 
-/** One line of a cart: a SKU and how many of its units. */
+/** One line of a cart: a SKU and how many of its units, from one location (pinned) or allocated (src/stock/locations.ts). */
 export interface CartLine {
   skuId: string;
   quantity: number;
+  locationId?: string;
+}
+
+/** The location every request that names none uses (src/stock/locations.ts). */
+export const DEFAULT_LOCATION = 'default';
+
+/** Units of a line in one location: where a take's units came from. */
+export interface LocationUnits {
+  locationId: string;
+  quantity: number;
+}
+
+/** A SKU's stock in one location. */
+export interface LocationStock {
+  locationId: string;
+  /** Allocated from (and counted in the SKU's available) only while active. */
+  active: boolean;
+  available: number;
+  reserved: number;
+  sold: number;
 }
 
 /** A SKU's stock and settings, as the truth holds them and a gate counter mirrors them. */
 export interface SkuStock {
   skuId: string;
   name: string | null;
-  /** All of it: the gate's share plus the withheld units. */
+  /** All of it in the active locations: the gate's share plus the withheld units. */
   available: number;
   /** Units of available withheld from the gate: only the database-only path sells them (src/stock/take). */
   withheld: number;
@@ -32,10 +52,16 @@ export interface SkuStock {
   epoch: number;
   /** Gate buckets the stock is split into (seed 003); 1 for none. */
   buckets: number;
+  /**
+   * Per location, in allocation order (priority, then id), when the deployment has locations other than
+   * `default` or has deactivated it; absent while all stock is in `default`, as before locations existed.
+   */
+  locations?: LocationStock[];
 }
 
 /** A SKU's stock as a counter is loaded from it (no throttle and nothing withheld when left out). */
-export type StockSeed = Omit<SkuStock, 'throttlePerSecond' | 'withheld' | 'buckets'> & {
+export type StockSeed = Omit<SkuStock, 'throttlePerSecond' | 'withheld' | 'buckets' | 'locations'> & {
+  locations?: LocationStock[];
   throttlePerSecond?: number | null;
   withheld?: number;
   buckets?: number;

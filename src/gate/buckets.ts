@@ -49,6 +49,25 @@ export interface BucketSeed {
   name: string;
   /** Attempts per second each bucket admits: the SKU's throttle spread over its buckets (rounded up). */
   throttlePerSecond: number;
+  /** The share per active location, in allocation order (lua/includes/locations.lua); null: all in `default`. */
+  locations: { locationId: string; share: number }[] | null;
+}
+
+/**
+ * The gate's share per active location, in allocation order; null when the SKU keeps all in `default`
+ * (no locations, or a SKU in buckets, whose stock stays there: src/stock/locations.ts). Withheld units
+ * (the database-only path's) come off the last locations first, as far as they hold.
+ */
+export function locationShares(seed: StockSeed): { locationId: string; share: number }[] | null {
+  if (!seed.locations || (seed.buckets ?? 1) > 1) return null;
+  const shares = seed.locations.filter((l) => l.active).map((l) => ({ locationId: l.locationId, share: l.available }));
+  let withheld = seed.withheld ?? 0;
+  for (let i = shares.length - 1; i >= 0 && withheld > 0; i--) {
+    const off = Math.min(withheld, Math.max(0, shares[i]!.share));
+    shares[i]!.share -= off;
+    withheld -= off;
+  }
+  return shares;
 }
 
 /** The counters a seed loads: one per bucket. */
@@ -73,6 +92,7 @@ export function bucketSeeds(seed: StockSeed): BucketSeed[] {
       floor: first ? -seed.backorderLimit : 0,
       name: first ? (seed.name ?? '') : '',
       throttlePerSecond: throttle,
+      locations: first ? locationShares(seed) : null,
     };
   });
 }

@@ -78,6 +78,7 @@ export function cartRecord(
     epochs: new Array<number>(lineCount),
     availableAfter: new Array<number | null>(lineCount),
     unlimited: new Array<boolean>(lineCount),
+    sources: new Array<TakeRecord['sources'][number]>(lineCount),
     fresh: parts.some(({ part, record: partRecord }) => part.home && partRecord.fresh),
   };
   for (const { part, record: partRecord } of parts) {
@@ -88,6 +89,8 @@ export function cartRecord(
       record.epochs[line] = epoch;
       record.availableAfter[line] = bucketed[line] ? null : partRecord.availableAfter[i]!;
       record.unlimited[line] = partRecord.unlimited[i]!;
+      // A SKU in buckets keeps its stock in `default` (src/stock/locations.ts).
+      record.sources[line] = bucketed[line] ? null : partRecord.sources[i]!;
     }
   }
   return record;

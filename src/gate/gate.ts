@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import calculateSlot from 'cluster-key-slot';
-import type { CartLine, SkuStock, StockSeed, TakeKind } from '../inventory.ts';
+import { DEFAULT_LOCATION, type CartLine, type SkuStock, type StockSeed, type TakeKind } from '../inventory.ts';
 import { ShardAdoption } from './adoption.ts';
 import { bucketSeeds, spillPlan, startBucket, type BucketSeed, type GateLine } from './buckets.ts';
 import { GateBreaker, GateDown } from './breaker.ts';
@@ -57,6 +57,8 @@ export interface CounterDelta {
   reserved: number;
   sold: number;
   withheld?: number;
+  /** Where the units moved; `default` when left out. */
+  locationId?: string;
 }
 
 /** A committed change for a counter of `epoch`, applied once per outbox row. */
@@ -595,6 +597,7 @@ export class Gate {
       this.recordSeconds,
       part.home ? trace.filterBits.join(',') : '',
       ...lines.map((l) => l.quantity),
+      ...lines.map((l) => t.lines[l.line]!.locationId ?? ''),
     ];
     return { keys, args };
   }
@@ -774,6 +777,9 @@ export class Gate {
           first ? lockToken : '',
           first ? (seed.buckets ?? 1) : 1,
           first ? (seed.throttlePerSecond ?? 0) : 0,
+          c.locations ? 1 : 0,
+          (c.locations ?? []).map((l) => l.locationId).join(','),
+          ...(c.locations ?? []).map((l) => l.share),
         );
       },
     );
@@ -804,6 +810,7 @@ export class Gate {
           delta.sold,
           APPLIED_MARKER_TTL_SECONDS,
           withheld,
+          delta.locationId ?? DEFAULT_LOCATION,
         );
       },
     );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { TakeKind } from '../inventory.ts';
+import type { LocationUnits, TakeKind } from '../inventory.ts';
 
 /**
  * The one reply convention of the gate's scripts (lua/), and every reply code in one place.
@@ -38,6 +38,15 @@ export const ReplyCode = {
   OTHER_EPOCH: -1,
 } as const;
 
+/** A line's sources as lua/includes/locations.lua writes them ("location:units,..."); null for "" (all from `default`). */
+export function decodeSources(wire: string): LocationUnits[] | null {
+  if (wire === '') return null;
+  return wire.split(',').map((part) => {
+    const at = part.lastIndexOf(':');
+    return { locationId: part.slice(0, at), quantity: Number(part.slice(at + 1)) };
+  });
+}
+
 /** What a take did at the gate, per line, as lua/take.lua answers OK. */
 export interface TakeRecord {
   /** Epoch of each line's counter when the units were taken (checked by the ledger insert). */
@@ -49,6 +58,8 @@ export interface TakeRecord {
   availableAfter: (number | null)[];
   /** Unlimited lines, whose available never moves. */
   unlimited: boolean[];
+  /** Where each line's units came from, in the order taken (lua/includes/locations.lua); null: all from `default`. */
+  sources: (LocationUnits[] | null)[];
   /**
    * The replay filter proved the key was never taken (take.lua's fresh, read before this take set its
    * bits): a shortage met in a cart's later part needs no look in the ledger either.
@@ -151,16 +162,18 @@ export function decodeTake(reply: unknown, lineCount: number): TakeReply {
   const [status, ...rest] = table('take.lua', reply);
   switch (status) {
     case ReplyCode.OK: {
-      assert.equal(rest.length, 3 * lineCount + 1, 'take.lua: OK carries an epoch, a level and a flag per line, then fresh');
-      const line = (i: number, field: number) => Number(rest[3 * i + field]);
+      const FIELDS = 4;
+      assert.equal(rest.length, FIELDS * lineCount + 1, 'take.lua: OK carries an epoch, a level, a flag and sources per line, then fresh');
+      const line = (i: number, field: number) => Number(rest[FIELDS * i + field]);
       const lines = Array.from({ length: lineCount }, (_, i) => i);
       return {
         kind: 'taken',
         record: {
           epochs: lines.map((i) => line(i, 0)),
-          availableAfter: lines.map((i) => (rest[3 * i + 1] === '' ? null : line(i, 1))),
+          availableAfter: lines.map((i) => (rest[FIELDS * i + 1] === '' ? null : line(i, 1))),
           unlimited: lines.map((i) => line(i, 2) === 1),
-          fresh: Number(rest[3 * lineCount]) === 1,
+          sources: lines.map((i) => decodeSources(String(rest[FIELDS * i + 3]))),
+          fresh: Number(rest[FIELDS * lineCount]) === 1,
         },
       };
     }

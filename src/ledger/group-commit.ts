@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import type { TakeKind } from '../inventory.ts';
+import { DEFAULT_LOCATION, type LocationUnits, type TakeKind } from '../inventory.ts';
 
-/** One request's ledger rows: an idempotency record, one movement per cart line, and for a reserve its reservation. */
+/** One request's ledger rows: an idempotency record, a movement per cart line and location, and for a reserve its reservation. */
 export interface LedgerEntry {
   kind: TakeKind;
   gateId: string;
@@ -15,8 +15,11 @@ export interface LedgerEntry {
   fingerprint: string;
   /** The answer to give this request and every replay of it. */
   result: unknown;
-  /** Unlimited lines only count what they sell: their available never moves. */
-  lines: { skuId: string; quantity: number; epoch: number; unlimited: boolean }[];
+  /**
+   * Unlimited lines only count what they sell: their available never moves. A line's sources (where its
+   * units came from, lua/includes/locations.lua) are one movement each; null or left out: one, in `default`.
+   */
+  lines: { skuId: string; quantity: number; epoch: number; unlimited: boolean; sources?: LocationUnits[] | null }[];
 }
 
 /**
@@ -78,8 +81,8 @@ WITH req AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $13::text[], $14::timestamptz[], $15::text[])
     AS r(key, order_id, fp, result, gate_id, kind, deadline, client_key)
 ), line AS (
-  SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::bool[])
-    AS l(key, sku_id, qty, line_no, epoch, kind, unlimited)
+  SELECT * FROM unnest($6::text[], $7::text[], $8::int[], $9::int[], $10::int[], $11::text[], $12::bool[], $16::text[])
+    AS l(key, sku_id, qty, line_no, epoch, kind, unlimited, location_id)
 ), locked AS (
   SELECT s.id, s.epoch FROM sku s WHERE s.id IN (SELECT sku_id FROM line) ORDER BY s.id FOR SHARE
 ), fenced AS (
@@ -96,12 +99,12 @@ WITH req AS (
   WHERE r.kind = 'RESERVE'
 ), moved AS (
   INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, unlimited_quantity,
-                        order_id, order_line, idempotency_key)
+                        order_id, order_line, idempotency_key, location_id)
   SELECT l.kind::"MovementKind", l.sku_id, l.qty, CASE WHEN l.unlimited THEN 0 ELSE -l.qty END,
          CASE WHEN l.kind = 'RESERVE' THEN l.qty ELSE 0 END,
          CASE WHEN l.kind = 'DEDUCT' THEN l.qty ELSE 0 END,
          CASE WHEN l.unlimited THEN l.qty ELSE 0 END,
-         r.order_id, l.line_no, l.key
+         r.order_id, l.line_no, l.key, l.location_id
   FROM line l JOIN req r USING (kind, key) JOIN accepted a USING (kind, key)
 )
 SELECT r.kind, r.key, CASE WHEN (r.kind, r.key) IN (SELECT kind, key FROM accepted) THEN 'committed'
@@ -200,7 +203,17 @@ export class LedgerWriter {
 
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
-    const lines = entries.flatMap((e) => e.lines.map((l, i) => ({ e, l, no: i + 1 })));
+    // One row per line and location its units came from.
+    const lines = entries.flatMap((e) =>
+      e.lines.flatMap((l, i) =>
+        (l.sources ?? [{ locationId: DEFAULT_LOCATION, quantity: l.quantity }]).map((from) => ({
+          e,
+          l: { ...l, quantity: from.quantity },
+          no: i + 1,
+          locationId: from.locationId,
+        })),
+      ),
+    );
     const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>(BATCH_SQL, [
       entries.map((e) => e.idempotencyKey),
       entries.map((e) => e.orderId),
@@ -217,6 +230,7 @@ export class LedgerWriter {
       entries.map((e) => e.kind),
       entries.map((e) => e.deadline?.toISOString() ?? null),
       entries.map((e) => e.clientKey ?? null),
+      lines.map((x) => x.locationId),
     ]);
     // One outcome per request (the statement's last SELECT is over the requests): a request without
     // one would be answered as if it were a duplicate while its rows may be missing.

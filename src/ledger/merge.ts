@@ -1,4 +1,5 @@
 import type { PrismaClient, Tx } from '../db/client.ts';
+import { DEFAULT_LOCATION } from '../inventory.ts';
 import { readTruth } from './truth.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
@@ -23,13 +24,21 @@ const SOLO_SKUS_PER_PASS = 100;
 /**
  * Marks movements merged and sums them per SKU, in SKU order. Sums stay bigint: a SKU's row passes
  * 2^31 − 1 (an unlimited SKU's sold count does, in time), and an int cast here once stopped every merge.
+ * Movements in a location other than `default` are also added to the SKU's row there (src/ledger/truth.ts),
+ * in the same statement: only the merge writes those rows, under its lock, so they need no row order.
  */
 const takeSql = (which: string) => `
 WITH batch AS (
   SELECT id FROM movement WHERE NOT merged AND ${which} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 ), marked AS (
   UPDATE movement m SET merged = true FROM batch b WHERE m.id = b.id
-  RETURNING m.sku_id, m.delta_available, m.delta_reserved, m.delta_sold, m.delta_withheld
+  RETURNING m.sku_id, m.location_id, m.delta_available, m.delta_reserved, m.delta_sold, m.delta_withheld
+), located AS (
+  INSERT INTO sku_location AS l (sku_id, location_id, available, reserved, sold)
+  SELECT sku_id, location_id, sum(delta_available), sum(delta_reserved), sum(delta_sold)
+  FROM marked WHERE location_id <> '${DEFAULT_LOCATION}' GROUP BY sku_id, location_id
+  ON CONFLICT (sku_id, location_id) DO UPDATE
+    SET available = l.available + EXCLUDED.available, reserved = l.reserved + EXCLUDED.reserved, sold = l.sold + EXCLUDED.sold
 )
 SELECT sku_id AS id, sum(delta_available) AS a, sum(delta_reserved) AS r, sum(delta_sold) AS s,
        sum(delta_withheld) AS w, count(*)::int AS n

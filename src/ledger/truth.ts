@@ -1,5 +1,5 @@
 import type { PrismaClient, Sql } from '../db/client.ts';
-import type { SkuStock } from '../inventory.ts';
+import { DEFAULT_LOCATION, type LocationStock, type SkuStock } from '../inventory.ts';
 
 /** 64-bit columns: Prisma's raw queries hand them over as bigint; exact as numbers below 2^53. */
 type Quantity = bigint | number;
@@ -80,7 +80,51 @@ function toSeed(row: TruthRow): SkuStock {
 /** The truth of the given SKUs, keyed by id; unknown ids are absent. */
 export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<string, SkuStock>> {
   const rows = await prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, skuIds);
-  return new Map(rows.map((r) => [r.id, toSeed(r)]));
+  return withLocations(prisma, new Map(rows.map((r) => [r.id, toSeed(r)])));
+}
+
+/** The locations in allocation order: by priority, then id (src/stock/locations.ts). */
+export const LOCATIONS_SQL = `SELECT id, active FROM location ORDER BY priority, id`;
+
+/**
+ * A SKU's truth per location other than `default`: its merged row plus its unmerged movements there
+ * (the `default` location's is the SKU's less these, so a deployment without locations keeps no rows).
+ */
+const LOCATION_TRUTH_SQL = `
+  SELECT x.sku_id, x.location_id, sum(x.a)::bigint AS available, sum(x.r)::bigint AS reserved, sum(x.s)::bigint AS sold
+  FROM (
+    SELECT sku_id, location_id, available AS a, reserved AS r, sold AS s FROM sku_location WHERE sku_id = ANY($1::text[])
+    UNION ALL
+    SELECT sku_id, location_id, sum(delta_available), sum(delta_reserved), sum(delta_sold) FROM movement
+    WHERE sku_id = ANY($1::text[]) AND NOT merged AND location_id <> '${DEFAULT_LOCATION}' GROUP BY sku_id, location_id
+  ) x GROUP BY x.sku_id, x.location_id`;
+
+/**
+ * Adds each SKU's stock per location, when the deployment keeps stock in more than `default`: available
+ * then counts the active locations only. The caller's statements hold the SKU rows (a load's fence, a
+ * change's locks) or accept a read of two snapshots (a level shown).
+ */
+async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promise<Map<string, SkuStock>> {
+  if (stocks.size === 0) return stocks;
+  const directory = await prisma.$queryRawUnsafe<{ id: string; active: boolean }[]>(LOCATIONS_SQL);
+  if (directory.length === 1 && directory[0]!.id === DEFAULT_LOCATION && directory[0]!.active) return stocks;
+  const rows = await prisma.$queryRawUnsafe<{ sku_id: string; location_id: string; available: Quantity; reserved: Quantity; sold: Quantity }[]>(
+    LOCATION_TRUTH_SQL,
+    [...stocks.keys()],
+  );
+  for (const stock of stocks.values()) {
+    const elsewhere = new Map(rows.filter((r) => r.sku_id === stock.skuId).map((r) => [r.location_id, r]));
+    const sum = (field: 'available' | 'reserved' | 'sold') => [...elsewhere.values()].reduce((a, r) => a + Number(r[field]), 0);
+    const locations = directory.map(({ id, active }): LocationStock => {
+      const row = elsewhere.get(id);
+      if (id === DEFAULT_LOCATION)
+        return { locationId: id, active, available: stock.available - sum('available'), reserved: stock.reserved - sum('reserved'), sold: stock.sold - sum('sold') };
+      return { locationId: id, active, available: Number(row?.available ?? 0), reserved: Number(row?.reserved ?? 0), sold: Number(row?.sold ?? 0) };
+    });
+    stock.locations = locations;
+    stock.available = locations.filter((l) => l.active).reduce((a, l) => a + l.available, 0);
+  }
+  return stocks;
 }
 
 /**
@@ -95,9 +139,9 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
  */
 export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, SkuStock>> {
   const sorted = [...skuIds].sort();
-  const [, rows] = await prisma.$transaction([
-    prisma.$executeRawUnsafe(LOAD_FENCE_SQL, sorted),
-    prisma.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted),
-  ]);
-  return new Map(rows.map((r) => [r.id, toSeed(r)]));
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(LOAD_FENCE_SQL, sorted);
+    const rows = await tx.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted);
+    return withLocations(tx, new Map(rows.map((r) => [r.id, toSeed(r)])));
+  });
 }

@@ -7,6 +7,7 @@ import './reservations.ts';
 import './live.ts';
 import './feed.ts';
 import './audit.ts';
+import './locations.ts';
 
 /** The whole API: one file per domain registers its types on the builder. */
 export const schema = lexicographicSortSchema(builder.toSchema());

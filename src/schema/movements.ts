@@ -20,6 +20,7 @@ export const Movement = builder.prismaObject('Movement', {
     id: t.id({ resolve: (m) => m.id.toString() }),
     kind: t.expose('kind', { type: MovementKindEnum }),
     skuId: t.exposeID('skuId'),
+    locationId: t.exposeID('locationId', { description: 'Where the units were (`default` for a request that named no location).' }),
     quantity: t.exposeInt('quantity'),
     deltaAvailable: t.exposeInt('deltaAvailable'),
     deltaReserved: t.exposeInt('deltaReserved'),

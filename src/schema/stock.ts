@@ -4,6 +4,8 @@ import { IdempotencyConflict, InsufficientStock, Outcome, type ShortLine, StockC
 import { restock, setStock, setStockBatch, type RestockSuccess } from '../stock/restock.ts';
 import { MAX_BATCH_CARTS, MAX_BATCH_LINES, MAX_BUCKETS, MAX_SET_STOCK_ITEMS, MAX_THROTTLE_PER_SECOND } from '../stock/input.ts';
 import { upsertSkus } from '../stock/upsert.ts';
+import { allInDefault } from '../stock/locations.ts';
+import type { LocationUnits } from '../inventory.ts';
 import type { InputObjectRef, UnionRef } from '@pothos/core';
 import { builder, OutcomeInterface } from './builder.ts';
 
@@ -54,6 +56,11 @@ export const StockLineInput = builder.inputType('StockLineInput', {
   fields: (t) => ({
     skuId: t.id(),
     quantity: t.int({ description: 'Positive, at most 1,000,000.' }),
+    locationId: t.id({
+      required: false,
+      description:
+        'Deducts and reserves: take only from this location. Left out: the active locations serve the line in priority order, split over several when no one has enough. Not for refunds, confirms and releases (units go back where they came from).',
+    }),
   }),
 });
 
@@ -78,6 +85,7 @@ const SkuInput = builder.inputType('SkuInput', {
       required: false,
       description: `Hot-SKU throttle: deduct and reserve attempts admitted per second (1 to ${MAX_THROTTLE_PER_SECOND}); null removes it.`,
     }),
+    locationId: t.id({ required: false, description: 'The location `available` sets the level of; `default` when left out.' }),
     buckets: t.int({
       required: false,
       description: `Splits the SKU's gate stock into this many buckets on different Redis shards (1 to ${MAX_BUCKETS}; 1: none), so a hot SKU's sales spread over them. A line takes from several buckets when one is short: it succeeds whenever they hold enough together.`,
@@ -94,6 +102,7 @@ const RestockInput = builder.inputType('RestockInput', {
     skuId: t.id(),
     quantity: t.int({ description: 'Units received, at least 1.' }),
     idempotencyKey: t.string(),
+    locationId: t.id({ required: false, description: 'Where the units arrive; `default` when left out.' }),
   }),
 });
 
@@ -101,7 +110,8 @@ const SetStockInput = builder.inputType('SetStockInput', {
   fields: (t) => ({
     skuId: t.id(),
     available: t.int({ description: 'The new absolute level.' }),
-    expectedAvailable: t.int({ required: false, description: 'Compare-and-set: only if available is still this.' }),
+    expectedAvailable: t.int({ required: false, description: 'Compare-and-set: only if available (in the location) is still this.' }),
+    locationId: t.id({ required: false, description: 'The location whose level is set; `default` when left out.' }),
   }),
 });
 
@@ -140,6 +150,11 @@ builder.objectType(StockChanged, {
   }),
 });
 
+const LocationAllocationRef = builder.objectRef<LocationUnits>('LocationAllocation').implement({
+  description: "Units of a line from one location.",
+  fields: (t) => ({ locationId: t.exposeID('locationId'), quantity: t.exposeInt('quantity') }),
+});
+
 export const TakenLineRef = builder.objectRef<DeductedLine>('TakenLine').implement({
   description: 'A line a deduct or reserve took.',
   fields: (t) => ({
@@ -151,6 +166,11 @@ export const TakenLineRef = builder.objectRef<DeductedLine>('TakenLine').impleme
       description:
         'Available right after this take; null if unlimited, or if the SKU is split into buckets (its sku field reads the level).',
       resolve: (l) => (l.available == null ? null : saturated(l.available)),
+    }),
+    allocations: t.field({
+      type: [LocationAllocationRef],
+      description: 'Where the units came from, in the order taken: one location, or several when none had enough alone.',
+      resolve: (l) => l.allocations ?? allInDefault(l.quantity),
     }),
   }),
 });
@@ -263,16 +283,19 @@ const SetStockBatch = batchOf(
 
 const DeductStockBatch = cartBatch('DeductStock', DeductStockInput, DeductStockResult);
 
+/** An optional ID argument as the domain takes it: a string, or left out. */
+export const optionalId = (id: string | number | null | undefined): string | undefined => (id == null ? undefined : String(id));
+
 /** A cart's input (a deduct's, and a reserve's but for its TTL) as the domain takes it: ids as strings. */
 export function cartInput(input: {
   orderId: string | number;
   idempotencyKey?: string | null;
-  lines: { skuId: string | number; quantity: number }[];
+  lines: { skuId: string | number; quantity: number; locationId?: string | number | null }[];
 }) {
   return {
     orderId: String(input.orderId),
     idempotencyKey: input.idempotencyKey,
-    lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+    lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity, locationId: optionalId(l.locationId) })),
   };
 }
 
@@ -302,7 +325,7 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) =>
       upsertSkus(
         ctx,
-        input.skus.map((u) => ({ ...u, id: String(u.id) })),
+        input.skus.map((u) => ({ ...u, id: String(u.id), locationId: optionalId(u.locationId) })),
       ),
   }),
   restock: t.field({
@@ -310,13 +333,13 @@ builder.mutationFields((t) => ({
     description: 'Merchant replenishment; the same idempotency key counts once.',
     args: { input: t.arg({ type: RestockInput }) },
     errors: { types: [UnknownSku, IdempotencyConflict], union: { name: 'RestockResult' } },
-    resolve: (_, { input }, ctx) => restock(ctx, { ...input, skuId: String(input.skuId) }),
+    resolve: (_, { input }, ctx) => restock(ctx, { ...input, skuId: String(input.skuId), locationId: optionalId(input.locationId) }),
   }),
   setStock: t.field({
     type: SetStockResult,
     description: 'Sets an absolute level, written to the ledger as ADJUST; compare-and-set with expectedAvailable.',
     args: { input: t.arg({ type: SetStockInput }) },
-    resolve: (_, { input }, ctx) => setStock(ctx, { ...input, skuId: String(input.skuId) }),
+    resolve: (_, { input }, ctx) => setStock(ctx, { ...input, skuId: String(input.skuId), locationId: optionalId(input.locationId) }),
   }),
   setStockBatch: t.field({
     type: SetStockBatch.payload,
@@ -327,7 +350,7 @@ builder.mutationFields((t) => ({
     resolve: (_, { input }, ctx) =>
       setStockBatch(
         ctx,
-        input.items.map((item) => ({ ...item, skuId: String(item.skuId) })),
+        input.items.map((item) => ({ ...item, skuId: String(item.skuId), locationId: optionalId(item.locationId) })),
       ),
   }),
   deductStock: t.field({

@@ -15,7 +15,8 @@ import { IdempotencyConflict } from './outcomes.ts';
 /** The canonical form of a request, so a replay matches whatever the order of its lines. */
 export function fingerprint(scope: string, lines: CartLine[]): string {
   const sorted = [...lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0));
-  return JSON.stringify([scope, sorted.map((l) => [l.skuId, l.quantity])]);
+  // A pinned line's location is part of it; an unpinned line's fingerprint is what it was before locations.
+  return JSON.stringify([scope, sorted.map((l) => (l.locationId ? [l.skuId, l.quantity, l.locationId] : [l.skuId, l.quantity]))]);
 }
 
 /** An operation's idempotency record: one row per (kind, key) of the `operation` table. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { inputError, issue, splitIssue, type InputErrorCode } from '../errors.ts';
 import { MAX_BUCKETS } from '../gate/buckets.ts';
+import type { CartLine } from '../inventory.ts';
 
 export { MAX_BUCKETS };
 
@@ -32,6 +33,8 @@ const id = (code: InputErrorCode) =>
     .regex(idPattern, issue(code, 'printable ASCII without spaces or braces'));
 
 export const skuId = id('INVALID_ID');
+/** A location's id: an id without "," and ":" (the gate's scripts list locations with them, lua/includes/locations.lua). */
+export const locationId = id('INVALID_LOCATION').regex(/^[^,:]+$/, issue('INVALID_LOCATION', 'no "," or ":"'));
 export const orderId = id('INVALID_ID');
 export const idempotencyKey = z
   .string()
@@ -80,7 +83,11 @@ export const backorderLimit = z
   .max(MAX_BACKORDER_LIMIT, issue('INVALID_STOCK_LEVEL', `a backorder limit is at most ${MAX_BACKORDER_LIMIT}`));
 
 export const cartLines = z
-  .array(z.object({ skuId, quantity }))
+  .array(
+    z
+      .object({ skuId, quantity, locationId: locationId.nullish() })
+      .transform(({ locationId: pinned, ...line }): CartLine => (pinned ? { ...line, locationId: pinned } : line)),
+  )
   .min(1, issue('EMPTY_CART', 'a cart needs at least one line'))
   .max(MAX_CART_LINES, issue('CART_TOO_LARGE', `at most ${MAX_CART_LINES} lines`))
   .superRefine((lines, ctx) => {
@@ -96,6 +103,16 @@ export const cartLines = z
       seen.add(l.skuId);
     }
   });
+
+/**
+ * Lines that return units (a refund, a confirm or release of a hold) name no location: the units go back
+ * where they came from (src/stock/locations.ts). A line that names one is refused (INVALID_LOCATION).
+ */
+export function unpinned(lines: CartLine[], field: string): CartLine[] {
+  const at = lines.findIndex((l) => l.locationId !== undefined);
+  if (at >= 0) throw inputError('INVALID_LOCATION', `${field}.${at}.locationId: units go back where they came from; name no location`, `${field}.${at}.locationId`);
+  return lines;
+}
 
 /** Parses input or throws a GraphQL error whose extensions.code names the first problem. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: string): T {

@@ -1,9 +1,9 @@
 import type { Tx } from '../db/client.ts';
 import type { CartLine } from '../inventory.ts';
 import { commitChange, type Change } from '../sync/outbox.ts';
-import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput } from './input.ts';
+import { cartLines, idempotencyKey, orderId as orderIdSchema, parseInput, unpinned } from './input.ts';
 import { fingerprint, once } from './idempotency.ts';
-import { orderLines, type OrderLine } from './orders.ts';
+import { orderLines, partsBack, unitsByLocation, type OrderLine } from './orders.ts';
 import { RefundExceedsDeducted, SkuNotInOrder, UnknownOrder } from './outcomes.ts';
 import type { Services } from './services.ts';
 
@@ -32,7 +32,7 @@ export interface RefundSuccess {
 export async function refund(s: Services, input: RefundInput): Promise<RefundSuccess> {
   const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
   const refundId = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
-  const lines = parseInput(cartLines, input.lines, 'lines');
+  const lines = unpinned(parseInput(cartLines, input.lines, 'lines'), 'lines');
   const op = { kind: 'REFUND', key: refundId, orderId, fingerprint: fingerprint(orderId, lines) } as const;
   return once<RefundSuccess>(s.prisma, op, (recorder) =>
     commitChange(
@@ -60,22 +60,23 @@ async function refundUnderLock(tx: Tx, orderId: string, refundId: string, lines:
     .map(({ l, had }) => ({ skuId: l.skuId, deducted: had.deducted, alreadyRefunded: had.refunded, requested: l.quantity }));
   if (exceeding.length > 0) throw new RefundExceedsDeducted(exceeding);
 
-  const movements = lines.map((l) => {
-    // What the sale did decides, not the SKU's flag now: units an unlimited SKU made never become
-    // available, units taken from available all go back. Units taken from available return first.
-    const had = before.get(l.skuId)!;
-    const fromAvailable = Math.min(l.quantity, had.refundable - had.unlimitedSold);
-    return {
+  // Units go back to the locations they were sold from. What the sale did decides, not the SKU's flag
+  // now: units an unlimited SKU made never become available, units taken from available all go back,
+  // and return first.
+  const sold = await unitsByLocation(tx, orderId, ['DEDUCT', 'CONFIRM'], ['REFUND']);
+  const movements = lines.flatMap((l) =>
+    partsBack(l.quantity, sold.get(l.skuId) ?? []).map((part) => ({
       kind: 'REFUND' as const,
       skuId: l.skuId,
-      quantity: l.quantity,
-      deltaAvailable: fromAvailable,
-      deltaSold: -l.quantity,
-      unlimitedQuantity: l.quantity - fromAvailable,
+      quantity: part.quantity,
+      deltaAvailable: part.fromAvailable,
+      deltaSold: -part.quantity,
+      unlimitedQuantity: part.quantity - part.fromAvailable,
       orderId,
       idempotencyKey: refundId,
-    };
-  });
+      locationId: part.locationId,
+    })),
+  );
   const result: RefundSuccess = {
     orderId,
     refundId,

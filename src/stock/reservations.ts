@@ -3,7 +3,7 @@ import type { Sql, Tx } from '../db/client.ts';
 import type { ReservationState } from '../generated/prisma/enums.ts';
 import type { CartLine } from '../inventory.ts';
 import { commitChange, type MovementRow } from '../sync/outbox.ts';
-import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseCarts, parseInput } from './input.ts';
+import { cartLines, idempotencyKey, orderId as orderIdSchema, parseCart, parseCarts, parseInput, unpinned } from './input.ts';
 import { fingerprint, once } from './idempotency.ts';
 import {
   ExceedsReserved,
@@ -18,6 +18,7 @@ import {
   type Throttled,
   type UnknownSku,
 } from './outcomes.ts';
+import { partsBack, unitsByLocation } from './orders.ts';
 import type { Services } from './services.ts';
 import type { TakenLine, TakeRequest } from './take/request.ts';
 import { take, takeMany } from './take/take.ts';
@@ -189,7 +190,7 @@ export function releaseReservation(s: Services, input: SettleInput): Promise<Res
 async function settleByClient(s: Services, kind: 'CONFIRM' | 'RELEASE', input: SettleInput): Promise<ReservationView> {
   const orderId = parseInput(orderIdSchema, input.orderId, 'orderId');
   const key = parseInput(idempotencyKey, input.idempotencyKey ?? input.orderId, 'idempotencyKey');
-  const lines = input.lines == null ? null : parseInput(cartLines, input.lines, 'lines');
+  const lines = input.lines == null ? null : unpinned(parseInput(cartLines, input.lines, 'lines'), 'lines');
   const fp = fingerprint(JSON.stringify([orderId, lines === null ? 'all' : 'lines']), lines ?? []);
   return once<ReservationView>(
     s.prisma,
@@ -244,23 +245,24 @@ async function settle(
       .map((l) => ({ skuId: l.skuId, held: held.get(l.skuId)!.held, requested: l.quantity }));
     if (exceeding.length > 0) throw new ExceedsReserved(exceeding);
 
-    const movements: MovementRow[] = wanted.map((l) => {
-      // What the take did decides, not the SKU's flag now: units an unlimited SKU made never become
-      // available, units taken from available all go back. Units taken from available settle first.
-      const h = held.get(l.skuId)!;
-      const fromAvailable = Math.min(l.quantity, h.held - h.unlimitedHeld);
-      return {
+    // Per location the units were held in (src/stock/locations.ts). What the take did decides, not the
+    // SKU's flag now: units an unlimited SKU made never become available, units taken from available all
+    // go back. Units taken from available settle first.
+    const heldAt = await unitsByLocation(tx, orderId, ['RESERVE'], ['CONFIRM', 'RELEASE', 'EXPIRE']);
+    const movements: MovementRow[] = wanted.flatMap((l) =>
+      partsBack(l.quantity, heldAt.get(l.skuId) ?? []).map((part) => ({
         kind,
         skuId: l.skuId,
-        quantity: l.quantity,
-        deltaAvailable: kind === 'CONFIRM' ? 0 : fromAvailable,
-        deltaReserved: -l.quantity,
-        deltaSold: kind === 'CONFIRM' ? l.quantity : 0,
-        unlimitedQuantity: l.quantity - fromAvailable,
+        quantity: part.quantity,
+        deltaAvailable: kind === 'CONFIRM' ? 0 : part.fromAvailable,
+        deltaReserved: -part.quantity,
+        deltaSold: kind === 'CONFIRM' ? part.quantity : 0,
+        unlimitedQuantity: part.quantity - part.fromAvailable,
         orderId,
         idempotencyKey: orderId,
-      };
-    });
+        locationId: part.locationId,
+      })),
+    );
     const after = [...held.values()].map((h) => {
       const q = wanted.find((l) => l.skuId === h.skuId)?.quantity ?? 0;
       const moved = { CONFIRM: 'confirmed', RELEASE: 'released', EXPIRE: 'expired' }[kind] as 'confirmed' | 'released' | 'expired';

@@ -4,6 +4,7 @@ import { adjustment, commitChange, fenceLocked, type MovementRow } from '../sync
 import {
   idempotencyKey,
   inputError,
+  locationId as locationIdSchema,
   MAX_SET_STOCK_ITEMS,
   MAX_STOCK_LEVEL,
   parseBatch,
@@ -11,7 +12,8 @@ import {
   skuId as skuIdSchema,
   stockLevel,
 } from './input.ts';
-import type { SkuStock } from '../inventory.ts';
+import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
+import { requireLocationAllowed, requireLocations, stockAt, withLevelAt } from './locations.ts';
 import type { SkuLevel } from './levels.ts';
 import { fingerprint, once } from './idempotency.ts';
 import { Outcome, StockChanged, UnknownSku } from './outcomes.ts';
@@ -21,6 +23,8 @@ export interface RestockInput {
   skuId: string;
   quantity: number;
   idempotencyKey: string;
+  /** Where the units arrive; `default` when left out. */
+  locationId?: string | null | undefined;
 }
 
 export interface RestockSuccess {
@@ -44,17 +48,23 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
   const quantity = parseInput(restockQuantity, input.quantity, 'quantity');
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
-  const op = { kind: 'RESTOCK', key, orderId: null, fingerprint: fingerprint(skuId, [{ skuId, quantity }]) } as const;
+  const at = input.locationId == null ? undefined : parseInput(locationIdSchema, input.locationId, 'locationId');
+  await requireLocations(s.prisma, [at], 'locationId');
+  const op = { kind: 'RESTOCK', key, orderId: null, fingerprint: fingerprint(skuId, [{ skuId, quantity, ...(at ? { locationId: at } : {}) }]) } as const;
+  const locationId = at ?? DEFAULT_LOCATION;
   return once<RestockSuccess>(s.prisma, op, (recorder) =>
     commitChange(s, [skuId], 'apply', async (tx, epochs) => {
       if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
       return recorder.firstTime(tx, async () => {
         const truth = (await readTruth(tx, [skuId])).get(skuId)!;
-        const available = truth.available + quantity;
-        if (available > MAX_STOCK_LEVEL) throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
+        requireLocationAllowed(truth, locationId, 'locationId');
+        if (stockAt(truth, locationId).available + quantity > MAX_STOCK_LEVEL)
+          throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
+        // Units of an inactive location are not counted in the SKU's available.
+        const available = truth.available + (stockAt(truth, locationId).active ? quantity : 0);
         return {
           result: { skuId, quantity, available, unlimited: truth.unlimited },
-          movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key }],
+          movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key, locationId }],
         };
       });
     }),
@@ -65,6 +75,8 @@ export interface SetStockInput {
   skuId: string;
   available: number;
   expectedAvailable?: number | null | undefined;
+  /** The location whose level is set; `default` when left out. */
+  locationId?: string | null | undefined;
 }
 
 /** What setting a level can answer besides success (setStock throws them). */
@@ -75,7 +87,9 @@ export type SetStockOutcome = UnknownSku | StockChanged;
  * `expectedAvailable` it is compare-and-set against the truth at the moment the SKU row is locked.
  */
 export async function setStock(s: Services, input: SetStockInput): Promise<SkuLevel> {
-  const [answer] = await setLevels(s, [parseSetStock(input)]);
+  const item = parseSetStock(input);
+  await requireLocations(s.prisma, [item.locationId], 'locationId');
+  const [answer] = await setLevels(s, [item]);
   if (answer instanceof Outcome) throw answer;
   return answer!;
 }
@@ -95,10 +109,15 @@ export async function setStockBatch(s: Services, items: SetStockInput[]): Promis
     }
     seen.add(item.skuId);
   }
+  await requireLocations(
+    s.prisma,
+    parsed.map((item) => item.locationId),
+    'items',
+  );
   return setLevels(s, parsed);
 }
 
-type ParsedSetStock = { skuId: string; available: number; expected: number | null };
+type ParsedSetStock = { skuId: string; available: number; expected: number | null; locationId?: string };
 
 /** One item of a set-stock request; `at` prefixes paths in errors. */
 function parseSetStock(input: SetStockInput, at = ''): ParsedSetStock {
@@ -106,6 +125,7 @@ function parseSetStock(input: SetStockInput, at = ''): ParsedSetStock {
     skuId: parseInput(skuIdSchema, input.skuId, `${at}skuId`),
     available: parseInput(stockLevel, input.available, `${at}available`),
     expected: input.expectedAvailable == null ? null : parseInput(z.number().int(), input.expectedAvailable, `${at}expectedAvailable`),
+    ...(input.locationId == null ? {} : { locationId: parseInput(locationIdSchema, input.locationId, `${at}locationId`) }),
   };
 }
 
@@ -128,16 +148,18 @@ async function setLevels(s: Services, items: ParsedSetStock[]): Promise<(SkuLeve
       );
       const movements: MovementRow[] = [];
       const set = new Map<string, SkuLevel>();
-      const result = items.map(({ skuId, available, expected }): SkuLevel | SetStockOutcome => {
+      const result = items.map(({ skuId, available, expected, locationId = DEFAULT_LOCATION }, i): SkuLevel | SetStockOutcome => {
         const now = truth.get(skuId);
         if (!now) return new UnknownSku([skuId]);
-        if (expected !== null && now.available !== expected) return new StockChanged(skuId, expected, now.available);
+        requireLocationAllowed(now, locationId, items.length === 1 ? 'locationId' : `items.${i}.locationId`);
+        const there = stockAt(now, locationId).available;
+        if (expected !== null && there !== expected) return new StockChanged(skuId, expected, there);
         const { epoch: _, ...level } = now;
-        const delta = available - now.available;
+        const delta = available - there;
         if (delta === 0) return level;
-        movements.push(...adjustment(skuId, delta));
+        movements.push(...adjustment(skuId, delta, locationId));
         // Fenced below, which gives every withheld unit back to the gate's share.
-        set.set(skuId, { ...level, available, withheld: 0 });
+        set.set(skuId, { ...withLevelAt(level as SkuStock, locationId, available), withheld: 0 });
         return set.get(skuId)!;
       });
       const fenced = await fenceLocked(tx, [...set.keys()]);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { adjustment, commitChange, type MovementRow } from '../sync/outbox.ts';
-import { backorderLimit, buckets, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
+import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
+import { requireLocationAllowed, requireLocations, stockAt } from './locations.ts';
+import { backorderLimit, buckets, locationId, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';
 
@@ -15,6 +17,8 @@ export interface UpsertSkuInput {
   lowStockThreshold?: number | null | undefined;
   throttlePerSecond?: number | null | undefined;
   buckets?: number | null | undefined;
+  /** The location `available` is set in; `default` when left out. */
+  locationId?: string | null | undefined;
 }
 
 /**
@@ -42,6 +46,7 @@ const upserts = z
       lowStockThreshold: stockLevel.nullish(),
       throttlePerSecond: throttlePerSecond.nullish(),
       buckets: buckets.nullish(),
+      locationId: locationId.nullish(),
     }),
   )
   .min(1, { error: 'EMPTY_SKU_LIST:give at least one SKU' })
@@ -69,6 +74,11 @@ const UPSERT_ATTEMPTS = 3;
  */
 export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<SkuLevel[]> {
   const list = parseInput(upserts, input, 'input');
+  await requireLocations(
+    s.prisma,
+    list.map((u) => u.locationId ?? undefined),
+    'input',
+  );
   const ids = list.map((u) => u.id);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -107,7 +117,10 @@ async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
   const ids = list.map((u) => u.id);
   const truth = await readTruth(tx, ids);
   const movements: MovementRow[] = [];
-  for (const u of list) {
+  for (const [i, u] of list.entries()) {
+    const at = u.locationId ?? DEFAULT_LOCATION;
+    const now = truth.get(u.id);
+    if (now) requireBucketsAllowed({ ...now, buckets: u.buckets ?? now.buckets }, at, `input.${i}`);
     await tx.sku.update({
       where: { id: u.id },
       data: {
@@ -121,7 +134,17 @@ async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
         ...(u.buckets != null ? { buckets: u.buckets } : {}),
       },
     });
-    if (u.available != null) movements.push(...adjustment(u.id, u.available - (truth.get(u.id)?.available ?? 0)));
+    if (u.available != null) movements.push(...adjustment(u.id, u.available - (now ? stockAt(now, at).available : 0), at));
   }
   return movements;
+}
+
+/**
+ * A SKU in buckets keeps its stock in `default` (src/stock/locations.ts): neither set elsewhere, nor
+ * split into buckets while it holds units elsewhere (LOCATION_NOT_ALLOWED).
+ */
+function requireBucketsAllowed(stock: SkuStock, at: string, field: string): void {
+  requireLocationAllowed(stock, at, `${field}.locationId`);
+  const elsewhere = stock.locations?.some((l) => l.locationId !== DEFAULT_LOCATION && (l.available !== 0 || l.reserved !== 0));
+  if (elsewhere) requireLocationAllowed(stock, 'elsewhere', `${field}.buckets`);
 }

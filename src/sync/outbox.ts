@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
-import type { SkuStock } from '../inventory.ts';
+import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
 import { FENCE_SQL, RETURN_WITHHELD_SQL, readTruth } from '../ledger/truth.ts';
 import { lockLoads, loadsInProgress, unlockLoads } from './load.ts';
 
@@ -67,6 +67,8 @@ export interface MovementRow {
   orderId?: string | null;
   orderLine?: number | null;
   idempotencyKey?: string | null;
+  /** Where the units are; `default` when left out. */
+  locationId?: string;
 }
 
 /** What the outbox needs of the process's services. */
@@ -81,6 +83,7 @@ interface OutboxRow {
   delta_reserved: number;
   delta_sold: number;
   delta_withheld: number;
+  location_id: string;
 }
 
 /**
@@ -138,9 +141,9 @@ export async function commitChange<T>(
         );
       if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
       const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
-        `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld)
-         SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
-         RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld`,
+        `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id)
+         SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text[])
+         RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id`,
         ...outboxColumns(epochs, fenced, movements, returned),
       );
       return { result: done.result, outbox, seeds: done.seeds ?? [] };
@@ -218,9 +221,9 @@ async function writeMovements(tx: Tx, movements: MovementRow[]): Promise<void> {
   const column = <T>(value: (m: MovementRow) => T) => movements.map(value);
   await tx.$executeRawUnsafe(
     `INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, delta_withheld,
-                           unlimited_quantity, order_id, order_line, idempotency_key)
+                           unlimited_quantity, order_id, order_line, idempotency_key, location_id)
      SELECT * FROM unnest($1::"MovementKind"[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[],
-                          $8::int[], $9::text[], $10::int[], $11::text[])`,
+                          $8::int[], $9::text[], $10::int[], $11::text[], $12::text[])`,
     column((m) => m.kind),
     column((m) => m.skuId),
     column((m) => m.quantity),
@@ -232,17 +235,18 @@ async function writeMovements(tx: Tx, movements: MovementRow[]): Promise<void> {
     column((m) => m.orderId ?? null),
     column((m) => m.orderLine ?? null),
     column((m) => m.idempotencyKey ?? null),
+    column((m) => m.locationId ?? DEFAULT_LOCATION),
   );
 }
 
-/** The ADJUST movement that takes a SKU's available to a set level; none when it is already there. */
-export function adjustment(skuId: string, delta: number): MovementRow[] {
-  return delta === 0 ? [] : [{ kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta }];
+/** The ADJUST movement that takes a SKU's available (in one location) to a set level; none when it is already there. */
+export function adjustment(skuId: string, delta: number, locationId: string = DEFAULT_LOCATION): MovementRow[] {
+  return delta === 0 ? [] : [{ kind: 'ADJUST', skuId, quantity: Math.abs(delta), deltaAvailable: delta, locationId }];
 }
 
 /**
- * One row per SKU: its new epoch to drop counters below, if fenced, else its summed deltas to apply at
- * the epoch the change committed under.
+ * One row per SKU: its new epoch to drop counters below, if fenced; else one per SKU and location the
+ * change moved, its summed deltas there to apply at the epoch the change committed under.
  */
 function outboxColumns(
   epochs: Map<string, number>,
@@ -250,20 +254,28 @@ function outboxColumns(
   movements: MovementRow[],
   returned: Map<string, number>,
 ): unknown[] {
-  const sums = new Map<string, [number, number, number, number]>();
-  for (const id of fenced.keys()) sums.set(id, [0, 0, 0, 0]);
-  for (const [id, units] of returned) sums.set(id, [0, 0, 0, -units]);
-  for (const m of movements) {
-    const d = sums.get(m.skuId) ?? [0, 0, 0, 0];
-    sums.set(m.skuId, [d[0] + m.deltaAvailable, d[1] + (m.deltaReserved ?? 0), d[2] + (m.deltaSold ?? 0), d[3] + (m.deltaWithheld ?? 0)]);
-  }
-  const ids = [...sums.keys()].filter((id) => epochs.has(id));
+  const sums = new Map<string, { skuId: string; locationId: string; deltas: [number, number, number, number] }>();
+  const add = (skuId: string, locationId: string, deltas: [number, number, number, number]) => {
+    const at = `${skuId}\n${locationId}`;
+    const sum = sums.get(at) ?? { skuId, locationId, deltas: [0, 0, 0, 0] };
+    sum.deltas = [0, 1, 2, 3].map((k) => sum.deltas[k]! + deltas[k]!) as [number, number, number, number];
+    sums.set(at, sum);
+  };
+  for (const id of fenced.keys()) add(id, DEFAULT_LOCATION, [0, 0, 0, 0]);
+  for (const [id, units] of returned) add(id, DEFAULT_LOCATION, [0, 0, 0, -units]);
+  for (const m of movements)
+    add(m.skuId, m.locationId ?? DEFAULT_LOCATION, [m.deltaAvailable, m.deltaReserved ?? 0, m.deltaSold ?? 0, m.deltaWithheld ?? 0]);
+  // A fenced SKU is dropped once, whatever locations the change moved.
+  const rows = [...sums.values()].filter(
+    (r) => epochs.has(r.skuId) && (!fenced.has(r.skuId) || r.locationId === DEFAULT_LOCATION),
+  );
   const dropped = (id: string) => fenced.has(id);
   return [
-    ids,
-    ids.map((id) => (dropped(id) ? 'DROP' : 'APPLY')),
-    ids.map((id) => fenced.get(id) ?? epochs.get(id)!),
-    ...[0, 1, 2, 3].map((k) => ids.map((id) => (dropped(id) ? 0 : sums.get(id)![k]!))),
+    rows.map((r) => r.skuId),
+    rows.map((r) => (dropped(r.skuId) ? 'DROP' : 'APPLY')),
+    rows.map((r) => fenced.get(r.skuId) ?? epochs.get(r.skuId)!),
+    ...[0, 1, 2, 3].map((k) => rows.map((r) => (dropped(r.skuId) ? 0 : r.deltas[k]!))),
+    rows.map((r) => r.locationId),
   ];
 }
 
@@ -294,7 +306,13 @@ async function deliver(s: Services, rows: OutboxRow[], reloaded: ReadonlySet<str
         outboxId: r.id.toString(),
         skuId: r.sku_id,
         epoch: r.epoch,
-        delta: { available: r.delta_available, reserved: r.delta_reserved, sold: r.delta_sold, withheld: r.delta_withheld },
+        delta: {
+          available: r.delta_available,
+          reserved: r.delta_reserved,
+          sold: r.delta_sold,
+          withheld: r.delta_withheld,
+          locationId: r.location_id,
+        },
       })),
     ),
   ]);
@@ -311,7 +329,7 @@ async function deliver(s: Services, rows: OutboxRow[], reloaded: ReadonlySet<str
 /** Delivers changes whose own request did not (it crashed, or Redis was away). */
 export async function sweepOutbox(s: Services): Promise<number> {
   const rows = await s.prisma.$queryRawUnsafe<OutboxRow[]>(
-    `SELECT id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld FROM gate_outbox
+    `SELECT id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id FROM gate_outbox
      WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) ORDER BY id LIMIT $2`,
     SWEEP_GRACE_MS,
     SWEEP_BATCH,

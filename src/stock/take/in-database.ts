@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import type { SkuStock } from '../../inventory.ts';
+import type { LocationUnits, SkuStock } from '../../inventory.ts';
 import { readTruth } from '../../ledger/truth.ts';
-import { commitChange, type Change, type MovementRow } from '../../sync/outbox.ts';
+import { commitChange, fenceLocked, type Change, type MovementRow } from '../../sync/outbox.ts';
+import { allocateFromTruth } from '../locations.ts';
 import { replayOnDuplicate, storedTakeAnswer } from '../idempotency.ts';
 import { InsufficientStock, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
@@ -62,20 +63,26 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
   if (first !== null) return { result: first, movements: [] };
   const truth = await readTruth(tx, skuIds);
   const of = (id: string) => truth.get(id)!;
+  const allocated = req.lines.map((l) => allocateFromTruth(of(l.skuId), l.quantity, l.locationId));
   const short = req.lines
-    .filter((l) => !of(l.skuId).unlimited && of(l.skuId).available - l.quantity < -of(l.skuId).backorderLimit)
-    .map((l) => ({ skuId: l.skuId, requested: l.quantity, obtainable: of(l.skuId).available + of(l.skuId).backorderLimit }));
+    .filter((_, i) => allocated[i]!.sources === null)
+    .map((l, i) => ({ skuId: l.skuId, requested: l.quantity, obtainable: allocated[i]!.obtainable }));
   if (short.length > 0) throw new InsufficientStock(short);
+  const sources = allocated.map((a) => a.sources!);
+  const limited = req.lines.filter((l) => !of(l.skuId).unlimited);
   const fenced = await withhold(
     tx,
-    req.lines.filter((l) => !of(l.skuId).unlimited).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })),
+    limited.filter((l) => !perLocation(of(l.skuId))).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })),
   );
+  for (const [skuId, epoch] of await fenceLocked(tx, limited.filter((l) => perLocation(of(l.skuId))).map((l) => l.skuId)))
+    fenced.set(skuId, epoch);
 
   const result = req.answer(
-    req.lines.map((l) => ({
+    req.lines.map((l, i) => ({
       skuId: l.skuId,
       quantity: l.quantity,
       available: of(l.skuId).unlimited ? null : of(l.skuId).available - l.quantity,
+      allocations: sources[i]!,
     })),
   );
   await tx.gateRequest.create({
@@ -92,26 +99,37 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
   // Its key went around the gate, so the gate's replay filter lacks it until src/sync/replay-filter.ts moves it there.
   await tx.replayFilterPending.create({ data: { kind: req.kind, idempotencyKey: req.idempotencyKey } });
   if (req.kind === 'RESERVE') await tx.reservation.create({ data: { orderId: req.orderId, deadline: req.deadline! } });
-  return { result, movements: takeMovements(req, of), fenced };
+  return { result, movements: takeMovements(req, of, sources), fenced };
 }
 
-/** The ledger rows of a database-only take: one movement per line, selling withheld units. */
-function takeMovements<A>(req: TakeRequest<A>, of: (skuId: string) => SkuStock): MovementRow[] {
-  return req.lines.map((l, i) => {
-    const unlimited = of(l.skuId).unlimited;
-    return {
+/**
+ * A SKU whose counter keeps stock per location (src/gate/buckets.ts, locationShares): which location's
+ * share withheld units would come off is not fixed, so a database-only take of it fences the SKU (its
+ * counter loads again from the truth) instead of selling withheld units.
+ */
+function perLocation(stock: SkuStock): boolean {
+  return stock.locations !== undefined && stock.buckets === 1;
+}
+
+/** The ledger rows of a database-only take: a movement per line and location, selling withheld units (or fenced ones). */
+function takeMovements<A>(req: TakeRequest<A>, of: (skuId: string) => SkuStock, sources: LocationUnits[][]): MovementRow[] {
+  return req.lines.flatMap((l, i) => {
+    const stock = of(l.skuId);
+    const unlimited = stock.unlimited;
+    return sources[i]!.map((from) => ({
       kind: req.kind,
       skuId: l.skuId,
-      quantity: l.quantity,
-      deltaAvailable: unlimited ? 0 : -l.quantity,
-      deltaReserved: req.kind === 'RESERVE' ? l.quantity : 0,
-      deltaSold: req.kind === 'DEDUCT' ? l.quantity : 0,
-      deltaWithheld: unlimited ? 0 : -l.quantity,
-      unlimitedQuantity: unlimited ? l.quantity : 0,
+      quantity: from.quantity,
+      deltaAvailable: unlimited ? 0 : -from.quantity,
+      deltaReserved: req.kind === 'RESERVE' ? from.quantity : 0,
+      deltaSold: req.kind === 'DEDUCT' ? from.quantity : 0,
+      deltaWithheld: unlimited || perLocation(stock) ? 0 : -from.quantity,
+      unlimitedQuantity: unlimited ? from.quantity : 0,
       orderId: req.orderId,
       orderLine: i + 1,
       idempotencyKey: req.idempotencyKey,
-    };
+      locationId: from.locationId,
+    }));
   });
 }
 

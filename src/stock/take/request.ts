@@ -1,4 +1,4 @@
-import type { CartLine, TakeKind } from '../../inventory.ts';
+import type { CartLine, LocationUnits, TakeKind } from '../../inventory.ts';
 
 /** A line of a take's answer. */
 export interface TakenLine {
@@ -6,6 +6,8 @@ export interface TakenLine {
   quantity: number;
   /** Available right after this request; null for unlimited SKUs. */
   available: number | null;
+  /** Where its units came from, in the order taken (src/stock/locations.ts); absent in answers stored before locations: all from `default`. */
+  allocations?: LocationUnits[];
 }
 
 /** A validated request to take units: a deduct or a reserve, whichever path serves it (take.ts). */

@@ -9,6 +9,7 @@ import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '.
 import type { Services } from '../services.ts';
 import { unavailable } from '../../errors.ts';
 import type { TakeRequest } from './request.ts';
+import { allInDefault } from '../locations.ts';
 
 /**
  * Gate attempts per request: loading counters, a fence, taking withheld units back, or a first attempt
@@ -131,6 +132,7 @@ async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, r
       skuId: l.skuId,
       quantity: l.quantity,
       available: record.unlimited[i] ? null : (record.availableAfter[i] ?? null),
+      allocations: record.sources[i] ?? allInDefault(l.quantity),
     })),
   );
   const outcome = await writeLedger(s, {
@@ -142,7 +144,7 @@ async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, r
     fingerprint: req.fingerprint,
     result,
     ...(req.deadline ? { deadline: req.deadline } : {}),
-    lines: lines.map((l, i) => ({ ...l, epoch: record.epochs[i]!, unlimited: record.unlimited[i]! })),
+    lines: lines.map((l, i) => ({ ...l, epoch: record.epochs[i]!, unlimited: record.unlimited[i]!, sources: record.sources[i] ?? null })),
   });
   if (outcome === 'committed') {
     s.levelsChanged(lines.map((l) => l.skuId));

@@ -34,7 +34,8 @@ export type MovementKind =
   | 'REFUND'
   | 'RELEASE'
   | 'RESERVE'
-  | 'RESTOCK';
+  | 'RESTOCK'
+  | 'TRANSFER';
 
 /** What an Outcome is: one code per member type, stable across releases. */
 export type OutcomeCode =
@@ -96,6 +97,8 @@ export type ReserveStockInput = {
 
 export type RestockInput = {
   idempotencyKey: string;
+  /** Where the units arrive; `default` when left out. */
+  locationId?: string | number | null | undefined;
   /** Units received, at least 1. */
   quantity: number;
   skuId: string | number;
@@ -109,8 +112,10 @@ export type SetStockBatchInput = {
 export type SetStockInput = {
   /** The new absolute level. */
   available: number;
-  /** Compare-and-set: only if available is still this. */
+  /** Compare-and-set: only if available (in the location) is still this. */
   expectedAvailable?: number | null | undefined;
+  /** The location whose level is set; `default` when left out. */
+  locationId?: string | number | null | undefined;
   skuId: string | number;
 };
 
@@ -123,6 +128,8 @@ export type SkuInput = {
   /** Splits the SKU's gate stock into this many buckets on different Redis shards (1 to 64; 1: none), so a hot SKU's sales spread over them. A line takes from several buckets when one is short: it succeeds whenever they hold enough together. */
   buckets?: number | null | undefined;
   id: string | number;
+  /** The location `available` sets the level of; `default` when left out. */
+  locationId?: string | number | null | undefined;
   /** Available at or below this raises a low-stock alert. */
   lowStockThreshold?: number | null | undefined;
   name?: string | null | undefined;
@@ -142,6 +149,8 @@ export type StockAlertKind =
   | 'SOLD_OUT';
 
 export type StockLineInput = {
+  /** Deducts and reserves: take only from this location. Left out: the active locations serve the line in priority order, split over several when no one has enough. Not for refunds, confirms and releases (units go back where they came from). */
+  locationId?: string | number | null | undefined;
   /** Positive, at most 1,000,000. */
   quantity: number;
   skuId: string | number;
