@@ -6,7 +6,7 @@ import { refund, type RefundSuccess } from '../stock/refund.ts';
 import { reservation } from '../stock/reservations.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { ReservationRef } from './reservations.ts';
-import { SkuRef, StockLineInput } from './stock.ts';
+import { optionalId, SkuRef, StockLineInput } from './stock.ts';
 import { skuNow } from './sku-reads.ts';
 
 const OrderLineRef = builder.objectRef<OrderLine>('OrderLine').implement({
@@ -115,7 +115,7 @@ builder.mutationFields((t) => ({
       refund(ctx, {
         orderId: String(input.orderId),
         idempotencyKey: input.idempotencyKey,
-        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })),
+        lines: input.lines.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity, locationId: optionalId(l.locationId) })),
       }),
   }),
 }));

@@ -21,7 +21,7 @@ import {
 } from '../stock/reservations.ts';
 import { MAX_BATCH_CARTS, MAX_BATCH_LINES, orderId as orderIdFormat, parseInput } from '../stock/input.ts';
 import { builder, OutcomeInterface } from './builder.ts';
-import { cartBatch, cartInput, SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
+import { cartBatch, cartInput, optionalId, SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
 import { skuNow } from './sku-reads.ts';
 
 const ReservationStateEnum = builder.enumType(ReservationState, {
@@ -166,12 +166,12 @@ const settleErrors = [
 
 const settleArgs = (input: {
   orderId: string | number;
-  lines?: { skuId: string | number; quantity: number }[] | null;
+  lines?: { skuId: string | number; quantity: number; locationId?: string | number | null }[] | null;
   idempotencyKey?: string | null;
 }) => ({
   orderId: String(input.orderId),
   idempotencyKey: input.idempotencyKey,
-  lines: input.lines?.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity })) ?? null,
+  lines: input.lines?.map((l) => ({ skuId: String(l.skuId), quantity: l.quantity, locationId: optionalId(l.locationId) })) ?? null,
 });
 
 builder.queryFields((t) => ({

@@ -61,22 +61,29 @@ export async function listLocations(db: Sql): Promise<Location[]> {
 
 const knownIds = new WeakMap<object, { ids: Set<string>; until: number }>();
 
+/** A location id a request names, and the input field that names it (for the error). */
+export type NamedLocation = readonly [id: string | undefined, field: string];
+
 /**
- * Refuses (UNKNOWN_LOCATION, nothing moved) a request naming a location that does not exist. The ids
- * are cached per process for LOCATION_IDS_TTL_MS; an id not in the cache is looked up at once, so a
- * location created on another instance is known to every instance as soon as it exists.
+ * Refuses (UNKNOWN_LOCATION, nothing moved) a request naming a location that does not exist, at the
+ * first field that does. The ids are cached per process for LOCATION_IDS_TTL_MS; an id not in the cache
+ * is looked up at once, so a location created on another instance is known as soon as it exists.
  */
-export async function requireLocations(prisma: PrismaClient, ids: readonly (string | undefined)[], field: string): Promise<void> {
-  const named = [...new Set(ids.filter((id): id is string => id !== undefined))];
-  if (named.length === 0) return;
+export async function requireLocations(prisma: PrismaClient, named: readonly NamedLocation[]): Promise<void> {
+  if (named.every(([id]) => id === undefined)) return;
   let cached = knownIds.get(prisma);
-  if (!cached || cached.until < Date.now() || named.some((id) => !cached!.ids.has(id))) {
+  if (!cached || cached.until < Date.now() || named.some(([id]) => id !== undefined && !cached!.ids.has(id))) {
     const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM location`);
     cached = { ids: new Set(rows.map((r) => r.id)), until: Date.now() + LOCATION_IDS_TTL_MS };
     knownIds.set(prisma, cached);
   }
-  const unknown = named.filter((id) => !cached.ids.has(id));
-  if (unknown.length > 0) throw graphqlError('UNKNOWN_LOCATION', `${field}: no location ${unknown.join(', ')}`, { field });
+  const unknown = named.find(([id]) => id !== undefined && !cached.ids.has(id));
+  if (unknown) throw graphqlError('UNKNOWN_LOCATION', `${unknown[1]}: no location ${unknown[0]}`, { field: unknown[1] });
+}
+
+/** The pinned lines' locations of carts, with their paths (`carts.3.lines.0.locationId`; `at` the cart's prefix). */
+export function pinnedLocations(lines: readonly { locationId?: string }[], at: string): NamedLocation[] {
+  return lines.map((l, i) => [l.locationId, `${at}lines.${i}.locationId`] as const);
 }
 
 /** Refuses (LOCATION_NOT_ALLOWED) a change of a SKU in buckets anywhere but `default`: its buckets split one pool. */
@@ -217,8 +224,10 @@ export async function transferStock(s: Services, input: TransferStockInput): Pro
   const units = parseInput(quantity.max(MAX_STOCK_LEVEL), input.quantity, 'input.quantity');
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'input.idempotencyKey');
   if (from === to) throw graphqlError('INVALID_LOCATION', 'input.toLocationId: must differ from fromLocationId', { field: 'input.toLocationId' });
-  await requireLocations(s.prisma, [from], 'input.fromLocationId');
-  await requireLocations(s.prisma, [to], 'input.toLocationId');
+  await requireLocations(s.prisma, [
+    [from, 'input.fromLocationId'],
+    [to, 'input.toLocationId'],
+  ]);
   const op = { kind: 'TRANSFER', key, orderId: null, fingerprint: fingerprint(`${skuId}:${from}>${to}`, [{ skuId, quantity: units }]) } as const;
   return once<TransferStockSuccess>(s.prisma, op, (recorder) =>
     commitChange(s, [skuId], 'fence', async (tx, epochs) => {

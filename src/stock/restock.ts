@@ -49,7 +49,7 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const quantity = parseInput(restockQuantity, input.quantity, 'quantity');
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
   const at = input.locationId == null ? undefined : parseInput(locationIdSchema, input.locationId, 'locationId');
-  await requireLocations(s.prisma, [at], 'locationId');
+  await requireLocations(s.prisma, [[at, 'locationId']]);
   const op = { kind: 'RESTOCK', key, orderId: null, fingerprint: fingerprint(skuId, [{ skuId, quantity, ...(at ? { locationId: at } : {}) }]) } as const;
   const locationId = at ?? DEFAULT_LOCATION;
   return once<RestockSuccess>(s.prisma, op, (recorder) =>
@@ -88,7 +88,7 @@ export type SetStockOutcome = UnknownSku | StockChanged;
  */
 export async function setStock(s: Services, input: SetStockInput): Promise<SkuLevel> {
   const item = parseSetStock(input);
-  await requireLocations(s.prisma, [item.locationId], 'locationId');
+  await requireLocations(s.prisma, [[item.locationId, 'locationId']]);
   const [answer] = await setLevels(s, [item]);
   if (answer instanceof Outcome) throw answer;
   return answer!;
@@ -111,8 +111,7 @@ export async function setStockBatch(s: Services, items: SetStockInput[]): Promis
   }
   await requireLocations(
     s.prisma,
-    parsed.map((item) => item.locationId),
-    'items',
+    parsed.map((item, i) => [item.locationId, `items.${i}.locationId`] as const),
   );
   return setLevels(s, parsed);
 }

@@ -76,8 +76,7 @@ export async function upsertSkus(s: Services, input: UpsertSkuInput[]): Promise<
   const list = parseInput(upserts, input, 'input');
   await requireLocations(
     s.prisma,
-    list.map((u) => u.locationId ?? undefined),
-    'input',
+    list.map((u, i) => [u.locationId ?? undefined, `input.${i}.locationId`] as const),
   );
   const ids = list.map((u) => u.id);
   for (let attempt = 1; ; attempt++) {

@@ -598,3 +598,96 @@ export const RECONCILE_STOCK = graphql(`
     }
   }
 `).toString();
+
+export const UPSERT_LOCATIONS = graphql(`
+  mutation UpsertLocations($input: UpsertLocationsInput!) {
+    upsertLocations(input: $input) {
+      __typename
+      ... on UpsertLocationsSuccess {
+        locations {
+          id
+          name
+          priority
+          active
+        }
+      }
+    }
+  }
+`).toString();
+
+/** A deduct's answer with where each line's units came from. */
+export const DEDUCT_ALLOCATED = graphql(`
+  mutation DeductAllocated($input: DeductStockInput!) {
+    deductStock(input: $input) {
+      __typename
+      ... on DeductStockSuccess {
+        lines {
+          skuId
+          quantity
+          allocations {
+            locationId
+            quantity
+          }
+        }
+      }
+      ...TakeRefused
+    }
+  }
+`).toString();
+
+export const RESERVE_ALLOCATED = graphql(`
+  mutation ReserveAllocated($input: ReserveStockInput!) {
+    reserveStock(input: $input) {
+      __typename
+      ... on ReserveStockSuccess {
+        lines {
+          skuId
+          allocations {
+            locationId
+            quantity
+          }
+        }
+      }
+    }
+  }
+`).toString();
+
+export const SKU_LEVELS = graphql(`
+  query SkuLevels($id: ID!) {
+    sku(id: $id) {
+      available
+      reserved
+      sold
+      levels {
+        location {
+          id
+          active
+        }
+        available
+        reserved
+        sold
+      }
+    }
+  }
+`).toString();
+
+export const TRANSFER_STOCK = graphql(`
+  mutation TransferStock($input: TransferStockInput!) {
+    transferStock(input: $input) {
+      __typename
+      ... on TransferStockSuccess {
+        skuId
+        fromLocationId
+        toLocationId
+        quantity
+      }
+      ... on InsufficientStock {
+        lines {
+          skuId
+          requested
+          obtainable
+        }
+      }
+    }
+  }
+`).toString();

@@ -4,6 +4,7 @@ import { Outcome } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { takeInDatabase } from './in-database.ts';
 import type { TakeRequest } from './request.ts';
+import { pinnedLocations, requireLocations } from '../locations.ts';
 import { takeManyThroughGate, takeThroughGate } from './through-gate.ts';
 
 /**
@@ -14,6 +15,12 @@ import { takeManyThroughGate, takeThroughGate } from './through-gate.ts';
  * nothing moved and the request may be retried with the same key.
  */
 export async function take<A>(s: Services, req: TakeRequest<A>): Promise<A> {
+  await requireLocations(s.prisma, pinnedLocations(req.lines, ''));
+  return takeKnown(s, req);
+}
+
+/** take() of a request whose locations are known to exist. */
+async function takeKnown<A>(s: Services, req: TakeRequest<A>): Promise<A> {
   if (s.databaseOnly) return takeInDatabase(s, req);
   if (s.gate.breaker.open) {
     s.metrics?.gateOutcome(req.kind, 'fallback');
@@ -37,6 +44,10 @@ export async function take<A>(s: Services, req: TakeRequest<A>): Promise<A> {
  * went through replay their answers when the batch is sent again.
  */
 export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<(A | Outcome)[]> {
+  await requireLocations(
+    s.prisma,
+    reqs.flatMap((req, i) => pinnedLocations(req.lines, `carts.${i}.`)),
+  );
   // A key's later carts wait for the earlier ones: they must meet their record (a replay, or a conflict),
   // and a cart whose counter had to be loaded would otherwise retry after the later one took.
   const settled: PromiseSettledResult<A>[] = new Array<PromiseSettledResult<A>>(reqs.length);
@@ -55,7 +66,7 @@ export async function takeMany<A>(s: Services, reqs: TakeRequest<A>[]): Promise<
 /** takeMany's carts with distinct keys: one gate pipeline, or each on its own while Redis is away. */
 async function takeEach<A>(s: Services, reqs: TakeRequest<A>[]): Promise<PromiseSettledResult<A>[]> {
   if (reqs.length === 0) return [];
-  const eachAlone = () => Promise.allSettled(reqs.map((req) => take(s, req)));
+  const eachAlone = () => Promise.allSettled(reqs.map((req) => takeKnown(s, req)));
   if (s.databaseOnly || s.gate.breaker.open) return eachAlone();
   try {
     return await takeManyThroughGate(s, reqs);

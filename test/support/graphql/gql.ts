@@ -76,6 +76,11 @@ type Documents = {
     "\n  fragment Audit on SkuAudit {\n    skuId\n    conserved\n    gateAgrees\n    drift\n    unmergedMovements\n    lastReconciledAt\n  }\n": typeof types.AuditFragmentDoc,
     "\n  query StockAudit($skuIds: [ID!]!) {\n    stockAudit(skuIds: $skuIds) {\n      ...Audit\n    }\n  }\n": typeof types.StockAuditDocument,
     "\n  mutation ReconcileStock($input: ReconcileStockInput!) {\n    reconcileStock(input: $input) {\n      __typename\n      ... on ReconcileStockSuccess {\n        audits {\n          ...Audit\n        }\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n": typeof types.ReconcileStockDocument,
+    "\n  mutation UpsertLocations($input: UpsertLocationsInput!) {\n    upsertLocations(input: $input) {\n      __typename\n      ... on UpsertLocationsSuccess {\n        locations {\n          id\n          name\n          priority\n          active\n        }\n      }\n    }\n  }\n": typeof types.UpsertLocationsDocument,
+    "\n  mutation DeductAllocated($input: DeductStockInput!) {\n    deductStock(input: $input) {\n      __typename\n      ... on DeductStockSuccess {\n        lines {\n          skuId\n          quantity\n          allocations {\n            locationId\n            quantity\n          }\n        }\n      }\n      ...TakeRefused\n    }\n  }\n": typeof types.DeductAllocatedDocument,
+    "\n  mutation ReserveAllocated($input: ReserveStockInput!) {\n    reserveStock(input: $input) {\n      __typename\n      ... on ReserveStockSuccess {\n        lines {\n          skuId\n          allocations {\n            locationId\n            quantity\n          }\n        }\n      }\n    }\n  }\n": typeof types.ReserveAllocatedDocument,
+    "\n  query SkuLevels($id: ID!) {\n    sku(id: $id) {\n      available\n      reserved\n      sold\n      levels {\n        location {\n          id\n          active\n        }\n        available\n        reserved\n        sold\n      }\n    }\n  }\n": typeof types.SkuLevelsDocument,
+    "\n  mutation TransferStock($input: TransferStockInput!) {\n    transferStock(input: $input) {\n      __typename\n      ... on TransferStockSuccess {\n        skuId\n        fromLocationId\n        toLocationId\n        quantity\n      }\n      ... on InsufficientStock {\n        lines {\n          skuId\n          requested\n          obtainable\n        }\n      }\n    }\n  }\n": typeof types.TransferStockDocument,
 };
 const documents: Documents = {
     "\n  fragment ClientSku on Sku {\n    id\n    available\n    reserved\n    sold\n  }\n": types.ClientSkuFragmentDoc,
@@ -139,6 +144,11 @@ const documents: Documents = {
     "\n  fragment Audit on SkuAudit {\n    skuId\n    conserved\n    gateAgrees\n    drift\n    unmergedMovements\n    lastReconciledAt\n  }\n": types.AuditFragmentDoc,
     "\n  query StockAudit($skuIds: [ID!]!) {\n    stockAudit(skuIds: $skuIds) {\n      ...Audit\n    }\n  }\n": types.StockAuditDocument,
     "\n  mutation ReconcileStock($input: ReconcileStockInput!) {\n    reconcileStock(input: $input) {\n      __typename\n      ... on ReconcileStockSuccess {\n        audits {\n          ...Audit\n        }\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n": types.ReconcileStockDocument,
+    "\n  mutation UpsertLocations($input: UpsertLocationsInput!) {\n    upsertLocations(input: $input) {\n      __typename\n      ... on UpsertLocationsSuccess {\n        locations {\n          id\n          name\n          priority\n          active\n        }\n      }\n    }\n  }\n": types.UpsertLocationsDocument,
+    "\n  mutation DeductAllocated($input: DeductStockInput!) {\n    deductStock(input: $input) {\n      __typename\n      ... on DeductStockSuccess {\n        lines {\n          skuId\n          quantity\n          allocations {\n            locationId\n            quantity\n          }\n        }\n      }\n      ...TakeRefused\n    }\n  }\n": types.DeductAllocatedDocument,
+    "\n  mutation ReserveAllocated($input: ReserveStockInput!) {\n    reserveStock(input: $input) {\n      __typename\n      ... on ReserveStockSuccess {\n        lines {\n          skuId\n          allocations {\n            locationId\n            quantity\n          }\n        }\n      }\n    }\n  }\n": types.ReserveAllocatedDocument,
+    "\n  query SkuLevels($id: ID!) {\n    sku(id: $id) {\n      available\n      reserved\n      sold\n      levels {\n        location {\n          id\n          active\n        }\n        available\n        reserved\n        sold\n      }\n    }\n  }\n": types.SkuLevelsDocument,
+    "\n  mutation TransferStock($input: TransferStockInput!) {\n    transferStock(input: $input) {\n      __typename\n      ... on TransferStockSuccess {\n        skuId\n        fromLocationId\n        toLocationId\n        quantity\n      }\n      ... on InsufficientStock {\n        lines {\n          skuId\n          requested\n          obtainable\n        }\n      }\n    }\n  }\n": types.TransferStockDocument,
 };
 
 /**
@@ -385,6 +395,26 @@ export function graphql(source: "\n  query StockAudit($skuIds: [ID!]!) {\n    st
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ReconcileStock($input: ReconcileStockInput!) {\n    reconcileStock(input: $input) {\n      __typename\n      ... on ReconcileStockSuccess {\n        audits {\n          ...Audit\n        }\n      }\n      ... on UnknownSku {\n        code\n        message\n        skuIds\n      }\n    }\n  }\n"): typeof import('./graphql.ts').ReconcileStockDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpsertLocations($input: UpsertLocationsInput!) {\n    upsertLocations(input: $input) {\n      __typename\n      ... on UpsertLocationsSuccess {\n        locations {\n          id\n          name\n          priority\n          active\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').UpsertLocationsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeductAllocated($input: DeductStockInput!) {\n    deductStock(input: $input) {\n      __typename\n      ... on DeductStockSuccess {\n        lines {\n          skuId\n          quantity\n          allocations {\n            locationId\n            quantity\n          }\n        }\n      }\n      ...TakeRefused\n    }\n  }\n"): typeof import('./graphql.ts').DeductAllocatedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReserveAllocated($input: ReserveStockInput!) {\n    reserveStock(input: $input) {\n      __typename\n      ... on ReserveStockSuccess {\n        lines {\n          skuId\n          allocations {\n            locationId\n            quantity\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').ReserveAllocatedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SkuLevels($id: ID!) {\n    sku(id: $id) {\n      available\n      reserved\n      sold\n      levels {\n        location {\n          id\n          active\n        }\n        available\n        reserved\n        sold\n      }\n    }\n  }\n"): typeof import('./graphql.ts').SkuLevelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TransferStock($input: TransferStockInput!) {\n    transferStock(input: $input) {\n      __typename\n      ... on TransferStockSuccess {\n        skuId\n        fromLocationId\n        toLocationId\n        quantity\n      }\n      ... on InsufficientStock {\n        lines {\n          skuId\n          requested\n          obtainable\n        }\n      }\n    }\n  }\n"): typeof import('./graphql.ts').TransferStockDocument;
 
 
 export function graphql(source: string) {

@@ -25,6 +25,17 @@ export type DeductStockInput = {
   orderId: string | number;
 };
 
+/** One location of an upsert. */
+export type LocationInput = {
+  /** True for a new location when left out; an existing one keeps its own. */
+  active?: boolean | null | undefined;
+  /** Printable ASCII without spaces, braces, "," or ":". */
+  id: string | number;
+  name: string;
+  /** Allocation order, 0 to 1000000: lowest first. */
+  priority: number;
+};
+
 /** What a ledger movement did. */
 export type MovementKind =
   | 'ADJUST'
@@ -164,6 +175,20 @@ export type StockState =
   | 'LOW_STOCK'
   /** Not one more unit can be sold (backorders included). */
   | 'SOLD_OUT';
+
+export type TransferStockInput = {
+  fromLocationId: string | number;
+  idempotencyKey: string;
+  /** Available units to move, at least 1; never more than the source holds. */
+  quantity: number;
+  skuId: string | number;
+  toLocationId: string | number;
+};
+
+export type UpsertLocationsInput = {
+  /** 1 to 64 locations, each id once. */
+  locations: Array<LocationInput>;
+};
 
 export type UpsertSkusInput = {
   /** Up to 100 SKUs, each id once. */
@@ -743,6 +768,58 @@ export type ReconcileStockMutationVariables = Exact<{
 export type ReconcileStockMutation = { reconcileStock:
     | { __typename: 'ReconcileStockSuccess', audits: Array<{ skuId: string, conserved: boolean, gateAgrees: boolean, drift: number, unmergedMovements: number, lastReconciledAt: string | null }> }
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type UpsertLocationsMutationVariables = Exact<{
+  input: UpsertLocationsInput;
+}>;
+
+
+export type UpsertLocationsMutation = { upsertLocations: { __typename: 'UpsertLocationsSuccess', locations: Array<{ id: string, name: string, priority: number, active: boolean }> } };
+
+export type DeductAllocatedMutationVariables = Exact<{
+  input: DeductStockInput;
+}>;
+
+
+export type DeductAllocatedMutation = { deductStock:
+    | { __typename: 'DeductStockSuccess', lines: Array<{ skuId: string, quantity: number, allocations: Array<{ locationId: string, quantity: number }> }> }
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+    | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
+export type ReserveAllocatedMutationVariables = Exact<{
+  input: ReserveStockInput;
+}>;
+
+
+export type ReserveAllocatedMutation = { reserveStock:
+    | { __typename: 'IdempotencyConflict' }
+    | { __typename: 'InsufficientStock' }
+    | { __typename: 'ReserveStockSuccess', lines: Array<{ skuId: string, allocations: Array<{ locationId: string, quantity: number }> }> }
+    | { __typename: 'Throttled' }
+    | { __typename: 'UnknownSku' }
+   };
+
+export type SkuLevelsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SkuLevelsQuery = { sku: { available: number | null, reserved: number, sold: number, levels: Array<{ available: number | null, reserved: number, sold: number, location: { id: string, active: boolean } }> } | null };
+
+export type TransferStockMutationVariables = Exact<{
+  input: TransferStockInput;
+}>;
+
+
+export type TransferStockMutation = { transferStock:
+    | { __typename: 'IdempotencyConflict' }
+    | { __typename: 'InsufficientStock', lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+    | { __typename: 'TransferStockSuccess', skuId: string, fromLocationId: string, toLocationId: string, quantity: number }
+    | { __typename: 'UnknownSku' }
    };
 
 export class TypedDocumentString<TResult, TVariables>
@@ -2497,3 +2574,116 @@ export const ReconcileStockDocument = new TypedDocumentString(`
   unmergedMovements
   lastReconciledAt
 }`) as unknown as TypedDocumentString<ReconcileStockMutation, ReconcileStockMutationVariables>;
+export const UpsertLocationsDocument = new TypedDocumentString(`
+    mutation UpsertLocations($input: UpsertLocationsInput!) {
+  upsertLocations(input: $input) {
+    __typename
+    ... on UpsertLocationsSuccess {
+      locations {
+        id
+        name
+        priority
+        active
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpsertLocationsMutation, UpsertLocationsMutationVariables>;
+export const DeductAllocatedDocument = new TypedDocumentString(`
+    mutation DeductAllocated($input: DeductStockInput!) {
+  deductStock(input: $input) {
+    __typename
+    ... on DeductStockSuccess {
+      lines {
+        skuId
+        quantity
+        allocations {
+          locationId
+          quantity
+        }
+      }
+    }
+    ...TakeRefused
+  }
+}
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}`) as unknown as TypedDocumentString<DeductAllocatedMutation, DeductAllocatedMutationVariables>;
+export const ReserveAllocatedDocument = new TypedDocumentString(`
+    mutation ReserveAllocated($input: ReserveStockInput!) {
+  reserveStock(input: $input) {
+    __typename
+    ... on ReserveStockSuccess {
+      lines {
+        skuId
+        allocations {
+          locationId
+          quantity
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ReserveAllocatedMutation, ReserveAllocatedMutationVariables>;
+export const SkuLevelsDocument = new TypedDocumentString(`
+    query SkuLevels($id: ID!) {
+  sku(id: $id) {
+    available
+    reserved
+    sold
+    levels {
+      location {
+        id
+        active
+      }
+      available
+      reserved
+      sold
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SkuLevelsQuery, SkuLevelsQueryVariables>;
+export const TransferStockDocument = new TypedDocumentString(`
+    mutation TransferStock($input: TransferStockInput!) {
+  transferStock(input: $input) {
+    __typename
+    ... on TransferStockSuccess {
+      skuId
+      fromLocationId
+      toLocationId
+      quantity
+    }
+    ... on InsufficientStock {
+      lines {
+        skuId
+        requested
+        obtainable
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TransferStockMutation, TransferStockMutationVariables>;
