@@ -86,7 +86,11 @@ describe('stock in many locations', () => {
     expect(allocatedPerLocation(answers)).toEqual({ default: 2, north: 3, east: 5 });
     const after = await levels('crowd');
     expect(after).toMatchObject({ available: 0, sold: 10 });
-    expect(after.at).toMatchObject({ default: { available: 0, sold: 2 }, north: { available: 0, sold: 3 }, east: { available: 0, sold: 5 } });
+    expect(after.at).toMatchObject({
+      default: { available: 0, sold: 2 },
+      north: { available: 0, sold: 3 },
+      east: { available: 0, sold: 5 },
+    });
     expect(await ledgerAt('crowd')).toEqual({
       default: { available: 0, reserved: 0, sold: 2 },
       north: { available: 0, reserved: 0, sold: 3 },
@@ -127,7 +131,10 @@ describe('stock in many locations', () => {
     const sold = checked(await deduct('pinned-1', [{ skuId: 'pinned', quantity: 4, locationId: 'east' }]), 'DeductStockSuccess');
     expect(sold.lines[0].allocations).toEqual([{ locationId: 'east', quantity: 4 }]);
     const refused = await deduct('pinned-2', [{ skuId: 'pinned', quantity: 2, locationId: 'east' }]);
-    expect(refused.data?.deductStock).toMatchObject({ __typename: 'InsufficientStock', lines: [{ skuId: 'pinned', requested: 2, obtainable: 1 }] });
+    expect(refused.data?.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      lines: [{ skuId: 'pinned', requested: 2, obtainable: 1 }],
+    });
     expect((await levels('pinned')).at).toMatchObject({
       default: { available: 2, sold: 0 },
       north: { available: 3, sold: 0 },
@@ -197,7 +204,10 @@ describe('stock in many locations', () => {
     checked(await api.gql(TRANSFER_STOCK, { input }), 'TransferStockSuccess');
     expect((await levels('twice')).at).toMatchObject({ default: { available: 1 }, east: { available: 4 } });
     const over = await api.gql(TRANSFER_STOCK, { input: { ...input, quantity: 2, idempotencyKey: 'twice-2' } });
-    expect(over.data?.transferStock).toMatchObject({ __typename: 'InsufficientStock', lines: [{ skuId: 'twice', requested: 2, obtainable: 1 }] });
+    expect(over.data?.transferStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      lines: [{ skuId: 'twice', requested: 2, obtainable: 1 }],
+    });
     expect(outcome(await api.gql(TRANSFER_STOCK, { input: { ...input, quantity: 1 } }))).toBe('IdempotencyConflict');
   });
 
@@ -229,16 +239,17 @@ describe('stock in many locations', () => {
     const badId = await deduct('strict-2', [{ skuId: 'strict', quantity: 1, locationId: 'a,b' }]);
     expect(errorCode(badId), JSON.stringify(badId)).toBe('INVALID_LOCATION');
     checked(await deduct('strict-3', [{ skuId: 'strict', quantity: 1 }]), 'DeductStockSuccess');
-    const pinnedRefund = await api.gql(
-      `mutation($input: RefundStockInput!) { refundStock(input: $input) { __typename } }`,
-      { input: { orderId: 'strict-3', idempotencyKey: 'strict-refund', lines: [{ skuId: 'strict', quantity: 1, locationId: 'east' }] } },
-    );
+    const pinnedRefund = await api.gql(`mutation($input: RefundStockInput!) { refundStock(input: $input) { __typename } }`, {
+      input: { orderId: 'strict-3', idempotencyKey: 'strict-refund', lines: [{ skuId: 'strict', quantity: 1, locationId: 'east' }] },
+    });
     expect(errorCode(pinnedRefund)).toBe('INVALID_LOCATION');
     await api.upserted([{ id: 'strict-buckets', available: 4, buckets: 2 }]);
     expect(errorCode(await api.gql(SET_STOCK, { input: { skuId: 'strict-buckets', available: 1, locationId: 'east' } }))).toBe(
       'LOCATION_NOT_ALLOWED',
     );
-    expect(errorCode(await api.gql(UPSERT_LOCATIONS, { input: { locations: [{ id: 'x', name: 'x', priority: -1 }] } }))).toBe('INVALID_PRIORITY');
+    expect(errorCode(await api.gql(UPSERT_LOCATIONS, { input: { locations: [{ id: 'x', name: 'x', priority: -1 }] } }))).toBe(
+      'INVALID_PRIORITY',
+    );
     expect(await levels('strict')).toMatchObject({ available: 2, sold: 1 });
     expect(await ledgerAt('strict')).toEqual({ default: { available: 2, reserved: 0, sold: 1 } });
   });

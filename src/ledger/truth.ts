@@ -84,7 +84,7 @@ export async function readTruth(prisma: Sql, skuIds: string[]): Promise<Map<stri
 }
 
 /** The locations in allocation order: by priority, then id (src/stock/locations.ts). */
-export const LOCATIONS_SQL = `SELECT id, active FROM location ORDER BY priority, id`;
+const LOCATIONS_SQL = `SELECT id, active FROM location ORDER BY priority, id`;
 
 /**
  * A SKU's truth per location other than `default`: its merged row plus its unmerged movements there
@@ -108,18 +108,29 @@ async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promis
   if (stocks.size === 0) return stocks;
   const directory = await prisma.$queryRawUnsafe<{ id: string; active: boolean }[]>(LOCATIONS_SQL);
   if (directory.length === 1 && directory[0]!.id === DEFAULT_LOCATION && directory[0]!.active) return stocks;
-  const rows = await prisma.$queryRawUnsafe<{ sku_id: string; location_id: string; available: Quantity; reserved: Quantity; sold: Quantity }[]>(
-    LOCATION_TRUTH_SQL,
-    [...stocks.keys()],
-  );
+  const rows = await prisma.$queryRawUnsafe<
+    { sku_id: string; location_id: string; available: Quantity; reserved: Quantity; sold: Quantity }[]
+  >(LOCATION_TRUTH_SQL, [...stocks.keys()]);
   for (const stock of stocks.values()) {
     const elsewhere = new Map(rows.filter((r) => r.sku_id === stock.skuId).map((r) => [r.location_id, r]));
     const sum = (field: 'available' | 'reserved' | 'sold') => [...elsewhere.values()].reduce((a, r) => a + Number(r[field]), 0);
     const locations = directory.map(({ id, active }): LocationStock => {
       const row = elsewhere.get(id);
       if (id === DEFAULT_LOCATION)
-        return { locationId: id, active, available: stock.available - sum('available'), reserved: stock.reserved - sum('reserved'), sold: stock.sold - sum('sold') };
-      return { locationId: id, active, available: Number(row?.available ?? 0), reserved: Number(row?.reserved ?? 0), sold: Number(row?.sold ?? 0) };
+        return {
+          locationId: id,
+          active,
+          available: stock.available - sum('available'),
+          reserved: stock.reserved - sum('reserved'),
+          sold: stock.sold - sum('sold'),
+        };
+      return {
+        locationId: id,
+        active,
+        available: Number(row?.available ?? 0),
+        reserved: Number(row?.reserved ?? 0),
+        sold: Number(row?.sold ?? 0),
+      };
     });
     stock.locations = locations;
     stock.available = locations.filter((l) => l.active).reduce((a, l) => a + l.available, 0);

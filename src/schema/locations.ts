@@ -15,12 +15,18 @@ import { SkuRef, saturated } from './stock.ts';
 import { skuNow } from './sku-reads.ts';
 
 export const LocationRef = builder.objectRef<Location>('Location').implement({
-  description: 'A place stock is kept (a warehouse, a store). `default` exists from the start and holds the stock of requests that name no location.',
+  description:
+    'A place stock is kept (a warehouse, a store). `default` exists from the start and holds the stock of requests that name no location.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    priority: t.exposeInt('priority', { description: 'Allocation order: a line not pinned to a location is served by the active locations, lowest priority first (ties by id).' }),
-    active: t.exposeBoolean('active', { description: 'An inactive location is not allocated from, nor counted in Sku.available; what it holds stays accounted for.' }),
+    priority: t.exposeInt('priority', {
+      description:
+        'Allocation order: a line not pinned to a location is served by the active locations, lowest priority first (ties by id).',
+    }),
+    active: t.exposeBoolean('active', {
+      description: 'An inactive location is not allocated from, nor counted in Sku.available; what it holds stays accounted for.',
+    }),
   }),
 });
 
@@ -28,7 +34,11 @@ const LocationLevelRef = builder.objectRef<LocationLevel>('LocationLevel').imple
   description: "A SKU's stock in one location.",
   fields: (t) => ({
     location: t.field({ type: LocationRef, resolve: (l) => l.location }),
-    available: t.int({ nullable: true, description: 'Null for unlimited SKUs.', resolve: (l) => (l.available === null ? null : saturated(l.available)) }),
+    available: t.int({
+      nullable: true,
+      description: 'Null for unlimited SKUs.',
+      resolve: (l) => (l.available === null ? null : saturated(l.available)),
+    }),
     reserved: t.int({ resolve: (l) => saturated(l.reserved) }),
     sold: t.int({ resolve: (l) => saturated(l.sold) }),
   }),
@@ -37,7 +47,8 @@ const LocationLevelRef = builder.objectRef<LocationLevel>('LocationLevel').imple
 builder.objectField(SkuRef, 'levels', (t) =>
   t.field({
     type: [LocationLevelRef],
-    description: "The SKU's stock per location, every location listed, in allocation order; its available, reserved and sold are the sums over the active ones.",
+    description:
+      "The SKU's stock per location, every location listed, in allocation order; its available, reserved and sold are the sums over the active ones.",
     resolve: async (sku, _, ctx) => (await locationLevels(ctx, [sku.skuId])).get(sku.skuId) ?? [],
   }),
 );

@@ -151,7 +151,7 @@ builder.objectType(StockChanged, {
 });
 
 const LocationAllocationRef = builder.objectRef<LocationUnits>('LocationAllocation').implement({
-  description: "Units of a line from one location.",
+  description: 'Units of a line from one location.',
   fields: (t) => ({ locationId: t.exposeID('locationId'), quantity: t.exposeInt('quantity') }),
 });
 

@@ -110,7 +110,12 @@ export const cartLines = z
  */
 export function unpinned(lines: CartLine[], field: string): CartLine[] {
   const at = lines.findIndex((l) => l.locationId !== undefined);
-  if (at >= 0) throw inputError('INVALID_LOCATION', `${field}.${at}.locationId: units go back where they came from; name no location`, `${field}.${at}.locationId`);
+  if (at >= 0)
+    throw inputError(
+      'INVALID_LOCATION',
+      `${field}.${at}.locationId: units go back where they came from; name no location`,
+      `${field}.${at}.locationId`,
+    );
   return lines;
 }
 

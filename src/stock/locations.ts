@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PrismaClient, Sql, Tx } from '../db/client.ts';
 import { graphqlError } from '../errors.ts';
 import { DEFAULT_LOCATION, type LocationStock, type LocationUnits, type SkuStock } from '../inventory.ts';
-import { LOCATIONS_SQL, readTruth } from '../ledger/truth.ts';
+import { readTruth } from '../ledger/truth.ts';
 import { commitChange } from '../sync/outbox.ts';
 import { fingerprint, once } from './idempotency.ts';
 import { idempotencyKey, locationId, MAX_STOCK_LEVEL, parseInput, quantity, skuId as skuIdSchema } from './input.ts';
@@ -89,9 +89,13 @@ export function pinnedLocations(lines: readonly { locationId?: string }[], at: s
 /** Refuses (LOCATION_NOT_ALLOWED) a change of a SKU in buckets anywhere but `default`: its buckets split one pool. */
 export function requireLocationAllowed(stock: SkuStock, locationIdAsked: string, field: string): void {
   if (locationIdAsked !== DEFAULT_LOCATION && stock.buckets > 1)
-    throw graphqlError('LOCATION_NOT_ALLOWED', `${field}: SKU ${stock.skuId} is split into buckets and keeps its stock in ${DEFAULT_LOCATION}`, {
-      field,
-    });
+    throw graphqlError(
+      'LOCATION_NOT_ALLOWED',
+      `${field}: SKU ${stock.skuId} is split into buckets and keeps its stock in ${DEFAULT_LOCATION}`,
+      {
+        field,
+      },
+    );
 }
 
 /** A SKU's stock in one location (all of it in `default` when the deployment has no other). */
@@ -114,10 +118,15 @@ export function withLevelAt(stock: SkuStock, at: string, available: number): Sku
  * Where a database-only take of `wanted` units comes from, as the gate allocates it
  * (lua/includes/locations.lua): the sources, or null and what could be had.
  */
-export function allocateFromTruth(stock: SkuStock, wanted: number, pinned?: string): { sources: LocationUnits[] | null; obtainable: number } {
+export function allocateFromTruth(
+  stock: SkuStock,
+  wanted: number,
+  pinned?: string,
+): { sources: LocationUnits[] | null; obtainable: number } {
   const floor = -stock.backorderLimit;
   if (!stock.locations || stock.buckets > 1) {
-    if (pinned && pinned !== DEFAULT_LOCATION) return stock.unlimited ? { sources: [{ locationId: pinned, quantity: wanted }], obtainable: 0 } : { sources: null, obtainable: 0 };
+    if (pinned && pinned !== DEFAULT_LOCATION)
+      return stock.unlimited ? { sources: [{ locationId: pinned, quantity: wanted }], obtainable: 0 } : { sources: null, obtainable: 0 };
     if (!stock.unlimited && stock.available - wanted < floor) return { sources: null, obtainable: stock.available - floor };
     return { sources: allInDefault(wanted), obtainable: 0 };
   }
@@ -139,7 +148,10 @@ export function allocateFromTruth(stock: SkuStock, wanted: number, pinned?: stri
     return units;
   });
   taken[0]! += left;
-  return { sources: active.map((l, i) => ({ locationId: l.locationId, quantity: taken[i]! })).filter((s) => s.quantity > 0), obtainable: 0 };
+  return {
+    sources: active.map((l, i) => ({ locationId: l.locationId, quantity: taken[i]! })).filter((s) => s.quantity > 0),
+    obtainable: 0,
+  };
 }
 
 export interface UpsertLocationInput {
@@ -181,7 +193,9 @@ export async function upsertLocations(s: Services, input: UpsertLocationInput[])
   const list = parseInput(upserts, input, 'input.locations');
   const existing = await s.prisma.location.count({ where: { id: { notIn: list.map((l) => l.id) } } });
   if (existing + list.length > MAX_LOCATIONS)
-    throw graphqlError('BATCH_TOO_LARGE', `input.locations: a deployment has at most ${MAX_LOCATIONS} locations`, { field: 'input.locations' });
+    throw graphqlError('BATCH_TOO_LARGE', `input.locations: a deployment has at most ${MAX_LOCATIONS} locations`, {
+      field: 'input.locations',
+    });
   const skuIds = (await s.prisma.sku.findMany({ select: { id: true } })).map((r) => r.id);
   await commitChange(s, skuIds, 'fence', async (tx) => {
     for (const l of list)
@@ -223,12 +237,18 @@ export async function transferStock(s: Services, input: TransferStockInput): Pro
   const to = parseInput(locationId, input.toLocationId, 'input.toLocationId');
   const units = parseInput(quantity.max(MAX_STOCK_LEVEL), input.quantity, 'input.quantity');
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'input.idempotencyKey');
-  if (from === to) throw graphqlError('INVALID_LOCATION', 'input.toLocationId: must differ from fromLocationId', { field: 'input.toLocationId' });
+  if (from === to)
+    throw graphqlError('INVALID_LOCATION', 'input.toLocationId: must differ from fromLocationId', { field: 'input.toLocationId' });
   await requireLocations(s.prisma, [
     [from, 'input.fromLocationId'],
     [to, 'input.toLocationId'],
   ]);
-  const op = { kind: 'TRANSFER', key, orderId: null, fingerprint: fingerprint(`${skuId}:${from}>${to}`, [{ skuId, quantity: units }]) } as const;
+  const op = {
+    kind: 'TRANSFER',
+    key,
+    orderId: null,
+    fingerprint: fingerprint(`${skuId}:${from}>${to}`, [{ skuId, quantity: units }]),
+  } as const;
   return once<TransferStockSuccess>(s.prisma, op, (recorder) =>
     commitChange(s, [skuId], 'fence', async (tx, epochs) => {
       if (!epochs.has(skuId)) throw new UnknownSku([skuId]);
@@ -241,8 +261,7 @@ async function transferUnderLock(tx: Tx, t: { skuId: string; from: string; to: s
   const stock = (await readTruth(tx, [t.skuId])).get(t.skuId)!;
   requireLocationAllowed(stock, t.from === DEFAULT_LOCATION ? t.to : t.from, 'input');
   const at = stockAt(stock, t.from);
-  if (at.available < t.units)
-    throw new InsufficientStock([{ skuId: t.skuId, requested: t.units, obtainable: Math.max(at.available, 0) }]);
+  if (at.available < t.units) throw new InsufficientStock([{ skuId: t.skuId, requested: t.units, obtainable: Math.max(at.available, 0) }]);
   const movement = { kind: 'TRANSFER' as const, skuId: t.skuId, quantity: t.units, idempotencyKey: t.key };
   return {
     result: { skuId: t.skuId, fromLocationId: t.from, toLocationId: t.to, quantity: t.units },

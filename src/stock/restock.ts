@@ -50,7 +50,12 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
   const at = input.locationId == null ? undefined : parseInput(locationIdSchema, input.locationId, 'locationId');
   await requireLocations(s.prisma, [[at, 'locationId']]);
-  const op = { kind: 'RESTOCK', key, orderId: null, fingerprint: fingerprint(skuId, [{ skuId, quantity, ...(at ? { locationId: at } : {}) }]) } as const;
+  const op = {
+    kind: 'RESTOCK',
+    key,
+    orderId: null,
+    fingerprint: fingerprint(skuId, [{ skuId, quantity, ...(at ? { locationId: at } : {}) }]),
+  } as const;
   const locationId = at ?? DEFAULT_LOCATION;
   return once<RestockSuccess>(s.prisma, op, (recorder) =>
     commitChange(s, [skuId], 'apply', async (tx, epochs) => {

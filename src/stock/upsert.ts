@@ -4,7 +4,17 @@ import { readTruth } from '../ledger/truth.ts';
 import { adjustment, commitChange, type MovementRow } from '../sync/outbox.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
 import { requireLocationAllowed, requireLocations, stockAt } from './locations.ts';
-import { backorderLimit, buckets, locationId, MAX_NAME_LENGTH, MAX_UPSERT_SKUS, parseInput, skuId, stockLevel, throttlePerSecond } from './input.ts';
+import {
+  backorderLimit,
+  buckets,
+  locationId,
+  MAX_NAME_LENGTH,
+  MAX_UPSERT_SKUS,
+  parseInput,
+  skuId,
+  stockLevel,
+  throttlePerSecond,
+} from './input.ts';
 import { levels, type SkuLevel } from './levels.ts';
 import type { Services } from './services.ts';
 

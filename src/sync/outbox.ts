@@ -266,9 +266,7 @@ function outboxColumns(
   for (const m of movements)
     add(m.skuId, m.locationId ?? DEFAULT_LOCATION, [m.deltaAvailable, m.deltaReserved ?? 0, m.deltaSold ?? 0, m.deltaWithheld ?? 0]);
   // A fenced SKU is dropped once, whatever locations the change moved.
-  const rows = [...sums.values()].filter(
-    (r) => epochs.has(r.skuId) && (!fenced.has(r.skuId) || r.locationId === DEFAULT_LOCATION),
-  );
+  const rows = [...sums.values()].filter((r) => epochs.has(r.skuId) && (!fenced.has(r.skuId) || r.locationId === DEFAULT_LOCATION));
   const dropped = (id: string) => fenced.has(id);
   return [
     rows.map((r) => r.skuId),

@@ -440,3 +440,62 @@ export const ClientReconcileStock = graphql(`
     }
   }
 `);
+
+export const ClientUpsertLocations = graphql(`
+  mutation ClientUpsertLocations($input: UpsertLocationsInput!) {
+    upsertLocations(input: $input) {
+      __typename
+      ... on UpsertLocationsSuccess {
+        locations {
+          id
+          name
+          priority
+          active
+        }
+      }
+    }
+  }
+`);
+
+export const ClientTransferStock = graphql(`
+  mutation ClientTransferStock($input: TransferStockInput!) {
+    transferStock(input: $input) {
+      __typename
+      ... on TransferStockSuccess {
+        skuId
+        fromLocationId
+        toLocationId
+        quantity
+        sku {
+          id
+          available
+          levels {
+            location {
+              id
+            }
+            available
+          }
+        }
+      }
+      ... on InsufficientStock {
+        code
+        message
+        lines {
+          skuId
+          requested
+          obtainable
+        }
+      }
+      ... on UnknownSku {
+        code
+        message
+        skuIds
+      }
+      ... on IdempotencyConflict {
+        code
+        message
+        idempotencyKey
+      }
+    }
+  }
+`);

@@ -14,12 +14,14 @@ import type {
   ClientReconcileStock,
   ClientSetStock,
   ClientSetStockBatch,
+  ClientTransferStock,
 } from './documents.ts';
 
 export type DeductResult = ResultOf<typeof ClientDeduct>['deductStock'];
 export type ConfirmResult = ResultOf<typeof ClientConfirm>['confirmReservation'];
 export type SetStockResult = ResultOf<typeof ClientSetStock>['setStock'];
 export type ReconcileResult = ResultOf<typeof ClientReconcileStock>['reconcileStock'];
+export type TransferResult = ResultOf<typeof ClientTransferStock>['transferStock'];
 
 /** A batch's results[i] is the single mutation's result, type for type: a client reads both with one switch. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -64,6 +66,22 @@ export function describeReconcile(r: ReconcileResult): string {
         .join('; ');
     case 'UnknownSku':
       return `unknown: ${r.skuIds.join(', ')}`;
+    default:
+      return unhandled(r);
+  }
+}
+
+/** What a merchant's back office would say after moving stock between locations. */
+export function describeTransfer(r: TransferResult): string {
+  switch (r.__typename) {
+    case 'TransferStockSuccess':
+      return `moved ${r.quantity} × ${r.skuId} from ${r.fromLocationId} to ${r.toLocationId}`;
+    case 'InsufficientStock':
+      return `short: ${r.lines.map((l) => `${l.skuId} ${l.requested} > ${l.obtainable}`).join(', ')}`;
+    case 'UnknownSku':
+      return `unknown: ${r.skuIds.join(', ')}`;
+    case 'IdempotencyConflict':
+      return `key ${r.idempotencyKey} was used for another request`;
     default:
       return unhandled(r);
   }
@@ -125,6 +143,13 @@ export const RECONCILE_MEMBERS = {
   ReconcileStockSuccess: true,
   UnknownSku: true,
 } as const satisfies Record<ReconcileResult['__typename'], true>;
+
+export const TRANSFER_MEMBERS = {
+  TransferStockSuccess: true,
+  InsufficientStock: true,
+  UnknownSku: true,
+  IdempotencyConflict: true,
+} as const satisfies Record<TransferResult['__typename'], true>;
 
 export const CONFIRM_MEMBERS = {
   ConfirmReservationSuccess: true,

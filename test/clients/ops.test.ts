@@ -44,6 +44,11 @@ const pairs: [keyof typeof ops, { toString(): string }][] = [
   ['STOCK_MOVEMENTS', generated.StockMovementsDocument],
   ['STOCK_AUDIT', generated.StockAuditDocument],
   ['RECONCILE_STOCK', generated.ReconcileStockDocument],
+  ['UPSERT_LOCATIONS', generated.UpsertLocationsDocument],
+  ['DEDUCT_ALLOCATED', generated.DeductAllocatedDocument],
+  ['RESERVE_ALLOCATED', generated.ReserveAllocatedDocument],
+  ['SKU_LEVELS', generated.SkuLevelsDocument],
+  ['TRANSFER_STOCK', generated.TransferStockDocument],
 ];
 
 describe('the operations of test/support/ops.ts', () => {

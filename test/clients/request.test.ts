@@ -22,7 +22,9 @@ import {
   ClientSetStockBatch,
   ClientSkus,
   ClientStockAudit,
+  ClientTransferStock,
   ClientUpsert,
+  ClientUpsertLocations,
 } from './documents.ts';
 import {
   CONFIRM_MEMBERS,
@@ -32,6 +34,8 @@ import {
   describeReconcile,
   describeSetStock,
   RECONCILE_MEMBERS,
+  TRANSFER_MEMBERS,
+  describeTransfer,
   SET_STOCK_MEMBERS,
 } from './exhaustive.ts';
 import { introspect, possibleTypesOf, uniqueId } from './support.ts';
@@ -138,6 +142,42 @@ describe('codegen types: the exhaustive switches', () => {
     expect(Object.keys(SET_STOCK_MEMBERS).sort()).toEqual(possible.SetStockResult);
     expect(Object.keys(CONFIRM_MEMBERS).sort()).toEqual(possible.ConfirmReservationResult);
     expect(Object.keys(RECONCILE_MEMBERS).sort()).toEqual(possible.ReconcileStockResult);
+    expect(Object.keys(TRANSFER_MEMBERS).sort()).toEqual(possible.TransferStockResult);
+  });
+
+  it('read every member of TransferStockResult, each brought about for real, and the levels per location', async () => {
+    const id = uniqueId('exh-transfer');
+    const depot = uniqueId('depot');
+    const upserted = (await client.request(ClientUpsertLocations, { input: { locations: [{ id: depot, name: 'Depot', priority: 5 }] } }))
+      .upsertLocations;
+    expect(upserted).toEqual({
+      __typename: 'UpsertLocationsSuccess',
+      locations: [{ id: depot, name: 'Depot', priority: 5, active: true }],
+    });
+    await stack.api.upserted([{ id, available: 3 }]);
+    const transfer = async (quantity: number, idempotencyKey: string, skuId = id) =>
+      (
+        await client.request(ClientTransferStock, {
+          input: { skuId, fromLocationId: 'default', toLocationId: depot, quantity, idempotencyKey },
+        })
+      ).transferStock;
+    const key = uniqueId('move');
+    const moved = await transfer(2, key);
+    expect(moved).toMatchObject({ sku: { id, available: 3 } });
+    if (moved.__typename !== 'TransferStockSuccess') throw new Error(describeTransfer(moved));
+    expect(moved.sku.levels.filter((l) => l.location.id === 'default' || l.location.id === depot)).toEqual([
+      { location: { id: 'default' }, available: 1 },
+      { location: { id: depot }, available: 2 },
+    ]);
+    const ghost = uniqueId('ghost');
+    const answers = [moved, await transfer(5, uniqueId('move')), await transfer(1, key), await transfer(1, uniqueId('move'), ghost)];
+    expect(answers.map(describeTransfer)).toEqual([
+      `moved 2 × ${id} from default to ${depot}`,
+      `short: ${id} 5 > 1`,
+      `key ${key} was used for another request`,
+      `unknown: ${ghost}`,
+    ]);
+    expect(answers.map((r) => r.__typename).sort()).toEqual(Object.keys(TRANSFER_MEMBERS).sort());
   });
 
   it('read every member of ReconcileStockResult, and the audit of a SKU, each brought about for real', async () => {

@@ -74,7 +74,10 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
     tx,
     limited.filter((l) => !perLocation(of(l.skuId))).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })),
   );
-  for (const [skuId, epoch] of await fenceLocked(tx, limited.filter((l) => perLocation(of(l.skuId))).map((l) => l.skuId)))
+  for (const [skuId, epoch] of await fenceLocked(
+    tx,
+    limited.filter((l) => perLocation(of(l.skuId))).map((l) => l.skuId),
+  ))
     fenced.set(skuId, epoch);
 
   const result = req.answer(

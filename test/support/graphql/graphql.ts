@@ -464,6 +464,25 @@ export type ClientReconcileStockMutation = { reconcileStock:
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
 
+export type ClientUpsertLocationsMutationVariables = Exact<{
+  input: UpsertLocationsInput;
+}>;
+
+
+export type ClientUpsertLocationsMutation = { upsertLocations: { __typename: 'UpsertLocationsSuccess', locations: Array<{ id: string, name: string, priority: number, active: boolean }> } };
+
+export type ClientTransferStockMutationVariables = Exact<{
+  input: TransferStockInput;
+}>;
+
+
+export type ClientTransferStockMutation = { transferStock:
+    | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+    | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+    | { __typename: 'TransferStockSuccess', skuId: string, fromLocationId: string, toLocationId: string, quantity: number, sku: { id: string, available: number | null, levels: Array<{ available: number | null, location: { id: string } }> } }
+    | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+   };
+
 type TakeRefused_IdempotencyConflict_Fragment = { code: OutcomeCode, message: string, idempotencyKey: string };
 
 type TakeRefused_InsufficientStock_Fragment = { code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> };
@@ -1851,6 +1870,63 @@ export const ClientReconcileStockDocument = new TypedDocumentString(`
   unmergedMovements
   lastReconciledAt
 }`) as unknown as TypedDocumentString<ClientReconcileStockMutation, ClientReconcileStockMutationVariables>;
+export const ClientUpsertLocationsDocument = new TypedDocumentString(`
+    mutation ClientUpsertLocations($input: UpsertLocationsInput!) {
+  upsertLocations(input: $input) {
+    __typename
+    ... on UpsertLocationsSuccess {
+      locations {
+        id
+        name
+        priority
+        active
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClientUpsertLocationsMutation, ClientUpsertLocationsMutationVariables>;
+export const ClientTransferStockDocument = new TypedDocumentString(`
+    mutation ClientTransferStock($input: TransferStockInput!) {
+  transferStock(input: $input) {
+    __typename
+    ... on TransferStockSuccess {
+      skuId
+      fromLocationId
+      toLocationId
+      quantity
+      sku {
+        id
+        available
+        levels {
+          location {
+            id
+          }
+          available
+        }
+      }
+    }
+    ... on InsufficientStock {
+      code
+      message
+      lines {
+        skuId
+        requested
+        obtainable
+      }
+    }
+    ... on UnknownSku {
+      code
+      message
+      skuIds
+    }
+    ... on IdempotencyConflict {
+      code
+      message
+      idempotencyKey
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClientTransferStockMutation, ClientTransferStockMutationVariables>;
 export const DeductDocument = new TypedDocumentString(`
     mutation Deduct($input: DeductStockInput!) {
   deductStock(input: $input) {
