@@ -9,6 +9,7 @@ import { checked, errorCode, outcome, type Line, type Result } from './support/c
 import { gateAgrees } from './support/gate-check.ts';
 import { sql } from './support/ledger.ts';
 import { DEDUCT_ALLOCATED, RESERVE_ALLOCATED, SET_STOCK, SKU_LEVELS, TRANSFER_STOCK, UPSERT_LOCATIONS } from './support/ops.ts';
+import { overSse, overWs, wsClient } from './support/live.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
@@ -97,6 +98,38 @@ describe('stock in many locations', () => {
       east: { available: 0, reserved: 0, sold: 5 },
     });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'crowd')).toMatchObject({ available: 0, sold: 10 });
+    expect(checked(await api.stockAudit(['crowd']))).toMatchObject([{ skuId: 'crowd', conserved: true, gateAgrees: true }]);
+  });
+
+  it('sends live levels per location to a subscriber that names locations, over graphql-ws and SSE', async () => {
+    await stocked('watched', { default: 1, north: 4 });
+    const query = `subscription($skuIds: [ID!]!, $locationIds: [ID!]) {
+      stockLevels(skuIds: $skuIds, locationIds: $locationIds) { skuId available levels { location { id } available sold } }
+    }`;
+    const client = wsClient(stack.svc.url);
+    const feeds = [
+      overWs(client, query, { skuIds: ['watched'], locationIds: ['north'] }, 'stockLevels'),
+      overSse(stack.svc.url, query, { skuIds: ['watched'], locationIds: ['north'] }, 'stockLevels'),
+    ];
+    try {
+      for (const feed of feeds) await feed.until((levels) => levels.length > 0, 'the first reading');
+      checked(await deduct('watched-1', [{ skuId: 'watched', quantity: 3, locationId: 'north' }]), 'DeductStockSuccess');
+      for (const feed of feeds) {
+        const levels = await feed.until((all) => all.some((l: any) => l.available === 2), 'the reading after the sale');
+        expect(levels.find((l: any) => l.available === 2)).toEqual({
+          skuId: 'watched',
+          available: 2,
+          levels: [{ location: { id: 'north' }, available: 1, sold: 3 }],
+        });
+      }
+    } finally {
+      for (const feed of feeds) feed.close();
+      await client.dispose();
+    }
+    const unknown = overSse(stack.svc.url, query, { skuIds: ['watched'], locationIds: ['nowhere'] }, 'stockLevels');
+    for (let waited = 0; unknown.errors.length === 0 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    unknown.close();
+    expect(JSON.stringify(unknown.errors)).toContain('UNKNOWN_LOCATION');
   });
 
   it('splits a 7-unit line 2 + 3 + 2 in priority order, and a refund returns the units where they came from', async () => {
@@ -252,5 +285,49 @@ describe('stock in many locations', () => {
     );
     expect(await levels('strict')).toMatchObject({ available: 2, sold: 1 });
     expect(await ledgerAt('strict')).toEqual({ default: { available: 2, reserved: 0, sold: 1 } });
+  });
+});
+
+describe('stock in many locations through PostgreSQL alone (the database-only path)', () => {
+  const alone = useStack({ env: { STOCKGATE_MODE: 'db-only' } });
+
+  it('allocates as the gate does: split in priority order, pinned lines from their location only', async () => {
+    checked(
+      await alone.api.gql(UPSERT_LOCATIONS, {
+        input: {
+          locations: [
+            { id: 'north', name: 'north', priority: 1 },
+            { id: 'east', name: 'east', priority: 2 },
+          ],
+        },
+      }),
+      'UpsertLocationsSuccess',
+    );
+    await alone.api.upserted([{ id: 'db-split' }]);
+    for (const [locationId, available] of Object.entries({ default: 2, north: 3, east: 5 }))
+      checked(await alone.api.gql(SET_STOCK, { input: { skuId: 'db-split', available, locationId } }), 'SetStockSuccess');
+    const sold = checked(
+      await alone.api.gql(DEDUCT_ALLOCATED, { input: { orderId: 'db-split-1', lines: [{ skuId: 'db-split', quantity: 7 }] } }),
+      'DeductStockSuccess',
+    );
+    expect(sold.lines[0].allocations).toEqual([
+      { locationId: 'default', quantity: 2 },
+      { locationId: 'north', quantity: 3 },
+      { locationId: 'east', quantity: 2 },
+    ]);
+    const pinned = await alone.api.gql(DEDUCT_ALLOCATED, {
+      input: { orderId: 'db-split-2', lines: [{ skuId: 'db-split', quantity: 3, locationId: 'north' }] },
+    });
+    expect(pinned.data?.deductStock).toMatchObject({ __typename: 'InsufficientStock', lines: [{ obtainable: 0 }] });
+    const rows = await sql(
+      alone.ns.databaseUrl,
+      `SELECT location_id, sum(delta_available) AS a, sum(delta_sold) AS s FROM movement WHERE sku_id = 'db-split' GROUP BY location_id ORDER BY location_id`,
+    );
+    expect(rows.map((r) => [r.location_id, Number(r.a), Number(r.s)])).toEqual([
+      ['default', 0, 2],
+      ['east', 3, 2],
+      ['north', 0, 3],
+    ]);
+    expect(checked(await alone.api.stockAudit(['db-split']))).toMatchObject([{ skuId: 'db-split', conserved: true }]);
   });
 });

@@ -4,6 +4,8 @@ import { builder } from './builder.ts';
 import type { Context } from './builder.ts';
 import { skuNow } from './sku-reads.ts';
 import { saturated, SkuRef } from './stock.ts';
+import { LocationLevelRef } from './locations.ts';
+import { liveLocationLevels, watchedLocations } from '../stock/locations.ts';
 
 const StockStateEnum = builder.enumType('StockState', {
   description: 'Where a SKU stands for shoppers.',
@@ -37,7 +39,10 @@ async function skuOfReading(level: StockLevel, ctx: Context) {
   return { ...now, available, reserved, sold, unlimited };
 }
 
-const StockLevelRef = builder.objectRef<StockLevel>('StockLevel').implement({
+/** A reading, and the locations its subscription asked about (stockLevels' locationIds). */
+type Reading = StockLevel & { locationIds?: string[] };
+
+const StockLevelRef = builder.objectRef<Reading>('StockLevel').implement({
   description: "One reading of a SKU's levels.",
   fields: (t) => ({
     skuId: t.exposeID('skuId'),
@@ -64,6 +69,15 @@ const StockLevelRef = builder.objectRef<StockLevel>('StockLevel').implement({
         'An integer below 2^53 (about the time of the reading in microseconds).',
     }),
     changedAt: t.expose('changedAt', { type: 'DateTime', description: 'When this reading was taken.' }),
+    levels: t.field({
+      type: [LocationLevelRef],
+      description:
+        'Per location: those stockLevels named in locationIds (every location otherwise, and for alerts), read from the ledger when the reading is sent.',
+      resolve: async (l, _, ctx) => {
+        const all = await liveLocationLevels(ctx, l.skuId);
+        return l.locationIds ? all.filter((at) => l.locationIds!.includes(at.location.id)) : all;
+      },
+    }),
   }),
 });
 
@@ -82,9 +96,18 @@ builder.subscriptionFields((t) => ({
     description:
       `First the current level of every SKU, then its changes: per SKU at most the server's rate a second ` +
       `(LIVE_RATE_PER_SECOND), always ending on the latest. At most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs.`,
-    args: { skuIds: t.arg.idList() },
-    subscribe: (_, { skuIds }, ctx) => ctx.live.levels(skuIds.map(String)),
-    resolve: (level) => level,
+    args: {
+      skuIds: t.arg.idList(),
+      locationIds: t.arg.idList({
+        required: false,
+        description: 'Also per location: each reading then carries `levels` of these locations (checked before the subscription starts).',
+      }),
+    },
+    subscribe: async (_, { skuIds, locationIds }, ctx) => {
+      if (locationIds) await watchedLocations(ctx, locationIds.map(String));
+      return ctx.live.levels(skuIds.map(String));
+    },
+    resolve: (level, { locationIds }) => (locationIds ? { ...level, locationIds: locationIds.map(String) } : level),
   }),
   stockAlerts: t.field({
     type: StockAlertRef,

@@ -30,7 +30,7 @@ export const LocationRef = builder.objectRef<Location>('Location').implement({
   }),
 });
 
-const LocationLevelRef = builder.objectRef<LocationLevel>('LocationLevel').implement({
+export const LocationLevelRef = builder.objectRef<LocationLevel>('LocationLevel').implement({
   description: "A SKU's stock in one location.",
   fields: (t) => ({
     location: t.field({ type: LocationRef, resolve: (l) => l.location }),

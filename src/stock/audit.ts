@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { graphqlError, issue, unavailable } from '../errors.ts';
-import type { SkuStock } from '../inventory.ts';
+import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { rebuildCounters } from '../sync/load.ts';
 import { parseInput, skuId } from './input.ts';
@@ -25,7 +25,7 @@ const auditedSkus = z
 
 export interface SkuAudit {
   skuId: string;
-  /** The ledger explains the SKU's levels, and they are within bounds (I1). */
+  /** The ledger explains the SKU's levels, in every location, and they are within bounds (I1). */
   conserved: boolean;
   /** The gate's counter (if Redis holds one) says what the truth says. */
   gateAgrees: boolean;
@@ -70,6 +70,25 @@ SELECT s.id, s.available, s.reserved, s.sold, s.unlimited, s.backorder_limit, s.
 FROM sku s LEFT JOIN movement m ON m.sku_id = s.id
 WHERE s.id = ANY($1::text[])
 GROUP BY s.id`;
+
+/**
+ * The same per SKU and location other than `default` (src/ledger/truth.ts): its row there beside the
+ * sums of its movements there. `default`'s are the SKU's less these, checked by the SKU's own row.
+ */
+const LOCATION_LEDGER_SQL = `
+SELECT m.sku_id AS id, m.location_id, coalesce(l.available, 0)::bigint AS available, coalesce(l.reserved, 0)::bigint AS reserved,
+       coalesce(l.sold, 0)::bigint AS sold, s.unlimited, s.backorder_limit, NULL::timestamptz AS reconciled_at,
+       coalesce(sum(m.delta_available) FILTER (WHERE m.merged), 0)::bigint AS merged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE m.merged), 0)::bigint AS merged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE m.merged), 0)::bigint AS merged_sold,
+       coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_sold,
+       count(m.id) FILTER (WHERE NOT m.merged)::int AS unmerged
+FROM movement m JOIN sku s ON s.id = m.sku_id
+LEFT JOIN sku_location l ON l.sku_id = m.sku_id AND l.location_id = m.location_id
+WHERE m.sku_id = ANY($1::text[]) AND m.location_id <> '${DEFAULT_LOCATION}'
+GROUP BY m.sku_id, m.location_id, l.available, l.reserved, l.sold, s.unlimited, s.backorder_limit`;
 
 /** Whether the row is the sum of its merged movements, and the truth (row + unmerged) within bounds. */
 function conserved(row: LedgerRow): boolean {
@@ -130,13 +149,16 @@ export async function auditStock(s: Services, ids: string[]): Promise<SkuAudit[]
   const rows = new Map((await s.prisma.$queryRawUnsafe<LedgerRow[]>(LEDGER_SQL, skuIds)).map((r) => [r.id, r]));
   const unknown = skuIds.filter((id) => !rows.has(id));
   if (unknown.length > 0) throw graphqlError('UNKNOWN_SKU', `unknown SKUs: ${unknown.join(', ')}`, { skuIds: unknown });
+  const unexplained = new Set(
+    (await s.prisma.$queryRawUnsafe<LedgerRow[]>(LOCATION_LEDGER_SQL, skuIds)).filter((at) => !conserved(at)).map((at) => at.id),
+  );
   const drifts = await gateDrifts(s, skuIds);
   return skuIds.map((id) => {
     const row = rows.get(id)!;
     const drift = drifts.get(id);
     return {
       skuId: id,
-      conserved: conserved(row),
+      conserved: conserved(row) && !unexplained.has(id),
       gateAgrees: drift === undefined,
       drift: drift ?? 0,
       unmergedMovements: row.unmerged,

@@ -272,6 +272,38 @@ async function transferUnderLock(tx: Tx, t: { skuId: string; from: string; to: s
   };
 }
 
+/** How long a SKU's levels per location, read for live readings, serve every subscriber of this process. */
+const LIVE_LOCATION_LEVELS_MS = 100;
+const liveLevels = new WeakMap<object, Map<string, { until: number; levels: Promise<LocationLevel[]> }>>();
+
+/**
+ * A SKU's levels per location for a live reading (stockLevels with locationIds): read from the truth, and
+ * shared by every subscriber of this process for LIVE_LOCATION_LEVELS_MS, so a hot SKU's readings cost
+ * PostgreSQL a few reads a second however many watch it. Read when the reading is sent: a reading's sums
+ * and its per-location levels may be a few milliseconds apart.
+ */
+export function liveLocationLevels(s: Services, skuId: string): Promise<LocationLevel[]> {
+  const cache = liveLevels.get(s.prisma) ?? new Map<string, { until: number; levels: Promise<LocationLevel[]> }>();
+  liveLevels.set(s.prisma, cache);
+  const hit = cache.get(skuId);
+  if (hit && hit.until > Date.now()) return hit.levels;
+  for (const [id, entry] of cache) if (entry.until <= Date.now()) cache.delete(id);
+  const levels = locationLevels(s, [skuId]).then((all) => all.get(skuId) ?? []);
+  cache.set(skuId, { until: Date.now() + LIVE_LOCATION_LEVELS_MS, levels });
+  levels.catch(() => cache.delete(skuId));
+  return levels;
+}
+
+/** The locations a live subscription names: ids checked (INVALID_LOCATION, UNKNOWN_LOCATION) before it starts. */
+export async function watchedLocations(s: Services, ids: readonly string[]): Promise<string[]> {
+  const list = parseInput(z.array(locationId).max(MAX_LOCATIONS, { error: `BATCH_TOO_LARGE:at most ${MAX_LOCATIONS} locations` }), ids, 'locationIds');
+  await requireLocations(
+    s.prisma,
+    list.map((id, i) => [id, `locationIds.${i}`] as const),
+  );
+  return [...new Set(list)];
+}
+
 /** Each SKU's stock per location, every location listed (all in `default` without others). */
 export async function locationLevels(s: Services, skuIds: string[]): Promise<Map<string, LocationLevel[]>> {
   const [all, truth] = await Promise.all([listLocations(s.prisma), readTruth(s.prisma, skuIds)]);

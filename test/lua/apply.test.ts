@@ -35,7 +35,7 @@ describe('apply-2.lua', () => {
     expect(await counter(keys, 'A')).toEqual(live);
     expect(await redis.exists(keys.applied('A', '201'))).toBe(0);
     // Epochs compare as numbers: "7.0" is epoch 7.
-    expect(await redis.apply(keys.counter('A'), keys.applied('A', '203'), '7.0', 1, 0, 0, 60, 0)).toBe(1);
+    expect(await redis.apply(keys.counter('A'), keys.applied('A', '203'), '7.0', 1, 0, 0, 60, 0, 'default')).toBe(1);
     expect(await counter(keys, 'A')).toMatchObject({ a: '11' });
   });
 

@@ -121,8 +121,8 @@ export interface Take {
   records?: [string, string];
   /** The key's bits in the replay filter (ARGV[7]); bitsOf(key) by default. */
   bits?: number[];
-  /** Quantities go to Redis as given: strings and fractions too, to test the script's own check. */
-  lines: [skuId: string, quantity: number | string][];
+  /** Quantities go to Redis as given: strings and fractions too, to test the script's own check; a line may be pinned to a location. */
+  lines: [skuId: string, quantity: number | string, locationId?: string][];
 }
 
 /** take.lua's numkeys, KEYS and ARGV for a take, as the header lays them out (for a pipeline's `take`). */
@@ -149,6 +149,7 @@ export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)
     t.lifetime ?? LIFETIME,
     (t.bits ?? bitsOf(key)).join(','),
     ...t.lines.map(([, q]) => q),
+    ...t.lines.map(([, , at]) => at ?? ''),
   ];
 }
 

@@ -59,7 +59,7 @@ describe('take.lua', () => {
     });
 
     // Per line: epoch, available after, unlimited flag.
-    expect(reply).toEqual(['OK', 3, 7, 0, 7, 0, 0, 0]);
+    expect(reply).toEqual(['OK', 3, 7, 0, '', 7, 0, 0, '', 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '7', r: '1', s: '5', e: '3' });
     expect(await counter(keys, 'B')).toMatchObject({ a: '0', r: '0', s: '5', e: '7' });
 
@@ -83,6 +83,7 @@ describe('take.lua', () => {
       q: [3, 5],
       e: [3, 7],
       u: [0, 0],
+      l: ['', ''],
       t: now,
     });
   });
@@ -93,7 +94,7 @@ describe('take.lua', () => {
 
     const reply = await deduct(keys, { kind: 'RESERVE', gateId: 'r1', lines: [['A', 4]] });
 
-    expect(reply).toEqual(['OK', 1, 6, 0, 0]);
+    expect(reply).toEqual(['OK', 1, 6, 0, '', 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '6', r: '5', s: '2' });
     expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
     expect(await redis.hget(recordsNow(keys), 'k1')).toBe('fp1:r1');
@@ -120,7 +121,7 @@ describe('take.lua', () => {
 
     const out = await gate.take('DEDUCT', 'order-9', 'fp-9', gateId, [{ skuId: 'A', quantity: 2 }]);
 
-    expect(out).toEqual({ kind: 'taken', record: { epochs: [4], availableAfter: [1], unlimited: [false], fresh: false } });
+    expect(out).toEqual({ kind: 'taken', record: { epochs: [4], availableAfter: [1], unlimited: [false], sources: [null], fresh: false } });
     expect(await gate.recordedGateToken('DEDUCT', 'order-9')).toBe(gateId.slice(0, 8));
     const record = (await gateRecord(keys, 'DEDUCT', 'order-9'))!;
     // A 16-character field and "16-character fingerprint digest:8-character token", whatever the key's and fingerprint's length.
@@ -244,8 +245,8 @@ describe('take.lua', () => {
     });
     const two = await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['U', 1_000_000]] });
 
-    expect(one).toEqual(['OK', 1, 0, 1, 1, 4, 0, 0]);
-    expect(two).toEqual(['OK', 1, 0, 1, 0]);
+    expect(one).toEqual(['OK', 1, 0, 1, '', 1, 4, 0, '', 0]);
+    expect(two).toEqual(['OK', 1, 0, 1, '', 0]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '0', s: '2000000', u: '1' });
     expect(await counter(keys, 'L')).toMatchObject({ a: '4', s: '1' });
   });
@@ -263,12 +264,12 @@ describe('take.lua', () => {
         ['U', 3],
       ],
     });
-    expect(sold).toEqual(['OK', 1, 3, 0, 1, 0, 1, 0]);
+    expect(sold).toEqual(['OK', 1, 3, 0, '', 1, 0, 1, '', 0]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '5' });
     expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
 
     const reserved = await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['U', 4]] });
-    expect(reserved).toEqual(['OK', 1, 0, 1, 0]);
+    expect(reserved).toEqual(['OK', 1, 0, 1, '', 0]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
     expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
     expect((await gate.levels(['U']))[0]).toMatchObject({ available: 7, reserved: 5, sold: 5, unlimited: true });
@@ -282,14 +283,14 @@ describe('take.lua', () => {
 
     const down = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['B', 4]] });
     // A backorder line is limited: after goes below zero, and its flag is 0 (not to be confused with unlimited).
-    expect(down).toEqual(['OK', 1, -2, 0, 0]);
+    expect(down).toEqual(['OK', 1, -2, 0, '', 0]);
 
     const before = await snapshot(keys);
     expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 0, 1, 1, 0, 1]);
     expect(await snapshot(keys)).toEqual(before);
 
     const last = await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['B', 1]] });
-    expect(last).toEqual(['OK', 1, -3, 0, 0]);
+    expect(last).toEqual(['OK', 1, -3, 0, '', 0]);
     expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(await counter(keys, 'B')).toMatchObject({ a: '-3', s: '5' });
   });
@@ -443,6 +444,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
       1,
       0,
       0,
+      '',
       0,
     ]);
     expect(await redis.hget(keys.first.idempotencyRecords(1), 'k')).toBe('fp:gate-old');
@@ -461,7 +463,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
     const longAgo: [string, string] = [keys.first.idempotencyRecords(0), keys.first.idempotencyRecords(-1)];
     expect((await deduct(keys, { key: 'k', gateId: 'gate-old-1', records: longAgo, lines: [['A', 1]] }))[0]).toBe('OK');
 
-    expect(await deduct(keys, { key: 'k', gateId: 'gate-new-1', lines: [['A', 1]] })).toEqual(['OK', 1, 8, 0, 0]);
+    expect(await deduct(keys, { key: 'k', gateId: 'gate-new-1', lines: [['A', 1]] })).toEqual(['OK', 1, 8, 0, '', 0]);
     expect(await redis.hget(recordsNow(keys), 'k')).toBe('fp1:gate-new');
   });
 
