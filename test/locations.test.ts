@@ -123,12 +123,12 @@ describe('stock in many locations', () => {
         });
       }
     } finally {
-      for (const feed of feeds) feed.close();
+      for (const feed of feeds) await feed.close();
       await client.dispose();
     }
     const unknown = overSse(stack.svc.url, query, { skuIds: ['watched'], locationIds: ['nowhere'] }, 'stockLevels');
     for (let waited = 0; unknown.errors.length === 0 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    unknown.close();
+    await unknown.close();
     expect(JSON.stringify(unknown.errors)).toContain('UNKNOWN_LOCATION');
   });
 

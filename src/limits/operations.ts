@@ -15,12 +15,13 @@ import { graphqlError } from '../errors.ts';
 // they hold: the results here are unions, and `... on X` is no extra level or cost.
 
 /**
- * Nesting of fields. The deepest operation the schema allows is 4 (`order { reservation { lines { held } } }`,
- * `movements { edges { node { id } } }`); 6 leaves room for fields added later. The schema has no
- * cycles, so what this refuses in practice is introspection's endless `ofType { ofType { … } }` under
- * `__type`. graphql-armor leaves whatever is under `__schema` out of this count (MAX_INTROSPECTION_DEPTH).
+ * Nesting of fields. The deepest operation the schema allows is 7 (a batch's line with its SKU's levels
+ * per location: `deductStockBatch { results { lines { sku { levels { location { id } } } } } }`). The
+ * schema has no cycles, so what this refuses in practice is introspection's endless
+ * `ofType { ofType { … } }` under `__type`. graphql-armor leaves whatever is under `__schema` out of this
+ * count (MAX_INTROSPECTION_DEPTH).
  */
-export const MAX_DEPTH = 6;
+export const MAX_DEPTH = 7;
 /**
  * Nesting of fields counting `__schema` too. The standard introspection query (graphql-js's
  * getIntrospectionQuery, what GraphiQL and codegen tools send) is exactly 15 deep: its TypeRef fragment

@@ -74,7 +74,7 @@ const StockLevelRef = builder.objectRef<Reading>('StockLevel').implement({
       description:
         'Per location: those stockLevels named in locationIds (every location otherwise, and for alerts), read from the ledger when the reading is sent.',
       resolve: async (l, _, ctx) => {
-        const all = await liveLocationLevels(ctx, l.skuId);
+        const all = await liveLocationLevels(ctx, l.skuId, l.version);
         return l.locationIds ? all.filter((at) => l.locationIds!.includes(at.location.id)) : all;
       },
     }),

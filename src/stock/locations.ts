@@ -272,31 +272,36 @@ async function transferUnderLock(tx: Tx, t: { skuId: string; from: string; to: s
   };
 }
 
-/** How long a SKU's levels per location, read for live readings, serve every subscriber of this process. */
-const LIVE_LOCATION_LEVELS_MS = 100;
+/** How long a reading's levels per location are kept for the other subscribers of this process. */
+const LIVE_LOCATION_LEVELS_MS = 1_000;
 const liveLevels = new WeakMap<object, Map<string, { until: number; levels: Promise<LocationLevel[]> }>>();
 
 /**
- * A SKU's levels per location for a live reading (stockLevels with locationIds): read from the truth, and
- * shared by every subscriber of this process for LIVE_LOCATION_LEVELS_MS, so a hot SKU's readings cost
- * PostgreSQL a few reads a second however many watch it. Read when the reading is sent: a reading's sums
- * and its per-location levels may be a few milliseconds apart.
+ * A SKU's levels per location for a live reading (stockLevels with locationIds), read from the truth once
+ * per reading (`version`) and shared by every subscriber of this process: readings are coalesced to the
+ * server's rate per SKU, so a hot SKU costs PostgreSQL that many reads a second however many watch it.
+ * Read when the reading is sent, after the change it announces committed.
  */
-export function liveLocationLevels(s: Services, skuId: string): Promise<LocationLevel[]> {
+export function liveLocationLevels(s: Services, skuId: string, version: number): Promise<LocationLevel[]> {
   const cache = liveLevels.get(s.prisma) ?? new Map<string, { until: number; levels: Promise<LocationLevel[]> }>();
   liveLevels.set(s.prisma, cache);
-  const hit = cache.get(skuId);
-  if (hit && hit.until > Date.now()) return hit.levels;
-  for (const [id, entry] of cache) if (entry.until <= Date.now()) cache.delete(id);
+  const key = `${skuId}\n${version}`;
+  const hit = cache.get(key);
+  if (hit) return hit.levels;
+  for (const [old, entry] of cache) if (entry.until <= Date.now()) cache.delete(old);
   const levels = locationLevels(s, [skuId]).then((all) => all.get(skuId) ?? []);
-  cache.set(skuId, { until: Date.now() + LIVE_LOCATION_LEVELS_MS, levels });
-  levels.catch(() => cache.delete(skuId));
+  cache.set(key, { until: Date.now() + LIVE_LOCATION_LEVELS_MS, levels });
+  levels.catch(() => cache.delete(key));
   return levels;
 }
 
 /** The locations a live subscription names: ids checked (INVALID_LOCATION, UNKNOWN_LOCATION) before it starts. */
 export async function watchedLocations(s: Services, ids: readonly string[]): Promise<string[]> {
-  const list = parseInput(z.array(locationId).max(MAX_LOCATIONS, { error: `BATCH_TOO_LARGE:at most ${MAX_LOCATIONS} locations` }), ids, 'locationIds');
+  const list = parseInput(
+    z.array(locationId).max(MAX_LOCATIONS, { error: `BATCH_TOO_LARGE:at most ${MAX_LOCATIONS} locations` }),
+    ids,
+    'locationIds',
+  );
   await requireLocations(
     s.prisma,
     list.map((id, i) => [id, `locationIds.${i}`] as const),
