@@ -54,19 +54,22 @@ interface LedgerRow {
   unmerged: number;
 }
 
+/** The sums of movements `m`, merged and not, as LedgerRow names them. */
+const LEDGER_SUMS = `coalesce(sum(m.delta_available) FILTER (WHERE m.merged), 0)::bigint AS merged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE m.merged), 0)::bigint AS merged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE m.merged), 0)::bigint AS merged_sold,
+       coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_sold,
+       count(m.id) FILTER (WHERE NOT m.merged)::int AS unmerged`;
+
 /**
  * Each SKU's row beside the sums of its whole ledger, merged and not, from one snapshot (a merge marks
  * movements and adds them to the row in one transaction, so both sides move together).
  */
 const LEDGER_SQL = `
 SELECT s.id, s.available, s.reserved, s.sold, s.unlimited, s.backorder_limit, s.reconciled_at,
-       coalesce(sum(m.delta_available) FILTER (WHERE m.merged), 0)::bigint AS merged_available,
-       coalesce(sum(m.delta_reserved) FILTER (WHERE m.merged), 0)::bigint AS merged_reserved,
-       coalesce(sum(m.delta_sold) FILTER (WHERE m.merged), 0)::bigint AS merged_sold,
-       coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_available,
-       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_reserved,
-       coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_sold,
-       count(m.id) FILTER (WHERE NOT m.merged)::int AS unmerged
+       ${LEDGER_SUMS}
 FROM sku s LEFT JOIN movement m ON m.sku_id = s.id
 WHERE s.id = ANY($1::text[])
 GROUP BY s.id`;
@@ -78,13 +81,7 @@ GROUP BY s.id`;
 const LOCATION_LEDGER_SQL = `
 SELECT m.sku_id AS id, m.location_id, coalesce(l.available, 0)::bigint AS available, coalesce(l.reserved, 0)::bigint AS reserved,
        coalesce(l.sold, 0)::bigint AS sold, s.unlimited, s.backorder_limit, NULL::timestamptz AS reconciled_at,
-       coalesce(sum(m.delta_available) FILTER (WHERE m.merged), 0)::bigint AS merged_available,
-       coalesce(sum(m.delta_reserved) FILTER (WHERE m.merged), 0)::bigint AS merged_reserved,
-       coalesce(sum(m.delta_sold) FILTER (WHERE m.merged), 0)::bigint AS merged_sold,
-       coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_available,
-       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_reserved,
-       coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_sold,
-       count(m.id) FILTER (WHERE NOT m.merged)::int AS unmerged
+       ${LEDGER_SUMS}
 FROM movement m JOIN sku s ON s.id = m.sku_id
 LEFT JOIN sku_location l ON l.sku_id = m.sku_id AND l.location_id = m.location_id
 WHERE m.sku_id = ANY($1::text[]) AND m.location_id <> '${DEFAULT_LOCATION}'
