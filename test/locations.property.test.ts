@@ -31,7 +31,6 @@ const stack = useStack();
 
 /** Bounded retries of TEMPORARILY_UNAVAILABLE (nothing moved; README: retry with the same key). */
 let retried = 0;
-const STATS: Record<string, number> = {};
 const client = stack.api.retrying({
   attempts: 8,
   pause: (attempt) => Math.min(25 * 2 ** attempt, 500),
@@ -39,7 +38,6 @@ const client = stack.api.retrying({
 });
 
 afterAll(() => {
-  console.log(JSON.stringify(STATS, null, 1));
   if (retried > 0) console.warn(`locations property: ${retried} TEMPORARILY_UNAVAILABLE answers retried`);
 });
 
@@ -121,13 +119,15 @@ class Model {
       left -= units;
       return units;
     });
-    if (left > 0) STATS.backorder = (STATS.backorder ?? 0) + 1;
-    if (taken.filter((x) => x > 0).length > 1) STATS.split = (STATS.split ?? 0) + 1;
     taken[0]! += left;
     return active.map((l, i) => ({ locationId: l, quantity: taken[i]! })).filter((a) => a.quantity > 0);
   }
 
-  /** Sku as the `sku` query shows it (SKU_LEVELS). */
+  /**
+   * Sku as the `sku` query shows it (SKU_LEVELS). Sku.available counts the active locations only;
+   * Sku.reserved and Sku.sold count every location, inactive ones too, as the service answers (README
+   * and the schema's description of Sku.levels say "sums over the active locations" for all three).
+   */
   view(s: SkuModel) {
     const total = (field: 'reserved' | 'sold') => LOCATIONS.reduce((sum, l) => sum + s.at[l][field], 0);
     return {
@@ -187,8 +187,6 @@ class Runner {
         try {
           const said = await this.step(op);
           this.log.push(`${i}: ${JSON.stringify(op)} -> ${said}`);
-          STATS[said.split(' ')[0]!+':'+op.t] = (STATS[said.split(' ')[0]!+':'+op.t] ?? 0) + 1;
-          if (!this.m.active.north && this.m.skus.some(s => s.at.north.reserved + s.at.north.sold > 0)) STATS.inactiveNorthHolding = (STATS.inactiveNorthHolding ?? 0) + 1;
           await this.check(`after step ${i}`);
         } catch (err) {
           const e = err as Error;
@@ -260,7 +258,9 @@ class Runner {
         if (holds.length === 0) return 'skipped (no reservation)';
         const o = holds[op.nth % holds.length]!;
         const key = fresh(this.prefix, op.t[0]!);
-        const answer = checked(op.t === 'confirm' ? await client.confirm(o.id, undefined, key) : await client.release(o.id, undefined, key));
+        const answer = checked(
+          op.t === 'confirm' ? await client.confirm(o.id, undefined, key) : await client.release(o.id, undefined, key),
+        );
         const outcome =
           o.state === 'RELEASED'
             ? 'ReservationAlreadyReleased'
@@ -298,7 +298,6 @@ class Runner {
         expect(answer.__typename, JSON.stringify(answer)).toBe('RefundStockSuccess');
         let left = q;
         const back: Allocation[] = [];
-        if (o.parts.length > 1) STATS.multiPartRefund = (STATS.multiPartRefund ?? 0) + 1;
         for (const p of o.parts) {
           const units = Math.min(left, p.sold);
           if (units === 0) continue;
@@ -314,7 +313,9 @@ class Runner {
       case 'restock': {
         const s = m.sku(op.sku);
         const answer = checked(
-          await client.gql(RESTOCK, { input: { skuId: s.id, quantity: op.q, idempotencyKey: fresh(this.prefix, 'k'), locationId: op.loc } }),
+          await client.gql(RESTOCK, {
+            input: { skuId: s.id, quantity: op.q, idempotencyKey: fresh(this.prefix, 'k'), locationId: op.loc },
+          }),
         );
         expect(answer.__typename, JSON.stringify(answer)).toBe('RestockSuccess');
         s.at[op.loc].available += op.q;
@@ -324,7 +325,13 @@ class Runner {
 
       case 'transfer': {
         const s = m.sku(op.sku);
-        const input = { skuId: s.id, fromLocationId: op.from, toLocationId: op.to, quantity: op.q, idempotencyKey: fresh(this.prefix, 't') };
+        const input = {
+          skuId: s.id,
+          fromLocationId: op.from,
+          toLocationId: op.to,
+          quantity: op.q,
+          idempotencyKey: fresh(this.prefix, 't'),
+        };
         const answer = checked(await client.gql(TRANSFER_STOCK, { input }));
         const holds = s.at[op.from].available;
         if (holds < op.q) {
@@ -394,10 +401,13 @@ class Runner {
 // ---------------------------------------------------------------------------------------------
 // Generators
 
-const SKU_INDEX = fc.nat({ max: 2 });
+const SKU_INDEX = fc.nat({ max: 1 });
 const NTH = fc.nat({ max: 7 });
 /** Mostly a few units, sometimes more than a location holds. */
-const QUANTITY = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) });
+const QUANTITY = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 3 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 4, max: 6 }) },
+);
 const LOCATION = fc.constantFrom<Loc>(...LOCATIONS);
 /** Half the takes pinned to a location. */
 const PIN = fc.option(LOCATION, { nil: null, freq: 2 });
@@ -411,14 +421,20 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('restock' as const), sku: SKU_INDEX, loc: LOCATION, q: QUANTITY }) },
   {
     weight: 2,
-    arbitrary: fc
-      .tuple(SKU_INDEX, LOCATION, fc.nat({ max: 1 }), QUANTITY)
-      .map(([sku, from, shift, q]): Op => {
-        const others = LOCATIONS.filter((l) => l !== from);
-        return { t: 'transfer', sku, from, to: others[shift]!, q };
-      }),
+    arbitrary: fc.tuple(SKU_INDEX, LOCATION, fc.nat({ max: 1 }), QUANTITY).map(([sku, from, shift, q]): Op => {
+      const others = LOCATIONS.filter((l) => l !== from);
+      return { t: 'transfer', sku, from, to: others[shift]!, q };
+    }),
   },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('setStock' as const), sku: SKU_INDEX, loc: LOCATION, level: fc.nat({ max: 8 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('setStock' as const),
+      sku: SKU_INDEX,
+      loc: LOCATION,
+      level: fc.oneof(fc.constant(0), fc.nat({ max: 8 })),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant<Op>({ t: 'toggleNorth' }) },
 );
 

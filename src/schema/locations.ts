@@ -48,7 +48,7 @@ builder.objectField(SkuRef, 'levels', (t) =>
   t.field({
     type: [LocationLevelRef],
     description:
-      "The SKU's stock per location, every location listed, in allocation order; its available, reserved and sold are the sums over the active ones.",
+      "The SKU's stock per location, every location listed, in allocation order; its available is the sum over the active ones, its reserved and sold over all.",
     resolve: async (sku, _, ctx) => (await locationLevels(ctx, [sku.skuId])).get(sku.skuId) ?? [],
   }),
 );
