@@ -45,12 +45,13 @@ export interface App {
  */
 export function buildApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): App {
   const connections = connect(config, log);
-  const { prisma, redis, gate, ledger } = connections;
+  const { prisma, redis, gate, ledger, replicas } = connections;
   const metrics = new DomainMetrics({
     prisma,
     breakerOpen: () => gate.breaker.fallingBack,
     subscriptions: () => live.subscriptions,
     redisAnswers: () => redisAnswers(redis),
+    replicas: () => replicas?.status() ?? [],
   });
   ledger.observer = metrics.ledger;
   const services: Services = {
@@ -59,6 +60,7 @@ export function buildApp(config: Config, log: Logger = createLogger(config.LOG_L
     ledger,
     log,
     metrics,
+    ...(replicas ? { replicas } : {}),
     databaseOnly: config.STOCKGATE_MODE === 'db-only',
     levelsChanged: (skuIds) => live.levelsChanged(skuIds),
   };

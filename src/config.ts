@@ -46,6 +46,26 @@ const Settings = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/stockgate'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /**
+   * PostgreSQL streaming replicas, `postgresql://…,postgresql://…`, for the reads that may lag
+   * (src/stock/reads.ts); unset: the primary serves every read.
+   */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .optional()
+    .transform((list, ctx) => {
+      const urls = (list ?? '')
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== '');
+      for (const url of urls)
+        if (!z.string().url().safeParse(url).success) ctx.addIssue({ code: 'custom', message: `not a URL: ${withoutPassword(url)}` });
+      return urls;
+    }),
+  /** A replica further behind the primary than this is out of rotation until it catches up (src/db/replicas.ts). */
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  /** How often each replica's lag is measured. */
+  REPLICA_CHECK_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /**
    * Redis Sentinel, `host:port,…`, with REDIS_SENTINEL_NAME: the master they name is the gate's Redis
    * (and follows a failover); REDIS_URL then only gives the password and database, if any.
    */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLedgerPool, createPrisma, type PrismaClient } from '../db/client.ts';
+import { ReadReplicas } from '../db/replicas.ts';
 import { Gate, type RedisClient } from '../gate/gate.ts';
 import { defineGateCommands } from '../gate/scripts.ts';
 import { GROUP_COMMIT, LedgerWriter, PER_REQUEST, type LedgerEntry } from '../ledger/group-commit.ts';
@@ -20,6 +21,8 @@ export interface Connections {
   redis: RedisClient;
   gate: Gate;
   ledger: LedgerWriter;
+  /** The read replicas (DATABASE_REPLICA_URLS), measured from the start; absent without them. */
+  replicas?: ReadReplicas;
   /**
    * Writes what is queued for the ledger, then waits for the takes it committed to be settled at the
    * gate, so a graceful stop leaves no in-flight entry for reconciliation to settle.
@@ -48,11 +51,21 @@ export function connect(config: Config, log: Logger): Connections {
     void settled.finally(() => settling.delete(settled));
   };
   const ledger = new LedgerWriter(ledgerPool, settleAfterCommit, config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT);
+  const replicas =
+    config.DATABASE_REPLICA_URLS.length > 0
+      ? new ReadReplicas(
+          prisma,
+          { urls: config.DATABASE_REPLICA_URLS, maxLagMs: config.REPLICA_MAX_LAG_MS, checkMs: config.REPLICA_CHECK_MS },
+          log,
+        )
+      : undefined;
+  replicas?.start();
   return {
     prisma,
     redis,
     gate,
     ledger,
+    ...(replicas ? { replicas } : {}),
     async flush() {
       await ledger.drained();
       await Promise.all(settling);
@@ -61,6 +74,7 @@ export function connect(config: Config, log: Logger): Connections {
       gate.breaker.shutdown();
       redis.disconnect();
       await ledgerPool.end();
+      await replicas?.stop();
       await prisma.$disconnect();
     },
   };

@@ -113,7 +113,10 @@ function plugins({ config, context, metrics, redis, log, draining }: YogaParts):
     useServedPaths({ graphql: GRAPHQL_ENDPOINT, served: isServedPath }),
     useTypedMediaType(),
     useDrain({ draining, endpoint: GRAPHQL_ENDPOINT }),
-    useReadiness({ check: () => readiness({ prisma: context.prisma, redis, migrations, draining: draining() }), log }),
+    useReadiness({
+      check: () => readiness({ prisma: context.prisma, redis, migrations, draining: draining(), replicas: context.replicas?.status() }),
+      log,
+    }),
     useMetricsEndpoint({ metrics }),
     // Operation names are the client's to choose: as label values they would grow without bound.
     usePrometheus({

@@ -1,3 +1,4 @@
+import type { ReplicaStatus } from '../db/replicas.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrismaClient } from '../db/client.ts';
 import type { TakeKind } from '../inventory.ts';
@@ -56,6 +57,8 @@ export interface MetricSources {
   subscriptions: () => number;
   /** Whether Redis answers now (src/observe/ready.ts: the check /ready makes). */
   redisAnswers: () => Promise<boolean>;
+  /** The read replicas' states, in DATABASE_REPLICA_URLS order (none without replicas). */
+  replicas?: () => ReplicaStatus[];
 }
 
 /** Where a metric registers: this app's registry alone. */
@@ -98,6 +101,7 @@ export class DomainMetrics {
     });
     stateGauges(sources, registers);
     mergeLagGauges(sources.prisma, registers);
+    replicaGauges(sources.replicas ?? (() => []), registers);
   }
 
   /**
@@ -254,6 +258,30 @@ function stateGauges(sources: MetricSources, registers: Registers): void {
     registers,
     collect() {
       this.set(sources.subscriptions());
+    },
+  });
+}
+
+/** Each read replica's lag and whether it serves reads, labelled by its place in DATABASE_REPLICA_URLS (1, 2, …; no URLs). */
+function replicaGauges(replicas: () => ReplicaStatus[], registers: Registers): void {
+  new Gauge({
+    name: 'stockgate_replica_lag_seconds',
+    help: 'How far each read replica is behind the primary (-1 while unreachable), as last measured (src/db/replicas.ts)',
+    labelNames: ['replica'],
+    registers,
+    collect() {
+      this.reset();
+      replicas().forEach((r, i) => this.set({ replica: String(i + 1) }, r.lagMs === null ? -1 : r.lagMs / 1_000));
+    },
+  });
+  new Gauge({
+    name: 'stockgate_replica_in_rotation',
+    help: '1 while a read replica serves reads (reachable, and within REPLICA_MAX_LAG_MS of the primary), else 0',
+    labelNames: ['replica'],
+    registers,
+    collect() {
+      this.reset();
+      replicas().forEach((r, i) => this.set({ replica: String(i + 1) }, r.state === 'in rotation' ? 1 : 0));
     },
   });
 }

@@ -1,3 +1,4 @@
+import type { ReplicaState, ReplicaStatus } from '../db/replicas.ts';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,11 @@ export interface Readiness {
   notReady: ReadinessCheck[];
   /** The checks that failed that it serves without, more slowly; absent when none did. */
   degraded?: ReadinessCheck[];
+  /**
+   * The read replicas (DATABASE_REPLICA_URLS), numbered in their order there, each's state and lag:
+   * reported, never failing readiness (their reads fall back to the primary). Absent without replicas.
+   */
+  replicas?: { replica: number; state: ReplicaState; lagMs: number | null }[];
 }
 
 /** The migrations this build ships, by directory name, as _prisma_migrations names them. */
@@ -69,6 +75,7 @@ export async function readiness(deps: {
   redis: RedisClient;
   migrations: string[];
   draining: boolean;
+  replicas?: ReplicaStatus[];
 }): Promise<Readiness> {
   const checks: Readiness['checks'] = {};
   const [postgres, redis] = await Promise.allSettled([
@@ -97,7 +104,14 @@ export async function readiness(deps: {
   );
   const notReady = failed.filter((k) => !DEGRADING.includes(k));
   const degraded = failed.filter((k) => DEGRADING.includes(k));
-  return { ready: notReady.length === 0, checks, notReady, ...(degraded.length > 0 ? { degraded } : {}) };
+  const replicas = deps.replicas?.map(({ state, lagMs }, i) => ({ replica: i + 1, state, lagMs }));
+  return {
+    ready: notReady.length === 0,
+    checks,
+    notReady,
+    ...(degraded.length > 0 ? { degraded } : {}),
+    ...(replicas ? { replicas } : {}),
+  };
 }
 
 function unreachable(reason: string): string {

@@ -3,6 +3,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { MovementKind } from '../generated/prisma/enums.ts';
 import { inputError } from '../errors.ts';
 import { parseInput, skuId as skuIdSchema, orderId as orderIdSchema } from '../stock/input.ts';
+import { readMayLag } from '../stock/reads.ts';
 import { builder } from './builder.ts';
 
 /** Movements per page: enough for a screen, small enough for one indexed range scan. */
@@ -65,11 +66,14 @@ builder.queryFields((t) => ({
           ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
             const below = cursorId(after, 'after');
             const above = cursorId(before, 'before');
-            return ctx.prisma.movement.findMany({
-              where: { ...where, id: { ...(below !== undefined ? { lt: below } : {}), ...(above !== undefined ? { gt: above } : {}) } },
-              orderBy: { id: inverted ? 'asc' : 'desc' },
-              take: limit,
-            });
+            // May lag (src/stock/reads.ts): a replica serves it when one is in rotation.
+            return readMayLag(ctx, (db) =>
+              db.movement.findMany({
+                where: { ...where, id: { ...(below !== undefined ? { lt: below } : {}), ...(above !== undefined ? { gt: above } : {}) } },
+                orderBy: { id: inverted ? 'asc' : 'desc' },
+                take: limit,
+              }),
+            );
           },
         );
       },

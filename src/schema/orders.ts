@@ -4,6 +4,7 @@ import { order } from '../stock/orders.ts';
 import { IdempotencyConflict, RefundExceedsDeducted, SkuNotInOrder, UnknownOrder, type ExceedingLine } from '../stock/outcomes.ts';
 import { refund, type RefundSuccess } from '../stock/refund.ts';
 import { reservation } from '../stock/reservations.ts';
+import { readOwnWrites } from '../stock/reads.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { ReservationRef } from './reservations.ts';
 import { optionalId, SkuRef, StockLineInput } from './stock.ts';
@@ -27,7 +28,7 @@ const OrderRef = builder.objectRef<OrderView>('Order').implement({
       type: ReservationRef,
       nullable: true,
       description: 'The hold of this order, with its state and deadline, if it reserved stock.',
-      resolve: (o, _, ctx) => reservation(ctx.prisma, o.id),
+      resolve: (o, _, ctx) => readOwnWrites(ctx, (db) => reservation(db, o.id)),
     }),
   }),
 });
@@ -95,7 +96,10 @@ builder.queryFields((t) => ({
     description: 'An order as the ledger knows it; null when no stock moved for it.',
     args: { id: t.arg.id() },
     // Checked like every id (INVALID_ID, as sku(id) answers): no id that could never exist reaches the database.
-    resolve: (_, { id }, ctx) => order(ctx.prisma, parseInput(orderId, String(id), 'id')),
+    resolve: (_, { id }, ctx) => {
+      const wanted = parseInput(orderId, String(id), 'id');
+      return readOwnWrites(ctx, (db) => order(db, wanted));
+    },
   }),
 }));
 

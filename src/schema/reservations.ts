@@ -20,6 +20,7 @@ import {
   type ReserveSuccess,
 } from '../stock/reservations.ts';
 import { MAX_BATCH_CARTS, MAX_BATCH_LINES, orderId as orderIdFormat, parseInput } from '../stock/input.ts';
+import { readOwnWrites } from '../stock/reads.ts';
 import { builder, OutcomeInterface } from './builder.ts';
 import { cartBatch, cartInput, optionalId, SkuRef, StockLineInput, TakenLineRef } from './stock.ts';
 import { skuNow } from './sku-reads.ts';
@@ -180,7 +181,10 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { orderId: t.arg.id() },
     // Checked like every id (INVALID_ID, as sku(id) answers): no id that could never exist reaches the database.
-    resolve: (_, { orderId }, ctx) => reservation(ctx.prisma, parseInput(orderIdFormat, String(orderId), 'orderId')),
+    resolve: (_, { orderId }, ctx) => {
+      const wanted = parseInput(orderIdFormat, String(orderId), 'orderId');
+      return readOwnWrites(ctx, (db) => reservation(db, wanted));
+    },
   }),
 }));
 

@@ -304,14 +304,14 @@ builder.queryFields((t) => ({
     type: SkuRef,
     nullable: true,
     args: { id: t.arg.id() },
-    resolve: async (_, { id }, ctx) => (await levels(ctx, [String(id)]))[0] ?? null,
+    resolve: async (_, { id }, ctx) => (await levels(ctx, [String(id)], true))[0] ?? null,
   }),
   skus: t.field({
     type: [SkuRef],
     nullable: { list: false, items: true },
     description: 'In the order of ids; null for unknown ids. At most 500 ids.',
     args: { ids: t.arg.idList() },
-    resolve: (_, { ids }, ctx) => levels(ctx, ids.map(String)),
+    resolve: (_, { ids }, ctx) => levels(ctx, ids.map(String), true),
   }),
 }));
 

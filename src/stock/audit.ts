@@ -5,6 +5,7 @@ import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { rebuildCounters } from '../sync/load.ts';
 import { parseInput, skuId } from './input.ts';
+import { readOwnWrites } from './reads.ts';
 import { UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
 
@@ -143,12 +144,13 @@ async function gateDrifts(s: Services, skuIds: string[]): Promise<Map<string, nu
 /** The audit of each SKU, in the order asked; unknown SKUs are an UNKNOWN_SKU error. */
 export async function auditStock(s: Services, ids: string[]): Promise<SkuAudit[]> {
   const skuIds = [...new Set(parseInput(auditedSkus, ids, 'skuIds'))];
-  const rows = new Map((await s.prisma.$queryRawUnsafe<LedgerRow[]>(LEDGER_SQL, skuIds)).map((r) => [r.id, r]));
+  // The ledger scans go to a replica that has replayed every write before them (a SKU just created, a
+  // reconcileStock's rebuild); the gate is compared with the primary's truth (gateDrifts).
+  const scan = (sql: string) => readOwnWrites(s, (db) => db.$queryRawUnsafe<LedgerRow[]>(sql, skuIds));
+  const rows = new Map((await scan(LEDGER_SQL)).map((r) => [r.id, r]));
   const unknown = skuIds.filter((id) => !rows.has(id));
   if (unknown.length > 0) throw graphqlError('UNKNOWN_SKU', `unknown SKUs: ${unknown.join(', ')}`, { skuIds: unknown });
-  const unexplained = new Set(
-    (await s.prisma.$queryRawUnsafe<LedgerRow[]>(LOCATION_LEDGER_SQL, skuIds)).filter((at) => !conserved(at)).map((at) => at.id),
-  );
+  const unexplained = new Set((await scan(LOCATION_LEDGER_SQL)).filter((at) => !conserved(at)).map((at) => at.id));
   const drifts = await gateDrifts(s, skuIds);
   return skuIds.map((id) => {
     const row = rows.get(id)!;

@@ -1,5 +1,7 @@
 import type { SkuStock } from '../inventory.ts';
+import type { Sql } from '../db/client.ts';
 import { readTruth } from '../ledger/truth.ts';
+import { readMayLag } from './reads.ts';
 import { MAX_READ_SKUS, parseInput, skuId } from './input.ts';
 import type { Services } from './services.ts';
 import { z } from 'zod';
@@ -10,9 +12,10 @@ const skuIds = z.array(skuId).max(MAX_READ_SKUS, { error: `TOO_MANY_SKUS:at most
 
 /**
  * Stock levels in the order asked, null for unknown SKUs. Served from the gate's counters; SKUs Redis
- * does not hold (or all of them, when Redis is unreachable) come from the truth in PostgreSQL.
+ * does not hold (or all of them, when Redis is unreachable) come from the truth in PostgreSQL: the
+ * primary, or with `mayLag` (a client's read, not a mutation's answer) a replica (src/stock/reads.ts).
  */
-export async function levels(s: Services, ids: string[]): Promise<(SkuLevel | null)[]> {
+export async function levels(s: Services, ids: string[], mayLag = false): Promise<(SkuLevel | null)[]> {
   const wanted = parseInput(skuIds, ids, 'ids');
   let fromGate: (SkuStock | null)[];
   try {
@@ -22,7 +25,8 @@ export async function levels(s: Services, ids: string[]): Promise<(SkuLevel | nu
     fromGate = wanted.map(() => null);
   }
   const misses = wanted.filter((_, i) => fromGate[i] === null);
-  const truth = misses.length > 0 ? await readTruth(s.prisma, misses) : new Map<string, SkuStock>();
+  const fromTruth = (db: Sql) => readTruth(db, misses);
+  const truth = misses.length === 0 ? new Map<string, SkuStock>() : mayLag ? await readMayLag(s, fromTruth) : await fromTruth(s.prisma);
   return wanted.map((id, i) => strip(fromGate[i] ?? truth.get(id) ?? null));
 }
 

@@ -105,6 +105,45 @@ export class OwnPostgres {
     }
   }
 
+  /**
+   * A streaming replica of `primary` (a cluster of this process): `pg_basebackup -R` on a free loopback
+   * port, so it follows the primary's WAL as a hot standby that answers reads.
+   */
+  static async startReplicaOf(primary: OwnPostgres): Promise<OwnPostgres> {
+    const dir = mkdtempSync(join(tmpdir(), 'stockgate-pg-replica-'));
+    const own = new OwnPostgres(await freePort(), dir);
+    try {
+      mkdirSync(own.socketDir);
+      writeFileSync(own.logFile, '');
+      if (asRoot) {
+        const { uid, gid } = osUser();
+        for (const path of [dir, own.socketDir, own.logFile]) chownSync(path, uid, gid);
+      }
+      await own.exec('pg_basebackup', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(primary.port),
+        '-U',
+        'postgres',
+        '-D',
+        own.data,
+        '-R',
+        '-X',
+        'stream',
+        '--checkpoint=fast',
+        '--no-sync',
+      ]);
+      installExitHook();
+      running.add(own);
+      await own.restart();
+      return own;
+    } catch (err) {
+      await own.destroy();
+      throw err;
+    }
+  }
+
   /** Starts the (stopped) server and waits until it answers a query; after a crash that includes recovery. */
   async restart(): Promise<void> {
     const options = [

@@ -41,7 +41,7 @@ export async function namespace(redisUrl = SHARED_REDIS): Promise<Namespace> {
   };
 }
 
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null });
   redis.on('error', () => {});
   try {

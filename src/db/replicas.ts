@@ -1,0 +1,195 @@
+import type { Logger } from 'pino';
+import { withoutPassword } from '../config.ts';
+import { createPrisma, isDatabaseUnavailable, type PrismaClient } from './client.ts';
+
+// Reads that may lag, served by PostgreSQL streaming replicas (seed 001's read/write split). Only reads
+// that decide nothing come here (src/stock/reads.ts lists them); sufficiency, idempotency answers,
+// refund bounds, reconciliation and counter loads read the primary, always.
+
+/** Primary WAL positions kept to date a replica's replay position: one per check, a minute's worth at most. */
+const LSN_HISTORY = 240;
+/** How long a read of one's own writes waits for a replica to replay them before the primary answers it. */
+export const READ_YOUR_WRITES_WAIT_MS = 50;
+const READ_YOUR_WRITES_POLL_MS = 5;
+
+export type ReplicaState = 'in rotation' | 'lagging' | 'unreachable' | 'unknown';
+
+export interface ReplicaStatus {
+  /** The replica's URL without its password. */
+  replica: string;
+  state: ReplicaState;
+  /** How far behind the primary it was at the last check, ms; null while unreachable or not yet checked. */
+  lagMs: number | null;
+}
+
+export interface ReplicaOptions {
+  urls: string[];
+  /** A replica further behind than this is out of rotation until it catches up (REPLICA_MAX_LAG_MS). */
+  maxLagMs: number;
+  /** How often each replica's lag is measured (REPLICA_CHECK_MS). */
+  checkMs: number;
+}
+
+interface Replica {
+  label: string;
+  client: PrismaClient;
+  state: ReplicaState;
+  lagMs: number | null;
+  /** The WAL position it had replayed at the last check. */
+  replayed: bigint;
+}
+
+/** A pg_lsn ("16/B374D848") as a number of bytes. */
+export function lsnBytes(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+/**
+ * The replicas of DATABASE_REPLICA_URLS. A check every `checkMs` dates each replica's replay position
+ * against the primary's WAL positions of the last checks: its lag is how long ago the primary was where
+ * the replica is now (so a replica paused, or cut off from the primary, lags more with every check even
+ * while no write happens there). In rotation: reachable and lagging at most `maxLagMs`. Reads go round
+ * the replicas in rotation, and to the primary when there is none or the one chosen fails.
+ */
+export class ReadReplicas {
+  private readonly replicas: Replica[];
+  private readonly history: { at: number; lsn: bigint }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private checking: Promise<void> | null = null;
+  private next = 0;
+
+  constructor(
+    private readonly primary: PrismaClient,
+    private readonly options: ReplicaOptions,
+    private readonly log: Logger,
+    connectTo: (url: string) => PrismaClient = createPrisma,
+  ) {
+    this.replicas = options.urls.map((url) => ({
+      label: withoutPassword(url),
+      client: connectTo(url),
+      state: 'unknown',
+      lagMs: null,
+      replayed: 0n,
+    }));
+  }
+
+  /** Checks now, then every checkMs. */
+  start(): void {
+    if (this.timer) return;
+    void this.check();
+    this.timer = setInterval(() => void this.check(), this.options.checkMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.checking;
+    await Promise.all(this.replicas.map((r) => r.client.$disconnect()));
+  }
+
+  status(): ReplicaStatus[] {
+    return this.replicas.map((r) => ({ replica: r.label, state: r.state, lagMs: r.lagMs }));
+  }
+
+  /** One round of measuring: the primary's position, then each replica's (concurrent rounds share one). */
+  check(): Promise<void> {
+    this.checking ??= this.measure().finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  private async measure(): Promise<void> {
+    let primaryAt: bigint;
+    try {
+      primaryAt = lsnBytes(await this.position(this.primary, 'pg_current_wal_lsn()'));
+    } catch (err) {
+      this.log.warn({ err }, 'could not read the primary WAL position; replicas keep their state');
+      return;
+    }
+    const now = Date.now();
+    this.history.push({ at: now, lsn: primaryAt });
+    if (this.history.length > LSN_HISTORY) this.history.shift();
+    await Promise.all(this.replicas.map((replica) => this.measureOne(replica, now)));
+  }
+
+  private async measureOne(replica: Replica, now: number): Promise<void> {
+    const was = replica.state;
+    try {
+      replica.replayed = lsnBytes(await this.position(replica.client, 'pg_last_wal_replay_lsn()'));
+      // The newest primary position it has replayed dates it; older than the history: as old as that.
+      const caughtUp = [...this.history].reverse().find((h) => h.lsn <= replica.replayed) ?? this.history[0]!;
+      replica.lagMs = caughtUp.lsn <= replica.replayed ? now - caughtUp.at : now - this.history[0]!.at;
+      replica.state = replica.lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
+    } catch (err) {
+      replica.lagMs = null;
+      replica.state = 'unreachable';
+      if (was !== 'unreachable') this.log.warn({ err, replica: replica.label }, 'read replica unreachable; out of rotation');
+    }
+    if (was !== replica.state && replica.state !== 'unreachable')
+      this.log.info({ replica: replica.label, lagMs: replica.lagMs }, `read replica ${replica.state}`);
+  }
+
+  private async position(db: PrismaClient, expression: string): Promise<string> {
+    const [row] = await db.$queryRawUnsafe<{ lsn: string | null }[]>(`SELECT ${expression}::text AS lsn`);
+    if (!row?.lsn) throw new Error(`${expression} is null: not a streaming replica`);
+    return row.lsn;
+  }
+
+  /**
+   * A read that may lag by up to maxLagMs: on a replica in rotation (round robin), else on the primary.
+   * A replica that fails it is taken out of rotation and the primary answers, so a replica going away
+   * costs no request an error.
+   */
+  async stale<T>(read: (db: PrismaClient) => Promise<T>): Promise<T> {
+    const replica = this.pick(() => true);
+    return replica ? this.onReplica(replica, read) : read(this.primary);
+  }
+
+  /**
+   * A read that must see every write committed before it (a client reading the order it just
+   * deducted): on a replica in rotation that has replayed the primary's current WAL position (waiting
+   * up to READ_YOUR_WRITES_WAIT_MS for one), else on the primary.
+   */
+  async fresh<T>(read: (db: PrismaClient) => Promise<T>): Promise<T> {
+    if (!this.replicas.some((r) => r.state === 'in rotation')) return read(this.primary);
+    const target = lsnBytes(await this.position(this.primary, 'pg_current_wal_lsn()'));
+    const deadline = Date.now() + READ_YOUR_WRITES_WAIT_MS;
+    for (;;) {
+      const caughtUp = this.pick((r) => r.replayed >= target);
+      if (caughtUp) return this.onReplica(caughtUp, read);
+      const candidate = this.pick(() => true);
+      if (!candidate || Date.now() > deadline) return read(this.primary);
+      try {
+        candidate.replayed = lsnBytes(await this.position(candidate.client, 'pg_last_wal_replay_lsn()'));
+        if (candidate.replayed >= target) return await this.onReplica(candidate, read);
+      } catch (err) {
+        this.takeOut(candidate, err);
+      }
+      await new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_POLL_MS));
+    }
+  }
+
+  private pick(ok: (replica: Replica) => boolean): Replica | null {
+    const candidates = this.replicas.filter((r) => r.state === 'in rotation' && ok(r));
+    if (candidates.length === 0) return null;
+    this.next = (this.next + 1) % candidates.length;
+    return candidates[this.next]!;
+  }
+
+  private async onReplica<T>(replica: Replica, read: (db: PrismaClient) => Promise<T>): Promise<T> {
+    try {
+      return await read(replica.client);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      this.takeOut(replica, err);
+      return read(this.primary);
+    }
+  }
+
+  private takeOut(replica: Replica, err: unknown): void {
+    if (replica.state !== 'unreachable') this.log.warn({ err, replica: replica.label }, 'read replica failed a read; out of rotation');
+    replica.state = 'unreachable';
+    replica.lagMs = null;
+  }
+}
