@@ -110,7 +110,7 @@ describe('read replicas', () => {
     });
     await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);
     try {
-      await vi.waitFor(async () => expect(lenient.app.services.replicas!.status()[0]!.state).toBe('in rotation'), {
+      await vi.waitFor(() => expect(lenient.app.services.replicas!.status()[0]!.state).toBe('in rotation'), {
         timeout: 10_000,
         interval: 50,
       });
