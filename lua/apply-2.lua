@@ -16,9 +16,9 @@
   ARGV[4]    delta of sold
   ARGV[5]    marker TTL, seconds (longer than an outbox row can wait for delivery)
   ARGV[6]    delta of withheld (a database-only take sold withheld units)
-  ARGV[7]    the location the change is in: the share moves there too (includes/locations.lua); units
-             of an inactive location are not the gate's to sell, so its share does not move; a counter
-             without locations that meets a change elsewhere is dropped, to be loaded with them
+  ARGV[7]    the location the change is in: the share moves there too (includes/locations.lua); a
+             counter that does not sell there (an inactive location, or a counter without locations
+             meeting a change elsewhere) is dropped, to be loaded from the truth
 
   Returns 1 when applied, 0 when already applied, -1 when the counter is absent or of another epoch.
 ]]
@@ -34,9 +34,13 @@ if not locations and location ~= "default" and share ~= 0 then
   redis.call("DEL", KEYS[1])
   return -1
 end
-if locations then
-  if redis.call("HEXISTS", KEYS[1], "l:" .. location) == 0 then share = 0 end
-  if share ~= 0 then redis.call("HINCRBY", KEYS[1], "l:" .. location, share) end
+if locations and share ~= 0 then
+  -- An inactive location's units are not the gate's, but its shortfall counts in a: reload to know which.
+  if redis.call("HEXISTS", KEYS[1], "l:" .. location) == 0 then
+    redis.call("DEL", KEYS[1])
+    return -1
+  end
+  redis.call("HINCRBY", KEYS[1], "l:" .. location, share)
 end
 if share ~= 0 then redis.call("HINCRBY", KEYS[1], "a", share) end
 redis.call("HINCRBY", KEYS[1], "r", ARGV[3])

@@ -4,11 +4,12 @@
  * per location, and the occasional deactivation of a location, sent over HTTP to the real app on
  * PostgreSQL and Redis, and checked AFTER EVERY STEP against a small in-memory model: each operation's
  * outcome, the allocation a take answers (`TakenLine.allocations`), and every SKU's levels per location
- * (`Sku.levels`) and its sums (`Sku.available` counts the active locations only).
+ * (`Sku.levels`) and its sums (`Sku.available` counts the active locations, and an inactive one's shortfall).
  *
  * The model (README "Stock in many locations"): per SKU and location available / reserved / sold, and
  * per order where each of its units is (held or sold) per location, in the order the locations served it.
- * - A pinned take takes from its location only, never below zero there, and never from an inactive one.
+ * - A pinned take takes from its location only, never below zero there nor the SKU below its floor, and
+ *   never from an inactive one.
  * - A take not pinned is served by the active locations in priority order (default 0, north 1, east 2),
  *   each giving what it holds (a negative level gives nothing); the rest, within the SKU's backorder
  *   allowance (active available − quantity ≥ −backorderLimit), is owed by the first active location.
@@ -100,15 +101,16 @@ class Model {
     return LOCATIONS.filter((l) => this.active[l]);
   }
 
-  /** Sku.available: the sum over the active locations. */
+  /** Sku.available: the sum over the active locations, and an inactive one's shortfall (backorders it owes). */
   available(s: SkuModel): number {
-    return this.activeLocations().reduce((sum, l) => sum + s.at[l].available, 0);
+    return LOCATIONS.reduce((sum, l) => sum + (this.active[l] ? s.at[l].available : Math.min(s.at[l].available, 0)), 0);
   }
 
   /** Where a take of q units comes from, in the order taken (no zero entries), or null when refused. */
   allocate(s: SkuModel, q: number, pinned: Loc | null): Allocation[] | null {
     if (pinned) {
-      if (!this.active[pinned] || s.at[pinned].available < q) return null;
+      // Never below zero there, nor the SKU below its floor.
+      if (!this.active[pinned] || s.at[pinned].available < q || this.available(s) - q < -s.backorderLimit) return null;
       return [{ locationId: pinned, quantity: q }];
     }
     const active = this.activeLocations();
@@ -124,9 +126,8 @@ class Model {
   }
 
   /**
-   * Sku as the `sku` query shows it (SKU_LEVELS). Sku.available counts the active locations only;
-   * Sku.reserved and Sku.sold count every location, inactive ones too, as the service answers (README
-   * and the schema's description of Sku.levels say "sums over the active locations" for all three).
+   * Sku as the `sku` query shows it (SKU_LEVELS). Sku.available counts the active locations (and an
+   * inactive one's shortfall); Sku.reserved and Sku.sold count every location (README).
    */
   view(s: SkuModel) {
     const total = (field: 'reserved' | 'sold') => LOCATIONS.reduce((sum, l) => sum + s.at[l][field], 0);

@@ -266,6 +266,23 @@ describe('stock in many locations', () => {
     checked(await deduct('closing-4', [{ skuId: 'closing', quantity: 2 }]), 'DeductStockSuccess');
   });
 
+  it('never takes a SKU below its floor with a pinned line, even while the location holds units', async () => {
+    await api.upserted([{ id: 'owed', backorderLimit: 3 }]);
+    // The first location owes the backorders: default at -3, the SKU at its floor.
+    checked(await deduct('owed-1', [{ skuId: 'owed', quantity: 3 }]), 'DeductStockSuccess');
+    await api.upserted([{ id: 'owed', backorderLimit: 0 }]);
+    checked(await api.gql(SET_STOCK, { input: { skuId: 'owed', available: 3, locationId: 'north' } }), 'SetStockSuccess');
+    expect((await levels('owed')).available).toBe(0);
+    const pinned = await deduct('owed-2', [{ skuId: 'owed', quantity: 3, locationId: 'north' }]);
+    expect(pinned.data?.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      lines: [{ skuId: 'owed', requested: 3, obtainable: 0 }],
+    });
+    expect(outcome(await deduct('owed-3', [{ skuId: 'owed', quantity: 1 }]))).toBe('InsufficientStock');
+    expect((await levels('owed')).at).toMatchObject({ default: { available: -3 }, north: { available: 3 } });
+    expect(checked(await api.stockAudit(['owed']))).toMatchObject([{ conserved: true, gateAgrees: true }]);
+  });
+
   it('refuses bad location input with typed errors, nothing moved', async () => {
     await stocked('strict', { default: 3 });
     expect(errorCode(await deduct('strict-1', [{ skuId: 'strict', quantity: 1, locationId: 'nowhere' }]))).toBe('UNKNOWN_LOCATION');

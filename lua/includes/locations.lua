@@ -5,7 +5,8 @@
   lo (every counter of a deployment with `default` alone, and a SKU in buckets) holds all in `default`.
   Where a line's units come from is a string: "" for all of them from `default`, else
   "location:units,location:units" in the order they were taken.
-  Allocation: a pinned line takes only from its location, and never below zero there; a line not pinned
+  Allocation: a pinned line takes only from its location, never below zero there nor the SKU below its
+  floor; a line not pinned
   takes from the active locations in order, each as far as it holds, and the rest of what the SKU's floor
   allows (backorders) from the first.
 ]]
@@ -42,7 +43,8 @@ local function allocate(key, lo, pinned, q, available, floor, unlimited)
     if not contains(order, pinned) then return nil, 0 end
     if unlimited then return pinned .. ":" .. q, 0 end
     local share = tonumber(redis.call("HGET", key, "l:" .. pinned)) or 0
-    if share < q then return nil, math.max(share, 0) end
+    -- Never below zero there, nor the SKU below its floor (another location may owe backorders).
+    if share < q or available - q < floor then return nil, math.max(math.min(share, available - floor), 0) end
     return pinned .. ":" .. q, 0
   end
   if unlimited then return (order[1] or DEFAULT_LOCATION) .. ":" .. q, 0 end

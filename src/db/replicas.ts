@@ -117,10 +117,12 @@ export class ReadReplicas {
     const was = replica.state;
     try {
       replica.replayed = lsnBytes(await this.position(replica.client, 'pg_last_wal_replay_lsn()'));
-      // The newest primary position it has replayed dates it; older than the history: as old as that.
-      const caughtUp = [...this.history].reverse().find((h) => h.lsn <= replica.replayed) ?? this.history[0]!;
-      replica.lagMs = caughtUp.lsn <= replica.replayed ? now - caughtUp.at : now - this.history[0]!.at;
-      replica.state = replica.lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
+      // The newest primary position it has replayed dates it. Behind every position kept, it is at least
+      // as old as the oldest, and of unknown lag: out of rotation (a replica restored from an old backup
+      // must not serve reads in the first checks after a start, when the history is short).
+      const caughtUp = [...this.history].reverse().find((h) => h.lsn <= replica.replayed);
+      replica.lagMs = now - (caughtUp ?? this.history[0]!).at;
+      replica.state = caughtUp && replica.lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
     } catch (err) {
       replica.lagMs = null;
       replica.state = 'unreachable';
@@ -177,12 +179,17 @@ export class ReadReplicas {
     return candidates[this.next]!;
   }
 
+  /**
+   * A read on a replica; whatever fails there is read again on the primary, so a replica costs no request
+   * an error (one unreachable is out of rotation at once; another failure, a replica still on an older
+   * schema during a deploy, say, is logged and left to the checks).
+   */
   private async onReplica<T>(replica: Replica, read: (db: PrismaClient) => Promise<T>): Promise<T> {
     try {
       return await read(replica.client);
     } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
-      this.takeOut(replica, err);
+      if (isDatabaseUnavailable(err)) this.takeOut(replica, err);
+      else this.log.warn({ err, replica: replica.label }, 'a read failed on a replica; read on the primary');
       return read(this.primary);
     }
   }

@@ -101,7 +101,7 @@ const LOCATION_TRUTH_SQL = `
 
 /**
  * Adds each SKU's stock per location, when the deployment keeps stock in more than `default`: available
- * then counts the active locations only. The caller's statements hold the SKU rows (a load's fence, a
+ * then counts the active locations (and an inactive one's shortfall). The caller's statements hold the SKU rows (a load's fence, a
  * change's locks) or accept a read of two snapshots (a level shown).
  */
 async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promise<Map<string, SkuStock>> {
@@ -133,7 +133,8 @@ async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promis
       };
     });
     stock.locations = locations;
-    stock.available = locations.filter((l) => l.active).reduce((a, l) => a + l.available, 0);
+    // An inactive location's shortfall (backorders it owed) still counts: the SKU's floor bounds them all.
+    stock.available = locations.reduce((a, l) => a + (l.active ? l.available : Math.min(l.available, 0)), 0);
   }
   return stocks;
 }

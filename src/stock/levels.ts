@@ -1,7 +1,7 @@
 import type { SkuStock } from '../inventory.ts';
 import type { Sql } from '../db/client.ts';
 import { readTruth } from '../ledger/truth.ts';
-import { readMayLag } from './reads.ts';
+import { readOwnWrites } from './reads.ts';
 import { MAX_READ_SKUS, parseInput, skuId } from './input.ts';
 import type { Services } from './services.ts';
 import { z } from 'zod';
@@ -13,9 +13,10 @@ const skuIds = z.array(skuId).max(MAX_READ_SKUS, { error: `TOO_MANY_SKUS:at most
 /**
  * Stock levels in the order asked, null for unknown SKUs. Served from the gate's counters; SKUs Redis
  * does not hold (or all of them, when Redis is unreachable) come from the truth in PostgreSQL: the
- * primary, or with `mayLag` (a client's read, not a mutation's answer) a replica (src/stock/reads.ts).
+ * primary, or with `onReplica` (a client's read, not a mutation's answer) a replica that has replayed
+ * every write before the read (src/stock/reads.ts).
  */
-export async function levels(s: Services, ids: string[], mayLag = false): Promise<(SkuLevel | null)[]> {
+export async function levels(s: Services, ids: string[], onReplica = false): Promise<(SkuLevel | null)[]> {
   const wanted = parseInput(skuIds, ids, 'ids');
   let fromGate: (SkuStock | null)[];
   try {
@@ -26,7 +27,8 @@ export async function levels(s: Services, ids: string[], mayLag = false): Promis
   }
   const misses = wanted.filter((_, i) => fromGate[i] === null);
   const fromTruth = (db: Sql) => readTruth(db, misses);
-  const truth = misses.length === 0 ? new Map<string, SkuStock>() : mayLag ? await readMayLag(s, fromTruth) : await fromTruth(s.prisma);
+  const truth =
+    misses.length === 0 ? new Map<string, SkuStock>() : onReplica ? await readOwnWrites(s, fromTruth) : await fromTruth(s.prisma);
   return wanted.map((id, i) => strip(fromGate[i] ?? truth.get(id) ?? null));
 }
 

@@ -3,7 +3,7 @@ import type { PrismaClient, Sql, Tx } from '../db/client.ts';
 import { graphqlError } from '../errors.ts';
 import { DEFAULT_LOCATION, type LocationStock, type LocationUnits, type SkuStock } from '../inventory.ts';
 import { readTruth } from '../ledger/truth.ts';
-import { commitChange } from '../sync/outbox.ts';
+import { commitChange, fenceLocked } from '../sync/outbox.ts';
 import { fingerprint, once } from './idempotency.ts';
 import { idempotencyKey, locationId, MAX_STOCK_LEVEL, parseInput, quantity, skuId as skuIdSchema } from './input.ts';
 import { InsufficientStock, UnknownSku } from './outcomes.ts';
@@ -135,7 +135,8 @@ export function allocateFromTruth(
     const at = active.find((l) => l.locationId === pinned);
     if (!at) return { sources: null, obtainable: 0 };
     if (stock.unlimited) return { sources: [{ locationId: pinned, quantity: wanted }], obtainable: 0 };
-    if (at.available < wanted) return { sources: null, obtainable: Math.max(at.available, 0) };
+    if (at.available < wanted || stock.available - wanted < floor)
+      return { sources: null, obtainable: Math.max(Math.min(at.available, stock.available - floor), 0) };
     return { sources: [{ locationId: pinned, quantity: wanted }], obtainable: 0 };
   }
   if (stock.unlimited) return { sources: [{ locationId: active[0]?.locationId ?? DEFAULT_LOCATION, quantity: wanted }], obtainable: 0 };
@@ -191,20 +192,36 @@ const upserts = z
  */
 export async function upsertLocations(s: Services, input: UpsertLocationInput[]): Promise<Location[]> {
   const list = parseInput(upserts, input, 'input.locations');
-  const existing = await s.prisma.location.count({ where: { id: { notIn: list.map((l) => l.id) } } });
-  if (existing + list.length > MAX_LOCATIONS)
-    throw graphqlError('BATCH_TOO_LARGE', `input.locations: a deployment has at most ${MAX_LOCATIONS} locations`, {
-      field: 'input.locations',
-    });
-  const skuIds = (await s.prisma.sku.findMany({ select: { id: true } })).map((r) => r.id);
-  await commitChange(s, skuIds, 'fence', async (tx) => {
+  const known = (await s.prisma.sku.findMany({ select: { id: true } })).map((r) => r.id);
+  await commitChange(s, known, 'fence', async (tx) => {
+    // SKUs created since the list was read are fenced too (in id order, as every writer locks rows).
+    const since = await tx.$queryRawUnsafe<{ id: string }[]>(`SELECT id FROM sku WHERE NOT (id = ANY($1::text[])) ORDER BY id`, known);
+    const fenced = await fenceLocked(
+      tx,
+      since.map((r) => r.id),
+    );
+    await tx.$executeRawUnsafe(`LOCK TABLE location IN SHARE ROW EXCLUSIVE MODE`);
+    const others = await tx.location.count({ where: { id: { notIn: list.map((l) => l.id) } } });
+    if (others + list.length > MAX_LOCATIONS)
+      throw graphqlError('BATCH_TOO_LARGE', `input.locations: a deployment has at most ${MAX_LOCATIONS} locations`, {
+        field: 'input.locations',
+      });
+    const closingDefault = list.some((l) => l.id === DEFAULT_LOCATION && l.active === false);
+    if (closingDefault && (await tx.sku.count({ where: { buckets: { gt: 1 } } })) > 0)
+      throw graphqlError(
+        'LOCATION_NOT_ALLOWED',
+        `input.locations: SKUs split into buckets keep their stock in ${DEFAULT_LOCATION}, which must stay active`,
+        {
+          field: 'input.locations',
+        },
+      );
     for (const l of list)
       await tx.location.upsert({
         where: { id: l.id },
         create: { id: l.id, name: l.name, priority: l.priority, active: l.active ?? true },
         update: { name: l.name, priority: l.priority, ...(l.active != null ? { active: l.active } : {}) },
       });
-    return { result: undefined, movements: [] };
+    return { result: undefined, movements: [], fenced };
   });
   knownIds.delete(s.prisma);
   const all = await listLocations(s.prisma);

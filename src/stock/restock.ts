@@ -48,7 +48,9 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
   const skuId = parseInput(skuIdSchema, input.skuId, 'skuId');
   const quantity = parseInput(restockQuantity, input.quantity, 'quantity');
   const key = parseInput(idempotencyKey, input.idempotencyKey, 'idempotencyKey');
-  const at = input.locationId == null ? undefined : parseInput(locationIdSchema, input.locationId, 'locationId');
+  // `default` named or left out is one restock: a retry that names it replays the first.
+  const named = input.locationId == null ? undefined : parseInput(locationIdSchema, input.locationId, 'locationId');
+  const at = named === DEFAULT_LOCATION ? undefined : named;
   await requireLocations(s.prisma, [[at, 'locationId']]);
   const op = {
     kind: 'RESTOCK',

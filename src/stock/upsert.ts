@@ -154,6 +154,9 @@ async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
  */
 function requireBucketsAllowed(stock: SkuStock, at: string, field: string): void {
   requireLocationAllowed(stock, at, `${field}.locationId`);
-  const elsewhere = stock.locations?.some((l) => l.locationId !== DEFAULT_LOCATION && (l.available !== 0 || l.reserved !== 0));
+  // Sold units count too: a refund returns them where they were sold.
+  const elsewhere = stock.locations?.some(
+    (l) => l.locationId !== DEFAULT_LOCATION && (l.available !== 0 || l.reserved !== 0 || l.sold !== 0),
+  );
   if (elsewhere) requireLocationAllowed(stock, 'elsewhere', `${field}.buckets`);
 }
