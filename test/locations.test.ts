@@ -294,6 +294,11 @@ describe('stock in many locations', () => {
     });
     expect(errorCode(pinnedRefund)).toBe('INVALID_LOCATION');
     await api.upserted([{ id: 'strict-buckets', available: 4, buckets: 2 }]);
+    // Its buckets hold `default`: a line pinned elsewhere is short at once, whatever they hold together.
+    expect((await deduct('strict-4', [{ skuId: 'strict-buckets', quantity: 1, locationId: 'east' }])).data?.deductStock).toMatchObject({
+      __typename: 'InsufficientStock',
+      lines: [{ skuId: 'strict-buckets', requested: 1, obtainable: 0 }],
+    });
     expect(errorCode(await api.gql(SET_STOCK, { input: { skuId: 'strict-buckets', available: 1, locationId: 'east' } }))).toBe(
       'LOCATION_NOT_ALLOWED',
     );

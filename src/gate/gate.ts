@@ -427,8 +427,10 @@ export class Gate {
     plan: CartPlan,
     short: Extract<TakeOutcome, { kind: 'short' }>,
   ): Promise<{ plan: CartPlan } | { outcome: TakeOutcome }> {
-    // A SKU split into buckets since this instance last read it says so in its shortage (take.lua).
-    const inBuckets = (l: ShortLine) => plan.bucketed[l.index] || l.buckets > 1;
+    // A SKU split into buckets since this instance last read it says so in its shortage (take.lua). A
+    // line pinned to a location other than `default` is short in every bucket: they all hold `default`.
+    const pinnedElsewhere = (l: ShortLine) => (t.lines[l.index]!.locationId ?? DEFAULT_LOCATION) !== DEFAULT_LOCATION;
+    const inBuckets = (l: ShortLine) => (plan.bucketed[l.index] || l.buckets > 1) && !pinnedElsewhere(l);
     const final = short.lines.filter((l) => !inBuckets(l));
     const indexes = short.lines.filter(inBuckets).map((l) => l.index);
     if (indexes.length === 0) return { outcome: short };
