@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.ts';
 import { unavailable } from '../errors.ts';
 import { comparePositions, currentSnapshot, FEED_PAGE, readMovements, startOf, type FeedMovement, type Position } from '../ledger/feed.ts';
 import { encodeCursor, isAhead, type FeedCursor } from './feed-cursor.ts';
+import { warnAtMostEvery } from '../observe/log.ts';
 
 /** Recent movements kept in memory: a subscriber whose cursor is older reads the ledger until it gets here. */
 export const FEED_RING = 10_000;
@@ -22,8 +23,6 @@ export const FEED_POLL_MS = 100;
 const MAX_POSITION_TX = 2n ** 63n - 1n;
 /** Least time between two wake-ups one instance publishes: a commit burst wakes listeners once. */
 const WAKE_SPACING_MS = 5;
-/** One warning per this long is enough to see a ledger the feed cannot read. */
-const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /** One movement as a subscriber is sent it: the cursor to resume after it, and the movement. */
 export interface StockMovementEvent {
@@ -69,16 +68,18 @@ export class MovementFeed {
   private poller: NodeJS.Timeout | null = null;
   private wakeTimer: NodeJS.Timeout | null = null;
   private lastWake = 0;
-  private lastFailureLog = 0;
+  /** A ledger the feed cannot read fails every poll: warned of once per REPEATED_FAILURE_LOG_MS. */
+  private readonly warnFailed: (fields: object) => void;
   private readonly live = new Set<MovementStream>();
   private readonly maxQueued: number;
   private readonly ring: number;
 
   constructor(
     private readonly sql: Sql,
-    private readonly log: Logger,
+    log: Logger,
     private readonly options: FeedOptions,
   ) {
+    this.warnFailed = warnAtMostEvery(log, 'the change feed could not read the ledger; it reads again shortly, and loses nothing');
     this.maxQueued = options.maxQueued ?? MAX_QUEUED_MOVEMENTS;
     this.ring = options.ring ?? FEED_RING;
   }
@@ -198,12 +199,9 @@ export class MovementFeed {
     return full;
   }
 
-  /** Logs a failed read, at most once per FAILURE_LOG_INTERVAL_MS. */
+  /** Logs a failed read, at most once per REPEATED_FAILURE_LOG_MS. */
   failed(err: unknown): void {
-    const now = Date.now();
-    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
-    this.lastFailureLog = now;
-    this.log.warn({ err }, 'the change feed could not read the ledger; it reads again shortly, and loses nothing');
+    this.warnFailed({ err });
   }
 }
 

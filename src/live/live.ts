@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { graphqlError, issue, unavailable } from '../errors.ts';
-import { parseInput, skuId } from '../stock/input.ts';
+import { graphqlError, unavailable } from '../errors.ts';
+import { parseInput, skuList } from '../stock/input.ts';
 import type { Services } from '../stock/services.ts';
 import { AlertStream } from './alerts.ts';
 import { Coalescer, type TimerCount } from './coalesce.ts';
@@ -26,10 +25,7 @@ export const MAX_SKUS_PER_SUBSCRIPTION = 100;
  */
 export const MAX_SUBSCRIPTIONS = 10_000;
 
-const watchedSkus = z
-  .array(skuId)
-  .min(1, issue('EMPTY_SKU_LIST', 'name at least one SKU'))
-  .max(MAX_SKUS_PER_SUBSCRIPTION, issue('TOO_MANY_SKUS', `at most ${MAX_SKUS_PER_SUBSCRIPTION} SKUs per subscription`));
+const watchedSkus = skuList(MAX_SKUS_PER_SUBSCRIPTION, 'subscription');
 
 /** Readings of every watched SKU after the subscriber connection is back, REFRESH_RETRY_MS apart. */
 const REFRESH_ATTEMPTS = 10;

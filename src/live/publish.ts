@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AlertKind, AnnounceMode, StockState, WireLevel } from '../gate/gate.ts';
 import { loadCounters } from '../sync/load.ts';
 import type { Services } from '../stock/services.ts';
+import { warnAtMostEvery } from '../observe/log.ts';
 
 /** Where a SKU stands for shoppers, and its alerts: decided by lua/announce-3.lua (src/gate/replies.ts). */
 export type { AlertKind, StockState };
@@ -98,8 +99,6 @@ const ANNOUNCE_SPACING_MS = 10;
  * once, drain the connection pool and starve the requests it serves. The rest wait their turn.
  */
 const MAX_ANNOUNCEMENTS_IN_FLIGHT = 32;
-/** A Redis outage fails every announcement; one warning per this long is enough to see it. */
-const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Turns `levelsChanged` into announcements on Redis pub/sub. Per SKU, at most one announcement runs
@@ -114,15 +113,18 @@ export class Publisher {
   /** SKUs changed while MAX_ANNOUNCEMENTS_IN_FLIGHT ran: announced in the order they came, as slots free. */
   private readonly waiting = new Set<string>();
   private closed = false;
-  private lastFailureLog = 0;
+  /** A Redis outage fails every announcement: warned of once per REPEATED_FAILURE_LOG_MS. */
+  private readonly warnFailed: (fields: object) => void;
   /** Announcements of changes made so far (for measurements). */
   announced = 0;
 
   constructor(
     private readonly s: Pick<Services, 'gate' | 'prisma'>,
     private readonly channels: LiveChannels,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.warnFailed = warnAtMostEvery(log, 'could not announce a stock level; live subscribers get the next one');
+  }
 
   /** Must not throw or wait: it runs on the hot path, after the commit. */
   changed(skuIds: string[]): void {
@@ -185,10 +187,7 @@ export class Publisher {
   }
 
   private failed(err: unknown, skuId: string): void {
-    const now = Date.now();
-    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return;
-    this.lastFailureLog = now;
-    this.log.warn({ err, skuId }, 'could not announce a stock level; live subscribers get the next one');
+    this.warnFailed({ err, skuId });
   }
 
   /** One reading through lua/announce-3.lua; null for a SKU PostgreSQL does not know. */

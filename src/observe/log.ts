@@ -72,3 +72,20 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/** How often a failure that repeats (every attempt fails while a dependency is away) is logged, at most. */
+export const REPEATED_FAILURE_LOG_MS = 10_000;
+
+/**
+ * A warning logged at most once per `intervalMs`: an outage fails every attempt, and one line per
+ * interval is enough to see it (the live announcements, the change feed).
+ */
+export function warnAtMostEvery(log: Logger, message: string, intervalMs = REPEATED_FAILURE_LOG_MS): (fields: object) => void {
+  let last = -Infinity;
+  return (fields) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    log.warn(fields, message);
+  };
+}

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import { graphqlError, issue, unavailable } from '../errors.ts';
+import { graphqlError, unavailable } from '../errors.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { rebuildCounters } from '../sync/load.ts';
-import { parseInput, skuId } from './input.ts';
+import { parseInput, skuList } from './input.ts';
 import { readOwnWrites } from './reads.ts';
 import { UnknownSku } from './outcomes.ts';
 import type { Services } from './services.ts';
@@ -19,10 +18,7 @@ export const MAX_AUDIT_SKUS = 100;
 const AUDIT_READINGS = 5;
 const AUDIT_READING_MS = 20;
 
-const auditedSkus = z
-  .array(skuId)
-  .min(1, issue('EMPTY_SKU_LIST', 'name at least one SKU'))
-  .max(MAX_AUDIT_SKUS, issue('TOO_MANY_SKUS', `at most ${MAX_AUDIT_SKUS} SKUs per audit`));
+const auditedSkus = skuList(MAX_AUDIT_SKUS, 'audit');
 
 export interface SkuAudit {
   skuId: string;

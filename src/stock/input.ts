@@ -119,6 +119,14 @@ export function unpinned(lines: CartLine[], field: string): CartLine[] {
   return lines;
 }
 
+/** A list of 1 to `max` SKU ids for one `what` (a subscription, an audit): EMPTY_SKU_LIST, TOO_MANY_SKUS. */
+export function skuList(max: number, what: string) {
+  return z
+    .array(skuId)
+    .min(1, issue('EMPTY_SKU_LIST', 'name at least one SKU'))
+    .max(max, issue('TOO_MANY_SKUS', `at most ${max} SKUs per ${what}`));
+}
+
 /** Parses input or throws a GraphQL error whose extensions.code names the first problem. */
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
   const parsed = schema.safeParse(value);

@@ -84,33 +84,37 @@ export class OwnPostgres {
     return `${this.url}/${name}`;
   }
 
-  static async start(): Promise<OwnPostgres> {
-    const dir = mkdtempSync(join(tmpdir(), 'stockgate-pg-'));
-    const own = new OwnPostgres(await freePort(), dir);
-    try {
-      mkdirSync(own.socketDir);
-      writeFileSync(own.logFile, '');
-      if (asRoot) {
-        const { uid, gid } = osUser();
-        for (const path of [dir, own.socketDir, own.logFile]) chownSync(path, uid, gid);
-      }
-      await own.exec('initdb', ['-D', own.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-      installExitHook();
-      running.add(own);
-      await own.restart();
-      return own;
-    } catch (err) {
-      await own.destroy();
-      throw err;
-    }
+  /** A new cluster by initdb. */
+  static start(): Promise<OwnPostgres> {
+    return OwnPostgres.create('stockgate-pg-', (own) =>
+      own.exec('initdb', ['-D', own.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']),
+    );
   }
 
   /**
    * A streaming replica of `primary` (a cluster of this process): `pg_basebackup -R` on a free loopback
    * port, so it follows the primary's WAL as a hot standby that answers reads.
    */
-  static async startReplicaOf(primary: OwnPostgres): Promise<OwnPostgres> {
-    const dir = mkdtempSync(join(tmpdir(), 'stockgate-pg-replica-'));
+  static startReplicaOf(primary: OwnPostgres): Promise<OwnPostgres> {
+    const backup = [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-R',
+      '-X',
+      'stream',
+      '--checkpoint=fast',
+      '--no-sync',
+    ];
+    return OwnPostgres.create('stockgate-pg-replica-', (own) => own.exec('pg_basebackup', [...backup, '-D', own.data]));
+  }
+
+  /** A cluster in a temp dir owned by the cluster's OS user, its data made by `populate`, then started. */
+  private static async create(prefix: string, populate: (own: OwnPostgres) => Promise<void>): Promise<OwnPostgres> {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
     const own = new OwnPostgres(await freePort(), dir);
     try {
       mkdirSync(own.socketDir);
@@ -119,21 +123,7 @@ export class OwnPostgres {
         const { uid, gid } = osUser();
         for (const path of [dir, own.socketDir, own.logFile]) chownSync(path, uid, gid);
       }
-      await own.exec('pg_basebackup', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(primary.port),
-        '-U',
-        'postgres',
-        '-D',
-        own.data,
-        '-R',
-        '-X',
-        'stream',
-        '--checkpoint=fast',
-        '--no-sync',
-      ]);
+      await populate(own);
       installExitHook();
       running.add(own);
       await own.restart();
