@@ -101,8 +101,8 @@ const LOCATION_TRUTH_SQL = `
 
 /**
  * Adds each SKU's stock per location, when the deployment keeps stock in more than `default`: available
- * then counts the active locations (and an inactive one's shortfall). The caller's statements hold the SKU rows (a load's fence, a
- * change's locks) or accept a read of two snapshots (a level shown).
+ * is then availableOver them. The caller's statements hold the SKU rows (a load's fence, a change's
+ * locks) or accept a read of two snapshots (a level shown).
  */
 async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promise<Map<string, SkuStock>> {
   if (stocks.size === 0) return stocks;
@@ -111,8 +111,12 @@ async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promis
   const rows = await prisma.$queryRawUnsafe<
     { sku_id: string; location_id: string; available: Quantity; reserved: Quantity; sold: Quantity }[]
   >(LOCATION_TRUTH_SQL, [...stocks.keys()]);
+  // Grouped once: a bulk read (setStockBatch's 10,000 SKUs) must not scan every row per SKU.
+  type Row = (typeof rows)[number];
+  const bySku = new Map<string, Map<string, Row>>();
+  for (const row of rows) bySku.set(row.sku_id, (bySku.get(row.sku_id) ?? new Map<string, Row>()).set(row.location_id, row));
   for (const stock of stocks.values()) {
-    const elsewhere = new Map(rows.filter((r) => r.sku_id === stock.skuId).map((r) => [r.location_id, r]));
+    const elsewhere = bySku.get(stock.skuId) ?? new Map<string, Row>();
     const sum = (field: 'available' | 'reserved' | 'sold') => [...elsewhere.values()].reduce((a, r) => a + Number(r[field]), 0);
     const locations = directory.map(({ id, active }): LocationStock => {
       const row = elsewhere.get(id);
@@ -133,10 +137,17 @@ async function withLocations(prisma: Sql, stocks: Map<string, SkuStock>): Promis
       };
     });
     stock.locations = locations;
-    // An inactive location's shortfall (backorders it owed) still counts: the SKU's floor bounds them all.
-    stock.available = locations.reduce((a, l) => a + (l.active ? l.available : Math.min(l.available, 0)), 0);
+    stock.available = availableOver(locations);
   }
   return stocks;
+}
+
+/**
+ * A SKU's available over its locations: the active ones', and an inactive one's shortfall (backorders it
+ * owed), which still counts, so the SKU's floor bounds them all.
+ */
+export function availableOver(locations: readonly LocationStock[]): number {
+  return locations.reduce((sum, l) => sum + (l.active ? l.available : Math.min(l.available, 0)), 0);
 }
 
 /**

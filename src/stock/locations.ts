@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { PrismaClient, Sql, Tx } from '../db/client.ts';
 import { graphqlError } from '../errors.ts';
 import { DEFAULT_LOCATION, type LocationStock, type LocationUnits, type SkuStock } from '../inventory.ts';
-import { readTruth } from '../ledger/truth.ts';
+import { availableOver, readTruth } from '../ledger/truth.ts';
 import { commitChange, fenceLocked } from '../sync/outbox.ts';
 import { fingerprint, once } from './idempotency.ts';
 import { idempotencyKey, locationId, MAX_STOCK_LEVEL, parseInput, quantity, skuId as skuIdSchema } from './input.ts';
@@ -107,11 +107,11 @@ export function stockAt(stock: SkuStock, at: string): LocationStock {
   return { locationId: at, active: false, available: 0, reserved: 0, sold: 0 };
 }
 
-/** The SKU's stock with one location's available set to `available` (the SKU's then counts its active locations). */
+/** The SKU's stock with one location's available set to `available`, the SKU's as the truth counts it (availableOver). */
 export function withLevelAt(stock: SkuStock, at: string, available: number): SkuStock {
   if (!stock.locations) return { ...stock, available };
   const locations = stock.locations.map((l) => (l.locationId === at ? { ...l, available } : l));
-  return { ...stock, locations, available: locations.filter((l) => l.active).reduce((sum, l) => sum + l.available, 0) };
+  return { ...stock, locations, available: availableOver(locations) };
 }
 
 /**

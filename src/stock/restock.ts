@@ -65,10 +65,11 @@ export async function restock(s: Services, input: RestockInput): Promise<Restock
       return recorder.firstTime(tx, async () => {
         const truth = (await readTruth(tx, [skuId])).get(skuId)!;
         requireLocationAllowed(truth, locationId, 'locationId');
-        if (stockAt(truth, locationId).available + quantity > MAX_STOCK_LEVEL)
+        const there = stockAt(truth, locationId);
+        if (there.available + quantity > MAX_STOCK_LEVEL)
           throw inputError('INVALID_STOCK_LEVEL', `available would exceed ${MAX_STOCK_LEVEL}`, 'quantity');
-        // Units of an inactive location are not counted in the SKU's available.
-        const available = truth.available + (stockAt(truth, locationId).active ? quantity : 0);
+        // The SKU's available as the truth counts it after the restock (an inactive location's units do not count).
+        const available = withLevelAt(truth, locationId, there.available + quantity).available;
         return {
           result: { skuId, quantity, available, unlimited: truth.unlimited },
           movements: [{ kind: 'RESTOCK', skuId, quantity, deltaAvailable: quantity, idempotencyKey: key, locationId }],

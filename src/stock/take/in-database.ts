@@ -64,15 +64,9 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
   const truth = await readTruth(tx, skuIds);
   const of = (id: string) => truth.get(id)!;
   const allocated = req.lines.map((l) => allocateFromTruth(of(l.skuId), l.quantity, l.locationId));
-  const short = req.lines
-    .map((l, i) => ({
-      skuId: l.skuId,
-      requested: l.quantity,
-      obtainable: allocated[i]!.obtainable,
-      served: allocated[i]!.sources !== null,
-    }))
-    .filter((l) => !l.served)
-    .map(({ served: _, ...line }) => line);
+  const short = req.lines.flatMap((l, i) =>
+    allocated[i]!.sources === null ? [{ skuId: l.skuId, requested: l.quantity, obtainable: allocated[i]!.obtainable }] : [],
+  );
   if (short.length > 0) throw new InsufficientStock(short);
   const sources = allocated.map((a) => a.sources!);
   const limited = req.lines.filter((l) => !of(l.skuId).unlimited);
