@@ -142,11 +142,15 @@ export async function auditStock(s: Services, ids: string[]): Promise<SkuAudit[]
   const skuIds = [...new Set(parseInput(auditedSkus, ids, 'skuIds'))];
   // The ledger scans go to a replica that has replayed every write before them (a SKU just created, a
   // reconcileStock's rebuild); the gate is compared with the primary's truth (gateDrifts).
-  const scan = (sql: string) => readOwnWrites(s, (db) => db.$queryRawUnsafe<LedgerRow[]>(sql, skuIds));
-  const rows = new Map((await scan(LEDGER_SQL)).map((r) => [r.id, r]));
+  // Both on one chosen database: one look at the primary's WAL position serves them.
+  const [skuRows, locationRows] = await readOwnWrites(s, async (db) => [
+    await db.$queryRawUnsafe<LedgerRow[]>(LEDGER_SQL, skuIds),
+    await db.$queryRawUnsafe<LedgerRow[]>(LOCATION_LEDGER_SQL, skuIds),
+  ]);
+  const rows = new Map(skuRows.map((r) => [r.id, r]));
   const unknown = skuIds.filter((id) => !rows.has(id));
   if (unknown.length > 0) throw graphqlError('UNKNOWN_SKU', `unknown SKUs: ${unknown.join(', ')}`, { skuIds: unknown });
-  const unexplained = new Set((await scan(LOCATION_LEDGER_SQL)).filter((at) => !conserved(at)).map((at) => at.id));
+  const unexplained = new Set(locationRows.filter((at) => !conserved(at)).map((at) => at.id));
   const drifts = await gateDrifts(s, skuIds);
   return skuIds.map((id) => {
     const row = rows.get(id)!;
