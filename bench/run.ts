@@ -143,7 +143,11 @@ const ALL_MODES: ModeSpec[] = [
 /** Buckets of the hot SKU on the cluster (src/gate/buckets.ts): its sales spread over the three masters. */
 const HOT_BUCKETS = 8;
 /** BENCH_MODES=ceiling,stockgate runs only those (for trying the harness; a partial run's ratios lack their denominators). */
-const MODES = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m.mode)) : ALL_MODES;
+const CHOSEN_MODES = process.env.BENCH_MODES ? ALL_MODES.filter((m) => process.env.BENCH_MODES?.split(',').includes(m.mode)) : ALL_MODES;
+/** BENCH_SCENARIOS='hot SKU,hot SKU ×100' runs only those scenarios of the chosen modes (for A/B trials of one path). */
+const CHOSEN_SCENARIOS = process.env.BENCH_SCENARIOS?.split(',');
+const MODES = CHOSEN_MODES.map((m) => ({ ...m, scenarios: m.scenarios.filter((s) => CHOSEN_SCENARIOS?.includes(s) ?? true) }));
+const PARTIAL_RUN = process.env.BENCH_MODES !== undefined || CHOSEN_SCENARIOS !== undefined;
 
 const QUERY = `mutation Deduct($input: DeductStockInput!) { deductStock(input: $input) { __typename ... on DeductStockSuccess { orderId } } }`;
 /** The whole answer to a refused deduct of QUERY: the refusal's __typename and nothing else. */
@@ -253,7 +257,9 @@ async function startOnFreePort(spec: ModeSpec, env: Record<string, string>): Pro
 async function start(spec: ModeSpec, port: number, env: Record<string, string>): Promise<ChildProcess> {
   const base = { ...process.env };
   delete base.WEB_CONCURRENCY;
-  const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+  // BENCH_PROFILE_DIR: each server writes a V8 CPU profile there when it stops (for profiling a path).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', spec.entry], {
     cwd: ROOT,
     env: { ...base, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -357,8 +363,8 @@ async function sql<T>(url: string, text: string, params: unknown[] = []): Promis
 async function check(databaseUrl: string, gate: Gate): Promise<{ oversold: number; agree: boolean }> {
   const truth = await sql<{ id: string; available: number; sold: number; initial: number }>(
     databaseUrl,
-    `SELECT s.id, (s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0))::int AS available,
-            (s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0))::int AS sold,
+    `SELECT s.id, (s.available + coalesce(sum(m.delta_available) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0))::int AS available,
+            (s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0))::int AS sold,
             coalesce(sum(m.quantity) FILTER (WHERE m.kind = 'ADJUST'), 0)::int AS initial
      FROM sku s LEFT JOIN movement m ON m.sku_id = s.id GROUP BY s.id`,
   );
@@ -418,7 +424,10 @@ async function idle(server: Server): Promise<void> {
   while (Date.now() < deadline) {
     await sleep(1_000);
     const now = treeCpu(server.pid).ms;
-    const [unmerged] = await sql<{ n: number }>(server.databaseUrl!, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
+    const [unmerged] = await sql<{ n: number }>(
+      server.databaseUrl!,
+      `SELECT count(*)::int AS n FROM movement m JOIN sku s ON s.id = m.sku_id WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`,
+    );
     if (now - before < IDLE_CPU_SHARE * 1_000 && unmerged?.n === 0) return;
     before = now;
   }
@@ -691,9 +700,11 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
     for (const scenario of spec.scenarios) rows.push(await measure(server, scenario, modeMeters));
     // After the load, once the merge worker has folded its backlog: the operation on its own, and none
     // of its work (10,000 live announcements, 30,000 movements to merge) in a scenario's window.
-    if (stockgate && spec.serverMode === 'full' && !cluster) {
+    // Its figure goes in the hot-SKU row: a run without that scenario (BENCH_SCENARIOS) skips it.
+    const hotRow = rows.find((r) => r.scenario === 'hot SKU');
+    if (stockgate && spec.serverMode === 'full' && !cluster && hotRow) {
       await idle(server);
-      Object.assign(rows.find((r) => r.scenario === 'hot SKU') ?? {}, await bulkSet(server));
+      Object.assign(hotRow, await bulkSet(server));
     }
     if (databaseUrl !== null) {
       await settle(server);
@@ -755,8 +766,8 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(RESULTS, 'latest.md'), report + '\n');
   writeFileSync(join(RESULTS, 'latest.svg'), chart(rows));
-  // A partial run (BENCH_MODES) is for trying the harness: it stays out of the history.
-  if (MODES === ALL_MODES)
+  // A partial run (BENCH_MODES, BENCH_SCENARIOS) is for trials: it stays out of the history.
+  if (!PARTIAL_RUN)
     appendFileSync(
       join(RESULTS, 'history.jsonl'),
       JSON.stringify({ at: result.at, machine, seconds: DURATION_S, columns: HISTORY_COLUMNS, rows: rows.map(historyRow) }) + '\n',

@@ -473,9 +473,9 @@ class Runner {
     const ids = this.m.skus.map((s) => s.id);
     const { rows } = await pool.query<{ id: string; unlimited: boolean; available: string; reserved: string; sold: string }>(
       `SELECT s.id, s.unlimited,
-              s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0) AS available,
-              s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0) AS reserved,
-              s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0) AS sold
+              s.available + coalesce(sum(m.delta_available) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS available,
+              s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS reserved,
+              s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS sold
        FROM sku s LEFT JOIN movement m ON m.sku_id = s.id WHERE s.id = ANY($1::text[]) GROUP BY s.id ORDER BY s.id`,
       [ids],
     );

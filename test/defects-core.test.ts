@@ -45,7 +45,7 @@ async function skuRow(id: string) {
   // The truth: the row plus what the merge worker has not folded into it yet.
   const [row] = await sql<{ epoch: number; withheld: number }>(
     stack.ns.databaseUrl,
-    `SELECT s.epoch, s.withheld + coalesce((SELECT sum(delta_withheld) FROM movement WHERE sku_id = s.id AND NOT merged), 0) AS withheld
+    `SELECT s.epoch, s.withheld + coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS withheld
      FROM sku s WHERE s.id = $1`,
     [id],
   );

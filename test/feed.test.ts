@@ -215,7 +215,7 @@ describe('stockMovements', () => {
       await late.query('BEGIN');
       const [{ id: lateId }] = (
         await late.query<{ id: string }>(
-          `INSERT INTO movement (kind, sku_id, quantity, delta_available, merged) VALUES ('ADJUST', $1, 1, 0, true) RETURNING id::text`,
+          `INSERT INTO movement (kind, sku_id, quantity, delta_available) VALUES ('ADJUST', $1, 1, 0) RETURNING id::text`,
           [quiet],
         )
       ).rows as [{ id: string }];

@@ -69,7 +69,10 @@ describe('merge worker', () => {
     };
     await Promise.all([drain(a, 'a'), drain(b, 'b')]);
     expect(counts.a + counts.b).toBe(10_000);
-    const [left] = await sql(space.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
+    const [left] = await sql(
+      space.ns.databaseUrl,
+      `SELECT count(*)::int AS n FROM movement m JOIN sku s ON s.id = m.sku_id WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`,
+    );
     expect(left.n).toBe(0);
     await rowsMatchLedger();
     expect(await readTruth(a, SKUS)).toEqual(before);
@@ -85,7 +88,10 @@ describe('merge worker', () => {
     } finally {
       await sql(space.ns.databaseUrl, `ALTER TABLE sku DROP CONSTRAINT merge_trap`);
     }
-    const [left] = await sql(space.ns.databaseUrl, `SELECT count(*)::int AS n FROM movement WHERE NOT merged`);
+    const [left] = await sql(
+      space.ns.databaseUrl,
+      `SELECT count(*)::int AS n FROM movement m JOIN sku s ON s.id = m.sku_id WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`,
+    );
     expect(left.n).toBe(2_000);
     expect(await readTruth(a, SKUS)).toEqual(before);
     while ((await mergeOnce(a)) > 0);

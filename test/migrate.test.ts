@@ -10,6 +10,7 @@ const PG_BASE = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432
 const RUN_ID = `${process.pid}_${randomBytes(4).toString('hex')}`;
 const SEQUENTIAL_URL = `${PG_BASE}/stockgate_migrate_test_${RUN_ID}`;
 const RACED_URL = `${PG_BASE}/stockgate_migrate_race_${RUN_ID}`;
+const DATA_URL = `${PG_BASE}/stockgate_migrate_data_${RUN_ID}`;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations/', import.meta.url));
 const COMMITTED = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
@@ -39,6 +40,7 @@ describe('deployMigrations', () => {
   afterAll(async () => {
     await dropDatabase(SEQUENTIAL_URL);
     await dropDatabase(RACED_URL);
+    await dropDatabase(DATA_URL);
   });
 
   it('creates the database and applies every committed migration, recorded as Prisma does', async () => {
@@ -77,5 +79,72 @@ describe('deployMigrations', () => {
     const rows = await recorded(RACED_URL);
     expect(rows.map((r) => r.migration_name)).toEqual(COMMITTED);
     expect(rows.every((r) => r.finished)).toBe(true);
+  });
+
+  it("keeps every SKU's truth when merge positions replace the merged flag (existing ledger)", async () => {
+    const positions = COMMITTED.indexOf('20261201090000_merge_position');
+    expect(positions).toBeGreaterThan(0);
+    await createDatabase(DATA_URL);
+    // The database as deployed before, recorded as Prisma records it (its own table's definition)...
+    await query(
+      DATA_URL,
+      `CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ,
+         migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+         applied_steps_count INTEGER NOT NULL DEFAULT 0)`,
+    );
+    for (const name of COMMITTED.slice(0, positions)) {
+      const script = readFileSync(`${MIGRATIONS_DIR}${name}/migration.sql`);
+      await query(DATA_URL, script.toString('utf8'));
+      await query(
+        DATA_URL,
+        `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count)
+         VALUES (gen_random_uuid(), '${createHash('sha256').update(script).digest('hex')}', now(), '${name}', 1)`,
+      );
+    }
+    // ...with a ledger: rows holding their merged movements, and movements not merged yet.
+    await query(
+      DATA_URL,
+      `INSERT INTO location (id, name, priority) VALUES ('north', 'North', 1);
+       INSERT INTO sku (id, available, reserved, sold, updated_at) VALUES ('a', 7, 1, 2, now()), ('b', 20, 0, 0, now()), ('c', 0, 0, 0, now());
+       INSERT INTO sku_location (sku_id, location_id, available, reserved, sold) VALUES ('a', 'north', 3, 0, 1);
+       INSERT INTO movement (kind, sku_id, location_id, quantity, delta_available, delta_reserved, delta_sold, merged) VALUES
+         ('RESTOCK', 'a', 'default', 6, 6, 0, 0, true), ('RESTOCK', 'a', 'north', 4, 4, 0, 0, true),
+         ('DEDUCT', 'a', 'north', 1, -1, 0, 1, true), ('DEDUCT', 'a', 'default', 1, -1, 0, 1, true),
+         ('RESERVE', 'a', 'default', 1, -1, 1, 0, true),
+         ('DEDUCT', 'a', 'north', 2, -2, 0, 2, false), ('DEDUCT', 'a', 'default', 1, -1, 0, 1, false),
+         ('RESTOCK', 'b', 'default', 20, 20, 0, 0, true), ('DEDUCT', 'b', 'default', 5, -5, 0, 5, false),
+         ('RESTOCK', 'c', 'default', 9, 9, 0, 0, false)`,
+    );
+    const truth = (merged: string) =>
+      query<{ id: string; available: string; reserved: string; sold: string }>(
+        DATA_URL,
+        `SELECT s.id, (s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT (${merged})), 0))::text AS available,
+                (s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE NOT (${merged})), 0))::text AS reserved,
+                (s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT (${merged})), 0))::text AS sold
+         FROM sku s LEFT JOIN movement m ON m.sku_id = s.id GROUP BY s.id ORDER BY s.id`,
+      );
+    const north = (merged: string) =>
+      query(
+        DATA_URL,
+        `SELECT l.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT (${merged})), 0) AS available,
+                l.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT (${merged})), 0) AS sold
+         FROM sku_location l JOIN sku s ON s.id = l.sku_id LEFT JOIN movement m ON m.sku_id = l.sku_id AND m.location_id = l.location_id
+         GROUP BY l.available, l.sold`,
+      );
+    const before = await truth('m.merged');
+    const northBefore = await north('m.merged');
+    expect(before).toEqual([
+      { id: 'a', available: '4', reserved: '1', sold: '5' },
+      { id: 'b', available: '15', reserved: '0', sold: '5' },
+      { id: 'c', available: '9', reserved: '0', sold: '0' },
+    ]);
+
+    expect((await deployMigrations(DATA_URL)).applied).toEqual(COMMITTED.slice(positions));
+    const merged = '(m.tx, m.id) <= (s.merged_through_tx, s.merged_through_id)';
+    expect(await truth(merged)).toEqual(before);
+    expect(await north(merged)).toEqual(northBefore);
+    // Every movement written so far is folded into its row: the rows alone are the truth.
+    expect(await truth('true')).toEqual(before);
+    expect(await query(DATA_URL, `SELECT available::int, sold::int FROM sku_location`)).toEqual([{ available: 1, sold: 3 }]);
   });
 });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../src/db/client.ts';
 import { MergeIncomplete, mergeOnce } from '../src/ledger/merge.ts';
+import { readTruth } from '../src/ledger/truth.ts';
 import { orderLines } from '../src/stock/orders.ts';
 import { sql } from './support/ledger.ts';
 import { overSse } from './support/live.ts';
@@ -35,7 +36,15 @@ async function insertMovements(
 }
 
 const unmerged = async (url: string, skuId: string): Promise<number> =>
-  Number((await sql(url, `SELECT count(*) AS n FROM movement WHERE sku_id = $1 AND NOT merged`, [skuId]))[0].n);
+  Number(
+    (
+      await sql(
+        url,
+        `SELECT count(*) AS n FROM movement m JOIN sku s ON s.id = m.sku_id WHERE m.sku_id = $1 AND (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`,
+        [skuId],
+      )
+    )[0].n,
+  );
 
 /** A SKU row as text: bigint columns would lose nothing, but text compares plainly. */
 const row = async (url: string, skuId: string) =>
@@ -107,8 +116,12 @@ describe('merge worker and order lines past 2^31 − 1', () => {
     );
     expect(failed).toBeInstanceOf(MergeIncomplete);
     expect((failed as MergeIncomplete).failedSkuIds).toEqual(['poison']);
-    expect((failed as MergeIncomplete).merged).toBe(10);
+    expect((failed as MergeIncomplete).merged).toBe(0); // its batch was the poisoned SKU's alone
     expect((failed as MergeIncomplete).leftOut).toBe(true);
+    // The scan moves past the poisoned SKU's movements (they stay unmerged) and merges the others.
+    let moved = 0;
+    for (let n = 1; n > 0; moved += n) n = await mergeOnce(prisma, 10);
+    expect(moved).toBe(20 + 10);
     expect(await unmerged(url, 'p1')).toBe(0);
     expect(await unmerged(url, 'p2')).toBe(0);
     expect(await row(url, 'p1')).toMatchObject({ available: '92', sold: '8' });
@@ -124,6 +137,16 @@ describe('merge worker and order lines past 2^31 − 1', () => {
     expect(await unmerged(url, 'p1')).toBe(0);
     expect(await row(url, 'p1')).toMatchObject({ available: '67', sold: '33' });
     expect(await unmerged(url, 'poison')).toBe(30);
+    // The truth counts what waits: row plus its unmerged movements.
+    expect((await readTruth(prisma, ['poison'])).get('poison')).toMatchObject({ available: 70, sold: 30 });
+
+    // Once its row takes updates again, its retry folds what the scan moved past.
+    await sql(url, `DROP TRIGGER poison_trap ON sku`);
+    await sql(url, `UPDATE merge_retry SET retry_at = now() WHERE sku_id = 'poison'`);
+    expect(await mergeOnce(prisma, 10)).toBe(30);
+    expect(await unmerged(url, 'poison')).toBe(0);
+    expect(await row(url, 'poison')).toMatchObject({ available: '70', sold: '30' });
+    expect(await sql(url, `SELECT * FROM merge_retry`)).toEqual([]);
   });
 });
 

@@ -121,7 +121,7 @@ describe('each item on its own', () => {
     const [sums] = await sql(
       stack.ns.databaseUrl,
       `SELECT count(*)::int AS skus, sum(available + coalesce(u.a, 0))::bigint AS available
-       FROM sku s LEFT JOIN LATERAL (SELECT sum(delta_available) AS a FROM movement m WHERE m.sku_id = s.id AND NOT m.merged) u ON true
+       FROM sku s LEFT JOIN LATERAL (SELECT sum(delta_available) AS a FROM movement m WHERE m.sku_id = s.id AND (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)) u ON true
        WHERE s.id LIKE $1`,
       [`bulk-${t}-%`],
     );

@@ -49,7 +49,7 @@ const PAGE_SQL = `
 SELECT h.horizon, m.id, m.tx, m.kind::text AS kind, m.sku_id AS "skuId", m.quantity, m.delta_available AS "deltaAvailable",
        m.delta_reserved AS "deltaReserved", m.delta_sold AS "deltaSold", m.delta_withheld AS "deltaWithheld",
        m.unlimited_quantity AS "unlimitedQuantity", m.order_id AS "orderId", m.order_line AS "orderLine",
-       m.idempotency_key AS "idempotencyKey", m.location_id AS "locationId", m.merged, m.created_at AS "createdAt"
+       m.idempotency_key AS "idempotencyKey", m.location_id AS "locationId", m.created_at AS "createdAt"
 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) h
 LEFT JOIN LATERAL (
   SELECT * FROM movement m

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { DEFAULT_LOCATION } from '../inventory.ts';
+import type { Position } from './feed.ts';
 import { readTruth } from './truth.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
@@ -10,44 +12,47 @@ export const MERGE_BATCH = 5_000;
  */
 const MERGE_LOCK_KEY = 0x5709_ca7e;
 /**
- * How long a SKU that failed to merge on its own is left out of batches before it is tried again,
- * alone. Its movements stay unmerged meanwhile, which the truth (row + unmerged) already counts, so
- * leaving it out delays nothing but its own merge; trying it in every batch would fail every batch.
+ * How long a SKU whose row could not take a merge waits before it is tried again, alone. Its movements
+ * stay unmerged meanwhile (after its row's merged position), which the truth already counts, so the
+ * wait delays nothing but its own merge; trying it in every batch would fail every batch.
  */
 export const MERGE_RETRY_MS = 10_000;
-/**
- * SKUs merged one by one, each in its own transaction, in one pass after a batch failed: bounds the
- * pass. Those that fail are left out of later batches, so the next pass batches the rest again.
- */
-const SOLO_SKUS_PER_PASS = 100;
+/** SKUs retried alone per pass (each its own transaction): bounds the pass. */
+const RETRIES_PER_PASS = 100;
+
+/** Where the scan stands; locked for the pass, so passes that got past the advisory lock still queue. */
+const POSITION_SQL = `SELECT tx, movement_id AS id FROM merge_position WHERE id = 1 FOR UPDATE`;
 
 /**
- * Marks movements merged and sums them per SKU, in SKU order. Sums stay bigint: a SKU's row passes
- * 2^31 − 1 (an unlimited SKU's sold count does, in time), and an int cast here once stopped every merge.
- * Movements in a location other than `default` are also added to the SKU's row there (src/ledger/truth.ts),
- * in the same statement: only the merge writes those rows, under its lock, so they need no row order.
+ * The next $3 movements after position ($1, $2) in the change feed's order, below the horizon: every
+ * transaction under the oldest one still running has ended, so no movement can later appear before a
+ * position read there (src/ledger/feed.ts). Summed per SKU and location, but for SKUs waiting for a
+ * retry: the scan moves past their movements all the same, and their rows' merged positions keep
+ * them unmerged. Every row carries the last position scanned and the count; no row: nothing to scan.
  */
-const takeSql = (which: string) => `
+const SCAN_SQL = `
 WITH batch AS (
-  SELECT id FROM movement WHERE NOT merged AND ${which} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-), marked AS (
-  UPDATE movement m SET merged = true FROM batch b WHERE m.id = b.id
-  RETURNING m.sku_id, m.location_id, m.delta_available, m.delta_reserved, m.delta_sold, m.delta_withheld
-), located AS (
-  INSERT INTO sku_location AS l (sku_id, location_id, available, reserved, sold)
-  SELECT sku_id, location_id, sum(delta_available), sum(delta_reserved), sum(delta_sold)
-  FROM marked WHERE location_id <> '${DEFAULT_LOCATION}' GROUP BY sku_id, location_id
-  ON CONFLICT (sku_id, location_id) DO UPDATE
-    SET available = l.available + EXCLUDED.available, reserved = l.reserved + EXCLUDED.reserved, sold = l.sold + EXCLUDED.sold
+  SELECT m.sku_id, m.location_id, m.tx, m.id, m.delta_available, m.delta_reserved, m.delta_sold, m.delta_withheld
+  FROM movement m
+  WHERE (m.tx, m.id) > ($1::bigint, $2::bigint) AND m.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+  ORDER BY m.tx, m.id LIMIT $3
+), last AS (
+  SELECT tx, id, (SELECT count(*) FROM batch)::int AS scanned FROM batch ORDER BY tx DESC, id DESC LIMIT 1
 )
-SELECT sku_id AS id, sum(delta_available) AS a, sum(delta_reserved) AS r, sum(delta_sold) AS s,
-       sum(delta_withheld) AS w, count(*)::int AS n
-FROM marked GROUP BY sku_id ORDER BY sku_id`;
+SELECT last.tx AS "lastTx", last.id AS "lastId", last.scanned, g.* FROM last LEFT JOIN (
+  SELECT b.sku_id AS "skuId", b.location_id AS "locationId", sum(b.delta_available) AS a, sum(b.delta_reserved) AS r,
+         sum(b.delta_sold) AS s, sum(b.delta_withheld) AS w, count(*)::int AS n
+  FROM batch b WHERE NOT EXISTS (SELECT 1 FROM merge_retry x WHERE x.sku_id = b.sku_id)
+  GROUP BY b.sku_id, b.location_id
+) g ON true ORDER BY g."skuId"`;
 
-/** A batch over every SKU but those left out ($2). */
-const TAKE_BATCH_SQL = takeSql('NOT (sku_id = ANY($2::text[]))');
-/** The movements of one SKU ($2). */
-const TAKE_ONE_SQL = takeSql('sku_id = $2');
+/** One SKU's movements after its row's merged position, up to the scan's ($2, $3), per location. */
+const LAGGING_SQL = `
+SELECT m.sku_id AS "skuId", m.location_id AS "locationId", sum(m.delta_available) AS a, sum(m.delta_reserved) AS r,
+       sum(m.delta_sold) AS s, sum(m.delta_withheld) AS w, count(*)::int AS n
+FROM movement m JOIN sku k ON k.id = m.sku_id
+WHERE m.sku_id = $1 AND (m.tx, m.id) > (k.merged_through_tx, k.merged_through_id) AND (m.tx, m.id) <= ($2::bigint, $3::bigint)
+GROUP BY m.sku_id, m.location_id`;
 
 /**
  * A SKU whose truth fell below its floor (minus its backorder limit): units were sold that did not
@@ -69,8 +74,10 @@ export type BelowFloorAlarm = (skus: BelowFloor[]) => void;
 
 /** bigint from the sums (|sum| < MERGE_BATCH × 2^31 < 2^53, so exact as a number). */
 type Sum = bigint | number;
-interface SkuSums {
-  id: string;
+/** A SKU's movements merged in one place: the sums of its scanned movements there. */
+interface LocationSums {
+  skuId: string;
+  locationId: string;
   a: Sum;
   r: Sum;
   s: Sum;
@@ -86,13 +93,13 @@ export class MergeIncomplete extends Error {
     /** Movements the pass merged nonetheless. */
     readonly merged: number,
     failures: Map<string, unknown>,
-    /** Whether the failed SKUs are left out of batches (false: not one SKU's fault, all are retried next pass). */
+    /** Whether the failed SKUs wait for a retry alone (false: not one SKU's fault, all are tried next pass). */
     readonly leftOut: boolean,
   ) {
     const ids = [...failures.keys()].sort();
     // The first few causes: a log line, not a dump of every SKU.
     const causes = ids.slice(0, 10).map((id) => `${id}: ${reason(failures.get(id))}`);
-    const next = leftOut ? `left out of batches and retried alone every ${MERGE_RETRY_MS} ms` : 'retried next pass';
+    const next = leftOut ? `retried alone every ${MERGE_RETRY_MS} ms` : 'retried next pass';
     super(`${ids.length} SKU(s) could not merge, ${next}; ${merged} movements of other SKUs merged. ${causes.join('; ')}`);
     this.name = 'MergeIncomplete';
     this.failedSkuIds = ids;
@@ -102,104 +109,173 @@ export class MergeIncomplete extends Error {
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
- * SKUs left out of batches, with when to try each alone again, per client (one client, one database).
- * Per process: every instance finds a failing SKU on its own, at the cost of one failed batch.
- */
-const leftOutByClient = new WeakMap<PrismaClient, Map<string, number>>();
-
-/**
  * Merge-commit (seed 003): folds unmerged movements into their SKU rows, so a hot row is written once
- * per batch instead of once per request. One transaction per batch: a merger killed mid-batch leaves
- * every movement unmerged and every row untouched, and the truth (row + unmerged) never changes.
+ * per batch instead of once per request. The scan follows the ledger in the change feed's order from
+ * `merge_position`; each SKU row records how far it is merged (`merged_through_*`), so the merge never
+ * writes a movement. One transaction per batch: a merger killed mid-batch leaves rows and position
+ * untouched, and the truth (row + movements after its position) never changes.
  *
- * One SKU whose row cannot be updated must not stop the others (a batch folds them all in one
- * transaction): when a batch fails, its SKUs are merged one by one, and those that fail alone are left
- * out of batches and retried alone every MERGE_RETRY_MS. Then MergeIncomplete names them, after the
- * others committed. When nothing merged and several SKUs failed, the cause is not one SKU (PostgreSQL
- * is down, a constraint on every row): nothing is left out, the pass just fails.
+ * One SKU whose row cannot be updated must not stop the others: when a batch fails, it is merged again
+ * SKU by SKU (a savepoint each); a SKU that fails alone waits in `merge_retry` and is retried alone
+ * every MERGE_RETRY_MS while the scan moves on. Then MergeIncomplete names it, after the others
+ * committed. When every SKU of a batch fails and there are several, the cause is not one SKU
+ * (PostgreSQL is down, a constraint on every row): nothing moves, the pass just fails.
  *
- * Returns the number of movements merged (0 when another instance holds the merge lock).
+ * Returns the number of movements the pass moved past or retried (0 when another instance holds the
+ * merge lock or nothing waits).
  */
 export async function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH, alarm: BelowFloorAlarm = () => {}): Promise<number> {
-  const leftOut = leftOutByClient.get(prisma) ?? new Map<string, number>();
-  leftOutByClient.set(prisma, leftOut);
-  const now = Date.now();
-  const due = [...leftOut].filter(([, at]) => at <= now).map(([id]) => id);
   const failed = new Map<string, unknown>();
   const below: BelowFloor[] = [];
-  let merged: number;
+  const merged = await retryDue(prisma, failed, below);
+  let scan: Scanned;
   try {
-    merged = await prisma.$transaction((tx) => mergeLocked(tx, TAKE_BATCH_SQL, batch, [...leftOut.keys()], below));
-  } catch {
-    // Which SKU broke the batch is unknown: try each of those waiting, alone.
+    scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, below, null));
+  } catch (err) {
+    if (err instanceof MergeIncomplete) throw err;
+    // Which SKU broke the batch is unknown: the batch again, each SKU on its own.
     below.length = 0;
-    merged = await mergeAlone(prisma, await waitingSkus(prisma, [...leftOut.keys()]), batch, failed, below);
+    scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, below, failed));
   }
-  merged += await mergeAlone(prisma, due, batch, failed, below);
   if (below.length > 0) alarm(below);
-  if (failed.size === 0) {
-    for (const id of due) leftOut.delete(id);
-    return merged;
-  }
-  const oneSkusFault = merged > 0 || failed.size === 1;
-  if (oneSkusFault) {
-    for (const id of due) if (!failed.has(id)) leftOut.delete(id);
-    for (const id of failed.keys()) leftOut.set(id, now + MERGE_RETRY_MS);
-  }
-  throw new MergeIncomplete(merged, failed, oneSkusFault);
+  if (failed.size > 0) throw new MergeIncomplete(merged + scan.merged, failed, true);
+  return merged + scan.moved;
 }
 
-/** Merges each SKU in its own transaction; records those that fail. Returns movements merged. */
-async function mergeAlone(
-  prisma: PrismaClient,
-  skuIds: string[],
-  batch: number,
-  failed: Map<string, unknown>,
+interface Scanned {
+  /** Movements the position moved past. */
+  moved: number;
+  /** Of those, the ones folded (the rest belong to SKUs waiting for a retry). */
+  merged: number;
+}
+
+/**
+ * Under the merge lock: scans the next `batch` movements, folds them into their SKU rows and moves the
+ * position past them. `failed` null: all SKUs in one go (any failure fails the batch). Otherwise SKU by
+ * SKU, each behind a savepoint: those that fail are recorded there and wait in `merge_retry`.
+ */
+async function mergeBatch(tx: Tx, batch: number, below: BelowFloor[], failed: Map<string, unknown> | null): Promise<Scanned> {
+  const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
+  if (!lock?.held) return { moved: 0, merged: 0 };
+  const [position] = await tx.$queryRawUnsafe<Position[]>(POSITION_SQL);
+  assert(position, 'merge_position has its row (migration 20261201090000_merge_position)');
+  const rows = await tx.$queryRawUnsafe<({ lastTx: bigint; lastId: bigint; scanned: number } & (LocationSums | { skuId: null }))[]>(
+    SCAN_SQL,
+    position.tx,
+    position.id,
+    batch,
+  );
+  const first = rows[0];
+  if (!first) return { moved: 0, merged: 0 };
+  const through: Position = { tx: first.lastTx, id: first.lastId };
+  const sums = rows.filter((r): r is (typeof rows)[number] & LocationSums => r.skuId !== null);
+  const merged = failed === null ? await fold(tx, sums, through, below) : await foldEach(tx, sums, through, below, failed);
+  await tx.$executeRawUnsafe(`UPDATE merge_position SET tx = $1, movement_id = $2 WHERE id = 1`, through.tx, through.id);
+  return { moved: first.scanned, merged };
+}
+
+/** fold() per SKU behind a savepoint; the SKUs that fail go to `merge_retry`. */
+async function foldEach(
+  tx: Tx,
+  sums: LocationSums[],
+  through: Position,
   below: BelowFloor[],
+  failed: Map<string, unknown>,
 ): Promise<number> {
+  const bySku = new Map<string, LocationSums[]>();
+  for (const x of sums) bySku.set(x.skuId, [...(bySku.get(x.skuId) ?? []), x]);
   let merged = 0;
-  for (const id of skuIds) {
+  for (const [skuId, ofSku] of bySku) {
+    await tx.$executeRawUnsafe(`SAVEPOINT merge_sku`);
     try {
-      merged += await prisma.$transaction((tx) => mergeLocked(tx, TAKE_ONE_SQL, batch, id, below));
+      merged += await fold(tx, ofSku, through, below);
+      await tx.$executeRawUnsafe(`RELEASE SAVEPOINT merge_sku`);
     } catch (err) {
-      failed.set(id, err);
+      await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT merge_sku`);
+      failed.set(skuId, err);
+    }
+  }
+  // Every SKU of several failing: not one SKU's fault. Nothing moves (the transaction rolls back).
+  if (failed.size > 1 && failed.size === bySku.size) throw new MergeIncomplete(0, failed, false);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO merge_retry (sku_id, retry_at) SELECT unnest($1::text[]), now() + make_interval(secs => $2)
+     ON CONFLICT (sku_id) DO UPDATE SET retry_at = EXCLUDED.retry_at`,
+    [...failed.keys()],
+    MERGE_RETRY_MS / 1000,
+  );
+  return merged;
+}
+
+/** SKUs whose retry is due, each alone: its movements up to the position, then out of `merge_retry`. */
+async function retryDue(prisma: PrismaClient, failed: Map<string, unknown>, below: BelowFloor[]): Promise<number> {
+  const due = await prisma.$queryRawUnsafe<{ skuId: string }[]>(
+    `SELECT sku_id AS "skuId" FROM merge_retry WHERE retry_at <= now() ORDER BY retry_at LIMIT $1`,
+    RETRIES_PER_PASS,
+  );
+  let merged = 0;
+  for (const { skuId } of due) {
+    try {
+      merged += await prisma.$transaction(async (tx) => {
+        const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
+        if (!lock?.held) return 0;
+        const [position] = await tx.$queryRawUnsafe<Position[]>(POSITION_SQL);
+        const sums = await tx.$queryRawUnsafe<LocationSums[]>(LAGGING_SQL, skuId, position!.tx, position!.id);
+        const folded = await fold(tx, sums, position!, below, skuId);
+        await tx.$executeRawUnsafe(`DELETE FROM merge_retry WHERE sku_id = $1`, skuId);
+        return folded;
+      });
+    } catch (err) {
+      failed.set(skuId, err);
+      await prisma.$executeRawUnsafe(
+        `UPDATE merge_retry SET retry_at = now() + make_interval(secs => $2) WHERE sku_id = $1`,
+        skuId,
+        MERGE_RETRY_MS / 1000,
+      );
     }
   }
   return merged;
 }
 
-/** SKUs with unmerged movements, oldest first, but those left out. */
-async function waitingSkus(prisma: PrismaClient, leftOut: string[]): Promise<string[]> {
-  const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT sku_id AS id FROM movement WHERE NOT merged AND NOT (sku_id = ANY($1::text[]))
-     GROUP BY sku_id ORDER BY min(id) LIMIT $2`,
-    leftOut,
-    SOLO_SKUS_PER_PASS,
-  );
-  return rows.map((r) => r.id);
-}
-
 /**
- * Under the merge lock: takes movements (`take` with $1 = batch, $2 = `which`) and adds their sums
- * to the SKU rows. SKU rows are locked in id order, the order every other writer uses, so merges
- * cannot deadlock with ledger batches or counter loads. Adds the SKUs whose truth it left below their
- * floor to `below` (once committed, they are reported).
+ * Adds the sums to their SKU rows (and the rows per location other than `default`) and records each
+ * row merged through `through`. SKU rows are locked in id order, the order every other writer uses, so
+ * merges cannot deadlock with ledger batches or counter loads. Adds the SKUs whose truth it left below
+ * their floor to `below` (once committed, they are reported). `alsoSkuId`: a SKU whose position moves
+ * even without sums (a retry). Returns the movements folded.
  */
-async function mergeLocked(tx: Tx, take: string, batch: number, which: string | string[], below: BelowFloor[]): Promise<number> {
-  const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
-  if (!lock?.held) return 0;
-  const sums = await tx.$queryRawUnsafe<SkuSums[]>(take, batch, which);
-  if (sums.length === 0) return 0;
-  const ids = sums.map((x) => x.id);
+async function fold(tx: Tx, sums: LocationSums[], through: Position, below: BelowFloor[], alsoSkuId?: string): Promise<number> {
+  const perSku = new Map<string, { a: number; r: number; s: number; w: number }>();
+  if (alsoSkuId !== undefined) perSku.set(alsoSkuId, { a: 0, r: 0, s: 0, w: 0 });
+  for (const x of sums) {
+    const total = perSku.get(x.skuId) ?? { a: 0, r: 0, s: 0, w: 0 };
+    perSku.set(x.skuId, { a: total.a + Number(x.a), r: total.r + Number(x.r), s: total.s + Number(x.s), w: total.w + Number(x.w) });
+  }
+  if (perSku.size === 0) return 0;
+  const ids = [...perSku.keys()].sort();
   await tx.$queryRawUnsafe(`SELECT 1 FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, ids);
   const rows = await tx.$queryRawUnsafe<{ id: string; available: Sum; floor: number; unlimited: boolean }[]>(
     `UPDATE sku SET available = sku.available + d.a, reserved = sku.reserved + d.r, sold = sku.sold + d.s,
-            withheld = sku.withheld + d.w, updated_at = now()
+            withheld = sku.withheld + d.w, merged_through_tx = $6, merged_through_id = $7, updated_at = now()
      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, a, r, s, w) WHERE sku.id = d.id
      RETURNING sku.id, sku.available, -sku.backorder_limit AS floor, sku.unlimited`,
     ids,
-    ...(['a', 'r', 's', 'w'] as const).map((k) => sums.map((x) => Number(x[k]))),
+    ...(['a', 'r', 's', 'w'] as const).map((k) => ids.map((id) => perSku.get(id)![k])),
+    through.tx,
+    through.id,
   );
+  const located = sums.filter((x) => x.locationId !== DEFAULT_LOCATION);
+  if (located.length > 0) {
+    // Only the merge writes these rows, under its lock, so they need no row order.
+    await tx.$executeRawUnsafe(
+      `INSERT INTO sku_location AS l (sku_id, location_id, available, reserved, sold)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+       ON CONFLICT (sku_id, location_id) DO UPDATE
+         SET available = l.available + EXCLUDED.available, reserved = l.reserved + EXCLUDED.reserved, sold = l.sold + EXCLUDED.sold`,
+      located.map((x) => x.skuId),
+      located.map((x) => x.locationId),
+      ...(['a', 'r', 's'] as const).map((k) => located.map((x) => Number(x[k]))),
+    );
+  }
   // The row alone may dip below while movements that explain it wait unmerged: the truth decides.
   const dipped = rows.filter((r) => !r.unlimited && Number(r.available) < r.floor).map((r) => r.id);
   if (dipped.length > 0) {

@@ -19,9 +19,16 @@ interface TruthRow {
 }
 
 /**
- * A SKU's truth is its merged row plus the deltas of its movements not yet merged. One statement reads
- * both from one snapshot, so a merge committing meanwhile is seen either wholly or not at all.
+ * A SKU's truth is its merged row plus the deltas of its movements not yet merged: those after the row's
+ * merged position (src/ledger/merge.ts). One statement reads both from one snapshot, so a merge
+ * committing meanwhile is seen either wholly or not at all.
  */
+/**
+ * Whether movement `m` of SKU row `s` is not yet merged into it: after the row's merged position, in
+ * the change feed's order. The first term lets the index on (sku_id, tx, id) start at the position.
+ */
+export const UNMERGED_OF_S = `m.tx >= s.merged_through_tx AND (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`;
+
 const TRUTH_SQL = `
   SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch, s.buckets,
          (s.available + coalesce(u.a, 0))::bigint AS available,
@@ -31,7 +38,7 @@ const TRUTH_SQL = `
   FROM sku s
   LEFT JOIN LATERAL (
     SELECT sum(m.delta_available) AS a, sum(m.delta_reserved) AS r, sum(m.delta_sold) AS s, sum(m.delta_withheld) AS w
-    FROM movement m WHERE m.sku_id = s.id AND NOT m.merged
+    FROM movement m WHERE m.sku_id = s.id AND ${UNMERGED_OF_S}
   ) u ON true
   WHERE s.id = ANY($1::text[])`;
 
@@ -58,7 +65,7 @@ const LOAD_FENCE_SQL = fenceSql(', reconciled_at = now()');
  * lock was awaited, and leave the share that much too large.
  */
 export const RETURN_WITHHELD_SQL = `
-  UPDATE sku s SET withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND NOT m.merged), 0)
+  UPDATE sku s SET withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND ${UNMERGED_OF_S}), 0)
   WHERE s.id = ANY($1::text[])`;
 
 function toSeed(row: TruthRow): SkuStock {
@@ -95,8 +102,9 @@ const LOCATION_TRUTH_SQL = `
   FROM (
     SELECT sku_id, location_id, available AS a, reserved AS r, sold AS s FROM sku_location WHERE sku_id = ANY($1::text[])
     UNION ALL
-    SELECT sku_id, location_id, sum(delta_available), sum(delta_reserved), sum(delta_sold) FROM movement
-    WHERE sku_id = ANY($1::text[]) AND NOT merged AND location_id <> '${DEFAULT_LOCATION}' GROUP BY sku_id, location_id
+    SELECT m.sku_id, m.location_id, sum(m.delta_available), sum(m.delta_reserved), sum(m.delta_sold)
+    FROM sku s JOIN movement m ON m.sku_id = s.id
+    WHERE s.id = ANY($1::text[]) AND ${UNMERGED_OF_S} AND m.location_id <> '${DEFAULT_LOCATION}' GROUP BY m.sku_id, m.location_id
   ) x GROUP BY x.sku_id, x.location_id`;
 
 /**

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../db/client.ts';
 import type { TakeKind } from '../inventory.ts';
 import type { ReconcileReport } from '../sync/reconcile.ts';
 import type { LedgerObserver } from '../ledger/group-commit.ts';
+import { UNMERGED_OF_S } from '../ledger/truth.ts';
 
 /**
  * What a deduct or reserve met at the gate, one count per gate call (a request that loads counters
@@ -327,6 +328,21 @@ interface MergeLag {
   stuckSkus: number;
 }
 
+/**
+ * Unmerged movements (src/ledger/merge.ts): those after the merge position, and those of SKUs waiting
+ * for a retry between their rows' merged positions and it.
+ */
+const MERGE_LAG_SQL = `
+WITH p AS (SELECT tx, movement_id AS id FROM merge_position), unmerged AS (
+  SELECT m.sku_id, m.created_at FROM movement m, p WHERE (m.tx, m.id) > (p.tx, p.id)
+  UNION ALL
+  SELECT m.sku_id, m.created_at FROM merge_retry r JOIN sku s ON s.id = r.sku_id JOIN movement m ON m.sku_id = s.id, p
+  WHERE ${UNMERGED_OF_S} AND (m.tx, m.id) <= (p.tx, p.id)
+)
+SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age,
+       count(DISTINCT sku_id) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
+FROM unmerged`;
+
 async function mergeLag(prisma: PrismaClient): Promise<MergeLag> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -334,12 +350,7 @@ async function mergeLag(prisma: PrismaClient): Promise<MergeLag> {
   });
   try {
     const [row] = await Promise.race([
-      prisma.$queryRawUnsafe<{ n: number; age: number | null; stuck: number }[]>(
-        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age,
-                count(DISTINCT sku_id) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
-         FROM movement WHERE NOT merged`,
-        MERGE_STUCK_AFTER_SECONDS,
-      ),
+      prisma.$queryRawUnsafe<{ n: number; age: number | null; stuck: number }[]>(MERGE_LAG_SQL, MERGE_STUCK_AFTER_SECONDS),
       timeout,
     ]);
     return { count: row?.n ?? 0, oldestSeconds: Math.max(0, row?.age ?? 0), stuckSkus: row?.stuck ?? 0 };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphqlError, unavailable } from '../errors.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
-import { readTruth } from '../ledger/truth.ts';
+import { readTruth, UNMERGED_OF_S } from '../ledger/truth.ts';
 import { rebuildCounters } from '../sync/load.ts';
 import { parseInput, skuList } from './input.ts';
 import { readOwnWrites } from './reads.ts';
@@ -51,18 +51,19 @@ interface LedgerRow {
   unmerged: number;
 }
 
-/** The sums of movements `m`, merged and not, as LedgerRow names them. */
-const LEDGER_SUMS = `coalesce(sum(m.delta_available) FILTER (WHERE m.merged), 0)::bigint AS merged_available,
-       coalesce(sum(m.delta_reserved) FILTER (WHERE m.merged), 0)::bigint AS merged_reserved,
-       coalesce(sum(m.delta_sold) FILTER (WHERE m.merged), 0)::bigint AS merged_sold,
-       coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_available,
-       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_reserved,
-       coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0)::bigint AS unmerged_sold,
-       count(m.id) FILTER (WHERE NOT m.merged)::int AS unmerged`;
+/** The sums of movements `m` of SKU row `s`, merged and not, as LedgerRow names them. */
+const UNMERGED = `(${UNMERGED_OF_S})`;
+const LEDGER_SUMS = `coalesce(sum(m.delta_available) FILTER (WHERE NOT ${UNMERGED}), 0)::bigint AS merged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE NOT ${UNMERGED}), 0)::bigint AS merged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE NOT ${UNMERGED}), 0)::bigint AS merged_sold,
+       coalesce(sum(m.delta_available) FILTER (WHERE ${UNMERGED}), 0)::bigint AS unmerged_available,
+       coalesce(sum(m.delta_reserved) FILTER (WHERE ${UNMERGED}), 0)::bigint AS unmerged_reserved,
+       coalesce(sum(m.delta_sold) FILTER (WHERE ${UNMERGED}), 0)::bigint AS unmerged_sold,
+       count(m.id) FILTER (WHERE ${UNMERGED})::int AS unmerged`;
 
 /**
- * Each SKU's row beside the sums of its whole ledger, merged and not, from one snapshot (a merge marks
- * movements and adds them to the row in one transaction, so both sides move together).
+ * Each SKU's row beside the sums of its whole ledger, merged and not, from one snapshot (a merge adds
+ * movements to the row and moves its merged position in one statement, so both sides move together).
  */
 const LEDGER_SQL = `
 SELECT s.id, s.available, s.reserved, s.sold, s.unlimited, s.backorder_limit, s.reconciled_at,

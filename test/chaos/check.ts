@@ -27,9 +27,9 @@ export async function truths(databaseUrl: string): Promise<SkuTruth[]> {
   const rows = await sql(
     databaseUrl,
     `SELECT s.id, s.unlimited, s.backorder_limit,
-            s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0) AS available,
-            s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0) AS reserved,
-            s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0) AS sold,
+            s.available + coalesce(sum(m.delta_available) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS available,
+            s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS reserved,
+            s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS sold,
             coalesce(sum(m.delta_available), 0) AS l_available,
             coalesce(sum(m.delta_reserved), 0) AS l_reserved,
             coalesce(sum(m.delta_sold), 0) AS l_sold,

@@ -88,7 +88,10 @@ export async function mergeAll(svc: Running, databaseUrl: string): Promise<void>
   for (;;) {
     const n = await mergeOnce(svc.app.services.prisma);
     if (n > 0) continue;
-    const [row] = await sql<{ left: number }>(databaseUrl, `SELECT count(*)::int AS left FROM movement WHERE NOT merged`);
+    const [row] = await sql<{ left: number }>(
+      databaseUrl,
+      `SELECT count(*)::int AS left FROM movement m JOIN sku s ON s.id = m.sku_id WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`,
+    );
     const left = row?.left ?? 0;
     if (left === 0) return;
     if (Date.now() > deadline) throw new Error(`${left} movements still unmerged after 10 s`);

@@ -22,9 +22,9 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
 export async function audit(databaseUrl: string, skuId: string) {
   const [row] = await sql(
     databaseUrl,
-    `SELECT s.available + coalesce(sum(m.delta_available) FILTER (WHERE NOT m.merged), 0) AS available,
-            s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE NOT m.merged), 0) AS reserved,
-            s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE NOT m.merged), 0) AS sold,
+    `SELECT s.available + coalesce(sum(m.delta_available) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS available,
+            s.reserved + coalesce(sum(m.delta_reserved) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS reserved,
+            s.sold + coalesce(sum(m.delta_sold) FILTER (WHERE (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)), 0) AS sold,
             coalesce(sum(m.delta_available), 0) AS ledger_available,
             coalesce(sum(m.delta_sold), 0) AS ledger_sold,
             count(m.id) FILTER (WHERE m.kind = 'DEDUCT') AS deducts
