@@ -27,4 +27,6 @@ COPY prisma ./prisma
 EXPOSE 4000
 USER node
 # Worker processes: one per core the container may use (WEB_CONCURRENCY, README "Configuration").
-CMD ["node", "dist/main.js"]
+# A young generation of 64 MiB semi-spaces: a batch of carts allocates a lot that dies young, and the
+# default 16 MiB made the scavenger run (and promote) several times as often (README "Performance").
+CMD ["node", "--max-semi-space-size=64", "dist/main.js"]

@@ -254,12 +254,15 @@ async function startOnFreePort(spec: ModeSpec, env: Record<string, string>): Pro
   }
 }
 
+/** Node's flags for every server, as `npm start` and the Dockerfile run stockgate (package.json). */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 async function start(spec: ModeSpec, port: number, env: Record<string, string>): Promise<ChildProcess> {
   const base = { ...process.env };
   delete base.WEB_CONCURRENCY;
   // BENCH_PROFILE_DIR: each server writes a V8 CPU profile there when it stops (for profiling a path).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', spec.entry], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profile, '--import', 'tsx', spec.entry], {
     cwd: ROOT,
     env: { ...base, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

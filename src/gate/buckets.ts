@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { StockSeed } from '../inventory.ts';
 
 /**
@@ -100,7 +100,7 @@ export function bucketSeeds(seed: StockSeed): BucketSeed[] {
 /** The bucket an order's take of a SKU starts at: spread evenly, the same for every retry of the key. */
 export function startBucket(idempotencyKey: string, skuId: string, buckets: number): number {
   if (buckets === 1) return 0;
-  return createHash('sha256').update(`${skuId}\n${idempotencyKey}`).digest().readUInt32BE(0) % buckets;
+  return hash('sha256', `${skuId}\n${idempotencyKey}`, 'buffer').readUInt32BE(0) % buckets;
 }
 
 /**
