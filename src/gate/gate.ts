@@ -643,7 +643,9 @@ export class Gate {
 
   /** The shards a cart may be in flight in: its key's home, and every bucket's of each of its SKUs. */
   private shardsOf(taken: TakenCart): ShardKeys[] {
-    const home = this.keys.shards[this.trace(taken.kind, taken.idempotencyKey).shard]!;
+    // One shard (one Redis server): it is every key's home, no need to hash the key for it.
+    const shards = this.keys.shards;
+    const home = shards.length === 1 ? shards[0]! : shards[this.trace(taken.kind, taken.idempotencyKey).shard]!;
     const buckets = taken.skuIds.flatMap((skuId) =>
       Array.from({ length: this.bucketCounts.get(skuId) ?? 1 }, (_, bucket) => this.keys.bucketShard(skuId, bucket)),
     );
