@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { DEFAULT_LOCATION } from '../inventory.ts';
 import type { Position } from './feed.ts';
-import { readTruth } from './truth.ts';
+import { readTruth, UNMERGED_OF_S } from './truth.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
 export const MERGE_BATCH = 5_000;
@@ -50,8 +50,8 @@ SELECT last.tx AS "lastTx", last.id AS "lastId", last.scanned, g.* FROM last LEF
 const LAGGING_SQL = `
 SELECT m.sku_id AS "skuId", m.location_id AS "locationId", sum(m.delta_available) AS a, sum(m.delta_reserved) AS r,
        sum(m.delta_sold) AS s, sum(m.delta_withheld) AS w, count(*)::int AS n
-FROM movement m JOIN sku k ON k.id = m.sku_id
-WHERE m.sku_id = $1 AND (m.tx, m.id) > (k.merged_through_tx, k.merged_through_id) AND (m.tx, m.id) <= ($2::bigint, $3::bigint)
+FROM movement m JOIN sku s ON s.id = m.sku_id
+WHERE m.sku_id = $1 AND ${UNMERGED_OF_S} AND (m.tx, m.id) <= ($2::bigint, $3::bigint)
 GROUP BY m.sku_id, m.location_id`;
 
 /**
@@ -131,8 +131,7 @@ export async function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH, alarm
   let scan: Scanned;
   try {
     scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, below, null));
-  } catch (err) {
-    if (err instanceof MergeIncomplete) throw err;
+  } catch {
     // Which SKU broke the batch is unknown: the batch again, each SKU on its own.
     below.length = 0;
     scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, below, failed));
@@ -155,10 +154,8 @@ interface Scanned {
  * SKU, each behind a savepoint: those that fail are recorded there and wait in `merge_retry`.
  */
 async function mergeBatch(tx: Tx, batch: number, below: BelowFloor[], failed: Map<string, unknown> | null): Promise<Scanned> {
-  const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
-  if (!lock?.held) return { moved: 0, merged: 0 };
-  const [position] = await tx.$queryRawUnsafe<Position[]>(POSITION_SQL);
-  assert(position, 'merge_position has its row (migration 20261201090000_merge_position)');
+  const position = await lockedPosition(tx);
+  if (position === null) return { moved: 0, merged: 0 };
   const rows = await tx.$queryRawUnsafe<({ lastTx: bigint; lastId: bigint; scanned: number } & (LocationSums | { skuId: null }))[]>(
     SCAN_SQL,
     position.tx,
@@ -174,6 +171,15 @@ async function mergeBatch(tx: Tx, batch: number, below: BelowFloor[], failed: Ma
   return { moved: first.scanned, merged };
 }
 
+/** The merge lock and the scan's position, locked for this transaction; null when another merger holds the lock. */
+async function lockedPosition(tx: Tx): Promise<Position | null> {
+  const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
+  if (!lock?.held) return null;
+  const [position] = await tx.$queryRawUnsafe<Position[]>(POSITION_SQL);
+  assert(position, 'merge_position has its row (migration 20261201090000_merge_position)');
+  return position;
+}
+
 /** fold() per SKU behind a savepoint; the SKUs that fail go to `merge_retry`. */
 async function foldEach(
   tx: Tx,
@@ -183,7 +189,11 @@ async function foldEach(
   failed: Map<string, unknown>,
 ): Promise<number> {
   const bySku = new Map<string, LocationSums[]>();
-  for (const x of sums) bySku.set(x.skuId, [...(bySku.get(x.skuId) ?? []), x]);
+  for (const x of sums) {
+    const ofSku = bySku.get(x.skuId);
+    if (ofSku) ofSku.push(x);
+    else bySku.set(x.skuId, [x]);
+  }
   let merged = 0;
   for (const [skuId, ofSku] of bySku) {
     await tx.$executeRawUnsafe(`SAVEPOINT merge_sku`);
@@ -216,11 +226,10 @@ async function retryDue(prisma: PrismaClient, failed: Map<string, unknown>, belo
   for (const { skuId } of due) {
     try {
       merged += await prisma.$transaction(async (tx) => {
-        const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
-        if (!lock?.held) return 0;
-        const [position] = await tx.$queryRawUnsafe<Position[]>(POSITION_SQL);
-        const sums = await tx.$queryRawUnsafe<LocationSums[]>(LAGGING_SQL, skuId, position!.tx, position!.id);
-        const folded = await fold(tx, sums, position!, below, skuId);
+        const position = await lockedPosition(tx);
+        if (position === null) return 0;
+        const sums = await tx.$queryRawUnsafe<LocationSums[]>(LAGGING_SQL, skuId, position.tx, position.id);
+        const folded = await fold(tx, sums, position, below, skuId);
         await tx.$executeRawUnsafe(`DELETE FROM merge_retry WHERE sku_id = $1`, skuId);
         return folded;
       });

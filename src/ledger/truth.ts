@@ -19,16 +19,16 @@ interface TruthRow {
 }
 
 /**
- * A SKU's truth is its merged row plus the deltas of its movements not yet merged: those after the row's
- * merged position (src/ledger/merge.ts). One statement reads both from one snapshot, so a merge
- * committing meanwhile is seen either wholly or not at all.
- */
-/**
  * Whether movement `m` of SKU row `s` is not yet merged into it: after the row's merged position, in
  * the change feed's order. The first term lets the index on (sku_id, tx, id) start at the position.
  */
 export const UNMERGED_OF_S = `m.tx >= s.merged_through_tx AND (m.tx, m.id) > (s.merged_through_tx, s.merged_through_id)`;
 
+/**
+ * A SKU's truth is its merged row plus the deltas of its movements not yet merged: those after the row's
+ * merged position (src/ledger/merge.ts). One statement reads both from one snapshot, so a merge
+ * committing meanwhile is seen either wholly or not at all.
+ */
 const TRUTH_SQL = `
   SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch, s.buckets,
          (s.available + coalesce(u.a, 0))::bigint AS available,

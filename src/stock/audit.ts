@@ -51,8 +51,8 @@ interface LedgerRow {
   unmerged: number;
 }
 
-/** The sums of movements `m` of SKU row `s`, merged and not, as LedgerRow names them. */
 const UNMERGED = `(${UNMERGED_OF_S})`;
+/** The sums of movements `m` of SKU row `s`, merged and not, as LedgerRow names them. */
 const LEDGER_SUMS = `coalesce(sum(m.delta_available) FILTER (WHERE NOT ${UNMERGED}), 0)::bigint AS merged_available,
        coalesce(sum(m.delta_reserved) FILTER (WHERE NOT ${UNMERGED}), 0)::bigint AS merged_reserved,
        coalesce(sum(m.delta_sold) FILTER (WHERE NOT ${UNMERGED}), 0)::bigint AS merged_sold,
