@@ -1,9 +1,10 @@
 --[[
-  Takes a whole cart at the gate: every line or none, in one atomic step.
-  Used for DEDUCT (available -> sold) and RESERVE (available -> reserved).
+  Takes carts at the gate: each cart's part in this shard (src/gate/cart-parts.ts) every line or none,
+  in one atomic step; one call takes many parts (a batch's carts), one after the other, each as if it
+  were called alone. Used for DEDUCT (available -> sold) and RESERVE (available -> reserved).
 
   KEYS[1]    idempotency records of this period (hash: record field -> "fingerprint digest:gate token");
-             it expires ARGV[6] seconds after its first record, so a record lives one to two periods
+             it expires ARGV[2] seconds after its first record, so a record lives one to two periods
   KEYS[2]    idempotency records of the period before (read only: a key taken then is still a replay)
   KEYS[3]    in-flight index (zset: gate id -> time taken, ms)
   KEYS[4]    in-flight payloads (hash: gate id -> JSON of what was taken: kind k, record hash i and field
@@ -15,27 +16,32 @@
   KEYS[6]    the gate's generation (adopt-3.lua): a counter of another generation counts as missing
   KEYS[7]    the replication id the gate's data was adopted under (adopt-3.lua): a server with another
              one (a promoted replica, a restart) must be adopted before anything is taken there
-  KEYS[8..]  one SKU counter hash per cart line, in line order (fields: includes/counters.lua; a
-             throttled SKU's t and tt are read and tt written here)
+  KEYS[8..]  one SKU counter hash per line of each part, part after part, in line order (fields:
+             includes/counters.lua; a throttled SKU's t and tt are read and tt written here)
 
-  ARGV[1]    movement kind: DEDUCT | RESERVE
-  ARGV[2]    record field: a digest of the kind and the idempotency key (fixed length, whatever the key's);
-             "" for a cart's part in a shard other than its key's home shard (src/gate/gate.ts): the
-             home shard's call holds the record, so this call neither reads nor writes one (nor the
-             replay filter), and its in-flight payload's f is ""
-  ARGV[3]    fingerprint digest (of the canonical order id + lines)
-  ARGV[4]    gate id, unique per attempt; its first 8 characters are the record's gate token
-  ARGV[5]    now, ms since epoch (the caller's clock: scripts must not read time for replication);
+  ARGV[1]    now, ms since epoch (the caller's clock: scripts must not read time for replication);
              also the throttle's clock
-  ARGV[6]    lifetime of KEYS[1], seconds (two periods)
-  ARGV[7]    the key's bits in the replay filter, comma-separated (never bit 0)
-  ARGV[8..]  quantity per line, in KEYS order: whole numbers of at least 1 (the caller validates
-             them; checked again here because a script error after a write would leave a half-taken cart)
-  then       per line, the location it is pinned to, "" for none (includes/locations.lua allocates)
+  ARGV[2]    lifetime of KEYS[1], seconds (two periods)
+  then per part, PART_HEADER arguments:
+             movement kind: DEDUCT | RESERVE
+             record field: a digest of the kind and the idempotency key (fixed length, whatever the key's);
+               "" for a cart's part in a shard other than its key's home shard (src/gate/gate.ts): the
+               home shard's part holds the record, so this part neither reads nor writes one (nor the
+               replay filter), and its in-flight payload's f is ""
+             fingerprint digest (of the canonical order id + lines)
+             gate id, unique per attempt; its first 8 characters are the record's gate token
+             the key's bits in the replay filter, comma-separated (never bit 0)
+             n, the part's line count (its next n KEYS): 0 for a home shard's part of a cart whose lines
+               are all in other shards, which holds the record alone
+           followed by n quantities, in KEYS order: whole numbers of at least 1 (the caller validates
+             them; checked again here, before anything is written, because a script error after a write
+             would leave a half-taken cart), and n locations each line is pinned to, "" for none
+             (includes/locations.lua allocates)
+  Parts in one call are of distinct idempotency keys (the caller's rounds); one that meets an earlier
+  part's key in the call answers as if that part's record were stored already.
 
-  Returns one of:
-    {"ADOPT"}                     this server is not the one adopted (its replication id is not KEYS[7]'s):
-                                  nothing was read or written; adopt it (adopt-3.lua), then call again
+  Returns {"ADOPT"} when this server is not the one adopted (its replication id is not KEYS[7]'s):
+  nothing was read or written; adopt it (adopt-3.lua), then call again. Otherwise one reply per part:
     {"MISSING", i, ...}           counters i (1-based lines) are absent, or of another generation: load
                                   them from the truth, retry
     {"REPLAY", token}             the key was used before with this fingerprint, by the attempt whose
@@ -64,24 +70,38 @@
   second), kept as the theoretical arrival time tt (ms) in the counter itself, so every instance shares
   it and a reload starts it afresh. Every admitted attempt counts, whether it is then taken or SHORT;
   replays, conflicts and throttled attempts do not. A cart is admitted on every throttled line or none.
-  An error reply (unknown kind, bad quantity, a SKU on two lines) changes nothing.
+  An error reply (unknown kind, bad quantity, a SKU on two lines of a part, arguments that do not match
+  the keys) is given before anything is written, and changes nothing.
 ]]
 --- @include "counters"
 --- @include "locations"
-local kind, field, fp, gateId, now, lifetime = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local target = TARGET[kind]
-if not target then return redis.error_reply("unknown kind " .. tostring(kind)) end
-local FIRST_LINE, FIRST_QUANTITY = 8, 8
-local lines = #KEYS - (FIRST_LINE - 1)
-local FIRST_LOCATION = FIRST_QUANTITY + lines
-local distinct = {}
-for i = 1, lines do
-  local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
-  local key = KEYS[FIRST_LINE - 1 + i]
-  if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("bad quantity on line " .. i) end
-  if distinct[key] then return redis.error_reply("SKU on more than one line: " .. key) end
-  distinct[key] = true
+local now, lifetime = ARGV[1], ARGV[2]
+local nowMs = tonumber(now)
+local FIRST_COUNTER, FIRST_PART_ARG, PART_HEADER = 8, 3, 6
+
+-- Every part is read and checked before anything is written: an error reply then changes nothing.
+local parts = {}
+local arg, firstKey = FIRST_PART_ARG, FIRST_COUNTER
+while arg <= #ARGV do
+  local lines = tonumber(ARGV[arg + 5])
+  if not lines or lines < 0 or lines ~= math.floor(lines) or arg + PART_HEADER + 2 * lines - 1 > #ARGV then
+    return redis.error_reply("part " .. (#parts + 1) .. ": bad line count")
+  end
+  local part = { kind = ARGV[arg], field = ARGV[arg + 1], fp = ARGV[arg + 2], gateId = ARGV[arg + 3], bits = ARGV[arg + 4],
+    lines = lines, firstKey = firstKey, firstQuantity = arg + PART_HEADER, firstLocation = arg + PART_HEADER + lines }
+  if not TARGET[part.kind] then return redis.error_reply("unknown kind " .. tostring(part.kind)) end
+  local distinct = {}
+  for i = 1, lines do
+    local q = tonumber(ARGV[part.firstQuantity - 1 + i])
+    local key = KEYS[firstKey - 1 + i]
+    if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("bad quantity on line " .. i) end
+    if distinct[key] then return redis.error_reply("SKU on more than one line: " .. key) end
+    distinct[key] = true
+  end
+  parts[#parts + 1] = part
+  arg, firstKey = arg + PART_HEADER + 2 * lines, firstKey + lines
 end
+if firstKey ~= #KEYS + 1 then return redis.error_reply("the parts' lines do not match the counter keys") end
 
 -- Checked here, where the take runs, not only by the caller before sending: a client may send a command
 -- again by itself after a failover (a resend on reconnect, a cluster's redirection), to a server whose
@@ -89,105 +109,155 @@ end
 local here = string.match(redis.call("INFO", "replication"), "master_replid:(%w+)")
 if redis.call("GET", KEYS[7]) ~= here then return { "ADOPT" } end
 
-local recorded = field ~= ""
-local seen = recorded and (redis.call("HGET", KEYS[1], field) or redis.call("HGET", KEYS[2], field))
-if seen then
-  local separator = string.find(seen, ":", 1, true)
-  if string.sub(seen, 1, separator - 1) == fp then return { "REPLAY", string.sub(seen, separator + 1) } end
-  return { "CONFLICT" }
+local generation = redis.call("GET", KEYS[6]) or "0"
+local filterComplete = redis.call("GETBIT", KEYS[5], 0) == 1
+-- "Per second": the bucket holds a second's worth of attempts, one refilled every 1000 / t ms.
+local THROTTLE_WINDOW_MS = 1000
+local GATE_TOKEN_LENGTH = 8
+
+-- What the parts taken in this call write once, at the end (one command each, not one per part).
+local records, filterBits, inflight, payloads = {}, {}, {}, {}
+local recordedHere = {}
+
+-- Each line's counter, or which lines are missing; nil, missing when any is.
+local function readCounters(part)
+  local missing = { "MISSING" }
+  local state = {}
+  for i = 1, part.lines do
+    local key = KEYS[part.firstKey - 1 + i]
+    local c = redis.call("HMGET", key, "a", "u", "f", "e", "t", "tt", "h", "g", "nb", "lo")
+    if not c[4] or (c[8] or "0") ~= generation then
+      missing[#missing + 1] = i
+    else
+      state[i] = { key = key, q = tonumber(ARGV[part.firstQuantity - 1 + i]), pinned = ARGV[part.firstLocation - 1 + i],
+        available = tonumber(c[1]), floor = tonumber(c[3]), unlimited = c[2] == "1", withheld = tonumber(c[7]) or 0,
+        epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1, lo = c[10] }
+    end
+  end
+  if #missing > 1 then return nil, missing end
+  return state
 end
 
-local generation = redis.call("GET", KEYS[6]) or "0"
-local missing = { "MISSING" }
-local short = { "SHORT" }
-local state = {}
-for i = 1, lines do
-  local key = KEYS[FIRST_LINE - 1 + i]
-  local c = redis.call("HMGET", key, "a", "u", "f", "e", "t", "tt", "h", "g", "nb", "lo")
-  if not c[4] or (c[8] or "0") ~= generation then
-    missing[#missing + 1] = i
-  else
-    local q = tonumber(ARGV[FIRST_QUANTITY - 1 + i])
-    local available, floor = tonumber(c[1]), tonumber(c[3])
-    local withheld = tonumber(c[7]) or 0
-    local unlimited = c[2] == "1"
-    local from, obtainable = allocate(key, c[10], ARGV[FIRST_LOCATION - 1 + i], q, available, floor, unlimited)
-    state[i] = { q = q, unlimited = unlimited, withheld = withheld, epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1, from = from }
-    if not from then
+-- The throttled refusal, or nil once every throttled line admitted the attempt.
+local function throttle(state)
+  local throttled, admitted
+  for i, s in ipairs(state) do
+    if s.limit and s.limit > 0 then
+      local after = math.max(s.tat or nowMs, nowMs) + THROTTLE_WINDOW_MS / s.limit
+      if after - nowMs > THROTTLE_WINDOW_MS then
+        throttled = throttled or { "THROTTLED", 0 }
+        throttled[#throttled + 1] = i
+        throttled[2] = math.max(throttled[2], math.ceil(after - nowMs - THROTTLE_WINDOW_MS))
+      else
+        admitted = admitted or {}
+        admitted[i] = after
+      end
+    end
+  end
+  if throttled then return throttled end
+  for i, after in pairs(admitted or {}) do redis.call("HSET", state[i].key, "tt", after) end
+  return nil
+end
+
+-- 1 when the filter is complete and lacks one of the key's bits: the key was never taken.
+local function freshness(part, bits)
+  if part.field == "" or not filterComplete then return 0 end
+  for _, bit in ipairs(bits) do
+    if redis.call("GETBIT", KEYS[5], bit) == 0 then return 1 end
+  end
+  return 0
+end
+
+-- Takes every line of a part that all can serve: the OK reply.
+local function takeLines(part, state, fresh)
+  local target = TARGET[part.kind]
+  local epochs, taken, unlimited, counters, sources = {}, {}, {}, {}, {}
+  local reply = { "OK" }
+  for i, s in ipairs(state) do
+    local after = 0
+    if s.unlimited then
+      unlimited[i] = 1
+    else
+      after = redis.call("HINCRBY", s.key, "a", -s.q) + s.withheld
+      unlimited[i] = 0
+    end
+    redis.call("HINCRBY", s.key, target, s.q)
+    takeFrom(s.key, s.from, s.unlimited)
+    epochs[i], taken[i], counters[i], sources[i] = s.epoch, s.q, s.key, s.from
+    reply[#reply + 1] = s.epoch
+    -- One bucket of several knows only its own level: "" (the caller reads the SKU's, if it must).
+    reply[#reply + 1] = s.buckets > 1 and "" or after
+    reply[#reply + 1] = unlimited[i]
+    reply[#reply + 1] = s.from
+  end
+  inflight[#inflight + 1] = now
+  inflight[#inflight + 1] = part.gateId
+  payloads[#payloads + 1] = part.gateId
+  payloads[#payloads + 1] = cjson.encode({ k = part.kind, i = KEYS[1], f = part.field, c = counters, q = taken, e = epochs, u = unlimited, l = sources, t = nowMs })
+  reply[#reply + 1] = fresh
+  return reply
+end
+
+-- One part, as take.lua alone would answer it.
+local function takePart(part)
+  local recorded = part.field ~= ""
+  local seen = recorded and (recordedHere[part.field] or redis.call("HGET", KEYS[1], part.field) or redis.call("HGET", KEYS[2], part.field))
+  if seen then
+    local separator = string.find(seen, ":", 1, true)
+    if string.sub(seen, 1, separator - 1) == part.fp then return { "REPLAY", string.sub(seen, separator + 1) } end
+    return { "CONFLICT" }
+  end
+  local state, missing = readCounters(part)
+  if not state then return missing end
+  local throttled = throttle(state)
+  if throttled then return throttled end
+  local short = { "SHORT" }
+  for i, s in ipairs(state) do
+    local obtainable
+    s.from, obtainable = allocate(s.key, s.lo, s.pinned, s.q, s.available, s.floor, s.unlimited)
+    if not s.from then
       short[#short + 1] = i
       short[#short + 1] = obtainable
       -- Units withheld are the SKU's, not a pinned location's: only an allocated line may take them back.
-      short[#short + 1] = ARGV[FIRST_LOCATION - 1 + i] == "" and withheld or 0
-      short[#short + 1] = tonumber(c[9]) or 1
+      short[#short + 1] = s.pinned == "" and s.withheld or 0
+      short[#short + 1] = s.buckets
     end
   end
-end
-if #missing > 1 then return missing end
-
--- "Per second": the bucket holds a second's worth of attempts, one refilled every 1000 / t ms.
-local THROTTLE_WINDOW_MS = 1000
-local nowMs = tonumber(now)
-local throttled = { "THROTTLED", 0 }
-local admitted = {}
-for i = 1, lines do
-  local limit = state[i].limit
-  if limit and limit > 0 then
-    local after = math.max(state[i].tat or nowMs, nowMs) + THROTTLE_WINDOW_MS / limit
-    if after - nowMs > THROTTLE_WINDOW_MS then
-      throttled[#throttled + 1] = i
-      throttled[2] = math.max(throttled[2], math.ceil(after - nowMs - THROTTLE_WINDOW_MS))
-    else
-      admitted[i] = after
-    end
+  local bits = {}
+  if recorded then
+    for bit in string.gmatch(part.bits, "%d+") do bits[#bits + 1] = tonumber(bit) end
   end
-end
-if #throttled > 2 then return throttled end
-for i, after in pairs(admitted) do redis.call("HSET", KEYS[FIRST_LINE - 1 + i], "tt", after) end
-
-local filterBits = {}
-for bit in string.gmatch(ARGV[7], "%d+") do filterBits[#filterBits + 1] = tonumber(bit) end
--- 1 when the filter is complete and lacks one of the key's bits: the key was never taken.
-local fresh = 0
-if recorded and redis.call("GETBIT", KEYS[5], 0) == 1 then
-  for _, bit in ipairs(filterBits) do
-    if redis.call("GETBIT", KEYS[5], bit) == 0 then fresh = 1 break end
+  local fresh = freshness(part, bits)
+  if #short > 1 then
+    table.insert(short, 2, fresh)
+    return short
   end
-end
-if #short > 1 then
-  table.insert(short, 2, fresh)
-  return short
+  if recorded then
+    local record = part.fp .. ":" .. string.sub(part.gateId, 1, GATE_TOKEN_LENGTH)
+    recordedHere[part.field] = record
+    records[#records + 1] = part.field
+    records[#records + 1] = record
+    for _, bit in ipairs(bits) do filterBits[#filterBits + 1] = bit end
+  end
+  return takeLines(part, state, fresh)
 end
 
-local epochs, taken, unlimited, counters, sources = {}, {}, {}, {}, {}
-local reply = { "OK" }
-for i = 1, lines do
-  local s, key = state[i], KEYS[FIRST_LINE - 1 + i]
-  local after = 0
-  if s.unlimited then
-    unlimited[i] = 1
-  else
-    after = redis.call("HINCRBY", key, "a", -s.q) + s.withheld
-    unlimited[i] = 0
+-- command key items..., in calls of at most WRITE_CHUNK items (unpack's bound on a Lua stack; even, as
+-- the items are field-value or score-member pairs).
+local WRITE_CHUNK = 4000
+local function writeAll(command, key, items)
+  for first = 1, #items, WRITE_CHUNK do
+    redis.call(command, key, unpack(items, first, math.min(first + WRITE_CHUNK - 1, #items)))
   end
-  redis.call("HINCRBY", key, target, s.q)
-  takeFrom(key, s.from, s.unlimited)
-  epochs[i] = s.epoch
-  taken[i] = s.q
-  counters[i] = key
-  reply[#reply + 1] = s.epoch
-  -- One bucket of several knows only its own level: "" (the caller reads the SKU's, if it must).
-  reply[#reply + 1] = s.buckets > 1 and "" or after
-  reply[#reply + 1] = unlimited[i]
-  reply[#reply + 1] = s.from
-  sources[i] = s.from
 end
-if recorded then
-  local GATE_TOKEN_LENGTH = 8
-  redis.call("HSET", KEYS[1], field, fp .. ":" .. string.sub(gateId, 1, GATE_TOKEN_LENGTH))
+
+local replies = {}
+for p, part in ipairs(parts) do replies[p] = takePart(part) end
+if #records > 0 then
+  writeAll("HSET", KEYS[1], records)
   redis.call("EXPIRE", KEYS[1], lifetime, "NX")
   for _, bit in ipairs(filterBits) do redis.call("SETBIT", KEYS[5], bit, 1) end
 end
-redis.call("ZADD", KEYS[3], now, gateId)
-redis.call("HSET", KEYS[4], gateId, cjson.encode({ k = kind, i = KEYS[1], f = field, c = counters, q = taken, e = epochs, u = unlimited, l = sources, t = tonumber(now) }))
-reply[#reply + 1] = fresh
-return reply
+writeAll("ZADD", KEYS[3], inflight)
+writeAll("HSET", KEYS[4], payloads)
+return replies

@@ -12,7 +12,7 @@ import type { GateKeys, ShardKeys } from './keys.ts';
 import {
   decodeAnnouncement,
   decodeInFlight,
-  decodeTake,
+  decodeTakes,
   integer,
   recordGateToken,
   type Announcement,
@@ -72,6 +72,12 @@ export interface CounterChange {
 
 /** Adoptions a take may need before it runs: a second failover within one take is already rare. */
 const MAX_ADOPT_ROUNDS = 3;
+/**
+ * Cart parts per take.lua call. One call per batch saves each cart a command's cost in the client and
+ * in Redis (about a third of a one-cart call's Redis CPU); Redis runs nothing else while a script runs,
+ * and 100 parts of one line take about 2 ms there, so a batch of 1,000 carts is ten calls in one pipeline.
+ */
+const MAX_PARTS_PER_TAKE_CALL = 100;
 
 /** A connection to the gate's Redis: one server (alone or under Sentinel), or a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -548,7 +554,8 @@ export class Gate {
   }
 
   /**
-   * Sends parts of one shard where its history is adopted: adopted() first, and the parts take.lua
+   * Sends parts of one shard where its history is adopted: adopted() first, in take.lua calls of at
+   * most MAX_PARTS_PER_TAKE_CALL parts (one call, or one pipeline of them), and the calls take.lua
    * answers ADOPT (the server is not the one adopted: a client resend after a failover reached it;
    * nothing moved) run again after adopting it, at most MAX_ADOPT_ROUNDS times in all.
    */
@@ -560,16 +567,32 @@ export class Gate {
       if (round > MAX_ADOPT_ROUNDS) throw new GateDown(new Error('the Redis server could not be adopted'));
       await this.adopted(shard);
       const now = Date.now();
-      const calls = pending.map((i) => this.takeCall(steps[i]!, now));
+      const calls: { steps: number[]; keysAndArgs: (string | number)[]; keyCount: number }[] = [];
+      for (let first = 0; first < pending.length; first += MAX_PARTS_PER_TAKE_CALL) {
+        const members = pending.slice(first, first + MAX_PARTS_PER_TAKE_CALL);
+        calls.push({
+          steps: members,
+          ...this.takeCall(
+            shard,
+            members.map((i) => steps[i]!),
+            now,
+          ),
+        });
+      }
       const replies =
         calls.length === 1
-          ? [await this.call((r) => r.take(calls[0]!.keys.length, ...calls[0]!.keys, ...calls[0]!.args))]
-          : await this.onePipeline(calls, (p, c) => p.take(c.keys.length, ...c.keys, ...c.args));
+          ? [await this.call((r) => r.take(calls[0]!.keyCount, ...calls[0]!.keysAndArgs))]
+          : await this.onePipeline(calls, (p, c) => p.take(c.keyCount, ...c.keysAndArgs));
       const again: number[] = [];
       replies.forEach((raw, j) => {
-        const reply = decodeTake(raw, steps[pending[j]!]!.part.indexes.length);
-        if (reply.kind === 'adopt') again.push(pending[j]!);
-        else outcomes[pending[j]!] = reply;
+        const members = calls[j]!.steps;
+        decodeTakes(
+          raw,
+          members.map((i) => steps[i]!.part.indexes.length),
+        ).forEach((reply, k) => {
+          if (reply.kind === 'adopt') again.push(members[k]!);
+          else outcomes[members[k]!] = reply;
+        });
       });
       if (again.length > 0) this.adoptions[shard.index]!.forget();
       pending = again;
@@ -577,32 +600,32 @@ export class Gate {
     return outcomes;
   }
 
-  /** take.lua's KEYS and ARGV for one part of a cart, as its header lists them. */
-  private takeCall(step: PartStep, now: number): { keys: string[]; args: (string | number)[] } {
-    const { t, trace, part } = step;
-    const { shard } = part;
-    const lines = part.indexes.map((i) => step.lines[i]!);
-    const keys = [
+  /** take.lua's KEYS and ARGV for parts of carts in one shard, as its header lists them. */
+  private takeCall(shard: ShardKeys, steps: readonly PartStep[], now: number): { keyCount: number; keysAndArgs: (string | number)[] } {
+    const keys: string[] = [
       ...this.recordsAround(shard, now),
       shard.inflight,
       shard.inflightPayloads,
       shard.replayFilter,
       shard.generation,
       shard.origin,
-      ...lines.map((l) => this.keys.counter(l.skuId, l.bucket)),
     ];
-    const args = [
-      t.kind,
-      part.home ? trace.field : '',
-      digest(t.fingerprint),
-      t.gateId,
-      now,
-      this.recordSeconds,
-      part.home ? trace.filterBits.join(',') : '',
-      ...lines.map((l) => l.quantity),
-      ...lines.map((l) => t.lines[l.line]!.locationId ?? ''),
-    ];
-    return { keys, args };
+    const args: (string | number)[] = [now, this.recordSeconds];
+    for (const { t, trace, part, lines: planned } of steps) {
+      const lines = part.indexes.map((i) => planned[i]!);
+      for (const l of lines) keys.push(this.keys.counter(l.skuId, l.bucket));
+      args.push(
+        t.kind,
+        part.home ? trace.field : '',
+        digest(t.fingerprint),
+        t.gateId,
+        part.home ? trace.filterBits.join(',') : '',
+        lines.length,
+      );
+      for (const l of lines) args.push(l.quantity);
+      for (const l of lines) args.push(t.lines[l.line]!.locationId ?? '');
+    }
+    return { keyCount: keys.length, keysAndArgs: [...keys, ...args] };
   }
 
   /** The gate token of the attempt that took under an idempotency key, if Redis still remembers one. */

@@ -154,11 +154,25 @@ interface WireInFlight {
   t: number;
 }
 
-/** Decodes lua/take.lua's reply for a request of `lineCount` lines. */
+/**
+ * Decodes lua/take.lua's reply to a call of parts of `lineCounts` lines each: one reply per part, or
+ * `adopt` for every part when the server must be adopted first (the script then took nothing).
+ */
+export function decodeTakes(reply: unknown, lineCounts: readonly number[]): TakeReply[] {
+  assert.ok(Array.isArray(reply), 'take.lua answers a table');
+  if (reply[0] === ReplyCode.ADOPT) {
+    assert.equal(reply.length, 1, 'take.lua: ADOPT carries nothing');
+    return lineCounts.map(() => ({ kind: 'adopt' }));
+  }
+  assert.equal(reply.length, lineCounts.length, 'take.lua answers once per part');
+  return lineCounts.map((lines, part) => decodeTake(reply[part], lines));
+}
+
+/** Decodes lua/take.lua's reply to one part of `lineCount` lines. */
 /** What take.lua can answer: an outcome, or that the server must be adopted first (the Gate retries). */
 export type TakeReply = TakeOutcome | { kind: 'adopt' };
 
-export function decodeTake(reply: unknown, lineCount: number): TakeReply {
+function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
   const [status, ...rest] = table('take.lua', reply);
   switch (status) {
     case ReplyCode.OK: {
@@ -203,9 +217,6 @@ export function decodeTake(reply: unknown, lineCount: number): TakeReply {
       assert.ok(lines.length >= 4 && lines.length % 4 === 0, 'take.lua: SHORT lists (line, available, withheld, buckets)');
       return { kind: 'short', fresh: Number(fresh) === 1, lines: shortLines(lines, lineCount) };
     }
-    case ReplyCode.ADOPT:
-      assert.equal(rest.length, 0, 'take.lua: ADOPT carries nothing');
-      return { kind: 'adopt' };
     default:
       throw new Error(`take.lua answered ${String(status)}`);
   }

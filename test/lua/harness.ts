@@ -115,48 +115,61 @@ export interface Take {
   fp?: string;
   gateId?: string;
   now?: number;
-  /** The records hash's lifetime, seconds (ARGV[6]). */
+  /** The records hash's lifetime, seconds (ARGV[2]; a call's first take's). */
   lifetime?: number;
   /** [this period's records, the period before's]; by default of PERIOD_NOW and PERIOD_BEFORE. */
   records?: [string, string];
-  /** The key's bits in the replay filter (ARGV[7]); bitsOf(key) by default. */
+  /** The key's bits in the replay filter (its part's fifth argument); bitsOf(key) by default. */
   bits?: number[];
   /** Quantities go to Redis as given: strings and fractions too, to test the script's own check; a line may be pinned to a location. */
   lines: [skuId: string, quantity: number | string, locationId?: string][];
 }
 
-/** take.lua's numkeys, KEYS and ARGV for a take, as the header lays them out (for a pipeline's `take`). */
+/** take.lua's numkeys, KEYS and ARGV for a call of one part (a take), as the header lays them out (for a pipeline's `take`). */
 export function takeArgs(keys: GateKeys, t: Take): [number, ...(string | number)[]] {
-  const kind = t.kind ?? 'DEDUCT';
-  const key = t.key ?? 'k1';
+  return takePartsArgs(keys, [t]);
+}
+
+/**
+ * take.lua's numkeys, KEYS and ARGV for a call of several parts (a batch's carts in one shard): the
+ * first take's records, time and lifetime are the call's.
+ */
+export function takePartsArgs(keys: GateKeys, takes: Take[]): [number, ...(string | number)[]] {
+  const first = takes[0]!;
   const k = [
-    ...(t.records ?? [recordsNow(keys), recordsBefore(keys)]),
+    ...(first.records ?? [recordsNow(keys), recordsBefore(keys)]),
     keys.first.inflight,
     keys.first.inflightPayloads,
     keys.first.replayFilter,
     keys.first.generation,
     keys.first.origin,
-    ...t.lines.map(([id]) => keys.counter(id)),
+    ...takes.flatMap((t) => t.lines.map(([id]) => keys.counter(id))),
   ];
-  return [
-    k.length,
-    ...k,
-    kind,
-    key,
-    t.fp ?? 'fp1',
-    t.gateId ?? 'g1',
-    t.now ?? 1_700_000_000_000,
-    t.lifetime ?? LIFETIME,
-    (t.bits ?? bitsOf(key)).join(','),
-    ...t.lines.map(([, q]) => q),
-    ...t.lines.map(([, , at]) => at ?? ''),
-  ];
+  const parts = takes.flatMap((t) => {
+    const key = t.key ?? 'k1';
+    return [
+      t.kind ?? 'DEDUCT',
+      key,
+      t.fp ?? 'fp1',
+      t.gateId ?? 'g1',
+      (t.bits ?? bitsOf(key)).join(','),
+      t.lines.length,
+      ...t.lines.map(([, q]) => q),
+      ...t.lines.map(([, , at]) => at ?? ''),
+    ];
+  });
+  return [k.length, ...k, first.now ?? 1_700_000_000_000, first.lifetime ?? LIFETIME, ...parts];
 }
 
-/** take.lua called straight, with the header's KEYS/ARGV layout, on a server adopted first (lua/adopt-3.lua). */
+/** take.lua called straight with one part, on a server adopted first (lua/adopt-3.lua): that part's reply. */
 export async function deduct(keys: GateKeys, t: Take, client: Redis = redis): Promise<(string | number)[]> {
+  return (await deductParts(keys, [t], client))[0]!;
+}
+
+/** take.lua called straight with several parts, on a server adopted first: one reply per part. */
+export async function deductParts(keys: GateKeys, takes: Take[], client: Redis = redis): Promise<(string | number)[][]> {
   await client.adopt(keys.first.origin, keys.first.generation, keys.first.replayFilter);
-  return client.take(...takeArgs(keys, t)) as Promise<(string | number)[]>;
+  return client.take(...takePartsArgs(keys, takes)) as unknown as Promise<(string | number)[][]>;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   connections,
   counter,
   deduct,
+  deductParts,
   gateRecords,
   ns,
   recordOf,
@@ -20,6 +21,7 @@ import {
   seed,
   snapshot,
   takeArgs,
+  takePartsArgs,
   useLua,
 } from './harness.ts';
 
@@ -521,7 +523,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
     }
     for (const [err, reply] of (await pipeline.exec())!) {
       expect(err).toBeNull();
-      expect((reply as unknown[])[0]).toBe('OK');
+      expect((reply as unknown[][])[0]![0]).toBe('OK');
     }
     expect(await redis.hlen(recordsNow(keys))).toBe(n);
     const bytes = Number(await redis.call('MEMORY', 'USAGE', recordsNow(keys), 'SAMPLES', '0'));
@@ -761,7 +763,7 @@ describe('take.lua: hot-SKU throttle (counter field t)', () => {
       pipeline.take(...takeArgs(keys, { key: `s${i}`, fp: 'fp', gateId: `g${i}`, now: T0 + i * 10, lines: [['H', 1]] }));
     const replies = (await pipeline.exec())!.map(([err, reply]) => {
       expect(err).toBeNull();
-      return (reply as unknown[])[0];
+      return (reply as unknown[][])[0]![0];
     });
     const admitted = replies.filter((r) => r === 'OK').length;
     expect(replies.filter((r) => r !== 'OK' && r !== 'THROTTLED')).toEqual([]);
@@ -829,7 +831,7 @@ describe('concurrency', () => {
     }
     const replies = ((await pipeline.exec()) ?? []).map(([err, r]) => {
       expect(err).toBeNull();
-      return r as (string | number)[];
+      return (r as (string | number)[][])[0]!;
     });
 
     expect(replies.filter((r) => r[0] === 'OK')).toHaveLength(30);
@@ -856,5 +858,137 @@ describe('concurrency', () => {
     expect(await redis.hgetall(recordsNow(keys))).toEqual({ same: recordOf('fp', ok[0]!) });
     expect(await counter(keys, 'A')).toMatchObject({ a: '97', s: '3' });
     expect(await redis.zcard(keys.first.inflight)).toBe(1);
+  });
+});
+
+describe('take.lua: many parts in one call (a batch)', () => {
+  it('takes the parts one after the other, each as if called alone: later ones see what earlier ones took', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 3 });
+    await seed(gate, 'B', { available: 5 });
+    const replies = await deductParts(
+      keys,
+      Array.from({ length: 5 }, (_, i) => ({
+        key: `k${i}`,
+        fp: `fp${i}`,
+        gateId: `g${i}`,
+        lines: [
+          ['B', 1],
+          ['A', 1],
+        ] as [string, number][],
+      })),
+    );
+    expect(replies.map((r) => r[0])).toEqual(['OK', 'OK', 'OK', 'SHORT', 'SHORT']);
+    // Available after each take, per line: B then A.
+    expect(replies.slice(0, 3).map((r) => [r[2], r[6]])).toEqual([
+      [4, 2],
+      [3, 1],
+      [2, 0],
+    ]);
+    // Line 2 (A) is short in the later parts; B was not taken for them.
+    expect(replies[3]).toEqual(['SHORT', 0, 2, 0, 0, 1]);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '3' });
+    expect(await counter(keys, 'B')).toMatchObject({ a: '2', s: '3' });
+    expect(await redis.hgetall(recordsNow(keys))).toEqual({
+      k0: recordOf('fp0', 'g0'),
+      k1: recordOf('fp1', 'g1'),
+      k2: recordOf('fp2', 'g2'),
+    });
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual(['g0', 'g1', 'g2']);
+    expect(Object.keys(await redis.hgetall(keys.first.inflightPayloads)).sort()).toEqual(['g0', 'g1', 'g2']);
+    expect(await filterBits(keys, bitsOf('k2'))).toEqual([1, 1, 1, 1]);
+    expect(await redis.ttl(recordsNow(keys))).toBeGreaterThan(0);
+  });
+
+  it("a key met again later in the call answers from the earlier part's record: REPLAY with the same fingerprint, else CONFLICT", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const replies = await deductParts(keys, [
+      { key: 'same', fp: 'fp', gateId: 'first-gate', lines: [['A', 2]] },
+      { key: 'same', fp: 'fp', gateId: 'second-gate', lines: [['A', 2]] },
+      { key: 'other', fp: 'fp-a', gateId: 'third-gate', lines: [['A', 1]] },
+      { key: 'other', fp: 'fp-b', gateId: 'fourth-gate', lines: [['A', 1]] },
+    ]);
+    expect(replies.map((r) => r[0])).toEqual(['OK', 'REPLAY', 'OK', 'CONFLICT']);
+    expect(replies[1]).toEqual(['REPLAY', 'first-ga']);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '7', s: '3' });
+    expect(await redis.zcard(keys.first.inflight)).toBe(2);
+  });
+
+  it("takes a home part without lines (a cart whose lines are all in other shards): it holds the key's record and its in-flight entry", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const replies = await deductParts(keys, [
+      { key: 'k1', fp: 'fp1', gateId: 'g1', lines: [['A', 1]] },
+      { key: 'home-only', fp: 'fp2', gateId: 'g2', lines: [] },
+    ]);
+    expect(replies[1]).toEqual(['OK', 0]);
+    expect(await redis.hget(recordsNow(keys), 'home-only')).toBe(recordOf('fp2', 'g2'));
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual(['g1', 'g2']);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '9', s: '1' });
+  });
+
+  it('refuses the whole call before writing anything when a later part is bad (quantity, line count, keys)', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await redis.adopt(keys.first.origin, keys.first.generation, keys.first.replayFilter);
+    const before = await snapshot(keys);
+    const good = { key: 'k1', lines: [['A', 1]] as [string, number][] };
+    await expect(deductParts(keys, [good, { key: 'k2', lines: [['A', 0]] }])).rejects.toThrow(/bad quantity on line 1/);
+    await expect(deductParts(keys, [good, { key: 'k2', kind: 'LEND', lines: [['A', 1]] }])).rejects.toThrow(/unknown kind/);
+    // One counter key too many for the parts' lines.
+    const [count, ...rest] = takePartsArgs(keys, [good]);
+    await expect(redis.take(count + 1, ...rest.slice(0, count), keys.counter('A'), ...rest.slice(count))).rejects.toThrow(/do not match/);
+    // A line count beyond the arguments.
+    const args = takePartsArgs(keys, [good]);
+    args[args.length - 3] = 5;
+    await expect(redis.take(...args)).rejects.toThrow(/bad line count/);
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('answers ADOPT once for the whole call on a server it was not adopted on, and writes nothing', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await redis.adopt(keys.first.origin, keys.first.generation, keys.first.replayFilter);
+    await redis.set(keys.first.origin, 'replication-id-of-the-dead-master');
+    const before = await snapshot(keys);
+    const raw = await redis.take(
+      ...takePartsArgs(keys, [
+        { key: 'k1', lines: [['A', 1]] },
+        { key: 'k2', lines: [['A', 1]] },
+      ]),
+    );
+    expect(raw).toEqual(['ADOPT']);
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('Gate.takeMany sends a batch of 250 one-line carts as three take.lua calls (100 parts at most each) and answers each in order', async () => {
+    const { keys } = ns();
+    const client = connections(1)[0]!;
+    const gate = new Gate(client, keys);
+    await seed(gate, 'A', { available: 200 });
+    await gate.take('DEDUCT', 'warm-up', 'fp', randomUUID(), [{ skuId: 'A', quantity: 1 }]);
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = (command, stream) => {
+      sent.push(command.name);
+      return send(command, stream);
+    };
+    const outcomes = await gate.takeMany(
+      Array.from({ length: 250 }, (_, i) => ({
+        kind: 'DEDUCT' as const,
+        idempotencyKey: `batch-${i}`,
+        fingerprint: `fp-${i}`,
+        gateId: randomUUID(),
+        lines: [{ skuId: 'A', quantity: 1 }],
+      })),
+    );
+    expect(sent.filter((name) => name === 'evalsha' || name === 'eval')).toHaveLength(3);
+    expect(outcomes.slice(0, 199).every((o) => o.kind === 'taken')).toBe(true);
+    expect(outcomes.slice(199).map((o) => o.kind)).toEqual(Array(51).fill('short'));
+    expect(outcomes.slice(0, 199).map((o) => (o.kind === 'taken' ? o.record.availableAfter[0] : -1))).toEqual(
+      Array.from({ length: 199 }, (_, i) => 198 - i),
+    );
+    expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '200' });
   });
 });
