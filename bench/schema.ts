@@ -1,6 +1,6 @@
 /**
  * The schema of the bench-only servers (bench/ceiling.ts and bench/bare.ts): the shape of stockgate's
- * deductStock, cut to what the bench asks for, so both pay the same HTTP and GraphQL cost as stockgate
+ * deductStock and deductStockBatch, cut to what the bench asks for, so both pay the same HTTP and GraphQL cost as stockgate
  * does for the same query text.
  */
 export const typeDefs = /* GraphQL */ `
@@ -27,11 +27,18 @@ export const typeDefs = /* GraphQL */ `
     message: String!
   }
   union DeductStockResult = DeductStockSuccess | InsufficientStock
+  input DeductStockBatchInput {
+    carts: [DeductStockInput!]!
+  }
+  type DeductStockBatchPayload {
+    results: [DeductStockResult!]!
+  }
   type Query {
     ok: Boolean!
   }
   type Mutation {
     deductStock(input: DeductStockInput!): DeductStockResult!
+    deductStockBatch(input: DeductStockBatchInput!): DeductStockBatchPayload!
   }
 `;
 
