@@ -45,7 +45,9 @@ export function connect(config: Config, log: Logger): Connections {
   const settleAfterCommit = (committed: LedgerEntry[]) => {
     if (committed.length === 0) return;
     const settled = gate
-      .settle(committed.map((e) => ({ ...e, skuIds: e.lines.map((l) => l.skuId) })))
+      .settle(
+        committed.map(({ gateId, kind, idempotencyKey, lines }) => ({ gateId, kind, idempotencyKey, skuIds: lines.map((l) => l.skuId) })),
+      )
       .catch((err: unknown) => log.warn({ err }, 'could not settle in-flight entries; reconciliation will'));
     settling.add(settled);
     void settled.finally(() => settling.delete(settled));

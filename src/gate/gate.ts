@@ -382,11 +382,16 @@ export class Gate {
     let pending = takes.map((t, i) => ({ i, t, plan: this.firstPlan(t), rounds: 1, contended: 0 }));
     while (pending.length > 0) {
       const got = await this.takePlanned(pending);
+      // Most carts are answered at once; only a shortage may be planned or tried again.
+      const short: { cart: (typeof pending)[number]; outcome: Extract<TakeOutcome, { kind: 'short' }> }[] = [];
+      pending.forEach((cart, j) => {
+        const outcome = got[j]!;
+        if (outcome.kind === 'short') short.push({ cart, outcome });
+        else outcomes[cart.i] = outcome;
+      });
       const next = await Promise.all(
-        pending.map(async (cart, j) => {
-          const outcome = got[j]!;
-          const spilled =
-            outcome.kind === 'short' && cart.rounds < MAX_SPILL_ROUNDS ? await this.spill(cart.t, cart.plan, outcome) : { outcome };
+        short.map(async ({ cart, outcome }) => {
+          const spilled = cart.rounds < MAX_SPILL_ROUNDS ? await this.spill(cart.t, cart.plan, outcome) : { outcome };
           if ('plan' in spilled) return { ...cart, plan: spilled.plan, rounds: cart.rounds + 1 };
           if (spilled.outcome.kind === 'short' && cart.contended < MAX_CONTENDED_RETRIES && this.spansShards(cart.plan)) {
             // Units other carts hold for a moment (taken in one shard, given back when another refuses

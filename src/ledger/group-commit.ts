@@ -126,6 +126,7 @@ function batchRows(entries: readonly LedgerEntry[]): { params: [string, string];
   const lines: object[] = [];
   for (const e of entries) {
     const { kind, idempotencyKey: key } = e;
+    // A deduct's deadline and client key are left out (undefined): the recordset reads them as NULL.
     requests.push({
       key,
       order_id: e.orderId,
@@ -133,8 +134,8 @@ function batchRows(entries: readonly LedgerEntry[]): { params: [string, string];
       result: e.result,
       gate_id: e.gateId,
       kind,
-      deadline: e.deadline?.toISOString() ?? null,
-      client_key: e.clientKey ?? null,
+      deadline: e.deadline?.toISOString(),
+      client_key: e.clientKey,
     });
     e.lines.forEach((l, i) => {
       for (const from of l.sources ?? [{ locationId: DEFAULT_LOCATION, quantity: l.quantity }]) {
@@ -248,7 +249,12 @@ export class LedgerWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
     const { params, rows: lineRows } = batchRows(entries);
-    const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>(BATCH_SQL, params);
+    // Named: each connection parses and plans it once, not once per batch.
+    const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>({
+      name: 'ledger-batch',
+      text: BATCH_SQL,
+      values: params,
+    });
     // One outcome per request (the statement's last SELECT is over the requests): a request without
     // one would be answered as if it were a duplicate while its rows may be missing.
     assert.equal(rows.length, entries.length, 'a ledger batch answers once per request');
