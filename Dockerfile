@@ -27,6 +27,6 @@ COPY prisma ./prisma
 EXPOSE 4000
 USER node
 # Worker processes: one per core the container may use (WEB_CONCURRENCY, README "Configuration").
-# A young generation of 64 MiB semi-spaces: a batch of carts allocates a lot that dies young, and the
+# A young generation of 128 MiB semi-spaces: a batch of carts allocates a lot that dies young, and the
 # default 16 MiB made the scavenger run (and promote) several times as often (README "Performance").
-CMD ["node", "--max-semi-space-size=64", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=128", "dist/main.js"]

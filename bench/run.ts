@@ -264,7 +264,7 @@ const PRODUCTION_ENV = { NODE_ENV: 'production', STOCKGATE_API_KEYS: `bench:admi
 const REQUEST_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
 
 /** Node's flags for every server, as `npm start` and the Dockerfile run stockgate (package.json). */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=128'];
 
 async function start(spec: ModeSpec, port: number, env: Record<string, string>): Promise<ChildProcess> {
   const base = { ...process.env };
