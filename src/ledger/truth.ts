@@ -56,6 +56,9 @@ function fenceSql(alsoSet: string): string {
 /** The fence of a load: the counters are rebuilt from the truth now (stockAudit's lastReconciledAt). */
 const LOAD_FENCE_SQL = fenceSql(', reconciled_at = now()');
 
+/** A row's withheld once its units are back in the gate's share: minus the unmerged withheld deltas. */
+const WITHHELD_RETURNED = `-coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND ${UNMERGED_OF_S}), 0)`;
+
 /**
  * Gives the units withheld for the database-only path back to the gate's share, for SKUs $1 whose row
  * locks the transaction already holds: the row keeps minus the unmerged withheld deltas, so row +
@@ -65,8 +68,18 @@ const LOAD_FENCE_SQL = fenceSql(', reconciled_at = now()');
  * lock was awaited, and leave the share that much too large.
  */
 export const RETURN_WITHHELD_SQL = `
-  UPDATE sku s SET withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND ${UNMERGED_OF_S}), 0)
+  UPDATE sku s SET withheld = ${WITHHELD_RETURNED}
   WHERE s.id = ANY($1::text[])`;
+
+/**
+ * FENCE_SQL and RETURN_WITHHELD_SQL in one statement, for SKUs $1 whose rows the transaction locked in
+ * an earlier statement: this statement's snapshot, taken after the lock, misses no take, and each row
+ * is written once instead of twice (a set of 10,000 levels: one UPDATE of 10,000 rows less).
+ */
+export const FENCE_HELD_SQL = `
+  UPDATE sku s SET epoch = s.epoch + 1, updated_at = now(), withheld = ${WITHHELD_RETURNED}
+  WHERE s.id = ANY($1::text[])
+  RETURNING s.id, s.epoch`;
 
 function toSeed(row: TruthRow): SkuStock {
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readTruth } from '../ledger/truth.ts';
-import { adjustment, commitChange, fenceLocked, type MovementRow } from '../sync/outbox.ts';
+import { adjustment, commitChange, fenceHeld, type MovementRow } from '../sync/outbox.ts';
 import {
   idempotencyKey,
   inputError,
@@ -169,7 +169,7 @@ async function setLevels(s: Services, items: ParsedSetStock[]): Promise<(SkuLeve
         set.set(skuId, { ...withLevelAt(level as SkuStock, locationId, available), withheld: 0 });
         return set.get(skuId)!;
       });
-      const fenced = await fenceLocked(tx, [...set.keys()]);
+      const fenced = await fenceHeld(tx, [...set.keys()]);
       const seeds = [...fenced].map(([skuId, epoch]): SkuStock => ({ ...set.get(skuId)!, epoch }));
       return { result, movements, fenced, seeds };
     },

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { LocationUnits, SkuStock } from '../../inventory.ts';
 import { readTruth } from '../../ledger/truth.ts';
-import { commitChange, fenceLocked, type Change, type MovementRow } from '../../sync/outbox.ts';
+import { commitChange, fenceHeld, type Change, type MovementRow } from '../../sync/outbox.ts';
 import { allocateFromTruth } from '../locations.ts';
 import { replayOnDuplicate, storedTakeAnswer } from '../idempotency.ts';
 import { InsufficientStock, UnknownSku } from '../outcomes.ts';
@@ -74,7 +74,7 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
     tx,
     limited.filter((l) => !perLocation(of(l.skuId))).map((l) => ({ truth: of(l.skuId), quantity: l.quantity })),
   );
-  for (const [skuId, epoch] of await fenceLocked(
+  for (const [skuId, epoch] of await fenceHeld(
     tx,
     limited.filter((l) => perLocation(of(l.skuId))).map((l) => l.skuId),
   ))
