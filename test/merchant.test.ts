@@ -545,7 +545,7 @@ describe('the outbox repairs a crash between the commit and Redis', () => {
     });
     for (const id of ['lr', 'ld']) {
       expect(await gate.seed(truth.get(id)!, 'slow-loader')).toBe(1);
-      expect(await gate.redis.unlock(gate.keys.loadLock(id), 'slow-loader')).toBe(1);
+      expect(await gate.unlock(gate.keys.loadLock(id), 'slow-loader')).toBe(1);
     }
 
     // The seeds hold the truth from before the changes; the outbox must still bring the changes in.

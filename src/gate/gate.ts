@@ -70,6 +70,11 @@ export interface CounterChange {
   delta: CounterDelta;
 }
 
+/**
+ * Keys per call of a script over many keys (lua/lock.lua, lua/unlock.lua): each key costs Redis about a
+ * microsecond there, so a call holds it a millisecond at most; and a bound on a script's arguments.
+ */
+const KEYS_PER_CALL = 1_000;
 /** Adoptions a take may need before it runs: a second failover within one take is already rare. */
 const MAX_ADOPT_ROUNDS = 3;
 /**
@@ -325,15 +330,34 @@ export class Gate {
     );
   }
 
+  /**
+   * One command per chunk of at most KEYS_PER_CALL keys (a script over many keys, answering one reply
+   * per key), every chunk's keys in one slot in a Redis Cluster: per slot one pipeline, every slot at
+   * once. Replies per key, in the keys' order.
+   */
+  private async inChunks(keys: readonly string[], add: (pipeline: ChainableCommander, chunk: string[]) => void): Promise<unknown[]> {
+    const run = async (members: string[]) => {
+      const chunks: string[][] = [];
+      for (let first = 0; first < members.length; first += KEYS_PER_CALL) chunks.push(members.slice(first, first + KEYS_PER_CALL));
+      const replies = await this.onePipeline(chunks, add);
+      return replies.flatMap((reply, i) => {
+        assert.ok(Array.isArray(reply) && reply.length === chunks[i]!.length, 'a script over many keys answers once per key');
+        return reply as unknown[];
+      });
+    };
+    if (!('slots' in this.redis)) return run([...keys]);
+    return inGroups(keys, (key) => calculateSlot(key), run);
+  }
+
   /** A lease on `key` for `token`, if nobody holds it. */
   async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.tryLocks([key], token, ttlMs))[0]!;
   }
 
-  /** A lease on each key for `token`, where nobody holds it: which ones it got. */
+  /** A lease on each key for `token`, where nobody holds it (lua/lock.lua): which ones it got. */
   async tryLocks(keys: readonly string[], token: string, ttlMs: number): Promise<boolean[]> {
-    const replies = await this.pipelined(keys, String, (p, key) => p.set(key, token, 'PX', ttlMs, 'NX'));
-    return replies.map((reply) => reply === 'OK');
+    const replies = await this.inChunks(keys, (p, chunk) => p.lock(chunk.length, ...chunk, token, ttlMs));
+    return replies.map((reply) => reply === 1);
   }
 
   async isLocked(key: string): Promise<boolean> {
@@ -344,13 +368,13 @@ export class Gate {
     return (await this.pipelined(keys, String, (p, key) => p.exists(key))).map((reply) => reply === 1);
   }
 
-  /** Releases a lock `token` still holds (lua/unlock-1.lua): 1 released, 0 it was not held by `token`. */
+  /** Releases a lock `token` still holds (lua/unlock.lua): 1 released, 0 it was not held by `token`. */
   async unlock(key: string, token: string): Promise<number> {
     return (await this.unlockAll([key], token))[0]!;
   }
 
   async unlockAll(keys: readonly string[], token: string): Promise<number[]> {
-    return (await this.pipelined(keys, String, (p, key) => p.unlock(key, token))).map((reply) => integer('unlock-1.lua', reply));
+    return (await this.inChunks(keys, (p, chunk) => p.unlock(chunk.length, ...chunk, token))).map((reply) => integer('unlock.lua', reply));
   }
 
   /** Takes a whole cart at the gate, all lines or none (lua/take.lua, once per shard the cart spans). */

@@ -28,7 +28,8 @@ declare module 'ioredis' {
     adopt(origin: string, generation: string, filter: string): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
-    unlock(key: string, token: string): Result<number, Context>;
+    lock(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    unlock(numKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     rate(key: string, limit: number, periodMs: number, now: number): Result<number, Context>;
     announce(counter: string, live: string, generation: string, ...args: string[]): Result<(string | number)[], Context>;
   }

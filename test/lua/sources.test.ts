@@ -10,20 +10,21 @@ useLua();
 describe('script sources', () => {
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
 
-  it('finds the eight gate scripts, the live one and the rate limit, and defines each as a command', () => {
+  it('finds the nine gate scripts, the live one and the rate limit, and defines each as a command', () => {
     expect(files.sort()).toEqual([
       'adopt-3.lua',
       'announce-3.lua',
       'apply-2.lua',
       'invalidate-1.lua',
+      'lock.lua',
       'rate-1.lua',
       'release.lua',
       'seed-3.lua',
       'settle-2.lua',
       'take.lua',
-      'unlock-1.lua',
+      'unlock.lua',
     ]);
-    for (const name of ['adopt', 'announce', 'apply', 'take', 'release', 'settle', 'seed', 'invalidate', 'unlock', 'rate']) {
+    for (const name of ['adopt', 'announce', 'apply', 'take', 'release', 'settle', 'seed', 'invalidate', 'lock', 'unlock', 'rate']) {
       expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });
