@@ -4,7 +4,7 @@
   under holds another history: a replica promoted after its master died (replication is asynchronous,
   so it may lack the master's last takes), or a server restarted from an older snapshot. Its counters
   may then still offer units the ledger has sold, so none of them may sell: the generation moves on,
-  and a counter of another generation counts as missing (take.lua, seed-3.lua, announce-3.lua,
+  and a counter of another generation counts as missing (take.lua, seed.lua, announce-3.lua,
   Gate.levels), to be loaded from the truth under a new epoch. The replay filter is marked incomplete
   (bit 0 cleared), so it is rebuilt from the ledger instead of vouching for keys it may have lost.
 

@@ -34,7 +34,7 @@ export interface GateLine {
   quantity: number;
 }
 
-/** What one bucket's counter is loaded with (seed-3.lua). */
+/** What one bucket's counter is loaded with (seed.lua). */
 export interface BucketSeed {
   seed: StockSeed;
   bucket: number;

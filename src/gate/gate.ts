@@ -75,6 +75,8 @@ export interface CounterChange {
  * microsecond there, so a call holds it a millisecond at most; and a bound on a script's arguments.
  */
 const KEYS_PER_CALL = 1_000;
+/** Counters per seed.lua call: each costs Redis a few microseconds there, so a call holds it a few milliseconds at most. */
+const COUNTERS_PER_SEED_CALL = 500;
 /** Adoptions a take may need before it runs: a second failover within one take is already rare. */
 const MAX_ADOPT_ROUNDS = 3;
 /**
@@ -803,49 +805,63 @@ export class Gate {
 
   /**
    * Loads a counter from the truth, only while `lockToken` still holds the SKU's load lock
-   * (lua/seed-3.lua): 1 loaded, 0 a counter as new was there, LOCK_LOST the lock was lost.
+   * (lua/seed.lua): 1 loaded, 0 a counter as new was there, LOCK_LOST the lock was lost.
    */
   async seed(c: StockSeed, lockToken: string): Promise<number> {
     return (await this.seedAll([c], lockToken))[0]!;
   }
 
-  /** One reply per seed: its first bucket's (the others are loaded without the lock, src/gate/buckets.ts). */
+  /**
+   * One reply per seed: its first bucket's (the others are loaded without the lock, src/gate/buckets.ts).
+   * Per shard, seed.lua calls of at most COUNTERS_PER_SEED_CALL counters in one pipeline.
+   */
   async seedAll(seeds: readonly StockSeed[], lockToken: string): Promise<number[]> {
     const counters = seeds.flatMap((seed) => bucketSeeds(seed));
     const shardOf = (c: BucketSeed) => this.keys.bucketShard(c.seed.skuId, c.bucket);
     // Loaded under the generation each shard adopted, not one a failover has made stale.
     await Promise.all([...new Set(counters.map(shardOf))].map((shard) => this.adopted(shard)));
-    const replies = await this.pipelined(
-      counters,
-      (c) => this.keys.counter(c.seed.skuId, c.bucket),
-      (p, c) => {
-        const { seed, bucket } = c;
-        const counter = this.keys.counter(seed.skuId, bucket);
-        const first = bucket === 0;
-        p.seed(
-          counter,
-          first ? this.keys.loadLock(seed.skuId) : counter,
-          shardOf(c).generation,
-          seed.epoch,
-          c.share,
-          c.reserved,
-          c.sold,
-          seed.unlimited ? 1 : 0,
-          c.floor,
-          c.name,
-          c.throttlePerSecond,
-          c.withheld,
-          first ? lockToken : '',
-          first ? (seed.buckets ?? 1) : 1,
-          first ? (seed.throttlePerSecond ?? 0) : 0,
-          c.locations ? 1 : 0,
-          (c.locations ?? []).map((l) => l.locationId).join(','),
-          ...(c.locations ?? []).map((l) => l.share),
-        );
-      },
-    );
+    const replies = await inGroups(counters, shardOf, async (members, shard) => {
+      const calls: { count: number; keys: string[]; args: (string | number)[] }[] = [];
+      for (let first = 0; first < members.length; first += COUNTERS_PER_SEED_CALL) {
+        const chunk = members.slice(first, first + COUNTERS_PER_SEED_CALL);
+        const keys = [shard.generation];
+        const args: (string | number)[] = [];
+        for (const c of chunk) this.seedCall(c, lockToken, keys, args);
+        calls.push({ count: chunk.length, keys, args });
+      }
+      const got = await this.onePipeline(calls, (p, call) => p.seed(call.keys.length, ...call.keys, ...call.args));
+      return got.flatMap((reply, i) => {
+        assert.ok(Array.isArray(reply) && reply.length === calls[i]!.count, 'seed.lua answers once per counter');
+        return reply as unknown[];
+      });
+    });
     for (const seed of seeds) this.learnBuckets(seed.skuId, seed.buckets ?? 1);
-    return replies.filter((_, i) => counters[i]!.bucket === 0).map((reply) => integer('seed-3.lua', reply));
+    return replies.filter((_, i) => counters[i]!.bucket === 0).map((reply) => integer('seed.lua', reply));
+  }
+
+  /** Adds one counter's keys and arguments to a seed.lua call, as its header lists them. */
+  private seedCall(c: BucketSeed, lockToken: string, keys: string[], args: (string | number)[]): void {
+    const { seed, bucket } = c;
+    const counter = this.keys.counter(seed.skuId, bucket);
+    const first = bucket === 0;
+    keys.push(counter, first ? this.keys.loadLock(seed.skuId) : counter);
+    args.push(
+      seed.epoch,
+      c.share,
+      c.reserved,
+      c.sold,
+      seed.unlimited ? 1 : 0,
+      c.floor,
+      c.name,
+      c.throttlePerSecond,
+      c.withheld,
+      first ? lockToken : '',
+      first ? (seed.buckets ?? 1) : 1,
+      first ? (seed.throttlePerSecond ?? 0) : 0,
+      c.locations ? 1 : 0,
+      (c.locations ?? []).map((l) => l.locationId).join(','),
+      ...(c.locations ?? []).map((l) => l.share),
+    );
   }
 
   /**

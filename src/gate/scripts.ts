@@ -24,7 +24,7 @@ declare module 'ioredis' {
     take(numKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown[], Context>;
     release(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
     settle(inflight: string, payloads: string, ...gateIds: string[]): Result<number, Context>;
-    seed(key: string, lock: string, generation: string, ...args: (string | number)[]): Result<number, Context>;
+    seed(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
     adopt(origin: string, generation: string, filter: string): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;

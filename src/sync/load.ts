@@ -37,7 +37,7 @@ export async function loadsInProgress(gate: Gate, skuIds: string[]): Promise<Set
 /**
  * Reloads the counters of SKUs whose load locks `token` holds from their truth, under a new epoch
  * (truthForLoad). Returns the truth it read; ids PostgreSQL does not know are absent. A counter whose
- * lock lapsed meanwhile is not written (lua/seed-3.lua): the next request finds it missing and loads again.
+ * lock lapsed meanwhile is not written (lua/seed.lua): the next request finds it missing and loads again.
  */
 export async function reloadFromTruth(gate: Gate, prisma: PrismaClient, skuIds: string[], token: string): Promise<Map<string, StockSeed>> {
   const truth = await truthForLoad(prisma, skuIds);

@@ -1,4 +1,4 @@
-/** lua/seed-3.lua: loading a counter from the truth, fenced by epoch and load lock. See ./harness.ts. */
+/** lua/seed.lua: loading counters from the truth, fenced by epoch and load lock. See ./harness.ts. */
 import { describe, expect, it } from 'vitest';
 import type { GateKeys } from '../../src/gate/keys.ts';
 import { seedHoldingLock } from '../support/seed.ts';
@@ -6,7 +6,16 @@ import { counter, deduct, ns, redis, seed, useLua } from './harness.ts';
 
 useLua();
 
-describe('seed-3.lua', () => {
+describe('seed.lua', () => {
+  /**
+   * seed.lua of one counter, straight: its ten first arguments (epoch to the lock token) as given,
+   * the rest as for a SKU without buckets or locations. Its one reply.
+   */
+  async function seedOne(keys: GateKeys, id: string, ...args: (string | number)[]): Promise<number> {
+    const [reply] = await redis.seed(3, keys.first.generation, keys.counter(id), keys.loadLock(id), ...args, 1, 0, 0, '');
+    return reply!;
+  }
+
   /** Takes the load lock of `skuId` for `token`, as a loader does before seeding. */
   async function lock(keys: GateKeys, skuId: string, token = 'loader'): Promise<string> {
     await redis.set(keys.loadLock(skuId), token, 'PX', 5_000);
@@ -16,24 +25,22 @@ describe('seed-3.lua', () => {
   it('loads an absent counter with every field', async () => {
     const { keys } = ns();
     for (const id of ['A', 'B', 'C', 'D']) await lock(keys, id);
-    const seed = (id: string, ...args: (string | number)[]) =>
-      redis.seed(keys.counter(id), keys.loadLock(id), keys.first.generation, ...args);
+    const seed = (id: string, ...args: (string | number)[]) => seedOne(keys, id, ...args);
     expect(await seed('A', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'A')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', g: '0' });
-    // ARGV[8], the throttle: stored as t when set, absent when 0.
+    // The eighth argument, the throttle: stored as t when set, absent when 0.
     expect(await seed('B', 3, 10, 2, 5, 0, -4, 'Widget', 25, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'B')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', t: '25', g: '0' });
     expect(await seed('C', 3, 10, 2, 5, 0, -4, 'Widget', 0, 0, 'loader')).toBe(1);
     expect(await counter(keys, 'C')).not.toHaveProperty('t');
-    // ARGV[9], the withheld units: stored as h when not 0.
+    // The ninth, the withheld units: stored as h when not 0.
     expect(await seed('D', 3, 10, 2, 5, 0, -4, 'Widget', 0, 6, 'loader')).toBe(1);
     expect(await counter(keys, 'D')).toEqual({ e: '3', a: '10', r: '2', s: '5', u: '0', f: '-4', n: 'Widget', h: '6', g: '0' });
   });
 
   it('writes nothing for a loader that does not hold the load lock (lapsed, taken over, or flushed)', async () => {
     const { keys } = ns();
-    const seed = (token: string) =>
-      redis.seed(keys.counter('A'), keys.loadLock('A'), keys.first.generation, 3, 10, 0, 0, 0, 0, '', 0, 0, token);
+    const seed = (token: string) => seedOne(keys, 'A', 3, 10, 0, 0, 0, 0, '', 0, 0, token);
     expect(await seed('stalled')).toBe(-1);
     expect(await redis.exists(keys.counter('A'))).toBe(0);
     await lock(keys, 'A', 'successor');
@@ -121,5 +128,73 @@ describe('seed-3.lua', () => {
 
     expect(await seed(gate, 'A', { available: 3, sold: 8, epoch: 3 })).toBe(1);
     expect(await counter(keys, 'A')).toEqual({ e: '3', a: '3', r: '0', s: '8', u: '0', f: '0', n: '', g: '1' });
+  });
+
+  it('loads many counters in one call, each as if alone: a lost lock or a newer counter answers for itself only', async () => {
+    const { keys } = ns();
+    for (const id of ['A', 'C']) await lock(keys, id);
+    await lock(keys, 'B', 'someone-else');
+    await seedOne(keys, 'C', 9, 1, 0, 0, 0, 0, '', 0, 0, 'loader');
+    const counterArgs = (epoch: number, available: number) => [epoch, available, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, ''];
+    const replies = await redis.seed(
+      7,
+      keys.first.generation,
+      ...['A', 'B', 'C'].flatMap((id) => [keys.counter(id), keys.loadLock(id)]),
+      ...counterArgs(3, 10),
+      ...counterArgs(3, 20),
+      ...counterArgs(3, 30),
+    );
+    expect(replies).toEqual([1, -1, 0]);
+    expect(await counter(keys, 'A')).toMatchObject({ e: '3', a: '10' });
+    expect(await redis.exists(keys.counter('B'))).toBe(0);
+    expect(await counter(keys, 'C')).toMatchObject({ e: '9', a: '1' });
+  });
+
+  it('refuses arguments that do not match the keys before writing anything', async () => {
+    const { keys } = ns();
+    await lock(keys, 'A');
+    await expect(
+      redis.seed(
+        5,
+        keys.first.generation,
+        keys.counter('A'),
+        keys.loadLock('A'),
+        keys.counter('B'),
+        keys.loadLock('B'),
+        3,
+        10,
+        0,
+        0,
+        0,
+        0,
+        '',
+        0,
+        0,
+        'loader',
+        1,
+        0,
+        0,
+        '',
+      ),
+    ).rejects.toThrow(/do not match/);
+    expect(await redis.exists(keys.counter('A'))).toBe(0);
+  });
+
+  it('Gate.seedAll loads 1,200 counters (three calls) and answers each in order', async () => {
+    const { keys, gate } = ns();
+    const ids = Array.from({ length: 1_200 }, (_, i) => `bulk-${i}`);
+    await gate.tryLocks(
+      ids.map((id) => keys.loadLock(id)),
+      'token',
+      60_000,
+    );
+    await redis.set(keys.loadLock('bulk-600'), 'someone-else', 'PX', 60_000);
+    const replies = await gate.seedAll(
+      ids.map((skuId, i) => ({ skuId, name: null, available: i, reserved: 0, sold: 0, unlimited: false, epoch: 1, backorderLimit: 0 })),
+      'token',
+    );
+    expect(replies.filter((r) => r === 1)).toHaveLength(1_199);
+    expect(replies[600]).toBe(-1);
+    expect(await counter(keys, 'bulk-1199')).toMatchObject({ e: '1', a: '1199' });
   });
 });

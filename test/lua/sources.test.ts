@@ -19,7 +19,7 @@ describe('script sources', () => {
       'lock.lua',
       'rate-1.lua',
       'release.lua',
-      'seed-3.lua',
+      'seed.lua',
       'settle-2.lua',
       'take.lua',
       'unlock.lua',
