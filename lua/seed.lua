@@ -35,23 +35,26 @@
            followed, when the flag is 1, by the gate's share in each of those locations, in that order
              (they add up to the share of available)
   Returns per counter 1 when loaded, 0 when a counter of this epoch or newer was already there, -1 when
-  the caller does not hold the load lock. Arguments that do not match the keys are refused (an error)
-  before anything is written.
+  the caller does not hold the load lock. Arguments that do not match the keys, or an epoch that is not
+  a number, are refused (an error) before anything is written.
 ]]
 local COUNTER_ARGS = 14
 
 -- Each counter's keys and first argument, checked before anything is written.
+local MISMATCH = "the counters' arguments do not match their keys"
 local counters = {}
 local arg = 1
 for key = 2, #KEYS, 2 do
+  if arg > #ARGV then return redis.error_reply(MISMATCH) end
   local locations = {}
   if ARGV[arg + 12] == "1" then
     for location in string.gmatch(ARGV[arg + 13] or "", "[^,]+") do locations[#locations + 1] = location end
   end
+  if not tonumber(ARGV[arg]) then return redis.error_reply("counter " .. (#counters + 1) .. ": bad epoch") end
   counters[#counters + 1] = { hash = KEYS[key], lock = KEYS[key + 1], arg = arg, locations = locations }
   arg = arg + COUNTER_ARGS + #locations
 end
-if #KEYS % 2 ~= 1 or arg ~= #ARGV + 1 then return redis.error_reply("the counters' arguments do not match their keys") end
+if #KEYS % 2 ~= 1 or arg ~= #ARGV + 1 then return redis.error_reply(MISMATCH) end
 
 local generation = redis.call("GET", KEYS[1]) or "0"
 

@@ -38,7 +38,7 @@
              would leave a half-taken cart), and n locations each line is pinned to, "" for none
              (includes/locations.lua allocates)
   Parts in one call are of distinct idempotency keys (the caller's rounds); one that meets an earlier
-  part's key in the call answers as if that part's record were stored already.
+  part's key in the call meets its record (each part is written whole before the next starts).
 
   Returns {"ADOPT"} when this server is not the one adopted (its replication id is not KEYS[7]'s):
   nothing was read or written; adopt it (adopt-3.lua), then call again. Otherwise one reply per part:
@@ -89,13 +89,13 @@ while arg <= #ARGV do
   end
   local part = { kind = ARGV[arg], field = ARGV[arg + 1], fp = ARGV[arg + 2], gateId = ARGV[arg + 3], bits = ARGV[arg + 4],
     lines = lines, firstKey = firstKey, firstQuantity = arg + PART_HEADER, firstLocation = arg + PART_HEADER + lines }
-  if not TARGET[part.kind] then return redis.error_reply("unknown kind " .. tostring(part.kind)) end
+  if not TARGET[part.kind] then return redis.error_reply("part " .. (#parts + 1) .. ": unknown kind " .. tostring(part.kind)) end
   local distinct = {}
   for i = 1, lines do
     local q = tonumber(ARGV[part.firstQuantity - 1 + i])
     local key = KEYS[firstKey - 1 + i]
-    if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("bad quantity on line " .. i) end
-    if distinct[key] then return redis.error_reply("SKU on more than one line: " .. key) end
+    if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("part " .. (#parts + 1) .. ": bad quantity on line " .. i) end
+    if distinct[key] then return redis.error_reply("part " .. (#parts + 1) .. ": SKU on more than one line: " .. key) end
     distinct[key] = true
   end
   parts[#parts + 1] = part
@@ -115,9 +115,8 @@ local filterComplete = redis.call("GETBIT", KEYS[5], 0) == 1
 local THROTTLE_WINDOW_MS = 1000
 local GATE_TOKEN_LENGTH = 8
 
--- What the parts taken in this call write once, at the end (one command each, not one per part).
-local records, filterBits, inflight, payloads = {}, {}, {}, {}
-local recordedHere = {}
+-- Whether this call set this period's records hash to expire (once its first record is in).
+local expiring = false
 
 -- Each line's counter, or which lines are missing; nil, missing when any is.
 local function readCounters(part)
@@ -190,10 +189,8 @@ local function takeLines(part, state, fresh)
     reply[#reply + 1] = unlimited[i]
     reply[#reply + 1] = s.from
   end
-  inflight[#inflight + 1] = now
-  inflight[#inflight + 1] = part.gateId
-  payloads[#payloads + 1] = part.gateId
-  payloads[#payloads + 1] = cjson.encode({ k = part.kind, i = KEYS[1], f = part.field, c = counters, q = taken, e = epochs, u = unlimited, l = sources, t = nowMs })
+  redis.call("ZADD", KEYS[3], now, part.gateId)
+  redis.call("HSET", KEYS[4], part.gateId, cjson.encode({ k = part.kind, i = KEYS[1], f = part.field, c = counters, q = taken, e = epochs, u = unlimited, l = sources, t = nowMs }))
   reply[#reply + 1] = fresh
   return reply
 end
@@ -201,10 +198,11 @@ end
 -- One part, as take.lua alone would answer it.
 local function takePart(part)
   local recorded = part.field ~= ""
-  local seen = recorded and (recordedHere[part.field] or redis.call("HGET", KEYS[1], part.field) or redis.call("HGET", KEYS[2], part.field))
+  local seen = recorded and (redis.call("HGET", KEYS[1], part.field) or redis.call("HGET", KEYS[2], part.field))
   if seen then
+    -- Records are "fingerprint:token"; one without a separator (written by no take) matches nothing.
     local separator = string.find(seen, ":", 1, true)
-    if string.sub(seen, 1, separator - 1) == part.fp then return { "REPLAY", string.sub(seen, separator + 1) } end
+    if separator and string.sub(seen, 1, separator - 1) == part.fp then return { "REPLAY", string.sub(seen, separator + 1) } end
     return { "CONFLICT" }
   end
   local state, missing = readCounters(part)
@@ -232,32 +230,19 @@ local function takePart(part)
     table.insert(short, 2, fresh)
     return short
   end
+  -- Each part is written whole (counters, record, filter bits, in-flight entry) before the next starts:
+  -- a later part that fails leaves the earlier ones in flight, for reconciliation to settle (I3).
   if recorded then
-    local record = part.fp .. ":" .. string.sub(part.gateId, 1, GATE_TOKEN_LENGTH)
-    recordedHere[part.field] = record
-    records[#records + 1] = part.field
-    records[#records + 1] = record
-    for _, bit in ipairs(bits) do filterBits[#filterBits + 1] = bit end
+    redis.call("HSET", KEYS[1], part.field, part.fp .. ":" .. string.sub(part.gateId, 1, GATE_TOKEN_LENGTH))
+    if not expiring then
+      redis.call("EXPIRE", KEYS[1], lifetime, "NX")
+      expiring = true
+    end
+    for _, bit in ipairs(bits) do redis.call("SETBIT", KEYS[5], bit, 1) end
   end
   return takeLines(part, state, fresh)
 end
 
--- command key items..., in calls of at most WRITE_CHUNK items (unpack's bound on a Lua stack; even, as
--- the items are field-value or score-member pairs).
-local WRITE_CHUNK = 4000
-local function writeAll(command, key, items)
-  for first = 1, #items, WRITE_CHUNK do
-    redis.call(command, key, unpack(items, first, math.min(first + WRITE_CHUNK - 1, #items)))
-  end
-end
-
 local replies = {}
 for p, part in ipairs(parts) do replies[p] = takePart(part) end
-if #records > 0 then
-  writeAll("HSET", KEYS[1], records)
-  redis.call("EXPIRE", KEYS[1], lifetime, "NX")
-  for _, bit in ipairs(filterBits) do redis.call("SETBIT", KEYS[5], bit, 1) end
-end
-writeAll("ZADD", KEYS[3], inflight)
-writeAll("HSET", KEYS[4], payloads)
 return replies

@@ -19,8 +19,8 @@ export type PartRefusal = Exclude<TakeOutcome, { kind: 'taken' }>;
  * from selling in a cycle (each refusing the other, both giving back). The key's home shard keeps the
  * record: when it holds none of the lines, its part comes first with no line, so a replay or a conflict
  * is answered before any unit moves; otherwise its part, where the order puts it, also checks and
- * writes the record, and a replay met there gives back the parts before it. Each part is one take.lua
- * call, all of its lines or none; a part refused gives the earlier ones back (Gate.take), and each part
+ * writes the record, and a replay met there gives back the parts before it. Each part is taken by
+ * take.lua (with other carts' parts of its shard in the same call), all of its lines or none; a part refused gives the earlier ones back (Gate.take), and each part
  * is in flight in its own shard until the ledger has the cart, so a crash between parts leaves entries
  * that reconciliation settles like any other. With one shard, a cart is one part: the call is the same
  * as a gate without shards.

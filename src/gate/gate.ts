@@ -338,17 +338,23 @@ export class Gate {
    * once. Replies per key, in the keys' order.
    */
   private async inChunks(keys: readonly string[], add: (pipeline: ChainableCommander, chunk: string[]) => void): Promise<unknown[]> {
-    const run = async (members: string[]) => {
-      const chunks: string[][] = [];
-      for (let first = 0; first < members.length; first += KEYS_PER_CALL) chunks.push(members.slice(first, first + KEYS_PER_CALL));
-      const replies = await this.onePipeline(chunks, add);
-      return replies.flatMap((reply, i) => {
-        assert.ok(Array.isArray(reply) && reply.length === chunks[i]!.length, 'a script over many keys answers once per key');
-        return reply as unknown[];
-      });
-    };
+    const run = (members: string[]) => this.perCall(members, KEYS_PER_CALL, add);
     if (!('slots' in this.redis)) return run([...keys]);
     return inGroups(keys, (key) => calculateSlot(key), run);
+  }
+
+  /**
+   * One script call per chunk of at most `size` items (all of one slot in a Redis Cluster), in one
+   * pipeline; each call answers one reply per item. Replies per item, in the items' order.
+   */
+  private async perCall<T>(items: readonly T[], size: number, add: (pipeline: ChainableCommander, chunk: T[]) => void): Promise<unknown[]> {
+    const chunks: T[][] = [];
+    for (let first = 0; first < items.length; first += size) chunks.push(items.slice(first, first + size));
+    const replies = await this.onePipeline(chunks, add);
+    return replies.flatMap((reply, i) => {
+      assert.ok(Array.isArray(reply) && reply.length === chunks[i]!.length, 'a script over many items answers once per item');
+      return reply as unknown[];
+    });
   }
 
   /** A lease on `key` for `token`, if nobody holds it. */
@@ -820,21 +826,14 @@ export class Gate {
     const shardOf = (c: BucketSeed) => this.keys.bucketShard(c.seed.skuId, c.bucket);
     // Loaded under the generation each shard adopted, not one a failover has made stale.
     await Promise.all([...new Set(counters.map(shardOf))].map((shard) => this.adopted(shard)));
-    const replies = await inGroups(counters, shardOf, async (members, shard) => {
-      const calls: { count: number; keys: string[]; args: (string | number)[] }[] = [];
-      for (let first = 0; first < members.length; first += COUNTERS_PER_SEED_CALL) {
-        const chunk = members.slice(first, first + COUNTERS_PER_SEED_CALL);
+    const replies = await inGroups(counters, shardOf, (members, shard) =>
+      this.perCall(members, COUNTERS_PER_SEED_CALL, (p, chunk) => {
         const keys = [shard.generation];
         const args: (string | number)[] = [];
         for (const c of chunk) this.seedCall(c, lockToken, keys, args);
-        calls.push({ count: chunk.length, keys, args });
-      }
-      const got = await this.onePipeline(calls, (p, call) => p.seed(call.keys.length, ...call.keys, ...call.args));
-      return got.flatMap((reply, i) => {
-        assert.ok(Array.isArray(reply) && reply.length === calls[i]!.count, 'seed.lua answers once per counter');
-        return reply as unknown[];
-      });
-    });
+        p.seed(keys.length, ...keys, ...args);
+      }),
+    );
     for (const seed of seeds) this.learnBuckets(seed.skuId, seed.buckets ?? 1);
     return replies.filter((_, i) => counters[i]!.bucket === 0).map((reply) => integer('seed.lua', reply));
   }

@@ -168,10 +168,10 @@ export function decodeTakes(reply: unknown, lineCounts: readonly number[]): Take
   return lineCounts.map((lines, part) => decodeTake(reply[part], lines));
 }
 
-/** Decodes lua/take.lua's reply to one part of `lineCount` lines. */
 /** What take.lua can answer: an outcome, or that the server must be adopted first (the Gate retries). */
 export type TakeReply = TakeOutcome | { kind: 'adopt' };
 
+/** Decodes lua/take.lua's reply to one part of `lineCount` lines. */
 function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
   const [status, ...rest] = table('take.lua', reply);
   switch (status) {

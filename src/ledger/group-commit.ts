@@ -249,7 +249,8 @@ export class LedgerWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
     const { params, rows: lineRows } = batchRows(entries);
-    // Named: each connection parses and plans it once, not once per batch.
+    // Named: each connection parses and plans it once, not once per batch (a pooler in between must
+    // keep prepared statements: README "How it works").
     const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>({
       name: 'ledger-batch',
       text: BATCH_SQL,

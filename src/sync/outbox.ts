@@ -23,7 +23,7 @@ export const SWEEP_BATCH = 500;
  *   database-only path go back to the gate's share in the same step: a lower level could otherwise
  *   leave more withheld than the SKU has.
  * - set: the change may set levels (set-stock). Rows are locked exclusively, and the change fences
- *   only the SKUs whose level it changes (fenceLocked) and says so (`fenced`): a SKU it leaves as it
+ *   only the SKUs whose level it changes (fenceHeld) and says so (`fenced`): a SKU it leaves as it
  *   is (a lost compare-and-set, a level already there) keeps its epoch and its counter.
  * - take: a database-only take. It sells only units withheld from the gate, so the gate's share stays
  *   valid and the counter is adjusted in place like `apply`; but the rows are locked exclusively, so

@@ -177,6 +177,16 @@ describe('seed.lua', () => {
         '',
       ),
     ).rejects.toThrow(/do not match/);
+    // An epoch that is not a number, in the second counter: the first is not loaded either.
+    await expect(
+      redis.seed(
+        5,
+        keys.first.generation,
+        ...['A', 'B'].flatMap((id) => [keys.counter(id), keys.loadLock(id)]),
+        ...[3, 10, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, ''],
+        ...['three', 10, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, ''],
+      ),
+    ).rejects.toThrow(/counter 2: bad epoch/);
     expect(await redis.exists(keys.counter('A'))).toBe(0);
   });
 

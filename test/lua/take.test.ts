@@ -531,7 +531,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
   });
 });
 
-describe('take.lua: the replay filter (KEYS[5], ARGV[7])', () => {
+describe('take.lua: the replay filter (KEYS[5], each part’s filter bits)', () => {
   it("an OK take sets the key's bits and nothing else; bit 0 (complete) stays as it was", async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 10 });
@@ -944,6 +944,24 @@ describe('take.lua: many parts in one call (a batch)', () => {
     args[args.length - 3] = 5;
     await expect(redis.take(...args)).rejects.toThrow(/bad line count/);
     expect(await snapshot(keys)).toEqual(before);
+  });
+
+  it('a part that fails at run time (a counter of the wrong type) leaves the parts before it whole: taken, recorded and in flight', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await redis.set(keys.counter('BAD'), 'not a hash');
+    await expect(
+      deductParts(keys, [
+        { key: 'k1', fp: 'fp1', gateId: 'g1', lines: [['A', 2]] },
+        { key: 'k2', fp: 'fp2', gateId: 'g2', lines: [['BAD', 1]] },
+      ]),
+    ).rejects.toThrow(/WRONGTYPE/);
+    // Reconciliation finds the first part's take in flight and settles it from the truth (I3).
+    expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
+    expect(await redis.hget(recordsNow(keys), 'k1')).toBe(recordOf('fp1', 'g1'));
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual(['g1']);
+    expect(await redis.hexists(keys.first.inflightPayloads, 'g1')).toBe(1);
+    expect(await redis.hget(recordsNow(keys), 'k2')).toBeNull();
   });
 
   it('answers ADOPT once for the whole call on a server it was not adopted on, and writes nothing', async () => {
