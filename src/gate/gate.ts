@@ -152,6 +152,13 @@ async function inGroups<T, G, R>(items: readonly T[], group: (item: T) => G, run
   return answers;
 }
 
+/** `items` in consecutive chunks of at most `size`, in order. */
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let first = 0; first < items.length; first += size) chunks.push(items.slice(first, first + size));
+  return chunks;
+}
+
 /** Indexes of `items` grouped by `group`, in order within each group. */
 function groupIndexes<T, G>(items: readonly T[], group: (item: T) => G): Map<G, number[]> {
   const groups = new Map<G, number[]>();
@@ -348,8 +355,7 @@ export class Gate {
    * pipeline; each call answers one reply per item. Replies per item, in the items' order.
    */
   private async perCall<T>(items: readonly T[], size: number, add: (pipeline: ChainableCommander, chunk: T[]) => void): Promise<unknown[]> {
-    const chunks: T[][] = [];
-    for (let first = 0; first < items.length; first += size) chunks.push(items.slice(first, first + size));
+    const chunks = chunksOf(items, size);
     const replies = await this.onePipeline(chunks, add);
     return replies.flatMap((reply, i) => {
       assert.ok(Array.isArray(reply) && reply.length === chunks[i]!.length, 'a script over many items answers once per item');
@@ -604,18 +610,14 @@ export class Gate {
       if (round > MAX_ADOPT_ROUNDS) throw new GateDown(new Error('the Redis server could not be adopted'));
       await this.adopted(shard);
       const now = Date.now();
-      const calls: { steps: number[]; keysAndArgs: (string | number)[]; keyCount: number }[] = [];
-      for (let first = 0; first < pending.length; first += MAX_PARTS_PER_TAKE_CALL) {
-        const members = pending.slice(first, first + MAX_PARTS_PER_TAKE_CALL);
-        calls.push({
-          steps: members,
-          ...this.takeCall(
-            shard,
-            members.map((i) => steps[i]!),
-            now,
-          ),
-        });
-      }
+      const calls = chunksOf(pending, MAX_PARTS_PER_TAKE_CALL).map((members) => ({
+        steps: members,
+        ...this.takeCall(
+          shard,
+          members.map((i) => steps[i]!),
+          now,
+        ),
+      }));
       const replies =
         calls.length === 1
           ? [await this.call((r) => r.take(calls[0]!.keyCount, ...calls[0]!.keysAndArgs))]
