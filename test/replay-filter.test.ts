@@ -17,7 +17,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TakeKind } from '../src/inventory.ts';
 import { loadCounters } from '../src/sync/load.ts';
-import { ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
+import { KEYS_PAGE_SQL, ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
 import { outcome, type Result } from './support/client.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
 import { useStack, type Running } from './support/stack.ts';
@@ -298,4 +298,62 @@ describe('keys the database-only path took (replay_filter_pending)', () => {
 
     expect(await api.deductOne('win-1', 'db-window')).toEqual(first);
   });
+});
+
+describe('a rebuild over a ledger of many pages', () => {
+  /** More than two of the keeper's pages (5,000 keys), of both kinds. */
+  const KEYS = 12_000;
+
+  it(
+    'adds every key once, each page read from the primary key where the last one ended, whatever the plan',
+    { timeout: 60_000 },
+    async () => {
+      await sql(
+        stack.ns.databaseUrl,
+        `INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
+       SELECT (CASE WHEN g % 3 = 0 THEN 'RESERVE' ELSE 'DEDUCT' END)::"MovementKind", 'many-' || g, 'many-' || g, 'fp', '{}', gen_random_uuid()
+       FROM generate_series(1, $1::int) g`,
+        [KEYS],
+      );
+      // No autovacuum here may have looked at the table yet: the planner sees its real size.
+      await sql(stack.ns.databaseUrl, 'ANALYZE gate_request');
+      // A generic plan (what a prepared statement settles on) still walks the index from the last key: no
+      // sort of every later key per page, which made a rebuild under load read the ledger pages² times.
+      const db = new pg.Client({ connectionString: stack.ns.databaseUrl });
+      await db.connect();
+      try {
+        await db.query('SET plan_cache_mode = force_generic_plan');
+        await db.query(`PREPARE page(timestamptz, text, text, int) AS ${KEYS_PAGE_SQL}`);
+        const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (FORMAT JSON) EXECUTE page('-infinity', 'DEDUCT', 'many-5', 5000)`,
+        );
+        const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
+        expect(plan).not.toContain('"Sort"');
+        expect(plan).toContain('"Index Cond"');
+      } finally {
+        await db.end();
+      }
+
+      await gate().redis.del(...gate().keys.shards.map((shard) => shard.replayFilter));
+      const keeper = new ReplayFilterKeeper(services(), SETTLE_MS);
+      const ledger = await sql<{ kind: TakeKind; key: string }>(
+        stack.ns.databaseUrl,
+        `SELECT kind::text AS kind, idempotency_key AS key FROM gate_request`,
+      );
+      expect(ledger.length).toBeGreaterThan(KEYS);
+      // The first pass scans the whole ledger: each key exactly once (the keys are distinct, so a count
+      // equal to the ledger's and every key present means none was skipped or read twice).
+      expect(await keeper.pass()).toBe(ledger.length);
+      await sleep(SETTLE_MS * 2);
+      await keeper.pass();
+      expect(await gate().replayFilterComplete()).toBe(true);
+      const pipeline = gate().redis.pipeline();
+      for (const { kind, key } of ledger) {
+        const { filterBits, shard } = gate().trace(kind, key);
+        for (const bit of filterBits) pipeline.getbit(gate().keys.shards[shard]!.replayFilter, bit);
+      }
+      const bits = (await pipeline.exec())!.map(([err, bit]) => (err ? err : bit));
+      expect(bits.filter((bit) => bit !== 1)).toEqual([]);
+    },
+  );
 });

@@ -91,21 +91,23 @@ async function movePending(s: Services): Promise<number> {
   return rows.length;
 }
 
+/**
+ * A page of the ledger's keys written since $1, after ($2, $3), in the primary key's order, so each
+ * page reads only its own rows from the index whatever plan PostgreSQL picks: no OR, no parameter
+ * tested for NULL, and ordered by the table's kind (the enum), not the selected text.
+ */
+export const KEYS_PAGE_SQL = `SELECT kind::text AS kind, idempotency_key FROM gate_request
+  WHERE created_at >= $1::timestamptz AND (kind, idempotency_key) > ($2::"MovementKind", $3::text)
+  ORDER BY gate_request.kind, gate_request.idempotency_key LIMIT $4`;
+/** Before every key: the enum's first kind and the empty key (no idempotency key is empty: src/stock/input.ts). */
+const BEFORE_EVERY_KEY: KeyRow = { kind: 'DEDUCT', idempotency_key: '' };
+
 /** Every key of the ledger (written since `since`, or all), page by page in key order. */
 async function addKeysSince(s: Services, since: Date | null): Promise<number> {
   let added = 0;
-  let after: KeyRow | null = null;
+  let after = BEFORE_EVERY_KEY;
   for (;;) {
-    const rows: KeyRow[] = await s.prisma.$queryRawUnsafe<KeyRow[]>(
-      `SELECT kind::text AS kind, idempotency_key FROM gate_request
-       WHERE ($1::timestamptz IS NULL OR created_at >= $1)
-         AND ($2::text IS NULL OR (kind, idempotency_key) > ($2::"MovementKind", $3::text))
-       ORDER BY kind, idempotency_key LIMIT $4`,
-      since,
-      after?.kind ?? null,
-      after?.idempotency_key ?? null,
-      PAGE,
-    );
+    const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, since ?? '-infinity', after.kind, after.idempotency_key, PAGE);
     await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
     added += rows.length;
     if (rows.length < PAGE) return added;
