@@ -269,6 +269,29 @@ describe('reconciliation of takes that passed the gate', () => {
     expect(await audit(stack.ns.databaseUrl, 'late')).toMatchObject({ deducts: 1 });
   });
 
+  it('fences a ledger write naming a SKU that does not exist: no foreign key, and nothing written', async () => {
+    const { ledger } = stack.svc.app.services;
+    await api.upsert([{ id: 'real', available: 10 }]);
+    const [{ epoch }] = await sql<{ epoch: number }>(stack.ns.databaseUrl, `SELECT epoch FROM sku WHERE id = 'real'`);
+    const entry: LedgerEntry = {
+      kind: 'DEDUCT',
+      gateId: randomUUID(),
+      idempotencyKey: 'ghost-sku',
+      orderId: 'ghost-sku',
+      fingerprint: 'fp',
+      result: {},
+      lines: [
+        { skuId: 'real', quantity: 1, epoch, unlimited: false },
+        { skuId: 'no-such-sku', quantity: 1, epoch, unlimited: false },
+      ],
+    };
+    expect(await ledger.write(entry)).toBe('fenced');
+    expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM gate_request WHERE idempotency_key = 'ghost-sku'`)).toEqual([]);
+    // The SKU that exists alone, at its epoch, is committed: the fence above was the unknown SKU's.
+    expect(await ledger.write({ ...entry, idempotencyKey: 'real-sku', lines: entry.lines.slice(0, 1) })).toBe('committed');
+    expect(await sql(stack.ns.databaseUrl, `SELECT 1 FROM movement WHERE idempotency_key = 'ghost-sku'`)).toEqual([]);
+  });
+
   it('a change committed while reconciliation rebuilds a counter still reaches the counter', async () => {
     const { gate } = stack.svc.app.services;
     await api.upsert([{ id: 'rebuilt', available: 10 }]);
