@@ -272,7 +272,8 @@ describe('reconciliation of takes that passed the gate', () => {
   it('fences a ledger write naming a SKU that does not exist: no foreign key, and nothing written', async () => {
     const { ledger } = stack.svc.app.services;
     await api.upsert([{ id: 'real', available: 10 }]);
-    const [{ epoch }] = await sql<{ epoch: number }>(stack.ns.databaseUrl, `SELECT epoch FROM sku WHERE id = 'real'`);
+    const [row] = await sql<{ epoch: number }>(stack.ns.databaseUrl, `SELECT epoch FROM sku WHERE id = 'real'`);
+    const epoch = row!.epoch;
     const entry: LedgerEntry = {
       kind: 'DEDUCT',
       gateId: randomUUID(),
