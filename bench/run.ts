@@ -105,6 +105,8 @@ const CHECK_LOOKS = 3;
 const SETTLE_LIMIT_MS = 20_000;
 /** The longest wait for the merge worker's backlog after the load scenarios (idle). */
 const IDLE_LIMIT_MS = 120_000;
+/** The longest wait for a new deployment's replay filter: its keeper's settle delay (30 s) and two passes, with room. */
+const REPLAY_FILTER_LIMIT_MS = 90_000;
 /** Idempotency records under a deployment's prefix (src/gate/keys.ts): whose TTL the report shows. */
 const IDEMPOTENCY_KEYS = 'idem:*';
 
@@ -445,6 +447,19 @@ async function idle(server: Server): Promise<void> {
   }
 }
 
+/**
+ * Waits for the new deployment's replay filter (src/sync/replay-filter.ts) to be built: its second scan
+ * of the ledger runs once, about 30 s after the server starts, and would land in whichever window is
+ * under way then. The windows measure the steady state; the rebuild is measured on its own (its test).
+ */
+async function replayFilterBuilt(gate: Gate): Promise<void> {
+  const deadline = Date.now() + REPLAY_FILTER_LIMIT_MS;
+  while (!(await gate.replayFilterComplete())) {
+    if (Date.now() > deadline) throw new Error(`the replay filter was not built within ${REPLAY_FILTER_LIMIT_MS} ms`);
+    await sleep(500);
+  }
+}
+
 /** Deducts in the ledger so far: one gate request row each. */
 async function acknowledged(databaseUrl: string): Promise<number> {
   const [row] = await sql<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM gate_request WHERE kind = 'DEDUCT'`);
@@ -713,6 +728,7 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
     // The seed's own aftermath (a live announcement, and so a counter load, per new SKU) out of the
     // first window: it ran for seconds into it, ~30 loads a second of SKUs the scenario never touches.
     if (stockgate) await idle(server);
+    if (gate) await replayFilterBuilt(gate);
     for (const scenario of spec.scenarios) rows.push(await measure(server, scenario, modeMeters));
     // After the load, once the merge worker has folded its backlog: the operation on its own, and none
     // of its work (10,000 live announcements, 30,000 movements to merge) in a scenario's window.
