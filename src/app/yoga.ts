@@ -18,6 +18,7 @@ import { READY_PATH, useReadiness } from '../observe/use-readiness.ts';
 import { useRequestId } from '../observe/use-request-id.ts';
 import type { Context } from '../schema/builder.ts';
 import { schema } from '../schema/index.ts';
+import { useCompiledExecution } from './use-compiled-execution.ts';
 import { useDrain } from './use-drain.ts';
 import { useServedPaths } from './use-served-paths.ts';
 import { useTypedMediaType } from './use-typed-media-type.ts';
@@ -141,6 +142,8 @@ function plugins({ config, context, metrics, redis, log, draining }: YogaParts):
     useBodyLimit(),
     ...operationLimits({ introspection: config.GRAPHQL_INTROSPECTION }),
     tickerPage(),
+    // Last: it only swaps the execute function the plugins above wrap.
+    useCompiledExecution(),
   ];
 }
 
