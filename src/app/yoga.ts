@@ -164,6 +164,7 @@ function databaseUnavailable(error: Error): GraphQLError | null {
  * coercion errors (a string or a non-integer where an Int goes), which are bad user input.
  */
 function withCode(error: Error): Error {
-  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return error;
+  // extensions may be missing: graphql-jit's errors (src/app/use-compiled-execution.ts) leave it undefined.
+  if (!(error instanceof GraphQLError) || error.extensions?.code !== undefined) return error;
   return reissued(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' });
 }
