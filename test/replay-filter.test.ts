@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TakeKind } from '../src/inventory.ts';
 import { loadCounters } from '../src/sync/load.ts';
 import { KEYS_PAGE_SQL, ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
+import { createPrisma } from '../src/db/client.ts';
 import { outcome, type Result } from './support/client.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
 import { useStack, type Running } from './support/stack.ts';
@@ -323,7 +324,7 @@ describe('a rebuild over a ledger of many pages', () => {
       await db.connect();
       try {
         await db.query('SET plan_cache_mode = force_generic_plan');
-        await db.query(`PREPARE page(timestamptz, text, text, int) AS ${KEYS_PAGE_SQL}`);
+        await db.query(`PREPARE page(float8, text, text, int) AS ${KEYS_PAGE_SQL}`);
         const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(
           `EXPLAIN (FORMAT JSON) EXECUTE page('-infinity', 'DEDUCT', 'many-5', 5000)`,
         );
@@ -356,4 +357,36 @@ describe('a rebuild over a ledger of many pages', () => {
       expect(bits.filter((bit) => bit !== 1)).toEqual([]);
     },
   );
+});
+
+describe('a rebuild whose PostgreSQL sessions are not in UTC', () => {
+  it('waits its settle delay, then adds a key that reached the ledger after its first scan', { timeout: 30_000 }, async () => {
+    // Sessions in New York: a timestamptz read into a Date there came back five hours early, so the
+    // rebuild thought its settle delay long over at once.
+    const url = new URL(stack.ns.databaseUrl);
+    url.searchParams.set('options', '-c TimeZone=America/New_York');
+    const prisma = createPrisma(url.toString());
+    const settleMs = 2_000;
+    try {
+      await gate().redis.del(...gate().keys.shards.map((shard) => shard.replayFilter));
+      const keeper = new ReplayFilterKeeper({ ...services(), prisma }, settleMs);
+      await keeper.pass();
+      // Written by hand after the first scan, as a take that passed the gate before the flush and
+      // reached the ledger late: its bits went with the flush, and only the second scan adds them.
+      await sql(
+        stack.ns.databaseUrl,
+        `INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
+         VALUES ('DEDUCT', 'late-in-new-york', 'late-in-new-york', 'fp', '{}', gen_random_uuid())`,
+      );
+      await keeper.pass();
+      expect(await gate().replayFilterComplete()).toBe(false);
+      expect(await inFilter('DEDUCT', 'late-in-new-york')).toBe(false);
+      await sleep(settleMs + 500);
+      await keeper.pass();
+      expect(await gate().replayFilterComplete()).toBe(true);
+      expect(await inFilter('DEDUCT', 'late-in-new-york')).toBe(true);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
 });

@@ -38,8 +38,12 @@ interface KeyRow {
 
 /** Keeps one deployment's replay filter complete; one per process, run by the reconcile worker. */
 export class ReplayFilterKeeper {
-  /** A rebuild this keeper began: when its scan started, by PostgreSQL's clock, and its lease. */
-  private rebuild: { startedAt: Date; token: string } | null = null;
+  /**
+   * A rebuild this keeper began: when its scan started, by PostgreSQL's clock in ms since the epoch (a
+   * number: a timestamptz read into a Date, and a Date sent back, are hours off when the session's
+   * TimeZone is not UTC), and its lease.
+   */
+  private rebuild: { startedAtMs: number; token: string } | null = null;
 
   constructor(
     private readonly s: Services,
@@ -58,14 +62,14 @@ export class ReplayFilterKeeper {
     if (this.rebuild === null) {
       const token = randomUUID();
       if (!(await s.gate.tryLock(s.gate.keys.replayFilterLock, token, REBUILD_LOCK_MS))) return added;
-      const [row] = await s.prisma.$queryRawUnsafe<{ now: Date }[]>('SELECT now() AS now');
-      this.rebuild = { startedAt: row!.now, token };
+      const [row] = await s.prisma.$queryRawUnsafe<{ ms: number }[]>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms');
+      this.rebuild = { startedAtMs: row!.ms, token };
       added += await addKeysSince(s, null);
       s.log.info({ added }, 'replay filter: every key in the ledger added; completing it once takes under way have settled');
       return added;
     }
-    if (Date.now() - this.rebuild.startedAt.getTime() < this.settleMs) return added;
-    added += await addKeysSince(s, new Date(this.rebuild.startedAt.getTime() - this.settleMs));
+    if (Date.now() - this.rebuild.startedAtMs < this.settleMs) return added;
+    added += await addKeysSince(s, this.rebuild.startedAtMs - this.settleMs);
     await s.gate.markReplayFilterComplete();
     await s.gate.unlock(s.gate.keys.replayFilterLock, this.rebuild.token);
     s.log.info({ added }, 'replay filter complete: refusals of new keys no longer look in the ledger');
@@ -92,22 +96,23 @@ async function movePending(s: Services): Promise<number> {
 }
 
 /**
- * A page of the ledger's keys written since $1, after ($2, $3), in the primary key's order, so each
+ * A page of the ledger's keys written since $1 (ms since the epoch), after ($2, $3), in the primary key's order, so each
  * page reads only its own rows from the index whatever plan PostgreSQL picks: no OR, no parameter
  * tested for NULL, and ordered by the table's kind (the enum), not the selected text.
  */
 export const KEYS_PAGE_SQL = `SELECT kind::text AS kind, idempotency_key FROM gate_request
-  WHERE created_at >= $1::timestamptz AND (kind, idempotency_key) > ($2::"MovementKind", $3::text)
+  WHERE created_at >= to_timestamp($1::float8 / 1000) AND (kind, idempotency_key) > ($2::"MovementKind", $3::text)
   ORDER BY gate_request.kind, gate_request.idempotency_key LIMIT $4`;
 /** Before every key: the enum's first kind and the empty key (no idempotency key is empty: src/stock/input.ts). */
 const BEFORE_EVERY_KEY: KeyRow = { kind: 'DEDUCT', idempotency_key: '' };
 
-/** Every key of the ledger (written since `since`, or all), page by page in key order. */
-async function addKeysSince(s: Services, since: Date | null): Promise<number> {
+/** Every key of the ledger (written since `sinceMs`, ms since the epoch, or all), page by page in key order. */
+async function addKeysSince(s: Services, sinceMs: number | null): Promise<number> {
   let added = 0;
   let after = BEFORE_EVERY_KEY;
   for (;;) {
-    const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, since ?? '-infinity', after.kind, after.idempotency_key, PAGE);
+    const from = String(sinceMs ?? '-infinity');
+    const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, from, after.kind, after.idempotency_key, PAGE);
     await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
     added += rows.length;
     if (rows.length < PAGE) return added;
