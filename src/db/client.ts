@@ -11,11 +11,19 @@ const POOL_SIZE = 20;
 export const STATEMENT_TIMEOUT_MS = 5_000;
 /** A PostgreSQL that does not accept a connection in this time counts as down. */
 const CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * Every session in UTC, whatever the server's or the database's default: the driver adapter sends a
+ * Date as a time without a zone and reads a timestamptz back ignoring its offset, so in any other
+ * TimeZone each is hours off (a rebuild's settle delay, a reservation's deadline). A connection string's
+ * own `options` still wins.
+ */
+const SESSION_OPTIONS = '-c TimeZone=UTC';
 
 export function createPrisma(databaseUrl: string): PrismaClient {
   return new PrismaClient({
     adapter: new PrismaPg({
       connectionString: databaseUrl,
+      options: SESSION_OPTIONS,
       max: POOL_SIZE,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -39,6 +47,7 @@ const LEDGER_POOL_SIZE = 16;
 export function createLedgerPool(databaseUrl: string): pg.Pool {
   return new pg.Pool({
     connectionString: databaseUrl,
+    options: SESSION_OPTIONS,
     max: LEDGER_POOL_SIZE,
     statement_timeout: STATEMENT_TIMEOUT_MS,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
