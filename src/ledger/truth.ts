@@ -42,42 +42,26 @@ const TRUTH_SQL = `
   ) u ON true
   WHERE s.id = ANY($1::text[])`;
 
-/** Bumps the epochs of SKUs $1 (rows locked in id order, as every writer locks them); returns the new ones. */
-export const FENCE_SQL = fenceSql('');
-
-/** FENCE_SQL that also sets more columns (`, col = value`). */
-function fenceSql(alsoSet: string): string {
-  return `
-  UPDATE sku SET epoch = epoch + 1, updated_at = now()${alsoSet}
+/**
+ * The fence of a load: bumps the epochs of SKUs $1 (rows locked in id order, as every writer locks
+ * them), and records that the counters are rebuilt from the truth now (stockAudit's lastReconciledAt).
+ */
+const LOAD_FENCE_SQL = `
+  UPDATE sku SET epoch = epoch + 1, updated_at = now(), reconciled_at = now()
   WHERE id IN (SELECT id FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
   RETURNING id, epoch`;
-}
-
-/** The fence of a load: the counters are rebuilt from the truth now (stockAudit's lastReconciledAt). */
-const LOAD_FENCE_SQL = fenceSql(', reconciled_at = now()');
-
-/** A row's withheld once its units are back in the gate's share: minus the unmerged withheld deltas. */
-const WITHHELD_RETURNED = `-coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND ${UNMERGED_OF_S}), 0)`;
 
 /**
- * Gives the units withheld for the database-only path back to the gate's share, for SKUs $1 whose row
- * locks the transaction already holds: the row keeps minus the unmerged withheld deltas, so row +
- * unmerged is 0 (a merge that marked movements and waits for the row lock adds their deltas to both
- * sides of that sum alike). A statement of its own, after the lock: a statement's snapshot is taken
- * when it starts, so computed in the locking statement it would miss a take that committed while the
- * lock was awaited, and leave the share that much too large.
- */
-export const RETURN_WITHHELD_SQL = `
-  UPDATE sku s SET withheld = ${WITHHELD_RETURNED}
-  WHERE s.id = ANY($1::text[])`;
-
-/**
- * FENCE_SQL and RETURN_WITHHELD_SQL in one statement, for SKUs $1 whose rows the transaction locked in
- * an earlier statement: this statement's snapshot, taken after the lock, misses no take, and each row
- * is written once instead of twice (a set of 10,000 levels: one UPDATE of 10,000 rows less).
+ * Fences SKUs $1 whose rows the transaction locked in an earlier statement: bumps their epochs and gives
+ * their units withheld for the database-only path back to the gate's share; returns the new epochs.
+ * The row keeps minus the unmerged withheld deltas, so row + unmerged is 0 (a merge that marked
+ * movements and waits for the row lock adds their deltas to both sides of that sum alike). Never in
+ * the locking statement: a statement's snapshot is taken when it starts, so computed there it would
+ * miss a take that committed while the lock was awaited, and leave the share that much too large.
  */
 export const FENCE_HELD_SQL = `
-  UPDATE sku s SET epoch = s.epoch + 1, updated_at = now(), withheld = ${WITHHELD_RETURNED}
+  UPDATE sku s SET epoch = s.epoch + 1, updated_at = now(),
+    withheld = -coalesce((SELECT sum(m.delta_withheld) FROM movement m WHERE m.sku_id = s.id AND ${UNMERGED_OF_S}), 0)
   WHERE s.id = ANY($1::text[])
   RETURNING s.id, s.epoch`;
 

@@ -4,7 +4,7 @@ import type { PrismaClient, Tx } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
-import { FENCE_HELD_SQL, FENCE_SQL, RETURN_WITHHELD_SQL, readTruth } from '../ledger/truth.ts';
+import { FENCE_HELD_SQL, readTruth } from '../ledger/truth.ts';
 import { lockLoads, loadsInProgress, unlockLoads } from './load.ts';
 
 /** How long a change may wait for its own request to deliver it before the sweeper does. */
@@ -41,20 +41,20 @@ const LOCK_SQL: Record<Exclude<GateEffect, 'fence'>, string> = {
 };
 
 /**
- * Fences SKUs: locks their rows (FENCE_SQL takes them in id order, as every writer does), bumps their
+ * Fences SKUs: locks their rows (in id order, as every writer does), then fenceHeld(): bumps their
  * epochs and gives their withheld units back to the gate's share; 'fence' fences every SKU of a change
- * with it. Returns the new epochs. Rows the transaction holds already ('set' fences only the SKUs whose
- * level it changes, 'take' those it must withhold more of) are fenced by fenceHeld().
+ * with it. Returns the new epochs.
  */
 export async function fenceLocked(tx: Tx, skuIds: string[]): Promise<Map<string, number>> {
   if (skuIds.length === 0) return new Map();
-  const sorted = [...skuIds].sort();
-  const fenced = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(FENCE_SQL, sorted);
-  await tx.$executeRawUnsafe(RETURN_WITHHELD_SQL, sorted);
-  return new Map(fenced.map((r) => [r.id, r.epoch]));
+  await tx.$queryRawUnsafe(LOCK_EXCLUSIVE_SQL, skuIds);
+  return fenceHeld(tx, skuIds);
 }
 
-/** fenceLocked() of SKUs whose rows the transaction locked already ('set', 'take'): one statement. */
+/**
+ * Fences SKUs whose rows the transaction locked already ('set' fences only the SKUs whose level it
+ * changes, 'take' those it must withhold more of; fenceLocked() after locking them): one statement.
+ */
 export async function fenceHeld(tx: Tx, skuIds: string[]): Promise<Map<string, number>> {
   if (skuIds.length === 0) return new Map();
   const fenced = await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(FENCE_HELD_SQL, skuIds);

@@ -96,9 +96,9 @@ async function movePending(s: Services): Promise<number> {
 }
 
 /**
- * A page of the ledger's keys written since $1 (ms since the epoch), after ($2, $3), in the primary key's order, so each
- * page reads only its own rows from the index whatever plan PostgreSQL picks: no OR, no parameter
- * tested for NULL, and ordered by the table's kind (the enum), not the selected text.
+ * A page of the ledger's keys written since $1 (ms since the epoch), after ($2, $3), in the primary
+ * key's order, so each page reads only its own rows from the index whatever plan PostgreSQL picks: no
+ * OR, no parameter tested for NULL, and ordered by the table's kind (the enum), not the selected text.
  */
 export const KEYS_PAGE_SQL = `SELECT kind::text AS kind, idempotency_key FROM gate_request
   WHERE created_at >= to_timestamp($1::float8 / 1000) AND (kind, idempotency_key) > ($2::"MovementKind", $3::text)
@@ -109,9 +109,9 @@ const BEFORE_EVERY_KEY: KeyRow = { kind: 'DEDUCT', idempotency_key: '' };
 /** Every key of the ledger (written since `sinceMs`, ms since the epoch, or all), page by page in key order. */
 async function addKeysSince(s: Services, sinceMs: number | null): Promise<number> {
   let added = 0;
+  const from = String(sinceMs ?? '-infinity');
   let after = BEFORE_EVERY_KEY;
   for (;;) {
-    const from = String(sinceMs ?? '-infinity');
     const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, from, after.kind, after.idempotency_key, PAGE);
     await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
     added += rows.length;
