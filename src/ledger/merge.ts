@@ -20,6 +20,13 @@ export const MERGE_RETRY_MS = 10_000;
 /** SKUs retried alone per pass (each its own transaction): bounds the pass. */
 const RETRIES_PER_PASS = 100;
 
+/**
+ * The merge's lock on the rows it folds into: it changes no key, so NO KEY UPDATE, which the ledger
+ * batches' KEY SHARE (LEDGER_ROW_LOCK) does not wait for; a fence's FOR UPDATE waits for it and it for
+ * a fence, and merges are one at a time anyway (MERGE_LOCK_KEY).
+ */
+export const MERGE_ROW_LOCK = 'FOR NO KEY UPDATE';
+
 /** Where the scan stands; locked for the pass, so passes that got past the advisory lock still queue. */
 const POSITION_SQL = `SELECT tx, movement_id AS id FROM merge_position WHERE id = 1 FOR UPDATE`;
 
@@ -261,7 +268,7 @@ async function fold(tx: Tx, sums: LocationSums[], through: Position, below: Belo
   }
   if (perSku.size === 0) return 0;
   const ids = [...perSku.keys()].sort();
-  await tx.$queryRawUnsafe(`SELECT 1 FROM sku WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, ids);
+  await tx.$queryRawUnsafe(`SELECT 1 FROM sku WHERE id = ANY($1::text[]) ORDER BY id ${MERGE_ROW_LOCK}`, ids);
   const rows = await tx.$queryRawUnsafe<{ id: string; available: Sum; floor: number; unlimited: boolean }[]>(
     `UPDATE sku SET available = sku.available + d.a, reserved = sku.reserved + d.r, sold = sku.sold + d.s,
             withheld = sku.withheld + d.w, merged_through_tx = $6, merged_through_id = $7, updated_at = now()

@@ -158,8 +158,9 @@ export function availableOver(locations: readonly LocationStock[]): number {
 /**
  * The truth for loading gate counters, under a new epoch.
  *
- * Fencing argument (with src/ledger/group-commit.ts): the epoch UPDATE takes each SKU row's lock,
- * which conflicts with the FOR SHARE lock every ledger batch takes on the rows it writes for. So a
+ * Fencing argument (with src/ledger/group-commit.ts): the epoch UPDATE locks each SKU row FOR UPDATE,
+ * which conflicts with the KEY SHARE lock every ledger batch takes on the rows it writes for (a plain
+ * UPDATE of the epoch would not: it changes no key, so it locks only FOR NO KEY UPDATE). So a
  * batch of the old epoch either committed before the UPDATE got the lock, and the truth SELECT, a
  * later statement with a later snapshot, counts its movements; or it locks after this transaction
  * commits, sees the new epoch, and is refused. No movement is both missing from the new counters and

@@ -142,7 +142,8 @@ function takeMovements<A>(req: TakeRequest<A>, of: (skuId: string) => SkuStock, 
  * times (each halving), not once per request. Bumping the epoch in the same statement fences the
  * takes that passed the old counter (the ledger refuses them, src/ledger/group-commit.ts), so no unit
  * is sold by both sides. The caller checked that the SKU has the units (available - quantity ≥ floor),
- * which is what makes the share's spare cover what is lacking.
+ * which is what makes the share's spare cover what is lacking. The rows are locked FOR UPDATE already
+ * ('take'), which the ledger's KEY SHARE waits for: this UPDATE alone (NO KEY UPDATE) would not fence.
  * Returns the new epochs of the SKUs it fenced.
  */
 async function withhold(tx: Tx, lines: { truth: SkuStock; quantity: number }[]): Promise<Map<string, number>> {

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedgerPool, createPrisma, type PrismaClient } from '../src/db/client.ts';
+import { LEDGER_ROW_LOCK, LedgerWriter, type LedgerEntry } from '../src/ledger/group-commit.ts';
+import { MERGE_ROW_LOCK, mergeOnce } from '../src/ledger/merge.ts';
+import { truthForLoad } from '../src/ledger/truth.ts';
+import { fenceLocked } from '../src/sync/outbox.ts';
+import { sql } from './support/ledger.ts';
+import { useNamespace } from './support/stack.ts';
+
+/**
+ * Which SKU-row locks wait for which (src/ledger/group-commit.ts LEDGER_ROW_LOCK): fences and ledger
+ * batches wait for each other (the fencing argument, src/ledger/truth.ts); merges and ledger batches
+ * do not, so a hot row's batches never queue behind a merge.
+ */
+const space = useNamespace();
+let prisma: PrismaClient;
+let pool: pg.Pool;
+let writer: LedgerWriter;
+
+/** Long enough for a lock wait to show, short against the test's timeout. */
+const BLOCKED_MS = 400;
+/** A step that must not wait for a lock finishes well within this. */
+const UNBLOCKED_MS = 5_000;
+
+beforeAll(() => {
+  prisma = createPrisma(space.ns.databaseUrl);
+  pool = createLedgerPool(space.ns.databaseUrl);
+  writer = new LedgerWriter(pool, () => {});
+});
+afterAll(async () => {
+  await pool?.end();
+  await prisma?.$disconnect();
+});
+
+async function newSku(id: string): Promise<number> {
+  const [row] = await sql<{ epoch: number }>(
+    space.ns.databaseUrl,
+    `INSERT INTO sku (id, available, updated_at) VALUES ($1, 100, now()) RETURNING epoch`,
+    [id],
+  );
+  return row!.epoch;
+}
+
+/** A one-unit deduct of `skuId` taken under `epoch`, as the gate path hands it to the ledger. */
+function deduct(skuId: string, epoch: number): LedgerEntry {
+  const key = randomUUID();
+  return {
+    kind: 'DEDUCT',
+    gateId: randomUUID(),
+    idempotencyKey: key,
+    orderId: `order-${key}`,
+    fingerprint: 'f',
+    result: { ok: true },
+    lines: [{ skuId, quantity: 1, epoch, unlimited: false }],
+  };
+}
+
+/** Runs `body` while another session holds `lock` on the SKU's row in an open transaction. */
+async function whileLocked<T>(skuId: string, lock: string, body: (release: () => Promise<void>) => Promise<T>): Promise<T> {
+  const holder = new pg.Client({ connectionString: space.ns.databaseUrl });
+  await holder.connect();
+  let open = true;
+  const release = async () => {
+    if (open) await holder.query('COMMIT');
+    open = false;
+  };
+  try {
+    await holder.query('BEGIN');
+    await holder.query(`SELECT 1 FROM sku WHERE id = $1 ${lock}`, [skuId]);
+    return await body(release);
+  } finally {
+    await release();
+    await holder.end();
+  }
+}
+
+/** 'pending' when `work` has not settled within ms. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('SKU row locks', () => {
+  it('a ledger batch does not wait for a merge holding the row', async () => {
+    const epoch = await newSku('lock-merge-held');
+    await whileLocked('lock-merge-held', MERGE_ROW_LOCK, async () => {
+      expect(await within(writer.write(deduct('lock-merge-held', epoch)), UNBLOCKED_MS)).toBe('committed');
+    });
+  });
+
+  it('a merge does not wait for a ledger batch holding the row', async () => {
+    const epoch = await newSku('lock-batch-held');
+    expect(await writer.write(deduct('lock-batch-held', epoch))).toBe('committed');
+    await whileLocked('lock-batch-held', LEDGER_ROW_LOCK, async () => {
+      expect(await within(mergeUntilIdle(), UNBLOCKED_MS)).toBeGreaterThanOrEqual(1);
+    });
+    const [row] = await sql(space.ns.databaseUrl, `SELECT available, sold FROM sku WHERE id = 'lock-batch-held'`);
+    expect(row).toEqual({ available: 99, sold: 1 });
+  });
+
+  it('a fence waits for the ledger batches holding the row, and bumps the epoch after them', async () => {
+    const epoch = await newSku('lock-fence-waits');
+    await whileLocked('lock-fence-waits', LEDGER_ROW_LOCK, async (release) => {
+      const load = truthForLoad(prisma, ['lock-fence-waits']);
+      expect(await within(load, BLOCKED_MS)).toBe('pending');
+      await release();
+      expect((await load).get('lock-fence-waits')?.epoch).toBe(epoch + 1);
+    });
+  });
+
+  it('a ledger batch waits for a fence holding the row, and is then refused', async () => {
+    const epoch = await newSku('lock-batch-waits');
+    let write: Promise<unknown> | undefined;
+    await prisma.$transaction(async (tx) => {
+      await fenceLocked(tx, ['lock-batch-waits']);
+      write = writer.write(deduct('lock-batch-waits', epoch));
+      expect(await within(write, BLOCKED_MS)).toBe('pending');
+    });
+    expect(await write).toBe('fenced');
+  });
+});
+
+/** Merge passes until one finds nothing; the movements merged. */
+async function mergeUntilIdle(): Promise<number> {
+  let merged = 0;
+  for (let n = await mergeOnce(prisma); n > 0; n = await mergeOnce(prisma)) merged += n;
+  return merged;
+}
