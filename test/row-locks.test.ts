@@ -8,6 +8,7 @@ import { truthForLoad } from '../src/ledger/truth.ts';
 import { fenceLocked } from '../src/sync/outbox.ts';
 import { sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
+import { eventually } from './support/wait.ts';
 
 /**
  * Which SKU-row locks wait for which (src/ledger/group-commit.ts LEDGER_ROW_LOCK): fences and ledger
@@ -57,8 +58,16 @@ function deduct(skuId: string, epoch: number): LedgerEntry {
   };
 }
 
-/** Runs `body` while another session holds `lock` on the SKU's row in an open transaction. */
-async function whileLocked<T>(skuId: string, lock: string, body: (release: () => Promise<void>) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` while another session holds `lock` on the SKU's row in an open transaction, after running
+ * `then` there too (what the lock's holder does next with the row).
+ */
+async function whileLocked<T>(
+  skuId: string,
+  lock: string,
+  body: (release: () => Promise<void>) => Promise<T>,
+  then: string[] = [],
+): Promise<T> {
   const holder = new pg.Client({ connectionString: space.ns.databaseUrl });
   await holder.connect();
   let open = true;
@@ -69,11 +78,24 @@ async function whileLocked<T>(skuId: string, lock: string, body: (release: () =>
   try {
     await holder.query('BEGIN');
     await holder.query(`SELECT 1 FROM sku WHERE id = $1 ${lock}`, [skuId]);
+    for (const statement of then) await holder.query(statement, [skuId]);
     return await body(release);
   } finally {
     await release();
     await holder.end();
   }
+}
+
+/** Until a session of the test's database waits for a row lock while running `statement` (a part of its text). */
+async function waitingForLock(statement: string): Promise<void> {
+  await eventually(`a session waiting for a lock in ${statement}`, async () => {
+    const rows = await sql(
+      space.ns.databaseUrl,
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND position($1 in query) > 0`,
+      [statement],
+    );
+    return rows.length > 0;
+  });
 }
 
 /** 'pending' when `work` has not settled within ms. */
@@ -90,16 +112,31 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | 'pending'> {
 describe('SKU row locks', () => {
   it('a ledger batch does not wait for a merge holding the row', async () => {
     const epoch = await newSku('lock-merge-held');
-    await whileLocked('lock-merge-held', MERGE_ROW_LOCK, async () => {
-      expect(await within(writer.write(deduct('lock-merge-held', epoch)), UNBLOCKED_MS)).toBe('committed');
-    });
+    // As fold() does: the lock, then the update of the row's levels (no key changes).
+    const fold = `UPDATE sku SET available = available - 1, sold = sold + 1, updated_at = now() WHERE id = $1`;
+    await whileLocked(
+      'lock-merge-held',
+      MERGE_ROW_LOCK,
+      async () => {
+        expect(await within(writer.write(deduct('lock-merge-held', epoch)), UNBLOCKED_MS)).toBe('committed');
+      },
+      [fold],
+    );
   });
 
   it('a merge does not wait for a ledger batch holding the row', async () => {
     const epoch = await newSku('lock-batch-held');
     expect(await writer.write(deduct('lock-batch-held', epoch))).toBe('committed');
     await whileLocked('lock-batch-held', LEDGER_ROW_LOCK, async () => {
-      expect(await within(mergeUntilIdle(), UNBLOCKED_MS)).toBeGreaterThanOrEqual(1);
+      // Each pass returns (a pass waiting for the row would not); one merges the movement once no
+      // transaction of another test holds the merge's horizon back.
+      let merged = 0;
+      await eventually('the movement merged', async () => {
+        const pass = await within(mergeOnce(prisma), UNBLOCKED_MS);
+        expect(pass).not.toBe('pending');
+        merged += pass as number;
+        return merged >= 1;
+      });
     });
     const [row] = await sql(space.ns.databaseUrl, `SELECT available, sold FROM sku WHERE id = 'lock-batch-held'`);
     expect(row).toEqual({ available: 99, sold: 1 });
@@ -109,6 +146,7 @@ describe('SKU row locks', () => {
     const epoch = await newSku('lock-fence-waits');
     await whileLocked('lock-fence-waits', LEDGER_ROW_LOCK, async (release) => {
       const load = truthForLoad(prisma, ['lock-fence-waits']);
+      await waitingForLock('epoch = epoch + 1');
       expect(await within(load, BLOCKED_MS)).toBe('pending');
       await release();
       expect((await load).get('lock-fence-waits')?.epoch).toBe(epoch + 1);
@@ -121,15 +159,9 @@ describe('SKU row locks', () => {
     await prisma.$transaction(async (tx) => {
       await fenceLocked(tx, ['lock-batch-waits']);
       write = writer.write(deduct('lock-batch-waits', epoch));
+      await waitingForLock('jsonb_to_recordset');
       expect(await within(write, BLOCKED_MS)).toBe('pending');
     });
     expect(await write).toBe('fenced');
   });
 });
-
-/** Merge passes until one finds nothing; the movements merged. */
-async function mergeUntilIdle(): Promise<number> {
-  let merged = 0;
-  for (let n = await mergeOnce(prisma); n > 0; n = await mergeOnce(prisma)) merged += n;
-  return merged;
-}
