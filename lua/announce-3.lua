@@ -24,31 +24,39 @@
   ARGV[4]    SKU id
   ARGV[5]    epoch of PostgreSQL when the threshold below was read; "" when not read
   ARGV[6]    low-stock threshold as read ("" for none)
-  ARGV[7..9] of a SKU in buckets (src/gate/buckets.ts), what its other buckets hold: available (withheld
-             included), reserved, sold, read just before this call (KEYS[1] is its first bucket);
-             absent for a SKU without buckets
+  ARGV[7]    the SKU's bucket count (src/gate/buckets.ts) as the caller knows it; absent: 1
+  ARGV[8..10] of a SKU in buckets, what its other buckets hold: available (withheld included),
+             reserved, sold, read just before this call (KEYS[1] is its first bucket); absent for a SKU
+             without buckets
 
   Returns { "MISSING" } when there is no counter of this generation (load it, then call again);
-  { "THRESHOLD", epoch } when the threshold for the counter's epoch is unknown (read it from
-  PostgreSQL, at that epoch or later, then call again);
+  { "BUCKETS", count } when the counter has another bucket count than ARGV[7] (read the other buckets
+  for that count, then call again);
+  { "THRESHOLD", epoch } when the threshold for the counter's epoch is unknown: not loaded with the
+  counter (seed.lua's lt), not given, not read before (read it from PostgreSQL, at that epoch or later,
+  then call again);
   { "OK", level JSON, alert kind or "" } otherwise. Versions and times travel as strings: cjson
   prints numbers with 14 significant digits, and a version has 16.
 ]]
-local c = redis.call("HMGET", KEYS[1], "e", "a", "r", "s", "u", "f", "h", "g")
+local c = redis.call("HMGET", KEYS[1], "e", "a", "r", "s", "u", "f", "h", "g", "nb", "lt")
 if not c[1] or (c[8] or "0") ~= (redis.call("GET", KEYS[3]) or "0") then return { "MISSING" } end
+local buckets = tonumber(c[9]) or 1
+if buckets ~= (tonumber(ARGV[7]) or 1) then return { "BUCKETS", buckets } end
 local epoch = tonumber(c[1])
 local live = redis.call("HMGET", KEYS[2], "v", "at", "st", "te", "t")
 
--- The threshold only changes with an upsert, which bumps the epoch, so one read per epoch is enough.
+-- The threshold only changes with an upsert, which bumps the epoch, so one read per epoch is enough:
+-- the one the counter was loaded with (of its epoch), or one remembered or given for its epoch or later.
 -- A read from an older epoch than the counter's may predate the change and is refused.
 local threshold, thresholdEpoch = live[5], tonumber(live[4])
+if c[10] then threshold, thresholdEpoch = c[10], epoch end
 if ARGV[5] ~= "" and tonumber(ARGV[5]) >= epoch then
   threshold, thresholdEpoch = ARGV[6], epoch
 end
 if thresholdEpoch ~= epoch then return { "THRESHOLD", epoch } end
 
 -- The SKU's available is the gate's share plus the units withheld for the database-only path.
-local others = { available = tonumber(ARGV[7]) or 0, reserved = tonumber(ARGV[8]) or 0, sold = tonumber(ARGV[9]) or 0 }
+local others = { available = tonumber(ARGV[8]) or 0, reserved = tonumber(ARGV[9]) or 0, sold = tonumber(ARGV[10]) or 0 }
 local available, floor, unlimited = tonumber(c[2]) + (tonumber(c[7]) or 0) + others.available, tonumber(c[6]), c[5] == "1"
 local state = "IN_STOCK"
 if not unlimited then

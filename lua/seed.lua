@@ -32,13 +32,16 @@
                bucket's t is its part of it); 0 otherwise
              1 when the counter keeps stock per location (includes/locations.lua), else 0
              its active locations in allocation order, comma-separated (when the flag is 1; else "")
+             the SKU's low-stock threshold as the truth holds it, on its first bucket ("" for none; stored
+               as lt, which lua/announce-3.lua takes as the threshold of the counter's epoch); "?" when
+               the loader did not read it (nothing stored: the first announcement reads it)
            followed, when the flag is 1, by the gate's share in each of those locations, in that order
              (they add up to the share of available)
   Returns per counter 1 when loaded, 0 when a counter of this epoch or newer was already there, -1 when
   the caller does not hold the load lock. Arguments that do not match the keys, or an epoch that is not
   a number, are refused (an error) before anything is written.
 ]]
-local COUNTER_ARGS = 14
+local COUNTER_ARGS = 15
 
 -- Each counter's keys and first argument, checked before anything is written.
 local MISMATCH = "the counters' arguments do not match their keys"
@@ -74,6 +77,7 @@ local function load(c)
   if buckets and buckets > 1 then redis.call("HSET", hash, "nb", buckets) end
   local throttleAsSet = tonumber(ARGV[a + 12])
   if throttleAsSet and throttleAsSet > 0 then redis.call("HSET", hash, "ts", throttleAsSet) end
+  if ARGV[a + 15] ~= "?" then redis.call("HSET", hash, "lt", ARGV[a + 15]) end
   if ARGV[a + 13] == "1" then
     redis.call("HSET", hash, "lo", ARGV[a + 14])
     for i, location in ipairs(c.locations) do redis.call("HSET", hash, "l:" .. location, ARGV[a + COUNTER_ARGS + i]) end

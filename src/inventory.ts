@@ -53,6 +53,11 @@ export interface SkuStock {
   /** Gate buckets the stock is split into (seed 003); 1 for none. */
   buckets: number;
   /**
+   * Available at or below this raises a low-stock alert (null for none), where it was read with the
+   * truth: a counter loaded from it keeps it (lua/seed.lua), so its announcements need not read it.
+   */
+  lowStockThreshold?: number | null;
+  /**
    * Per location, in allocation order (priority, then id), when the deployment has locations other than
    * `default` or has deactivated it; absent while all stock is in `default`, as before locations existed.
    */

@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import { Gate } from '../src/gate/gate.ts';
 import { seedHoldingLock } from './support/seed.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -300,7 +301,11 @@ describe('lua/announce-3.lua', () => {
     return { status: 'OK', level, alert: reply[2] || null, version: Number(level.version) };
   }
 
-  function seed(skuId: string, available: number, extra: { epoch?: number; backorderLimit?: number; unlimited?: boolean } = {}) {
+  function seed(
+    skuId: string,
+    available: number,
+    extra: { epoch?: number; backorderLimit?: number; unlimited?: boolean; lowStockThreshold?: number | null; buckets?: number } = {},
+  ) {
     return seedHoldingLock(svc.app.services.gate, {
       skuId,
       name: null,
@@ -310,6 +315,8 @@ describe('lua/announce-3.lua', () => {
       unlimited: extra.unlimited ?? false,
       backorderLimit: extra.backorderLimit ?? 0,
       epoch: extra.epoch ?? 1,
+      ...(extra.lowStockThreshold === undefined ? {} : { lowStockThreshold: extra.lowStockThreshold }),
+      ...(extra.buckets === undefined ? {} : { buckets: extra.buckets }),
     });
   }
 
@@ -326,6 +333,44 @@ describe('lua/announce-3.lua', () => {
     await seed('lua-t', 10, { epoch: 6 });
     expect(await announce('lua-t', 'publish')).toEqual({ status: 'THRESHOLD', epoch: 6 });
     expect(await announce('lua-missing', 'publish')).toEqual({ status: 'MISSING', epoch: undefined });
+  });
+
+  it("takes the threshold a counter was loaded with as its epoch's, without asking", async () => {
+    await seed('lua-lt', 10, { epoch: 5, lowStockThreshold: 12 });
+    expect(await announce('lua-lt', 'publish')).toMatchObject({ status: 'OK', level: { lowStockThreshold: '12', state: 'LOW_STOCK' } });
+    await seed('lua-lt', 10, { epoch: 6, lowStockThreshold: null });
+    expect(await announce('lua-lt', 'publish')).toMatchObject({ status: 'OK', level: { lowStockThreshold: '', state: 'IN_STOCK' } });
+    // A loader that did not read it leaves it to the first announcement, as before.
+    await seed('lua-lt', 10, { epoch: 7 });
+    expect(await announce('lua-lt', 'publish')).toEqual({ status: 'THRESHOLD', epoch: 7 });
+  });
+
+  it('answers BUCKETS to a call assuming another bucket count; a gate that never read the SKU announces all its buckets', async () => {
+    await seed('lua-nb', 30, { buckets: 3, lowStockThreshold: null });
+    expect(await announce('lua-nb', 'peek')).toEqual({ status: 'BUCKETS', epoch: 3 });
+    const { gate } = svc.app.services;
+    const stranger = new Gate(gate.redis, gate.keys);
+    const names = { levels: `${ns.prefix}test:levels:lua-nb`, alerts: `${ns.prefix}test:alerts` };
+    expect(await stranger.announce('lua-nb', names, 'peek', null)).toMatchObject({ kind: 'announced', level: { available: 30 } });
+    // Reloaded in one bucket: the count it learned is wrong now, and it learns again.
+    await seed('lua-nb', 7, { epoch: 2, lowStockThreshold: null });
+    expect(await stranger.announce('lua-nb', names, 'peek', null)).toMatchObject({ kind: 'announced', level: { available: 7 } });
+  });
+
+  it('answers each of the announcements sent together on its own: one that fails fails alone', async () => {
+    await seed('lua-p1', 4, { lowStockThreshold: null });
+    await seed('lua-p2', 5, { lowStockThreshold: null });
+    const { gate } = svc.app.services;
+    // Not a hash: the script's HMGET fails on it (WRONGTYPE).
+    await gate.redis.set(gate.keys.counter('lua-pbad'), 'x');
+    const names = (skuId: string) => ({ levels: `${ns.prefix}test:levels:${skuId}`, alerts: `${ns.prefix}test:alerts` });
+    // Started in one tick: one pipeline.
+    const [p1, bad, p2] = await Promise.allSettled(
+      ['lua-p1', 'lua-pbad', 'lua-p2'].map((id) => gate.announce(id, names(id), 'peek', null)),
+    );
+    expect(p1).toMatchObject({ status: 'fulfilled', value: { kind: 'announced', level: { skuId: 'lua-p1', available: 4 } } });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/WRONGTYPE/) } });
+    expect(p2).toMatchObject({ status: 'fulfilled', value: { kind: 'announced', level: { skuId: 'lua-p2', available: 5 } } });
   });
 
   it('alerts once per crossing, and a peek in between does not swallow one', async () => {

@@ -77,6 +77,16 @@ export interface CounterChange {
 const KEYS_PER_CALL = 1_000;
 /** Counters per seed.lua call: each costs Redis a few microseconds there, so a call holds it a few milliseconds at most. */
 const COUNTERS_PER_SEED_CALL = 500;
+/**
+ * Calls of announce-3.lua one announcement may make when the bucket count it knew is not the counter's:
+ * one with the count it learned, one with the count the script said.
+ */
+const MAX_ANNOUNCE_CALLS = 2;
+/** seed.lua's threshold argument of a counter whose loader did not read the SKU's low-stock threshold. */
+const THRESHOLD_NOT_READ = '?';
+/** A low-stock threshold as seed.lua and announce-3.lua take it: "" for none. */
+const thresholdArgument = (threshold: number | null | undefined): string =>
+  threshold === undefined ? THRESHOLD_NOT_READ : threshold === null ? '' : String(threshold);
 /** Adoptions a take may need before it runs: a second failover within one take is already rare. */
 const MAX_ADOPT_ROUNDS = 3;
 /**
@@ -248,6 +258,8 @@ export class Gate {
   private readonly adoptions: readonly ShardAdoption[];
   /** Bucket counts of SKUs in buckets (over 1), as their first counters last said (allBuckets, seedAll). */
   private readonly bucketCounts = new Map<string, number>();
+  /** announce-3.lua calls made in this tick, sent together at its end (announceSoon). */
+  private announcing: PendingAnnouncement[] = [];
 
   constructor(
     readonly redis: RedisClient,
@@ -861,6 +873,7 @@ export class Gate {
       first ? (seed.throttlePerSecond ?? 0) : 0,
       c.locations ? 1 : 0,
       (c.locations ?? []).map((l) => l.locationId).join(','),
+      first ? thresholdArgument(seed.lowStockThreshold) : THRESHOLD_NOT_READ,
       ...(c.locations ?? []).map((l) => l.share),
     );
   }
@@ -933,36 +946,77 @@ export class Gate {
     names: LiveNames,
     mode: AnnounceMode,
     threshold: { epoch: number; lowStockThreshold: number | null } | null,
-  ): Promise<Announcement> {
+  ): Promise<Exclude<Announcement, { kind: 'buckets' }>> {
     const shard = this.keys.shardOf(skuId);
     await this.adopted(shard);
-    const others = await this.otherBuckets(skuId);
-    if (others === null) return { kind: 'missing' };
-    const known =
-      threshold === null
-        ? ['', '']
-        : [String(threshold.epoch), threshold.lowStockThreshold === null ? '' : String(threshold.lowStockThreshold)];
-    const reply = await this.redis.announce(
-      this.keys.counter(skuId),
-      this.keys.liveState(skuId),
-      shard.generation,
-      mode,
-      names.levels,
-      names.alerts,
-      skuId,
-      ...known,
-      ...others,
-    );
-    return decodeAnnouncement(reply);
+    const known = threshold === null ? ['', ''] : [String(threshold.epoch), thresholdArgument(threshold.lowStockThreshold)];
+    // The bucket count this instance learned (1 when it never read the SKU): the script checks it
+    // against the first bucket's, so a SKU without buckets costs one call, not a read of the count first.
+    let buckets = this.bucketCounts.get(skuId) ?? 1;
+    for (let attempt = 1; ; attempt++) {
+      const others = await this.otherBuckets(skuId, buckets);
+      if (others === null) return { kind: 'missing' };
+      const reply = decodeAnnouncement(
+        await this.announceSoon([
+          this.keys.counter(skuId),
+          this.keys.liveState(skuId),
+          shard.generation,
+          mode,
+          names.levels,
+          names.alerts,
+          skuId,
+          ...known,
+          String(buckets),
+          ...others,
+        ]),
+      );
+      if (reply.kind !== 'buckets') return reply;
+      // Only a reload changes the count: twice in a row means reloads keep changing it, and the
+      // announcement of the last of them comes after.
+      if (attempt === MAX_ANNOUNCE_CALLS) throw new Error(`the bucket count of ${skuId} kept changing`);
+      this.learnBuckets(skuId, reply.count);
+      buckets = reply.count;
+    }
   }
 
   /**
-   * What the buckets past the first of a SKU in buckets hold (announce-3.lua's ARGV[7..9]): none for a
-   * SKU without; null when one is missing. The count is the first bucket's (one HGET), so an instance
-   * that never read the SKU still announces its whole level.
+   * One announce-3.lua call (its keys and arguments as announce() lists them), in one pipeline with every
+   * other made in the same tick (per slot in a Redis Cluster), each answered on its own. A bulk change
+   * announces thousands of SKUs, MAX_ANNOUNCEMENTS_IN_FLIGHT at a time (src/live/publish.ts), whose
+   * replies arrive together and whose next calls start together; a write of its own per call cost more
+   * than the script (~35 µs of CPU each on a 2-core VM, `npm run bench`'s setStockBatch).
    */
-  private async otherBuckets(skuId: string): Promise<string[] | null> {
-    const count = Number((await this.redis.hget(this.keys.counter(skuId), 'nb')) ?? 1);
+  private announceSoon(call: AnnounceCall): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.announcing.length === 0) process.nextTick(() => this.sendAnnouncements());
+      this.announcing.push({ call, resolve, reject });
+    });
+  }
+
+  private sendAnnouncements(): void {
+    const pending = this.announcing;
+    this.announcing = [];
+    const groups = 'slots' in this.redis ? groupIndexes(pending, (a) => calculateSlot(a.call[0])) : [pending.map((_, i) => i)];
+    for (const indexes of groups.values()) {
+      const pipeline = this.redis.pipeline();
+      for (const i of indexes) pipeline.announce(...pending[i]!.call);
+      pipeline.exec().then(
+        (replies) =>
+          indexes.forEach((i, j) => {
+            const [err, reply] = replies?.[j] ?? [new Error('a pipeline answers every command'), null];
+            if (err) pending[i]!.reject(err);
+            else pending[i]!.resolve(reply);
+          }),
+        (err: unknown) => indexes.forEach((i) => pending[i]!.reject(err)),
+      );
+    }
+  }
+
+  /**
+   * What the buckets past the first of a SKU in `count` buckets hold (announce-3.lua's ARGV[8..10]):
+   * none for a SKU without; null when one is missing.
+   */
+  private async otherBuckets(skuId: string, count: number): Promise<string[] | null> {
     if (count === 1) return [];
     // Off the breaker, as the announcement itself (announce()).
     const others = await this.counters(
@@ -1035,6 +1089,16 @@ export class Gate {
     if (buckets > 1) this.bucketCounts.set(skuId, buckets);
     else this.bucketCounts.delete(skuId);
   }
+}
+
+/** announce-3.lua's keys and arguments, in its header's order. */
+type AnnounceCall = [counter: string, live: string, generation: string, ...args: string[]];
+
+/** An announce-3.lua call waiting for the end of its tick (Gate.announceSoon). */
+interface PendingAnnouncement {
+  call: AnnounceCall;
+  resolve: (reply: unknown) => void;
+  reject: (err: unknown) => void;
 }
 
 /** A counter's fields (lua/includes/counters.lua) as numbers. */

@@ -28,6 +28,8 @@ export const ReplyCode = {
   SHORT: 'SHORT',
   /** announce: the low-stock threshold for the counter's epoch is unknown. */
   THRESHOLD: 'THRESHOLD',
+  /** announce: the counter has another bucket count than the call assumed (then the count). */
+  BUCKETS: 'BUCKETS',
   /** take: this server is not the one the gate's data was adopted under (lua/adopt-3.lua); nothing moved. */
   ADOPT: 'ADOPT',
   /** release: the gate id was not in flight (already given back or settled). */
@@ -140,7 +142,9 @@ export type Announcement =
   /** No counter: load it, then call again. */
   | { kind: 'missing' }
   /** The threshold for the counter's epoch is unknown: read it at that epoch or later, then call again. */
-  | { kind: 'threshold'; epoch: number };
+  | { kind: 'threshold'; epoch: number }
+  /** The SKU is in `count` buckets, not as many as the call assumed: read the others, then call again. */
+  | { kind: 'buckets'; count: number };
 
 /** An in-flight payload as lua/take.lua stores it (JSON); the gate id is its hash field. */
 interface WireInFlight {
@@ -275,6 +279,9 @@ export function decodeAnnouncement(reply: unknown): Announcement {
     case ReplyCode.THRESHOLD:
       assert.equal(rest.length, 1, 'announce-3.lua: THRESHOLD carries the epoch');
       return { kind: 'threshold', epoch: Number(rest[0]) };
+    case ReplyCode.BUCKETS:
+      assert.ok(rest.length === 1 && Number(rest[0]) >= 1, 'announce-3.lua: BUCKETS carries the count');
+      return { kind: 'buckets', count: Number(rest[0]) };
     default:
       throw new Error(`announce-3.lua answered ${String(status)}`);
   }

@@ -16,6 +16,7 @@ interface TruthRow {
   throttle_per_second: number | null;
   buckets: number;
   epoch: number;
+  low_stock_threshold: number | null;
 }
 
 /**
@@ -30,7 +31,7 @@ export const UNMERGED_OF_S = `m.tx >= s.merged_through_tx AND (m.tx, m.id) > (s.
  * committing meanwhile is seen either wholly or not at all.
  */
 const TRUTH_SQL = `
-  SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch, s.buckets,
+  SELECT s.id, s.name, s.unlimited, s.backorder_limit, s.throttle_per_second, s.epoch, s.buckets, s.low_stock_threshold,
          (s.available + coalesce(u.a, 0))::bigint AS available,
          (s.reserved + coalesce(u.r, 0))::bigint AS reserved,
          (s.sold + coalesce(u.s, 0))::bigint AS sold,
@@ -78,6 +79,7 @@ function toSeed(row: TruthRow): SkuStock {
     throttlePerSecond: row.throttle_per_second,
     buckets: row.buckets,
     epoch: row.epoch,
+    lowStockThreshold: row.low_stock_threshold,
   };
 }
 

@@ -12,7 +12,7 @@ describe('seed.lua', () => {
    * the rest as for a SKU without buckets or locations. Its one reply.
    */
   async function seedOne(keys: GateKeys, id: string, ...args: (string | number)[]): Promise<number> {
-    const [reply] = await redis.seed(3, keys.first.generation, keys.counter(id), keys.loadLock(id), ...args, 1, 0, 0, '');
+    const [reply] = await redis.seed(3, keys.first.generation, keys.counter(id), keys.loadLock(id), ...args, 1, 0, 0, '', '?');
     return reply!;
   }
 
@@ -105,6 +105,12 @@ describe('seed.lua', () => {
     });
     expect(await counter(keys, 'B')).toMatchObject({ e: '2', n: 'hot', t: '40' });
     expect((await gate.levels(['B']))[0]).toMatchObject({ skuId: 'B', throttlePerSecond: 40 });
+    // The low-stock threshold, where the loader read it: lt, "" for none (absent above: not read).
+    const base = { name: null, available: 1, reserved: 0, sold: 0, unlimited: false, epoch: 1, backorderLimit: 0 };
+    await seedHoldingLock(gate, { ...base, skuId: 'T', lowStockThreshold: 5 });
+    await seedHoldingLock(gate, { ...base, skuId: 'N', lowStockThreshold: null });
+    expect(await counter(keys, 'T')).toMatchObject({ lt: '5' });
+    expect(await counter(keys, 'N')).toMatchObject({ lt: '' });
   });
 
   it('does not overwrite a counter of the same or a newer epoch', async () => {
@@ -135,7 +141,7 @@ describe('seed.lua', () => {
     for (const id of ['A', 'C']) await lock(keys, id);
     await lock(keys, 'B', 'someone-else');
     await seedOne(keys, 'C', 9, 1, 0, 0, 0, 0, '', 0, 0, 'loader');
-    const counterArgs = (epoch: number, available: number) => [epoch, available, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, ''];
+    const counterArgs = (epoch: number, available: number) => [epoch, available, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, '', '?'];
     const replies = await redis.seed(
       7,
       keys.first.generation,
@@ -175,6 +181,7 @@ describe('seed.lua', () => {
         0,
         0,
         '',
+        '?',
       ),
     ).rejects.toThrow(/do not match/);
     // An epoch that is not a number, in the second counter: the first is not loaded either.
@@ -183,8 +190,8 @@ describe('seed.lua', () => {
         5,
         keys.first.generation,
         ...['A', 'B'].flatMap((id) => [keys.counter(id), keys.loadLock(id)]),
-        ...[3, 10, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, ''],
-        ...['three', 10, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, ''],
+        ...[3, 10, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, '', '?'],
+        ...['three', 10, 0, 0, 0, 0, '', 0, 0, 'loader', 1, 0, 0, '', '?'],
       ),
     ).rejects.toThrow(/counter 2: bad epoch/);
     expect(await redis.exists(keys.counter('A'))).toBe(0);
