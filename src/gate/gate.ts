@@ -997,15 +997,24 @@ export class Gate {
     const pending = this.announcing;
     this.announcing = [];
     const groups = 'slots' in this.redis ? groupIndexes(pending, (a) => calculateSlot(a.call[0])) : [pending.map((_, i) => i)];
+    // Nothing here may throw: it runs detached, and every announcement waits for its own answer.
     for (const indexes of groups.values()) {
-      const pipeline = this.redis.pipeline();
-      for (const i of indexes) pipeline.announce(...pending[i]!.call);
-      pipeline.exec().then(
+      let sent: ReturnType<ChainableCommander['exec']>;
+      try {
+        const pipeline = this.redis.pipeline();
+        for (const i of indexes) pipeline.announce(...pending[i]!.call);
+        sent = pipeline.exec();
+      } catch (err) {
+        indexes.forEach((i) => pending[i]!.reject(err));
+        continue;
+      }
+      sent.then(
         (replies) =>
           indexes.forEach((i, j) => {
-            const [err, reply] = replies?.[j] ?? [new Error('a pipeline answers every command'), null];
-            if (err) pending[i]!.reject(err);
-            else pending[i]!.resolve(reply);
+            const answer = replies?.[j];
+            if (!Array.isArray(answer)) pending[i]!.reject(new Error('a pipeline answers every command'));
+            else if (answer[0]) pending[i]!.reject(answer[0]);
+            else pending[i]!.resolve(answer[1]);
           }),
         (err: unknown) => indexes.forEach((i) => pending[i]!.reject(err)),
       );

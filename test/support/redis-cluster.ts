@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, OwnRedis } from './redis-server.ts';
+import { freePort, isFree, OwnRedis } from './redis-server.ts';
 import { eventually } from './wait.ts';
 
 const run = promisify(execFile);
@@ -11,6 +11,29 @@ const MASTERS = 3;
 const REPLICAS_PER_MASTER = 1;
 /** How long a silent master is taken for failed, and its replica promoted: short, for a test. */
 const NODE_TIMEOUT_MS = 1_000;
+/** A cluster node listens on its port and on the bus port 10,000 above it: ports to try for each node. */
+const NODE_START_ATTEMPTS = 5;
+const BUS_PORT_OFFSET = 10_000;
+const MAX_PORT = 65_535;
+
+/**
+ * A cluster node on loopback: on a free port whose bus port is free too (the OS's free ports reach past
+ * 55,535, whose bus port does not exist), tried again on another when another test took one meanwhile.
+ */
+async function startNode(): Promise<OwnRedis> {
+  for (let attempt = 1; ; attempt++) {
+    let port = await freePort();
+    while (port + BUS_PORT_OFFSET > MAX_PORT || !(await isFree(port + BUS_PORT_OFFSET))) port = await freePort();
+    try {
+      return await OwnRedis.start(
+        ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)],
+        port,
+      );
+    } catch (err) {
+      if (attempt === NODE_START_ATTEMPTS) throw err;
+    }
+  }
+}
 
 /**
  * A real Redis Cluster of the test's own: six `redis-server --cluster-enabled yes` processes on loopback
@@ -22,15 +45,7 @@ export class OwnRedisCluster {
 
   static async start(): Promise<OwnRedisCluster> {
     const count = MASTERS * (1 + REPLICAS_PER_MASTER);
-    const servers = await Promise.all(
-      Array.from({ length: count }, async () => {
-        const port = await freePort();
-        return OwnRedis.start(
-          ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)],
-          port,
-        );
-      }),
-    );
+    const servers = await Promise.all(Array.from({ length: count }, startNode));
     const cluster = new OwnRedisCluster(servers);
     await run('redis-cli', [
       '--cluster',

@@ -18,6 +18,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Whether nothing listens on a loopback port now. */
+export async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return listening;
+}
+
 /** Servers of this process still running: killed at exit, even when a test or a driver crashed. */
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -70,7 +81,10 @@ export class OwnRedis {
         await probe.ping();
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start: ${String(err)}`, { cause: err });
+        // Exited: its port (or a cluster node's bus port, 10,000 above) was taken meanwhile; no use waiting.
+        const exited = !this.running;
+        if (exited || Date.now() > deadline)
+          throw new Error(`redis-server on port ${this.port} ${exited ? 'exited' : 'did not start'}: ${String(err)}`, { cause: err });
         await sleep(50);
       } finally {
         probe.disconnect();
