@@ -17,14 +17,17 @@ const CLOCK_SLACK_MS = 60_000;
 beforeAll(async () => {
   await sql(`${PG_BASE}/postgres`, `CREATE DATABASE ${database}`);
   await sql(`${PG_BASE}/postgres`, `ALTER DATABASE ${database} SET TimeZone TO 'America/New_York'`);
+  await sql(`${PG_BASE}/postgres`, `ALTER DATABASE ${database} SET jit TO on`);
 });
 afterAll(async () => {
   await sql(`${PG_BASE}/postgres`, `DROP DATABASE IF EXISTS ${database}`);
 });
 
 describe('a database whose default TimeZone is New York', () => {
-  it('a plain session there is in New York (so the tests below can fail)', async () => {
-    expect(await sql(databaseUrl, `SELECT current_setting('TimeZone') AS tz`)).toEqual([{ tz: 'America/New_York' }]);
+  it('a plain session there is in New York, with JIT on (so the tests below can fail)', async () => {
+    expect(await sql(databaseUrl, `SELECT current_setting('TimeZone') AS tz, current_setting('jit') AS jit`)).toEqual([
+      { tz: 'America/New_York', jit: 'on' },
+    ]);
   });
 
   it('Prisma sessions are in UTC: a Date goes in and comes back as the same instant', async () => {
@@ -43,13 +46,18 @@ describe('a database whose default TimeZone is New York', () => {
     }
   });
 
-  it('the group commit pool is in UTC too', async () => {
+  it('the group commit pool is in UTC too; neither compiles statements (JIT off)', async () => {
     const pool = createLedgerPool(databaseUrl);
+    const prisma = createPrisma(databaseUrl);
     try {
-      const { rows } = await pool.query<{ tz: string }>(`SELECT current_setting('TimeZone') AS tz`);
-      expect(rows).toEqual([{ tz: 'UTC' }]);
+      const { rows } = await pool.query<{ tz: string; jit: string }>(
+        `SELECT current_setting('TimeZone') AS tz, current_setting('jit') AS jit`,
+      );
+      expect(rows).toEqual([{ tz: 'UTC', jit: 'off' }]);
+      expect(await prisma.$queryRawUnsafe(`SELECT current_setting('jit') AS jit`)).toEqual([{ jit: 'off' }]);
     } finally {
       await pool.end();
+      await prisma.$disconnect();
     }
   });
 });

@@ -16,8 +16,11 @@ const CONNECT_TIMEOUT_MS = 2_000;
  * Date as a time without a zone and reads a timestamptz back ignoring its offset, so in any other
  * TimeZone each is hours off (a rebuild's settle delay, a reservation's deadline). A connection string's
  * own `options` still wins.
+ * And without JIT compilation: PostgreSQL compiles a statement whose estimated cost passes
+ * jit_above_cost, which a bulk change's statements do (setStockBatch reads and fences 10,000 SKUs), at
+ * every run, 100–300 ms each on this machine, for statements that run in tens of milliseconds without it.
  */
-const SESSION_OPTIONS = '-c TimeZone=UTC';
+const SESSION_OPTIONS = '-c TimeZone=UTC -c jit=off';
 
 export function createPrisma(databaseUrl: string): PrismaClient {
   return new PrismaClient({
