@@ -16,6 +16,8 @@ import { deleteKeys, serve, type Namespace, type Running } from './support/stack
 /** The lag bound of this test: short, so a paused replica leaves rotation within a second. */
 const MAX_LAG_MS = 300;
 const CHECK_MS = 50;
+/** How long the lenient instance's replica stays paused: hundreds of its checks, 10 ms apart. */
+const LENIENT_PAUSE_MS = 3_000;
 /** How long a replica's statistics may take to show a read: a backend idle after it flushes within ten seconds. */
 const STATS_FLUSH_MS = 15_000;
 const MOVEMENTS = `query($skuId: ID!) { movements(skuId: $skuId, first: 5) { edges { node { id kind quantity } } } }`;
@@ -102,19 +104,23 @@ describe('read replicas', () => {
   });
 
   it('serve a read that may lag from a replica within the bound, and an order just deducted from one that has it', async () => {
-    // An instance that tolerates ten minutes of lag keeps the paused replica in rotation.
+    // An instance that tolerates ten minutes of lag keeps the paused replica in rotation, also past a
+    // few thousand of its checks (10 ms apart here).
     const lenient = await serve(namespaceOf(primary), {
       DATABASE_REPLICA_URLS: replica.databaseUrl(database),
       REPLICA_MAX_LAG_MS: '600000',
-      REPLICA_CHECK_MS: String(CHECK_MS),
+      REPLICA_CHECK_MS: '10',
     });
-    await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);
+    const lenientReplica = () => lenient.app.services.replicas!.status()[0]!;
     try {
-      await vi.waitFor(() => expect(lenient.app.services.replicas!.status()[0]!.state).toBe('in rotation'), {
-        timeout: 10_000,
-        interval: 50,
-      });
+      await vi.waitFor(() => expect(lenientReplica().state).toBe('in rotation'), { timeout: 20_000, interval: 50 });
+      await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);
       checked(await lenient.api.deduct('stale-1', [{ skuId: 'r', quantity: 3 }]), 'DeductStockSuccess');
+      await vi.waitFor(() => expect(lenientReplica().lagMs).toBeGreaterThan(LENIENT_PAUSE_MS), {
+        timeout: LENIENT_PAUSE_MS + 20_000,
+        interval: 100,
+      });
+      expect(lenientReplica().state).toBe('in rotation');
       // The replica has not replayed the deduct: `movements` served there does not show it yet…
       const edges = checked(await lenient.gql(MOVEMENTS, { skuId: 'r' })).edges;
       expect(edges.map((e: { node: { quantity: number } }) => e.node.quantity)).not.toContain(3);
@@ -124,7 +130,7 @@ describe('read replicas', () => {
       await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_resume()`);
       await lenient.stop();
     }
-  });
+  }, 60_000);
 
   it('take a replica paused past the lag bound out of rotation, and reads stay right; back once it catches up', async () => {
     await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);

@@ -6,8 +6,6 @@ import { createPrisma, isDatabaseUnavailable, type PrismaClient } from './client
 // that decide nothing come here (src/stock/reads.ts lists them); sufficiency, idempotency answers,
 // refund bounds, reconciliation and counter loads read the primary, always.
 
-/** Primary WAL positions kept to date a replica's replay position: one per check, a minute's worth at most. */
-const LSN_HISTORY = 240;
 /** How long a read of one's own writes waits for a replica to replay them before the primary answers it. */
 export const READ_YOUR_WRITES_WAIT_MS = 50;
 const READ_YOUR_WRITES_POLL_MS = 5;
@@ -54,6 +52,11 @@ export function lsnBytes(lsn: string): bigint {
  */
 export class ReadReplicas {
   private readonly replicas: Replica[];
+  /**
+   * The primary's WAL positions, oldest first, each with the last check that saw the primary there. It
+   * covers the lag bound (the newest position older than the bound, and every one since): at most one
+   * entry per check, so at most maxLagMs / checkMs + 2 (60,002 within the configuration's limits).
+   */
   private readonly history: { at: number; lsn: bigint }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
@@ -108,9 +111,32 @@ export class ReadReplicas {
       return;
     }
     const now = Date.now();
-    this.history.push({ at: now, lsn: primaryAt });
-    if (this.history.length > LSN_HISTORY) this.history.shift();
+    this.remember(now, primaryAt);
     await Promise.all(this.replicas.map((replica) => this.measureOne(replica, now)));
+  }
+
+  private remember(now: number, lsn: bigint): void {
+    const newest = this.history.at(-1);
+    // A primary behind the last one seen is another server (a replica promoted after a failover): the old
+    // positions date nothing there.
+    if (newest && lsn < newest.lsn) this.history.length = 0;
+    // Still where it was: a replica there is not behind, so the position is dated by this check.
+    if (newest?.lsn === lsn) newest.at = now;
+    else this.history.push({ at: now, lsn });
+    // One position older than the bound is enough: a replica behind the next one lags past the bound.
+    while (this.history.length > 1 && this.history[1]!.at < now - this.options.maxLagMs) this.history.shift();
+  }
+
+  /** The newest entry of the history at or before a replica's replay position (positions ascend). */
+  private datedAt(replayed: bigint): { at: number; lsn: bigint } | undefined {
+    let low = 0;
+    let high = this.history.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.history[middle]!.lsn <= replayed) low = middle + 1;
+      else high = middle;
+    }
+    return this.history[low - 1];
   }
 
   private async measureOne(replica: Replica, now: number): Promise<void> {
@@ -120,7 +146,7 @@ export class ReadReplicas {
       // The newest primary position it has replayed dates it. Behind every position kept, it is at least
       // as old as the oldest, and of unknown lag: out of rotation (a replica restored from an old backup
       // must not serve reads in the first checks after a start, when the history is short).
-      const caughtUp = [...this.history].reverse().find((h) => h.lsn <= replica.replayed);
+      const caughtUp = this.datedAt(replica.replayed);
       replica.lagMs = now - (caughtUp ?? this.history[0]!).at;
       replica.state = caughtUp && replica.lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
     } catch (err) {
