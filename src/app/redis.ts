@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { withoutPassword, type Config } from '../config.ts';
 import type { RedisClient } from '../gate/gate.ts';
 import { GateKeys } from '../gate/keys.ts';
+import { followSentinelFailovers } from './sentinel-failovers.ts';
 
 /** Where the gate's Redis is: one server, the master a set of Sentinels names, or a Redis Cluster. */
 type RedisSettings = Pick<
@@ -34,18 +35,26 @@ export function openRedis(settings: RedisSettings, options: RedisOptions = {}): 
     });
   }
   if (settings.REDIS_SENTINELS === undefined) return new Redis(settings.REDIS_URL, options);
-  return new Redis({
+  const connection = new Redis({
     ...options,
     sentinels: settings.REDIS_SENTINELS,
     name: settings.REDIS_SENTINEL_NAME,
     ...password,
     ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
-    // Told of a failover by the Sentinels (+switch-master), not only when the old master's connection
-    // breaks: a graceful failover leaves it up, demoted, and a gate that kept writing there would lose it.
-    failoverDetector: true,
     // Sentinels unreachable: keep asking, as ioredis keeps reconnecting to one server (its default gives up).
     sentinelRetryStrategy: options.retryStrategy ?? retryDelay,
+    // A connection that reached the old master just before its demotion learns it from its first write
+    // there: it reconnects, asking the Sentinels again (the write is refused, nothing happened).
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
   });
+  // Told of a failover by the Sentinels (+switch-master), not only when the old master's connection
+  // breaks: a graceful failover leaves it up, demoted, and a gate that kept writing there would lose it.
+  followSentinelFailovers(connection, {
+    sentinels: settings.REDIS_SENTINELS,
+    name: settings.REDIS_SENTINEL_NAME!,
+    retryDelay: options.retryStrategy ?? retryDelay,
+  });
+  return connection;
 }
 
 /**

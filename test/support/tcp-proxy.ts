@@ -21,6 +21,10 @@ export class TcpProxy {
   private readonly pairs = new Map<Socket, Socket>();
   /** Connections accepted during a blackhole cut, never answered. */
   private readonly held = new Set<Socket>();
+  /** While set: replies to connections that sent a request containing it wait, in order, until releaseReplies(). */
+  private holdMarker: Buffer | null = null;
+  /** Replies waiting, per client connection. */
+  private readonly heldReplies = new Map<Socket, Buffer[]>();
   /** Connections accepted, ever, and how many a cut refused or held: for a test to see the cut bit. */
   readonly counts = { accepted: 0, refused: 0, held: 0, destroyedByCut: 0 };
 
@@ -68,6 +72,22 @@ export class TcpProxy {
     this.held.clear();
   }
 
+  /**
+   * A service slow to answer some requests: from now on, what it sends to a connection that asked
+   * something containing `marker` (a command's name) is held back until releaseReplies(). Other
+   * connections (a subscription, say) are answered as ever.
+   */
+  holdReplies(marker: string): void {
+    this.holdMarker = Buffer.from(marker);
+  }
+
+  /** Sends every reply held back, in order, and answers at once again. */
+  releaseReplies(): void {
+    this.holdMarker = null;
+    for (const [client, replies] of this.heldReplies) for (const reply of replies) client.write(reply);
+    this.heldReplies.clear();
+  }
+
   /** Stops listening and destroys every connection. */
   async close(): Promise<void> {
     this.cut('refuse');
@@ -97,12 +117,22 @@ export class TcpProxy {
     this.pairs.set(client, upstream);
     const drop = () => {
       this.pairs.delete(client);
+      this.heldReplies.delete(client);
       client.destroy();
       upstream.destroy();
     };
     client.once('close', drop);
     upstream.once('close', drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    let asked = false;
+    client.on('data', (request: Buffer) => {
+      if (this.holdMarker && request.includes(this.holdMarker)) asked = true;
+    });
+    upstream.on('data', (reply: Buffer) => {
+      const held = this.heldReplies.get(client);
+      if (held) held.push(reply);
+      else if (asked && this.holdMarker) this.heldReplies.set(client, [reply]);
+      else client.write(reply);
+    });
   }
 }
