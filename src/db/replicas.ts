@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { Logger } from 'pino';
 import { withoutPassword } from '../config.ts';
 import { createPrisma, isDatabaseUnavailable, type PrismaClient } from './client.ts';
@@ -44,6 +45,53 @@ export function lsnBytes(lsn: string): bigint {
 }
 
 /**
+ * The primary's WAL positions as the checks saw them, to date a replica's replay position: its lag is
+ * how long ago the primary last stood where the replica stands now. Kept over the lag bound (the newest
+ * position older than the bound, and every one since), one entry per position, each with the last
+ * check that saw the primary there: at most one entry per check, so at most maxLagMs / checkMs + 2
+ * (60,002 within the configuration's limits).
+ */
+export class PrimaryPositions {
+  /** Oldest first: positions and times both ascend. */
+  private readonly history: { at: number; lsn: bigint }[] = [];
+
+  constructor(private readonly maxLagMs: number) {}
+
+  /** The primary stood at `lsn` at `now` (ms of a monotonic clock: performance.now()). */
+  remember(now: number, lsn: bigint): void {
+    const newest = this.history.at(-1);
+    assert(!newest || now >= newest.at, 'checks come in time order');
+    // A primary behind the last one seen is another server (a replica promoted after a failover): the old
+    // positions date nothing there.
+    if (newest && lsn < newest.lsn) this.history.length = 0;
+    // Still where it was: a replica there is not behind, so the position is dated by this check.
+    if (newest?.lsn === lsn) newest.at = now;
+    else this.history.push({ at: now, lsn });
+    // One position older than the bound is enough: a replica behind the next one lags past the bound.
+    while (this.history.length > 1 && this.history[1]!.at < now - this.maxLagMs) this.history.shift();
+  }
+
+  /**
+   * How long ago (ms, at `now`) the primary last stood at or before `replayed`. Not dated when the
+   * replica is behind every position kept: it is at least as old as the oldest, of unknown lag, and
+   * out of rotation (a replica restored from an old backup must not serve reads in the first checks
+   * after a start, when the history is short).
+   */
+  lag(replayed: bigint, now: number): { lagMs: number; dated: boolean } {
+    assert(this.history.length > 0, 'the primary position is remembered before a replica is dated');
+    let low = 0;
+    let high = this.history.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.history[middle]!.lsn <= replayed) low = middle + 1;
+      else high = middle;
+    }
+    const caughtUp = this.history[low - 1];
+    return { lagMs: now - (caughtUp ?? this.history[0]!).at, dated: caughtUp !== undefined };
+  }
+}
+
+/**
  * The replicas of DATABASE_REPLICA_URLS. A check every `checkMs` dates each replica's replay position
  * against the primary's WAL positions of the last checks: its lag is how long ago the primary was where
  * the replica is now (so a replica paused, or cut off from the primary, lags more with every check even
@@ -52,12 +100,7 @@ export function lsnBytes(lsn: string): bigint {
  */
 export class ReadReplicas {
   private readonly replicas: Replica[];
-  /**
-   * The primary's WAL positions, oldest first, each with the last check that saw the primary there. It
-   * covers the lag bound (the newest position older than the bound, and every one since): at most one
-   * entry per check, so at most maxLagMs / checkMs + 2 (60,002 within the configuration's limits).
-   */
-  private readonly history: { at: number; lsn: bigint }[] = [];
+  private readonly primaryPositions: PrimaryPositions;
   private timer: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
   private next = 0;
@@ -68,6 +111,7 @@ export class ReadReplicas {
     private readonly log: Logger,
     connectTo: (url: string) => PrismaClient = createPrisma,
   ) {
+    this.primaryPositions = new PrimaryPositions(options.maxLagMs);
     this.replicas = options.urls.map((url) => ({
       label: withoutPassword(url),
       client: connectTo(url),
@@ -110,45 +154,19 @@ export class ReadReplicas {
       this.log.warn({ err }, 'could not read the primary WAL position; replicas keep their state');
       return;
     }
-    const now = Date.now();
-    this.remember(now, primaryAt);
+    // A monotonic clock: a lag is a duration, and the wall clock may step back.
+    const now = performance.now();
+    this.primaryPositions.remember(now, primaryAt);
     await Promise.all(this.replicas.map((replica) => this.measureOne(replica, now)));
-  }
-
-  private remember(now: number, lsn: bigint): void {
-    const newest = this.history.at(-1);
-    // A primary behind the last one seen is another server (a replica promoted after a failover): the old
-    // positions date nothing there.
-    if (newest && lsn < newest.lsn) this.history.length = 0;
-    // Still where it was: a replica there is not behind, so the position is dated by this check.
-    if (newest?.lsn === lsn) newest.at = now;
-    else this.history.push({ at: now, lsn });
-    // One position older than the bound is enough: a replica behind the next one lags past the bound.
-    while (this.history.length > 1 && this.history[1]!.at < now - this.options.maxLagMs) this.history.shift();
-  }
-
-  /** The newest entry of the history at or before a replica's replay position (positions ascend). */
-  private datedAt(replayed: bigint): { at: number; lsn: bigint } | undefined {
-    let low = 0;
-    let high = this.history.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.history[middle]!.lsn <= replayed) low = middle + 1;
-      else high = middle;
-    }
-    return this.history[low - 1];
   }
 
   private async measureOne(replica: Replica, now: number): Promise<void> {
     const was = replica.state;
     try {
       replica.replayed = lsnBytes(await this.position(replica.client, 'pg_last_wal_replay_lsn()'));
-      // The newest primary position it has replayed dates it. Behind every position kept, it is at least
-      // as old as the oldest, and of unknown lag: out of rotation (a replica restored from an old backup
-      // must not serve reads in the first checks after a start, when the history is short).
-      const caughtUp = this.datedAt(replica.replayed);
-      replica.lagMs = now - (caughtUp ?? this.history[0]!).at;
-      replica.state = caughtUp && replica.lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
+      const { lagMs, dated } = this.primaryPositions.lag(replica.replayed, now);
+      replica.lagMs = Math.round(lagMs);
+      replica.state = dated && lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
     } catch (err) {
       replica.lagMs = null;
       replica.state = 'unreachable';
