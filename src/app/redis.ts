@@ -35,6 +35,7 @@ export function openRedis(settings: RedisSettings, options: RedisOptions = {}): 
     });
   }
   if (settings.REDIS_SENTINELS === undefined) return new Redis(settings.REDIS_URL, options);
+  const sentinelRetry = options.retryStrategy ?? retryDelay;
   const connection = new Redis({
     ...options,
     sentinels: settings.REDIS_SENTINELS,
@@ -42,7 +43,7 @@ export function openRedis(settings: RedisSettings, options: RedisOptions = {}): 
     ...password,
     ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
     // Sentinels unreachable: keep asking, as ioredis keeps reconnecting to one server (its default gives up).
-    sentinelRetryStrategy: options.retryStrategy ?? retryDelay,
+    sentinelRetryStrategy: sentinelRetry,
     // A connection that reached the old master just before its demotion learns it from its first write
     // there: it reconnects, asking the Sentinels again (the write is refused, nothing happened).
     reconnectOnError: (err) => err.message.startsWith('READONLY'),
@@ -52,7 +53,7 @@ export function openRedis(settings: RedisSettings, options: RedisOptions = {}): 
   followSentinelFailovers(connection, {
     sentinels: settings.REDIS_SENTINELS,
     name: settings.REDIS_SENTINEL_NAME!,
-    retryDelay: options.retryStrategy ?? retryDelay,
+    retryDelay: sentinelRetry,
   });
   return connection;
 }

@@ -93,9 +93,9 @@ export class PrimaryPositions {
 
 /**
  * The replicas of DATABASE_REPLICA_URLS. A check every `checkMs` dates each replica's replay position
- * against the primary's WAL positions of the last checks: its lag is how long ago the primary was where
- * the replica is now (so a replica paused, or cut off from the primary, lags more with every check even
- * while no write happens there). In rotation: reachable and lagging at most `maxLagMs`. Reads go round
+ * against the primary's WAL positions the checks saw (PrimaryPositions): its lag is how long ago the
+ * primary was where the replica is now (so a replica paused, or cut off from the primary, lags more
+ * with every check even while no write happens there). In rotation: reachable and lagging at most `maxLagMs`. Reads go round
  * the replicas in rotation, and to the primary when there is none or the one chosen fails.
  */
 export class ReadReplicas {
