@@ -1,7 +1,8 @@
 /**
  * Stock that proves its own numbers (issue 17): stockAudit catches a gate counter changed in Redis, the
- * merge worker raises a SKU sold below its floor (log, metric, OVERSOLD alert), and reconcileStock
- * rebuilds the counter from the truth, after which nothing more is oversold through it.
+ * merge worker raises a SKU sold below its floor (log, metric, OVERSOLD alert) but not backorders owed
+ * under a lowered limit, and reconcileStock rebuilds the counter from the truth, after which nothing
+ * more is oversold through it.
  */
 import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
@@ -47,6 +48,16 @@ async function stampede(skuId: string, buyers: number): Promise<number> {
   return outcomes.filter((o) => o === 'DeductStockSuccess').length;
 }
 
+/** Every SKU's stock alerts over graphql-ws, once the subscription is under way. */
+async function watchAlerts(): Promise<Feed> {
+  const client = wsClient(stack.svc.url);
+  clients.push(client);
+  const alerts = overWs(client, STOCK_ALERTS, { skuIds: null }, 'stockAlerts');
+  feeds.push(alerts);
+  await new Promise((r) => setTimeout(r, 200));
+  return alerts;
+}
+
 async function audit(skuId: string) {
   const res = await stack.api.stockAudit([skuId]);
   expect(res.errors).toBeUndefined();
@@ -71,11 +82,7 @@ describe('stockAudit and reconcileStock', () => {
   });
 
   it('the merge worker raises a SKU oversold through a lying counter (log, metric, OVERSOLD alert), and the audit fails it', async () => {
-    const client = wsClient(stack.svc.url);
-    clients.push(client);
-    const alerts = overWs(client, STOCK_ALERTS, { skuIds: null }, 'stockAlerts');
-    feeds.push(alerts);
-    await new Promise((r) => setTimeout(r, 200));
+    const alerts = await watchAlerts();
     const skuId = await liedAbout(37, 5);
 
     expect(await stampede(skuId, 60)).toBe(42);
@@ -91,6 +98,30 @@ describe('stockAudit and reconcileStock', () => {
     expect(await stampede(skuId, 10)).toBe(0);
     checked(await stack.api.restock(skuId, 7, `${skuId}-restock`), 'RestockSuccess');
     expect(await stampede(skuId, 10)).toBe(2);
+  });
+
+  it('a backorder limit lowered below the backorders sold keeps them within bounds (no OVERSOLD, conserved), and still catches a sale past them', async () => {
+    const alerts = await watchAlerts();
+    const skuId = `audit-${++runs}`;
+    await stack.api.upserted([{ id: skuId, available: 3, backorderLimit: 10 }]);
+    expect(await stampede(skuId, 8)).toBe(8);
+
+    // A preorder campaign ends: 5 backorders stay owed, and nothing more is sold until they are filled.
+    await stack.api.upserted([{ id: skuId, backorderLimit: 2 }]);
+    expect(await stampede(skuId, 3)).toBe(0);
+    checked(await stack.api.restock(skuId, 1, `${skuId}-restock`), 'RestockSuccess');
+    await eventually('every movement merged', async () => (await audit(skuId)).unmergedMovements === 0);
+    expect(await audit(skuId)).toMatchObject({ conserved: true, gateAgrees: true, drift: 0 });
+    expect(checked(await stack.api.sku(skuId))).toMatchObject({ available: -4, sold: 8, backorderLimit: 2 });
+
+    // 4 backorders are owed now: a counter raised by 3 sells 1 unit past them, and that is caught.
+    const { gate } = stack.svc.app.services;
+    await redis.hincrby(gate.keys.counter(skuId), 'a', 3);
+    expect(await stampede(skuId, 3)).toBe(1);
+    await alerts.until((values) => values.some((a) => a.kind === 'OVERSOLD' && a.skuId === skuId), 'an OVERSOLD alert');
+    // The first OVERSOLD of the SKU is the sale past the owed backorders, none before it.
+    expect(alerts.values.find((a) => a.kind === 'OVERSOLD' && a.skuId === skuId)!.level).toMatchObject({ available: -5, sold: 9 });
+    expect(await audit(skuId)).toMatchObject({ conserved: false });
   });
 
   it('answer unknown SKUs UnknownSku (nothing rebuilt), bad ids INVALID_ID, and too many TOO_MANY_SKUS', async () => {

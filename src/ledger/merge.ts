@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { DEFAULT_LOCATION } from '../inventory.ts';
+import { backorderFloor, owedBackorders } from './backorders.ts';
 import type { Position } from './feed.ts';
 import { readTruth, UNMERGED_OF_S } from './truth.ts';
 
@@ -62,9 +63,10 @@ WHERE m.sku_id = $1 AND ${UNMERGED_OF_S} AND (m.tx, m.id) <= ($2::bigint, $3::bi
 GROUP BY m.sku_id, m.location_id`;
 
 /**
- * A SKU whose truth fell below its floor (minus its backorder limit): units were sold that did not
- * exist. The gate never admits that, so its counter lied (changed in Redis, or a bug): the merge folds
- * the movements all the same (they happened, and the ledger must say so) and raises this.
+ * A SKU whose truth fell below its floor (minus its backorder limit, or minus the backorders it still
+ * owes from a higher one: src/ledger/backorders.ts): units were sold that did not exist. The gate never
+ * admits that, so its counter lied (changed in Redis, or a bug): the merge folds the movements all the
+ * same (they happened, and the ledger must say so) and raises this.
  */
 export interface BelowFloor {
   skuId: string;
@@ -269,11 +271,11 @@ async function fold(tx: Tx, sums: LocationSums[], through: Position, below: Belo
   if (perSku.size === 0) return 0;
   const ids = [...perSku.keys()].sort();
   await tx.$queryRawUnsafe(`SELECT 1 FROM sku WHERE id = ANY($1::text[]) ORDER BY id ${MERGE_ROW_LOCK}`, ids);
-  const rows = await tx.$queryRawUnsafe<{ id: string; available: Sum; floor: number; unlimited: boolean }[]>(
+  const rows = await tx.$queryRawUnsafe<FoldedRow[]>(
     `UPDATE sku SET available = sku.available + d.a, reserved = sku.reserved + d.r, sold = sku.sold + d.s,
             withheld = sku.withheld + d.w, merged_through_tx = $6, merged_through_id = $7, updated_at = now()
      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS d(id, a, r, s, w) WHERE sku.id = d.id
-     RETURNING sku.id, sku.available, -sku.backorder_limit AS floor, sku.unlimited`,
+     RETURNING sku.id, sku.available, sku.backorder_limit AS "backorderLimit", sku.owed_backorders AS "owedBackorders", sku.unlimited`,
     ids,
     ...(['a', 'r', 's', 'w'] as const).map((k) => ids.map((id) => perSku.get(id)![k])),
     through.tx,
@@ -292,13 +294,46 @@ async function fold(tx: Tx, sums: LocationSums[], through: Position, below: Belo
       ...(['a', 'r', 's'] as const).map((k) => located.map((x) => Number(x[k]))),
     );
   }
-  // The row alone may dip below while movements that explain it wait unmerged: the truth decides.
-  const dipped = rows.filter((r) => !r.unlimited && Number(r.available) < r.floor).map((r) => r.id);
-  if (dipped.length > 0) {
-    for (const truth of (await readTruth(tx, dipped)).values()) {
-      const floor = -truth.backorderLimit;
-      if (!truth.unlimited && truth.available < floor) below.push({ ...pick(truth), floor });
-    }
-  }
+  await checkFloors(tx, rows, below);
   return sums.reduce((total, x) => total + x.n, 0);
+}
+
+interface FoldedRow {
+  id: string;
+  available: Sum;
+  backorderLimit: number;
+  owedBackorders: number;
+  unlimited: boolean;
+}
+
+/**
+ * Adds the folded SKUs whose truth is below their floor to `below`, and lowers what SKUs owe beyond
+ * their backorder limit (src/ledger/backorders.ts) by what restocks and refunds filled. The row alone
+ * may dip below while movements that explain it wait unmerged: the truth decides, as it does what is
+ * still owed. Runs under the fold's row locks, which a limit change (a fence) waits for.
+ */
+async function checkFloors(tx: Tx, rows: FoldedRow[], below: BelowFloor[]): Promise<void> {
+  const floorOf = (r: FoldedRow) => backorderFloor(r.backorderLimit, r.owedBackorders);
+  const looked = rows.filter((r) => !r.unlimited && (Number(r.available) < floorOf(r) || r.owedBackorders > 0));
+  if (looked.length === 0) return;
+  const truths = await readTruth(
+    tx,
+    looked.map((r) => r.id),
+  );
+  const filled: { id: string; owed: number }[] = [];
+  for (const row of looked) {
+    const truth = truths.get(row.id);
+    assert(truth, `a folded SKU has a truth: ${row.id}`);
+    const floor = floorOf(row);
+    if (truth.available < floor) below.push({ ...pick(truth), floor });
+    const owed = owedBackorders(floor, truth.available, row.backorderLimit);
+    if (owed !== row.owedBackorders) filled.push({ id: row.id, owed });
+  }
+  if (filled.length > 0) {
+    await tx.$executeRawUnsafe(
+      `UPDATE sku SET owed_backorders = d.owed FROM unnest($1::text[], $2::int[]) AS d(id, owed) WHERE sku.id = d.id`,
+      filled.map((f) => f.id),
+      filled.map((f) => f.owed),
+    );
+  }
 }

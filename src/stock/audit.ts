@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphqlError, unavailable } from '../errors.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
+import { backorderFloor } from '../ledger/backorders.ts';
 import { readTruth, UNMERGED_OF_S } from '../ledger/truth.ts';
 import { rebuildCounters } from '../sync/load.ts';
 import { parseInput, skuList } from './input.ts';
@@ -41,6 +42,7 @@ interface LedgerRow {
   sold: Sum;
   unlimited: boolean;
   backorder_limit: number;
+  owed_backorders: number;
   reconciled_at: Date | null;
   merged_available: Sum;
   merged_reserved: Sum;
@@ -66,7 +68,7 @@ const LEDGER_SUMS = `coalesce(sum(m.delta_available) FILTER (WHERE NOT ${UNMERGE
  * movements to the row and moves its merged position in one statement, so both sides move together).
  */
 const LEDGER_SQL = `
-SELECT s.id, s.available, s.reserved, s.sold, s.unlimited, s.backorder_limit, s.reconciled_at,
+SELECT s.id, s.available, s.reserved, s.sold, s.unlimited, s.backorder_limit, s.owed_backorders, s.reconciled_at,
        ${LEDGER_SUMS}
 FROM sku s LEFT JOIN movement m ON m.sku_id = s.id
 WHERE s.id = ANY($1::text[])
@@ -78,12 +80,12 @@ GROUP BY s.id`;
  */
 const LOCATION_LEDGER_SQL = `
 SELECT m.sku_id AS id, m.location_id, coalesce(l.available, 0)::bigint AS available, coalesce(l.reserved, 0)::bigint AS reserved,
-       coalesce(l.sold, 0)::bigint AS sold, s.unlimited, s.backorder_limit, NULL::timestamptz AS reconciled_at,
+       coalesce(l.sold, 0)::bigint AS sold, s.unlimited, s.backorder_limit, s.owed_backorders, NULL::timestamptz AS reconciled_at,
        ${LEDGER_SUMS}
 FROM movement m JOIN sku s ON s.id = m.sku_id
 LEFT JOIN sku_location l ON l.sku_id = m.sku_id AND l.location_id = m.location_id
 WHERE m.sku_id = ANY($1::text[]) AND m.location_id <> '${DEFAULT_LOCATION}'
-GROUP BY m.sku_id, m.location_id, l.available, l.reserved, l.sold, s.unlimited, s.backorder_limit`;
+GROUP BY m.sku_id, m.location_id, l.available, l.reserved, l.sold, s.unlimited, s.backorder_limit, s.owed_backorders`;
 
 /** Whether the row is the sum of its merged movements, and the truth (row + unmerged) within bounds. */
 function conserved(row: LedgerRow): boolean {
@@ -93,7 +95,7 @@ function conserved(row: LedgerRow): boolean {
   const available = n(row.available) + n(row.unmerged_available);
   const reserved = n(row.reserved) + n(row.unmerged_reserved);
   const sold = n(row.sold) + n(row.unmerged_sold);
-  const bounded = reserved >= 0 && sold >= 0 && (row.unlimited || available >= -row.backorder_limit);
+  const bounded = reserved >= 0 && sold >= 0 && (row.unlimited || available >= backorderFloor(row.backorder_limit, row.owed_backorders));
   return explained && bounded;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
+import { backorderFloor, owedBackorders } from '../ledger/backorders.ts';
 import { readTruth } from '../ledger/truth.ts';
 import { adjustment, commitChange, type MovementRow } from '../sync/outbox.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
@@ -125,6 +126,7 @@ async function createMissing(tx: Tx, ids: string[]): Promise<string[]> {
 async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
   const ids = list.map((u) => u.id);
   const truth = await readTruth(tx, ids);
+  const owed = await owedUnderNewLimits(tx, list, truth);
   const movements: MovementRow[] = [];
   for (const [i, u] of list.entries()) {
     const at = u.locationId ?? DEFAULT_LOCATION;
@@ -136,6 +138,7 @@ async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
         ...(u.name !== undefined ? { name: u.name } : {}),
         ...(u.unlimited != null ? { unlimited: u.unlimited } : {}),
         ...(u.backorderLimit != null ? { backorderLimit: u.backorderLimit } : {}),
+        ...(owed.has(u.id) ? { owedBackorders: owed.get(u.id) } : {}),
         ...(u.lowStockThreshold !== undefined ? { lowStockThreshold: u.lowStockThreshold } : {}),
         // The fence drops the counter, so the next attempt loads the new throttle.
         ...(u.throttlePerSecond !== undefined ? { throttlePerSecond: u.throttlePerSecond } : {}),
@@ -146,6 +149,29 @@ async function applyUpserts(tx: Tx, list: Upsert[]): Promise<MovementRow[]> {
     if (u.available != null) movements.push(...adjustment(u.id, u.available - (now ? stockAt(now, at).available : 0), at));
   }
   return movements;
+}
+
+/**
+ * What each existing SKU whose backorder limit the call sets owes beyond the new limit: backorders the
+ * old floor allowed and the truth has not filled (src/ledger/backorders.ts). Read under the fence's row
+ * lock, so no take or merge moves them meanwhile. A new `available` in the same call is an ADJUST
+ * movement: once it is merged, the merge lowers what is owed by what it filled.
+ */
+async function owedUnderNewLimits(tx: Tx, list: Upsert[], truth: Map<string, SkuStock>): Promise<Map<string, number>> {
+  const changing = list.filter((u) => u.backorderLimit != null && truth.has(u.id));
+  if (changing.length === 0) return new Map();
+  const rows = await tx.$queryRawUnsafe<{ id: string; owed: number }[]>(
+    `SELECT id, owed_backorders AS owed FROM sku WHERE id = ANY($1::text[])`,
+    changing.map((u) => u.id),
+  );
+  const owedBefore = new Map(rows.map((r) => [r.id, r.owed]));
+  return new Map(
+    changing.map((u) => {
+      const now = truth.get(u.id)!;
+      const floorBefore = backorderFloor(now.backorderLimit, owedBefore.get(u.id) ?? 0);
+      return [u.id, owedBackorders(floorBefore, now.available, u.backorderLimit!)];
+    }),
+  );
 }
 
 /**
