@@ -1,6 +1,5 @@
 import {
   listLocations,
-  locationLevels,
   MAX_LOCATION_PRIORITY,
   MAX_UPSERT_LOCATIONS,
   transferStock,
@@ -12,7 +11,7 @@ import {
 import { IdempotencyConflict, InsufficientStock, UnknownSku } from '../stock/outcomes.ts';
 import { builder } from './builder.ts';
 import { SkuRef, saturated } from './stock.ts';
-import { skuNow } from './sku-reads.ts';
+import { locationLevelsOf, skuNow } from './sku-reads.ts';
 
 export const LocationRef = builder.objectRef<Location>('Location').implement({
   description:
@@ -49,7 +48,7 @@ builder.objectField(SkuRef, 'levels', (t) =>
     type: [LocationLevelRef],
     description:
       "The SKU's stock per location, every location listed, in allocation order; its available is the sum over the active ones, its reserved and sold over all.",
-    resolve: async (sku, _, ctx) => (await locationLevels(ctx, [sku.skuId])).get(sku.skuId) ?? [],
+    resolve: (sku, _, ctx) => locationLevelsOf(ctx, sku.skuId),
   }),
 );
 

@@ -59,7 +59,13 @@ export class OwnRedis {
 
   static async start(extraArgs: string[] = [], port?: number): Promise<OwnRedis> {
     const own = new OwnRedis(port ?? (await freePort()), extraArgs);
-    await own.restart();
+    try {
+      await own.restart();
+    } catch (err) {
+      // Nobody gets it to stop: its process and directory go now (a port taken meanwhile, say).
+      await own.stop();
+      throw err;
+    }
     return own;
   }
 
