@@ -6,8 +6,9 @@ import type { Context } from './builder.ts';
 
 /**
  * The SKU reads one GraphQL execution makes, batched: every `sku` of a cart's lines in one read, every
- * `lowStockThreshold` and every `levels` (per location) of a page in one read. Batching only, no cache: a subscription keeps its context
- * for every event it sends, and each event must read the SKU as it is then.
+ * `lowStockThreshold` and every `levels` (per location) of a page in one read. Batching only, no cache:
+ * a subscription keeps its context for every event it sends, and each event must read the SKU as it is
+ * then.
  */
 interface SkuReads {
   skus: DataLoader<string, SkuLevel | null>;
