@@ -242,6 +242,11 @@ describe('stockMovements', () => {
     for (const [variables, code] of [
       [{ after: 'not-a-cursor' }, 'INVALID_CURSOR'],
       [{ after: Buffer.from('{"v":1,"t":"x","i":"1"}').toString('base64url') }, 'INVALID_CURSOR'],
+      // Past PostgreSQL's bigint, which positions are: no position of the ledger.
+      [{ after: Buffer.from('{"v":1,"t":"9223372036854775808","i":"1"}').toString('base64url') }, 'INVALID_CURSOR'],
+      [{ after: Buffer.from('{"v":1,"t":"1","i":"18446744073709551615"}').toString('base64url') }, 'INVALID_CURSOR'],
+      // Past every transaction the server has begun: handed out by no ledger here (a restored backup's clients).
+      [{ after: Buffer.from('{"v":1,"t":"4611686018427387904","i":"1"}').toString('base64url') }, 'INVALID_CURSOR'],
       [{ skuIds: ['bad id with spaces'] }, 'INVALID_ID'],
       [{ skuIds: [] }, 'EMPTY_SKU_LIST'],
     ] as const) {

@@ -20,22 +20,25 @@ export interface FeedCursor {
 export const MAX_CURSOR_LENGTH = 65_536;
 const CURSOR_VERSION = 1;
 
-/** Unsigned 64-bit transaction and row ids, as decimal text. */
-const id64 = z
+/**
+ * Transaction and row ids, as decimal text: PostgreSQL bigints (movement.tx and movement.id), so never
+ * 2^63 or more. A larger one is no position of the ledger, and the feed's queries would fail on it.
+ */
+const ledgerId = z
   .string()
-  .regex(/^\d{1,20}$/)
+  .regex(/^\d{1,19}$/)
   .transform(BigInt)
-  .refine((n) => n < 2n ** 64n);
+  .refine((n) => n < 2n ** 63n);
 
 const wire = z
   .object({
     v: z.literal(CURSOR_VERSION),
-    t: id64,
-    i: id64,
-    x: id64.optional(),
-    n: id64.optional(),
+    t: ledgerId,
+    i: ledgerId,
+    x: ledgerId.optional(),
+    n: ledgerId.optional(),
     r: z
-      .array(id64)
+      .array(ledgerId)
       .max(MAX_CURSOR_LENGTH / 2)
       .optional(),
   })

@@ -31,6 +31,13 @@ export interface StockMovementEvent {
 }
 
 /** The last thing a subscriber that fell behind is sent: resume after this cursor (the last movement sent). */
+/**
+ * A cursor past every transaction the server has begun: no position of this ledger ever handed out (one
+ * of another database, a ledger restored from an older backup, a forged one). Resuming from it would
+ * wait, silently, for positions that may never come.
+ */
+export class CursorAhead extends Error {}
+
 export class FeedBehind {
   constructor(readonly cursor: string) {}
 }
@@ -87,7 +94,10 @@ export class MovementFeed {
   /** A stream of the movements of `skuIds` (all when null) after `cursor`, or after now when null. */
   async subscribe(skuIds: string[] | null, cursor: FeedCursor | null, onEnd: () => void): Promise<MovementStream> {
     await this.start();
-    const from = cursor ?? (await this.now());
+    const snapshot = await currentSnapshot(this.sql);
+    if (cursor && cursor.position.tx >= snapshot.xmax) throw new CursorAhead();
+    // A feed that starts "now" skips what the snapshot saw as ended.
+    const from = cursor ?? { position: startOf(snapshot.xmin), skip: snapshot };
     return new MovementStream(this, skuIds ? new Set(skuIds) : null, from, this.maxQueued, onEnd);
   }
 
@@ -135,11 +145,6 @@ export class MovementFeed {
   }
 
   /** Where a feed that starts now stands: before the current horizon, skipping what had committed. */
-  private async now(): Promise<FeedCursor> {
-    const skip = await currentSnapshot(this.sql);
-    return { position: startOf(skip.xmin), skip };
-  }
-
   /**
    * Reading starts with the first subscriber, and restarts with the first one after nobody listened:
    * from the horizon of that moment, so the feed never reads what nobody waits for. Reads under way

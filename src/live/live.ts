@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { graphqlError, unavailable } from '../errors.ts';
+import { graphqlError, inputError, unavailable } from '../errors.ts';
 import { parseInput, skuList } from '../stock/input.ts';
 import type { Services } from '../stock/services.ts';
 import { AlertStream } from './alerts.ts';
 import { Coalescer, type TimerCount } from './coalesce.ts';
 import { decodeCursor } from './feed-cursor.ts';
-import { MovementFeed, type FeedOptions, type MovementStream } from './feed.ts';
+import { CursorAhead, MovementFeed, type FeedOptions, type MovementStream } from './feed.ts';
 import { levelFromWire, LiveChannels, Publisher, type StockAlert, type StockLevel, type WireAlert } from './publish.ts';
 import type { RedisClient, WireLevel } from '../gate/gate.ts';
 import type { BelowFloor } from '../ledger/merge.ts';
@@ -205,6 +205,7 @@ export class Live {
       stream = await this.feed.subscribe(skuIds, cursor, () => this.streams.delete(ended));
     } catch (err) {
       this.streams.delete(ended);
+      if (err instanceof CursorAhead) throw inputError('INVALID_CURSOR', 'after: ahead of every position of this ledger', 'after');
       this.log.warn({ err }, 'could not start a change feed');
       throw unavailable('the ledger cannot be read', 'subscription');
     }
