@@ -4,6 +4,7 @@
  * units came from, transfers racing deducts, deactivation, and the typed refusals. Every SKU's units are
  * checked against the ledger per location: the merged rows plus the unmerged movements there.
  */
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { checked, errorCode, outcome, type Line, type Result } from './support/client.ts';
 import { gateAgrees } from './support/gate-check.ts';
@@ -228,6 +229,30 @@ describe('stock in many locations', () => {
     for (const at of Object.values(ledger)) expect(at.available).toBeGreaterThanOrEqual(0);
     expect(after.at).toMatchObject({ default: ledger.default, north: ledger.north });
     expect(await gateAgrees(stack.svc, stack.ns.databaseUrl, 'moving')).toMatchObject({ available: 0, sold: 60 });
+  });
+
+  it('stockAudit compares the gate with the truth per location, and reconcileStock sets a misplaced share right', async () => {
+    await upsertLocations([
+      { id: 'north', priority: 1 },
+      { id: 'east', priority: 2 },
+    ]);
+    await stocked('placed', { default: 2, north: 3, east: 5 });
+    checked(await deduct('placed-1', [{ skuId: 'placed', quantity: 1 }]), 'DeductStockSuccess');
+    const audit = async () => checked(await api.stockAudit(['placed']))[0];
+    expect(await audit()).toMatchObject({ conserved: true, gateAgrees: true, drift: 0 });
+
+    // Two units of share moved from north to east in Redis: the sum agrees, the locations do not.
+    const counter = stack.svc.app.services.gate.keys.counter('placed');
+    const redis = new Redis(stack.ns.redisUrl);
+    try {
+      await redis.multi().hincrby(counter, 'l:north', -2).hincrby(counter, 'l:east', 2).exec();
+    } finally {
+      redis.disconnect();
+    }
+    expect(await audit()).toMatchObject({ conserved: true, gateAgrees: false, drift: 0 });
+    const reconciled = checked(await api.reconcileStock(['placed']), 'ReconcileStockSuccess');
+    expect(reconciled.audits[0]).toMatchObject({ conserved: true, gateAgrees: true, drift: 0 });
+    expect((await levels('placed')).at).toMatchObject({ default: { available: 1 }, north: { available: 3 }, east: { available: 5 } });
   });
 
   it('replays a transfer by its key, and refuses more than the source holds', async () => {

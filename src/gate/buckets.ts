@@ -50,7 +50,13 @@ export interface BucketSeed {
   /** Attempts per second each bucket admits: the SKU's throttle spread over its buckets (rounded up). */
   throttlePerSecond: number;
   /** The share per active location, in allocation order (lua/includes/locations.lua); null: all in `default`. */
-  locations: { locationId: string; share: number }[] | null;
+  locations: LocationShare[] | null;
+}
+
+/** The gate's share of a SKU's available in one active location. */
+export interface LocationShare {
+  locationId: string;
+  share: number;
 }
 
 /**
@@ -58,7 +64,7 @@ export interface BucketSeed {
  * (no locations, or a SKU in buckets, whose stock stays there: src/stock/locations.ts). Withheld units
  * (the database-only path's) come off the last locations first, as far as they hold.
  */
-export function locationShares(seed: StockSeed): { locationId: string; share: number }[] | null {
+export function locationShares(seed: StockSeed): LocationShare[] | null {
   if (!seed.locations || (seed.buckets ?? 1) > 1) return null;
   const shares = seed.locations.filter((l) => l.active).map((l) => ({ locationId: l.locationId, share: l.available }));
   let withheld = seed.withheld ?? 0;

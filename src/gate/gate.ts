@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import calculateSlot from 'cluster-key-slot';
 import { DEFAULT_LOCATION, type CartLine, type SkuStock, type StockSeed, type TakeKind } from '../inventory.ts';
 import { ShardAdoption } from './adoption.ts';
-import { bucketSeeds, spillPlan, startBucket, type BucketSeed, type GateLine } from './buckets.ts';
+import { bucketSeeds, spillPlan, startBucket, type BucketSeed, type GateLine, type LocationShare } from './buckets.ts';
 import { GateBreaker, GateDown } from './breaker.ts';
 import { cartParts, cartRecord, cartRefusal, type CartPart } from './cart-parts.ts';
 import type { GateKeys, ShardKeys } from './keys.ts';
@@ -1046,6 +1046,23 @@ export class Gate {
     });
   }
 
+  /**
+   * Each SKU's share per active location as its counter keeps it (lua/includes/locations.lua), in the
+   * counter's allocation order; null where the counter keeps all in `default` (no location list: no
+   * locations, or a SKU in buckets) or is missing. The audit compares them with the truth's.
+   */
+  async locationShares(skuIds: string[]): Promise<(LocationShare[] | null)[]> {
+    return inGroups(
+      skuIds,
+      (skuId) => this.keys.bucketShard(skuId, 0),
+      async (members, shard) => {
+        await this.adopted(shard);
+        const replies = await this.onePipeline(members, (p, skuId) => p.hgetall(this.keys.counter(skuId, 0)));
+        return replies.map((fields) => sharesOf(fields as Record<string, string>));
+      },
+    );
+  }
+
   /** What each bucket of each SKU holds above its floor, and its withheld units; null where a bucket is missing. */
   private async bucketCounters(skuIds: readonly string[]): Promise<({ aboveFloor: number; withheld: number }[] | null)[]> {
     const buckets = await this.allBuckets(skuIds);
@@ -1122,6 +1139,16 @@ interface Counter {
   n: string | null;
   t: number | null;
   nb: number;
+}
+
+/** A counter's shares per location, from all its fields (HGETALL); null without a location list. */
+function sharesOf(fields: Record<string, string>): LocationShare[] | null {
+  const list = fields['lo'];
+  if (list === undefined) return null;
+  return list
+    .split(',')
+    .filter((locationId) => locationId !== '')
+    .map((locationId) => ({ locationId, share: Number(fields[`l:${locationId}`] ?? 0) }));
 }
 
 /** A counter's fields (HMGET of COUNTER_FIELDS); null when absent or of another generation than `generation`. */

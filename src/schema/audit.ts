@@ -9,12 +9,14 @@ const SkuAuditRef = builder.objectRef<SkuAudit>('SkuAudit').implement({
     conserved: t.exposeBoolean('conserved', {
       description:
         "The ledger explains the SKU's available, reserved and sold from its first movement, and they are within bounds " +
-        '(reserved and sold not negative, available not below minus the backorder limit unless unlimited).',
+        '(reserved and sold not negative, available not below minus the backorder limit, or minus the backorders still owed ' +
+        'from a higher limit, unless unlimited).',
     }),
     gateAgrees: t.exposeBoolean('gateAgrees', {
       description:
-        "The gate's counter in Redis says what the truth says (true when Redis holds none: it is loaded from the truth). " +
-        'A counter that disagrees in every one of several readings is reported; reconcileStock rebuilds it.',
+        "The gate's counter in Redis says what the truth says (true when Redis holds none: it is loaded from the truth), " +
+        'in each location too while nothing is withheld. A counter that disagrees in every one of several readings is ' +
+        'reported; reconcileStock rebuilds it.',
     }),
     drift: t.exposeInt('drift', { description: "The gate's available minus the truth's; 0 when they agree." }),
     unmergedMovements: t.exposeInt('unmergedMovements', { description: 'Movements not yet folded into the SKU row by the merge worker.' }),

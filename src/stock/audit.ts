@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { graphqlError, unavailable } from '../errors.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
 import { backorderFloor } from '../ledger/backorders.ts';
+import { locationShares, type LocationShare } from '../gate/buckets.ts';
 import { readTruth, UNMERGED_OF_S } from '../ledger/truth.ts';
 import { rebuildCounters } from '../sync/load.ts';
 import { parseInput, skuList } from './input.ts';
@@ -120,24 +121,47 @@ async function gateDrifts(s: Services, skuIds: string[]): Promise<Map<string, nu
   let reading = skuIds;
   for (let n = 1; n <= AUDIT_READINGS && reading.length > 0; n++) {
     if (n > 1) await sleep(AUDIT_READING_MS);
-    let gate: (SkuStock | null)[];
-    try {
-      gate = await s.gate.levels(reading);
-    } catch (err) {
-      s.log.warn({ err }, 'stockAudit could not read the gate');
-      throw unavailable('the gate cannot be read', 'request');
-    }
+    const gate = await fromGate(s, () => s.gate.levels(reading));
     const truth = await readTruth(s.prisma, reading);
+    const misplaced = await sharesDisagree(s, reading, gate, truth);
     const next = new Map<string, number>();
     reading.forEach((id, i) => {
       const t = truth.get(id);
       const drift = t ? driftOf(gate[i] ?? null, t) : null;
-      if (drift !== null) next.set(id, drift);
+      // Levels that agree in sum but not per location: a drift of 0, and the gate does not agree.
+      if (drift !== null || misplaced.has(id)) next.set(id, drift ?? 0);
     });
     drifting = next;
     reading = [...next.keys()];
   }
   return drifting;
+}
+
+/** A read of the gate; a gate that cannot be read makes the audit TEMPORARILY_UNAVAILABLE. */
+async function fromGate<T>(s: Services, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    s.log.warn({ err }, 'stockAudit could not read the gate');
+    throw unavailable('the gate cannot be read', 'request');
+  }
+}
+
+/**
+ * SKUs whose counter's share per location is not the truth's, of those whose levels agree in sum and
+ * that withhold nothing: withheld units come off the last locations' shares (locationShares), and the
+ * database-only path that sells them takes them where it allocates, so with some withheld the shares
+ * are not the truth's per location even when nothing is wrong.
+ */
+async function sharesDisagree(s: Services, ids: string[], gate: (SkuStock | null)[], truth: Map<string, SkuStock>): Promise<Set<string>> {
+  const compared = ids.filter((id, i) => {
+    const [g, t] = [gate[i], truth.get(id)];
+    return g && t?.locations && t.withheld === 0 && g.withheld === 0 && driftOf(g, t) === null;
+  });
+  if (compared.length === 0) return new Set();
+  const shares = await fromGate(s, () => s.gate.locationShares(compared));
+  const same = (a: LocationShare[] | null | undefined, b: LocationShare[] | null) => JSON.stringify(a ?? null) === JSON.stringify(b);
+  return new Set(compared.filter((id, i) => !same(shares[i], locationShares(truth.get(id)!))));
 }
 
 /** The audit of each SKU, in the order asked; unknown SKUs are an UNKNOWN_SKU error. */
