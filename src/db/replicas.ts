@@ -165,7 +165,8 @@ export class ReadReplicas {
     try {
       replica.replayed = lsnBytes(await this.position(replica.client, 'pg_last_wal_replay_lsn()'));
       const { lagMs, dated } = this.primaryPositions.lag(replica.replayed, now);
-      replica.lagMs = Math.round(lagMs);
+      // Rounded up: a replica out of rotation for its lag never shows a lag at or below the bound.
+      replica.lagMs = Math.ceil(lagMs);
       replica.state = dated && lagMs <= this.options.maxLagMs ? 'in rotation' : 'lagging';
     } catch (err) {
       replica.lagMs = null;
