@@ -4,7 +4,8 @@
  * huge, control and non-Unicode text, nulls, nesting) in the shapes of the mutations and queries. Each
  * answer must be an HTTP 200 or 400 whose every error carries a documented code (src/errors.ts), never
  * an internal one nor TEMPORARILY_UNAVAILABLE; a request answered only with errors moves nothing (the
- * ledger's movements and the SKU rows are as before). fast-check prints the seed and the shrunk request of a failure; FC_SEED replays one.
+ * ledger's movements and the SKU rows are as before). Subscriptions likewise: refused with documented
+ * codes, or running (a refusal that comes later than SUBSCRIBE_WAIT_MS, or never, is not seen here). fast-check prints the seed and the shrunk request of a failure; FC_SEED replays one.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,10 @@ const cart = fc.record(
   { requiredKeys: ['orderId', 'lines'] },
 );
 
+interface ErrorBody {
+  message: string;
+  extensions?: { code?: string };
+}
 interface Sent {
   query: string;
   variables: Record<string, unknown>;
@@ -147,6 +152,85 @@ const request: fc.Arbitrary<Sent> = fc.oneof(
   })),
 );
 
+/** A cursor's text (src/live/feed-cursor.ts) around hostile positions: too large, negative, fractional, not numbers. */
+const cursorLike = fc
+  .record({
+    t: fc.constantFrom(
+      '0',
+      '1',
+      '-1',
+      '1.5',
+      'x',
+      '9223372036854775807',
+      '9223372036854775808',
+      '18446744073709551615',
+      '4611686018427387904',
+    ),
+    i: fc.constantFrom('0', '1', '99999999999999999999'),
+  })
+  .map(({ t, i }) => Buffer.from(JSON.stringify({ v: 1, t, i })).toString('base64url'));
+
+const subscription: fc.Arbitrary<Sent> = fc.oneof(
+  fc
+    .record({ skuIds: field(fc.array(goodId, { maxLength: 3 })), after: fc.oneof(hostile, cursorLike) }, { requiredKeys: [] })
+    .map((variables) => ({
+      query: 'subscription ($skuIds: [ID!], $after: String) { stockMovements(skuIds: $skuIds, after: $after) { cursor } }',
+      variables,
+    })),
+  fc
+    .record(
+      {
+        skuIds: field(fc.array(goodId, { maxLength: 3 })),
+        locationIds: field(fc.array(fc.constantFrom('default', 'nowhere'), { maxLength: 2 })),
+      },
+      { requiredKeys: ['skuIds'] },
+    )
+    .map((variables) => ({
+      query: 'subscription ($skuIds: [ID!]!, $locationIds: [ID!]) { stockLevels(skuIds: $skuIds, locationIds: $locationIds) { skuId } }',
+      variables,
+    })),
+  fc.record({ skuIds: field(fc.array(goodId, { maxLength: 3 })) }, { requiredKeys: [] }).map((variables) => ({
+    query: 'subscription ($skuIds: [ID!]) { stockAlerts(skuIds: $skuIds) { kind } }',
+    variables,
+  })),
+);
+
+/** How long a subscription that started is given to send an error before it counts as running. */
+const SUBSCRIBE_WAIT_MS = 300;
+
+/**
+ * A subscription over SSE: its errors (those of its first message, or the refusal of the request), or
+ * none once it is running (its first message had data, or nothing came for SUBSCRIBE_WAIT_MS).
+ */
+async function subscriptionErrors({ query, variables }: Sent): Promise<{ status: number; errors: ErrorBody[] }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), SUBSCRIBE_WAIT_MS);
+  try {
+    const res = await fetch(stack.svc.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query, variables }),
+      signal: abort.signal,
+    });
+    if (!res.headers.get('content-type')?.includes('text/event-stream')) {
+      return { status: res.status, errors: ((await res.json()) as { errors?: ErrorBody[] }).errors ?? [] };
+    }
+    let text = '';
+    for await (const chunk of res.body!) {
+      text += Buffer.from(chunk).toString('utf8');
+      const data = /^data: (.*)$/m.exec(text)?.[1];
+      if (data) return { status: res.status, errors: (JSON.parse(data) as { errors?: ErrorBody[] }).errors ?? [] };
+    }
+    return { status: res.status, errors: [] };
+  } catch (err) {
+    if (abort.signal.aborted) return { status: 200, errors: [] };
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
 /** What a refused request must leave as it was: every movement, and every SKU's row. */
 async function ledgerState(): Promise<string> {
   const [row] = await sql(
@@ -172,10 +256,7 @@ describe('hostile input (property)', () => {
         });
         const text = await res.text();
         expect([200, 400], `HTTP status: ${text.slice(0, 500)}`).toContain(res.status);
-        const body = JSON.parse(text) as {
-          data?: Record<string, unknown> | null;
-          errors?: { message: string; extensions?: { code?: string } }[];
-        };
+        const body = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: ErrorBody[] };
         for (const e of body.errors ?? []) {
           expect(KNOWN_CODES.has(e.extensions?.code ?? ''), `an error without a documented code: ${JSON.stringify(e).slice(0, 500)}`).toBe(
             true,
@@ -185,6 +266,21 @@ describe('hostile input (property)', () => {
         if (!answered) expect(await ledgerState(), 'a request answered only with errors changed the ledger').toBe(before);
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 300), ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
+    );
+  }, 120_000);
+
+  it('to a subscription gets a documented error code, or the subscription runs', async () => {
+    await fc.assert(
+      fc.asyncProperty(subscription, async (sent) => {
+        const { status, errors } = await subscriptionErrors(sent);
+        expect([200, 400], `HTTP status for ${JSON.stringify(sent.variables)}`).toContain(status);
+        for (const e of errors) {
+          expect(KNOWN_CODES.has(e.extensions?.code ?? ''), `an error without a documented code: ${JSON.stringify(e).slice(0, 500)}`).toBe(
+            true,
+          );
+        }
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 100), ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
     );
   }, 120_000);
 });
