@@ -5,7 +5,8 @@
  * answer must be an HTTP 200 or 400 whose every error carries a documented code (src/errors.ts), never
  * an internal one nor TEMPORARILY_UNAVAILABLE; a request answered only with errors moves nothing (the
  * ledger's movements and the SKU rows are as before). Subscriptions likewise: refused with documented
- * codes, or running (a refusal that comes later than SUBSCRIBE_WAIT_MS, or never, is not seen here). fast-check prints the seed and the shrunk request of a failure; FC_SEED replays one.
+ * codes, or running (a refusal that comes later than SUBSCRIBE_WAIT_MS, or never, is not seen here).
+ * fast-check prints the seed and the shrunk request of a failure; FC_SEED replays one.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.integer(),
 );
-/** A field's value: mostly hostile, sometimes a good one, so a request goes deeper before it fails. */
+/** A field's value: hostile one time in five, else a good one, so most requests get past their other fields to it. */
 const field = (good: fc.Arbitrary<unknown>) => fc.oneof({ weight: 1, arbitrary: hostile }, { weight: 4, arbitrary: good });
 const goodId = fc.constantFrom(KNOWN_SKU, 'hostile-nobody');
 const goodQuantity = fc.integer({ min: 1, max: 3 });
