@@ -14,8 +14,8 @@ export interface SentinelFailoverOptions {
 /**
  * Makes a connection to the master Sentinels name follow the failovers they announce, also those that
  * leave the old master up (a graceful failover demotes it: a gate that kept writing there would lose the
- * writes): on `+switch-master`, a connection that is up is dropped, and ioredis reconnects by asking the
- * Sentinels for the master again.
+ * writes): on `+switch-master`, a connection that is up, and not already on the new master, is dropped,
+ * and ioredis reconnects by asking the Sentinels for the master again.
  *
  * Not ioredis's own `failoverDetector`: it drops the connection whatever its state, and when the
  * announcement comes while a reconnect is asking a Sentinel for the master (the old master was killed,
@@ -33,7 +33,11 @@ export function followSentinelFailovers(connection: Redis, options: SentinelFail
     // A Sentinel away only delays the news; the connection's own reconnects ask the others.
     sentinel.on('error', () => {});
     sentinel.on('message', (_channel: string, message: string) => {
-      if (message.split(' ')[0] !== options.name) return;
+      const [name, , , host, port] = message.split(' ');
+      if (name !== options.name) return;
+      // Every Sentinel announces the failover: one that comes after the connection reached the new master
+      // would drop it for nothing, failing the commands sent while it connects again.
+      if (talksTo(connection, host, Number(port))) return;
       if (connection.status === 'ready' || connection.status === 'connect') connection.disconnect(true);
     });
     sentinel.subscribe(SWITCH_MASTER_CHANNEL).catch(() => {});
@@ -42,4 +46,13 @@ export function followSentinelFailovers(connection: Redis, options: SentinelFail
   connection.once('end', () => {
     for (const sentinel of subscriptions) sentinel.disconnect();
   });
+}
+
+/**
+ * Whether the connection is up on `host`:`port` as a Sentinel announces a master: an IP address (a
+ * hostname announced instead never matches, and the connection is dropped as before).
+ */
+function talksTo(connection: Redis, host: string | undefined, port: number): boolean {
+  const socket = connection.stream;
+  return connection.status === 'ready' && socket.remotePort === port && socket.remoteAddress?.replace(/^::ffff:/, '') === host;
 }
