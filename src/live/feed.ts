@@ -30,7 +30,6 @@ export interface StockMovementEvent {
   movement: FeedMovement;
 }
 
-/** The last thing a subscriber that fell behind is sent: resume after this cursor (the last movement sent). */
 /**
  * A cursor past every transaction the server has begun: no position of this ledger ever handed out (one
  * of another database, a ledger restored from an older backup, a forged one). Resuming from it would
@@ -38,6 +37,7 @@ export interface StockMovementEvent {
  */
 export class CursorAhead extends Error {}
 
+/** The last thing a subscriber that fell behind is sent: resume after this cursor (the last movement sent). */
 export class FeedBehind {
   constructor(readonly cursor: string) {}
 }
@@ -96,7 +96,7 @@ export class MovementFeed {
     await this.start();
     const snapshot = await currentSnapshot(this.sql);
     if (cursor && cursor.position.tx >= snapshot.xmax) throw new CursorAhead();
-    // A feed that starts "now" skips what the snapshot saw as ended.
+    // A feed that starts now stands before the current horizon, skipping what the snapshot saw as ended.
     const from = cursor ?? { position: startOf(snapshot.xmin), skip: snapshot };
     return new MovementStream(this, skuIds ? new Set(skuIds) : null, from, this.maxQueued, onEnd);
   }
@@ -144,7 +144,6 @@ export class MovementFeed {
     this.live.delete(stream);
   }
 
-  /** Where a feed that starts now stands: before the current horizon, skipping what had committed. */
   /**
    * Reading starts with the first subscriber, and restarts with the first one after nobody listened:
    * from the horizon of that moment, so the feed never reads what nobody waits for. Reads under way
