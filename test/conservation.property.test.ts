@@ -1,10 +1,11 @@
 /**
  * Unit conservation, property-based (issue 11, item 1): random sequences of deducts, reserves,
  * confirms, releases, expiries, refunds, restocks, set-stocks and upserts (switching SKUs between
- * limited and unlimited, and setting backorder limits, often below the backorders sold) on 2–3 SKUs and a few orders, sent over HTTP to the real app on
- * PostgreSQL and Redis, and checked AFTER EVERY STEP against a small in-memory model: each operation's
- * outcome (success or which typed error), each SKU's available / reserved / sold in the `skus` query
- * and in the PostgreSQL truth (row + unmerged movements), and conservation:
+ * limited and unlimited, and setting backorder limits, often below the backorders sold) on 2–3 SKUs and
+ * a few orders, sent over HTTP to the real app on PostgreSQL and Redis, and checked AFTER EVERY STEP
+ * against a small in-memory model: each operation's outcome (success or which typed error), each SKU's
+ * available / reserved / sold in the `skus` query and in the PostgreSQL truth (row + unmerged
+ * movements), and conservation:
  *
  *   available + reserved + sold − (units an unlimited SKU made that are still held or sold)
  *     = initial + restocks + adjustments
@@ -702,7 +703,7 @@ describe('conservation of units through every operation (property)', () => {
   );
 });
 
-describe('the flag at take time decides, not the flag at settle time (regressions)', () => {
+describe('regressions: the flag at take time decides, not the flag at settle time; backorders stay owed', () => {
   const limited = (available: number, backorderLimit = 0): Initial => ({ available, unlimited: false, buckets: 1, backorderLimit });
   const unlimited = (available: number): Initial => ({ available, unlimited: true, buckets: 1, backorderLimit: 0 });
   const run = (name: string, skus: Initial[], ops: Op[]) => new Runner(`${name}${++runSeq}`, skus, 2).run(ops);
