@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { inputError } from '../errors.ts';
 import { comparePositions, endedIn, type Position, type Snapshot } from '../ledger/feed.ts';
+import { ledgerId } from '../stock/input.ts';
 
 /**
  * Where a change-feed subscriber stands: the last position it was sent, and, for a feed that started
@@ -19,16 +20,6 @@ export interface FeedCursor {
  */
 export const MAX_CURSOR_LENGTH = 65_536;
 const CURSOR_VERSION = 1;
-
-/**
- * Transaction and row ids, as decimal text: PostgreSQL bigints (movement.tx and movement.id), so never
- * 2^63 or more. A larger one is no position of the ledger, and the feed's queries would fail on it.
- */
-const ledgerId = z
-  .string()
-  .regex(/^\d{1,19}$/)
-  .transform(BigInt)
-  .refine((n) => n < 2n ** 63n);
 
 const wire = z
   .object({

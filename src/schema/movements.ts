@@ -2,7 +2,7 @@ import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@poth
 import type { Prisma } from '../generated/prisma/client.ts';
 import { MovementKind } from '../generated/prisma/enums.ts';
 import { inputError } from '../errors.ts';
-import { parseInput, skuId as skuIdSchema, orderId as orderIdSchema } from '../stock/input.ts';
+import { ledgerId, parseInput, skuId as skuIdSchema, orderId as orderIdSchema } from '../stock/input.ts';
 import { readMayLag } from '../stock/reads.ts';
 import { builder } from './builder.ts';
 
@@ -33,16 +33,12 @@ export const Movement = builder.prismaObject('Movement', {
   }),
 });
 
-/** Movement ids are PostgreSQL bigints: a cursor above this is no movement's. */
-const MAX_MOVEMENT_ID = 2n ** 63n - 1n;
-
 /** A cursor is a movement id; anything else is bad input, not an internal error. */
 function cursorId(cursor: string | undefined, field: string): bigint | undefined {
   if (cursor === undefined) return undefined;
-  if (!/^\d{1,19}$/.test(cursor) || BigInt(cursor) > MAX_MOVEMENT_ID) {
-    throw inputError('INVALID_CURSOR', `${field}: not a cursor from this connection`, field);
-  }
-  return BigInt(cursor);
+  const id = ledgerId.safeParse(cursor);
+  if (!id.success) throw inputError('INVALID_CURSOR', `${field}: not a cursor from this connection`, field);
+  return id.data;
 }
 
 builder.queryFields((t) => ({

@@ -73,6 +73,16 @@ export const buckets = z
   .min(1, issue('INVALID_BUCKETS', 'must be at least 1 (1: no buckets)'))
   .max(MAX_BUCKETS, issue('INVALID_BUCKETS', `at most ${MAX_BUCKETS}`));
 
+/**
+ * A position in the ledger as decimal text: a movement's id or its transaction's, both PostgreSQL
+ * bigints, so never 2^63 or more (a larger one is no movement's, and a query would fail on it).
+ */
+export const ledgerId = z
+  .string()
+  .regex(/^\d{1,19}$/)
+  .transform(BigInt)
+  .refine((n) => n < 2n ** 63n);
+
 /** How far below zero a SKU may sell (backorders); bounded like any level. */
 export const MAX_BACKORDER_LIMIT = 1_000_000;
 
