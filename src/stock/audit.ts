@@ -123,11 +123,15 @@ async function gateDrifts(s: Services, skuIds: string[]): Promise<Map<string, nu
     if (n > 1) await sleep(AUDIT_READING_MS);
     const gate = await fromGate(s, () => s.gate.levels(reading));
     const truth = await readTruth(s.prisma, reading);
-    const misplaced = await sharesDisagree(s, reading, gate, truth);
+    const drifts = reading.map((id, i) => {
+      const t = truth.get(id);
+      return t ? driftOf(gate[i] ?? null, t) : null;
+    });
+    const agreeing = reading.flatMap((id, i) => (drifts[i] === null && gate[i] ? [{ id, gate: gate[i], truth: truth.get(id)! }] : []));
+    const misplaced = await sharesDisagree(s, agreeing);
     const next = new Map<string, number>();
     reading.forEach((id, i) => {
-      const t = truth.get(id);
-      const drift = t ? driftOf(gate[i] ?? null, t) : null;
+      const drift = drifts[i] ?? null;
       // Levels that agree in sum but not per location: a drift of 0, and the gate does not agree.
       if (drift !== null || misplaced.has(id)) next.set(id, drift ?? 0);
     });
@@ -148,20 +152,17 @@ async function fromGate<T>(s: Services, read: () => Promise<T>): Promise<T> {
 }
 
 /**
- * SKUs whose counter's share per location is not the truth's, of those whose levels agree in sum and
- * that withhold nothing: withheld units come off the last locations' shares (locationShares), and the
- * database-only path that sells them takes them where it allocates, so with some withheld the shares
- * are not the truth's per location even when nothing is wrong.
+ * Of SKUs whose gate counter agrees with the truth in sum, those whose share per location does not, in
+ * a deployment with locations, while nothing is withheld: withheld units come off the last locations'
+ * shares (locationShares), and the database-only path that sells them takes them where it allocates,
+ * so with some withheld the shares are not the truth's per location even when nothing is wrong.
  */
-async function sharesDisagree(s: Services, ids: string[], gate: (SkuStock | null)[], truth: Map<string, SkuStock>): Promise<Set<string>> {
-  const compared = ids.filter((id, i) => {
-    const [g, t] = [gate[i], truth.get(id)];
-    return g && t?.locations && t.withheld === 0 && g.withheld === 0 && driftOf(g, t) === null;
-  });
+async function sharesDisagree(s: Services, agreeing: { id: string; gate: SkuStock; truth: SkuStock }[]): Promise<Set<string>> {
+  const compared = agreeing.filter((a) => a.truth.locations && a.truth.withheld === 0 && a.gate.withheld === 0);
   if (compared.length === 0) return new Set();
-  const shares = await fromGate(s, () => s.gate.locationShares(compared));
+  const shares = await fromGate(s, () => s.gate.locationShares(compared.map((a) => a.id)));
   const same = (a: LocationShare[] | null | undefined, b: LocationShare[] | null) => JSON.stringify(a ?? null) === JSON.stringify(b);
-  return new Set(compared.filter((id, i) => !same(shares[i], locationShares(truth.get(id)!))));
+  return new Set(compared.filter((a, i) => !same(shares[i], locationShares(a.truth))).map((a) => a.id));
 }
 
 /** The audit of each SKU, in the order asked; unknown SKUs are an UNKNOWN_SKU error. */
