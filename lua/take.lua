@@ -19,8 +19,8 @@
   KEYS[8..]  one SKU counter hash per line of each part, part after part, in line order (fields:
              includes/counters.lua; a throttled SKU's t and tt are read and tt written here)
 
-  ARGV[1]    now, ms since epoch (the caller's clock: scripts must not read time for replication);
-             also the throttle's clock
+  ARGV[1]    now, whole ms since epoch in digits (the caller's clock: scripts must not read time for
+             replication); also the throttle's clock
   ARGV[2]    lifetime of KEYS[1], seconds (two periods)
   then per part, PART_HEADER arguments:
              movement kind: DEDUCT | RESERVE
@@ -33,10 +33,10 @@
              the key's bits in the replay filter, comma-separated (never bit 0)
              n, the part's line count (its next n KEYS): 0 for a home shard's part of a cart whose lines
                are all in other shards, which holds the record alone
-           followed by n quantities, in KEYS order: whole numbers of at least 1 (the caller validates
-             them; checked again here, before anything is written, because a script error after a write
-             would leave a half-taken cart), and n locations each line is pinned to, "" for none
-             (includes/locations.lua allocates)
+           followed by n quantities, in KEYS order: whole numbers of at least 1 in plain digits, at most
+             10 (the caller validates them; checked again here, before anything is written, because a
+             script error after a write would leave a half-taken cart), and n locations each line is
+             pinned to, "" for none (includes/locations.lua allocates)
   Parts in one call are of distinct idempotency keys (the caller's rounds); one that meets an earlier
   part's key in the call meets its record (each part is written whole before the next starts).
 
@@ -47,6 +47,8 @@
     {"REPLAY", token}             the key was used before with this fingerprint, by the attempt whose
                                   gate id starts with token
     {"CONFLICT"}                  the key was used before with another fingerprint
+                                  (a key the complete replay filter lacks was never taken: its record
+                                  is not looked up)
     {"THROTTLED", ms, i, ...}     lines i whose SKU is over its throttle; ms = how long until every one
                                   of them admits an attempt again (at least 1)
     {"SHORT", fresh, i, available, withheld, buckets, ...}  lines that cannot be served: what the
@@ -70,14 +72,20 @@
   second), kept as the theoretical arrival time tt (ms) in the counter itself, so every instance shares
   it and a reload starts it afresh. Every admitted attempt counts, whether it is then taken or SHORT;
   replays, conflicts and throttled attempts do not. A cart is admitted on every throttled line or none.
-  An error reply (unknown kind, bad quantity, a SKU on two lines of a part, arguments that do not match
-  the keys) is given before anything is written, and changes nothing.
+  An error reply (bad time, unknown kind, bad quantity, a SKU on two lines of a part, arguments that do
+  not match the keys) is given before anything is written, and changes nothing.
 ]]
 --- @include "counters"
 --- @include "locations"
 local now, lifetime = ARGV[1], ARGV[2]
 local nowMs = tonumber(now)
 local FIRST_COUNTER, FIRST_PART_ARG, PART_HEADER = 8, 3, 6
+-- Quantities and the time are kept as the digits they came as, and written as such (to the counters, the
+-- in-flight payload): a Lua number becomes text through printf's %.14g, some thousands of instructions
+-- each time, and a cart's lines would pay it several times. Ten digits hold any GraphQL Int, and every
+-- such number is exact as a Lua number.
+local WHOLE_NUMBER, MAX_QUANTITY_DIGITS = "^[1-9]%d*$", 10
+if not string.match(now, "^%d+$") then return redis.error_reply("bad time: " .. now) end
 
 -- Every part is read and checked before anything is written: an error reply then changes nothing.
 local parts = {}
@@ -92,9 +100,9 @@ while arg <= #ARGV do
   if not TARGET[part.kind] then return redis.error_reply("part " .. (#parts + 1) .. ": unknown kind " .. tostring(part.kind)) end
   local distinct = {}
   for i = 1, lines do
-    local q = tonumber(ARGV[part.firstQuantity - 1 + i])
+    local q = ARGV[part.firstQuantity - 1 + i]
     local key = KEYS[firstKey - 1 + i]
-    if not q or q < 1 or q ~= math.floor(q) then return redis.error_reply("part " .. (#parts + 1) .. ": bad quantity on line " .. i) end
+    if not string.match(q, WHOLE_NUMBER) or #q > MAX_QUANTITY_DIGITS then return redis.error_reply("part " .. (#parts + 1) .. ": bad quantity on line " .. i) end
     if distinct[key] then return redis.error_reply("part " .. (#parts + 1) .. ": SKU on more than one line: " .. key) end
     distinct[key] = true
   end
@@ -118,19 +126,35 @@ local GATE_TOKEN_LENGTH = 8
 -- Whether this call set this period's records hash to expire (once its first record is in).
 local expiring = false
 
+-- The counters this call has read, by key, kept as this call's writes leave them (a: the gate's share,
+-- tt: the throttle's schedule; location shares are read where they are used): a hot SKU's parts read
+-- its counter once per call, not once each (an HMGET of its fields is the costliest command of a take).
+local COUNTER_FIELDS = { "a", "u", "f", "e", "t", "tt", "h", "g", "nb", "lo" }
+local SHARE, SCHEDULE = 1, 6
+local knownCounters = {}
+local function counterOf(key)
+  local c = knownCounters[key]
+  if not c then
+    c = redis.call("HMGET", key, unpack(COUNTER_FIELDS))
+    knownCounters[key] = c
+  end
+  return c
+end
+
 -- Each line's counter, or which lines are missing; nil, missing when any is.
 local function readCounters(part)
   local missing = { "MISSING" }
   local state = {}
   for i = 1, part.lines do
     local key = KEYS[part.firstKey - 1 + i]
-    local c = redis.call("HMGET", key, "a", "u", "f", "e", "t", "tt", "h", "g", "nb", "lo")
+    local c = counterOf(key)
     if not c[4] or (c[8] or "0") ~= generation then
       missing[#missing + 1] = i
     else
-      state[i] = { key = key, q = tonumber(ARGV[part.firstQuantity - 1 + i]), pinned = ARGV[part.firstLocation - 1 + i],
+      local q = ARGV[part.firstQuantity - 1 + i]
+      state[i] = { key = key, q = tonumber(q), qText = q, pinned = ARGV[part.firstLocation - 1 + i],
         available = tonumber(c[1]), floor = tonumber(c[3]), unlimited = c[2] == "1", withheld = tonumber(c[7]) or 0,
-        epoch = tonumber(c[4]), limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1, lo = c[10] }
+        epoch = tonumber(c[4]), epochText = c[4], limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1, lo = c[10] }
     end
   end
   if #missing > 1 then return nil, missing end
@@ -154,17 +178,29 @@ local function throttle(state)
     end
   end
   if throttled then return throttled end
-  for i, after in pairs(admitted or {}) do redis.call("HSET", state[i].key, "tt", after) end
+  for i, after in pairs(admitted or {}) do
+    redis.call("HSET", state[i].key, "tt", after)
+    knownCounters[state[i].key][SCHEDULE] = after
+  end
   return nil
 end
 
--- 1 when the filter is complete and lacks one of the key's bits: the key was never taken.
-local function freshness(part, bits)
-  if part.field == "" or not filterComplete then return 0 end
+-- 1 when the filter is complete and lacks one of the key's bits: the key was never taken. (GETBIT stops
+-- at the first bit unset, mostly the first: cheaper than one BITFIELD_RO of all four, measured.)
+local function freshness(bits)
+  if not filterComplete then return 0 end
   for _, bit in ipairs(bits) do
     if redis.call("GETBIT", KEYS[5], bit) == 0 then return 1 end
   end
   return 0
+end
+
+-- What reconciliation needs to give a part back (src/gate/replies.ts decodeInFlight), as JSON: the texts
+-- cjson writes, and the numbers spliced in as the digits they came as (see WHOLE_NUMBER).
+local function inFlightPayload(part, counters, quantities, epochs, unlimited, sources)
+  return '{"k":' .. cjson.encode(part.kind) .. ',"i":' .. cjson.encode(KEYS[1]) .. ',"f":' .. cjson.encode(part.field)
+    .. ',"c":' .. cjson.encode(counters) .. ',"q":[' .. table.concat(quantities, ",") .. '],"e":[' .. table.concat(epochs, ",")
+    .. '],"u":[' .. table.concat(unlimited, ",") .. '],"l":' .. cjson.encode(sources) .. ',"t":' .. now .. "}"
 end
 
 -- Takes every line of a part that all can serve: the OK reply.
@@ -174,23 +210,22 @@ local function takeLines(part, state, fresh)
   local reply = { "OK" }
   for i, s in ipairs(state) do
     local after = 0
-    if s.unlimited then
-      unlimited[i] = 1
-    else
-      after = redis.call("HINCRBY", s.key, "a", -s.q) + s.withheld
-      unlimited[i] = 0
+    if not s.unlimited then
+      local share = redis.call("HINCRBY", s.key, "a", "-" .. s.qText)
+      knownCounters[s.key][SHARE] = share
+      after = share + s.withheld
     end
-    redis.call("HINCRBY", s.key, target, s.q)
+    redis.call("HINCRBY", s.key, target, s.qText)
     takeFrom(s.key, s.from, s.unlimited)
-    epochs[i], taken[i], counters[i], sources[i] = s.epoch, s.q, s.key, s.from
+    epochs[i], taken[i], unlimited[i], counters[i], sources[i] = s.epochText, s.qText, s.unlimited and "1" or "0", s.key, s.from
     reply[#reply + 1] = s.epoch
     -- One bucket of several knows only its own level: "" (the caller reads the SKU's, if it must).
     reply[#reply + 1] = s.buckets > 1 and "" or after
-    reply[#reply + 1] = unlimited[i]
+    reply[#reply + 1] = s.unlimited and 1 or 0
     reply[#reply + 1] = s.from
   end
   redis.call("ZADD", KEYS[3], now, part.gateId)
-  redis.call("HSET", KEYS[4], part.gateId, cjson.encode({ k = part.kind, i = KEYS[1], f = part.field, c = counters, q = taken, e = epochs, u = unlimited, l = sources, t = nowMs }))
+  redis.call("HSET", KEYS[4], part.gateId, inFlightPayload(part, counters, taken, epochs, unlimited, sources))
   reply[#reply + 1] = fresh
   return reply
 end
@@ -198,7 +233,13 @@ end
 -- One part, as take.lua alone would answer it.
 local function takePart(part)
   local recorded = part.field ~= ""
-  local seen = recorded and (redis.call("HGET", KEYS[1], part.field) or redis.call("HGET", KEYS[2], part.field))
+  local bits = {}
+  if recorded then
+    for bit in string.gmatch(part.bits, "%d+") do bits[#bits + 1] = bit end
+  end
+  local fresh = freshness(bits)
+  -- A key the complete filter lacks was never taken, so it has no record: only the others are looked up.
+  local seen = recorded and fresh == 0 and (redis.call("HGET", KEYS[1], part.field) or redis.call("HGET", KEYS[2], part.field))
   if seen then
     -- Records are "fingerprint:token"; one without a separator (written by no take) matches nothing.
     local separator = string.find(seen, ":", 1, true)
@@ -221,11 +262,6 @@ local function takePart(part)
       short[#short + 1] = s.buckets
     end
   end
-  local bits = {}
-  if recorded then
-    for bit in string.gmatch(part.bits, "%d+") do bits[#bits + 1] = tonumber(bit) end
-  end
-  local fresh = freshness(part, bits)
   if #short > 1 then
     table.insert(short, 2, fresh)
     return short
@@ -238,7 +274,7 @@ local function takePart(part)
       redis.call("EXPIRE", KEYS[1], lifetime, "NX")
       expiring = true
     end
-    for _, bit in ipairs(bits) do redis.call("SETBIT", KEYS[5], bit, 1) end
+    for _, bit in ipairs(bits) do redis.call("SETBIT", KEYS[5], bit, "1") end
   end
   return takeLines(part, state, fresh)
 end

@@ -306,6 +306,15 @@ describe('take.lua', () => {
     expect(await counter(keys, 'A')).toMatchObject({ a: '0', s: '3' });
   });
 
+  it('a time that is not a whole number of ms is an error reply and changes nothing', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    const before = await snapshot(keys);
+
+    await expect(deduct(keys, { now: 1.5, lines: [['A', 1]] })).rejects.toThrow(/bad time/);
+    expect(await snapshot(keys)).toEqual(before);
+  });
+
   it('an unknown kind is an error reply and changes nothing', async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 10 });
@@ -315,43 +324,47 @@ describe('take.lua', () => {
     expect(await snapshot(keys)).toEqual(before);
   });
 
-  it.each([0, -1, 1.5, 'x'])('quantity %j is an error reply and changes nothing, even after good lines', async (bad) => {
-    const { keys, gate } = ns();
-    await seed(gate, 'A', { available: 10 });
-    await seed(gate, 'B', { available: 10 });
-    const before = await snapshot(keys);
+  // Quantities are written as the digits they came as (lua/take.lua WHOLE_NUMBER): only plain whole numbers of up to 10 digits pass.
+  it.each([0, -1, 1.5, 'x', '1e3', '0x10', '01', ' 1', 12_345_678_901])(
+    'quantity %j is an error reply and changes nothing, even after good lines',
+    async (bad) => {
+      const { keys, gate } = ns();
+      await seed(gate, 'A', { available: 10 });
+      await seed(gate, 'B', { available: 10 });
+      const before = await snapshot(keys);
 
-    await expect(
-      deduct(keys, {
-        lines: [
-          ['A', 2],
-          ['B', bad],
-        ],
-      }),
-    ).rejects.toThrow(/bad quantity on line 2/);
-    await expect(
-      deduct(keys, {
-        lines: [
-          ['A', bad],
-          ['B', 2],
-        ],
-      }),
-    ).rejects.toThrow(/bad quantity on line 1/);
-
-    expect(await snapshot(keys)).toEqual(before);
-    expect(await redis.exists(recordsNow(keys), keys.first.inflight, keys.first.inflightPayloads, keys.first.replayFilter)).toBe(0);
-    // The same cart with whole quantities goes through: only the quantity was refused.
-    expect(
-      (
-        await deduct(keys, {
+      await expect(
+        deduct(keys, {
           lines: [
             ['A', 2],
-            ['B', 1],
+            ['B', bad],
           ],
-        })
-      )[0],
-    ).toBe('OK');
-  });
+        }),
+      ).rejects.toThrow(/bad quantity on line 2/);
+      await expect(
+        deduct(keys, {
+          lines: [
+            ['A', bad],
+            ['B', 2],
+          ],
+        }),
+      ).rejects.toThrow(/bad quantity on line 1/);
+
+      expect(await snapshot(keys)).toEqual(before);
+      expect(await redis.exists(recordsNow(keys), keys.first.inflight, keys.first.inflightPayloads, keys.first.replayFilter)).toBe(0);
+      // The same cart with whole quantities goes through: only the quantity was refused.
+      expect(
+        (
+          await deduct(keys, {
+            lines: [
+              ['A', 2],
+              ['B', 1],
+            ],
+          })
+        )[0],
+      ).toBe('OK');
+    },
+  );
 
   it('a bad quantity on a line whose counter is absent is still an error reply, not MISSING', async () => {
     const { keys, gate } = ns();
@@ -590,6 +603,21 @@ describe('take.lua: the replay filter (KEYS[5], each part’s filter bits)', () 
 
     await redis.setbit(keys.first.replayFilter, 5, 1);
     expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 2, 0, 0, 1]);
+  });
+
+  it("a complete filter that lacks one of a key's bits vouches it was never taken: no record of it is looked up", async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 5 });
+    // A record no take wrote (its bits are not in the filter): only a filter not yet complete lets it answer.
+    await redis.hset(recordsNow(keys), 'planted', recordOf('fp', 'old-gate'));
+    expect(await deduct(keys, { key: 'planted', fp: 'fp', gateId: 'g1', bits: [3, 5], lines: [['A', 1]] })).toEqual(['REPLAY', 'old-gate']);
+
+    await redis.setbit(keys.first.replayFilter, 0, 1);
+    expect((await deduct(keys, { key: 'planted', fp: 'fp', gateId: 'g2', bits: [3, 5], lines: [['A', 1]] }))[0]).toBe('OK');
+    expect(await redis.hget(recordsNow(keys), 'planted')).toBe(recordOf('fp', 'g2'));
+    // Its take set its bits: from now on the key is looked up, and replays answer from its record.
+    expect(await deduct(keys, { key: 'planted', fp: 'fp', gateId: 'g3', bits: [3, 5], lines: [['A', 1]] })).toEqual(['REPLAY', 'g2']);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '4', s: '1' });
   });
 
   it('a key taken once is never fresh again: its own take set its bits', async () => {
@@ -913,6 +941,35 @@ describe('take.lua: many parts in one call (a batch)', () => {
     expect(replies[1]).toEqual(['REPLAY', 'first-ga']);
     expect(await counter(keys, 'A')).toMatchObject({ a: '7', s: '3' });
     expect(await redis.zcard(keys.first.inflight)).toBe(2);
+  });
+
+  it('with the filter complete, a key met again later in the call still answers from the record its earlier part wrote', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10 });
+    await redis.setbit(keys.first.replayFilter, 0, 1);
+    const replies = await deductParts(keys, [
+      { key: 'same', fp: 'fp', gateId: 'first-gate', lines: [['A', 2]] },
+      { key: 'same', fp: 'fp', gateId: 'second-gate', lines: [['A', 2]] },
+      { key: 'same', fp: 'other', gateId: 'third-gate', lines: [['A', 2]] },
+    ]);
+    expect(replies).toEqual([['OK', 1, 8, 0, '', 1], ['REPLAY', 'first-ga'], ['CONFLICT']]);
+    expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
+  });
+
+  it("a throttled SKU's parts in one call share its schedule: t of them are admitted, then the rest are THROTTLED", async () => {
+    const { keys, gate } = ns();
+    const NOW = 1_700_000_000_000;
+    await seed(gate, 'H', { available: 100, throttlePerSecond: 4 });
+    const replies = await deductParts(
+      keys,
+      Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, gateId: `g${i}`, now: NOW, lines: [['H', 1]] as [string, number][] })),
+    );
+    expect(replies.map((r) => r[0])).toEqual(['OK', 'OK', 'OK', 'OK', 'THROTTLED', 'THROTTLED']);
+    expect(replies.slice(0, 4).map((r) => r[2])).toEqual([99, 98, 97, 96]);
+    expect(replies[4]).toEqual(['THROTTLED', 250, 1]);
+    expect(await deduct(keys, { key: 'k6', gateId: 'g6', now: NOW + 249, lines: [['H', 1]] })).toEqual(['THROTTLED', 1, 1]);
+    expect((await deduct(keys, { key: 'k6', gateId: 'g6', now: NOW + 250, lines: [['H', 1]] }))[0]).toBe('OK');
+    expect(await counter(keys, 'H')).toMatchObject({ a: '95', s: '5' });
   });
 
   it("takes a home part without lines (a cart whose lines are all in other shards): it holds the key's record and its in-flight entry", async () => {
