@@ -1,5 +1,6 @@
 /**
- * Unit conservation, property-based (issue 11, item 1): random sequences of deducts, reserves,
+ * Unit conservation, property-based (issue 11, item 1): random sequences of deducts (alone and several
+ * carts in one batch request, whose answers must be those of its carts taken one at a time), reserves,
  * confirms, releases, expiries, refunds, restocks, set-stocks and upserts (switching SKUs between
  * limited and unlimited, and setting backorder limits, often below the backorders sold) on 2–3 SKUs and
  * a few orders, sent over HTTP to the real app on PostgreSQL and Redis, and checked AFTER EVERY STEP
@@ -168,6 +169,7 @@ interface LineOp {
 }
 type Op =
   | { t: 'deduct'; order: number; lines: LineOp[] }
+  | { t: 'deductBatch'; carts: { order: number; lines: LineOp[] }[] }
   | { t: 'reserve'; order: number; lines: LineOp[] }
   | { t: 'confirm' | 'release'; order: number; lines: LineOp[] | null }
   | { t: 'expire'; order: number }
@@ -288,26 +290,29 @@ class Runner {
           return answer.__typename;
         }
         expect(answer.__typename, JSON.stringify(answer)).toBe(op.t === 'deduct' ? 'DeductStockSuccess' : 'ReserveStockSuccess');
-        const expected: { skuId: string; quantity: number; availableAfter: number | null }[] = [];
-        if (op.t === 'reserve') order.hold = { state: 'ACTIVE', lines: new Map() };
-        for (const l of lines) {
-          const s = m.byId(l.skuId);
-          const units: Units = s.unlimited ? { lim: 0, unl: l.q } : { lim: l.q, unl: 0 };
-          s.available -= units.lim;
-          if (op.t === 'deduct') {
-            s.sold += l.q;
-            const line = order.sold.get(s.id) ?? { deducted: 0, refunded: 0, lim: 0, unl: 0 };
-            order.sold.set(s.id, { ...line, deducted: line.deducted + l.q, lim: line.lim + units.lim, unl: line.unl + units.unl });
-          } else {
-            s.reserved += l.q;
-            order.hold!.lines.set(s.id, { reserved: l.q, confirmed: 0, released: 0, expired: 0, ...units });
-          }
-          // A take from buckets knows only the buckets it took from: no level after.
-          expected.push({ skuId: s.id, quantity: l.q, availableAfter: s.unlimited || s.buckets > 1 ? null : s.available });
-        }
-        expect(answer.lines, 'the answered lines (available right after the request)').toEqual(expected);
+        expect(answer.lines, 'the answered lines (available right after the request)').toEqual(this.take(op.t, order, lines));
         if (op.t === 'deduct') m.deducts.push({ key, orderId: order.id, lines: cart, answer });
         return answer.__typename;
+      }
+
+      case 'deductBatch': {
+        const carts = op.carts.map((c) => ({ order: m.order(c.order), lines: resolveLines(m, c.lines), key: freshKey(this.prefix, 'b') }));
+        const sent = carts.map((c) => ({
+          orderId: c.order.id,
+          lines: c.lines.map((l) => ({ skuId: l.skuId, quantity: l.q })),
+          idempotencyKey: c.key,
+        }));
+        const results: any[] = checked(await client.deductBatch(sent)).results;
+        expect(results, 'one result per cart').toHaveLength(carts.length);
+        // In the carts' order, unless some had to try again on their own (a counter to load): then in another.
+        const order = permutations(carts.length).find((o) => this.oneAtATime(carts, o).every((e, i) => sameOutcome(e, results[i])));
+        expect(order, `the batch answers its carts as if taken one at a time in some order: ${JSON.stringify(results)}`).toBeDefined();
+        for (const i of order!) {
+          if (results[i].__typename !== 'DeductStockSuccess') continue;
+          this.take('deduct', carts[i]!.order, carts[i]!.lines);
+          m.deducts.push({ key: carts[i]!.key, orderId: carts[i]!.order.id, lines: sent[i]!.lines, answer: results[i] });
+        }
+        return results.map((r) => r.__typename).join(',');
       }
 
       case 'confirm':
@@ -479,6 +484,51 @@ class Runner {
     }
   }
 
+  /** A take's lines into the model (a reserve's hold is the order's); the answer's lines, levels right after it. */
+  private take(kind: 'deduct' | 'reserve', order: OrderModel, lines: (LineOp & { skuId: string })[]): ExpectedLine[] {
+    if (kind === 'reserve') order.hold = { state: 'ACTIVE', lines: new Map() };
+    return lines.map((l) => {
+      const s = this.m.byId(l.skuId);
+      const units: Units = s.unlimited ? { lim: 0, unl: l.q } : { lim: l.q, unl: 0 };
+      s.available -= units.lim;
+      if (kind === 'deduct') {
+        s.sold += l.q;
+        const line = order.sold.get(s.id) ?? { deducted: 0, refunded: 0, lim: 0, unl: 0 };
+        order.sold.set(s.id, { ...line, deducted: line.deducted + l.q, lim: line.lim + units.lim, unl: line.unl + units.unl });
+      } else {
+        s.reserved += l.q;
+        order.hold!.lines.set(s.id, { reserved: l.q, confirmed: 0, released: 0, expired: 0, ...units });
+      }
+      // A take from buckets knows only the buckets it took from: no level after.
+      return { skuId: s.id, quantity: l.q, availableAfter: s.unlimited || s.buckets > 1 ? null : s.available };
+    });
+  }
+
+  /** What a batch's deducts answer when taken one at a time in `order`, from the model's levels (which it leaves as they are). */
+  private oneAtATime(carts: { lines: (LineOp & { skuId: string })[] }[], order: number[]): Expected[] {
+    const available = new Map(this.m.skus.map((s) => [s.id, s.available]));
+    const expected: Expected[] = [];
+    for (const i of order) {
+      const lines = carts[i]!.lines;
+      const short = lines.filter((l) => {
+        const s = this.m.byId(l.skuId);
+        return !s.unlimited && available.get(s.id)! - l.q < -s.backorderLimit;
+      });
+      if (short.length > 0) {
+        expected[i] = { short: short.map((l) => `${l.skuId}:${l.q}`).sort() };
+        continue;
+      }
+      expected[i] = {
+        lines: lines.map((l) => {
+          const s = this.m.byId(l.skuId);
+          if (!s.unlimited) available.set(s.id, available.get(s.id)! - l.q);
+          return { skuId: s.id, quantity: l.q, availableAfter: s.unlimited || s.buckets > 1 ? null : available.get(s.id)! };
+        }),
+      };
+    }
+    return expected;
+  }
+
   /** Settles q held units of a line: limited ones first; confirm keeps their kind, the others give back the limited ones. */
   private settle(order: OrderModel, skuId: string, q: number, kind: 'CONFIRM' | 'RELEASE' | 'EXPIRE'): void {
     const h = order.hold!.lines.get(skuId)!;
@@ -617,6 +667,29 @@ function holdView(o: OrderModel) {
   };
 }
 
+type ExpectedLine = { skuId: string; quantity: number; availableAfter: number | null };
+/** A deduct's expected answer: its lines (DeductStockSuccess), or the short ones (InsufficientStock, as "sku:requested"). */
+type Expected = { lines: ExpectedLine[] } | { short: string[] };
+
+function sameOutcome(expected: Expected, answer: any): boolean {
+  if ('short' in expected) {
+    return (
+      answer.__typename === 'InsufficientStock' &&
+      JSON.stringify(answer.lines.map((s: { skuId: string; requested: number }) => `${s.skuId}:${s.requested}`).sort()) ===
+        JSON.stringify(expected.short)
+    );
+  }
+  return answer.__typename === 'DeductStockSuccess' && JSON.stringify(answer.lines) === JSON.stringify(expected.lines);
+}
+
+/** Every order of 0..n-1, the identity first. */
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, at) => [...p.slice(0, n - 1 - at), n - 1, ...p.slice(n - 1 - at)]),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generators
 
@@ -629,6 +702,14 @@ const settleLines = fc.array(fc.record({ sku: SKU_INDEX, q: QUANTITY, whole: fc.
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('deduct' as const), order: ORDER_INDEX, lines: cart }) },
+  // Several carts in one request, often of one SKU: one gate call takes them one after the other.
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('deductBatch' as const),
+      carts: fc.array(fc.record({ order: ORDER_INDEX, lines: cart }), { minLength: 1, maxLength: 4 }),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('reserve' as const), order: ORDER_INDEX, lines: cart }) },
   {
     weight: 2,

@@ -118,8 +118,7 @@ export class Client {
     return this.deduct(orderId, [{ skuId, quantity }]);
   }
 
-  /** Many carts in one request (deductStockBatch); its `results[i]` answers `carts[i]`. */
-  /** Reserves many carts, each held for `ttlSeconds`. */
+  /** Reserves many carts in one request (reserveStockBatch), each held for `ttlSeconds`; its `results[i]` answers `carts[i]`. */
   reserveBatch(carts: Cart[], ttlSeconds: number) {
     return this.gql(ops.RESERVE_BATCH, {
       input: {
@@ -128,6 +127,7 @@ export class Client {
     });
   }
 
+  /** Many carts in one request (deductStockBatch); its `results[i]` answers `carts[i]`. */
   deductBatch(carts: Cart[]) {
     return this.gql(ops.DEDUCT_BATCH, {
       input: { carts: carts.map((c) => ({ orderId: c.orderId, lines: c.lines, ...given('idempotencyKey', c.idempotencyKey) })) },
