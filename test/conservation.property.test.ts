@@ -30,6 +30,7 @@ import { UNMERGED_OF_S } from '../src/ledger/truth.ts';
 import { expireDue } from '../src/stock/reservations.ts';
 import { checked } from './support/client.ts';
 import { gateAgrees } from './support/gate-check.ts';
+import { permutations } from './support/permutations.ts';
 import { useStack } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
 
@@ -680,14 +681,6 @@ function sameOutcome(expected: Expected, answer: any): boolean {
     );
   }
   return answer.__typename === 'DeductStockSuccess' && JSON.stringify(answer.lines) === JSON.stringify(expected.lines);
-}
-
-/** Every order of 0..n-1, the identity first. */
-function permutations(n: number): number[][] {
-  if (n === 0) return [[]];
-  return permutations(n - 1).flatMap((p) =>
-    Array.from({ length: n }, (_, at) => [...p.slice(0, n - 1 - at), n - 1, ...p.slice(n - 1 - at)]),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------

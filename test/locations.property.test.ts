@@ -1,6 +1,6 @@
 /**
  * Stock in many locations, property-based (issue 18): random sequences of deducts and reserves (pinned to
- * a location or not), whole releases and confirms, partial refunds, restocks, transfers and set-stocks
+ * a location or not; deducts also several carts in one batch request, answered as if taken one at a time), whole releases and confirms, partial refunds, restocks, transfers and set-stocks
  * per location, and the occasional deactivation of a location, sent over HTTP to the real app on
  * PostgreSQL and Redis, and checked AFTER EVERY STEP against a small in-memory model: each operation's
  * outcome, the allocation a take answers (`TakenLine.allocations`), and every SKU's levels per location
@@ -25,7 +25,17 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checked } from './support/client.ts';
-import { DEDUCT_ALLOCATED, RESERVE_ALLOCATED, RESTOCK, SET_STOCK, SKU_LEVELS, TRANSFER_STOCK, UPSERT_LOCATIONS } from './support/ops.ts';
+import {
+  DEDUCT_ALLOCATED,
+  DEDUCT_BATCH_ALLOCATED,
+  RESERVE_ALLOCATED,
+  RESTOCK,
+  SET_STOCK,
+  SKU_LEVELS,
+  TRANSFER_STOCK,
+  UPSERT_LOCATIONS,
+} from './support/ops.ts';
+import { permutations } from './support/permutations.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
@@ -151,6 +161,7 @@ interface Initial {
 
 type Op =
   | { t: 'deduct' | 'reserve'; sku: number; q: number; pin: Loc | null }
+  | { t: 'deductBatch'; carts: { sku: number; q: number; pin: Loc | null }[] }
   | { t: 'release' | 'confirm'; nth: number }
   | { t: 'refund'; nth: number; q: number }
   | { t: 'restock'; sku: number; loc: Loc; q: number }
@@ -203,6 +214,19 @@ class Runner {
     }
   }
 
+  /** A take's allocation into the model, as the order `orderId`. */
+  private take(kind: 'deduct' | 'reserve', orderId: string, s: SkuModel, allocation: Allocation[]): void {
+    const parts: Part[] = [];
+    for (const a of allocation) {
+      const at = s.at[a.locationId];
+      at.available -= a.quantity;
+      if (kind === 'deduct') at.sold += a.quantity;
+      else at.reserved += a.quantity;
+      parts.push({ loc: a.locationId, held: kind === 'reserve' ? a.quantity : 0, sold: kind === 'deduct' ? a.quantity : 0 });
+    }
+    this.m.orders.push({ id: orderId, sku: s, kind, state: kind === 'deduct' ? 'SOLD' : 'ACTIVE', parts });
+  }
+
   describe(): string {
     return JSON.stringify({
       active: this.m.active,
@@ -241,16 +265,45 @@ class Runner {
         }
         expect(answer.__typename, JSON.stringify(answer)).toBe(op.t === 'deduct' ? 'DeductStockSuccess' : 'ReserveStockSuccess');
         expect(answer.lines[0].allocations, 'where the units came from').toEqual(allocation);
-        const parts: Part[] = [];
-        for (const a of allocation) {
-          const at = s.at[a.locationId];
-          at.available -= a.quantity;
-          if (op.t === 'deduct') at.sold += a.quantity;
-          else at.reserved += a.quantity;
-          parts.push({ loc: a.locationId, held: op.t === 'reserve' ? a.quantity : 0, sold: op.t === 'deduct' ? a.quantity : 0 });
-        }
-        m.orders.push({ id: orderId, sku: s, kind: op.t, state: op.t === 'deduct' ? 'SOLD' : 'ACTIVE', parts });
+        this.take(op.t, orderId, s, allocation);
         return `${answer.__typename} ${orderId} ${JSON.stringify(allocation)}`;
+      }
+
+      case 'deductBatch': {
+        const carts = op.carts.map((c) => ({ ...c, s: m.sku(c.sku), orderId: fresh(this.prefix, 'b') }));
+        const input = {
+          carts: carts.map((c) => ({
+            orderId: c.orderId,
+            idempotencyKey: `${c.orderId}-key`,
+            lines: [{ skuId: c.s.id, quantity: c.q, ...(c.pin ? { locationId: c.pin } : {}) }],
+          })),
+        };
+        const results: any[] = checked(await client.gql(DEDUCT_BATCH_ALLOCATED, { input })).results;
+        // Each cart's allocation as if the carts were taken one at a time in this order (the model is left as it was).
+        const oneAtATime = (order: number[]): (Allocation[] | null)[] => {
+          const levels = structuredClone(m.skus.map((x) => x.at));
+          const allocations: (Allocation[] | null)[] = [];
+          for (const i of order) {
+            const c = carts[i]!;
+            allocations[i] = m.allocate(c.s, c.q, c.pin);
+            for (const a of allocations[i] ?? []) c.s.at[a.locationId].available -= a.quantity;
+          }
+          m.skus.forEach((x, j) => (x.at = levels[j]!));
+          return allocations;
+        };
+        const answered = (allocation: Allocation[] | null, answer: any) =>
+          allocation
+            ? answer.__typename === 'DeductStockSuccess' && JSON.stringify(answer.lines[0].allocations) === JSON.stringify(allocation)
+            : answer.__typename === 'InsufficientStock';
+        // In the carts' order, unless some had to try again on their own: then in another.
+        const order = permutations(carts.length).find((o) => oneAtATime(o).every((a, i) => answered(a, results[i])));
+        expect(order, `the batch answers its carts as if taken one at a time in some order: ${JSON.stringify(results)}`).toBeDefined();
+        for (const i of order!) {
+          const c = carts[i]!;
+          const allocation = m.allocate(c.s, c.q, c.pin);
+          if (allocation) this.take('deduct', c.orderId, c.s, allocation);
+        }
+        return results.map((r) => r.__typename).join(',');
       }
 
       case 'release':
@@ -416,6 +469,14 @@ const PIN = fc.option(LOCATION, { nil: null, freq: 2 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ t: fc.constant('deduct' as const), sku: SKU_INDEX, q: QUANTITY, pin: PIN }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('reserve' as const), sku: SKU_INDEX, q: QUANTITY, pin: PIN }) },
+  // Several carts in one request, often of one SKU: one gate call allocates them one after the other.
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('deductBatch' as const),
+      carts: fc.array(fc.record({ sku: SKU_INDEX, q: QUANTITY, pin: PIN }), { minLength: 1, maxLength: 4 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('release' as const), nth: NTH }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('confirm' as const), nth: NTH }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('refund' as const), nth: NTH, q: QUANTITY }) },

@@ -635,6 +635,28 @@ export const DEDUCT_ALLOCATED = graphql(`
   }
 `).toString();
 
+/** DEDUCT_BATCH with where each line's units came from. */
+export const DEDUCT_BATCH_ALLOCATED = graphql(`
+  mutation DeductBatchAllocated($input: DeductStockBatchInput!) {
+    deductStockBatch(input: $input) {
+      results {
+        __typename
+        ... on DeductStockSuccess {
+          lines {
+            skuId
+            quantity
+            allocations {
+              locationId
+              quantity
+            }
+          }
+        }
+        ...TakeRefused
+      }
+    }
+  }
+`).toString();
+
 export const RESERVE_ALLOCATED = graphql(`
   mutation ReserveAllocated($input: ReserveStockInput!) {
     reserveStock(input: $input) {

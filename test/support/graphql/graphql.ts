@@ -809,6 +809,19 @@ export type DeductAllocatedMutation = { deductStock:
     | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
    };
 
+export type DeductBatchAllocatedMutationVariables = Exact<{
+  input: DeductStockBatchInput;
+}>;
+
+
+export type DeductBatchAllocatedMutation = { deductStockBatch: { results: Array<
+      | { __typename: 'DeductStockSuccess', lines: Array<{ skuId: string, quantity: number, allocations: Array<{ locationId: string, quantity: number }> }> }
+      | { __typename: 'IdempotencyConflict', code: OutcomeCode, message: string, idempotencyKey: string }
+      | { __typename: 'InsufficientStock', code: OutcomeCode, message: string, lines: Array<{ skuId: string, requested: number, obtainable: number }> }
+      | { __typename: 'Throttled', code: OutcomeCode, message: string, skuIds: Array<string>, retryAfterMs: number }
+      | { __typename: 'UnknownSku', code: OutcomeCode, message: string, skuIds: Array<string> }
+    > } };
+
 export type ReserveAllocatedMutationVariables = Exact<{
   input: ReserveStockInput;
 }>;
@@ -2709,6 +2722,52 @@ export const DeductAllocatedDocument = new TypedDocumentString(`
     retryAfterMs
   }
 }`) as unknown as TypedDocumentString<DeductAllocatedMutation, DeductAllocatedMutationVariables>;
+export const DeductBatchAllocatedDocument = new TypedDocumentString(`
+    mutation DeductBatchAllocated($input: DeductStockBatchInput!) {
+  deductStockBatch(input: $input) {
+    results {
+      __typename
+      ... on DeductStockSuccess {
+        lines {
+          skuId
+          quantity
+          allocations {
+            locationId
+            quantity
+          }
+        }
+      }
+      ...TakeRefused
+    }
+  }
+}
+    fragment TakeRefused on Outcome {
+  ... on InsufficientStock {
+    code
+    message
+    lines {
+      skuId
+      requested
+      obtainable
+    }
+  }
+  ... on UnknownSku {
+    code
+    message
+    skuIds
+  }
+  ... on IdempotencyConflict {
+    code
+    message
+    idempotencyKey
+  }
+  ... on Throttled {
+    code
+    message
+    skuIds
+    retryAfterMs
+  }
+}`) as unknown as TypedDocumentString<DeductBatchAllocatedMutation, DeductBatchAllocatedMutationVariables>;
 export const ReserveAllocatedDocument = new TypedDocumentString(`
     mutation ReserveAllocated($input: ReserveStockInput!) {
   reserveStock(input: $input) {
