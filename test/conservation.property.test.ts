@@ -1,6 +1,6 @@
 /**
- * Unit conservation, property-based (issue 11, item 1): random sequences of deducts (alone and several
- * carts in one batch request, whose answers must be those of its carts taken one at a time), reserves,
+ * Unit conservation, property-based (issue 11, item 1): random sequences of deducts and reserves (alone,
+ * and several carts in one batch request, whose answers must be those of its carts taken one at a time),
  * confirms, releases, expiries, refunds, restocks, set-stocks and upserts (switching SKUs between
  * limited and unlimited, and setting backorder limits, often below the backorders sold) on 2–3 SKUs and
  * a few orders, sent over HTTP to the real app on PostgreSQL and Redis, and checked AFTER EVERY STEP
@@ -170,7 +170,7 @@ interface LineOp {
 }
 type Op =
   | { t: 'deduct'; order: number; lines: LineOp[] }
-  | { t: 'deductBatch'; carts: { order: number; lines: LineOp[] }[] }
+  | { t: 'deductBatch' | 'reserveBatch'; carts: { order: number; lines: LineOp[] }[] }
   | { t: 'reserve'; order: number; lines: LineOp[] }
   | { t: 'confirm' | 'release'; order: number; lines: LineOp[] | null }
   | { t: 'expire'; order: number }
@@ -296,22 +296,26 @@ class Runner {
         return answer.__typename;
       }
 
-      case 'deductBatch': {
+      case 'deductBatch':
+      case 'reserveBatch': {
+        const kind = op.t === 'deductBatch' ? 'deduct' : 'reserve';
         const carts = op.carts.map((c) => ({ order: m.order(c.order), lines: resolveLines(m, c.lines), key: freshKey(this.prefix, 'b') }));
         const sent = carts.map((c) => ({
           orderId: c.order.id,
           lines: c.lines.map((l) => ({ skuId: l.skuId, quantity: l.q })),
           idempotencyKey: c.key,
         }));
-        const results: any[] = checked(await client.deductBatch(sent)).results;
+        const results: any[] = checked(kind === 'deduct' ? await client.deductBatch(sent) : await client.reserveBatch(sent, 3_600)).results;
         expect(results, 'one result per cart').toHaveLength(carts.length);
-        // In the carts' order, unless some had to try again on their own (a counter to load): then in another.
-        const order = permutations(carts.length).find((o) => this.oneAtATime(carts, o).every((e, i) => sameOutcome(e, results[i])));
+        const order = permutations(carts.length).find((o) =>
+          this.oneAtATime(kind, carts, o).every((e, i) => sameOutcome(kind, e, results[i])),
+        );
         expect(order, `the batch answers its carts as if taken one at a time in some order: ${JSON.stringify(results)}`).toBeDefined();
         for (const i of order!) {
-          if (results[i].__typename !== 'DeductStockSuccess') continue;
-          this.take('deduct', carts[i]!.order, carts[i]!.lines);
-          m.deducts.push({ key: carts[i]!.key, orderId: carts[i]!.order.id, lines: sent[i]!.lines, answer: results[i] });
+          if (!results[i].__typename.endsWith('StockSuccess')) continue;
+          this.take(kind, carts[i]!.order, carts[i]!.lines);
+          if (kind === 'deduct')
+            m.deducts.push({ key: carts[i]!.key, orderId: carts[i]!.order.id, lines: sent[i]!.lines, answer: results[i] });
         }
         return results.map((r) => r.__typename).join(',');
       }
@@ -505,12 +509,24 @@ class Runner {
     });
   }
 
-  /** What a batch's deducts answer when taken one at a time in `order`, from the model's levels (which it leaves as they are). */
-  private oneAtATime(carts: { lines: (LineOp & { skuId: string })[] }[], order: number[]): Expected[] {
+  /**
+   * What a batch's takes answer when taken one at a time in `order`, from the model's levels (which it
+   * leaves as they are): a reserve of an order already held conflicts, whatever the stock.
+   */
+  private oneAtATime(
+    kind: 'deduct' | 'reserve',
+    carts: { order: OrderModel; lines: (LineOp & { skuId: string })[] }[],
+    order: number[],
+  ): Expected[] {
     const available = new Map(this.m.skus.map((s) => [s.id, s.available]));
+    const held = new Set(this.m.orders.filter((o) => o.hold).map((o) => o.id));
     const expected: Expected[] = [];
     for (const i of order) {
       const lines = carts[i]!.lines;
+      if (kind === 'reserve' && held.has(carts[i]!.order.id)) {
+        expected[i] = { conflict: true };
+        continue;
+      }
       const short = lines.filter((l) => {
         const s = this.m.byId(l.skuId);
         return !s.unlimited && available.get(s.id)! - l.q < -s.backorderLimit;
@@ -519,6 +535,7 @@ class Runner {
         expected[i] = { short: short.map((l) => `${l.skuId}:${l.q}`).sort() };
         continue;
       }
+      if (kind === 'reserve') held.add(carts[i]!.order.id);
       expected[i] = {
         lines: lines.map((l) => {
           const s = this.m.byId(l.skuId);
@@ -669,10 +686,11 @@ function holdView(o: OrderModel) {
 }
 
 type ExpectedLine = { skuId: string; quantity: number; availableAfter: number | null };
-/** A deduct's expected answer: its lines (DeductStockSuccess), or the short ones (InsufficientStock, as "sku:requested"). */
-type Expected = { lines: ExpectedLine[] } | { short: string[] };
+/** A take's expected answer: its lines (success), the short ones (InsufficientStock, as "sku:requested"), or IdempotencyConflict. */
+type Expected = { lines: ExpectedLine[] } | { short: string[] } | { conflict: true };
 
-function sameOutcome(expected: Expected, answer: any): boolean {
+function sameOutcome(kind: 'deduct' | 'reserve', expected: Expected, answer: any): boolean {
+  if ('conflict' in expected) return answer.__typename === 'IdempotencyConflict';
   if ('short' in expected) {
     return (
       answer.__typename === 'InsufficientStock' &&
@@ -680,7 +698,8 @@ function sameOutcome(expected: Expected, answer: any): boolean {
         JSON.stringify(expected.short)
     );
   }
-  return answer.__typename === 'DeductStockSuccess' && JSON.stringify(answer.lines) === JSON.stringify(expected.lines);
+  const success = kind === 'deduct' ? 'DeductStockSuccess' : 'ReserveStockSuccess';
+  return answer.__typename === success && JSON.stringify(answer.lines) === JSON.stringify(expected.lines);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -699,7 +718,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({
-      t: fc.constant('deductBatch' as const),
+      t: fc.constantFrom('deductBatch' as const, 'reserveBatch' as const),
       carts: fc.array(fc.record({ order: ORDER_INDEX, lines: cart }), { minLength: 1, maxLength: 4 }),
     }),
   },

@@ -46,6 +46,7 @@ const pairs: [keyof typeof ops, { toString(): string }][] = [
   ['RECONCILE_STOCK', generated.ReconcileStockDocument],
   ['UPSERT_LOCATIONS', generated.UpsertLocationsDocument],
   ['DEDUCT_ALLOCATED', generated.DeductAllocatedDocument],
+  ['DEDUCT_BATCH_ALLOCATED', generated.DeductBatchAllocatedDocument],
   ['RESERVE_ALLOCATED', generated.ReserveAllocatedDocument],
   ['SKU_LEVELS', generated.SkuLevelsDocument],
   ['TRANSFER_STOCK', generated.TransferStockDocument],
