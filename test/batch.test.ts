@@ -12,6 +12,7 @@ import { checked, type Cart, type Line, type Result } from './support/client.ts'
 import { counterNow, gateAgrees } from './support/gate-check.ts';
 import { audit, sql } from './support/ledger.ts';
 import { DEDUCT_BATCH, RESERVE_BATCH } from './support/ops.ts';
+import { countingQueries } from './support/queries.ts';
 import { useStack, type Running } from './support/stack.ts';
 
 const stack = useStack();
@@ -117,6 +118,30 @@ describe('exact counts', () => {
       results.flatMap((r, c) => (r.__typename === 'DeductStockSuccess' ? [batches[b]![c]!.orderId] : [])),
     );
     expect(sold.map((m) => m.order_id).sort()).toEqual(won.sort());
+  });
+});
+
+describe('refusals that look in the ledger', () => {
+  it("a sold-out batch reads its refused carts' records in one query, not one per cart, and each still gets its own answer", async () => {
+    const t = tag();
+    const gone = `gone-${t}`;
+    await api.upserted([{ id: gone, available: 1 }]);
+    await warm([gone]);
+    // A reserve's client key is a key the replay filter does not hold: every refusal looks in the ledger.
+    const first = checked(await api.reserveBatch([cart(`first-${t}`, gone, 1, `first-key-${t}`)], 60)).results;
+    expect(kinds(first)).toEqual(['ReserveStockSuccess']);
+    const carts = Array.from({ length: 100 }, (_, i) => cart(`late-${t}-${i}`, gone, 1, `late-key-${t}-${i}`));
+    // The first cart's client key again, for another order: the ledger says it was used (a conflict).
+    carts.push(cart(`other-${t}`, gone, 1, `first-key-${t}`));
+    // Its record lookups: one per cart on the single path (storedTakeAnswer), one per batch (storedTakes).
+    const { result: answer, count: lookups } = await countingQueries(
+      stack.svc.app.services.prisma,
+      /SELECT fingerprint, result FROM gate_request|JOIN gate_request g/,
+      () => api.reserveBatch(carts, 60),
+    );
+    const results = checked(answer).results;
+    expect(kinds(results)).toEqual([...Array(100).fill('InsufficientStock'), 'IdempotencyConflict']);
+    expect(lookups).toBe(1);
   });
 });
 

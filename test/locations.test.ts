@@ -11,6 +11,7 @@ import { gateAgrees } from './support/gate-check.ts';
 import { sql } from './support/ledger.ts';
 import { DEDUCT_ALLOCATED, RESERVE_ALLOCATED, SET_STOCK, SKU_LEVELS, TRANSFER_STOCK, UPSERT_LOCATIONS } from './support/ops.ts';
 import { overSse, overWs, wsClient } from './support/live.ts';
+import { countingQueries } from './support/queries.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
@@ -342,22 +343,12 @@ describe('Sku.levels of many SKUs', () => {
   it('reads the levels per location of many SKUs in one query together, not once per SKU', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `many-${i}`);
     await own.api.upserted(ids.map((id, i) => ({ id, available: i })));
-    const { prisma } = own.svc.app.services;
     // Counts the app's reads of SKU truths (src/ledger/truth.ts: the row and its unmerged movements)
-    // while the query runs; each still goes to PostgreSQL. The background workers read no truth this way
-    // (their loads and merges read it inside transactions), but make other reads meanwhile.
-    const read = prisma.$queryRawUnsafe.bind(prisma);
-    let truthReads = 0;
-    prisma.$queryRawUnsafe = ((...args: Parameters<typeof read>) => {
-      if (/FROM sku s\s+LEFT JOIN LATERAL/.test(String(args[0]))) truthReads++;
-      return read(...args);
-    }) as typeof read;
-    let answer: Result;
-    try {
-      answer = await own.api.gql(`query ($ids: [ID!]!) { skus(ids: $ids) { id levels { location { id } available } } }`, { ids });
-    } finally {
-      prisma.$queryRawUnsafe = read;
-    }
+    // while the query runs. The background workers read no truth this way (their loads and merges read it
+    // inside transactions), but make other reads meanwhile.
+    const { result: answer, count: truthReads } = await countingQueries(own.svc.app.services.prisma, /FROM sku s\s+LEFT JOIN LATERAL/, () =>
+      own.api.gql(`query ($ids: [ID!]!) { skus(ids: $ids) { id levels { location { id } available } } }`, { ids }),
+    );
     expect(checked(answer)).toEqual(ids.map((id, i) => ({ id, levels: [{ location: { id: 'default' }, available: i }] })));
     // One truth read for the SKUs' levels and one for their levels per location, each for all 40, not
     // one per SKU: one per SKU drained the pool, and half the answers failed.

@@ -4,7 +4,7 @@ import type { TakeOutcome, TakeRecord } from '../../gate/gate.ts';
 import { LedgerBackpressure, type LedgerEntry, type LedgerOutcome } from '../../ledger/group-commit.ts';
 import { loadCounters } from '../../sync/load.ts';
 import { returnWithheld } from '../../sync/outbox.ts';
-import { storedTakeAnswer } from '../idempotency.ts';
+import { answerFrom, storedTakeAnswer, storedTakes } from '../idempotency.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { unavailable } from '../../errors.ts';
@@ -70,17 +70,37 @@ export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]
       lines: req.lines,
     })),
   );
+  // The refusals that must look in the ledger read it in one query, not one each.
+  const refusals = reqs.flatMap((req, i) => {
+    const outcome = took[i]!;
+    return outcome.kind === 'short' && !withheldIn(outcome) && keyMayBeTaken(req, outcome) ? [i] : [];
+  });
+  const records = await storedTakes(
+    s.prisma,
+    refusals.map((i) => reqs[i]!),
+  );
+  const recordOf = new Map(refusals.map((i, j) => [i, records[j]]));
   return Promise.allSettled(
     reqs.map(async (req, i) => {
       s.metrics?.gateOutcome(req.kind, took[i]!.kind);
-      const answer = await afterGate(s, req, gateIds[i]!, took[i]!);
+      const stored = recordOf.has(i) ? () => Promise.resolve(answerFrom<A>(req, recordOf.get(i))) : undefined;
+      const answer = await afterGate(s, req, gateIds[i]!, took[i]!, stored);
       return answer === TRY_AGAIN || answer === FIRST_GAVE_BACK ? takeThroughGate(s, req) : answer;
     }),
   );
 }
 
-/** Acts on what one gate attempt met: an answer, an outcome thrown, or TRY_AGAIN. */
-async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, took: TakeOutcome): Promise<Attempt<A>> {
+/**
+ * Acts on what one gate attempt met: an answer, an outcome thrown, or TRY_AGAIN. `stored` reads the
+ * key's first answer from the ledger for a refusal (a batch reads its carts' together).
+ */
+async function afterGate<A>(
+  s: Services,
+  req: TakeRequest<A>,
+  gateId: string,
+  took: TakeOutcome,
+  stored: () => Promise<A | null> = () => storedTakeAnswer<A>(s.prisma, req),
+): Promise<Attempt<A>> {
   const { lines } = req;
   switch (took.kind) {
     case 'missing': {
@@ -103,7 +123,7 @@ async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, to
         took.retryAfterMs,
       );
     case 'short':
-      return whenShort(s, req, took);
+      return whenShort(s, req, took, stored);
     case 'replay':
       return (await awaitFirstAnswer(s, req, took.gateToken)) ?? FIRST_GAVE_BACK;
     case 'taken':
@@ -111,25 +131,33 @@ async function afterGate<A>(s: Services, req: TakeRequest<A>, gateId: string, to
   }
 }
 
+type Short = Extract<TakeOutcome, { kind: 'short' }>;
+
+/** Units withheld for the database-only path are still this SKU's: a short line with some takes them back and retries. */
+const withheldIn = (took: Short): boolean => took.lines.some((l) => l.withheld > 0);
+
+/**
+ * Redis forgets records (after IDEMPOTENCY_RECORD_SECONDS, or a flush), PostgreSQL does not: a refused
+ * key may replay a request that succeeded, whose first answer it gets (I4), not today's shortage.
+ * Unless the replay filter proves the key was never taken: then a sold-out stampede never reaches
+ * PostgreSQL. A reserve's client key is a second key the filter does not hold (it may serve one order
+ * alone): only the ledger can say whether it was used for another order (IdempotencyConflict).
+ */
+const keyMayBeTaken = (req: TakeRequest<unknown>, took: Short): boolean => !took.fresh || !!req.clientKey;
+
 /** The gate's share cannot serve some lines. */
-async function whenShort<A>(s: Services, req: TakeRequest<A>, took: Extract<TakeOutcome, { kind: 'short' }>): Promise<Attempt<A>> {
+async function whenShort<A>(s: Services, req: TakeRequest<A>, took: Short, stored: () => Promise<A | null>): Promise<Attempt<A>> {
   const { lines } = req;
   const short = took.lines;
-  // Units withheld for the database-only path are still this SKU's: take some back and retry
-  // (never a shortage while they exist; the attempts bound a tug of war with that path).
-  const withheld = short.filter((l) => l.withheld > 0);
-  if (withheld.length > 0) {
+  // Never a shortage while withheld units exist; the attempts bound a tug of war with that path.
+  if (withheldIn(took)) {
+    const withheld = short.filter((l) => l.withheld > 0);
     await returnWithheld(s, new Map(withheld.map((l) => [lines[l.index]!.skuId, lines[l.index]!.quantity - l.available])));
     return TRY_AGAIN;
   }
-  // Redis forgets records (after IDEMPOTENCY_RECORD_SECONDS, or a flush), PostgreSQL does not: a replay
-  // of a request that succeeded gets its first answer (I4), not today's shortage. Unless the replay
-  // filter proves the key was never taken: then a sold-out stampede never reaches PostgreSQL.
-  // A reserve's client key is a second key the filter does not hold (it may serve one order alone):
-  // only the ledger can say whether it was used for another order (IdempotencyConflict).
-  if (!took.fresh || req.clientKey) {
-    const stored = await storedTakeAnswer<A>(s.prisma, req);
-    if (stored) return stored;
+  if (keyMayBeTaken(req, took)) {
+    const first = await stored();
+    if (first) return first;
   }
   throw new InsufficientStock(
     short.map(({ index, available, withheld }) => ({
