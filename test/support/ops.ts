@@ -615,6 +615,18 @@ export const UPSERT_LOCATIONS = graphql(`
   }
 `).toString();
 
+/** A taken line with where its units came from (stock in many locations). */
+graphql(`
+  fragment AllocatedLine on TakenLine {
+    skuId
+    quantity
+    allocations {
+      locationId
+      quantity
+    }
+  }
+`);
+
 /** A deduct's answer with where each line's units came from. */
 export const DEDUCT_ALLOCATED = graphql(`
   mutation DeductAllocated($input: DeductStockInput!) {
@@ -622,12 +634,7 @@ export const DEDUCT_ALLOCATED = graphql(`
       __typename
       ... on DeductStockSuccess {
         lines {
-          skuId
-          quantity
-          allocations {
-            locationId
-            quantity
-          }
+          ...AllocatedLine
         }
       }
       ...TakeRefused
@@ -643,12 +650,7 @@ export const DEDUCT_BATCH_ALLOCATED = graphql(`
         __typename
         ... on DeductStockSuccess {
           lines {
-            skuId
-            quantity
-            allocations {
-              locationId
-              quantity
-            }
+            ...AllocatedLine
           }
         }
         ...TakeRefused
@@ -663,11 +665,7 @@ export const RESERVE_ALLOCATED = graphql(`
       __typename
       ... on ReserveStockSuccess {
         lines {
-          skuId
-          allocations {
-            locationId
-            quantity
-          }
+          ...AllocatedLine
         }
       }
     }

@@ -796,6 +796,8 @@ export type UpsertLocationsMutationVariables = Exact<{
 
 export type UpsertLocationsMutation = { upsertLocations: { __typename: 'UpsertLocationsSuccess', locations: Array<{ id: string, name: string, priority: number, active: boolean }> } };
 
+export type AllocatedLineFragment = { skuId: string, quantity: number, allocations: Array<{ locationId: string, quantity: number }> };
+
 export type DeductAllocatedMutationVariables = Exact<{
   input: DeductStockInput;
 }>;
@@ -830,7 +832,7 @@ export type ReserveAllocatedMutationVariables = Exact<{
 export type ReserveAllocatedMutation = { reserveStock:
     | { __typename: 'IdempotencyConflict' }
     | { __typename: 'InsufficientStock' }
-    | { __typename: 'ReserveStockSuccess', lines: Array<{ skuId: string, allocations: Array<{ locationId: string, quantity: number }> }> }
+    | { __typename: 'ReserveStockSuccess', lines: Array<{ skuId: string, quantity: number, allocations: Array<{ locationId: string, quantity: number }> }> }
     | { __typename: 'Throttled' }
     | { __typename: 'UnknownSku' }
    };
@@ -1257,6 +1259,16 @@ export const AuditFragmentDoc = new TypedDocumentString(`
   lastReconciledAt
 }
     `, {"fragmentName":"Audit"}) as unknown as TypedDocumentString<AuditFragment, unknown>;
+export const AllocatedLineFragmentDoc = new TypedDocumentString(`
+    fragment AllocatedLine on TakenLine {
+  skuId
+  quantity
+  allocations {
+    locationId
+    quantity
+  }
+}
+    `, {"fragmentName":"AllocatedLine"}) as unknown as TypedDocumentString<AllocatedLineFragment, unknown>;
 export const ClientDeductDocument = new TypedDocumentString(`
     mutation ClientDeduct($input: DeductStockInput!) {
   deductStock(input: $input) {
@@ -2684,12 +2696,7 @@ export const DeductAllocatedDocument = new TypedDocumentString(`
     __typename
     ... on DeductStockSuccess {
       lines {
-        skuId
-        quantity
-        allocations {
-          locationId
-          quantity
-        }
+        ...AllocatedLine
       }
     }
     ...TakeRefused
@@ -2721,6 +2728,14 @@ export const DeductAllocatedDocument = new TypedDocumentString(`
     skuIds
     retryAfterMs
   }
+}
+fragment AllocatedLine on TakenLine {
+  skuId
+  quantity
+  allocations {
+    locationId
+    quantity
+  }
 }`) as unknown as TypedDocumentString<DeductAllocatedMutation, DeductAllocatedMutationVariables>;
 export const DeductBatchAllocatedDocument = new TypedDocumentString(`
     mutation DeductBatchAllocated($input: DeductStockBatchInput!) {
@@ -2729,12 +2744,7 @@ export const DeductBatchAllocatedDocument = new TypedDocumentString(`
       __typename
       ... on DeductStockSuccess {
         lines {
-          skuId
-          quantity
-          allocations {
-            locationId
-            quantity
-          }
+          ...AllocatedLine
         }
       }
       ...TakeRefused
@@ -2767,6 +2777,14 @@ export const DeductBatchAllocatedDocument = new TypedDocumentString(`
     skuIds
     retryAfterMs
   }
+}
+fragment AllocatedLine on TakenLine {
+  skuId
+  quantity
+  allocations {
+    locationId
+    quantity
+  }
 }`) as unknown as TypedDocumentString<DeductBatchAllocatedMutation, DeductBatchAllocatedMutationVariables>;
 export const ReserveAllocatedDocument = new TypedDocumentString(`
     mutation ReserveAllocated($input: ReserveStockInput!) {
@@ -2774,16 +2792,19 @@ export const ReserveAllocatedDocument = new TypedDocumentString(`
     __typename
     ... on ReserveStockSuccess {
       lines {
-        skuId
-        allocations {
-          locationId
-          quantity
-        }
+        ...AllocatedLine
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<ReserveAllocatedMutation, ReserveAllocatedMutationVariables>;
+    fragment AllocatedLine on TakenLine {
+  skuId
+  quantity
+  allocations {
+    locationId
+    quantity
+  }
+}`) as unknown as TypedDocumentString<ReserveAllocatedMutation, ReserveAllocatedMutationVariables>;
 export const SkuLevelsDocument = new TypedDocumentString(`
     query SkuLevels($id: ID!) {
   sku(id: $id) {
