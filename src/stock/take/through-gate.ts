@@ -73,7 +73,7 @@ export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]
   // The refusals that must look in the ledger read it in one query, not one each.
   const refusals = reqs.flatMap((req, i) => {
     const outcome = took[i]!;
-    return outcome.kind === 'short' && !withheldIn(outcome) && keyMayBeTaken(req, outcome) ? [i] : [];
+    return outcome.kind === 'short' && withheldLines(outcome).length === 0 && keyMayBeTaken(req, outcome) ? [i] : [];
   });
   const records = await storedTakes(
     s.prisma,
@@ -133,8 +133,8 @@ async function afterGate<A>(
 
 type Short = Extract<TakeOutcome, { kind: 'short' }>;
 
-/** Units withheld for the database-only path are still this SKU's: a short line with some takes them back and retries. */
-const withheldIn = (took: Short): boolean => took.lines.some((l) => l.withheld > 0);
+/** Units withheld for the database-only path are still this SKU's: short lines with some take them back and retry. */
+const withheldLines = (took: Short) => took.lines.filter((l) => l.withheld > 0);
 
 /**
  * Redis forgets records (after IDEMPOTENCY_RECORD_SECONDS, or a flush), PostgreSQL does not: a refused
@@ -150,8 +150,8 @@ async function whenShort<A>(s: Services, req: TakeRequest<A>, took: Short, store
   const { lines } = req;
   const short = took.lines;
   // Never a shortage while withheld units exist; the attempts bound a tug of war with that path.
-  if (withheldIn(took)) {
-    const withheld = short.filter((l) => l.withheld > 0);
+  const withheld = withheldLines(took);
+  if (withheld.length > 0) {
     await returnWithheld(s, new Map(withheld.map((l) => [lines[l.index]!.skuId, lines[l.index]!.quantity - l.available])));
     return TRY_AGAIN;
   }
