@@ -130,37 +130,32 @@ export function answerFrom<A>(take: TakeKey, stored: StoredTake | undefined): A 
  * another order has another fingerprint: IdempotencyConflict). Null when there is none.
  */
 export async function storedTakeAnswer<A>(db: Sql, take: TakeKey): Promise<A | null> {
-  const [row] = await db.$queryRawUnsafe<StoredTake[]>(
-    `SELECT fingerprint, result FROM gate_request
-     WHERE kind = $1::"MovementKind" AND (idempotency_key = $2 OR client_key = $3)
-     ORDER BY (idempotency_key = $2) DESC LIMIT 1`,
-    take.kind,
-    take.idempotencyKey,
-    take.clientKey ?? null,
-  );
-  return answerFrom<A>(take, row);
+  const [stored] = await storedTakes(db, [take]);
+  return answerFrom<A>(take, stored);
 }
 
 /**
  * The ledger records of many takes in one query (a batch's refused carts, each of which may replay a
- * request that succeeded): per take, what storedTakeAnswer reads (its key's record first, then its
- * client key's), for answerFrom. A query per cart let a sold-out batch of 1,000 carts wait on the pool.
+ * request that succeeded): per take, its key's record, else its client key's, for answerFrom. A query
+ * per cart let a sold-out batch of 1,000 carts wait on the pool.
  */
 export async function storedTakes(db: Sql, takes: readonly TakeKey[]): Promise<(StoredTake | undefined)[]> {
   if (takes.length === 0) return [];
-  const rows = await db.$queryRawUnsafe<(StoredTake & { at: number; byKey: boolean })[]>(
-    `SELECT t.at::int AS at, g.idempotency_key = t.key AS "byKey", g.fingerprint, g.result
+  // One probe of the two indexes per take (LATERAL): a plain join on the OR read all of gate_request.
+  const rows = await db.$queryRawUnsafe<(StoredTake & { at: number })[]>(
+    `SELECT t.at::int AS at, r.fingerprint, r.result
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(kind, key, client_key, at)
-     JOIN gate_request g ON g.kind = t.kind::"MovementKind" AND (g.idempotency_key = t.key OR g.client_key = t.client_key)`,
+     CROSS JOIN LATERAL (
+       SELECT g.fingerprint, g.result FROM gate_request g
+       WHERE g.kind = t.kind::"MovementKind" AND (g.idempotency_key = t.key OR g.client_key = t.client_key)
+       ORDER BY (g.idempotency_key = t.key) DESC LIMIT 1
+     ) r`,
     takes.map((t) => t.kind),
     takes.map((t) => t.idempotencyKey),
     takes.map((t) => t.clientKey ?? null),
   );
   const stored = new Array<StoredTake | undefined>(takes.length);
-  for (const row of rows) {
-    const i = row.at - 1;
-    if (!stored[i] || row.byKey) stored[i] = { fingerprint: row.fingerprint, result: row.result };
-  }
+  for (const row of rows) stored[row.at - 1] = { fingerprint: row.fingerprint, result: row.result };
   return stored;
 }
 
