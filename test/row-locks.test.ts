@@ -164,4 +164,36 @@ describe('SKU row locks', () => {
     });
     expect(await write).toBe('fenced');
   });
+
+  it('a ledger batch that loses a deadlock runs again', async () => {
+    const epoch = await newSku('lock-deadlock');
+    const entry = deduct('lock-deadlock', epoch);
+    const other = new pg.Client({ connectionString: space.ns.databaseUrl });
+    await other.connect();
+    try {
+      // The cycle: the other transaction holds the batch's idempotency key (uncommitted), the batch
+      // holds the row KEY SHARE and waits for that key, then the other asks the row FOR UPDATE. The
+      // other waits longer before it looks for deadlocks, so the batch is the victim.
+      await other.query('BEGIN');
+      await other.query(`SET LOCAL deadlock_timeout = '30s'`);
+      await other.query(
+        `INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
+         VALUES ('DEDUCT', $1, 'another order', 'f', '{}', gen_random_uuid())`,
+        [entry.idempotencyKey],
+      );
+      const write = writer.write(entry);
+      await waitingForLock('jsonb_to_recordset');
+      await other.query(`SELECT 1 FROM sku WHERE id = 'lock-deadlock' FOR UPDATE`);
+      // The batch ran again and now waits for this transaction, which gives its key up.
+      await waitingForLock('jsonb_to_recordset');
+      await other.query('ROLLBACK');
+      expect(await write).toBe('committed');
+    } finally {
+      await other.end();
+    }
+    const [row] = await sql(space.ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_request WHERE idempotency_key = $1`, [
+      entry.idempotencyKey,
+    ]);
+    expect(row).toEqual({ n: 1 });
+  });
 });

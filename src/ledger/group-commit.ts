@@ -52,6 +52,19 @@ export const MAX_QUEUED_LINES = 20_000;
 
 export class LedgerBackpressure extends Error {}
 
+/**
+ * PostgreSQL's deadlock_detected. The victim's statement is rolled back whole and a batch is one
+ * statement, so nothing of it committed and it may simply run again; the other side of the cycle
+ * (a database-only take holding a SKU row FOR UPDATE, say) goes on once the victim lets go.
+ */
+const DEADLOCK_DETECTED = '40P01';
+/** Runs of a batch's statement after losing deadlocks, before its requests are refused (retryable). */
+export const MAX_DEADLOCK_RETRIES = 3;
+
+function isDeadlock(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === DEADLOCK_DETECTED;
+}
+
 interface Waiting {
   entry: LedgerEntry;
   resolve: (o: LedgerOutcome) => void;
@@ -63,6 +76,8 @@ interface Waiting {
 /** What the writer reports of committed batches (src/observe/metrics.ts). */
 export interface LedgerObserver {
   batchCommitted(requests: number, lines: number): void;
+  /** A batch's statement lost a deadlock and runs again. */
+  deadlockRetried(): void;
   /** How long a request waited for its batch to commit, ms. */
   waited(ms: number): void;
 }
@@ -258,13 +273,7 @@ export class LedgerWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
     const { params, rows: lineRows } = batchRows(entries);
-    // Named: each connection parses and plans it once, not once per batch (a pooler in between must
-    // keep prepared statements: README "How it works").
-    const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>({
-      name: 'ledger-batch',
-      text: BATCH_SQL,
-      values: params,
-    });
+    const rows = await this.runBatch(params);
     // One outcome per request (the statement's last SELECT is over the requests): a request without
     // one would be answered as if it were a duplicate while its rows may be missing.
     assert.equal(rows.length, entries.length, 'a ledger batch answers once per request');
@@ -276,6 +285,25 @@ export class LedgerWriter {
       const now = performance.now();
       this.observer.batchCommitted(batch.length, lineRows);
       for (const w of batch) this.observer.waited(now - w.since);
+    }
+  }
+
+  /** BATCH_SQL, run again (up to MAX_DEADLOCK_RETRIES times) where PostgreSQL chose it as a deadlock's victim. */
+  private async runBatch(params: [string, string]): Promise<{ kind: string; key: string; outcome: LedgerOutcome }[]> {
+    for (let retries = 0; ; retries++) {
+      try {
+        // Named: each connection parses and plans it once, not once per batch (a pooler in between must
+        // keep prepared statements: README "How it works").
+        const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>({
+          name: 'ledger-batch',
+          text: BATCH_SQL,
+          values: params,
+        });
+        return rows;
+      } catch (err) {
+        if (retries >= MAX_DEADLOCK_RETRIES || !isDeadlock(err)) throw err;
+        this.observer?.deadlockRetried();
+      }
     }
   }
 }

@@ -174,7 +174,7 @@ function gateOutcomeCounter(registers: Registers): Counter<'kind' | 'outcome'> {
   return counter;
 }
 
-/** The group commit's histograms, behind the observer interface the ledger writer calls. */
+/** The group commit's histograms and deadlock count, behind the observer interface the ledger writer calls. */
 function ledgerObserver(registers: Registers): LedgerObserver {
   const batchRequests = new Histogram({
     name: 'stockgate_ledger_batch_requests',
@@ -194,7 +194,13 @@ function ledgerObserver(registers: Registers): LedgerObserver {
     buckets: LEDGER_WAIT_BUCKETS,
     registers,
   });
+  const deadlocks = new Counter({
+    name: 'stockgate_ledger_deadlock_retries_total',
+    help: 'Group-commit statements that lost a PostgreSQL deadlock and ran again',
+    registers,
+  });
   return {
+    deadlockRetried: () => deadlocks.inc(),
     batchCommitted: (requests, lines) => {
       batchRequests.observe(requests);
       batchLines.observe(lines);
