@@ -107,3 +107,35 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (err instanceof Error && BROKEN_CONNECTION.test(err.message)) return true;
   return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }
+
+/** PostgreSQL's deadlock_detected: it rolled the victim's statement or transaction back whole. */
+const DEADLOCK_DETECTED = '40P01';
+/** Runs of a statement or transaction after losing deadlocks, before the error stands (retryable). */
+export const MAX_DEADLOCK_RETRIES = 3;
+
+/** Whether PostgreSQL chose this statement or transaction as a deadlock's victim (through Prisma's and the adapter's wrappings). */
+export function isDeadlock(err: unknown, depth = 0): boolean {
+  if (depth > 5 || err === null || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
+  if (e.code === DEADLOCK_DETECTED || e.originalCode === DEADLOCK_DETECTED) return true;
+  return isDeadlock(e.meta?.driverAdapterError, depth + 1) || isDeadlock(e.cause, depth + 1);
+}
+
+/**
+ * Runs `work` (one statement, or one transaction from its start) again where PostgreSQL chose it as a
+ * deadlock's victim, up to MAX_DEADLOCK_RETRIES times: nothing of it committed, and the other side of
+ * the cycle goes on once the victim lets go. A row that a merge has just rewritten can deadlock a
+ * FOR UPDATE (a fence, a database-only take, a change) against the ledger's KEY SHARE (seen in
+ * test/partition.test.ts: PostgreSQL locks the row's versions one at a time), and which of the two
+ * loses is chance. `work` must have no effect outside the database before it commits.
+ */
+export async function retryingDeadlocks<T>(work: () => Promise<T>, retried: () => void = () => {}): Promise<T> {
+  for (let retries = 0; ; retries++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (retries >= MAX_DEADLOCK_RETRIES || !isDeadlock(err)) throw err;
+      retried();
+    }
+  }
+}

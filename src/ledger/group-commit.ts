@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type pg from 'pg';
+import { retryingDeadlocks } from '../db/client.ts';
 import { DEFAULT_LOCATION, type LocationUnits, type TakeKind } from '../inventory.ts';
 
 /** One request's ledger rows: an idempotency record, a movement per cart line and location, and for a reserve its reservation. */
@@ -51,19 +52,6 @@ export const PER_REQUEST: BatchShape = { windowMs: 0, maxRequests: 1, maxConcurr
 export const MAX_QUEUED_LINES = 20_000;
 
 export class LedgerBackpressure extends Error {}
-
-/**
- * PostgreSQL's deadlock_detected. The victim's statement is rolled back whole and a batch is one
- * statement, so nothing of it committed and it may simply run again; the other side of the cycle
- * (a database-only take holding a SKU row FOR UPDATE, say) goes on once the victim lets go.
- */
-const DEADLOCK_DETECTED = '40P01';
-/** Runs of a batch's statement after losing deadlocks, before its requests are refused (retryable). */
-export const MAX_DEADLOCK_RETRIES = 3;
-
-function isDeadlock(err: unknown): boolean {
-  return err instanceof Error && (err as Error & { code?: unknown }).code === DEADLOCK_DETECTED;
-}
 
 interface Waiting {
   entry: LedgerEntry;
@@ -288,22 +276,15 @@ export class LedgerWriter {
     }
   }
 
-  /** BATCH_SQL, run again (up to MAX_DEADLOCK_RETRIES times) where PostgreSQL chose it as a deadlock's victim. */
+  /** BATCH_SQL: one statement, so a deadlock's victim simply runs again (retryingDeadlocks). */
   private async runBatch(params: [string, string]): Promise<{ kind: string; key: string; outcome: LedgerOutcome }[]> {
-    for (let retries = 0; ; retries++) {
-      try {
+    const { rows } = await retryingDeadlocks(
+      () =>
         // Named: each connection parses and plans it once, not once per batch (a pooler in between must
         // keep prepared statements: README "How it works").
-        const { rows } = await this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>({
-          name: 'ledger-batch',
-          text: BATCH_SQL,
-          values: params,
-        });
-        return rows;
-      } catch (err) {
-        if (retries >= MAX_DEADLOCK_RETRIES || !isDeadlock(err)) throw err;
-        this.observer?.deadlockRetried();
-      }
-    }
+        this.pool.query<{ kind: string; key: string; outcome: LedgerOutcome }>({ name: 'ledger-batch', text: BATCH_SQL, values: params }),
+      () => this.observer?.deadlockRetried(),
+    );
+    return rows;
   }
 }

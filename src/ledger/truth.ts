@@ -1,4 +1,4 @@
-import type { PrismaClient, Sql } from '../db/client.ts';
+import { retryingDeadlocks, type PrismaClient, type Sql } from '../db/client.ts';
 import { DEFAULT_LOCATION, type LocationStock, type SkuStock } from '../inventory.ts';
 
 /** 64-bit columns: Prisma's raw queries hand them over as bigint; exact as numbers below 2^53. */
@@ -170,9 +170,11 @@ export function availableOver(locations: readonly LocationStock[]): number {
  */
 export async function truthForLoad(prisma: PrismaClient, skuIds: string[]): Promise<Map<string, SkuStock>> {
   const sorted = [...skuIds].sort();
-  return prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(LOAD_FENCE_SQL, sorted);
-    const rows = await tx.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted);
-    return withLocations(tx, new Map(rows.map((r) => [r.id, toSeed(r)])));
-  });
+  return retryingDeadlocks(() =>
+    prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(LOAD_FENCE_SQL, sorted);
+      const rows = await tx.$queryRawUnsafe<TruthRow[]>(TRUTH_SQL, sorted);
+      return withLocations(tx, new Map(rows.map((r) => [r.id, toSeed(r)])));
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { PrismaClient, Tx } from '../db/client.ts';
+import { retryingDeadlocks, type PrismaClient, type Tx } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
@@ -133,29 +133,32 @@ export async function commitChange<T>(
   let committed: { result: T; outbox: OutboxRow[]; seeds: SkuStock[] };
   let reloaded: Set<string>;
   try {
-    committed = await s.prisma.$transaction(async (tx) => {
-      const epochs =
-        effect === 'fence'
-          ? await fenceLocked(tx, sorted)
-          : new Map((await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted)).map((b) => [b.id, b.epoch]));
-      const done = await change(tx, epochs);
-      const { movements, fenced = new Map<string, number>(), returned = new Map<string, number>() } = done;
-      if (movements.length > 0) await writeMovements(tx, movements);
-      if (returned.size > 0)
-        await tx.$executeRawUnsafe(
-          `UPDATE sku SET withheld = sku.withheld - r.units FROM unnest($1::text[], $2::bigint[]) AS r(id, units) WHERE sku.id = r.id`,
-          [...returned.keys()],
-          [...returned.values()],
-        );
-      if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
-      const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
-        `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id)
+    // Its transaction from the start where it lost a deadlock (nothing outside the database happens in it).
+    committed = await retryingDeadlocks(() =>
+      s.prisma.$transaction(async (tx) => {
+        const epochs =
+          effect === 'fence'
+            ? await fenceLocked(tx, sorted)
+            : new Map((await tx.$queryRawUnsafe<{ id: string; epoch: number }[]>(LOCK_SQL[effect], sorted)).map((b) => [b.id, b.epoch]));
+        const done = await change(tx, epochs);
+        const { movements, fenced = new Map<string, number>(), returned = new Map<string, number>() } = done;
+        if (movements.length > 0) await writeMovements(tx, movements);
+        if (returned.size > 0)
+          await tx.$executeRawUnsafe(
+            `UPDATE sku SET withheld = sku.withheld - r.units FROM unnest($1::text[], $2::bigint[]) AS r(id, units) WHERE sku.id = r.id`,
+            [...returned.keys()],
+            [...returned.values()],
+          );
+        if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
+        const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
+          `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id)
          SELECT * FROM unnest($1::text[], $2::"GateAction"[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text[])
          RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id`,
-        ...outboxColumns(epochs, fenced, movements, returned),
-      );
-      return { result: done.result, outbox, seeds: done.seeds ?? [] };
-    });
+          ...outboxColumns(epochs, fenced, movements, returned),
+        );
+        return { result: done.result, outbox, seeds: done.seeds ?? [] };
+      }),
+    );
     reloaded = await reload(s, committed.seeds, new Set(locked), token);
   } finally {
     await unlockLoads(s.gate, locked, token).catch((err) => s.log.warn({ err }, 'could not free load locks; they lapse on their own'));
