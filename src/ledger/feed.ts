@@ -11,8 +11,9 @@ import type { Movement } from '../generated/prisma/client.ts';
  * transaction below its snapshot's xmin has ended. So the feed reads only rows whose tx is below the
  * xmin of the reading statement's snapshot (the horizon): those are final, and every row written later
  * has a tx at or above that horizon (a running transaction's id is at least xmin, a new one's at least
- * xmax). Positions read below a horizon are never overtaken; a long transaction anywhere on the server
- * holds the horizon back, which delays the feed but never drops a movement.
+ * xmax). Positions read below a horizon are never overtaken; a long transaction holds the horizon
+ * back, which delays the feed but never drops a movement. Only this database's transactions can write
+ * its ledger, so those another database's sessions hold are left out (LEDGER_HORIZON_SQL).
  */
 export interface Position {
   tx: bigint;
@@ -44,13 +45,33 @@ export interface FeedPage {
 /** Rows per page read: one indexed range scan, a few hundred kilobytes at most. */
 export const FEED_PAGE = 500;
 
+/**
+ * The horizon as a SQL expression (a bigint): the oldest transaction of the statement's snapshot still
+ * running, or the snapshot's xmax when none is. A running transaction is left out only when
+ * pg_stat_activity shows it held by a session of another database (which cannot write this ledger):
+ * one that ended since the snapshot, a prepared one, or one whose session the role may not see (it
+ * needs pg_read_all_stats, which the superuser has) still counts. Without this, a transaction left
+ * open anywhere on the server (another application's, another database's migration) stopped the
+ * change feed and the merge of every stockgate database on it.
+ * The 32-bit backend_xid and the snapshot's 64-bit ids match modulo 2^32: two transactions 2^32 apart
+ * cannot both be running (PostgreSQL's wraparound protection).
+ */
+export const LEDGER_HORIZON_SQL = `(
+  SELECT coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(c.s) x WHERE NOT EXISTS (
+      SELECT 1 FROM pg_stat_activity a
+      WHERE a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND a.backend_xid::text::bigint = x::text::bigint % 4294967296)),
+    pg_snapshot_xmax(c.s))::text::bigint
+  FROM (SELECT pg_current_snapshot() AS s) c)`;
+
 /** A LEFT JOIN so the horizon comes back even when no movement does. */
 const PAGE_SQL = `
 SELECT h.horizon, m.id, m.tx, m.kind::text AS kind, m.sku_id AS "skuId", m.quantity, m.delta_available AS "deltaAvailable",
        m.delta_reserved AS "deltaReserved", m.delta_sold AS "deltaSold", m.delta_withheld AS "deltaWithheld",
        m.unlimited_quantity AS "unlimitedQuantity", m.order_id AS "orderId", m.order_line AS "orderLine",
        m.idempotency_key AS "idempotencyKey", m.location_id AS "locationId", m.created_at AS "createdAt"
-FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) h
+FROM (SELECT ${LEDGER_HORIZON_SQL} AS horizon) h
 LEFT JOIN LATERAL (
   SELECT * FROM movement m
   WHERE (m.tx, m.id) > ($1::bigint, $2::bigint) AND m.tx < h.horizon AND ($3::text[] IS NULL OR m.sku_id = ANY($3::text[]))

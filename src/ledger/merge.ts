@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PrismaClient, Tx } from '../db/client.ts';
 import { DEFAULT_LOCATION } from '../inventory.ts';
 import { backorderFloor, owedBackorders } from './backorders.ts';
-import type { Position } from './feed.ts';
+import { LEDGER_HORIZON_SQL, type Position } from './feed.ts';
 import { readTruth, UNMERGED_OF_S } from './truth.ts';
 
 /** Movements folded per transaction: bounds how long the hot SKU rows stay locked by one merge. */
@@ -42,7 +42,7 @@ const SCAN_SQL = `
 WITH batch AS (
   SELECT m.sku_id, m.location_id, m.tx, m.id, m.delta_available, m.delta_reserved, m.delta_sold, m.delta_withheld
   FROM movement m
-  WHERE (m.tx, m.id) > ($1::bigint, $2::bigint) AND m.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+  WHERE (m.tx, m.id) > ($1::bigint, $2::bigint) AND m.tx < ${LEDGER_HORIZON_SQL}
   ORDER BY m.tx, m.id LIMIT $3
 ), last AS (
   SELECT tx, id, (SELECT count(*) FROM batch)::int AS scanned FROM batch ORDER BY tx DESC, id DESC LIMIT 1
