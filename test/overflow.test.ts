@@ -148,6 +148,41 @@ describe('merge worker and order lines past 2^31 − 1', () => {
     expect(await row(url, 'poison')).toMatchObject({ available: '70', sold: '30' });
     expect(await sql(url, `SELECT * FROM merge_retry`)).toEqual([]);
   });
+
+  it('reports a retried SKU found below its floor in a pass whose batch then fails', async () => {
+    const url = space.ns.databaseUrl;
+    while ((await mergeOnce(prisma)) > 0); // what earlier tests left
+    await sql(url, `INSERT INTO sku (id, available, updated_at) SELECT unnest($1::text[]), $2, now()`, [['sunk', 'spoilt', 'sound'], 2]);
+    await sql(
+      url,
+      `CREATE OR REPLACE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'refused row %', OLD.id; END $$`,
+    );
+    const trap = (skuId: string) =>
+      sql(
+        url,
+        `CREATE TRIGGER ${skuId}_trap BEFORE UPDATE ON sku FOR EACH ROW WHEN (OLD.id = '${skuId}') EXECUTE FUNCTION refuse_update()`,
+      );
+    // 'sunk' sold 5 of its 2 units (the gate would never, a counter changed in Redis would): its row
+    // refuses the merge, so the scan moves past and the SKU waits in merge_retry.
+    await trap('sunk');
+    await insertMovements(url, 'sunk', 1, { kind: 'DEDUCT', available: -5, sold: 5 });
+    await expect(mergeOnce(prisma, 10)).rejects.toBeInstanceOf(MergeIncomplete);
+    await sql(url, `DROP TRIGGER sunk_trap ON sku`);
+    await sql(url, `UPDATE merge_retry SET retry_at = now() WHERE sku_id = 'sunk'`);
+    // The next pass: the retry folds 'sunk' (below its floor), then the batch fails on 'spoilt' and
+    // runs again SKU by SKU.
+    await trap('spoilt');
+    await insertMovements(url, 'spoilt', 1, { kind: 'RESTOCK', available: 1 });
+    await insertMovements(url, 'sound', 1, { kind: 'RESTOCK', available: 1 });
+    const alarms: string[] = [];
+    await expect(mergeOnce(prisma, 10, (below) => alarms.push(...below.map((b) => b.skuId)))).rejects.toBeInstanceOf(MergeIncomplete);
+    expect(alarms).toEqual(['sunk']);
+    expect(await row(url, 'sunk')).toMatchObject({ available: '-3', sold: '5' });
+    expect(await row(url, 'sound')).toMatchObject({ available: '3' });
+    expect(await unmerged(url, 'spoilt')).toBe(1);
+    await sql(url, `DROP TRIGGER spoilt_trap ON sku`);
+  });
 });
 
 describe('the API past 2^31 − 1', () => {

@@ -138,13 +138,17 @@ export async function mergeOnce(prisma: PrismaClient, batch = MERGE_BATCH, alarm
   const below: BelowFloor[] = [];
   const merged = await retryDue(prisma, failed, below);
   let scan: Scanned;
+  // What the batch's folds found below their floors: a batch that runs again starts afresh (and the
+  // retried SKUs' findings above stay).
+  const found: BelowFloor[] = [];
   try {
-    scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, below, null));
+    scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, found, null));
   } catch {
     // Which SKU broke the batch is unknown: the batch again, each SKU on its own.
-    below.length = 0;
-    scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, below, failed));
+    found.length = 0;
+    scan = await prisma.$transaction((tx) => mergeBatch(tx, batch, found, failed));
   }
+  below.push(...found);
   if (below.length > 0) alarm(below);
   if (failed.size > 0) throw new MergeIncomplete(merged + scan.merged, failed, true);
   return merged + scan.moved;
