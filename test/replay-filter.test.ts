@@ -17,7 +17,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TakeKind } from '../src/inventory.ts';
 import { loadCounters } from '../src/sync/load.ts';
-import { KEYS_PAGE_SQL, ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
+import { KEYS_PAGE_SQL, KEYS_SINCE_SQL, ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { outcome, type Result } from './support/client.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
@@ -309,28 +309,38 @@ describe('a rebuild over a ledger of many pages', () => {
     'adds every key once, each page read from the primary key where the last one ended, whatever the plan',
     { timeout: 60_000 },
     async () => {
+      await sql(stack.ns.databaseUrl, `INSERT INTO sku (id, available, updated_at) VALUES ('many', $1, now())`, [KEYS]);
       await sql(
         stack.ns.databaseUrl,
-        `INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
-       SELECT (CASE WHEN g % 3 = 0 THEN 'RESERVE' ELSE 'DEDUCT' END)::"MovementKind", 'many-' || g, 'many-' || g, 'fp', '{}', gen_random_uuid()
-       FROM generate_series(1, $1::int) g`,
+        `WITH take AS (
+           INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
+           SELECT (CASE WHEN g % 3 = 0 THEN 'RESERVE' ELSE 'DEDUCT' END)::"MovementKind", 'many-' || g, 'many-' || g, 'fp', '{}', gen_random_uuid()
+           FROM generate_series(1, $1::int) g
+           RETURNING kind, idempotency_key
+         )
+         INSERT INTO movement (kind, sku_id, quantity, delta_available, order_id, order_line, idempotency_key)
+         SELECT kind, 'many', 1, -1, idempotency_key, 1, idempotency_key FROM take`,
         [KEYS],
       );
-      // No autovacuum here may have looked at the table yet: the planner sees its real size.
-      await sql(stack.ns.databaseUrl, 'ANALYZE gate_request');
+      // No autovacuum here may have looked at the tables yet: the planner sees their real size.
+      await sql(stack.ns.databaseUrl, 'ANALYZE gate_request, movement');
       // A generic plan (what a prepared statement settles on) still walks the index from the last key: no
       // sort of every later key per page, which made a rebuild under load read the ledger pages² times.
       const db = new pg.Client({ connectionString: stack.ns.databaseUrl });
       await db.connect();
       try {
         await db.query('SET plan_cache_mode = force_generic_plan');
-        await db.query(`PREPARE page(float8, text, text, int) AS ${KEYS_PAGE_SQL}`);
-        const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(
-          `EXPLAIN (FORMAT JSON) EXECUTE page('-infinity', 'DEDUCT', 'many-5', 5000)`,
-        );
+        await db.query(`PREPARE page(text, text, int) AS ${KEYS_PAGE_SQL}`);
+        const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE page('DEDUCT', 'many-5', 5000)`);
         const plan = JSON.stringify(rows[0]!['QUERY PLAN']);
         expect(plan).not.toContain('"Sort"');
         expect(plan).toContain('"Index Cond"');
+        // The second look: the movements' (tx, id) range from the rebuild's start, not the whole ledger.
+        await db.query(`PREPARE since(text, text, int) AS ${KEYS_SINCE_SQL}`);
+        const since = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE since('1000', '0', 5000)`);
+        const sincePlan = JSON.stringify(since.rows[0]!['QUERY PLAN']);
+        expect(sincePlan).not.toContain('"Sort"');
+        expect(sincePlan).toContain('"Index Name":"movement_tx_id_idx"');
       } finally {
         await db.end();
       }
@@ -346,7 +356,8 @@ describe('a rebuild over a ledger of many pages', () => {
       // equal to the ledger's and every key present means none was skipped or read twice).
       expect(await keeper.pass()).toBe(ledger.length);
       await sleep(SETTLE_MS * 2);
-      await keeper.pass();
+      // The second look reads only takes of transactions that had not ended when the rebuild began: none.
+      expect(await keeper.pass()).toBe(0);
       expect(await gate().replayFilterComplete()).toBe(true);
       const pipeline = gate().redis.pipeline();
       for (const { kind, key } of ledger) {
@@ -372,11 +383,17 @@ describe('a rebuild whose PostgreSQL sessions are not in UTC', () => {
       const keeper = new ReplayFilterKeeper({ ...services(), prisma }, settleMs);
       await keeper.pass();
       // Written by hand after the first scan, as a take that passed the gate before the flush and
-      // reached the ledger late: its bits went with the flush, and only the second scan adds them.
+      // reached the ledger late (its idempotency record and its movement): its bits went with the
+      // flush, and only the second scan adds them.
+      await sql(stack.ns.databaseUrl, `INSERT INTO sku (id, updated_at) VALUES ('late-sku', now()) ON CONFLICT DO NOTHING`);
       await sql(
         stack.ns.databaseUrl,
-        `INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
-         VALUES ('DEDUCT', 'late-in-new-york', 'late-in-new-york', 'fp', '{}', gen_random_uuid())`,
+        `WITH take AS (
+           INSERT INTO gate_request (kind, idempotency_key, order_id, fingerprint, result, gate_id)
+           VALUES ('DEDUCT', 'late-in-new-york', 'late-in-new-york', 'fp', '{}', gen_random_uuid()) RETURNING idempotency_key
+         )
+         INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_sold, order_id, order_line, idempotency_key)
+         SELECT 'DEDUCT', 'late-sku', 1, -1, 1, 'late-in-new-york', 1, idempotency_key FROM take`,
       );
       await keeper.pass();
       expect(await gate().replayFilterComplete()).toBe(false);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/client.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { TakeKind } from '../inventory.ts';
+import { startOf, type Position } from '../ledger/feed.ts';
 
 /**
  * The gate's replay filter (lua/take.lua) lets a refusal skip the ledger: a Bloom filter in Redis of
@@ -19,7 +20,8 @@ const PENDING_BATCH = 1_000;
 /**
  * How long after a rebuild's full scan it looks again at keys written since it began: takes that
  * passed the gate before the flush (their bits went with it) reach the ledger within a write's
- * statement timeout, far less than this.
+ * statement timeout, far less than this. The second look reads only transactions that had not ended
+ * when the rebuild began (KEYS_SINCE_SQL), not the ledger again.
  */
 const REBUILD_SETTLE_MS = 30_000;
 /** The builder's lease; renewed by finishing within it. */
@@ -41,9 +43,10 @@ export class ReplayFilterKeeper {
   /**
    * A rebuild this keeper began: when its scan started, by PostgreSQL's clock in ms since the epoch (a
    * number: a timestamptz read into a Date, and a Date sent back, are hours off when the session's
-   * TimeZone is not UTC), and its lease.
+   * TimeZone is not UTC), the oldest transaction still running then (every later take's is at or
+   * above it), and its lease.
    */
-  private rebuild: { startedAtMs: number; token: string } | null = null;
+  private rebuild: { startedAtMs: number; oldestTx: bigint; token: string } | null = null;
 
   constructor(
     private readonly s: Services,
@@ -62,14 +65,16 @@ export class ReplayFilterKeeper {
     if (this.rebuild === null) {
       const token = randomUUID();
       if (!(await s.gate.tryLock(s.gate.keys.replayFilterLock, token, REBUILD_LOCK_MS))) return added;
-      const [row] = await s.prisma.$queryRawUnsafe<{ ms: number }[]>('SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms');
-      this.rebuild = { startedAtMs: row!.ms, token };
-      added += await addKeysSince(s, null);
+      const [row] = await s.prisma.$queryRawUnsafe<{ ms: number; tx: string }[]>(
+        `SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms, pg_snapshot_xmin(pg_current_snapshot())::text AS tx`,
+      );
+      this.rebuild = { startedAtMs: row!.ms, oldestTx: BigInt(row!.tx), token };
+      added += await addEveryKey(s);
       s.log.info({ added }, 'replay filter: every key in the ledger added; completing it once takes under way have settled');
       return added;
     }
     if (Date.now() - this.rebuild.startedAtMs < this.settleMs) return added;
-    added += await addKeysSince(s, this.rebuild.startedAtMs - this.settleMs);
+    added += await addKeysSince(s, this.rebuild.oldestTx);
     await s.gate.markReplayFilterComplete();
     await s.gate.unlock(s.gate.keys.replayFilterLock, this.rebuild.token);
     s.log.info({ added }, 'replay filter complete: refusals of new keys no longer look in the ledger');
@@ -96,25 +101,49 @@ async function movePending(s: Services): Promise<number> {
 }
 
 /**
- * A page of the ledger's keys written since $1 (ms since the epoch), after ($2, $3), in the primary
- * key's order, so each page reads only its own rows from the index whatever plan PostgreSQL picks: no
- * OR, no parameter tested for NULL, and ordered by the table's kind (the enum), not the selected text.
+ * A page of the ledger's keys after ($1, $2), in the primary key's order, so each page reads only its
+ * own rows from the index whatever plan PostgreSQL picks: no OR, and ordered by the table's kind (the
+ * enum), not the selected text.
  */
 export const KEYS_PAGE_SQL = `SELECT kind::text AS kind, idempotency_key FROM gate_request
-  WHERE created_at >= to_timestamp($1::float8 / 1000) AND (kind, idempotency_key) > ($2::"MovementKind", $3::text)
-  ORDER BY gate_request.kind, gate_request.idempotency_key LIMIT $4`;
+  WHERE (kind, idempotency_key) > ($1::"MovementKind", $2::text)
+  ORDER BY gate_request.kind, gate_request.idempotency_key LIMIT $3`;
 /** Before every key: the enum's first kind and the empty key (no idempotency key is empty: src/stock/input.ts). */
 const BEFORE_EVERY_KEY: KeyRow = { kind: 'DEDUCT', idempotency_key: '' };
 
-/** Every key of the ledger (written since `sinceMs`, ms since the epoch, or all), page by page in key order. */
-async function addKeysSince(s: Services, sinceMs: number | null): Promise<number> {
+/** Every key of the ledger, page by page in key order. */
+async function addEveryKey(s: Services): Promise<number> {
   let added = 0;
-  const from = String(sinceMs ?? '-infinity');
   let after = BEFORE_EVERY_KEY;
   for (;;) {
-    const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, from, after.kind, after.idempotency_key, PAGE);
+    const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, after.kind, after.idempotency_key, PAGE);
     await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
     added += rows.length;
+    if (rows.length < PAGE) return added;
+    after = rows.at(-1)!;
+  }
+}
+
+/**
+ * A page of the keys of takes written by transactions after position ($1, $2) of the change feed's
+ * order (src/ledger/feed.ts), read from the movements: every take writes at least one, under its key
+ * and kind, in the transaction that writes its gate_request row. The movement (tx, id) index's range
+ * from the rebuild's start, however large the ledger (gate_request has no index by time: it would cost
+ * every take an insertion).
+ */
+export const KEYS_SINCE_SQL = `SELECT kind::text AS kind, idempotency_key, tx, id FROM movement
+  WHERE (tx, id) > ($1::bigint, $2::bigint) AND kind IN ('DEDUCT', 'RESERVE')
+  ORDER BY tx, id LIMIT $3`;
+
+/** The keys of takes whose transactions are at or after `oldestTx`, page by page; a cart's lines share one. */
+async function addKeysSince(s: Services, oldestTx: bigint): Promise<number> {
+  let added = 0;
+  let after: Position = startOf(oldestTx);
+  for (;;) {
+    const rows = await s.prisma.$queryRawUnsafe<(KeyRow & Position)[]>(KEYS_SINCE_SQL, after.tx.toString(), after.id.toString(), PAGE);
+    const keys = new Map(rows.map((r) => [`${r.kind}:${r.idempotency_key}`, r]));
+    await s.gate.addToReplayFilter([...keys.values()].map((r) => s.gate.trace(r.kind, r.idempotency_key)));
+    added += keys.size;
     if (rows.length < PAGE) return added;
     after = rows.at(-1)!;
   }
