@@ -7,24 +7,11 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { audit, sql } from './support/ledger.ts';
+import { audit, waitingForLock } from './support/ledger.ts';
 import { useStack } from './support/stack.ts';
-import { eventually } from './support/wait.ts';
 
 const stack = useStack();
 const { api } = stack;
-
-/** Until a session of the test's database waits for a lock while running a statement containing `text`. */
-async function waitingForLock(text: string): Promise<void> {
-  await eventually(`a session waiting for a lock in ${text}`, async () => {
-    const rows = await sql(
-      stack.ns.databaseUrl,
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND position($1 in query) > 0`,
-      [text],
-    );
-    return rows.length > 0;
-  });
-}
 
 describe('a change that loses a deadlock', () => {
   it('runs again and answers as if nothing had happened', async () => {
@@ -42,12 +29,12 @@ describe('a change that loses a deadlock', () => {
         { id: 'dl-a', available: 5 },
         { id: 'dl-b', available: 7 },
       ]);
-      await waitingForLock('FOR UPDATE');
+      await waitingForLock(stack.ns.databaseUrl, 'FOR UPDATE');
       // The cycle: the change holds dl-a and waits for dl-b; this waits for dl-a until the change,
       // after PostgreSQL's deadlock_timeout (1 s), is rolled back.
       await other.query(`SELECT 1 FROM sku WHERE id = 'dl-a' FOR UPDATE`);
       // The change ran again and now waits for this transaction, which lets both rows go.
-      await waitingForLock('FOR UPDATE');
+      await waitingForLock(stack.ns.databaseUrl, 'FOR UPDATE');
       await other.query('ROLLBACK');
       const answer = await upsert;
       expect(answer.data?.upsertSkus, JSON.stringify(answer)).toMatchObject({

@@ -6,7 +6,7 @@ import { LEDGER_ROW_LOCK, LedgerWriter, type LedgerEntry } from '../src/ledger/g
 import { MERGE_ROW_LOCK, mergeOnce } from '../src/ledger/merge.ts';
 import { truthForLoad } from '../src/ledger/truth.ts';
 import { fenceLocked } from '../src/sync/outbox.ts';
-import { sql } from './support/ledger.ts';
+import { sql, waitingForLock } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
 
@@ -86,18 +86,6 @@ async function whileLocked<T>(
   }
 }
 
-/** Until a session of the test's database waits for a row lock while running `statement` (a part of its text). */
-async function waitingForLock(statement: string): Promise<void> {
-  await eventually(`a session waiting for a lock in ${statement}`, async () => {
-    const rows = await sql(
-      space.ns.databaseUrl,
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND position($1 in query) > 0`,
-      [statement],
-    );
-    return rows.length > 0;
-  });
-}
-
 /** 'pending' when `work` has not settled within ms. */
 async function within<T>(work: Promise<T>, ms: number): Promise<T | 'pending'> {
   let timer: NodeJS.Timeout | undefined;
@@ -146,7 +134,7 @@ describe('SKU row locks', () => {
     const epoch = await newSku('lock-fence-waits');
     await whileLocked('lock-fence-waits', LEDGER_ROW_LOCK, async (release) => {
       const load = truthForLoad(prisma, ['lock-fence-waits']);
-      await waitingForLock('epoch = epoch + 1');
+      await waitingForLock(space.ns.databaseUrl, 'epoch = epoch + 1');
       expect(await within(load, BLOCKED_MS)).toBe('pending');
       await release();
       expect((await load).get('lock-fence-waits')?.epoch).toBe(epoch + 1);
@@ -159,7 +147,7 @@ describe('SKU row locks', () => {
     await prisma.$transaction(async (tx) => {
       await fenceLocked(tx, ['lock-batch-waits']);
       write = writer.write(deduct('lock-batch-waits', epoch));
-      await waitingForLock('jsonb_to_recordset');
+      await waitingForLock(space.ns.databaseUrl, 'jsonb_to_recordset');
       expect(await within(write, BLOCKED_MS)).toBe('pending');
     });
     expect(await write).toBe('fenced');
@@ -182,10 +170,10 @@ describe('SKU row locks', () => {
         [entry.idempotencyKey],
       );
       const write = writer.write(entry);
-      await waitingForLock('jsonb_to_recordset');
+      await waitingForLock(space.ns.databaseUrl, 'jsonb_to_recordset');
       await other.query(`SELECT 1 FROM sku WHERE id = 'lock-deadlock' FOR UPDATE`);
       // The batch ran again and now waits for this transaction, which gives its key up.
-      await waitingForLock('jsonb_to_recordset');
+      await waitingForLock(space.ns.databaseUrl, 'jsonb_to_recordset');
       await other.query('ROLLBACK');
       expect(await write).toBe('committed');
     } finally {

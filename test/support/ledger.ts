@@ -59,3 +59,15 @@ export async function outboxDelivered(databaseUrl: string, skuIds: string[] | nu
     poll,
   );
 }
+
+/** Until a session of the database waits for a lock while running a statement containing `statement` (a part of its text). */
+export async function waitingForLock(databaseUrl: string, statement: string): Promise<void> {
+  await eventually(`a session waiting for a lock in ${statement}`, async () => {
+    const rows = await sql(
+      databaseUrl,
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND position($1 in query) > 0`,
+      [statement],
+    );
+    return rows.length > 0;
+  });
+}
