@@ -148,13 +148,14 @@ function plugins({ config, context, metrics, redis, log, draining }: YogaParts):
 }
 
 /**
- * PostgreSQL unreachable (stopped, restarting, connections cut, statement timeout) is not a bug in the
- * request: it is answered TEMPORARILY_UNAVAILABLE, to be retried with the same idempotency key, and the
- * driver's details stay in the log.
+ * PostgreSQL unreachable (stopped, restarting, connections cut) or too busy (statement timeout, no pool
+ * connection in time, deadlocks lost on every run) is not a bug in the request: it is answered
+ * TEMPORARILY_UNAVAILABLE, to be retried with the same idempotency key, and the driver's details stay
+ * in the log.
  */
 function databaseUnavailable(error: Error): GraphQLError | null {
   if (!(error instanceof GraphQLError) || !isDatabaseUnavailable(error.originalError)) return null;
-  const retry = unavailable('the database is unreachable');
+  const retry = unavailable('the database is unreachable or too busy');
   return reissued(error, retry.message, retry.extensions);
 }
 
