@@ -147,7 +147,7 @@ describe('SKU row locks', () => {
     await prisma.$transaction(async (tx) => {
       await fenceLocked(tx, ['lock-batch-waits']);
       write = writer.write(deduct('lock-batch-waits', epoch));
-      await waitingForLock(space.ns.databaseUrl, 'jsonb_to_recordset');
+      await waitingForLock(space.ns.databaseUrl, 'WITH req AS');
       expect(await within(write, BLOCKED_MS)).toBe('pending');
     });
     expect(await write).toBe('fenced');
@@ -170,10 +170,10 @@ describe('SKU row locks', () => {
         [entry.idempotencyKey],
       );
       const write = writer.write(entry);
-      await waitingForLock(space.ns.databaseUrl, 'jsonb_to_recordset');
+      await waitingForLock(space.ns.databaseUrl, 'WITH req AS');
       await other.query(`SELECT 1 FROM sku WHERE id = 'lock-deadlock' FOR UPDATE`);
       // The batch ran again and now waits for this transaction, which gives its key up.
-      await waitingForLock(space.ns.databaseUrl, 'jsonb_to_recordset');
+      await waitingForLock(space.ns.databaseUrl, 'WITH req AS');
       await other.query('ROLLBACK');
       expect(await write).toBe('committed');
     } finally {
