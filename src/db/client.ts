@@ -83,29 +83,39 @@ const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014'
 const BROKEN_CONNECTION =
   /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Can't reach database server|ECONNREFUSED|ECONNRESET/;
 
+/** What the checks below read of an error: fields of Prisma's, the driver adapter's and pg's errors. */
+interface DriverError {
+  code?: unknown;
+  kind?: unknown;
+  originalCode?: unknown;
+  meta?: { driverAdapterError?: unknown };
+  cause?: unknown;
+}
+/** How deep the checks look into wrapped errors (Prisma's meta.driverAdapterError, an error's cause). */
+const MAX_WRAPPING_DEPTH = 5;
+
+/** Whether `holds` for the error or for one it wraps. */
+function anyWrapped(err: unknown, holds: (e: DriverError, err: object) => boolean, depth = 0): boolean {
+  if (depth > MAX_WRAPPING_DEPTH || err === null || typeof err !== 'object') return false;
+  const e = err as DriverError;
+  return holds(e, err) || anyWrapped(e.meta?.driverAdapterError, holds, depth + 1) || anyWrapped(e.cause, holds, depth + 1);
+}
+
 /**
  * Whether an error says PostgreSQL is unreachable or briefly refusing work, rather than anything about
  * the request: such a request is answered TEMPORARILY_UNAVAILABLE, to be retried with the same
  * idempotency key (whether or not a write committed before the connection broke, the retry returns
  * the first answer then).
  */
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
-  if (depth > 5 || err === null || typeof err !== 'object') return false;
-  const e = err as {
-    code?: unknown;
-    kind?: unknown;
-    originalCode?: unknown;
-    message?: unknown;
-    meta?: { driverAdapterError?: unknown };
-    cause?: unknown;
-  };
-  if (typeof e.code === 'string' && (UNREACHABLE_PRISMA_CODES.has(e.code) || TRANSIENT_SQLSTATES.has(e.code) || /^08/.test(e.code)))
-    return true;
-  if (typeof e.kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(e.kind)) return true;
-  if (typeof e.originalCode === 'string' && (TRANSIENT_SQLSTATES.has(e.originalCode) || /^08/.test(e.originalCode))) return true;
-  if (e.kind === 'postgres' && typeof e.code === 'string' && TRANSIENT_SQLSTATES.has(e.code)) return true;
-  if (err instanceof Error && BROKEN_CONNECTION.test(err.message)) return true;
-  return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return anyWrapped(
+    err,
+    (e, err) =>
+      (typeof e.code === 'string' && (UNREACHABLE_PRISMA_CODES.has(e.code) || TRANSIENT_SQLSTATES.has(e.code) || /^08/.test(e.code))) ||
+      (typeof e.kind === 'string' && UNREACHABLE_ADAPTER_KINDS.has(e.kind)) ||
+      (typeof e.originalCode === 'string' && (TRANSIENT_SQLSTATES.has(e.originalCode) || /^08/.test(e.originalCode))) ||
+      (err instanceof Error && BROKEN_CONNECTION.test(err.message)),
+  );
 }
 
 /** PostgreSQL's deadlock_detected: it rolled the victim's statement or transaction back whole. */
@@ -114,11 +124,8 @@ const DEADLOCK_DETECTED = '40P01';
 export const MAX_DEADLOCK_RETRIES = 3;
 
 /** Whether PostgreSQL chose this statement or transaction as a deadlock's victim (through Prisma's and the adapter's wrappings). */
-export function isDeadlock(err: unknown, depth = 0): boolean {
-  if (depth > 5 || err === null || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
-  if (e.code === DEADLOCK_DETECTED || e.originalCode === DEADLOCK_DETECTED) return true;
-  return isDeadlock(e.meta?.driverAdapterError, depth + 1) || isDeadlock(e.cause, depth + 1);
+export function isDeadlock(err: unknown): boolean {
+  return anyWrapped(err, (e) => e.code === DEADLOCK_DETECTED || e.originalCode === DEADLOCK_DETECTED);
 }
 
 /**
