@@ -112,13 +112,24 @@ export const KEYS_PAGE_SQL = `SELECT kind::text AS kind, idempotency_key FROM ga
 const BEFORE_EVERY_KEY: KeyRow = { kind: 'DEDUCT', idempotency_key: '' };
 
 /** Every key of the ledger, page by page in key order. */
-async function addEveryKey(s: Services): Promise<number> {
+function addEveryKey(s: Services): Promise<number> {
+  return addPages(s, BEFORE_EVERY_KEY, (after) =>
+    s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, after.kind, after.idempotency_key, PAGE),
+  );
+}
+
+/**
+ * Adds the keys of `page` to the filter, one page after another, each after the last row of the one
+ * before, until one comes back short. A key on several rows of a page (a cart's lines) is added once.
+ */
+async function addPages<C>(s: Services, first: C, page: (after: C) => Promise<(KeyRow & C)[]>): Promise<number> {
   let added = 0;
-  let after = BEFORE_EVERY_KEY;
+  let after = first;
   for (;;) {
-    const rows = await s.prisma.$queryRawUnsafe<KeyRow[]>(KEYS_PAGE_SQL, after.kind, after.idempotency_key, PAGE);
-    await s.gate.addToReplayFilter(rows.map((r) => s.gate.trace(r.kind, r.idempotency_key)));
-    added += rows.length;
+    const rows = await page(after);
+    const keys = new Map(rows.map((r) => [`${r.kind}:${r.idempotency_key}`, r]));
+    await s.gate.addToReplayFilter([...keys.values()].map((r) => s.gate.trace(r.kind, r.idempotency_key)));
+    added += keys.size;
     if (rows.length < PAGE) return added;
     after = rows.at(-1)!;
   }
@@ -135,16 +146,9 @@ export const KEYS_SINCE_SQL = `SELECT kind::text AS kind, idempotency_key, tx, i
   WHERE (tx, id) > ($1::bigint, $2::bigint) AND kind IN ('DEDUCT', 'RESERVE')
   ORDER BY tx, id LIMIT $3`;
 
-/** The keys of takes whose transactions are at or after `oldestTx`, page by page; a cart's lines share one. */
-async function addKeysSince(s: Services, oldestTx: bigint): Promise<number> {
-  let added = 0;
-  let after: Position = startOf(oldestTx);
-  for (;;) {
-    const rows = await s.prisma.$queryRawUnsafe<(KeyRow & Position)[]>(KEYS_SINCE_SQL, after.tx.toString(), after.id.toString(), PAGE);
-    const keys = new Map(rows.map((r) => [`${r.kind}:${r.idempotency_key}`, r]));
-    await s.gate.addToReplayFilter([...keys.values()].map((r) => s.gate.trace(r.kind, r.idempotency_key)));
-    added += keys.size;
-    if (rows.length < PAGE) return added;
-    after = rows.at(-1)!;
-  }
+/** The keys of takes whose transactions are at or after `oldestTx`, page by page. */
+function addKeysSince(s: Services, oldestTx: bigint): Promise<number> {
+  return addPages<Position>(s, startOf(oldestTx), (after) =>
+    s.prisma.$queryRawUnsafe<(KeyRow & Position)[]>(KEYS_SINCE_SQL, after.tx.toString(), after.id.toString(), PAGE),
+  );
 }
