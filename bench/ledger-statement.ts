@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LedgerWriter, type LedgerEntry } from '../src/ledger/group-commit.ts';
+import { asClusterOwner, asRoot, osUser, PG_BIN } from '../test/support/postgres-server.ts';
 import { freePort } from '../test/support/redis-server.ts';
 
-const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** Carts counted per scenario, and carts written before counting (plans cached, pages in memory). */
 const CARTS = 2_400;
 const WARM_UP_CARTS = 600;
@@ -27,11 +27,6 @@ const STATEMENT_CARTS = 300;
 /** How long PostgreSQL under valgrind gets to accept a connection. */
 const START_TIMEOUT_MS = 120_000;
 const SKUS = 1_000;
-
-const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-/** A PostgreSQL binary run as its OS user (it refuses root). */
-const asPostgres = (binary: string, args: string[]): [string, string[]] =>
-  asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
 
 interface Scenario {
   name: string;
@@ -44,14 +39,14 @@ const SCENARIOS: Scenario[] = [
 ];
 
 async function startUnderCallgrind(dir: string): Promise<string> {
-  execFileSync(...asPostgres(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync']), {
+  execFileSync(...asClusterOwner(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--no-sync']), {
     stdio: 'ignore',
   });
   const port = await freePort();
   const server = [join(PG_BIN, 'postgres'), '-D', join(dir, 'data'), '-p', String(port), '-k', dir];
   const settings = ['-c', 'listen_addresses=127.0.0.1', '-c', 'autovacuum=off', '-c', 'jit=off'];
   const valgrind = ['--tool=callgrind', '--trace-children=yes', `--callgrind-out-file=${dir}/callgrind.%p`, ...server, ...settings];
-  spawn(...asPostgres('valgrind', valgrind), { stdio: 'ignore', detached: true }).unref();
+  spawn(...asClusterOwner('valgrind', valgrind), { stdio: 'ignore', detached: true }).unref();
   const url = `postgresql://postgres@127.0.0.1:${port}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
@@ -123,8 +118,8 @@ async function measure(url: string, dir: string, scenario: Scenario, run: number
 
 const dir = mkdtempSync(join(tmpdir(), 'stockgate-ledger-bench-'));
 if (asRoot) {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  chownSync(dir, id('-u'), id('-g'));
+  const { uid, gid } = osUser();
+  chownSync(dir, uid, gid);
 }
 try {
   const url = await startUnderCallgrind(dir);
@@ -147,7 +142,7 @@ try {
   process.exitCode = 1;
 } finally {
   try {
-    execFileSync(...asPostgres(join(PG_BIN, 'pg_ctl'), ['stop', '-D', join(dir, 'data'), '-m', 'immediate']), { stdio: 'ignore' });
+    execFileSync(...asClusterOwner(join(PG_BIN, 'pg_ctl'), ['stop', '-D', join(dir, 'data'), '-m', 'immediate']), { stdio: 'ignore' });
   } catch {
     // Not started, or already gone.
   }

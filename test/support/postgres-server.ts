@@ -10,7 +10,7 @@ import { freePort } from './redis-server.ts';
 const run = promisify(execFile);
 
 /** Where Debian's PostgreSQL 15 keeps its server binaries (initdb and pg_ctl are not on PATH). */
-const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+export const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** The OS user that owns the cluster: PostgreSQL refuses to run as root. */
 const PG_OS_USER = 'postgres';
 /** initdb and a first start take a second or two; a loaded machine gets more. */
@@ -22,15 +22,20 @@ const READY_TIMEOUT_MS = 30_000;
 /** Shell commands run here: none takes longer than the start timeout plus some slack. */
 const COMMAND_TIMEOUT_MS = (START_TIMEOUT_S + 10) * 1_000;
 
-const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+export const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** The command line that runs a PostgreSQL binary as the cluster's owner. */
-function command(binary: string, args: string[]): [string, string[]] {
-  const path = join(PG_BIN, binary);
+/** The command line that runs `path` (a program on PATH or a path) as the cluster's owner. */
+export function asClusterOwner(path: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', PG_OS_USER, '--', path, ...args]] : [path, args];
 }
 
-function osUser(): { uid: number; gid: number } {
+/** The command line that runs a PostgreSQL binary as the cluster's owner. */
+function command(binary: string, args: string[]): [string, string[]] {
+  return asClusterOwner(join(PG_BIN, binary), args);
+}
+
+/** The cluster owner's uid and gid, to hand it what root made. */
+export function osUser(): { uid: number; gid: number } {
   const uid = Number(execFileSync('id', ['-u', PG_OS_USER], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', PG_OS_USER], { encoding: 'utf8' }).trim());
   return { uid, gid };
