@@ -124,3 +124,19 @@ export function spillPlan(quantity: number, start: number, aboveFloor: readonly 
   }
   return left > 0 ? null : plan;
 }
+
+/**
+ * The last try of a line its buckets cannot serve together: every bucket asked for what it has above its
+ * floor and the first bucket for the rest too, so the cart's next take.lua call refuses it (or takes it,
+ * if units came back) judging every line of the cart at one moment. The first bucket, as it holds the
+ * SKU's withheld units and its backorder floor, is the one whose refusal names them.
+ */
+export function lastTryPlan(quantity: number, aboveFloor: readonly number[]): { bucket: number; quantity: number }[] {
+  const held = aboveFloor.map((above) => Math.max(0, above));
+  const rest = quantity - held.reduce((a, b) => a + b, 0);
+  assert.ok(rest > 0, 'a last try is for a line its buckets cannot serve together');
+  return held.flatMap((above, bucket) => {
+    const asked = bucket === 0 ? above + rest : above;
+    return asked > 0 ? [{ bucket, quantity: asked }] : [];
+  });
+}

@@ -39,7 +39,7 @@ export function cartParts(keys: GateKeys, home: ShardKeys, lines: readonly GateL
 
 /**
  * A part's refusal as the cart's: its gate lines become the cart lines they serve (a line's buckets
- * short in one shard add up). Only the home shard's replay filter can prove the key was never taken: a
+ * in one shard add up, those not short counted at what they were asked for). Only the home shard's replay filter can prove the key was never taken: a
  * shortage met in another part is fresh when the home part, taken before it, found the key fresh.
  */
 export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonly GateLine[], homeFresh: boolean): TakeOutcome {
@@ -56,6 +56,12 @@ export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonl
         const sum = byLine.get(index) ?? { index, available: 0, withheld: 0, buckets: short.buckets };
         byLine.set(index, { ...sum, available: sum.available + short.available, withheld: sum.withheld + short.withheld });
       }
+      // A short line's buckets in this part that were not short hold at least what they were asked for.
+      const shortIndexes = new Set(refusal.lines.map((short) => short.index));
+      part.indexes.forEach((gateLine, i) => {
+        const sum = byLine.get(lines[gateLine]!.line);
+        if (sum && !shortIndexes.has(i)) sum.available += lines[gateLine]!.quantity;
+      });
       return { kind: 'short', fresh: part.home ? refusal.fresh : homeFresh, lines: [...byLine.values()] };
     }
     default:

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import calculateSlot from 'cluster-key-slot';
 import { DEFAULT_LOCATION, type CartLine, type SkuStock, type StockSeed, type TakeKind } from '../inventory.ts';
 import { ShardAdoption } from './adoption.ts';
-import { bucketSeeds, spillPlan, startBucket, type BucketSeed, type GateLine, type LocationShare } from './buckets.ts';
+import { bucketSeeds, lastTryPlan, spillPlan, startBucket, type BucketSeed, type GateLine, type LocationShare } from './buckets.ts';
 import { GateBreaker, GateDown } from './breaker.ts';
 import { cartParts, cartRecord, cartRefusal, type CartPart } from './cart-parts.ts';
 import type { GateKeys, ShardKeys } from './keys.ts';
@@ -198,6 +198,7 @@ interface CartPlan {
 /**
  * Plans a cart may go through: its first, then spilled over every bucket of its short lines; a third
  * covers buckets that changed between the read and the take (another buyer took what the plan counted).
+ * A last try (Gate.spill) is the cart's last plan, whichever round it comes in.
  */
 const MAX_SPILL_ROUNDS = 3;
 /**
@@ -442,7 +443,7 @@ export class Gate {
       const next = await Promise.all(
         short.map(async ({ cart, outcome }) => {
           const spilled = cart.rounds < MAX_SPILL_ROUNDS ? await this.spill(cart.t, cart.plan, outcome) : { outcome };
-          if ('plan' in spilled) return { ...cart, plan: spilled.plan, rounds: cart.rounds + 1 };
+          if ('plan' in spilled) return { ...cart, plan: spilled.plan, rounds: spilled.last ? MAX_SPILL_ROUNDS : cart.rounds + 1 };
           if (spilled.outcome.kind === 'short' && cart.contended < MAX_CONTENDED_RETRIES && this.spansShards(cart.plan)) {
             // Units other carts hold for a moment (taken in one shard, given back when another refuses
             // them) may be what this one lacked: a shortage is final only once it outlasts them.
@@ -482,13 +483,16 @@ export class Gate {
    * A shortage met by a plan: the short lines of SKUs in buckets are read over every bucket, and each
    * planned over as many buckets as it needs (spillPlan). The cart goes again with that plan when every
    * short line can be served so; otherwise the refusal is final, naming only the lines truly short: a
-   * line without buckets as its shard answered, a line in buckets with what all its buckets hold.
+   * line without buckets as its shard answered, a line in buckets with what all its buckets hold. A cart
+   * of several lines goes once more instead (`last`, lastTryPlan), so that its refusal judges all its
+   * lines at one moment: the reading is later than the call that judged its other lines, and a cart
+   * taking from both in between would make a refusal that no order of the carts explains.
    */
   private async spill(
     t: GateTake,
     plan: CartPlan,
     short: Extract<TakeOutcome, { kind: 'short' }>,
-  ): Promise<{ plan: CartPlan } | { outcome: TakeOutcome }> {
+  ): Promise<{ plan: CartPlan; last: boolean } | { outcome: TakeOutcome }> {
     // A SKU split into buckets since this instance last read it says so in its shortage (take.lua). A
     // line pinned to a location other than `default` is short in every bucket: they all hold `default`.
     const pinnedElsewhere = (l: ShortLine) => (t.lines[l.index]!.locationId ?? DEFAULT_LOCATION) !== DEFAULT_LOCATION;
@@ -499,27 +503,29 @@ export class Gate {
     const buckets = await this.bucketCounters(indexes.map((i) => t.lines[i]!.skuId));
     if (buckets.some((b) => b === null)) return { outcome: { kind: 'missing', indexes } };
     const spilled = new Map<number, GateLine[]>();
+    const lastTries = new Map<number, GateLine[]>();
     indexes.forEach((index, j) => {
       const { skuId, quantity } = t.lines[index]!;
       const each = buckets[j]!;
       const above = each.map((c) => c.aboveFloor);
       const steps = spillPlan(quantity, startBucket(t.idempotencyKey, skuId, each.length), above);
-      if (steps)
-        spilled.set(
-          index,
-          steps.map((step) => ({ line: index, skuId, ...step })),
-        );
-      else
+      const asGateLines = (planned: { bucket: number; quantity: number }[]) => planned.map((step) => ({ line: index, skuId, ...step }));
+      if (steps) spilled.set(index, asGateLines(steps));
+      else {
+        lastTries.set(index, asGateLines(lastTryPlan(quantity, above)));
         final.push({
           index,
           available: above.reduce((a, b) => a + b, 0),
           withheld: each.reduce((a, c) => a + c.withheld, 0),
           buckets: each.length,
         });
+      }
     });
-    if (final.length > 0) return { outcome: { ...short, lines: final.sort((a, b) => a.index - b.index) } };
-    const lines = [...plan.lines.filter((l) => !spilled.has(l.line)), ...[...spilled.values()].flat()];
-    return { plan: { lines, bucketed: plan.bucketed.map((bucketed, line) => bucketed || spilled.has(line)) } };
+    const last = lastTries.size > 0 && t.lines.length > 1;
+    if (final.length > 0 && !last) return { outcome: { ...short, lines: final.sort((a, b) => a.index - b.index) } };
+    const replanned = new Map([...spilled, ...(last ? lastTries : [])]);
+    const lines = [...plan.lines.filter((l) => !replanned.has(l.line)), ...[...replanned.values()].flat()];
+    return { plan: { lines, bucketed: plan.bucketed.map((bucketed, line) => bucketed || replanned.has(line)) }, last };
   }
 
   /**
