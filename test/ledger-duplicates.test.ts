@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLedgerPool } from '../src/db/client.ts';
+import { LedgerWriter, type LedgerEntry, type LedgerOutcome } from '../src/ledger/group-commit.ts';
+import { sql } from './support/ledger.ts';
+import { useNamespace } from './support/stack.ts';
+
+/**
+ * The group commit's statement meets keys already in the ledger (src/ledger/group-commit.ts): it runs
+ * first without `ON CONFLICT` (cheaper), and a duplicate in its batch makes it run again skipping
+ * duplicates. Either way each request learns its own outcome, and only the new ones are written.
+ */
+const space = useNamespace();
+let pool: pg.Pool;
+let writer: LedgerWriter;
+/** Batches gather for this long, so writes made together share one statement. */
+const WINDOW_MS = 20;
+
+beforeAll(() => {
+  pool = createLedgerPool(space.ns.databaseUrl);
+  writer = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 100, maxConcurrent: 1 });
+});
+afterAll(async () => {
+  await pool?.end();
+});
+
+async function newSku(id: string): Promise<number> {
+  const [row] = await sql<{ epoch: number }>(
+    space.ns.databaseUrl,
+    `INSERT INTO sku (id, available, updated_at) VALUES ($1, 100, now()) RETURNING epoch`,
+    [id],
+  );
+  return row!.epoch;
+}
+
+/** A one-unit take of `skuId` under `epoch`, as the gate path hands it to the ledger. */
+function take(skuId: string, epoch: number, key: string = randomUUID(), reserve?: { clientKey: string; orderId: string }): LedgerEntry {
+  return {
+    kind: reserve ? 'RESERVE' : 'DEDUCT',
+    gateId: randomUUID(),
+    idempotencyKey: key,
+    orderId: reserve?.orderId ?? `order-${key}`,
+    fingerprint: 'f',
+    result: { key },
+    ...(reserve ? { clientKey: reserve.clientKey, deadline: new Date(Date.now() + 60_000) } : {}),
+    lines: [{ skuId, quantity: 1, epoch, unlimited: false }],
+  };
+}
+
+/** Movements of a SKU, per idempotency key. */
+async function movementsOf(skuId: string): Promise<Record<string, number>> {
+  const rows = await sql<{ key: string; n: number }>(
+    space.ns.databaseUrl,
+    `SELECT idempotency_key AS key, count(*)::int AS n FROM movement WHERE sku_id = $1 GROUP BY 1`,
+    [skuId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.key, r.n]));
+}
+
+describe('ledger batches and keys already in the ledger', () => {
+  it('answers a duplicate in a batch `duplicate` and commits the rest of the batch, writing each once', async () => {
+    const epoch = await newSku('dup-batch');
+    const first = take('dup-batch', epoch, 'dup-first');
+    expect(await writer.write(first)).toBe('committed');
+    // One batch: the replay of the first key between two new ones.
+    const outcomes: LedgerOutcome[] = await Promise.all([
+      writer.write(take('dup-batch', epoch, 'dup-new-1')),
+      writer.write(take('dup-batch', epoch, 'dup-first')),
+      writer.write(take('dup-batch', epoch, 'dup-new-2')),
+    ]);
+    expect(outcomes).toEqual(['committed', 'duplicate', 'committed']);
+    expect(await movementsOf('dup-batch')).toEqual({ 'dup-first': 1, 'dup-new-1': 1, 'dup-new-2': 1 });
+    const [stored] = await sql(space.ns.databaseUrl, `SELECT result FROM gate_request WHERE idempotency_key = 'dup-first'`);
+    expect(stored, 'the first answer stays').toEqual({ result: { key: 'dup-first' } });
+    // The batches after it (skipping duplicates from the start for a while) commit as before.
+    expect(await writer.write(take('dup-batch', epoch, 'dup-after'))).toBe('committed');
+    expect(await writer.write(take('dup-batch', epoch, 'dup-first'))).toBe('duplicate');
+  });
+
+  it("answers a reserve whose client key another order's reserve used `duplicate`", async () => {
+    const epoch = await newSku('dup-client');
+    const held = { clientKey: 'client-1', orderId: 'dup-order-1' };
+    expect(await writer.write(take('dup-client', epoch, 'dup-client-a', held))).toBe('committed');
+    const outcomes = await Promise.all([
+      writer.write(take('dup-client', epoch, 'dup-client-b', { clientKey: 'client-1', orderId: 'dup-order-2' })),
+      writer.write(take('dup-client', epoch, 'dup-client-c', { clientKey: 'client-2', orderId: 'dup-order-3' })),
+    ]);
+    expect(outcomes).toEqual(['duplicate', 'committed']);
+    expect(await movementsOf('dup-client')).toEqual({ 'dup-client-a': 1, 'dup-client-c': 1 });
+    const reservations = await sql(space.ns.databaseUrl, `SELECT order_id FROM reservation WHERE order_id LIKE 'dup-order-%' ORDER BY 1`);
+    expect(reservations).toEqual([{ order_id: 'dup-order-1' }, { order_id: 'dup-order-3' }]);
+  });
+});
