@@ -65,6 +65,18 @@ describe('deployMigrations', () => {
     );
   });
 
+  it('keeps every identifier column in the "C" collation (names and fingerprints in the database\'s)', async () => {
+    const columns = await query<{ column: string; collation: string | null }>(
+      SEQUENTIAL_URL,
+      `SELECT table_name || '.' || column_name AS column, collation_name AS collation FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' AND data_type IN ('text', 'character varying')`,
+    );
+    const freeText = new Set(['sku.name', 'location.name', 'gate_request.fingerprint', 'operation.fingerprint']);
+    const identifiers = columns.filter((c) => !freeText.has(c.column));
+    expect(identifiers.length, 'identifier columns').toBeGreaterThanOrEqual(18);
+    expect(identifiers.filter((c) => c.collation !== 'C').map((c) => c.column)).toEqual([]);
+  });
+
   it('does nothing when no migration is pending', async () => {
     const before = await recorded(SEQUENTIAL_URL);
     expect(await deployMigrations(SEQUENTIAL_URL)).toEqual({ applied: [] });
