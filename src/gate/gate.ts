@@ -521,7 +521,9 @@ export class Gate {
         });
       }
     });
-    const last = lastTries.size > 0 && t.lines.length > 1;
+    // Withheld units make the caller take them back and try again (through-gate.ts), not refuse; the
+    // last try's refusal could miss them (the first bucket, which holds them, may not be short then).
+    const last = lastTries.size > 0 && t.lines.length > 1 && final.every((l) => l.withheld === 0);
     if (final.length > 0 && !last) return { outcome: { ...short, lines: final.sort((a, b) => a.index - b.index) } };
     const replanned = new Map([...spilled, ...(last ? lastTries : [])]);
     const lines = [...plan.lines.filter((l) => !replanned.has(l.line)), ...[...replanned.values()].flat()];
