@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerPool } from '../src/db/client.ts';
 import { LedgerWriter, type LedgerEntry, type LedgerOutcome } from '../src/ledger/group-commit.ts';
-import { sql } from './support/ledger.ts';
+import { newSkuRow, sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
 /**
@@ -25,14 +25,7 @@ afterAll(async () => {
   await pool?.end();
 });
 
-async function newSku(id: string): Promise<number> {
-  const [row] = await sql<{ epoch: number }>(
-    space.ns.databaseUrl,
-    `INSERT INTO sku (id, available, updated_at) VALUES ($1, 100, now()) RETURNING epoch`,
-    [id],
-  );
-  return row!.epoch;
-}
+const newSku = (id: string) => newSkuRow(space.ns.databaseUrl, id);
 
 /** A one-unit take of `skuId` under `epoch`, as the gate path hands it to the ledger. */
 function take(skuId: string, epoch: number, key: string = randomUUID(), reserve?: { clientKey: string; orderId: string }): LedgerEntry {

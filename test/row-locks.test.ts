@@ -6,7 +6,7 @@ import { LEDGER_ROW_LOCK, LedgerWriter, type LedgerEntry } from '../src/ledger/g
 import { MERGE_ROW_LOCK, mergeOnce } from '../src/ledger/merge.ts';
 import { truthForLoad } from '../src/ledger/truth.ts';
 import { fenceLocked } from '../src/sync/outbox.ts';
-import { sql, waitingForLock } from './support/ledger.ts';
+import { newSkuRow, sql, waitingForLock } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
 
@@ -35,14 +35,7 @@ afterAll(async () => {
   await prisma?.$disconnect();
 });
 
-async function newSku(id: string): Promise<number> {
-  const [row] = await sql<{ epoch: number }>(
-    space.ns.databaseUrl,
-    `INSERT INTO sku (id, available, updated_at) VALUES ($1, 100, now()) RETURNING epoch`,
-    [id],
-  );
-  return row!.epoch;
-}
+const newSku = (id: string) => newSkuRow(space.ns.databaseUrl, id);
 
 /** A one-unit deduct of `skuId` taken under `epoch`, as the gate path hands it to the ledger. */
 function deduct(skuId: string, epoch: number): LedgerEntry {

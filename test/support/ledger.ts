@@ -18,6 +18,16 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
   }
 }
 
+/** A SKU row of 100 available written straight into the truth (no gate counter): its epoch. */
+export async function newSkuRow(databaseUrl: string, id: string): Promise<number> {
+  const [row] = await sql<{ epoch: number }>(
+    databaseUrl,
+    `INSERT INTO sku (id, available, updated_at) VALUES ($1, 100, now()) RETURNING epoch`,
+    [id],
+  );
+  return row!.epoch;
+}
+
 /** Per SKU: the merged row plus unmerged movements, and the ledger's own sums over all movements. */
 export async function audit(databaseUrl: string, skuId: string) {
   const [row] = await sql(
