@@ -39,8 +39,9 @@ export function cartParts(keys: GateKeys, home: ShardKeys, lines: readonly GateL
 
 /**
  * A part's refusal as the cart's: its gate lines become the cart lines they serve (a line's buckets
- * in one shard add up, those not short counted at what they were asked for). Only the home shard's replay filter can prove the key was never taken: a
- * shortage met in another part is fresh when the home part, taken before it, found the key fresh.
+ * in one shard add up, those not short counted at what they were asked for). Only the home shard's
+ * replay filter can prove the key was never taken: a shortage met in another part is fresh when the
+ * home part, taken before it, found the key fresh.
  */
 export function cartRefusal(part: CartPart, refusal: PartRefusal, lines: readonly GateLine[], homeFresh: boolean): TakeOutcome {
   const cartLine = (i: number) => lines[part.indexes[i]!]!.line;

@@ -135,8 +135,8 @@ FROM req r`;
  * Redis forgot, or a reserve's client key used for another order) fails the whole statement (23505),
  * which then runs as BATCH_SQL_SKIPPING_DUPLICATES. `ON CONFLICT DO NOTHING` costs every row a
  * speculative insertion (the key looked up, the row inserted with a token, then confirmed): measured with
- * `npm run bench:ledger`, 222,722 → 205,245 PostgreSQL instructions per hot cart without it, 513,675 →
- * 495,808 per 3-line cart; duplicates are rare, as the gate answers replays from its own records.
+ * `npm run bench:ledger`, 222,722 → 205,246 PostgreSQL instructions per hot cart without it, 513,675 →
+ * 495,807 per 3-line cart; duplicates are rare, as the gate answers replays from its own records.
  */
 const BATCH_SQL = batchSql('refused');
 /** The batch statement that answers a duplicate `duplicate` and writes the rest (after one was met). */
