@@ -18,11 +18,11 @@ const COMMITTED = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
   .map((entry) => entry.name)
   .sort();
 
-async function query<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
+async function query<R extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<R[]> {
   const client = new pg.Client(url);
   await client.connect();
   try {
-    return (await client.query<R>(sql)).rows;
+    return (await client.query<R>(sql, values)).rows;
   } finally {
     await client.end();
   }
@@ -75,6 +75,25 @@ describe('deployMigrations', () => {
     const identifiers = columns.filter((c) => !freeText.has(c.column));
     expect(identifiers.length, 'identifier columns').toBeGreaterThanOrEqual(18);
     expect(identifiers.filter((c) => c.collation !== 'C').map((c) => c.column)).toEqual([]);
+  });
+
+  it("keeps reserves' client keys unique in an index that deducts (no client key) stay out of", async () => {
+    const [index] = await query<{ def: string }>(
+      SEQUENTIAL_URL,
+      `SELECT indexdef AS def FROM pg_indexes WHERE indexname = 'gate_request_kind_client_key_key'`,
+    );
+    expect(index?.def).toMatch(/UNIQUE INDEX .* \(kind, client_key\) WHERE \(client_key IS NOT NULL\)$/);
+    const insert = (key: string, clientKey: string | null) =>
+      query(
+        SEQUENTIAL_URL,
+        `INSERT INTO gate_request (kind, idempotency_key, client_key, order_id, fingerprint, result, gate_id)
+         VALUES ('RESERVE', $1, $2, $1, 'f', '{}', gen_random_uuid())`,
+        [key, clientKey],
+      );
+    await insert('partial-a', null);
+    await insert('partial-b', null);
+    await insert('partial-c', 'client-key');
+    await expect(insert('partial-d', 'client-key')).rejects.toMatchObject({ code: '23505' });
   });
 
   it('does nothing when no migration is pending', async () => {
