@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { KeyTtls } from './meter.ts';
 
 /** One measured run of the benchmark: one mode, one scenario. */
@@ -25,6 +26,8 @@ export interface Row {
   redisCpuMs?: number | undefined;
   /** CPU of every postgres process per acknowledged request, ms: the whole server's, other databases included. */
   pgCpuMs?: number | undefined;
+  /** The load generator's CPU (the bench's own process) per acknowledged request, ms: it shares the cores. */
+  loadCpuMs?: number | undefined;
   /** Transactions in the bench's database per acknowledged request (sold out: net of the idle rate). */
   pgTxn?: number | undefined;
   /** Sold out: transactions counted over the window (and the stats flush after it), and the idle expectation subtracted. */
@@ -138,6 +141,21 @@ function ttlText(ttl: KeyTtls | undefined): string {
 }
 
 /** Issue 14's and issue 15's targets for one stockgate row. */
+/**
+ * What a cart costs the machine's cores, which the server, Redis, PostgreSQL and the load generator
+ * share: each one's CPU per cart, and the carts a second their sum allows with every core busy and
+ * nothing else running. No change to one part takes a row past it without making the cart cheaper.
+ */
+function coresBudget(r: Row): string | undefined {
+  const parts = [r.cpuMs, r.redisCpuMs, r.pgCpuMs, r.loadCpuMs];
+  if (parts.some((ms) => ms === undefined)) return undefined;
+  const total = parts.reduce((a, b) => a! + b!, 0)!;
+  const cores = availableParallelism();
+  const [server, redis, postgres, load] = parts.map((ms) => ms!.toFixed(3));
+  const most = Math.round((cores * 1000) / total);
+  return `CPU ms per cart: server ${server} + Redis ${redis} + PostgreSQL ${postgres} + load generator ${load} = ${total.toFixed(3)}, at most ${most} carts/s on ${cores} cores`;
+}
+
 function targetsOf(mode: string, find: ReturnType<typeof finder>): Target[] {
   const hot = find(mode, HOT);
   const ceilingHot = find(CEILING, HOT);
@@ -200,7 +218,7 @@ function targetsOf(mode: string, find: ReturnType<typeof finder>): Target[] {
   // What the bare Yoga server answers in 100-cart requests: no server on it can go past that here.
   const ceilingBatchShare = share(find(CEILING, HOT_BATCH)?.rps, ceilingHot?.rps);
   const perSecond = (r: Row | undefined) => (r === undefined ? '–' : `${Math.round(r.rps)} carts/s`);
-  const cpuPerCart = (r: Row | undefined) => (r?.cpuMs === undefined ? '' : `, ${r.cpuMs.toFixed(3)} CPU ms/cart`);
+  const cpuPerCart = (r: Row | undefined) => (r?.cpuMs === undefined ? '' : `, ${coresBudget(r) ?? `${r.cpuMs.toFixed(3)} CPU ms/cart`}`);
   // Oversold and Redis = PostgreSQL are checked once per mode, after its last scenario.
   const invariants = hotBatch === undefined ? '' : `; oversold ${hotBatch.oversold ?? '–'}, Redis = PostgreSQL ${consistency(hotBatch)}`;
   const invariantsMet =

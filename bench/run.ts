@@ -516,6 +516,8 @@ async function bulkSet(server: Server): Promise<{ bulkSetMs: number; bulkSetItem
 interface Snapshot {
   at: number;
   server: TreeCpu;
+  /** This process's CPU, ms: the load generator's (autocannon runs here), for the machine's budget per cart. */
+  loadCpu: number;
   redisCpu: number;
   redisMemory: number;
   pgCpu: number | null;
@@ -550,13 +552,15 @@ class Meters {
   async snapshot(serverPid: number, database: string | null): Promise<Snapshot> {
     const at = performance.now();
     const server = treeCpu(serverPid);
+    const { user, system } = process.cpuUsage();
+    const loadCpu = (user + system) / 1000;
     const pgCpu = postgresCpuMs(this.postmaster);
     const [redisCpu, redisMemory, txns] = await Promise.all([
       Promise.all(this.redisNodes.map(redisCpuMs)).then((each) => each.reduce((a, b) => a + b, 0)),
       this.redisMemory(),
       database === null ? Promise.resolve(null) : pgTransactions(this.admin, database),
     ]);
-    return { at, server, redisCpu, redisMemory, pgCpu, txns };
+    return { at, server, loadCpu, redisCpu, redisMemory, pgCpu, txns };
   }
 
   /**
@@ -669,6 +673,7 @@ async function measure(server: Server, scenario: Scenario, meters: Meters): Prom
     cpuMs: perRequest(after.server.ms - before.server.ms, acked),
     redisCpuMs: perRequest(after.redisCpu - before.redisCpu, acked),
     pgCpuMs: perRequest(after.pgCpu === null || before.pgCpu === null ? null : after.pgCpu - before.pgCpu, acked),
+    loadCpuMs: perRequest(after.loadCpu - before.loadCpu, acked),
     pgTxn: perRequest(txns, acked),
     pgTxnWindow,
     pgTxnIdle,
