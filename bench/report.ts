@@ -140,22 +140,22 @@ function ttlText(ttl: KeyTtls | undefined): string {
   return `${longest} over ${ttl.keys} keys${lasting ? `; without TTL: ${lasting}` : ''}`;
 }
 
-/** Issue 14's and issue 15's targets for one stockgate row. */
 /**
  * What a cart costs the machine's cores, which the server, Redis, PostgreSQL and the load generator
  * share: each one's CPU per cart, and the carts a second their sum allows with every core busy and
  * nothing else running. No change to one part takes a row past it without making the cart cheaper.
  */
 function coresBudget(r: Row): string | undefined {
-  const parts = [r.cpuMs, r.redisCpuMs, r.pgCpuMs, r.loadCpuMs];
-  if (parts.some((ms) => ms === undefined)) return undefined;
-  const total = parts.reduce((a, b) => a! + b!, 0)!;
+  const { cpuMs: server, redisCpuMs: redis, pgCpuMs: postgres, loadCpuMs: load } = r;
+  if (server === undefined || redis === undefined || postgres === undefined || load === undefined) return undefined;
+  const total = server + redis + postgres + load;
   const cores = availableParallelism();
-  const [server, redis, postgres, load] = parts.map((ms) => ms!.toFixed(3));
   const most = Math.round((cores * 1000) / total);
-  return `CPU ms per cart: server ${server} + Redis ${redis} + PostgreSQL ${postgres} + load generator ${load} = ${total.toFixed(3)}, at most ${most} carts/s on ${cores} cores`;
+  const ms = (v: number) => v.toFixed(3);
+  return `CPU ms per cart: server ${ms(server)} + Redis ${ms(redis)} + PostgreSQL ${ms(postgres)} + load generator ${ms(load)} = ${ms(total)}, at most ${most} carts/s on ${cores} cores`;
 }
 
+/** Issue 14's and issue 15's targets for one stockgate row. */
 function targetsOf(mode: string, find: ReturnType<typeof finder>): Target[] {
   const hot = find(mode, HOT);
   const ceilingHot = find(CEILING, HOT);
