@@ -61,7 +61,8 @@ const add = (totals, name, micros) => totals.set(name, (totals.get(name) ?? 0) +
 
 const totals = new Map();
 if (mode === 'timeline') {
-  console.log(busyPerSecond.map((micros, second) => `${second}:${Math.round((micros ?? 0) / 1e3)}`).join(' '));
+  // Array.from, not map: a second without any sample is a hole, which map would skip.
+  console.log(Array.from(busyPerSecond, (micros = 0, second) => `${second}:${Math.round(micros / 1e3)}`).join(' '));
 } else if (mode === 'self') {
   for (const { id, micros } of samples) add(totals, frameName(id), micros);
   print(totals);
