@@ -22,8 +22,8 @@ import { freePort } from '../test/support/redis-server.ts';
 /** Carts counted per scenario, and carts written before counting (plans cached, pages in memory). */
 const CARTS = 2_400;
 const WARM_UP_CARTS = 600;
-/** Carts per statement: what a busy group commit gathers from 100-cart requests. */
-const STATEMENT_CARTS = 300;
+/** Carts per statement: what a busy group commit gathers from 100-cart requests; `STATEMENT_CARTS=5`, what single requests' batches hold. */
+const STATEMENT_CARTS = Number(process.env.STATEMENT_CARTS ?? 300);
 /** How long PostgreSQL under valgrind gets to accept a connection. */
 const START_TIMEOUT_MS = 120_000;
 const SKUS = 1_000;
