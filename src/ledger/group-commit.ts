@@ -165,18 +165,20 @@ const UNIQUE_VIOLATION = '23505';
 /**
  * BATCH_SQL's three parameters: its requests and its lines (one per line and location its units came
  * from), each as one JSON array of rows, a row an array of its fields in the order BATCH_SQL reads
- * them (`e->>0` ...), and the requests' answers, one JSON array read as json: stored as they come
- * (gate_request.result is json), PostgreSQL never builds them into jsonb (184,176 → 176,990 per hot
- * cart, 442,027 → 419,877 per 3-line cart). JSON.stringify is native and a request's answer goes in as it is: 16 array
+ * them (`e->>0` ...; a line names its request by its place among them), and the requests' answers,
+ * one JSON array read as json. JSON.stringify is native and an answer goes in as it is: 16 array
  * parameters cost the server twice the CPU per cart (pg escapes every element of a text[], every
- * answer's JSON again among them). Rows as arrays, not objects: PostgreSQL builds a jsonb object by
- * sorting its keys and reads a field by searching them, an array element by its place; measured with
- * callgrind (a postgres under valgrind, one backend, 2,400 carts in statements of 300), 254,400 → 231,900
- * PostgreSQL instructions per hot cart and 575,100 → 518,700 per 3-line cart. A line names its request
- * by its place among them (an integer join, not the request's kind and key again), the statement
- * answers one letter per request in one text rather than a row each, and writes the movements' `tx`
- * once rather than evaluating the column's default per row: 193,168 → 184,176 per hot cart, 463,591 →
- * 442,027 per 3-line cart (`npm run bench:ledger`).
+ * answer's JSON again among them). Measured with callgrind (`npm run bench:ledger`: a postgres under
+ * valgrind, one backend, 2,400 carts in statements of 300), in PostgreSQL instructions per hot cart /
+ * per 3-line cart:
+ * - rows as arrays, not objects (PostgreSQL builds a jsonb object by sorting its keys and reads a field
+ *   by searching them, an array element by its place): 254,400 → 231,900 / 575,100 → 518,700;
+ * - a line naming its request by its place (an integer join, not the request's kind and key again), one
+ *   outcome letter per request in one text rather than a row each, and the movements' `tx` written once
+ *   rather than the column's default evaluated per row: 193,168 → 184,176 / 463,591 → 442,027;
+ * - the answers as their own json parameter, stored as they come (gate_request.result is json), so
+ *   PostgreSQL never builds them into jsonb: → 176,990 / 419,877. Objects read by json_to_recordset
+ *   (no jsonb either) cost more: 194,370 a hot cart.
  */
 function batchRows(entries: readonly LedgerEntry[]): { params: [string, string, string]; rows: number } {
   const requests: unknown[] = [];
@@ -292,7 +294,11 @@ export class LedgerWriter {
     // One outcome per request: a request without one would be answered as if it were a duplicate while
     // its rows may be missing.
     assert.equal(codes.length, entries.length, 'a ledger batch answers once per request');
-    const outcomes = Array.from(codes, (code) => OUTCOME_CODES[code]!);
+    const outcomes = Array.from(codes, (code) => {
+      const outcome = OUTCOME_CODES[code];
+      assert.ok(outcome, `a ledger batch answers c, d or f, not ${code}`);
+      return outcome;
+    });
     this.onCommitted(entries.filter((_, i) => outcomes[i] === 'committed'));
     batch.forEach((w, i) => w.resolve(outcomes[i]!));
     if (this.observer) {
