@@ -24,6 +24,8 @@ const CARTS = 2_400;
 const WARM_UP_CARTS = 600;
 /** Carts per statement: what a busy group commit gathers from 100-cart requests; `STATEMENT_CARTS=5`, what single requests' batches hold. */
 const STATEMENT_CARTS = Number(process.env.STATEMENT_CARTS ?? 300);
+if (!Number.isInteger(STATEMENT_CARTS) || STATEMENT_CARTS < 1 || CARTS % STATEMENT_CARTS !== 0 || WARM_UP_CARTS % STATEMENT_CARTS !== 0)
+  throw new Error(`STATEMENT_CARTS must be a whole number dividing ${WARM_UP_CARTS} and ${CARTS}, not ${process.env.STATEMENT_CARTS}`);
 /** How long PostgreSQL under valgrind gets to accept a connection. */
 const START_TIMEOUT_MS = 120_000;
 const SKUS = 1_000;
