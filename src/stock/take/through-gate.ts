@@ -188,7 +188,15 @@ async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, r
     fingerprint: req.fingerprint,
     result,
     ...(req.deadline ? { deadline: req.deadline } : {}),
-    lines: lines.map((l, i) => ({ ...l, epoch: record.epochs[i]!, unlimited: record.unlimited[i]!, sources: record.sources[i] ?? null })),
+    // Named fields, not `{ ...l, ... }`: spreading a line into a wider object took 4 % of the server's CPU
+    // in a hot SKU ×100 window (its profile, by column), the ledger reads only these.
+    lines: lines.map((l, i) => ({
+      skuId: l.skuId,
+      quantity: l.quantity,
+      epoch: record.epochs[i]!,
+      unlimited: record.unlimited[i]!,
+      sources: record.sources[i] ?? null,
+    })),
   });
   if (outcome === 'committed') {
     s.levelsChanged(lines.map((l) => l.skuId));
