@@ -123,6 +123,29 @@ describe('/metrics', () => {
     expect(sample(merged, 'stockgate_merge_oldest_unmerged_seconds')).toBe(0);
   });
 
+  it("counts a batch's gate outcomes once per cart, one increment per outcome met", async () => {
+    await api.upsert([{ id: 'm-batch', available: 3 }]);
+    // A single deduct loads the counter, so the batch's carts all meet it.
+    expect((await api.deductOne('batch-load', 'm-batch')).data.deductStock.__typename).toBe('DeductStockSuccess');
+    const before = await scrape();
+    const carts = ['b-1', 'b-2', 'b-3', 'b-4'].map((orderId) => ({ orderId, lines: [{ skuId: 'm-batch', quantity: 1 }] }));
+    const { results } = (await api.deductBatch([...carts, { orderId: 'b-1', lines: [{ skuId: 'm-batch', quantity: 2 }] }])).data
+      .deductStockBatch;
+    expect(results.map((r) => r.__typename)).toEqual([
+      'DeductStockSuccess',
+      'DeductStockSuccess',
+      'InsufficientStock',
+      'InsufficientStock',
+      'IdempotencyConflict',
+    ]);
+    const after = await scrape();
+    const moved = (o: string) => outcome(after, o) - outcome(before, o);
+    expect(moved('taken')).toBe(2);
+    expect(moved('short')).toBe(2);
+    expect(moved('conflict')).toBe(1);
+    expect(moved('missing') + moved('replay') + moved('throttled') + moved('fallback')).toBe(0);
+  });
+
   it('counts reconciliation repairs: a take whose request died is settled and counted', async () => {
     const { gate } = stack.svc.app.services;
     // A take at the gate with no ledger write and no request left to finish it: a crashed instance's.

@@ -177,24 +177,34 @@ export type TakeReply = TakeOutcome | { kind: 'adopt' };
 
 /** Decodes lua/take.lua's reply to one part of `lineCount` lines. */
 function decodeTake(reply: unknown, lineCount: number): TakeOutcome {
-  const [status, ...rest] = table('take.lua', reply);
-  switch (status) {
-    case ReplyCode.OK: {
-      const FIELDS = 4;
-      assert.equal(rest.length, FIELDS * lineCount + 1, 'take.lua: OK carries an epoch, a level, a flag and sources per line, then fresh');
-      const line = (i: number, field: number) => Number(rest[FIELDS * i + field]);
-      const lines = Array.from({ length: lineCount }, (_, i) => i);
-      return {
-        kind: 'taken',
-        record: {
-          epochs: lines.map((i) => line(i, 0)),
-          availableAfter: lines.map((i) => (rest[FIELDS * i + 1] === '' ? null : line(i, 1))),
-          unlimited: lines.map((i) => line(i, 2) === 1),
-          sources: lines.map((i) => decodeSources(String(rest[FIELDS * i + 3]))),
-          fresh: Number(rest[FIELDS * lineCount]) === 1,
-        },
-      };
+  const answer = table('take.lua', reply);
+  const status = answer[0];
+  // A batch decodes one OK per cart: read in place, one loop, no copies nor closures (the generic
+  // `[status, ...rest]` and a map per field cost 1.5 % of the server's CPU in a hot SKU ×100 window).
+  if (status === ReplyCode.OK) {
+    const FIELDS = 4;
+    assert.equal(
+      answer.length,
+      1 + FIELDS * lineCount + 1,
+      'take.lua: OK carries an epoch, a level, a flag and sources per line, then fresh',
+    );
+    const record: TakeRecord = {
+      epochs: [],
+      availableAfter: [],
+      unlimited: [],
+      sources: [],
+      fresh: Number(answer[1 + FIELDS * lineCount]) === 1,
+    };
+    for (let i = 0, at = 1; i < lineCount; i++, at += FIELDS) {
+      record.epochs.push(Number(answer[at]));
+      record.availableAfter.push(answer[at + 1] === '' ? null : Number(answer[at + 1]));
+      record.unlimited.push(Number(answer[at + 2]) === 1);
+      record.sources.push(decodeSources(String(answer[at + 3])));
     }
+    return { kind: 'taken', record };
+  }
+  const rest = answer.slice(1);
+  switch (status) {
     case ReplyCode.REPLAY:
       assert.equal(rest.length, 1, 'take.lua: REPLAY carries the gate token');
       return { kind: 'replay', gateToken: String(rest[0]) };

@@ -136,8 +136,9 @@ export class DomainMetrics {
 
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
 
-  gateOutcome(kind: TakeKind, outcome: GateOutcomeKind): void {
-    this.gateOutcomes.inc({ kind, outcome });
+  /** `count` gate attempts of `kind` met `outcome` (a batch counts its carts' outcomes once each, not per cart). */
+  gateOutcome(kind: TakeKind, outcome: GateOutcomeKind, count = 1): void {
+    this.gateOutcomes.inc({ kind, outcome }, count);
   }
 
   rateLimit(): void {

@@ -10,6 +10,7 @@ import type { Services } from '../services.ts';
 import { unavailable } from '../../errors.ts';
 import type { TakeRequest } from './request.ts';
 import { allInDefault } from '../locations.ts';
+import type { TakeKind } from '../../inventory.ts';
 
 /**
  * Gate attempts per request: loading counters, a fence, taking withheld units back, or a first attempt
@@ -80,14 +81,27 @@ export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]
     refusals.map((i) => reqs[i]!),
   );
   const recordOf = new Map(refusals.map((i, j) => [i, records[j]]));
+  countOutcomes(s, reqs, took);
   return Promise.allSettled(
     reqs.map(async (req, i) => {
-      s.metrics?.gateOutcome(req.kind, took[i]!.kind);
       const stored = recordOf.has(i) ? () => Promise.resolve(answerFrom<A>(req, recordOf.get(i))) : undefined;
       const answer = await afterGate(s, req, gateIds[i]!, took[i]!, stored);
       return answer === TRY_AGAIN || answer === FIRST_GAVE_BACK ? takeThroughGate(s, req) : answer;
     }),
   );
+}
+
+/** The metric of gate outcomes, one increment per kind and outcome met rather than one per cart. */
+function countOutcomes(s: Services, reqs: readonly TakeRequest<unknown>[], took: readonly TakeOutcome[]): void {
+  if (!s.metrics) return;
+  const counts = new Map<string, { kind: TakeKind; outcome: TakeOutcome['kind']; count: number }>();
+  reqs.forEach((req, i) => {
+    const outcome = took[i]!.kind;
+    const counted = counts.get(`${req.kind} ${outcome}`);
+    if (counted) counted.count++;
+    else counts.set(`${req.kind} ${outcome}`, { kind: req.kind, outcome, count: 1 });
+  });
+  for (const { kind, outcome, count } of counts.values()) s.metrics.gateOutcome(kind, outcome, count);
 }
 
 /**
