@@ -131,7 +131,7 @@ describe('/metrics', () => {
     const carts = ['b-1', 'b-2', 'b-3', 'b-4'].map((orderId) => ({ orderId, lines: [{ skuId: 'm-batch', quantity: 1 }] }));
     const { results } = (await api.deductBatch([...carts, { orderId: 'b-1', lines: [{ skuId: 'm-batch', quantity: 2 }] }])).data
       .deductStockBatch;
-    expect(results.map((r) => r.__typename)).toEqual([
+    expect(results.map((r: { __typename: string }) => r.__typename)).toEqual([
       'DeductStockSuccess',
       'DeductStockSuccess',
       'InsufficientStock',
