@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerPool } from '../src/db/client.ts';
-import { LedgerWriter, type LedgerEntry, type LedgerOutcome } from '../src/ledger/group-commit.ts';
+import { LedgerBackpressure, LedgerWriter, MAX_QUEUED_LINES, type LedgerEntry, type LedgerOutcome } from '../src/ledger/group-commit.ts';
 import { newSkuRow, sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
@@ -83,5 +83,31 @@ describe('ledger batches and keys already in the ledger', () => {
     expect(await movementsOf('dup-client')).toEqual({ 'dup-client-a': 1, 'dup-client-c': 1 });
     const reservations = await sql(space.ns.databaseUrl, `SELECT order_id FROM reservation WHERE order_id LIKE 'dup-order-%' ORDER BY 1`);
     expect(reservations).toEqual([{ order_id: 'dup-order-1' }, { order_id: 'dup-order-3' }]);
+  });
+
+  it("answers a batch's requests (writeMany) each its own outcome, in order, over several statements; queues all or none", async () => {
+    const epoch = await newSku('dup-many');
+    expect(await writer.write(take('dup-many', epoch, 'many-first'))).toBe('committed');
+    // Two requests a statement: five requests are three statements, the replay in the first.
+    const small = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 2, maxConcurrent: 1 });
+    const keys = ['many-1', 'many-first', 'many-2', 'many-3', 'many-4'];
+    expect(await small.writeMany(keys.map((key) => take('dup-many', epoch, key)))).toEqual([
+      'committed',
+      'duplicate',
+      'committed',
+      'committed',
+      'committed',
+    ]);
+    expect(await movementsOf('dup-many')).toEqual(
+      Object.fromEntries(['many-first', 'many-1', 'many-2', 'many-3', 'many-4'].map((k) => [k, 1])),
+    );
+    // More lines than the queue holds: refused whole, before anything is queued.
+    const tooMany = Array.from({ length: 2 }, () => {
+      const entry = take('dup-many', epoch);
+      return { ...entry, lines: Array.from({ length: MAX_QUEUED_LINES / 2 + 1 }, () => entry.lines[0]!) };
+    });
+    await expect(small.writeMany(tooMany)).rejects.toBeInstanceOf(LedgerBackpressure);
+    expect(await small.writeMany([])).toEqual([]);
+    expect(Object.keys(await movementsOf('dup-many'))).toHaveLength(5);
   });
 });

@@ -219,12 +219,32 @@ export class LedgerWriter {
   ) {}
 
   write(entry: LedgerEntry): Promise<LedgerOutcome> {
-    if (this.queuedLines + entry.lines.length > MAX_QUEUED_LINES) {
+    return this.writeMany([entry]).then((outcomes) => outcomes[0]!);
+  }
+
+  /**
+   * Many requests' rows at once (a batch's carts), each its own request in the ledger's batches, with
+   * one wait for all of their outcomes, in order: a batch's carts need no promise each. Queued all or
+   * none (LedgerBackpressure); a failed statement fails them all, whatever the others' outcomes.
+   */
+  writeMany(entries: readonly LedgerEntry[]): Promise<LedgerOutcome[]> {
+    if (entries.length === 0) return Promise.resolve([]);
+    const lines = entries.reduce((sum, entry) => sum + entry.lines.length, 0);
+    if (this.queuedLines + lines > MAX_QUEUED_LINES) {
       return Promise.reject(new LedgerBackpressure('ledger queue full'));
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject, since: performance.now() });
-      this.queuedLines += entry.lines.length;
+      const outcomes = new Array<LedgerOutcome>(entries.length);
+      let pending = entries.length;
+      const since = performance.now();
+      entries.forEach((entry, i) => {
+        const answered = (outcome: LedgerOutcome) => {
+          outcomes[i] = outcome;
+          if (--pending === 0) resolve(outcomes);
+        };
+        this.queue.push({ entry, resolve: answered, reject, since });
+      });
+      this.queuedLines += lines;
       this.schedule();
     });
   }

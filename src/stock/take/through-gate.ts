@@ -56,9 +56,9 @@ export async function takeThroughGate<A>(s: Services, req: TakeRequest<A>): Prom
 }
 
 /**
- * Many carts at once (a batch): one gate pipeline for every cart's first attempt, then each on its own
- * (their ledger rows meet in the same group commit); a cart that must try again goes the single way.
- * One settled result per request, in order: its answer, or what it threw.
+ * Many carts at once (a batch): one gate pipeline for every cart's first attempt; the carts it took go
+ * to the ledger together (commitTakes), the others are answered each on its own; a cart that must try
+ * again goes the single way. One settled result per request, in order: its answer, or what it threw.
  */
 export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]): Promise<PromiseSettledResult<A>[]> {
   const gateIds = reqs.map(() => randomUUID());
@@ -82,13 +82,50 @@ export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]
   );
   const recordOf = new Map(refusals.map((i, j) => [i, records[j]]));
   countOutcomes(s, reqs, took);
-  return Promise.allSettled(
-    reqs.map(async (req, i) => {
+  const settled = new Array<PromiseSettledResult<A>>(reqs.length);
+  // An attempt that did not settle its cart: the cart goes the single way.
+  const unsettled = (answer: Attempt<A>): answer is typeof TRY_AGAIN | typeof FIRST_GAVE_BACK =>
+    answer === TRY_AGAIN || answer === FIRST_GAVE_BACK;
+  const singly = (i: number) => settle(() => takeThroughGate(s, reqs[i]!)).then((result) => (settled[i] = result));
+  const taken: (Taken<A> & { at: number })[] = [];
+  const others: number[] = [];
+  took.forEach((outcome, i) => {
+    if (outcome.kind === 'taken') taken.push({ at: i, req: reqs[i]!, gateId: gateIds[i]!, record: outcome.record });
+    else others.push(i);
+  });
+  await Promise.all([
+    // The carts taken, most of a batch: one ledger hand-off for them all (commitTakes), no promise each.
+    commitTakes(s, taken).then(
+      (attempts) => {
+        const again: Promise<unknown>[] = [];
+        attempts.forEach((attempt, j) => {
+          const { at } = taken[j]!;
+          if (unsettled(attempt)) again.push(singly(at));
+          else settled[at] = { status: 'fulfilled', value: attempt };
+        });
+        return Promise.all(again);
+      },
+      (err: unknown) => taken.forEach(({ at }) => (settled[at] = { status: 'rejected', reason: err })),
+    ),
+    ...others.map(async (i) => {
+      const req = reqs[i]!;
       const stored = recordOf.has(i) ? () => Promise.resolve(answerFrom<A>(req, recordOf.get(i))) : undefined;
-      const answer = await afterGate(s, req, gateIds[i]!, took[i]!, stored);
-      return answer === TRY_AGAIN || answer === FIRST_GAVE_BACK ? takeThroughGate(s, req) : answer;
+      const attempt = await settle(() => afterGate(s, req, gateIds[i]!, took[i]!, stored));
+      if (attempt.status === 'rejected') settled[i] = attempt;
+      else if (unsettled(attempt.value)) await singly(i);
+      else settled[i] = { status: 'fulfilled', value: attempt.value };
     }),
-  );
+  ]);
+  return settled;
+}
+
+/** What `run` answered or threw, as Promise.allSettled reports it. */
+async function settle<T>(run: () => T | Promise<T>): Promise<PromiseSettledResult<T>> {
+  try {
+    return { status: 'fulfilled', value: await run() };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
 }
 
 /** The metric of gate outcomes, one increment per kind and outcome met rather than one per cart. */
@@ -141,7 +178,7 @@ async function afterGate<A>(
     case 'replay':
       return (await awaitFirstAnswer(s, req, took.gateToken)) ?? FIRST_GAVE_BACK;
     case 'taken':
-      return commitTake(s, req, gateId, took.record);
+      return (await commitTakes(s, [{ req, gateId, record: took.record }]))[0]!;
   }
 }
 
@@ -182,18 +219,54 @@ async function whenShort<A>(s: Services, req: TakeRequest<A>, took: Short, store
   );
 }
 
-/** The gate took every line: write the ledger, and answer only once it committed (I2). */
-async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, record: TakeRecord): Promise<Attempt<A>> {
-  const { lines } = req;
-  const result = req.answer(
-    lines.map((l, i) => ({
-      skuId: l.skuId,
-      quantity: l.quantity,
-      available: record.unlimited[i] ? null : (record.availableAfter[i] ?? null),
-      allocations: record.sources[i] ?? allInDefault(l.quantity),
-    })),
+/** A cart whose every line the gate took, with the attempt that took them. */
+interface Taken<A> {
+  req: TakeRequest<A>;
+  gateId: string;
+  record: TakeRecord;
+}
+
+/**
+ * Carts the gate took: write their ledger rows, and answer each only once it committed (I2). A batch's
+ * carts are handed to the group commit together and waited for once, not with a promise each; the
+ * carts the ledger did not commit (a duplicate, a fence) are then settled one by one. One attempt per
+ * cart, in order; a failed write throws for them all.
+ */
+async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<Attempt<A>[]> {
+  const results = takes.map(({ req, record }) =>
+    req.answer(
+      req.lines.map((l, i) => ({
+        skuId: l.skuId,
+        quantity: l.quantity,
+        available: record.unlimited[i] ? null : (record.availableAfter[i] ?? null),
+        allocations: record.sources[i] ?? allInDefault(l.quantity),
+      })),
+    ),
   );
-  const outcome = await writeLedger(s, {
+  const entries = takes.map((take, i) => ledgerEntry(take, results[i]));
+  const outcomes = await writeLedger(s, entries);
+  const attempts: Attempt<A>[] = new Array<Attempt<A>>(takes.length);
+  const changed = new Set<string>();
+  const uncommitted: number[] = [];
+  outcomes.forEach((outcome, i) => {
+    if (outcome !== 'committed') uncommitted.push(i);
+    else {
+      attempts[i] = results[i]!;
+      for (const line of takes[i]!.req.lines) changed.add(line.skuId);
+    }
+  });
+  if (changed.size > 0) s.levelsChanged([...changed]);
+  await Promise.all(
+    uncommitted.map(async (i) => {
+      attempts[i] = await notCommitted(s, takes[i]!.req, entries[i]!, outcomes[i]!);
+    }),
+  );
+  return attempts;
+}
+
+/** A taken cart's ledger rows, answering `result`. */
+function ledgerEntry<A>({ req, gateId, record }: Taken<A>, result: A): LedgerEntry {
+  return {
     kind: req.kind,
     gateId,
     idempotencyKey: req.idempotencyKey,
@@ -204,52 +277,51 @@ async function commitTake<A>(s: Services, req: TakeRequest<A>, gateId: string, r
     ...(req.deadline ? { deadline: req.deadline } : {}),
     // Named fields, not `{ ...l, ... }`: spreading a line into a wider object took 4 % of the server's CPU
     // in a hot SKU ×100 window (its profile, by column), the ledger reads only these.
-    lines: lines.map((l, i) => ({
+    lines: req.lines.map((l, i) => ({
       skuId: l.skuId,
       quantity: l.quantity,
       epoch: record.epochs[i]!,
       unlimited: record.unlimited[i]!,
       sources: record.sources[i] ?? null,
     })),
-  });
-  if (outcome === 'committed') {
-    s.levelsChanged(lines.map((l) => l.skuId));
-    return result;
+  };
+}
+
+/**
+ * Writes the ledger rows.
+ *
+ * A failed write gives nothing back here unless it never reached PostgreSQL (backpressure): a write
+ * whose connection broke may have committed, and giving its units back would let them be sold twice.
+ * Its takes stay in flight, and reconciliation (src/sync/reconcile.ts) settles them from the truth.
+ */
+async function writeLedger(s: Services, entries: readonly LedgerEntry[]): Promise<LedgerOutcome[]> {
+  try {
+    return await s.ledger.writeMany(entries);
+  } catch (err) {
+    if (err instanceof LedgerBackpressure) {
+      await Promise.all(entries.map((entry) => giveBack(s, entry)));
+      throw unavailable('too many requests waiting for the ledger');
+    }
+    s.log.error({ err, gateIds: entries.map((entry) => entry.gateId) }, 'ledger write failed; reconciliation will settle its units');
+    throw unavailable('the ledger could not be written');
+  }
+}
+
+/**
+ * A take the ledger did not commit gives its units back before answering; a fenced take also drops the
+ * stale counters, so the retry loads the truth. A duplicate answers the first request's answer.
+ */
+async function notCommitted<A>(s: Services, req: TakeRequest<A>, entry: LedgerEntry, outcome: LedgerOutcome): Promise<Attempt<A>> {
+  await giveBack(s, entry);
+  if (outcome === 'fenced') {
+    const rows = await s.prisma.sku.findMany({ where: { id: { in: entry.lines.map((l) => l.skuId) } }, select: { id: true, epoch: true } });
+    await s.gate.invalidateAll(rows.map((r) => ({ skuId: r.id, epoch: r.epoch })));
   }
   if (outcome === 'duplicate') {
     const stored = await storedTakeAnswer<A>(s.prisma, req);
     if (stored) return stored;
   }
   return TRY_AGAIN;
-}
-
-/**
- * Writes the ledger rows. A duplicate or fenced take gives its units back before answering; a fenced
- * take also drops the stale counters, so the retry loads the truth.
- *
- * A failed write gives nothing back here unless it never reached PostgreSQL (backpressure): a write
- * whose connection broke may have committed, and giving its units back would let them be sold twice.
- * Its take stays in flight, and reconciliation (src/sync/reconcile.ts) settles it from the truth.
- */
-async function writeLedger(s: Services, entry: LedgerEntry): Promise<LedgerOutcome> {
-  let outcome;
-  try {
-    outcome = await s.ledger.write(entry);
-  } catch (err) {
-    if (err instanceof LedgerBackpressure) {
-      await giveBack(s, entry);
-      throw unavailable('too many requests waiting for the ledger');
-    }
-    s.log.error({ err, gateId: entry.gateId }, 'ledger write failed; reconciliation will settle its units');
-    throw unavailable('the ledger could not be written');
-  }
-  if (outcome === 'committed') return outcome;
-  await giveBack(s, entry);
-  if (outcome === 'fenced') {
-    const rows = await s.prisma.sku.findMany({ where: { id: { in: entry.lines.map((l) => l.skuId) } }, select: { id: true, epoch: true } });
-    await s.gate.invalidateAll(rows.map((r) => ({ skuId: r.id, epoch: r.epoch })));
-  }
-  return outcome;
 }
 
 /** Returns what an attempt took; if Redis is unreachable, reconciliation returns it later (I3). */
