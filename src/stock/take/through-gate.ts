@@ -243,7 +243,7 @@ async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<
       })),
     ),
   );
-  const entries = takes.map((take, i) => ledgerEntry(take, results[i]));
+  const entries = takes.map((take, i) => ledgerEntry(take, results[i]!));
   const outcomes = await writeLedger(s, entries);
   const attempts: Attempt<A>[] = new Array<Attempt<A>>(takes.length);
   const changed = new Set<string>();
