@@ -86,7 +86,9 @@ export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]
   // An attempt that did not settle its cart: the cart goes the single way.
   const unsettled = (answer: Attempt<A>): answer is typeof TRY_AGAIN | typeof FIRST_GAVE_BACK =>
     answer === TRY_AGAIN || answer === FIRST_GAVE_BACK;
-  const singly = (i: number) => settle(() => takeThroughGate(s, reqs[i]!)).then((result) => (settled[i] = result));
+  /** Each cart of `at` (its place in reqs) settled by `run`, as Promise.allSettled reports it. */
+  const settleEach = (at: number[], run: (i: number) => Promise<A>) =>
+    Promise.allSettled(at.map(run)).then((results) => results.forEach((result, j) => (settled[at[j]!] = result)));
   const taken: (Taken<A> & { at: number })[] = [];
   const others: number[] = [];
   took.forEach((outcome, i) => {
@@ -97,35 +99,24 @@ export async function takeManyThroughGate<A>(s: Services, reqs: TakeRequest<A>[]
     // The carts taken, most of a batch: one ledger hand-off for them all (commitTakes), no promise each.
     commitTakes(s, taken).then(
       (attempts) => {
-        const again: Promise<unknown>[] = [];
+        const again: number[] = [];
         attempts.forEach((attempt, j) => {
           const { at } = taken[j]!;
-          if (unsettled(attempt)) again.push(singly(at));
+          if (unsettled(attempt)) again.push(at);
           else settled[at] = { status: 'fulfilled', value: attempt };
         });
-        return Promise.all(again);
+        return settleEach(again, (i) => takeThroughGate(s, reqs[i]!));
       },
       (err: unknown) => taken.forEach(({ at }) => (settled[at] = { status: 'rejected', reason: err })),
     ),
-    ...others.map(async (i) => {
+    settleEach(others, async (i) => {
       const req = reqs[i]!;
       const stored = recordOf.has(i) ? () => Promise.resolve(answerFrom<A>(req, recordOf.get(i))) : undefined;
-      const attempt = await settle(() => afterGate(s, req, gateIds[i]!, took[i]!, stored));
-      if (attempt.status === 'rejected') settled[i] = attempt;
-      else if (unsettled(attempt.value)) await singly(i);
-      else settled[i] = { status: 'fulfilled', value: attempt.value };
+      const answer = await afterGate(s, req, gateIds[i]!, took[i]!, stored);
+      return unsettled(answer) ? takeThroughGate(s, req) : answer;
     }),
   ]);
   return settled;
-}
-
-/** What `run` answered or threw, as Promise.allSettled reports it. */
-async function settle<T>(run: () => T | Promise<T>): Promise<PromiseSettledResult<T>> {
-  try {
-    return { status: 'fulfilled', value: await run() };
-  } catch (reason) {
-    return { status: 'rejected', reason };
-  }
 }
 
 /** The metric of gate outcomes, one increment per kind and outcome met rather than one per cart. */
