@@ -46,6 +46,26 @@ async function ready(): Promise<{ ready: boolean; replicas: { replica: number; s
   return (await res.json()) as never;
 }
 
+/**
+ * Pauses the replica's replay and waits until it has stopped: pg_wal_replay_pause only asks, and the
+ * replica may replay what is already received (the deduct a test makes next) before it pauses.
+ */
+async function pauseReplay(): Promise<void> {
+  await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);
+  await vi.waitFor(
+    async () => {
+      const [row] = await sql(replica.databaseUrl(database), `SELECT pg_get_wal_replay_pause_state() AS state`);
+      expect(row.state).toBe('paused');
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+}
+
+async function inRotationGauge(): Promise<string | undefined> {
+  const metrics = await (await fetch(svc.url.replace('/graphql', '/metrics'))).text();
+  return /stockgate_replica_in_rotation\{replica="1"\} (\d)/.exec(metrics)?.[1];
+}
+
 /** The test's database on its own primary, and a key prefix of its own on the shared Redis (deleted after). */
 const prefix = `sgtest:replicas:${process.pid}_${randomBytes(4).toString('hex')}:`;
 function namespaceOf(server: OwnPostgres): Namespace {
@@ -114,7 +134,7 @@ describe('read replicas', () => {
     const lenientReplica = () => lenient.app.services.replicas!.status()[0]!;
     try {
       await vi.waitFor(() => expect(lenientReplica().state).toBe('in rotation'), { timeout: 20_000, interval: 50 });
-      await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);
+      await pauseReplay();
       checked(await lenient.api.deduct('stale-1', [{ skuId: 'r', quantity: 3 }]), 'DeductStockSuccess');
       await vi.waitFor(() => expect(lenientReplica().lagMs).toBeGreaterThan(LENIENT_PAUSE_MS), {
         timeout: LENIENT_PAUSE_MS + 20_000,
@@ -133,7 +153,7 @@ describe('read replicas', () => {
   }, 60_000);
 
   it('take a replica paused past the lag bound out of rotation, and reads stay right; back once it catches up', async () => {
-    await sql(replica.databaseUrl(database), `SELECT pg_wal_replay_pause()`);
+    await pauseReplay();
     try {
       checked(await svc.api.deduct('paused-1', [{ skuId: 'r', quantity: 2 }]), 'DeductStockSuccess');
       await vi.waitFor(async () => expect((await ready()).replicas[0]).toMatchObject({ state: 'lagging' }), {
@@ -143,8 +163,9 @@ describe('read replicas', () => {
       const status = await ready();
       expect(status.ready).toBe(true);
       expect(status.replicas[0]!.lagMs).toBeGreaterThan(MAX_LAG_MS);
-      const metrics = await (await fetch(svc.url.replace('/graphql', '/metrics'))).text();
-      expect(metrics).toMatch(/stockgate_replica_in_rotation\{replica="1"\} 0/);
+      // The gauge is read at scrape time from the same state; waited for, as the replica is re-measured
+      // every CHECK_MS between the two reads.
+      await vi.waitFor(async () => expect(await inRotationGauge()).toBe('0'), { timeout: 10_000, interval: 50 });
       for (let i = 0; i < 10; i++) {
         const edges = checked(await svc.gql(MOVEMENTS, { skuId: 'r' })).edges;
         // The deduct the paused replica has not replayed is there: the primary answered.
