@@ -153,6 +153,12 @@ describe('read replicas', () => {
   }, 60_000);
 
   it('take a replica paused past the lag bound out of rotation, and reads stay right; back once it catches up', async () => {
+    // In rotation first: the service may still count the replica as lagging from the last test's pause,
+    // and a 'lagging' seen below must come from this pause (its lag only grows from here on).
+    await vi.waitFor(async () => expect((await ready()).replicas[0]).toMatchObject({ state: 'in rotation' }), {
+      timeout: 10_000,
+      interval: 50,
+    });
     await pauseReplay();
     try {
       checked(await svc.api.deduct('paused-1', [{ skuId: 'r', quantity: 2 }]), 'DeductStockSuccess');
