@@ -1010,15 +1010,31 @@ describe('take.lua: many parts in one call (a batch)', () => {
     await expect(
       deductParts(keys, [
         { key: 'k1', fp: 'fp1', gateId: 'g1', lines: [['A', 2]] },
+        // A's second take in the call: its sums are written after the parts (take.lua `writes`), failure or not.
+        { key: 'k3', fp: 'fp3', gateId: 'g3', lines: [['A', 3]] },
         { key: 'k2', fp: 'fp2', gateId: 'g2', lines: [['BAD', 1]] },
       ]),
     ).rejects.toThrow(/WRONGTYPE/);
-    // Reconciliation finds the first part's take in flight and settles it from the truth (I3).
-    expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
+    // Reconciliation finds the earlier parts' takes in flight and settles them from the truth (I3).
+    expect(await counter(keys, 'A')).toMatchObject({ a: '5', s: '5' });
     expect(await redis.hget(recordsNow(keys), 'k1')).toBe(recordOf('fp1', 'g1'));
-    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual(['g1']);
+    expect(await redis.hget(recordsNow(keys), 'k3')).toBe(recordOf('fp3', 'g3'));
+    expect(await redis.zrange(keys.first.inflight, 0, -1)).toEqual(['g1', 'g3']);
     expect(await redis.hexists(keys.first.inflightPayloads, 'g1')).toBe(1);
+    expect(await redis.hexists(keys.first.inflightPayloads, 'g3')).toBe(1);
     expect(await redis.hget(recordsNow(keys), 'k2')).toBeNull();
+  });
+
+  it('refuses more than 1,000 parts in one call (MAX_PARTS) before writing anything', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 10_000 });
+    await redis.adopt(keys.first.origin, keys.first.generation, keys.first.replayFilter);
+    const before = await snapshot(keys);
+    const parts = (count: number) => Array.from({ length: count }, (_, i) => ({ key: `k${i}`, gateId: `g${i}`, lines: [] }));
+    await expect(deductParts(keys, parts(1_001))).rejects.toThrow(/more than 1000 parts/);
+    expect(await snapshot(keys)).toEqual(before);
+    expect((await deductParts(keys, parts(1_000))).every((reply) => reply[0] === 'OK')).toBe(true);
+    expect(await redis.zcard(keys.first.inflight)).toBe(1_000);
   });
 
   it('answers ADOPT once for the whole call on a server it was not adopted on, and writes nothing', async () => {
