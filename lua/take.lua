@@ -241,10 +241,15 @@ local function freshness(bits)
   return 0
 end
 
+-- The records hash's name as JSON, encoded once a call, not once a part.
+local RECORDS_JSON = cjson.encode(KEYS[1])
+
 -- What reconciliation needs to give a part back (src/gate/replies.ts decodeInFlight), as JSON: the texts
--- cjson writes, and the numbers spliced in as the digits they came as (see WHOLE_NUMBER).
+-- cjson writes, and the numbers spliced in as the digits they came as (see WHOLE_NUMBER); the kind, one of
+-- TARGET's names (checked before anything), as it is. `npm run bench:gate`: 165,078 -> 162,790 Redis
+-- instructions per hot cart, 374,347 -> 372,684 per 3-line cart.
 local function inFlightPayload(part, counters, quantities, epochs, unlimited, sources)
-  return '{"k":' .. cjson.encode(part.kind) .. ',"i":' .. cjson.encode(KEYS[1]) .. ',"f":' .. cjson.encode(part.field)
+  return '{"k":"' .. part.kind .. '","i":' .. RECORDS_JSON .. ',"f":' .. cjson.encode(part.field)
     .. ',"c":' .. cjson.encode(counters) .. ',"q":[' .. table.concat(quantities, ",") .. '],"e":[' .. table.concat(epochs, ",")
     .. '],"u":[' .. table.concat(unlimited, ",") .. '],"l":' .. cjson.encode(sources) .. ',"t":' .. now .. "}"
 end
