@@ -268,6 +268,9 @@ const REQUEST_HEADERS = { 'content-type': 'application/json', authorization: `Be
 /** Node's flags for every server, as `npm start` and the Dockerfile run stockgate (package.json). */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=128'];
 
+/** The last lines each server logged (warnings and errors: LOG_LEVEL=warn), to say why an operation failed. */
+const serverLogs = new WeakMap<ChildProcess, () => string>();
+
 async function start(spec: ModeSpec, port: number, env: Record<string, string>): Promise<ChildProcess> {
   const base = { ...process.env };
   delete base.WEB_CONCURRENCY;
@@ -283,6 +286,7 @@ async function start(spec: ModeSpec, port: number, env: Record<string, string>):
   child.stdout?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
   });
+  serverLogs.set(child, () => output);
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     try {
@@ -507,7 +511,10 @@ async function bulkSet(server: Server): Promise<{ bulkSetMs: number; bulkSetItem
     const text = await res.text();
     took.push(performance.now() - started);
     const set = text.split('"SetStockSuccess"').length - 1;
-    if (set !== BULK_SET_ITEMS) throw new Error(`setStockBatch set ${set} of ${BULK_SET_ITEMS}: ${text.slice(0, 300)}`);
+    if (set !== BULK_SET_ITEMS) {
+      const log = serverLogs.get(server.child)?.() ?? '';
+      throw new Error(`setStockBatch set ${set} of ${BULK_SET_ITEMS}: ${text.slice(0, 300)}\nthe server's last log lines:\n${log}`);
+    }
   }
   return { bulkSetMs: took.sort((a, b) => a - b)[Math.floor(BULK_SET_RUNS / 2)]!, bulkSetItems: BULK_SET_ITEMS };
 }
