@@ -179,10 +179,11 @@ local function readCounters(part)
 end
 
 -- A line takes q units (its digits qText) from its counter (knownCounters' entry) into its target
--- field; returns the share left (available: the share readCounters read, as a number, for a first take). The counter's first take in the call writes at once (a spread of SKUs
--- has most counters taken once); the later ones add up in a table made whole by its constructor (one
--- that grows a field at a time is rehashed each time), written once the parts are done (writeAll). An
--- unlimited line moves only its target field, at once (its share never moves).
+-- field; returns the share left (available: the share as readCounters read it, a number). The counter's
+-- first take in the call writes at once (a spread of SKUs has most counters taken once); the later ones
+-- add up in a table made whole by its constructor (one that grows a field at a time is rehashed each
+-- time), written once the parts are done (writeAll). An unlimited line moves only its target field, at
+-- once (its share never moves).
 local function takeFromCounter(key, counter, target, q, qText, unlimited, available)
   if unlimited then
     redis.call("HINCRBY", key, target, qText)
