@@ -33,19 +33,48 @@ export const Movement = builder.prismaObject('Movement', {
   }),
 });
 
-/** A cursor is a movement id; anything else is bad input, not an internal error. */
-function cursorId(cursor: string | undefined, field: string): bigint | undefined {
+/**
+ * A movement's place in the connection's order: its transaction, then its id (the change feed's order,
+ * src/ledger/feed.ts). The order a SKU's movements are paged in is then the index the truth reads
+ * already keep, `(sku_id, tx, id)`: a second index by `(sku_id, id)` cost every ledger row an insertion
+ * (`npm run bench:ledger`: 177,030 -> 165,017 PostgreSQL instructions per hot cart, 420,063 -> 385,429
+ * per 3-line cart without it).
+ */
+interface Place {
+  tx: bigint;
+  id: bigint;
+}
+
+/** A cursor: the movement's place as `tx.id` in base64url, opaque to clients. */
+const placeText = /^(\d{1,19})\.(\d{1,19})$/;
+
+function cursorOf(m: Place): string {
+  return Buffer.from(`${m.tx}.${m.id}`).toString('base64url');
+}
+
+/** The place a cursor names; anything that is not one of cursorOf's is bad input, not an internal error. */
+function placeOf(cursor: string | undefined, field: string): Place | undefined {
   if (cursor === undefined) return undefined;
-  const id = ledgerId.safeParse(cursor);
-  if (!id.success) throw inputError('INVALID_CURSOR', `${field}: not a cursor from this connection`, field);
-  return id.data;
+  const invalid = () => inputError('INVALID_CURSOR', `${field}: not a cursor from this connection`, field);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw invalid();
+  const parts = placeText.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  const tx = ledgerId.safeParse(parts?.[1]);
+  const id = ledgerId.safeParse(parts?.[2]);
+  if (!tx.success || !id.success) throw invalid();
+  return { tx: tx.data, id: id.data };
+}
+
+/** Movements before (older than) or after (newer than) a place, as a condition the index's range can start at. */
+function beyond(place: Place, side: 'older' | 'newer'): Prisma.MovementWhereInput {
+  const [bound, strictly] = side === 'older' ? (['lte', 'lt'] as const) : (['gte', 'gt'] as const);
+  return { AND: [{ tx: { [bound]: place.tx } }, { OR: [{ tx: { [strictly]: place.tx } }, { id: { [strictly]: place.id } }] }] };
 }
 
 builder.queryFields((t) => ({
   movements: t.connection(
     {
       type: Movement,
-      description: `The ledger, newest first, filtered by SKU, order and kinds. At most ${MAX_PAGE} per page.`,
+      description: `The ledger, newest first (in the order of the transactions that wrote it, as the change feed sends it), filtered by SKU, order and kinds. At most ${MAX_PAGE} per page.`,
       args: {
         skuId: t.arg.id({ required: false }),
         orderId: t.arg.id({ required: false }),
@@ -58,15 +87,18 @@ builder.queryFields((t) => ({
           ...(args.kinds ? { kind: { in: args.kinds } } : {}),
         };
         return resolveCursorConnection(
-          { args, toCursor: (m) => m.id.toString(), defaultSize: DEFAULT_PAGE, maxSize: MAX_PAGE },
+          { args, toCursor: cursorOf, defaultSize: DEFAULT_PAGE, maxSize: MAX_PAGE },
           ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
-            const below = cursorId(after, 'after');
-            const above = cursorId(before, 'before');
+            const older = placeOf(after, 'after');
+            const newer = placeOf(before, 'before');
+            const direction = inverted ? 'asc' : 'desc';
             // May lag (src/stock/reads.ts): a replica serves it when one is in rotation.
             return readMayLag(ctx, (db) =>
               db.movement.findMany({
-                where: { ...where, id: { ...(below !== undefined ? { lt: below } : {}), ...(above !== undefined ? { gt: above } : {}) } },
-                orderBy: { id: inverted ? 'asc' : 'desc' },
+                where: {
+                  AND: [where, ...(older ? [beyond(older, 'older')] : []), ...(newer ? [beyond(newer, 'newer')] : [])],
+                },
+                orderBy: [{ tx: direction }, { id: direction }],
                 take: limit,
               }),
             );
