@@ -273,6 +273,7 @@ describe('the movements connection', () => {
       ['a place past the largest movement id', { after: place('1', '9223372036854775808') }, 'INVALID_CURSOR'],
       ['a place with a sign', { after: place('-1', '1') }, 'INVALID_CURSOR'],
       ['a place of one number', { after: place('1', '') }, 'INVALID_CURSOR'],
+      ['a cursor longer than any place', { after: 'A'.repeat(53) }, 'INVALID_CURSOR'],
       ['a bad before cursor', { before: 'x1', last: 3 }, 'INVALID_CURSOR'],
       ['an over-long SKU id', { skuId: 'x'.repeat(65) }, 'INVALID_ID'],
       ['an over-long order id', { orderId: 'x'.repeat(65) }, 'INVALID_ID'],
