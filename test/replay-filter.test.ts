@@ -340,7 +340,7 @@ describe('a rebuild over a ledger of many pages', () => {
         const since = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE since('1000', '0', 5000)`);
         const sincePlan = JSON.stringify(since.rows[0]!['QUERY PLAN']);
         expect(sincePlan).not.toContain('"Sort"');
-        expect(sincePlan).toContain('"Index Name":"movement_tx_id_idx"');
+        expect(sincePlan).toContain('"Index Name":"movement_pkey"');
       } finally {
         await db.end();
       }
