@@ -98,7 +98,7 @@ export function table(rows: Row[], machine: string, at: string): string {
     '',
     'req/s counts acknowledged requests only: deducts the ledger holds (sold out: refusals answered `InsufficientStock`; ceiling: answers as expected); ' +
       '"failed" is the rest (±64: requests under way at the edges of the window). ÷ ceiling compares with the ceiling in the same scenario, ÷ seed 001 with seed 001 bare. ' +
-      '×100 rows (deductStockBatch, 100 carts per request, 16 connections): req/s, failed and every per-deduct figure count carts (±1,600 at the edges); ÷ ceiling and ÷ ceiling CPU compare with the ceiling\u2019s hot SKU (one cart per request); p50 / p99 are those of a 100-cart request. ' +
+      '×100 rows (deductStockBatch, 100 carts per request, 32 connections): req/s, failed and every per-deduct figure count carts (±3,200 at the edges); ÷ ceiling and ÷ ceiling CPU compare with the ceiling\u2019s hot SKU (one cart per request); p50 / p99 are those of a 100-cart request. ' +
       'CPU ms/req: the server process and all its descendants. Redis and PG CPU are the whole servers\u2019, which others share: the ceiling\u2019s figures there are the noise floor. ' +
       'PG txn/req: transactions in the bench\u2019s database (sold out: net of the same database idle). Redis B/deduct: growth of used_memory over the window (sold out: per refusal).',
     '',
