@@ -173,10 +173,9 @@ const UNIQUE_VIOLATION = '23505';
  * BATCH_SQL's three parameters: its requests and its lines (one per line and location its units came
  * from), each as one JSON array of rows, a row an array of its fields in the order BATCH_SQL reads
  * them (`e->>0` ...; a line names its request by its place among them), and the requests' answers,
- * each one's JSON, one after the other, ANSWER_SEPARATOR between them. JSON.stringify is native and an
- * answer goes in as it is: 16 array
- * parameters cost the server twice the CPU per cart (pg escapes every element of a text[], every
- * answer's JSON again among them). Measured with callgrind (`npm run bench:ledger`: a postgres under
+ * each one's JSON, ANSWER_SEPARATOR between them. JSON.stringify is native and an answer goes in as it
+ * is: 16 array parameters cost the server twice the CPU per cart (pg escapes every element of a text[],
+ * every answer's JSON again among them). Measured with callgrind (`npm run bench:ledger`: a postgres under
  * valgrind, one backend, 2,400 carts in statements of 300), in PostgreSQL instructions per hot cart /
  * per 3-line cart:
  * - rows as arrays, not objects (PostgreSQL builds a jsonb object by sorting its keys and reads a field
@@ -189,7 +188,7 @@ const UNIQUE_VIOLATION = '23505';
  *   (no jsonb either) cost more: 194,370 a hot cart;
  * - (the ledger keyed by (tx, id), 2026-12-03: 157,154 / 361,569) the answers split by a separator
  *   rather than read from one JSON array, so PostgreSQL lexes each answer once (as it becomes json), not
- *   twice (the array's json, then its elements): → 151,536 / 347,965.
+ *   twice (the array's json, then its elements): → 151,523 / 347,999.
  */
 function batchRows(entries: readonly LedgerEntry[]): { params: [string, string, string]; rows: number } {
   const requests: unknown[] = [];
