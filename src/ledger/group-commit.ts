@@ -193,20 +193,17 @@ const UNIQUE_VIOLATION = '23505';
 function batchRows(entries: readonly LedgerEntry[]): { params: [string, string, string]; rows: number } {
   const requests: unknown[] = [];
   const lines: unknown[] = [];
-  const answers: unknown[] = [];
+  const answers: string[] = [];
   entries.forEach((e, request) => {
     // A deduct has no deadline nor client key: JSON null, read as NULL.
     requests.push([e.idempotencyKey, e.orderId, e.fingerprint, e.gateId, e.kind, e.deadline?.toISOString() ?? null, e.clientKey ?? null]);
-    answers.push(e.result);
+    answers.push(JSON.stringify(e.result));
     e.lines.forEach((l, i) => {
       for (const from of l.sources ?? [{ locationId: DEFAULT_LOCATION, quantity: l.quantity }])
         lines.push([request, l.skuId, from.quantity, i + 1, l.epoch, l.unlimited, from.locationId]);
     });
   });
-  return {
-    params: [JSON.stringify(requests), JSON.stringify(lines), answers.map((a) => JSON.stringify(a)).join(ANSWER_SEPARATOR)],
-    rows: lines.length,
-  };
+  return { params: [JSON.stringify(requests), JSON.stringify(lines), answers.join(ANSWER_SEPARATOR)], rows: lines.length };
 }
 
 /**
