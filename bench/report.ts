@@ -104,7 +104,7 @@ const ceilingRps = (r: Row, find: ReturnType<typeof finder>) =>
 function ceilingHotText(find: ReturnType<typeof finder>): string {
   const [start, end] = [find(CEILING, HOT)?.rps, find(CEILING_AGAIN, HOT)?.rps];
   if (start === undefined || end === undefined) return '';
-  return ` (the ceiling’s hot SKU: ${Math.round(start)} req/s at the run’s start, ${Math.round(end)} at its end; ratios to their mean, ${Math.round((start + end) / 2)})`;
+  return ` (the ceiling’s hot SKU: ${Math.round(start)} req/s at the run’s start, ${Math.round(end)} at its end; ratios to their mean, ${Math.round(ceilingHotRps(find) ?? 0)})`;
 }
 
 function consistency(r: Row): string {
