@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { hash } from 'node:crypto';
 import type { StockSeed } from '../inventory.ts';
+import { sha256Bytes, uint32At } from './digest.ts';
 
 /**
  * Bucketed hot SKUs (seed 003): a SKU's gate stock split into buckets, each a counter of its own in its
@@ -106,7 +106,7 @@ export function bucketSeeds(seed: StockSeed): BucketSeed[] {
 /** The bucket an order's take of a SKU starts at: spread evenly, the same for every retry of the key. */
 export function startBucket(idempotencyKey: string, skuId: string, buckets: number): number {
   if (buckets === 1) return 0;
-  return hash('sha256', `${skuId}\n${idempotencyKey}`, 'buffer').readUInt32BE(0) % buckets;
+  return uint32At(sha256Bytes(`${skuId}\n${idempotencyKey}`), 0) % buckets;
 }
 
 /**

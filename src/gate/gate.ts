@@ -1,6 +1,5 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import calculateSlot from 'cluster-key-slot';
 import { DEFAULT_LOCATION, type CartLine, type SkuStock, type StockSeed, type TakeKind } from '../inventory.ts';
@@ -8,6 +7,7 @@ import { ShardAdoption } from './adoption.ts';
 import { bucketSeeds, lastTryPlan, spillPlan, startBucket, type BucketSeed, type GateLine, type LocationShare } from './buckets.ts';
 import { GateBreaker, GateDown } from './breaker.ts';
 import { cartParts, cartRecord, cartRefusal, type CartPart } from './cart-parts.ts';
+import { base64urlOf, sha256Base64url, sha256Bytes, uint32At } from './digest.ts';
 import type { GateKeys, ShardKeys } from './keys.ts';
 import {
   decodeAnnouncement,
@@ -47,10 +47,6 @@ const FIELD_BYTES = 12;
  */
 const REPLAY_FILTER_BITS = 2 ** 27;
 const REPLAY_FILTER_HASHES = 4;
-
-/** One-shot hashing: half the cost of createHash() for a short text, and every take hashes its key. */
-const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
-const digest = (text: string): string => sha256(text).toString('base64url').slice(0, DIGEST_LENGTH);
 
 /** What one committed change does to a counter (lua/apply-2.lua). */
 export interface CounterDelta {
@@ -134,14 +130,12 @@ const HOME_SHARD_BYTE = FIELD_BYTES + 4 * REPLAY_FILTER_HASHES;
  * whatever the key's length.
  */
 export function keyTrace(kind: TakeKind, idempotencyKey: string, shardCount = 1): KeyTrace {
-  const bytes = sha256(`${kind}\n${idempotencyKey}`);
+  const bytes = sha256Bytes(`${kind}\n${idempotencyKey}`);
   const bitsPerShard = Math.floor(REPLAY_FILTER_BITS / shardCount);
-  const filterBits = Array.from(
-    { length: REPLAY_FILTER_HASHES },
-    (_, i) => 1 + (bytes.readUInt32BE(FIELD_BYTES + 4 * i) % (bitsPerShard - 1)),
-  );
-  const shard = bytes.readUInt32BE(HOME_SHARD_BYTE) % shardCount;
-  return { field: bytes.subarray(0, FIELD_BYTES).toString('base64url'), filterBits, shard };
+  const filterBits = new Array<number>(REPLAY_FILTER_HASHES);
+  for (let i = 0; i < REPLAY_FILTER_HASHES; i++) filterBits[i] = 1 + (uint32At(bytes, FIELD_BYTES + 4 * i) % (bitsPerShard - 1));
+  const shard = uint32At(bytes, HOME_SHARD_BYTE) % shardCount;
+  return { field: base64urlOf(bytes, FIELD_BYTES), filterBits, shard };
 }
 
 /**
@@ -676,7 +670,7 @@ export class Gate {
       args.push(
         t.kind,
         part.home ? trace.field : '',
-        digest(t.fingerprint),
+        sha256Base64url(t.fingerprint, DIGEST_LENGTH),
         t.gateId,
         part.home ? trace.filterBits.join(',') : '',
         lines.length,
