@@ -103,13 +103,16 @@ while arg <= #ARGV do
   local part = { kind = ARGV[arg], field = ARGV[arg + 1], fp = ARGV[arg + 2], gateId = ARGV[arg + 3], bits = ARGV[arg + 4],
     lines = lines, firstKey = firstKey, firstQuantity = arg + PART_HEADER, firstLocation = arg + PART_HEADER + lines }
   if not TARGET[part.kind] then return redis.error_reply("part " .. (#parts + 1) .. ": unknown kind " .. tostring(part.kind)) end
-  local distinct = {}
+  -- A one-line part cannot repeat a SKU: no table for it (most carts of a hot sale are one line).
+  local distinct = lines > 1 and {} or nil
   for i = 1, lines do
     local q = ARGV[part.firstQuantity - 1 + i]
     local key = KEYS[firstKey - 1 + i]
     if not string.match(q, WHOLE_NUMBER) or #q > MAX_QUANTITY_DIGITS then return redis.error_reply("part " .. (#parts + 1) .. ": bad quantity on line " .. i) end
-    if distinct[key] then return redis.error_reply("part " .. (#parts + 1) .. ": SKU on more than one line: " .. key) end
-    distinct[key] = true
+    if distinct then
+      if distinct[key] then return redis.error_reply("part " .. (#parts + 1) .. ": SKU on more than one line: " .. key) end
+      distinct[key] = true
+    end
   end
   parts[#parts + 1] = part
   if #parts > MAX_PARTS then return redis.error_reply("more than " .. MAX_PARTS .. " parts") end
@@ -160,12 +163,13 @@ end
 
 -- Each line's counter, or which lines are missing; nil, missing when any is.
 local function readCounters(part)
-  local missing = { "MISSING" }
+  local missing
   local state = {}
   for i = 1, part.lines do
     local key = KEYS[part.firstKey - 1 + i]
     local c = counterOf(key)
     if not c[4] or (c[8] or "0") ~= generation then
+      missing = missing or { "MISSING" }
       missing[#missing + 1] = i
     else
       local q = ARGV[part.firstQuantity - 1 + i]
@@ -174,7 +178,7 @@ local function readCounters(part)
         epoch = tonumber(c[4]), epochText = c[4], limit = tonumber(c[5]), tat = tonumber(c[6]), buckets = tonumber(c[9]) or 1, lo = c[10] }
     end
   end
-  if #missing > 1 then return nil, missing end
+  if missing then return nil, missing end
   return state
 end
 
@@ -301,11 +305,12 @@ local function takePart(part)
   if not state then return missing end
   local throttled = throttle(state)
   if throttled then return throttled end
-  local short = { "SHORT" }
+  local short
   for i, s in ipairs(state) do
     local obtainable
     s.from, obtainable = allocate(s.key, s.lo, s.pinned, s.q, s.available, s.floor, s.unlimited)
     if not s.from then
+      short = short or { "SHORT" }
       short[#short + 1] = i
       short[#short + 1] = obtainable
       -- Units withheld are the SKU's, not a pinned location's: only an allocated line may take them back.
@@ -313,7 +318,7 @@ local function takePart(part)
       short[#short + 1] = s.buckets
     end
   end
-  if #short > 1 then
+  if short then
     table.insert(short, 2, fresh)
     return short
   end
