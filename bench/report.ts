@@ -168,15 +168,23 @@ function ttlText(ttl: KeyTtls | undefined): string {
  * What a cart costs the machine's cores, which the server, Redis, PostgreSQL and the load generator
  * share: each one's CPU per cart, and the carts a second their sum allows with every core busy and
  * nothing else running. No change to one part takes a row past it without making the cart cheaper.
+ * With `yoga` (the ceiling's ×100 row) and `ceilingPerSecond`, also the same sum with Yoga alone's
+ * server CPU per cart in place of the row's: the most any server on Yoga reaches with this row's Redis
+ * and PostgreSQL work per cart, as a multiple of the ceiling's hot SKU, so a target past it is out of
+ * reach of the server's code whatever it does.
  */
-function coresBudget(r: Row): string | undefined {
+function coresBudget(r: Row, yoga?: Row, ceilingPerSecond?: number): string | undefined {
   const { cpuMs: server, redisCpuMs: redis, pgCpuMs: postgres, loadCpuMs: load } = r;
   if (server === undefined || redis === undefined || postgres === undefined || load === undefined) return undefined;
-  const total = server + redis + postgres + load;
   const cores = availableParallelism();
-  const most = Math.round((cores * 1000) / total);
+  const most = (totalMs: number) => Math.round((cores * 1000) / totalMs);
   const ms = (v: number) => v.toFixed(3);
-  return `CPU ms per cart: server ${ms(server)} + Redis ${ms(redis)} + PostgreSQL ${ms(postgres)} + load generator ${ms(load)} = ${ms(total)}, at most ${most} carts/s on ${cores} cores`;
+  const total = server + redis + postgres + load;
+  const budget = `CPU ms per cart: server ${ms(server)} + Redis ${ms(redis)} + PostgreSQL ${ms(postgres)} + load generator ${ms(load)} = ${ms(total)}, at most ${most(total)} carts/s on ${cores} cores`;
+  if (yoga?.cpuMs === undefined || !ceilingPerSecond) return budget;
+  const yogaTotal = yoga.cpuMs + redis + postgres + load;
+  const yogaMost = most(yogaTotal);
+  return `${budget}; with Yoga alone’s server CPU per cart (the ceiling’s hot SKU ×100, ${ms(yoga.cpuMs)}) instead: ${ms(yogaTotal)}, at most ${yogaMost} carts/s = ${(yogaMost / ceilingPerSecond).toFixed(2)}× the ceiling’s hot SKU`;
 }
 
 /** Issue 14's and issue 15's targets for one stockgate row. */
@@ -241,9 +249,11 @@ function targetsOf(mode: string, find: ReturnType<typeof finder>): Target[] {
   const hotBatchShare = share(hotBatch?.rps, ceilingHotPerSecond);
   const cartsBatchShare = share(cartsBatch?.rps, ceilingHotPerSecond);
   // What the bare Yoga server answers in 100-cart requests: no server on it can go past that here.
-  const ceilingBatchShare = share(find(CEILING, HOT_BATCH)?.rps, ceilingHotPerSecond);
+  const ceilingBatch = find(CEILING, HOT_BATCH);
+  const ceilingBatchShare = share(ceilingBatch?.rps, ceilingHotPerSecond);
   const perSecond = (r: Row | undefined) => (r === undefined ? '–' : `${Math.round(r.rps)} carts/s`);
-  const cpuPerCart = (r: Row | undefined) => (r?.cpuMs === undefined ? '' : `, ${coresBudget(r) ?? `${r.cpuMs.toFixed(3)} CPU ms/cart`}`);
+  const cpuPerCart = (r: Row | undefined) =>
+    r?.cpuMs === undefined ? '' : `, ${coresBudget(r, ceilingBatch, ceilingHotPerSecond) ?? `${r.cpuMs.toFixed(3)} CPU ms/cart`}`;
   // Oversold and Redis = PostgreSQL are checked once per mode, after its last scenario.
   const invariants = hotBatch === undefined ? '' : `; oversold ${hotBatch.oversold ?? '–'}, Redis = PostgreSQL ${consistency(hotBatch)}`;
   const invariantsMet =
