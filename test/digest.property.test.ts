@@ -1,7 +1,9 @@
 import { hash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { startBucket } from '../src/gate/buckets.ts';
 import { base64urlOf, sha256Base64url, sha256Bytes, uint32At } from '../src/gate/digest.ts';
+import { keyTrace } from '../src/gate/gate.ts';
 
 /**
  * The gate's digests are read from strings (src/gate/digest.ts) where they were read from a Buffer:
@@ -26,6 +28,27 @@ describe('gate digests read from strings', () => {
       ),
       { numRuns: 2_000 },
     );
+  });
+
+  it('give every trace the Buffer-based code gave (values computed by it, at 4c4c7a9)', () => {
+    expect(keyTrace('DEDUCT', 'order-1')).toEqual({
+      field: '9Ji-8E3ueC5J0mZ1',
+      filterBits: [128725662, 51042354, 78676001, 88218509],
+      shard: 0,
+    });
+    expect(keyTrace('RESERVE', 'order-1', 16)).toEqual({
+      field: 'd9OszO2uzn8LgY3K',
+      filterBits: [4850800, 7171994, 3116617, 2071586],
+      shard: 7,
+    });
+    expect(keyTrace('DEDUCT', 'k"\\{x', 3)).toEqual({
+      field: 'M4G5cRTWBxE89o-W',
+      filterBits: [3649146, 37799323, 23225312, 40283640],
+      shard: 0,
+    });
+    expect([startBucket('order-1', 'SKU-1', 8), startBucket('order-2', 'SKU-1', 8), startBucket('order-3', 'HOT', 64)]).toEqual([5, 5, 21]);
+    // A fingerprint's digest as take.lua receives it (Gate's takeCall: DIGEST_LENGTH characters).
+    expect(sha256Base64url('["order-1",[["SKU-1",1]]]', 16)).toBe('xO1cpVUTdo_6Pnut');
   });
 
   it('refuse a prefix that is not whole 3-byte groups', () => {

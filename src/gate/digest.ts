@@ -14,7 +14,7 @@ export const sha256Bytes = (text: string): string => hash('sha256', text, 'binar
 /** The first `length` characters of the digest in base64url. */
 export const sha256Base64url = (text: string, length: number): string => hash('sha256', text, 'base64url').slice(0, length);
 
-/** Four bytes of a digest (sha256Bytes) from `at`, big-endian: what Buffer's readUInt32BE reads there. */
+/** Four bytes of a digest (sha256Bytes) from `at` (at most 28), big-endian: what Buffer's readUInt32BE reads there. */
 export function uint32At(bytes: string, at: number): number {
   return (
     ((bytes.charCodeAt(at) << 24) | (bytes.charCodeAt(at + 1) << 16) | (bytes.charCodeAt(at + 2) << 8) | bytes.charCodeAt(at + 3)) >>> 0
