@@ -76,7 +76,14 @@ const CARTS_BATCH_TARGET = 0.5 * HOT_BATCH_TARGET;
 
 const isBatch = (r: Row) => (r.carts ?? 1) > 1;
 
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || !b ? '–' : `${(a / b).toFixed(2)}×`);
+/** a ÷ b, when both are known (and b is not 0). */
+const share = (a: number | undefined, b: number | undefined) => (a === undefined || !b ? undefined : a / b);
+const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(1)} %`);
+const times = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
+/** Whether a measured value meets a target; undefined when it was not measured. */
+const at = (v: number | undefined, ok: (x: number) => boolean) => (v === undefined || Number.isNaN(v) ? undefined : ok(v));
+
+const ratio = (a: number | undefined, b: number | undefined) => times(share(a, b));
 const fixed = (v: number | undefined, digits: number) => (v === undefined ? '–' : v.toFixed(digits));
 
 function finder(rows: Row[]) {
@@ -184,16 +191,9 @@ function coresBudget(r: Row, yoga?: Row, ceilingPerSecond?: number): string | un
   if (yoga?.cpuMs === undefined) return budget;
   const yogaTotal = yoga.cpuMs + redis + postgres + load;
   const yogaMost = most(yogaTotal);
-  const multiple = ceilingPerSecond ? ` = ${times(yogaMost / ceilingPerSecond)} the ceiling’s hot SKU` : '';
+  const multiple = ceilingPerSecond ? ` = ${ratio(yogaMost, ceilingPerSecond)} the ceiling’s hot SKU` : '';
   return `${budget}; with Yoga alone’s server CPU per cart (the ceiling’s hot SKU ×100, ${ms(yoga.cpuMs)}) instead: ${ms(yogaTotal)}, at most ${yogaMost} carts/s${multiple}`;
 }
-
-/** a ÷ b, when both are known (and b is not 0). */
-const share = (a: number | undefined, b: number | undefined) => (a === undefined || !b ? undefined : a / b);
-const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(1)} %`);
-const times = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
-/** Whether a measured value meets a target; undefined when it was not measured. */
-const at = (v: number | undefined, ok: (x: number) => boolean) => (v === undefined || Number.isNaN(v) ? undefined : ok(v));
 
 /** Issue 14's targets (single requests) for one stockgate row. */
 function requestTargets(mode: string, find: ReturnType<typeof finder>): Target[] {

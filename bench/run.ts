@@ -284,6 +284,7 @@ const SERVER_NODE_FLAGS = ['--max-semi-space-size=128'];
  * is at module level, paid once at load, never per request.
  */
 const STOCKGATE_BUILT = join(ROOT, 'dist', 'main.js');
+const runsStockgate = (spec: ModeSpec) => spec.entry === 'src/main.ts';
 const buildStockgateIfStale = () => execFileSync(process.execPath, [join(ROOT, 'tools', 'build-if-stale.mjs')], { stdio: 'inherit' });
 
 /** The last lines each server logged (warnings and errors: LOG_LEVEL=warn), to say why an operation failed. */
@@ -294,7 +295,7 @@ async function start(spec: ModeSpec, port: number, env: Record<string, string>):
   delete base.WEB_CONCURRENCY;
   // BENCH_PROFILE_DIR: each server writes a V8 CPU profile there when it stops (for profiling a path).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const program = spec.entry === 'src/main.ts' ? [STOCKGATE_BUILT] : ['--import', 'tsx', spec.entry];
+  const program = runsStockgate(spec) ? [STOCKGATE_BUILT] : ['--import', 'tsx', spec.entry];
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profile, ...program], {
     cwd: ROOT,
     env: { ...base, ...PRODUCTION_ENV, PORT: String(port), LOG_LEVEL: 'warn', ...env },
@@ -732,7 +733,7 @@ async function cleanRedis(redis: Redis, prefix: string): Promise<void> {
 /** One mode: a fresh database and prefix, its server, every scenario, the invariants, then clean-up. */
 async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
   const id = randomBytes(4).toString('hex');
-  const stockgate = spec.entry === 'src/main.ts';
+  const stockgate = runsStockgate(spec);
   const database = spec.entry === 'bench/ceiling.ts' ? null : `stockgate_bench_${id}`;
   const databaseUrl = database === null ? null : `${PG_BASE}/${database}`;
   const prefix = stockgate ? `sgbench:${id}:` : null;
@@ -798,7 +799,7 @@ function gateOf(cluster: OwnRedisCluster | null, prefix: string, shared: Redis):
 async function main(): Promise<void> {
   const started = Date.now();
   checkStockSuffices(MODES);
-  if (MODES.some((spec) => spec.entry === 'src/main.ts')) buildStockgateIfStale();
+  if (MODES.some(runsStockgate)) buildStockgateIfStale();
   const redis = new Redis(REDIS_URL);
   const admin = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
   await admin.connect();
