@@ -301,10 +301,14 @@ export class LedgerWriter {
     const rest: Waiting[] = [];
     const keys = new Set<string>();
     let lines = 0;
-    for (const w of this.queue) {
+    let next = 0;
+    // Stops at the first entry that does not fit: the queue behind it waits whole, unread (a 100-cart
+    // request's carts queue thousands deep, and each batch takes a few hundred of them).
+    for (; next < this.queue.length; next++) {
+      const w = this.queue[next]!;
+      if (batch.length >= this.shape.maxRequests || (batch.length > 0 && lines + w.entry.lines.length > MAX_BATCH_LINES)) break;
       const key = `${w.entry.kind}:${w.entry.idempotencyKey}`;
-      const full = batch.length >= this.shape.maxRequests || (batch.length > 0 && lines + w.entry.lines.length > MAX_BATCH_LINES);
-      if (keys.has(key) || full) {
+      if (keys.has(key)) {
         rest.push(w);
         continue;
       }
@@ -312,7 +316,7 @@ export class LedgerWriter {
       lines += w.entry.lines.length;
       batch.push(w);
     }
-    this.queue = rest;
+    this.queue = next === this.queue.length ? rest : rest.concat(this.queue.slice(next));
     this.queuedLines -= lines;
     return batch;
   }
