@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerPool } from '../src/db/client.ts';
-import { LedgerBackpressure, LedgerWriter, MAX_QUEUED_LINES, type LedgerEntry, type LedgerOutcome } from '../src/ledger/group-commit.ts';
+import {
+  LedgerBackpressure,
+  LedgerWriter,
+  MAX_BATCH_LINES,
+  MAX_QUEUED_LINES,
+  type LedgerEntry,
+  type LedgerOutcome,
+} from '../src/ledger/group-commit.ts';
 import { newSkuRow, sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
@@ -109,5 +116,33 @@ describe('ledger batches and keys already in the ledger', () => {
     await expect(small.writeMany(tooMany)).rejects.toBeInstanceOf(LedgerBackpressure);
     expect(await small.writeMany([])).toEqual([]);
     expect(Object.keys(await movementsOf('dup-many'))).toHaveLength(5);
+  });
+
+  it("takes each batch from the queue's head: a key met twice waits a batch, a request that does not fit ends the batch", async () => {
+    const epoch = await newSku('dup-head');
+    const batches: [requests: number, lines: number][] = [];
+    const ordered = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 100, maxConcurrent: 1 });
+    ordered.observer = { batchCommitted: (requests, lines) => batches.push([requests, lines]), deadlockRetried() {}, waited() {} };
+    /** A take of `lines` one-unit lines of the SKU. */
+    const wide = (key: string, lines: number) => {
+      const entry = take('dup-head', epoch, key);
+      return { ...entry, lines: Array.from({ length: lines }, () => entry.lines[0]!) };
+    };
+    const third = Math.floor(MAX_BATCH_LINES / 3);
+    const outcomes = await ordered.writeMany([
+      wide('head-1', third),
+      wide('head-1', 1),
+      wide('head-2', third),
+      wide('head-3', MAX_BATCH_LINES - third),
+      wide('head-4', 1),
+    ]);
+    // The second head-1 waits for the batch after its key's: there, the ledger holds it.
+    expect(outcomes).toEqual(['committed', 'duplicate', 'committed', 'committed', 'committed']);
+    // head-3 does not fit beside head-1 and head-2, so head-4 behind it waits too (no first fit).
+    expect(batches).toEqual([
+      [2, 2 * third],
+      [3, 1 + (MAX_BATCH_LINES - third) + 1],
+    ]);
+    expect(batches.every(([, lines]) => lines <= MAX_BATCH_LINES)).toBe(true);
   });
 });
