@@ -48,6 +48,12 @@ function take(skuId: string, epoch: number, key: string = randomUUID(), reserve?
   };
 }
 
+/** take() with `lines` one-unit lines of the SKU instead of one. */
+function wideTake(skuId: string, epoch: number, lines: number, key?: string): LedgerEntry {
+  const entry = take(skuId, epoch, key);
+  return { ...entry, lines: Array.from({ length: lines }, () => entry.lines[0]!) };
+}
+
 /** Movements of a SKU, per idempotency key. */
 async function movementsOf(skuId: string): Promise<Record<string, number>> {
   const rows = await sql<{ key: string; n: number }>(
@@ -109,10 +115,7 @@ describe('ledger batches and keys already in the ledger', () => {
       Object.fromEntries(['many-first', 'many-1', 'many-2', 'many-3', 'many-4'].map((k) => [k, 1])),
     );
     // More lines than the queue holds: refused whole, before anything is queued.
-    const tooMany = Array.from({ length: 2 }, () => {
-      const entry = take('dup-many', epoch);
-      return { ...entry, lines: Array.from({ length: MAX_QUEUED_LINES / 2 + 1 }, () => entry.lines[0]!) };
-    });
+    const tooMany = Array.from({ length: 2 }, () => wideTake('dup-many', epoch, MAX_QUEUED_LINES / 2 + 1));
     await expect(small.writeMany(tooMany)).rejects.toBeInstanceOf(LedgerBackpressure);
     expect(await small.writeMany([])).toEqual([]);
     expect(Object.keys(await movementsOf('dup-many'))).toHaveLength(5);
@@ -123,11 +126,7 @@ describe('ledger batches and keys already in the ledger', () => {
     const batches: [requests: number, lines: number][] = [];
     const ordered = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 100, maxConcurrent: 1 });
     ordered.observer = { batchCommitted: (requests, lines) => batches.push([requests, lines]), deadlockRetried() {}, waited() {} };
-    /** A take of `lines` one-unit lines of the SKU. */
-    const wide = (key: string, lines: number) => {
-      const entry = take('dup-head', epoch, key);
-      return { ...entry, lines: Array.from({ length: lines }, () => entry.lines[0]!) };
-    };
+    const wide = (key: string, lines: number) => wideTake('dup-head', epoch, lines, key);
     const third = Math.floor(MAX_BATCH_LINES / 3);
     const outcomes = await ordered.writeMany([
       wide('head-1', third),
@@ -143,6 +142,5 @@ describe('ledger batches and keys already in the ledger', () => {
       [2, 2 * third],
       [3, 1 + (MAX_BATCH_LINES - third) + 1],
     ]);
-    expect(batches.every(([, lines]) => lines <= MAX_BATCH_LINES)).toBe(true);
   });
 });

@@ -316,7 +316,7 @@ export class LedgerWriter {
       lines += w.entry.lines.length;
       batch.push(w);
     }
-    this.queue = next === this.queue.length ? rest : rest.concat(this.queue.slice(next));
+    this.queue = rest.concat(this.queue.slice(next));
     this.queuedLines -= lines;
     return batch;
   }
