@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createYoga, createSchema } from 'graphql-yoga';
+import { Redis, type Result } from 'ioredis';
+import pg from 'pg';
+import { floorCounter } from './bare-db.ts';
+import { refusal, resolveType, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
+
+/**
+ * The floor, for the bench only: the least a cart can cost on this stack while it is sold once and
+ * durably. The ceiling's Yoga and schema; per deductStockBatch request one call of bench/floor.lua (each
+ * cart all or nothing, once by its order id; one in-flight entry a call), one INSERT of the taken carts'
+ * lines into seed 001's flow table (bench/bare-db.ts: its unique order id and line are the ledger's
+ * idempotency), then the in-flight entry deleted and the answers given. No group commit across
+ * requests (a request's 100 carts are one statement already), no throttle, fencing, locations, buckets,
+ * replay filter, live levels, metrics nor access control: what stockgate's cart costs above this row's is
+ * what those cost. Counters are loaded from `bare_sku` at start; what is left of them is in Redis.
+ */
+/** Connections, as many as stockgate's own Prisma pool (src/db/client.ts). */
+const POOL_SIZE = 20;
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const prefix = process.env.REDIS_PREFIX ?? '';
+const RECORDS = `${prefix}records`;
+const IN_FLIGHT = `${prefix}inflight`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    floorTake(...keysThenArgs: (string | number)[]): Result<number[], Context>;
+  }
+}
+redis.defineCommand('floorTake', { lua: readFileSync(new URL('./floor.lua', import.meta.url), 'utf8') });
+
+const INSERT_FLOW = `INSERT INTO bare_flow (order_id, line, sku_id, quantity)
+  SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[])`;
+
+/** The reply codes of bench/floor.lua. */
+const TAKEN = 1;
+const REPLAY = -1;
+
+async function deductMany(carts: DeductInput[]): Promise<DeductResult[]> {
+  const callId = randomUUID();
+  const keys = [RECORDS, IN_FLIGHT];
+  const args: (string | number)[] = [callId];
+  for (const cart of carts) {
+    args.push(cart.orderId, cart.lines.length);
+    for (const line of cart.lines) {
+      keys.push(floorCounter(prefix, line.skuId));
+      args.push(line.quantity);
+    }
+  }
+  const replies = await redis.floorTake(keys.length, ...keys, ...args);
+  const orders: string[] = [];
+  const lineNumbers: number[] = [];
+  const skus: string[] = [];
+  const quantities: number[] = [];
+  carts.forEach((cart, i) => {
+    if (replies[i] !== TAKEN) return;
+    cart.lines.forEach((line, n) => {
+      orders.push(cart.orderId);
+      lineNumbers.push(n);
+      skus.push(line.skuId);
+      quantities.push(line.quantity);
+    });
+  });
+  if (orders.length > 0) {
+    await pool.query(INSERT_FLOW, [orders, lineNumbers, skus, quantities]);
+    await redis.hdel(IN_FLIGHT, callId);
+  }
+  return carts.map((cart, i) =>
+    replies[i] === TAKEN || replies[i] === REPLAY
+      ? { __typename: 'DeductStockSuccess', orderId: cart.orderId, lines: cart.lines.map((l) => ({ ...l, available: null })) }
+      : refusal,
+  );
+}
+
+/** Every SKU's counter from `bare_sku`, as the bench seeded it. */
+async function loadCounters(): Promise<void> {
+  const { rows } = await pool.query<{ id: string; available: number }>('SELECT id, available FROM bare_sku');
+  await redis.mset(rows.flatMap((r) => [floorCounter(prefix, r.id), String(r.available)]));
+}
+
+const yoga = createYoga({
+  schema: createSchema({
+    typeDefs,
+    resolvers: {
+      Query: { ok: () => true },
+      DeductStockResult: { __resolveType: resolveType },
+      Mutation: {
+        deductStock: async (_: unknown, { input }: { input: DeductInput }) => (await deductMany([input]))[0],
+        deductStockBatch: async (_: unknown, { input }: { input: { carts: DeductInput[] } }) => ({
+          results: await deductMany(input.carts),
+        }),
+      },
+    },
+  }),
+  logging: false,
+  graphiql: false,
+});
+
+await loadCounters();
+const port = Number(process.env.PORT ?? 4003);
+createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`floor server listening on ${port}`));
+process.on('SIGTERM', () => void Promise.all([pool.end(), redis.quit()]).finally(() => process.exit(0)));
