@@ -72,19 +72,20 @@ export async function bareCheck(databaseUrl: string, stock: Map<string, number>)
   });
 }
 
-/** The floor's counter of a SKU (bench/floor.ts): its available units, under the mode's prefix. */
-export const floorCounter = (prefix: string, skuId: string) => `${prefix}c:${skuId}`;
+/** Lean's counter of a SKU (bench/lean.ts): its available units, under the mode's prefix. */
+export const leanCounter = (prefix: string, skuId: string) => `${prefix}c:${skuId}`;
 
 /**
- * bareCheck for the floor (bench/floor.ts), whose units left are in its Redis counters, not in
- * `bare_sku`: oversold units, and whether what is left plus what the flow table sold is the seed.
+ * Lean's check (bench/lean.ts), whose units left are in its Redis counters, not in `bare_sku`:
+ * oversold units, and whether Redis agrees with PostgreSQL: every counter whole and not negative, and
+ * what it has left plus what the flow table sold is the seed.
  */
-export async function floorCheck(
+export async function leanCheck(
   databaseUrl: string,
   redis: Redis,
   prefix: string,
   stock: Map<string, number>,
-): Promise<{ oversold: number; conserved: boolean }> {
+): Promise<{ oversold: number; agree: boolean }> {
   const sold = await withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ sku_id: string; sold: number }>(
       'SELECT sku_id, sum(quantity)::int AS sold FROM bare_flow GROUP BY sku_id',
@@ -92,14 +93,14 @@ export async function floorCheck(
     return new Map(rows.map((r) => [r.sku_id, r.sold]));
   });
   const skus = [...stock.keys()];
-  const left = await redis.mget(skus.map((sku) => floorCounter(prefix, sku)));
+  const left = await redis.mget(skus.map((sku) => leanCounter(prefix, sku)));
   let oversold = 0;
-  let conserved = true;
+  let agree = true;
   skus.forEach((sku, i) => {
     const initial = stock.get(sku) ?? 0;
     const units = Number(left[i]);
     oversold += Math.max(0, (sold.get(sku) ?? 0) - initial);
-    if (!Number.isInteger(units) || units < 0 || units + (sold.get(sku) ?? 0) !== initial) conserved = false;
+    if (!Number.isInteger(units) || units < 0 || units + (sold.get(sku) ?? 0) !== initial) agree = false;
   });
-  return { oversold, conserved };
+  return { oversold, agree };
 }

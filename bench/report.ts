@@ -60,8 +60,8 @@ const CEILING = 'ceiling';
 /** The ceiling's hot SKU measured again at the run's end (bench/run.ts). */
 const CEILING_AGAIN = 'ceiling again';
 const BASELINE = 'seed 001 bare';
-/** The least a cart costs on this stack (bench/floor.ts): what a leaner design could reach here. */
-const FLOOR = 'floor';
+/** The least a cart costs on this stack (bench/lean.ts): what a leaner design could reach here. */
+const LEAN = 'lean';
 /** The rows the issue-14 and issue-15 targets are about. */
 const STOCKGATE_ROWS = ['stockgate', 'stockgate ×2'];
 const HOT = 'hot SKU';
@@ -198,15 +198,15 @@ function coresBudget(r: Row, yoga?: Row, ceilingPerSecond?: number): string | un
 }
 
 /**
- * The floor's figure for a batch scenario beside a stockgate row's: its multiple of the ceiling's hot
+ * Lean's figure for a batch scenario beside a stockgate row's: its multiple of the ceiling's hot
  * SKU and its CPU per cart (server + Redis + PostgreSQL), so the gap to a target reads as what a cart
  * costs above the least it can.
  */
-function floorText(find: ReturnType<typeof finder>, scenario: string): string {
-  const floor = find(FLOOR, scenario);
-  if (floor === undefined) return '';
+function leanText(find: ReturnType<typeof finder>, scenario: string): string {
+  const lean = find(LEAN, scenario);
+  if (lean === undefined) return '';
   const ms = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
-  return `; the floor (bench/floor.ts): ${times(share(floor.rps, ceilingHotRps(find)))}, ${Math.round(floor.rps)} carts/s, CPU ms per cart: server ${ms(floor.cpuMs)} + Redis ${ms(floor.redisCpuMs)} + PostgreSQL ${ms(floor.pgCpuMs)}`;
+  return `; lean (bench/lean.ts), the least a cart costs here: ${times(share(lean.rps, ceilingHotRps(find)))}, ${Math.round(lean.rps)} carts/s, CPU ms per cart: server ${ms(lean.cpuMs)} + Redis ${ms(lean.redisCpuMs)} + PostgreSQL ${ms(lean.pgCpuMs)}`;
 }
 
 /** Issue 14's targets (single requests) for one stockgate row. */
@@ -287,13 +287,13 @@ function batchTargets(mode: string, find: ReturnType<typeof finder>): Target[] {
     {
       target: `hot SKU ×100: cart deducts/s ≥ ${HOT_BATCH_TARGET}× the ceiling’s hot-SKU req/s, 0 oversold, Redis = PostgreSQL after the run (issue 15)`,
       row: mode,
-      measured: `${times(hotBatchShare)} (${perSecond(hotBatch)}${cpuPerCart(hotBatch)}${invariants}; Yoga alone, the ceiling’s hot SKU ×100: ${times(ceilingBatchShare)}${floorText(find, HOT_BATCH)})${ceilingHotText(find)}`,
+      measured: `${times(hotBatchShare)} (${perSecond(hotBatch)}${cpuPerCart(hotBatch)}${invariants}; Yoga alone, the ceiling’s hot SKU ×100: ${times(ceilingBatchShare)}${leanText(find, HOT_BATCH)})${ceilingHotText(find)}`,
       met: hotMet === false || invariantsMet === false ? false : hotMet && invariantsMet,
     },
     {
       target: `3-line carts ×100 (1,000 SKUs): cart deducts/s ≥ ${CARTS_BATCH_TARGET}× the ceiling’s hot-SKU req/s, half the hot SKU ×100 target (issue 15)`,
       row: mode,
-      measured: `${times(cartsBatchShare)} (${perSecond(cartsBatch)}${cpuPerCart(cartsBatch)}; ${times(share(cartsBatch?.rps, hotBatch?.rps))} the hot SKU ×100 figure${floorText(find, CARTS_BATCH)})`,
+      measured: `${times(cartsBatchShare)} (${perSecond(cartsBatch)}${cpuPerCart(cartsBatch)}; ${times(share(cartsBatch?.rps, hotBatch?.rps))} the hot SKU ×100 figure${leanText(find, CARTS_BATCH)})`,
       met: at(cartsBatchShare, (v) => v >= CARTS_BATCH_TARGET),
     },
     {

@@ -7,7 +7,7 @@
  *                     flow-table INSERT and a conditional UPDATE … WHERE available >= n (the honest baseline)
  *   db-only           stockgate's Redis-down fallback (STOCKGATE_MODE=db-only): PostgreSQL alone
  *   gate+per-request  seed 002: the Redis gate, then one ledger transaction per request
- *   floor             the least a cart costs on this stack (bench/floor.ts): Yoga, one minimal Lua call
+ *   lean              the least a cart costs on this stack (bench/lean.ts): Yoga, one minimal Lua call
  *                     and one INSERT per 100-cart request; batch scenarios only
  *   stockgate         the full path: gate, group commit, merge worker
  *   stockgate ×2      the same with WEB_CONCURRENCY=2 (a primary and its workers; CPU counted over all)
@@ -22,7 +22,7 @@
  * hot SKU ×100 (one-unit carts of the hot SKU) and 3-line carts ×100 (over the 1,000 SKUs); their
  * figures count carts, and their ratios are taken against the ceiling's hot-SKU req/s. The ceiling
  * runs hot SKU ×100 too: the most carts a second Yoga alone answers in 100-cart requests here; the
- * floor runs both batch scenarios: the most a lean design could reach here.
+ * lean runs both batch scenarios: the most a leaner design could reach here.
  * Load: autocannon, 64 connections (batch scenarios: BATCH_CONNECTIONS), a fixed time per run; one constant query
  * text with the order ids in the variables (autocannon's [<id>] replacement), as real clients send it.
  * Around each window: the server's CPU (its process tree, from /proc), Redis's CPU and memory (INFO),
@@ -46,7 +46,7 @@ import { Gate } from '../src/gate/gate.ts';
 import { GateKeys } from '../src/gate/keys.ts';
 import { defineGateCommands } from '../src/gate/scripts.ts';
 import { OwnRedisCluster } from '../test/support/redis-cluster.ts';
-import { bareAcknowledged, bareCheck, createBareDatabase, floorCheck } from './bare-db.ts';
+import { bareAcknowledged, bareCheck, createBareDatabase, leanCheck } from './bare-db.ts';
 import {
   FLUSH_SECONDS,
   keyTtls,
@@ -133,7 +133,7 @@ const cartsPerRequest = (scenario: Scenario) => (isBatch(scenario) ? CARTS_PER_R
 
 interface ModeSpec {
   mode: string;
-  entry: 'bench/ceiling.ts' | 'bench/bare.ts' | 'bench/floor.ts' | 'src/main.ts';
+  entry: 'bench/ceiling.ts' | 'bench/bare.ts' | 'bench/lean.ts' | 'src/main.ts';
   /** STOCKGATE_MODE for src/main.ts. */
   serverMode?: 'db-only' | 'per-request' | 'full';
   /** WEB_CONCURRENCY for src/main.ts (default 1); the bench's own servers get none. */
@@ -147,7 +147,7 @@ const ALL_MODES: ModeSpec[] = [
   { mode: 'seed 001 bare', entry: 'bench/bare.ts', scenarios: DEDUCTS },
   { mode: 'db-only', entry: 'src/main.ts', serverMode: 'db-only', scenarios: DEDUCTS },
   { mode: 'gate+per-request', entry: 'src/main.ts', serverMode: 'per-request', scenarios: DEDUCTS },
-  { mode: 'floor', entry: 'bench/floor.ts', scenarios: BATCH },
+  { mode: 'lean', entry: 'bench/lean.ts', scenarios: BATCH },
   { mode: 'stockgate', entry: 'src/main.ts', serverMode: 'full', scenarios: [...ALL, ...BATCH] },
   { mode: 'stockgate ×2', entry: 'src/main.ts', serverMode: 'full', workers: 2, scenarios: [...ALL, ...BATCH] },
   { mode: 'stockgate cluster', entry: 'src/main.ts', serverMode: 'full', cluster: true, scenarios: [...DEDUCTS, 'hot SKU ×100'] },
@@ -289,10 +289,10 @@ const SERVER_NODE_FLAGS = ['--max-semi-space-size=128'];
  */
 const STOCKGATE_BUILT = join(ROOT, 'dist', 'main.js');
 const runsStockgate = (spec: ModeSpec) => spec.entry === 'src/main.ts';
-/** The floor (bench/floor.ts): a gate on the shared Redis, under a prefix of its own, and seed 001's tables. */
-const runsFloor = (spec: ModeSpec) => spec.entry === 'bench/floor.ts';
-/** Seed 001 bare and the floor write seed 001's flow table (bench/bare-db.ts), not stockgate's ledger. */
-const runsOwnLedger = (spec: ModeSpec) => spec.entry === 'bench/bare.ts' || runsFloor(spec);
+/** Lean (bench/lean.ts): a gate on the shared Redis, under a prefix of its own, and seed 001's tables. */
+const runsLean = (spec: ModeSpec) => spec.entry === 'bench/lean.ts';
+/** Seed 001 bare and lean write seed 001's flow table (bench/bare-db.ts), not stockgate's ledger. */
+const runsOwnLedger = (spec: ModeSpec) => spec.entry === 'bench/bare.ts' || runsLean(spec);
 const buildStockgateIfStale = () => execFileSync(process.execPath, [join(ROOT, 'tools', 'build-if-stale.mjs')], { stdio: 'inherit' });
 
 /** The last lines each server logged (warnings and errors: LOG_LEVEL=warn), to say why an operation failed. */
@@ -744,7 +744,7 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
   const stockgate = runsStockgate(spec);
   const database = spec.entry === 'bench/ceiling.ts' ? null : `stockgate_bench_${id}`;
   const databaseUrl = database === null ? null : `${PG_BASE}/${database}`;
-  const prefix = stockgate || runsFloor(spec) ? `sgbench:${id}:` : null;
+  const prefix = stockgate || runsLean(spec) ? `sgbench:${id}:` : null;
   const env: Record<string, string> = {};
   if (databaseUrl !== null) env.DATABASE_URL = databaseUrl;
   if (prefix !== null) Object.assign(env, { REDIS_URL, REDIS_PREFIX: prefix });
@@ -783,8 +783,8 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
       await settle(server);
       const verdict = gate
         ? await checkSettled(databaseUrl, gate)
-        : runsFloor(spec)
-          ? await floorCheck(databaseUrl, meters.redis, prefix ?? '', STOCK)
+        : runsLean(spec)
+          ? await leanCheck(databaseUrl, meters.redis, prefix ?? '', STOCK)
           : await bareCheck(databaseUrl, STOCK);
       for (const row of rows) Object.assign(row, verdict);
     }

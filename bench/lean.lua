@@ -1,5 +1,5 @@
 --[[
-  The floor's gate (bench/floor.ts, for the bench only): a call's carts taken one after the other, each
+  The lean gate (bench/lean.ts, for the bench only): a call's carts taken one after the other, each
   every line or none, each once by its order id. The least a gate does for I1 (no oversell) and I4 (a
   replay moves nothing): no throttle, epochs, locations, buckets, replay filter nor record expiry.
 

@@ -4,12 +4,12 @@ import { createServer } from 'node:http';
 import { createYoga, createSchema } from 'graphql-yoga';
 import { Redis, type Result } from 'ioredis';
 import pg from 'pg';
-import { floorCounter } from './bare-db.ts';
+import { leanCounter } from './bare-db.ts';
 import { refusal, resolveType, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
 
 /**
- * The floor, for the bench only: the least a cart can cost on this stack while it is sold once and
- * durably. The ceiling's Yoga and schema; per deductStockBatch request one call of bench/floor.lua (each
+ * Lean, for the bench only: the least a cart can cost on this stack while it is sold once and
+ * durably. The ceiling's Yoga and schema; per deductStockBatch request one call of bench/lean.lua (each
  * cart all or nothing, once by its order id; one in-flight entry a call), one INSERT of the taken carts'
  * lines into seed 001's flow table (bench/bare-db.ts: its unique order id and line are the ledger's
  * idempotency), then the in-flight entry deleted and the answers given. No group commit across
@@ -27,15 +27,15 @@ const IN_FLIGHT = `${prefix}inflight`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    floorTake(...keysThenArgs: (string | number)[]): Result<number[], Context>;
+    leanTake(...keysThenArgs: (string | number)[]): Result<number[], Context>;
   }
 }
-redis.defineCommand('floorTake', { lua: readFileSync(new URL('./floor.lua', import.meta.url), 'utf8') });
+redis.defineCommand('leanTake', { lua: readFileSync(new URL('./lean.lua', import.meta.url), 'utf8') });
 
 const INSERT_FLOW = `INSERT INTO bare_flow (order_id, line, sku_id, quantity)
   SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[])`;
 
-/** The reply codes of bench/floor.lua. */
+/** The reply codes of bench/lean.lua. */
 const TAKEN = 1;
 const REPLAY = -1;
 
@@ -46,11 +46,11 @@ async function deductMany(carts: DeductInput[]): Promise<DeductResult[]> {
   for (const cart of carts) {
     args.push(cart.orderId, cart.lines.length);
     for (const line of cart.lines) {
-      keys.push(floorCounter(prefix, line.skuId));
+      keys.push(leanCounter(prefix, line.skuId));
       args.push(line.quantity);
     }
   }
-  const replies = await redis.floorTake(keys.length, ...keys, ...args);
+  const replies = await redis.leanTake(keys.length, ...keys, ...args);
   const orders: string[] = [];
   const lineNumbers: number[] = [];
   const skus: string[] = [];
@@ -78,7 +78,7 @@ async function deductMany(carts: DeductInput[]): Promise<DeductResult[]> {
 /** Every SKU's counter from `bare_sku`, as the bench seeded it. */
 async function loadCounters(): Promise<void> {
   const { rows } = await pool.query<{ id: string; available: number }>('SELECT id, available FROM bare_sku');
-  await redis.mset(rows.flatMap((r) => [floorCounter(prefix, r.id), String(r.available)]));
+  await redis.mset(rows.flatMap((r) => [leanCounter(prefix, r.id), String(r.available)]));
 }
 
 const yoga = createYoga({
@@ -101,5 +101,5 @@ const yoga = createYoga({
 
 await loadCounters();
 const port = Number(process.env.PORT ?? 4003);
-createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`floor server listening on ${port}`));
+createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`lean server listening on ${port}`));
 process.on('SIGTERM', () => void Promise.all([pool.end(), redis.quit()]).finally(() => process.exit(0)));
