@@ -5,6 +5,7 @@ import { createDatabase } from '../src/db/migrate.ts';
 /**
  * The tables of seed 001's bare design (bench/bare.ts), in the bench's own database: the inventory row
  * per SKU and the flow table, one row per deducted cart line, the order id and line its unique key.
+ * Lean (bench/lean.ts) writes the same flow table and keeps its units left in Redis (leanKeys).
  */
 const DDL = `
   CREATE TABLE bare_sku (
@@ -72,13 +73,20 @@ export async function bareCheck(databaseUrl: string, stock: Map<string, number>)
   });
 }
 
-/** Lean's counter of a SKU (bench/lean.ts): its available units, under the mode's prefix. */
-export const leanCounter = (prefix: string, skuId: string) => `${prefix}c:${skuId}`;
+/** Lean's Redis keys (bench/lean.ts), under the mode's prefix. */
+export const leanKeys = (prefix: string) => ({
+  /** Hash: order id -> "1", every order taken. */
+  records: `${prefix}records`,
+  /** Hash: call id -> what the call took, until its flow rows commit. */
+  inFlight: `${prefix}inflight`,
+  /** A SKU's available units. */
+  counter: (skuId: string) => `${prefix}c:${skuId}`,
+});
 
 /**
- * Lean's check (bench/lean.ts), whose units left are in its Redis counters, not in `bare_sku`:
- * oversold units, and whether Redis agrees with PostgreSQL: every counter whole and not negative, and
- * what it has left plus what the flow table sold is the seed.
+ * Lean's check (bench/lean.ts), whose units left are in its Redis counters, not in `bare_sku`: oversold
+ * units, and whether Redis agrees with PostgreSQL: nothing left in flight, every counter there, whole
+ * and not negative, and what it has left plus what the flow table sold is the seed.
  */
 export async function leanCheck(
   databaseUrl: string,
@@ -92,15 +100,20 @@ export async function leanCheck(
     );
     return new Map(rows.map((r) => [r.sku_id, r.sold]));
   });
+  const keys = leanKeys(prefix);
   const skus = [...stock.keys()];
-  const left = await redis.mget(skus.map((sku) => leanCounter(prefix, sku)));
+  const left = await redis.mget(skus.map((sku) => keys.counter(sku)));
+  const inFlight = await redis.hlen(keys.inFlight);
   let oversold = 0;
-  let agree = true;
+  const disagree: string[] = inFlight > 0 ? [`${inFlight} call(s) still in flight`] : [];
   skus.forEach((sku, i) => {
     const initial = stock.get(sku) ?? 0;
-    const units = Number(left[i]);
-    oversold += Math.max(0, (sold.get(sku) ?? 0) - initial);
-    if (!Number.isInteger(units) || units < 0 || units + (sold.get(sku) ?? 0) !== initial) agree = false;
+    const units = left[i] === null ? NaN : Number(left[i]);
+    const skuSold = sold.get(sku) ?? 0;
+    oversold += Math.max(0, skuSold - initial);
+    if (!Number.isInteger(units) || units < 0 || units + skuSold !== initial)
+      disagree.push(`${sku}: Redis ${left[i]} left, flow ${skuSold} sold, seeded ${initial}`);
   });
-  return { oversold, agree };
+  if (disagree.length > 0) console.log(`  lean: Redis ≠ PostgreSQL: ${disagree.slice(0, 3).join('; ')}`);
+  return { oversold, agree: disagree.length === 0 };
 }

@@ -4,26 +4,29 @@ import { createServer } from 'node:http';
 import { createYoga, createSchema } from 'graphql-yoga';
 import { Redis, type Result } from 'ioredis';
 import pg from 'pg';
-import { leanCounter } from './bare-db.ts';
+import { GraphQLError } from 'graphql';
+import { leanKeys } from './bare-db.ts';
 import { refusal, resolveType, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
 
 /**
- * Lean, for the bench only: the least a cart can cost on this stack while it is sold once and
- * durably. The ceiling's Yoga and schema; per deductStockBatch request one call of bench/lean.lua (each
- * cart all or nothing, once by its order id; one in-flight entry a call), one INSERT of the taken carts'
- * lines into seed 001's flow table (bench/bare-db.ts: its unique order id and line are the ledger's
- * idempotency), then the in-flight entry deleted and the answers given. No group commit across
- * requests (a request's 100 carts are one statement already), no throttle, fencing, locations, buckets,
- * replay filter, live levels, metrics nor access control: what stockgate's cart costs above this row's is
- * what those cost. Counters are loaded from `bare_sku` at start; what is left of them is in Redis.
+ * Lean, for the bench only: the least a cart can cost on this stack while it is sold once and durably.
+ * The ceiling's Yoga and schema; per deductStockBatch request the carts checked (lines, quantities,
+ * distinct SKUs: a bad cart refuses the request), one call of bench/lean.lua (each cart all or nothing,
+ * once by its order id, whose record in Redis answers a replay; one in-flight entry a call holding what
+ * it took), one INSERT of the taken carts' lines into seed 001's flow table (bench/bare-db.ts; its unique
+ * order id and line would fail a statement that wrote an order twice), then the in-flight entry deleted
+ * and the answers given. No group commit across requests (a request's 100 carts are one statement
+ * already), no throttle, fencing, locations, buckets, replay filter, merge, live levels, metrics nor
+ * access control: what stockgate's cart costs above this row's is what those cost. No reconciler
+ * either: a statement that fails leaves its call in flight and its units taken, and the bench's check
+ * (leanCheck) then says Redis and PostgreSQL disagree. Counters are loaded from `bare_sku` at start;
+ * what is left of them is in Redis.
  */
 /** Connections, as many as stockgate's own Prisma pool (src/db/client.ts). */
 const POOL_SIZE = 20;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_SIZE });
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const prefix = process.env.REDIS_PREFIX ?? '';
-const RECORDS = `${prefix}records`;
-const IN_FLIGHT = `${prefix}inflight`;
+const keys = leanKeys(process.env.REDIS_PREFIX ?? '');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -39,18 +42,27 @@ const INSERT_FLOW = `INSERT INTO bare_flow (order_id, line, sku_id, quantity)
 const TAKEN = 1;
 const REPLAY = -1;
 
+/** What lean.lua trusts its caller with: a cart has lines, each of at least one unit, of distinct SKUs. */
+function checkCart(cart: DeductInput, i: number): void {
+  const bad = (why: string) => new GraphQLError(`carts.${i}: ${why}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (cart.lines.length === 0) throw bad('no lines');
+  if (cart.lines.some((l) => !Number.isInteger(l.quantity) || l.quantity < 1)) throw bad('a quantity below 1');
+  if (cart.lines.length > 1 && new Set(cart.lines.map((l) => l.skuId)).size < cart.lines.length) throw bad('a SKU on two lines');
+}
+
 async function deductMany(carts: DeductInput[]): Promise<DeductResult[]> {
+  carts.forEach(checkCart);
   const callId = randomUUID();
-  const keys = [RECORDS, IN_FLIGHT];
+  const scriptKeys = [keys.records, keys.inFlight];
   const args: (string | number)[] = [callId];
   for (const cart of carts) {
     args.push(cart.orderId, cart.lines.length);
     for (const line of cart.lines) {
-      keys.push(leanCounter(prefix, line.skuId));
+      scriptKeys.push(keys.counter(line.skuId));
       args.push(line.quantity);
     }
   }
-  const replies = await redis.leanTake(keys.length, ...keys, ...args);
+  const replies = await redis.leanTake(scriptKeys.length, ...scriptKeys, ...args);
   const orders: string[] = [];
   const lineNumbers: number[] = [];
   const skus: string[] = [];
@@ -66,7 +78,7 @@ async function deductMany(carts: DeductInput[]): Promise<DeductResult[]> {
   });
   if (orders.length > 0) {
     await pool.query(INSERT_FLOW, [orders, lineNumbers, skus, quantities]);
-    await redis.hdel(IN_FLIGHT, callId);
+    await redis.hdel(keys.inFlight, callId);
   }
   return carts.map((cart, i) =>
     replies[i] === TAKEN || replies[i] === REPLAY
@@ -78,7 +90,7 @@ async function deductMany(carts: DeductInput[]): Promise<DeductResult[]> {
 /** Every SKU's counter from `bare_sku`, as the bench seeded it. */
 async function loadCounters(): Promise<void> {
   const { rows } = await pool.query<{ id: string; available: number }>('SELECT id, available FROM bare_sku');
-  await redis.mset(rows.flatMap((r) => [leanCounter(prefix, r.id), String(r.available)]));
+  await redis.mset(rows.flatMap((r) => [keys.counter(r.id), String(r.available)]));
 }
 
 const yoga = createYoga({

@@ -198,15 +198,15 @@ function coresBudget(r: Row, yoga?: Row, ceilingPerSecond?: number): string | un
 }
 
 /**
- * Lean's figure for a batch scenario beside a stockgate row's: its multiple of the ceiling's hot
- * SKU and its CPU per cart (server + Redis + PostgreSQL), so the gap to a target reads as what a cart
- * costs above the least it can.
+ * Lean's figure for a batch scenario beside a stockgate row's: its multiple of the ceiling's hot SKU
+ * and what its cart costs the cores (coresBudget), so the gap to a target reads as what a cart costs
+ * above the least it can.
  */
 function leanText(find: ReturnType<typeof finder>, scenario: string): string {
   const lean = find(LEAN, scenario);
   if (lean === undefined) return '';
-  const ms = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
-  return `; lean (bench/lean.ts), the least a cart costs here: ${times(share(lean.rps, ceilingHotRps(find)))}, ${Math.round(lean.rps)} carts/s, CPU ms per cart: server ${ms(lean.cpuMs)} + Redis ${ms(lean.redisCpuMs)} + PostgreSQL ${ms(lean.pgCpuMs)}`;
+  const budget = coresBudget(lean);
+  return `; lean (bench/lean.ts), the least a cart costs here: ${times(share(lean.rps, ceilingHotRps(find)))}, ${Math.round(lean.rps)} carts/s${budget ? `, ${budget}` : ''}`;
 }
 
 /** Issue 14's targets (single requests) for one stockgate row. */

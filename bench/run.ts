@@ -125,7 +125,7 @@ const BULK_SET_RUNS = 3;
 type Scenario = 'hot SKU' | '1,000 SKUs' | '3-line carts' | 'sold out' | 'hot SKU ×100' | '3-line carts ×100';
 const DEDUCTS: Scenario[] = ['hot SKU', '1,000 SKUs', '3-line carts'];
 const ALL: Scenario[] = [...DEDUCTS, 'sold out'];
-/** deductStockBatch, CARTS_PER_REQUEST carts per request (issue 15): stockgate's rows only. */
+/** deductStockBatch, CARTS_PER_REQUEST carts per request (issue 15): the stockgate rows', lean's and (hot SKU ×100) the ceiling's. */
 const BATCH: Scenario[] = ['hot SKU ×100', '3-line carts ×100'];
 const isBatch = (scenario: Scenario) => BATCH.includes(scenario);
 const connectionsFor = (scenario: Scenario) => (isBatch(scenario) ? BATCH_CONNECTIONS : CONNECTIONS);
@@ -292,7 +292,7 @@ const runsStockgate = (spec: ModeSpec) => spec.entry === 'src/main.ts';
 /** Lean (bench/lean.ts): a gate on the shared Redis, under a prefix of its own, and seed 001's tables. */
 const runsLean = (spec: ModeSpec) => spec.entry === 'bench/lean.ts';
 /** Seed 001 bare and lean write seed 001's flow table (bench/bare-db.ts), not stockgate's ledger. */
-const runsOwnLedger = (spec: ModeSpec) => spec.entry === 'bench/bare.ts' || runsLean(spec);
+const writesBareFlow = (spec: ModeSpec) => spec.entry === 'bench/bare.ts' || runsLean(spec);
 const buildStockgateIfStale = () => execFileSync(process.execPath, [join(ROOT, 'tools', 'build-if-stale.mjs')], { stdio: 'inherit' });
 
 /** The last lines each server logged (warnings and errors: LOG_LEVEL=warn), to say why an operation failed. */
@@ -628,7 +628,7 @@ interface Server {
 /** How many requests of a window the server acknowledged: from the ledger where there is one, else the answers. */
 async function acknowledgedNow(server: Server): Promise<number> {
   if (server.databaseUrl === null) return 0;
-  return runsOwnLedger(server.spec) ? bareAcknowledged(server.databaseUrl) : acknowledged(server.databaseUrl);
+  return writesBareFlow(server.spec) ? bareAcknowledged(server.databaseUrl) : acknowledged(server.databaseUrl);
 }
 
 /** How much the keys without TTL grew, and the ones that grew most (over 1 KiB). */
@@ -697,7 +697,7 @@ async function measure(server: Server, scenario: Scenario, meters: Meters): Prom
     rps: acked / DURATION_S,
     sent,
     // Requests under way at the window's edges (at most one per connection) blur this by up to 64 (a
-    // batch scenario: 16 × 100 carts); a wrong answer fails at least one cart for sure.
+    // batch scenario: BATCH_CONNECTIONS × 100 carts); a wrong answer fails at least one cart for sure.
     failed: Math.max(0, sent - acked, r.mismatches),
     carts,
     p50: r.latency.p50,
@@ -783,8 +783,8 @@ async function runMode(spec: ModeSpec, meters: Meters): Promise<Row[]> {
       await settle(server);
       const verdict = gate
         ? await checkSettled(databaseUrl, gate)
-        : runsLean(spec)
-          ? await leanCheck(databaseUrl, meters.redis, prefix ?? '', STOCK)
+        : runsLean(spec) && prefix !== null
+          ? await leanCheck(databaseUrl, meters.redis, prefix, STOCK)
           : await bareCheck(databaseUrl, STOCK);
       for (const row of rows) Object.assign(row, verdict);
     }

@@ -1,7 +1,7 @@
 /**
- * The schema of the bench-only servers (bench/ceiling.ts and bench/bare.ts): the shape of stockgate's
- * deductStock and deductStockBatch, cut to what the bench asks for, so both pay the same HTTP and
- * GraphQL cost as stockgate does for the same query text.
+ * The schema of the bench-only servers (bench/ceiling.ts, bench/bare.ts and bench/lean.ts): the shape
+ * of stockgate's deductStock and deductStockBatch, cut to what the bench asks for, so each pays the same
+ * HTTP and GraphQL cost as stockgate does for the same query text.
  */
 export const typeDefs = /* GraphQL */ `
   input StockLineInput {
