@@ -1,7 +1,5 @@
-import { createServer } from 'node:http';
-import { createYoga, createSchema } from 'graphql-yoga';
 import pg from 'pg';
-import { refusal, resolveType, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
+import { refusal, serveBench, type DeductInput, type DeductResult } from './schema.ts';
 
 /**
  * Seed 001's bare design, for the bench only (the honest baseline): the ceiling's Yoga and schema, and a
@@ -62,19 +60,5 @@ async function deduct(input: DeductInput): Promise<DeductResult> {
   }
 }
 
-const yoga = createYoga({
-  schema: createSchema({
-    typeDefs,
-    resolvers: {
-      Query: { ok: () => true },
-      DeductStockResult: { __resolveType: resolveType },
-      Mutation: { deductStock: (_: unknown, { input }: { input: DeductInput }) => deduct(input) },
-    },
-  }),
-  logging: false,
-  graphiql: false,
-});
-
-const port = Number(process.env.PORT ?? 4002);
-createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`bare seed-001 server listening on ${port}`));
+serveBench('bare seed-001 server', 4002, { deductStock: deduct });
 process.on('SIGTERM', () => void pool.end().finally(() => process.exit(0)));

@@ -1,6 +1,4 @@
-import { createServer } from 'node:http';
-import { createYoga, createSchema } from 'graphql-yoga';
-import { refusal, resolveType, SOLD_OUT_SKU, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
+import { refusal, serveBench, SOLD_OUT_SKU, type DeductInput, type DeductResult } from './schema.ts';
 
 /**
  * The ceiling: the same HTTP server and Yoga, answering a mutation with a constant result and no I/O
@@ -15,21 +13,7 @@ const answer = (input: DeductInput): DeductResult =>
     ? refusal
     : { __typename: 'DeductStockSuccess', orderId: input.orderId, lines: input.lines.map((l) => ({ ...l, available: 1 })) };
 
-const yoga = createYoga({
-  schema: createSchema({
-    typeDefs,
-    resolvers: {
-      Query: { ok: () => true },
-      DeductStockResult: { __resolveType: resolveType },
-      Mutation: {
-        deductStock: (_: unknown, { input }: { input: DeductInput }): DeductResult => answer(input),
-        deductStockBatch: (_: unknown, { input }: { input: { carts: DeductInput[] } }) => ({ results: input.carts.map(answer) }),
-      },
-    },
-  }),
-  logging: false,
-  graphiql: false,
+serveBench('ceiling', 4001, {
+  deductStock: answer,
+  deductStockBatch: (carts) => ({ results: carts.map(answer) }),
 });
-
-const port = Number(process.env.PORT ?? 4001);
-createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`ceiling listening on ${port}`));

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createYoga, createSchema } from 'graphql-yoga';
 import { Redis, type Result } from 'ioredis';
 import pg from 'pg';
 import { GraphQLError } from 'graphql';
 import { leanKeys } from './bare-db.ts';
-import { refusal, resolveType, typeDefs, type DeductInput, type DeductResult } from './schema.ts';
+import { refusal, serveBench, type DeductInput, type DeductResult } from './schema.ts';
 
 /**
  * Lean, for the bench only: the least a cart can cost on this stack while it is sold once and durably.
@@ -93,25 +91,9 @@ async function loadCounters(): Promise<void> {
   await redis.mset(rows.flatMap((r) => [keys.counter(r.id), String(r.available)]));
 }
 
-const yoga = createYoga({
-  schema: createSchema({
-    typeDefs,
-    resolvers: {
-      Query: { ok: () => true },
-      DeductStockResult: { __resolveType: resolveType },
-      Mutation: {
-        deductStock: async (_: unknown, { input }: { input: DeductInput }) => (await deductMany([input]))[0],
-        deductStockBatch: async (_: unknown, { input }: { input: { carts: DeductInput[] } }) => ({
-          results: await deductMany(input.carts),
-        }),
-      },
-    },
-  }),
-  logging: false,
-  graphiql: false,
-});
-
 await loadCounters();
-const port = Number(process.env.PORT ?? 4003);
-createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`lean server listening on ${port}`));
+serveBench('lean server', 4003, {
+  deductStock: async (input) => (await deductMany([input]))[0]!,
+  deductStockBatch: async (carts) => ({ results: await deductMany(carts) }),
+});
 process.on('SIGTERM', () => void Promise.all([pool.end(), redis.quit()]).finally(() => process.exit(0)));

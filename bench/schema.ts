@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import { createSchema, createYoga } from 'graphql-yoga';
+
 /**
- * The schema of the bench-only servers (bench/ceiling.ts, bench/bare.ts and bench/lean.ts): the shape
- * of stockgate's deductStock and deductStockBatch, cut to what the bench asks for, so each pays the same
- * HTTP and GraphQL cost as stockgate does for the same query text.
+ * The schema of the bench-only servers (bench/ceiling.ts, bench/bare.ts and bench/lean.ts), and how
+ * they serve it (serveBench): the shape of stockgate's deductStock and deductStockBatch, cut to what the
+ * bench asks for, so each pays the same HTTP and GraphQL cost as stockgate does for the same query text.
  */
 export const typeDefs = /* GraphQL */ `
   input StockLineInput {
@@ -58,3 +61,37 @@ export const refusal: DeductResult = { __typename: 'InsufficientStock', code: 'I
 
 /** The union's member is the result's own __typename. */
 export const resolveType = (result: DeductResult) => result.__typename;
+
+/** What a bench-only server answers, each as its resolver returns it (a value or a promise). */
+export interface BenchMutations {
+  deductStock: (input: DeductInput) => DeductResult | Promise<DeductResult>;
+  /** Left out by a server without batches (seed 001 bare): the bench sends it none. */
+  deductStockBatch?: (carts: DeductInput[]) => { results: DeductResult[] } | Promise<{ results: DeductResult[] }>;
+}
+
+/**
+ * Serves this schema over node:http on PORT (else `defaultPort`), as every bench-only server does, with
+ * Yoga's logging and GraphiQL off; `name` goes in the line that says it listens.
+ */
+export function serveBench(name: string, defaultPort: number, mutations: BenchMutations): void {
+  const { deductStock, deductStockBatch } = mutations;
+  const yoga = createYoga({
+    schema: createSchema({
+      typeDefs,
+      resolvers: {
+        Query: { ok: () => true },
+        DeductStockResult: { __resolveType: resolveType },
+        Mutation: {
+          deductStock: (_: unknown, { input }: { input: DeductInput }) => deductStock(input),
+          ...(deductStockBatch && {
+            deductStockBatch: (_: unknown, { input }: { input: { carts: DeductInput[] } }) => deductStockBatch(input.carts),
+          }),
+        },
+      },
+    }),
+    logging: false,
+    graphiql: false,
+  });
+  const port = Number(process.env.PORT ?? defaultPort);
+  createServer((req, res) => void yoga(req, res)).listen(port, '127.0.0.1', () => console.log(`${name} listening on ${port}`));
+}
