@@ -77,7 +77,7 @@ describe('ledger batches and keys already in the ledger', () => {
     ]);
     expect(outcomes).toEqual(['committed', 'duplicate', 'committed']);
     expect(await movementsOf('dup-batch')).toEqual({ 'dup-first': 1, 'dup-new-1': 1, 'dup-new-2': 1 });
-    const [stored] = await sql(space.ns.databaseUrl, `SELECT result FROM gate_request WHERE idempotency_key = 'dup-first'`);
+    const [stored] = await sql(space.ns.databaseUrl, `SELECT answer::json AS result FROM gate_request WHERE idempotency_key = 'dup-first'`);
     expect(stored, 'the first answer stays').toEqual({ result: { key: 'dup-first' } });
     // The batches after it (skipping duplicates from the start for a while) commit as before.
     expect(await writer.write(take('dup-batch', epoch, 'dup-after'))).toBe('committed');

@@ -221,6 +221,21 @@ describe('once the filter is complete', () => {
     expect(await audit(stack.ns.databaseUrl, 'forgot')).toMatchObject({ available: 0, sold: 2, deducts: 1 });
   });
 
+  it('a key whose answer was stored as json, before gate_request.answer, still gets its first answer', async () => {
+    await api.upserted([{ id: 'older', available: 1 }]);
+    const first = await api.deductOne('older-1', 'older', 1);
+    expect(outcome(first)).toBe('DeductStockSuccess');
+    // The row as migration 20261203230000 found it: the answer in `result`, no `answer`.
+    await sql(
+      stack.ns.databaseUrl,
+      `UPDATE gate_request SET result = answer::json, answer = NULL WHERE kind = 'DEDUCT' AND idempotency_key = 'older-1'`,
+    );
+    await forgetRecords();
+
+    expect(await api.deductOne('older-1', 'older', 1)).toEqual(first);
+    expect(outcome(await api.deductOne('older-1', 'older', 2))).toBe('IdempotencyConflict');
+  });
+
   // BUG (reported): the filter knows reservations by order id, the ledger's lookup also by the client's key.
   it('a reserve key reused for another order is IdempotencyConflict on a sold-out SKU too', async () => {
     await api.upserted([{ id: 'held-out', available: 1 }]);

@@ -102,7 +102,7 @@ WITH req AS (
          e->>4 AS kind, (e->>5)::timestamptz AS deadline, e->>6 AS client_key
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY x(e, n)
 ), answer AS (
-  SELECT (x.n - 1)::int AS i, x.result::json AS result FROM string_to_table($3, chr(30)) WITH ORDINALITY x(result, n)
+  SELECT (x.n - 1)::int AS i, x.answer FROM string_to_table($3, chr(30)) WITH ORDINALITY x(answer, n)
 ), line AS (
   SELECT x.n AS ord, (e->>0)::int AS req, e->>1 AS sku_id, (e->>2)::int AS qty, (e->>3)::int AS line_no, (e->>4)::int AS epoch,
          (e->>5)::bool AS unlimited, e->>6 AS location_id
@@ -112,8 +112,8 @@ WITH req AS (
 ), fenced AS (
   SELECT DISTINCT l.req AS i FROM line l LEFT JOIN locked k ON k.id = l.sku_id WHERE k.epoch IS DISTINCT FROM l.epoch
 ), inserted AS (
-  INSERT INTO gate_request (kind, idempotency_key, client_key, order_id, fingerprint, result, gate_id)
-  SELECT kind::"MovementKind", key, client_key, order_id, fp, result, gate_id FROM req JOIN answer USING (i)
+  INSERT INTO gate_request (kind, idempotency_key, client_key, order_id, fingerprint, answer, gate_id)
+  SELECT kind::"MovementKind", key, client_key, order_id, fp, answer, gate_id FROM req JOIN answer USING (i)
   WHERE i NOT IN (SELECT i FROM fenced)
   ${duplicates === 'skipped' ? 'ON CONFLICT DO NOTHING RETURNING kind::text AS kind, idempotency_key AS key' : ''}
 ), accepted AS (
@@ -183,12 +183,14 @@ const UNIQUE_VIOLATION = '23505';
  * - a line naming its request by its place (an integer join, not the request's kind and key again), one
  *   outcome letter per request in one text rather than a row each, and the movements' `tx` written once
  *   rather than the column's default evaluated per row: 193,168 → 184,176 / 463,591 → 442,027;
- * - the answers as their own json parameter, stored as they come (gate_request.result is json), so
+ * - the answers as their own json parameter, stored as they come (gate_request.result was json), so
  *   PostgreSQL never builds them into jsonb: → 176,990 / 419,877. Objects read by json_to_recordset
  *   (no jsonb either) cost more: 194,370 a hot cart;
  * - (the ledger keyed by (tx, id), 2026-12-03: 157,154 / 361,569) the answers split by a separator
  *   rather than read from one JSON array, so PostgreSQL lexes each answer once (as it becomes json), not
- *   twice (the array's json, then its elements): → 151,523 / 347,999.
+ *   twice (the array's json, then its elements): → 151,523 / 347,999;
+ * - the answers stored as text (gate_request.answer, migration 20261203230000), which PostgreSQL does not
+ *   lex as json: → 144,840 / 333,212.
  */
 function batchRows(entries: readonly LedgerEntry[]): { params: [string, string, string]; rows: number } {
   const requests: unknown[] = [];

@@ -143,10 +143,11 @@ export async function storedTakes(db: Sql, takes: readonly TakeKey[]): Promise<(
   if (takes.length === 0) return [];
   // One probe of the two indexes per take (LATERAL): a plain join on the OR read all of gate_request.
   const rows = await db.$queryRawUnsafe<(StoredTake & { at: number })[]>(
+    // A row keeps its answer as text, or (written before migration 20261203230000) as json in `result`.
     `SELECT t.at::int AS at, r.fingerprint, r.result
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(kind, key, client_key, at)
      CROSS JOIN LATERAL (
-       SELECT g.fingerprint, g.result FROM gate_request g
+       SELECT g.fingerprint, coalesce(g.answer::json, g.result) AS result FROM gate_request g
        WHERE g.kind = t.kind::"MovementKind" AND (g.idempotency_key = t.key OR g.client_key = t.client_key)
        ORDER BY (g.idempotency_key = t.key) DESC LIMIT 1
      ) r`,

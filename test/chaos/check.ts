@@ -295,7 +295,10 @@ export async function verify(databaseUrl: string, done: Done[], backorderLimit =
   const sentByKey = new Map<string, Sent>();
   for (const d of done) sentByKey.set(`${d.sent.kind}:${d.sent.key}`, d.sent);
   const records = new Map<string, unknown>();
-  for (const r of await sql(databaseUrl, `SELECT kind::text AS kind, idempotency_key AS key, result FROM gate_request`))
+  for (const r of await sql(
+    databaseUrl,
+    `SELECT kind::text AS kind, idempotency_key AS key, coalesce(answer::json, result) AS result FROM gate_request`,
+  ))
     records.set(`${r.kind}:${r.key}`, r.result);
   for (const r of await sql(databaseUrl, `SELECT kind::text AS kind, key, result FROM operation`))
     records.set(`${r.kind}:${r.key}`, r.result);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../../db/client.ts';
-import type { Prisma } from '../../generated/prisma/client.ts';
 import type { LocationUnits, SkuStock } from '../../inventory.ts';
 import { readTruth } from '../../ledger/truth.ts';
 import { commitChange, fenceHeld, type Change, type MovementRow } from '../../sync/outbox.ts';
@@ -95,7 +94,7 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
       clientKey: req.clientKey ?? null,
       orderId: req.orderId,
       fingerprint: req.fingerprint,
-      result: result as Prisma.InputJsonValue,
+      answer: JSON.stringify(result),
       gateId: randomUUID(),
     },
   });
