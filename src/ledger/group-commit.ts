@@ -92,7 +92,7 @@ const ROW_SEPARATOR = String.fromCharCode(30);
  * numbers, uuids, ISO times, true/false and kinds; a row is checked against SEVEN_FIELDS all the same.
  */
 const FIELD_SEPARATOR = String.fromCharCode(31);
-const SEVEN_FIELDS = /^[^\x1e\x1f]*(?:\x1f[^\x1e\x1f]*){6}$/;
+const SEVEN_FIELDS = new RegExp(`^[^${ROW_SEPARATOR}${FIELD_SEPARATOR}]*(?:${FIELD_SEPARATOR}[^${ROW_SEPARATOR}${FIELD_SEPARATOR}]*){6}$`);
 
 /**
  * The movement for a gated line: units leave available for sold (DEDUCT) or reserved (RESERVE).
