@@ -81,9 +81,9 @@ export interface LedgerObserver {
 export const LEDGER_ROW_LOCK = 'FOR KEY SHARE';
 
 /**
- * Between two rows of the batch statement's parameters, and two answers in the third: ASCII's record
- * separator, chr(30), which JSON.stringify never writes as itself (it escapes every control character in
- * a string, and writes none elsewhere).
+ * Between two rows of the batch statement's parameters: ASCII's record separator, chr(30). A request's
+ * answer (JSON.stringify's) holds neither separator: JSON.stringify escapes every control character in a
+ * string, and writes none elsewhere.
  */
 const ROW_SEPARATOR = String.fromCharCode(30);
 /**
@@ -107,10 +107,9 @@ const batchSql = (duplicates: 'refused' | 'skipped') => `
 WITH req AS (
   SELECT (x.n - 1)::int AS i, split_part(x.r, chr(31), 1) AS key, split_part(x.r, chr(31), 2) AS order_id,
          split_part(x.r, chr(31), 3) AS fp, split_part(x.r, chr(31), 4)::uuid AS gate_id, split_part(x.r, chr(31), 5) AS kind,
-         nullif(split_part(x.r, chr(31), 6), '')::timestamptz AS deadline, nullif(split_part(x.r, chr(31), 7), '') AS client_key
+         nullif(split_part(x.r, chr(31), 6), '')::timestamptz AS deadline, nullif(split_part(x.r, chr(31), 7), '') AS client_key,
+         split_part(x.r, chr(31), 8) AS answer
   FROM string_to_table($1, chr(30)) WITH ORDINALITY x(r, n)
-), answer AS (
-  SELECT (x.n - 1)::int AS i, x.answer FROM string_to_table($3, chr(30)) WITH ORDINALITY x(answer, n)
 ), line AS (
   SELECT x.n AS ord, split_part(x.r, chr(31), 1)::int AS req, split_part(x.r, chr(31), 2) AS sku_id,
          split_part(x.r, chr(31), 3)::int AS qty, split_part(x.r, chr(31), 4)::int AS line_no, split_part(x.r, chr(31), 5)::int AS epoch,
@@ -122,7 +121,7 @@ WITH req AS (
   SELECT DISTINCT l.req AS i FROM line l LEFT JOIN locked k ON k.id = l.sku_id WHERE k.epoch IS DISTINCT FROM l.epoch
 ), inserted AS (
   INSERT INTO gate_request (kind, idempotency_key, client_key, order_id, fingerprint, answer, gate_id)
-  SELECT kind::"MovementKind", key, client_key, order_id, fp, answer, gate_id FROM req JOIN answer USING (i)
+  SELECT kind::"MovementKind", key, client_key, order_id, fp, answer, gate_id FROM req
   WHERE i NOT IN (SELECT i FROM fenced)
   ${duplicates === 'skipped' ? 'ON CONFLICT DO NOTHING RETURNING kind::text AS kind, idempotency_key AS key' : ''}
 ), accepted AS (
@@ -179,12 +178,11 @@ const OUTCOME_CODES: Readonly<Record<string, LedgerOutcome>> = { c: 'committed',
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * BATCH_SQL's three parameters: its requests and its lines (one per line and location its units came
+ * BATCH_SQL's two parameters: its requests and its lines (one per line and location its units came
  * from), each as one text of rows, ROW_SEPARATOR between rows and FIELD_SEPARATOR between a row's fields
- * in the order BATCH_SQL reads them (`split_part`; a line names its request by its place among them),
- * and the requests' answers, each one's JSON, ROW_SEPARATOR between them. Three texts, not 16 array
- * parameters: those cost the server twice the CPU per cart (pg escapes every element of a text[], every
- * answer's JSON again among them). Measured with callgrind (`npm run bench:ledger`: a postgres under
+ * in the order BATCH_SQL reads them (`split_part`; a line names its request by its place among them; a
+ * request's last field is its answer's JSON). Two texts, not 16 array parameters: those cost the server
+ * twice the CPU per cart (pg escapes every element of a text[], every answer's JSON again among them). Measured with callgrind (`npm run bench:ledger`: a postgres under
  * valgrind, one backend, 2,400 carts in statements of 300), in PostgreSQL instructions per hot cart /
  * per 3-line cart:
  * - rows as arrays, not objects (PostgreSQL builds a jsonb object by sorting its keys and reads a field
@@ -202,7 +200,8 @@ const UNIQUE_VIOLATION = '23505';
  *   lex as json: → 144,840 / 333,212;
  * - requests and lines as separated text rather than JSON arrays of arrays, which PostgreSQL parsed into
  *   jsonb (jsonb_in alone was 14 % of a hot cart's instructions): → 134,145 / 309,027. The server builds
- *   a row in about the time JSON.stringify took (0.40 → 0.43 µs, its check included).
+ *   a row in about the time JSON.stringify took (0.40 → 0.43 µs, its check included); the answer a
+ *   request's last field rather than a third parameter joined to it: → 130,208 / 306,263.
  */
 /** A row of the batch statement's first two parameters: its seven fields, FIELD_SEPARATOR between them. */
 function fields(...values: (string | number | boolean)[]): string {
@@ -211,20 +210,19 @@ function fields(...values: (string | number | boolean)[]): string {
   return row;
 }
 
-function batchRows(entries: readonly LedgerEntry[]): { params: [string, string, string]; rows: number } {
+function batchRows(entries: readonly LedgerEntry[]): { params: [string, string]; rows: number } {
   const requests: string[] = [];
   const lines: string[] = [];
-  const answers: string[] = [];
   entries.forEach((e, request) => {
-    // A deduct has no deadline nor client key: an empty field, read as NULL.
-    requests.push(fields(e.idempotencyKey, e.orderId, e.fingerprint, e.gateId, e.kind, e.deadline?.toISOString() ?? '', e.clientKey ?? ''));
-    answers.push(JSON.stringify(e.result));
+    // A deduct has no deadline nor client key: an empty field, read as NULL. The answer last.
+    const row = fields(e.idempotencyKey, e.orderId, e.fingerprint, e.gateId, e.kind, e.deadline?.toISOString() ?? '', e.clientKey ?? '');
+    requests.push(`${row}${FIELD_SEPARATOR}${JSON.stringify(e.result)}`);
     e.lines.forEach((l, i) => {
       for (const from of l.sources ?? [{ locationId: DEFAULT_LOCATION, quantity: l.quantity }])
         lines.push(fields(request, l.skuId, from.quantity, i + 1, l.epoch, l.unlimited, from.locationId));
     });
   });
-  return { params: [requests.join(ROW_SEPARATOR), lines.join(ROW_SEPARATOR), answers.join(ROW_SEPARATOR)], rows: lines.length };
+  return { params: [requests.join(ROW_SEPARATOR), lines.join(ROW_SEPARATOR)], rows: lines.length };
 }
 
 /**
@@ -367,7 +365,7 @@ export class LedgerWriter {
    * BATCH_SQL, or BATCH_SQL_SKIPPING_DUPLICATES when it meets a duplicate (or one was met lately): one
    * statement, so a deadlock's victim simply runs again (retryingDeadlocks), and a failed one wrote nothing.
    */
-  private async runBatch(params: [string, string, string]): Promise<string> {
+  private async runBatch(params: [string, string]): Promise<string> {
     if (performance.now() >= this.skipDuplicatesUntil) {
       try {
         return await this.runStatement('ledger-batch', BATCH_SQL, params);
@@ -379,7 +377,7 @@ export class LedgerWriter {
     return this.runStatement('ledger-batch-skipping-duplicates', BATCH_SQL_SKIPPING_DUPLICATES, params);
   }
 
-  private async runStatement(name: string, text: string, params: [string, string, string]) {
+  private async runStatement(name: string, text: string, params: [string, string]) {
     const { rows } = await retryingDeadlocks(
       () =>
         // Named: each connection parses and plans it once, not once per batch (a pooler in between must
