@@ -177,14 +177,21 @@ const OUTCOME_CODES: Readonly<Record<string, LedgerOutcome>> = { c: 'committed',
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
+/** A row of the batch statement's first two parameters: its seven fields, FIELD_SEPARATOR between them. */
+function fields(...values: (string | number | boolean)[]): string {
+  const row = values.join(FIELD_SEPARATOR);
+  assert.ok(SEVEN_FIELDS.test(row), 'a ledger row is seven fields without a separator in any');
+  return row;
+}
+
 /**
  * BATCH_SQL's two parameters: its requests and its lines (one per line and location its units came
  * from), each as one text of rows, ROW_SEPARATOR between rows and FIELD_SEPARATOR between a row's fields
  * in the order BATCH_SQL reads them (`split_part`; a line names its request by its place among them; a
  * request's last field is its answer's JSON). Two texts, not 16 array parameters: those cost the server
- * twice the CPU per cart (pg escapes every element of a text[], every answer's JSON again among them). Measured with callgrind (`npm run bench:ledger`: a postgres under
- * valgrind, one backend, 2,400 carts in statements of 300), in PostgreSQL instructions per hot cart /
- * per 3-line cart:
+ * twice the CPU per cart (pg escapes every element of a text[], every answer's JSON again among them).
+ * Measured with callgrind (`npm run bench:ledger`: a postgres under valgrind, one backend, 2,400 carts in
+ * statements of 300), in PostgreSQL instructions per hot cart / per 3-line cart:
  * - rows as arrays, not objects (PostgreSQL builds a jsonb object by sorting its keys and reads a field
  *   by searching them, an array element by its place): 254,400 → 231,900 / 575,100 → 518,700;
  * - a line naming its request by its place (an integer join, not the request's kind and key again), one
@@ -203,13 +210,6 @@ const UNIQUE_VIOLATION = '23505';
  *   a row in about the time JSON.stringify took (0.40 → 0.43 µs, its check included); the answer a
  *   request's last field rather than a third parameter joined to it: → 130,208 / 306,263.
  */
-/** A row of the batch statement's first two parameters: its seven fields, FIELD_SEPARATOR between them. */
-function fields(...values: (string | number | boolean)[]): string {
-  const row = values.join(FIELD_SEPARATOR);
-  assert.ok(SEVEN_FIELDS.test(row), 'a ledger row is seven fields without a separator in any');
-  return row;
-}
-
 function batchRows(entries: readonly LedgerEntry[]): { params: [string, string]; rows: number } {
   const requests: string[] = [];
   const lines: string[] = [];
