@@ -41,7 +41,7 @@ const POSITION_SQL = `SELECT tx, movement_id AS id FROM merge_position WHERE id 
  * transaction under the oldest one still running has ended, so no movement can later appear before a
  * position read there (src/ledger/feed.ts). Summed per SKU and location, but for SKUs waiting for a
  * retry: the scan moves past their movements all the same, and their rows' merged positions keep
- * them unmerged. First, the whole scan's row (`scanned` 0: nothing to scan; its `lastTx`/`lastId`, the
+ * them unmerged. And a row for the whole scan (`whole`; `n` 0: nothing to scan; `lastTx`/`lastId`, the
  * last position scanned): grouping sets make both in one pass over the movements, hashed, where a
  * materialized scan read three times (a count, the last position, the sums sorted by SKU) cost
  * PostgreSQL 3.4 µs a movement, about a quarter of its CPU in a 3-line ×100 window (README Performance).
@@ -62,8 +62,22 @@ WITH g AS (
 )
 SELECT g.whole, g.sku_id AS "skuId", g.location_id AS "locationId", g.a, g.r, g.s, g.w, g.n,
        g.last[1] AS "lastTx", g.last[2] AS "lastId"
-FROM g WHERE g.whole OR NOT EXISTS (SELECT 1 FROM merge_retry x WHERE x.sku_id = g.sku_id)
-ORDER BY g.whole DESC, g.sku_id`;
+FROM g WHERE g.whole OR NOT EXISTS (SELECT 1 FROM merge_retry x WHERE x.sku_id = g.sku_id)`;
+
+/**
+ * The plan the scan must have, set for the merge's transaction (set_config's `true`: as SET LOCAL): the
+ * key's index read in order from the position, the sums hashed, one process. The planner's own choice
+ * follows its estimate of the rows after the position, a guess for a row comparison: a sequential scan of
+ * the whole ledger and a sort where the table has no statistics yet (a scratch database: every pass read
+ * every movement), a bitmap scan and a sort, or a parallel plan, which met in a full `npm run bench`
+ * (20,000 movements a pass; waits for data file reads and for parallel workers in pg_stat_activity) made
+ * PostgreSQL's CPU per 3-line cart 0.091 ms against 0.065. Only this transaction's statements see it: the
+ * fold's, which read SKU rows by key.
+ */
+const SCAN_PLAN_SQL = ['enable_seqscan', 'enable_bitmapscan', 'enable_sort']
+  .map((setting) => `set_config('${setting}', 'off', true)`)
+  .concat(`set_config('max_parallel_workers_per_gather', '0', true)`)
+  .join(', ');
 
 /** One SKU's movements after its row's merged position, up to the scan's ($2, $3), per location. */
 const LAGGING_SQL = `
@@ -188,15 +202,12 @@ interface Scanned {
 async function mergeBatch(tx: Tx, batch: number, below: BelowFloor[], failed: Map<string, unknown> | null): Promise<Scanned> {
   const position = await lockedPosition(tx);
   if (position === null) return { moved: 0, merged: 0 };
-  const [scan, ...sums] = await tx.$queryRawUnsafe<[ScanRow & { whole: true }, ...(ScanRow & LocationSums & { whole: false })[]]>(
-    SCAN_SQL,
-    position.tx,
-    position.id,
-    batch,
-  );
-  assert(scan?.whole, "the merge's scan answers its whole scan first");
+  const rows = await tx.$queryRawUnsafe<(ScanRow & LocationSums)[]>(SCAN_SQL, position.tx, position.id, batch);
+  const scan = rows.find((row) => row.whole);
+  assert(scan, "the merge's scan answers a row for the whole scan");
   if (scan.n === 0) return { moved: 0, merged: 0 };
   const through: Position = { tx: scan.lastTx, id: scan.lastId };
+  const sums = rows.filter((row) => !row.whole);
   const merged = failed === null ? await fold(tx, sums, through, below) : await foldEach(tx, sums, through, below, failed);
   await tx.$executeRawUnsafe(`UPDATE merge_position SET tx = $1, movement_id = $2 WHERE id = 1`, through.tx, through.id);
   return { moved: scan.n, merged };
@@ -204,7 +215,9 @@ async function mergeBatch(tx: Tx, batch: number, below: BelowFloor[], failed: Ma
 
 /** The merge lock and the scan's position, locked for this transaction; null when another merger holds the lock. */
 async function lockedPosition(tx: Tx): Promise<Position | null> {
-  const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held`);
+  const [lock] = await tx.$queryRawUnsafe<{ held: boolean }[]>(
+    `SELECT pg_try_advisory_xact_lock(${MERGE_LOCK_KEY}) AS held, ${SCAN_PLAN_SQL}`,
+  );
   if (!lock?.held) return null;
   const [position] = await tx.$queryRawUnsafe<Position[]>(POSITION_SQL);
   assert(position, 'merge_position has its row (migration 20261201090000_merge_position)');
