@@ -9,7 +9,8 @@ import { readTruth, UNMERGED_OF_S } from './truth.ts';
  * Movements folded per transaction: bounds how long the SKU rows stay locked by one merge (from fences;
  * ledger batches pass its lock). Each pass writes every SKU row its movements touch, so more movements a
  * pass write fewer rows a movement where carts spread over many SKUs: a 3-line ×100 window's merge cost
- * PostgreSQL 5.5 µs a movement at 5,000 (passes back to back, ~1,000 SKU rows each), 3.0 µs at 20,000.
+ * PostgreSQL 5.5 µs a movement at 5,000 (passes back to back, ~1,000 SKU rows each), 3.0 µs at 20,000
+ * (with the scan before SCAN_SQL's single pass; 1.5 µs with it).
  */
 export const MERGE_BATCH = 20_000;
 /**
@@ -43,8 +44,9 @@ const POSITION_SQL = `SELECT tx, movement_id AS id FROM merge_position WHERE id 
  * retry: the scan moves past their movements all the same, and their rows' merged positions keep
  * them unmerged. And a row for the whole scan (`whole`; `n` 0: nothing to scan; `lastTx`/`lastId`, the
  * last position scanned): grouping sets make both in one pass over the movements, hashed, where a
- * materialized scan read three times (a count, the last position, the sums sorted by SKU) cost
- * PostgreSQL 3.4 µs a movement, about a quarter of its CPU in a 3-line ×100 window (README Performance).
+ * materialized scan read three times (a count, the last position, the sums sorted by SKU) took 3.4 µs a
+ * movement in a scratch database, most of the merge's 5.5 µs, itself a quarter of PostgreSQL's CPU in a
+ * 3-line ×100 window (README Performance).
  */
 const SCAN_SQL = `
 WITH g AS (
@@ -71,13 +73,11 @@ FROM g WHERE g.whole OR NOT EXISTS (SELECT 1 FROM merge_retry x WHERE x.sku_id =
  * the whole ledger and a sort where the table has no statistics yet (a scratch database: every pass read
  * every movement), a bitmap scan and a sort, or a parallel plan, which met in a full `npm run bench`
  * (20,000 movements a pass; waits for data file reads and for parallel workers in pg_stat_activity) made
- * PostgreSQL's CPU per 3-line cart 0.091 ms against 0.065. Only this transaction's statements see it: the
- * fold's, which read SKU rows by key.
+ * PostgreSQL's CPU per 3-line cart 0.091 ms against 0.065. Only the merge's transactions see it: the
+ * fold's statements and a retried SKU's (LAGGING_SQL), which read rows by key.
  */
-const SCAN_PLAN_SQL = ['enable_seqscan', 'enable_bitmapscan', 'enable_sort']
-  .map((setting) => `set_config('${setting}', 'off', true)`)
-  .concat(`set_config('max_parallel_workers_per_gather', '0', true)`)
-  .join(', ');
+const SCAN_PLAN_SQL = `set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true),
+  set_config('enable_sort', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`;
 
 /** One SKU's movements after its row's merged position, up to the scan's ($2, $3), per location. */
 const LAGGING_SQL = `
