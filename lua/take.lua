@@ -260,7 +260,7 @@ local function throttle(state, lines)
 end
 
 -- 1 when the filter is complete and lacks one of the key's bits: the key was never taken. (GETBIT stops
--- at the first bit unset, mostly the first: cheaper than one BITFIELD_RO of all four, measured.)
+-- at the first bit unset, mostly the first: cheaper than one BITFIELD_RO of all of them, measured with four.)
 local function freshness(bits, count)
   if not filterComplete then return 0 end
   for i = 1, count do

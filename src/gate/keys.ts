@@ -16,7 +16,12 @@ export const MAX_GATE_SHARDS = 1_024;
 export class ShardKeys {
   readonly inflight: string;
   readonly inflightPayloads: string;
-  /** The replay filter (lua/take.lua, src/sync/replay-filter.ts): a Bloom filter of every key taken with a record here. */
+  /**
+   * The replay filter (lua/take.lua, src/sync/replay-filter.ts): a Bloom filter of every key taken with a
+   * record here, two bits a key (src/gate/gate.ts). Named for that layout: `idem:filter` held four bits a
+   * key in half the size, whose bits say nothing in this one; a new name starts it missing, so it is
+   * rebuilt from the ledger (until then every refusal looks in the ledger).
+   */
   readonly replayFilter: string;
   /** The replication id of the Redis server the shard's data was last adopted under (lua/adopt-3.lua). */
   readonly origin: string;
@@ -29,7 +34,7 @@ export class ShardKeys {
   ) {
     this.inflight = `${prefix}inflight`;
     this.inflightPayloads = `${prefix}inflight:payloads`;
-    this.replayFilter = `${prefix}idem:filter`;
+    this.replayFilter = `${prefix}idem:filter:2`;
     this.origin = `${prefix}gate:origin`;
     this.generation = `${prefix}gate:generation`;
   }
