@@ -6,6 +6,7 @@ import {
   LedgerBackpressure,
   LedgerWriter,
   MAX_BATCH_LINES,
+  MAX_BATCH_TEXT,
   MAX_QUEUED_LINES,
   type LedgerEntry,
   type LedgerOutcome,
@@ -142,5 +143,29 @@ describe('ledger batches and keys already in the ledger', () => {
       [2, 2 * third],
       [3, 1 + (MAX_BATCH_LINES - third) + 1],
     ]);
+  });
+
+  it('ends a batch before its requests pass MAX_BATCH_TEXT characters; a longer request is a batch alone', async () => {
+    const epoch = await newSku('dup-text');
+    const batches: number[] = [];
+    const bounded = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 100, maxConcurrent: 1 });
+    bounded.observer = { batchCommitted: (requests) => batches.push(requests), deadlockRetried() {}, waited() {} };
+    // An answer of a third of the bound: two fit in a batch, a third does not.
+    const long = (key: string, size: number) => ({ ...take('dup-text', epoch, key), result: { key, pad: 'x'.repeat(size) } });
+    const outcomes = await bounded.writeMany([
+      long('text-1', MAX_BATCH_TEXT / 3),
+      long('text-2', MAX_BATCH_TEXT / 3),
+      long('text-3', MAX_BATCH_TEXT / 3),
+      long('text-4', MAX_BATCH_TEXT),
+      long('text-5', 10),
+    ]);
+    expect(outcomes).toEqual(Array(5).fill('committed'));
+    expect(batches).toEqual([2, 1, 1, 1]);
+    expect(await movementsOf('dup-text')).toEqual({ 'text-1': 1, 'text-2': 1, 'text-3': 1, 'text-4': 1, 'text-5': 1 });
+    const [stored] = await sql<{ n: number }>(
+      space.ns.databaseUrl,
+      `SELECT length(answer)::int AS n FROM gate_request WHERE idempotency_key = 'text-4'`,
+    );
+    expect(stored?.n).toBe(JSON.stringify({ key: 'text-4', pad: 'x'.repeat(MAX_BATCH_TEXT) }).length);
   });
 });

@@ -48,6 +48,14 @@ export const GROUP_COMMIT: BatchShape = { windowMs: 2, maxRequests: MAX_BATCH_LI
  * group commit buys. As many at once as the pool allows, less a few for everything else.
  */
 export const PER_REQUEST: BatchShape = { windowMs: 0, maxRequests: 1, maxConcurrent: 16 };
+/**
+ * Characters of a statement's requests (its first parameter: MAX_BATCH_LINES one-line carts' rows with
+ * their answers run to ~160,000). Below V8's large-object size (128 KiB for a string of one-byte
+ * characters), over which each string is mapped afresh and its pages faulted in: on this machine's
+ * hypervisor 12 µs a 4 KiB page, ~0.5 ms a hot batch's text, 30 % of the server's page faults in a hot
+ * SKU ×100 window (`perf record -e page-faults`). A request longer than this is a batch alone.
+ */
+export const MAX_BATCH_TEXT = 120 * 1024;
 /** Lines waiting for a batch before new requests are refused (retryable) instead of queued without end. */
 export const MAX_QUEUED_LINES = 20_000;
 
@@ -55,6 +63,8 @@ export class LedgerBackpressure extends Error {}
 
 interface Waiting {
   entry: LedgerEntry;
+  /** The request's row of the statement's first parameter (requestRow), built when queued: its length bounds a batch. */
+  row: string;
   resolve: (o: LedgerOutcome) => void;
   reject: (e: unknown) => void;
   /** performance.now() when the rows were handed over, for the wait metric. */
@@ -210,19 +220,21 @@ function fields(...values: (string | number | boolean)[]): string {
  *   a row in about the time JSON.stringify took (0.40 → 0.43 µs, its check included); the answer a
  *   request's last field rather than a third parameter joined to it: → 130,208 / 306,263.
  */
-function batchRows(entries: readonly LedgerEntry[]): { params: [string, string]; rows: number } {
-  const requests: string[] = [];
+function batchRows(batch: readonly Waiting[]): { params: [string, string]; rows: number } {
   const lines: string[] = [];
-  entries.forEach((e, request) => {
-    // A deduct has no deadline nor client key: an empty field, read as NULL. The answer last.
-    const row = fields(e.idempotencyKey, e.orderId, e.fingerprint, e.gateId, e.kind, e.deadline?.toISOString() ?? '', e.clientKey ?? '');
-    requests.push(`${row}${FIELD_SEPARATOR}${JSON.stringify(e.result)}`);
-    e.lines.forEach((l, i) => {
+  batch.forEach(({ entry }, request) => {
+    entry.lines.forEach((l, i) => {
       for (const from of l.sources ?? [{ locationId: DEFAULT_LOCATION, quantity: l.quantity }])
         lines.push(fields(request, l.skuId, from.quantity, i + 1, l.epoch, l.unlimited, from.locationId));
     });
   });
-  return { params: [requests.join(ROW_SEPARATOR), lines.join(ROW_SEPARATOR)], rows: lines.length };
+  return { params: [batch.map((w) => w.row).join(ROW_SEPARATOR), lines.join(ROW_SEPARATOR)], rows: lines.length };
+}
+
+/** A request's row of BATCH_SQL's first parameter: a deduct has no deadline nor client key (an empty field, read as NULL); the answer last. */
+function requestRow(e: LedgerEntry): string {
+  const row = fields(e.idempotencyKey, e.orderId, e.fingerprint, e.gateId, e.kind, e.deadline?.toISOString() ?? '', e.clientKey ?? '');
+  return `${row}${FIELD_SEPARATOR}${JSON.stringify(e.result)}`;
 }
 
 /**
@@ -271,7 +283,7 @@ export class LedgerWriter {
           outcomes[i] = outcome;
           if (--pending === 0) resolve(outcomes);
         };
-        this.queue.push({ entry, resolve: answered, reject, since });
+        this.queue.push({ entry, row: requestRow(entry), resolve: answered, reject, since });
       });
       this.queuedLines += lines;
       this.schedule();
@@ -314,18 +326,20 @@ export class LedgerWriter {
     this.schedule();
   }
 
-  /** Up to MAX_BATCH_LINES lines, at most one entry per idempotency key (a later one waits a batch). */
+  /** Up to MAX_BATCH_LINES lines and MAX_BATCH_TEXT of rows, at most one entry per idempotency key (a later one waits a batch). */
   private takeBatch(): Waiting[] {
     const batch: Waiting[] = [];
     const rest: Waiting[] = [];
     const keys = new Set<string>();
     let lines = 0;
+    let text = 0;
     let next = 0;
     // Stops at the first entry that does not fit: the queue behind it waits whole, unread (a 100-cart
     // request's carts queue thousands deep, and each batch takes a few hundred of them).
     for (; next < this.queue.length; next++) {
       const w = this.queue[next]!;
-      if (batch.length >= this.shape.maxRequests || (batch.length > 0 && lines + w.entry.lines.length > MAX_BATCH_LINES)) break;
+      const fits = lines + w.entry.lines.length <= MAX_BATCH_LINES && text + w.row.length < MAX_BATCH_TEXT;
+      if (batch.length >= this.shape.maxRequests || (batch.length > 0 && !fits)) break;
       const key = `${w.entry.kind}:${w.entry.idempotencyKey}`;
       if (keys.has(key)) {
         rest.push(w);
@@ -333,6 +347,7 @@ export class LedgerWriter {
       }
       keys.add(key);
       lines += w.entry.lines.length;
+      text += w.row.length + ROW_SEPARATOR.length;
       batch.push(w);
     }
     this.queue = rest.concat(this.queue.slice(next));
@@ -342,7 +357,7 @@ export class LedgerWriter {
 
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
-    const { params, rows: lineRows } = batchRows(entries);
+    const { params, rows: lineRows } = batchRows(batch);
     const codes = await this.runBatch(params);
     // One outcome per request: a request without one would be answered as if it were a duplicate while
     // its rows may be missing.

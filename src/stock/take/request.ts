@@ -6,7 +6,10 @@ export interface TakenLine {
   quantity: number;
   /** Available right after this request; null for unlimited SKUs. */
   available: number | null;
-  /** Where its units came from, in the order taken (src/stock/locations.ts); absent in answers stored before locations: all from `default`. */
+  /**
+   * Where its units came from, in the order taken (src/stock/locations.ts). Absent when they all came
+   * from `default` (and in answers stored before locations): the schema answers `allInDefault`.
+   */
   allocations?: LocationUnits[];
 }
 
