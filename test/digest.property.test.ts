@@ -30,10 +30,17 @@ describe('gate digests read from strings', () => {
     );
   });
 
-  // Fields, home shards and start buckets are those the Buffer-based code gave at 4c4c7a9. The filter
-  // bits are those of idem:filter:2 (two bits a key in 2^28, since 8158006): the old filter's four bits
-  // in 2^27 live under the old key, which the service no longer reads.
-  it('give every trace the Buffer-based code gave (values computed by it, at 4c4c7a9)', () => {
+  // Fields, home shards and start buckets are the values the Buffer-based code gave at 4c4c7a9. The
+  // filter bits are idem:filter:2's (two bits a key in 2^28, since 8158006; the four bits in 2^27 of the
+  // old key are no longer read): pinned, and read again here from a Buffer of the digest, so they do
+  // not rest on the string reading under test alone.
+  const bufferFilterBits = (text: string, shardCount: number) => {
+    const digest = hash('sha256', text, 'buffer');
+    const bitsPerShard = Math.floor(2 ** 28 / shardCount);
+    return [0, 1].map((i) => 1 + (digest.readUInt32BE(12 + 4 * i) % (bitsPerShard - 1)));
+  };
+
+  it('give every trace the Buffer-based code gave (fields and home shards as at 4c4c7a9; filter bits of idem:filter:2)', () => {
     expect(keyTrace('DEDUCT', 'order-1')).toEqual({
       field: '9Ji-8E3ueC5J0mZ1',
       filterBits: [128725662, 51042343],
@@ -49,6 +56,9 @@ describe('gate digests read from strings', () => {
       filterBits: [3649108, 82538512],
       shard: 0,
     });
+    expect(bufferFilterBits('DEDUCT\norder-1', 1)).toEqual([128725662, 51042343]);
+    expect(bufferFilterBits('RESERVE\norder-1', 16)).toEqual([13239251, 15560377]);
+    expect(bufferFilterBits('DEDUCT\nk"\\{x', 3)).toEqual([3649108, 82538512]);
     expect([startBucket('order-1', 'SKU-1', 8), startBucket('order-2', 'SKU-1', 8), startBucket('order-3', 'HOT', 64)]).toEqual([5, 5, 21]);
     // A fingerprint's digest as take.lua receives it (Gate's takeCall: DIGEST_LENGTH characters).
     expect(sha256Base64url('["order-1",[["SKU-1",1]]]', 16)).toBe('xO1cpVUTdo_6Pnut');
