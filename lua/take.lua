@@ -16,7 +16,11 @@
   KEYS[6]    the gate's generation (adopt-3.lua): a counter of another generation counts as missing
   KEYS[7]    the replication id the gate's data was adopted under (adopt-3.lua): a server with another
              one (a promoted replica, a restart) must be adopted before anything is taken there
-  KEYS[8..]  one SKU counter hash per line of each part, part after part, in line order (fields:
+  KEYS[8]    the replay filter of the layout before KEYS[5]'s (src/gate/keys.ts): an instance of an
+             earlier version takes with its bits there alone, and creates it; while it exists, KEYS[5]
+             may lack keys taken there, so it is not trusted, and it is marked incomplete (bit 0
+             cleared) to be rebuilt with them once it is gone (src/sync/replay-filter.ts)
+  KEYS[9..]  one SKU counter hash per line of each part, part after part, in line order (fields:
              includes/counters.lua; a throttled SKU's t and tt are read and tt written here)
 
   ARGV[1]    now, whole ms since epoch in digits (the caller's clock: scripts must not read time for
@@ -80,7 +84,7 @@
 --- @include "locations"
 local now, lifetime = ARGV[1], ARGV[2]
 local nowMs = tonumber(now)
-local FIRST_COUNTER, FIRST_PART_ARG, PART_HEADER = 8, 3, 6
+local FIRST_COUNTER, FIRST_PART_ARG, PART_HEADER = 9, 3, 6
 -- Quantities and the time are kept as the digits they came as, and written as such (to the counters, the
 -- in-flight payload): a Lua number becomes text through printf's %.14g, some thousands of instructions
 -- each time, and a cart's lines would pay it several times. Ten digits hold any GraphQL Int, and every
@@ -143,6 +147,13 @@ if redis.call("GET", KEYS[7]) ~= here then return { "ADOPT" } end
 
 local generation = redis.call("GET", KEYS[6]) or "0"
 local filterComplete = redis.call("GETBIT", KEYS[5], 0) == 1
+-- A key an earlier version took during a rolling upgrade has its bits only in the earlier filter: trusting
+-- this one would take a replay of it again (I4). The check is in the take, not only in the keeper, so no
+-- call runs between an earlier instance's first take and the filter's demotion.
+if filterComplete and redis.call("EXISTS", KEYS[8]) == 1 then
+  redis.call("SETBIT", KEYS[5], 0, 0)
+  filterComplete = false
+end
 -- "Per second": the bucket holds a second's worth of attempts, one refilled every 1000 / t ms.
 local THROTTLE_WINDOW_MS = 1000
 local GATE_TOKEN_LENGTH = 8

@@ -393,6 +393,11 @@ export class Gate {
     return replies.map((reply) => reply === 1);
   }
 
+  /** Who holds the lock `key` (its holder's token), if anyone. */
+  async lockHolder(key: string): Promise<string | null> {
+    return this.call((r) => r.get(key));
+  }
+
   async isLocked(key: string): Promise<boolean> {
     return (await this.areLocked([key]))[0]!;
   }
@@ -674,6 +679,7 @@ export class Gate {
       shard.replayFilter,
       shard.generation,
       shard.origin,
+      shard.earlierReplayFilter,
     ];
     const args: (string | number)[] = [now, this.recordSeconds];
     for (const { t, trace, part, lines: planned } of steps) {
@@ -791,6 +797,25 @@ export class Gate {
       (p, shard) => p.getbit(shard.replayFilter, 0),
     );
     return bits.every((bit) => bit === 1);
+  }
+
+  /**
+   * How many shards still have the earlier layout's replay filter (ShardKeys.earlierReplayFilter), after
+   * deleting those untouched for at least `idleMs` (OBJECT IDLETIME; a server whose eviction policy is
+   * LFU tracks no idle time, and its filters stay until an operator deletes them).
+   */
+  async earlierReplayFilters(idleMs: number): Promise<number> {
+    let present = 0;
+    for (const shard of this.keys.shards) {
+      const idleSeconds = await this.call((r) => r.object('IDLETIME', shard.earlierReplayFilter)).catch((err: unknown) => {
+        if (err instanceof Error && err.message.includes('LFU')) return 0;
+        throw err;
+      });
+      if (idleSeconds === null) continue;
+      if (Number(idleSeconds) * 1000 >= idleMs) await this.call((r) => r.del(shard.earlierReplayFilter));
+      else present++;
+    }
+    return present;
   }
 
   /** Sets these keys' bits in their home shards' replay filters, one round trip per shard. */

@@ -23,6 +23,12 @@ export class ShardKeys {
    * rebuilt from the ledger (until then every refusal looks in the ledger).
    */
   readonly replayFilter: string;
+  /**
+   * The replay filter of the layout before `replayFilter`'s (four bits a key in 2^27), which instances of
+   * an earlier version still set and create: while it exists the current one is not trusted
+   * (lua/take.lua), and it is deleted once idle (src/sync/replay-filter.ts).
+   */
+  readonly earlierReplayFilter: string;
   /** The replication id of the Redis server the shard's data was last adopted under (lua/adopt-3.lua). */
   readonly origin: string;
   /** The shard's generation: counters loaded under another one count as missing (lua/adopt-3.lua). */
@@ -35,6 +41,7 @@ export class ShardKeys {
     this.inflight = `${prefix}inflight`;
     this.inflightPayloads = `${prefix}inflight:payloads`;
     this.replayFilter = `${prefix}idem:filter:2`;
+    this.earlierReplayFilter = `${prefix}idem:filter`;
     this.origin = `${prefix}gate:origin`;
     this.generation = `${prefix}gate:generation`;
   }

@@ -24,8 +24,15 @@ const PENDING_BATCH = 1_000;
  * when the rebuild began (KEYS_SINCE_SQL), not the ledger again.
  */
 const REBUILD_SETTLE_MS = 30_000;
-/** The builder's lease; renewed by finishing within it. */
+/** The builder's lease; renewed by finishing within it, or taken again by each pass that waits. */
 const REBUILD_LOCK_MS = 5 * 60_000;
+/**
+ * How long the earlier layout's filter (src/gate/keys.ts) must go untouched before it is deleted: an
+ * instance of an earlier version reads and writes it in every take, so one this long idle has none
+ * taking, or one that takes nothing (its next take makes the filter anew, and lua/take.lua stops
+ * trusting this one again). Fifteen minutes: longer than a rolling upgrade's overlap under traffic.
+ */
+const EARLIER_FILTER_IDLE_MS = 15 * 60_000;
 
 interface Services {
   prisma: PrismaClient;
@@ -47,11 +54,22 @@ export class ReplayFilterKeeper {
    * above it), and its lease.
    */
   private rebuild: { startedAtMs: number; oldestTx: bigint; token: string } | null = null;
+  /**
+   * Since when (Date.now()) the rebuild's passes have found no earlier filter in any shard; null while one
+   * is there. Takes through instances of an earlier version set bits there alone; their ledger rows are
+   * read by the look at keys written since the rebuild began, which therefore waits the settle delay
+   * after the last of them too.
+   */
+  private earlierFilterGoneSinceMs: number | null = null;
+  /** Whether the last pass found an earlier filter (logged once a stretch). */
+  private earlierFilterSeen = false;
 
   constructor(
     private readonly s: Services,
     /** How long a rebuild waits to look again at keys written since it began (REBUILD_SETTLE_MS). */
     private readonly settleMs = REBUILD_SETTLE_MS,
+    /** How long the earlier layout's filter stays untouched before it is deleted (EARLIER_FILTER_IDLE_MS). */
+    private readonly earlierFilterIdleMs = EARLIER_FILTER_IDLE_MS,
   ) {}
 
   /** One pass: moves pending keys in, and builds the filter when it is missing. Returns the keys added. */
@@ -69,17 +87,44 @@ export class ReplayFilterKeeper {
         `SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms, pg_snapshot_xmin(pg_current_snapshot())::text AS tx`,
       );
       this.rebuild = { startedAtMs: row!.ms, oldestTx: BigInt(row!.tx), token };
+      this.earlierFilterGoneSinceMs = null;
       added += await addEveryKey(s);
       s.log.info({ added }, 'replay filter: every key in the ledger added; completing it once takes under way have settled');
+      await this.earlierFilterGone();
       return added;
     }
-    if (Date.now() - this.rebuild.startedAtMs < this.settleMs) return added;
+    if (!(await this.earlierFilterGone())) return added;
+    if (Date.now() - this.rebuild.startedAtMs < this.settleMs || Date.now() - this.earlierFilterGoneSinceMs! < this.settleMs) return added;
     added += await addKeysSince(s, this.rebuild.oldestTx);
     await s.gate.markReplayFilterComplete();
     await s.gate.unlock(s.gate.keys.replayFilterLock, this.rebuild.token);
     s.log.info({ added }, 'replay filter complete: refusals of new keys no longer look in the ledger');
     this.rebuild = null;
     return added;
+  }
+
+  /**
+   * Whether no shard has the earlier layout's filter any more (deleting one idle past earlierFilterIdleMs).
+   * While one is there the rebuild keeps its lease, taking it again once lapsed; when another builder
+   * holds it, that one completes the filter and this rebuild ends.
+   */
+  private async earlierFilterGone(): Promise<boolean> {
+    const { s } = this;
+    const rebuild = this.rebuild!;
+    const present = await s.gate.earlierReplayFilters(this.earlierFilterIdleMs);
+    if (present === 0) {
+      this.earlierFilterGoneSinceMs ??= Date.now();
+      this.earlierFilterSeen = false;
+      return true;
+    }
+    this.earlierFilterGoneSinceMs = null;
+    if (!this.earlierFilterSeen) {
+      s.log.warn({ shards: present }, 'replay filter: an earlier version’s filter is in use; refusals look in the ledger until it goes');
+      this.earlierFilterSeen = true;
+    }
+    const held = await s.gate.tryLock(s.gate.keys.replayFilterLock, rebuild.token, REBUILD_LOCK_MS);
+    if (!held && (await s.gate.lockHolder(s.gate.keys.replayFilterLock)) !== rebuild.token) this.rebuild = null;
+    return false;
   }
 }
 

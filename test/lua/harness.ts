@@ -146,6 +146,7 @@ export function takePartsArgs(keys: GateKeys, takes: Take[]): [number, ...(strin
     keys.first.replayFilter,
     keys.first.generation,
     keys.first.origin,
+    keys.first.earlierReplayFilter,
     ...takes.flatMap((t) => t.lines.map(([id]) => keys.counter(id))),
   ];
   const parts = takes.flatMap((t) => {

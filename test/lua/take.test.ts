@@ -605,6 +605,21 @@ describe('take.lua: the replay filter (KEYS[5], each part’s filter bits)', () 
     expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 2, 0, 0, 1]);
   });
 
+  it('while the earlier layout’s filter exists (an earlier version takes there), the complete filter is marked incomplete and vouches for no key', async () => {
+    const { keys, gate } = ns();
+    await seed(gate, 'A', { available: 0 });
+    await redis.setbit(keys.first.replayFilter, 0, 1);
+    const cart = { key: 'new', bits: [3, 5], lines: [['A', 1]] as [string, number][] };
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 1, 1, 0, 0, 1]);
+
+    await redis.setbit(keys.first.earlierReplayFilter, 7, 1);
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 1, 0, 0, 1]);
+    expect(await redis.getbit(keys.first.replayFilter, 0)).toBe(0);
+    // Gone again, the filter stays incomplete: only the keeper, having added the keys taken there, completes it.
+    await redis.del(keys.first.earlierReplayFilter);
+    expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 1, 0, 0, 1]);
+  });
+
   it("a complete filter that lacks one of a key's bits vouches it was never taken: no record of it is looked up", async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 5 });
