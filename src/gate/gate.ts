@@ -801,21 +801,12 @@ export class Gate {
 
   /**
    * How many shards still have the earlier layout's replay filter (ShardKeys.earlierReplayFilter), after
-   * deleting those untouched for at least `idleMs` (OBJECT IDLETIME; a server whose eviction policy is
-   * LFU tracks no idle time, and its filters stay until an operator deletes them).
+   * deleting those untouched for at least `idleMs` (lua/retire-1.lua).
    */
   async earlierReplayFilters(idleMs: number): Promise<number> {
-    let present = 0;
-    for (const shard of this.keys.shards) {
-      const idleSeconds = await this.call((r) => r.object('IDLETIME', shard.earlierReplayFilter)).catch((err: unknown) => {
-        if (err instanceof Error && err.message.includes('LFU')) return 0;
-        throw err;
-      });
-      if (idleSeconds === null) continue;
-      if (Number(idleSeconds) * 1000 >= idleMs) await this.call((r) => r.del(shard.earlierReplayFilter));
-      else present++;
-    }
-    return present;
+    const idleSeconds = Math.ceil(idleMs / 1000);
+    const replies = await Promise.all(this.keys.shards.map((shard) => this.call((r) => r.retire(shard.earlierReplayFilter, idleSeconds))));
+    return replies.reduce((sum: number, reply) => sum + integer('retire-1.lua', reply), 0);
   }
 
   /** Sets these keys' bits in their home shards' replay filters, one round trip per shard. */

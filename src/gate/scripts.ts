@@ -27,6 +27,7 @@ declare module 'ioredis' {
     seed(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
     adopt(origin: string, generation: string, filter: string): Result<number, Context>;
     invalidate(key: string, epoch: number): Result<number, Context>;
+    retire(earlierFilter: string, idleSeconds: number): Result<number, Context>;
     apply(key: string, marker: string, ...args: (string | number)[]): Result<number, Context>;
     lock(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number[], Context>;
     unlock(numKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;

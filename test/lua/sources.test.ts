@@ -10,7 +10,7 @@ useLua();
 describe('script sources', () => {
   const files = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
 
-  it('finds the nine gate scripts, the live one and the rate limit, and defines each as a command', () => {
+  it('finds the ten gate scripts, the live one and the rate limit, and defines each as a command', () => {
     expect(files.sort()).toEqual([
       'adopt-3.lua',
       'announce-3.lua',
@@ -19,12 +19,26 @@ describe('script sources', () => {
       'lock.lua',
       'rate-1.lua',
       'release.lua',
+      'retire-1.lua',
       'seed.lua',
       'settle-2.lua',
       'take.lua',
       'unlock.lua',
     ]);
-    for (const name of ['adopt', 'announce', 'apply', 'take', 'release', 'settle', 'seed', 'invalidate', 'lock', 'unlock', 'rate']) {
+    for (const name of [
+      'adopt',
+      'announce',
+      'apply',
+      'take',
+      'release',
+      'settle',
+      'seed',
+      'invalidate',
+      'retire',
+      'lock',
+      'unlock',
+      'rate',
+    ]) {
       expect(typeof (redis as unknown as Record<string, unknown>)[name]).toBe('function');
     }
   });

@@ -1,5 +1,6 @@
 /** lua/take.lua, the gate's one take (deducts and reserves): its replies, the all-or-nothing cart, idempotency records per period, the replay filter, unlimited and backorder lines, the hot-SKU throttle, and concurrent callers. See ./harness.ts. */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Gate, keyTrace } from '../../src/gate/gate.ts';
 import type { GateKeys } from '../../src/gate/keys.ts';
@@ -618,6 +619,23 @@ describe('take.lua: the replay filter (KEYS[5], each part’s filter bits)', () 
     // Gone again, the filter stays incomplete: only the keeper, having added the keys taken there, completes it.
     await redis.del(keys.first.earlierReplayFilter);
     expect(await deduct(keys, cart)).toEqual(['SHORT', 0, 1, 0, 0, 1]);
+  });
+
+  it('retire-1.lua deletes the earlier layout’s filter only once untouched for the idle seconds; a take’s look keeps it', async () => {
+    const { keys, gate } = ns();
+    const earlier = keys.first.earlierReplayFilter;
+    expect(await redis.retire(earlier, 1)).toBe(0);
+    await redis.setbit(earlier, 7, 1);
+    expect(await redis.retire(earlier, 1)).toBe(1);
+    expect(await gate.earlierReplayFilters(1_000)).toBe(1);
+    await sleep(2_100);
+    expect(await redis.retire(earlier, 60)).toBe(1);
+    // Read as an earlier version's take reads it: idle from then on.
+    await redis.getbit(earlier, 7);
+    expect(await redis.retire(earlier, 1)).toBe(1);
+    await sleep(2_100);
+    expect(await gate.earlierReplayFilters(1_000)).toBe(0);
+    expect(await redis.exists(earlier)).toBe(0);
   });
 
   it("a complete filter that lacks one of a key's bits vouches it was never taken: no record of it is looked up", async () => {
