@@ -148,8 +148,9 @@ if redis.call("GET", KEYS[7]) ~= here then return { "ADOPT" } end
 local generation = redis.call("GET", KEYS[6]) or "0"
 local filterComplete = redis.call("GETBIT", KEYS[5], 0) == 1
 -- A key an earlier version took during a rolling upgrade has its bits only in the earlier filter: trusting
--- this one would take a replay of it again (I4). The check is in the take, not only in the keeper, so no
--- call runs between an earlier instance's first take and the filter's demotion.
+-- this one, a sold-out replay of it, its record expired, would be refused as a new key instead of getting
+-- its first answer (I4). The check is in the take, not only in the keeper, so no call runs between an
+-- earlier instance's first take and the filter's demotion.
 if filterComplete and redis.call("EXISTS", KEYS[8]) == 1 then
   redis.call("SETBIT", KEYS[5], 0, 0)
   filterComplete = false
