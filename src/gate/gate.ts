@@ -805,7 +805,11 @@ export class Gate {
    */
   async earlierReplayFilters(idleMs: number): Promise<number> {
     const idleSeconds = Math.ceil(idleMs / 1000);
-    const replies = await Promise.all(this.keys.shards.map((shard) => this.call((r) => r.retire(shard.earlierReplayFilter, idleSeconds))));
+    const replies = await this.pipelined(
+      this.keys.shards,
+      (shard) => shard.earlierReplayFilter,
+      (p, shard) => p.retire(shard.earlierReplayFilter, idleSeconds),
+    );
     return replies.reduce((sum: number, reply) => sum + integer('retire-1.lua', reply), 0);
   }
 
