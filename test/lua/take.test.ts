@@ -638,6 +638,18 @@ describe('take.lua: the replay filter (KEYS[5], each part’s filter bits)', () 
     expect(await redis.exists(earlier)).toBe(0);
   });
 
+  it('retire-1.lua keeps a filter touched less than the idle seconds ago when the wall clock’s second ticks in between', async () => {
+    const { keys } = ns();
+    const earlier = keys.first.earlierReplayFilter;
+    // Touched late in one second, looked at early in the next: IDLETIME reads 1 after a few hundred ms.
+    await sleep(1_000 - (Date.now() % 1_000) + 850);
+    await redis.setbit(earlier, 7, 1);
+    await sleep(1_000 - (Date.now() % 1_000) + 250);
+    expect(Number(await redis.object('IDLETIME', earlier))).toBeGreaterThanOrEqual(1);
+    expect(await redis.retire(earlier, 1)).toBe(1);
+    expect(await redis.exists(earlier)).toBe(1);
+  });
+
   it("a complete filter that lacks one of a key's bits vouches it was never taken: no record of it is looked up", async () => {
     const { keys, gate } = ns();
     await seed(gate, 'A', { available: 5 });
