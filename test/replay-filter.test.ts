@@ -183,7 +183,7 @@ describe('an earlier version’s instances during a rolling upgrade (their filte
     'the keeper completes the filter only once the earlier one, idle, is deleted, with the keys taken there meanwhile',
     { timeout: 30_000 },
     async () => {
-      const idleMs = 1_000;
+      const idleMs = 3_000;
       const keeper = new ReplayFilterKeeper(services(), SETTLE_MS, idleMs);
       await keeper.pass();
       // Taken at an earlier version's instance after the rebuild's scan: only the look at keys since finds it.
