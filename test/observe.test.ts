@@ -20,8 +20,9 @@ import { useStack } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
 
 // Merging by hand, so the merge lag stays put until the test merges; reconciliation soon after a
-// take goes stale, so its repair is seen within a couple of seconds.
-const stack = useStack({ ownRedis: true, env: { MERGE_INTERVAL_MS: '60000', RECONCILE_INTERVAL_MS: '100', INFLIGHT_DEADLINE_MS: '1000' } });
+// take goes stale, so its repair is seen within a few seconds, yet not so soon that one slow healthy
+// commit on a loaded machine is taken for stale (fenced, its counts changed).
+const stack = useStack({ ownRedis: true, env: { MERGE_INTERVAL_MS: '60000', RECONCILE_INTERVAL_MS: '100', INFLIGHT_DEADLINE_MS: '3000' } });
 const { api } = stack;
 
 const at = (path: string, init?: RequestInit) => fetch(new URL(path, stack.svc.url), init);
