@@ -25,6 +25,7 @@ import {
   takePartsArgs,
   useLua,
 } from './harness.ts';
+import { eventually } from '../support/wait.ts';
 
 useLua();
 
@@ -644,9 +645,9 @@ describe('take.lua: the replay filter (KEYS[5], each part’s filter bits)', () 
     const earlier = keys.first.earlierReplayFilter;
     await redis.setbit(earlier, 7, 1);
     // OBJECT IDLETIME subtracts whole seconds of the wall clock: it reads 1 from the next second's tick on.
-    const touched = Date.now();
-    while (Number(await redis.object('IDLETIME', earlier)) < 1) await sleep(20);
-    const readOneAfterMs = Date.now() - touched;
+    const readOneAfterMs = await eventually('IDLETIME to read 1', async () => Number(await redis.object('IDLETIME', earlier)) >= 1, {
+      every: 20,
+    });
     expect(await redis.retire(earlier, 1)).toBe(1);
     expect(await redis.exists(earlier)).toBe(1);
     expect(readOneAfterMs).toBeLessThan(1_000 + 500);
