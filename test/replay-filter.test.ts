@@ -1,43 +1,30 @@
 /**
- * The gate's replay filter (issue 14), against the real app: a refusal of a new key on a sold-out SKU
- * runs no query on PostgreSQL once the filter is complete; a key that succeeded still gets its first
+ * The gate's replay filter (issue 14), against the real app: a key that succeeded still gets its first
  * answer when Redis forgot its record (the filter says "maybe", the ledger answers); a flush makes
  * refusals look in the ledger again until ReplayFilterKeeper passes rebuild the filter from gate_request;
- * and keys the database-only path took (replay_filter_pending) are moved into it by a pass.
+ * and keys the database-only path took (replay_filter_pending) are moved into it by a pass. That a
+ * refusal of a new key runs no query on PostgreSQL is test/replay-filter-refusals.test.ts's: its count
+ * of transactions waits for PostgreSQL's statistics most of a minute.
  *
  * The app's own workers that matter here run once a minute (RECONCILE_INTERVAL_MS, whose pass runs the
  * app's keeper, and MERGE_INTERVAL_MS, at their most): the app's keeper cannot begin a rebuild before
- * the first test's own passes, and on a machine not too slow neither it nor the merge runs while the
- * next test counts transactions. The tests of pending keys come last and hold whichever pass moves
- * the keys, the app's or their own.
+ * the first test's own passes. The tests of pending keys come last and hold whichever pass moves the
+ * keys, the app's or their own.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TakeKind } from '../src/inventory.ts';
-import { loadCounters } from '../src/sync/load.ts';
 import { KEYS_PAGE_SQL, KEYS_SINCE_SQL, ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
 import { createPrisma } from '../src/db/client.ts';
 import { outcome, type Result } from './support/client.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
+import { rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
 import { useStack, type Running } from './support/stack.ts';
 
 const QUIET = { RECONCILE_INTERVAL_MS: '60000', MERGE_INTERVAL_MS: '60000' };
 const stack = useStack({ env: QUIET });
 const { api } = stack;
-
-/** The keeper's settle delay in these tests: a rebuild completes on the first pass more than this after its scan. */
-const SETTLE_MS = 100;
-/**
- * How long a PostgreSQL 15 backend may keep its counts before pg_stat_database shows them: it flushes
- * at most once a second while busy, and within PGSTAT_IDLE_INTERVAL (10 s) once idle. No longer: four
- * such waits are most of this file's run, which must end before the app's workers first run, a minute
- * after it starts (see above; at 13 s the file took 63 s, and its last test met them).
- */
-const STATS_FLUSH_MS = 11_000;
-/** Refused deducts whose transactions are counted. */
-const REFUSALS = 200;
 
 const services = () => stack.svc.app.services;
 const gate = () => services().gate;
@@ -70,41 +57,6 @@ async function forgetRecords(): Promise<void> {
   expect(await recordHashes()).toEqual([]);
 }
 
-/** One pass, a wait past the settle delay, another pass: what completes a rebuild the first pass began. */
-async function rebuild(keeper: ReplayFilterKeeper): Promise<void> {
-  await keeper.pass();
-  expect(await gate().replayFilterComplete()).toBe(false);
-  await sleep(SETTLE_MS * 2);
-  await keeper.pass();
-}
-
-/** The gate's refusal of a take of this key on a sold-out SKU (it takes nothing), loading the counter first if needed. */
-async function shortAtGate(kind: TakeKind, key: string, skuId: string) {
-  const take = () => gate().take(kind, key, `probe-${randomUUID()}`, randomUUID(), [{ skuId, quantity: 1 }]);
-  let took = await take();
-  if (took.kind === 'missing') {
-    expect(await loadCounters(gate(), services().prisma, [skuId])).toEqual([]);
-    took = await take();
-  }
-  expect(took.kind).toBe('short');
-  return took as Extract<typeof took, { kind: 'short' }>;
-}
-
-/** Sends `n` requests, `parallel` at a time. */
-async function inParallel<T>(n: number, parallel: number, send: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < n) {
-        const i = next++;
-        out[i] = await send(i);
-      }
-    }),
-  );
-  return out;
-}
-
 /** The first answers of the successes made before the tests, by key. */
 const olds = new Map<string, Result>();
 
@@ -130,12 +82,12 @@ describe('a flush: refusals look in the ledger again, until keeper passes rebuil
     expect(await gate().replayFilterComplete()).toBe(false);
 
     // No refusal is fresh, not even of a key never taken: each looks in the ledger.
-    expect(await shortAtGate('DEDUCT', 'never-taken', 'old')).toMatchObject({ fresh: false });
+    expect(await shortAtGate(services(), 'DEDUCT', 'never-taken', 'old')).toMatchObject({ fresh: false });
     for (const [key, first] of olds) expect(await api.deductOne(key, 'old')).toEqual(first);
     expect(outcome(await api.deductOne('old-1', 'old', 2))).toBe('IdempotencyConflict');
 
     const keeper = new ReplayFilterKeeper(services(), SETTLE_MS);
-    await rebuild(keeper);
+    await rebuild(services(), keeper);
 
     expect(await gate().replayFilterComplete()).toBe(true);
     const ledger = await sql<{ kind: TakeKind; key: string }>(
@@ -147,8 +99,8 @@ describe('a flush: refusals look in the ledger again, until keeper passes rebuil
     // Refusals trust it again: a new key is fresh, an old one is not (and still gets its first answer).
     // (A new one: over several gate shards, the refusal of 'never-taken' above set its bits in its home
     // shard's filter, whose part was taken before the SKU's shard refused, and a Bloom filter keeps them.)
-    expect(await shortAtGate('DEDUCT', 'never-seen', 'old')).toMatchObject({ fresh: true });
-    expect(await shortAtGate('DEDUCT', 'old-2', 'old')).toMatchObject({ fresh: false });
+    expect(await shortAtGate(services(), 'DEDUCT', 'never-seen', 'old')).toMatchObject({ fresh: true });
+    expect(await shortAtGate(services(), 'DEDUCT', 'old-2', 'old')).toMatchObject({ fresh: false });
     expect(await api.deductOne('old-2', 'old')).toEqual(olds.get('old-2'));
     // A complete filter stays as it is: more passes add nothing from the ledger.
     expect(await keeper.pass()).toBe(0);
@@ -175,7 +127,7 @@ describe('an earlier version’s instances during a rolling upgrade (their filte
     await asTakenByEarlierVersion('rolling-1');
     await forgetRecords();
 
-    expect(await shortAtGate('DEDUCT', 'rolling-1', 'rolling')).toMatchObject({ fresh: false });
+    expect(await shortAtGate(services(), 'DEDUCT', 'rolling-1', 'rolling')).toMatchObject({ fresh: false });
     expect(await gate().replayFilterComplete()).toBe(false);
     expect(await api.deductOne('rolling-1', 'rolling')).toEqual(first);
     expect(await audit(stack.ns.databaseUrl, 'rolling')).toMatchObject({ available: 0, sold: 1, deducts: 1 });
@@ -210,64 +162,14 @@ describe('an earlier version’s instances during a rolling upgrade (their filte
       expect(await gate().replayFilterComplete()).toBe(true);
       expect(await inFilter('DEDUCT', 'rolling-2')).toBe(true);
       await forgetRecords();
-      expect(await shortAtGate('DEDUCT', 'rolling-2', 'rolling-late')).toMatchObject({ fresh: false });
+      expect(await shortAtGate(services(), 'DEDUCT', 'rolling-2', 'rolling-late')).toMatchObject({ fresh: false });
       expect(await api.deductOne('rolling-2', 'rolling-late')).toEqual(first);
-      expect(await shortAtGate('DEDUCT', 'rolling-new', 'rolling-late')).toMatchObject({ fresh: true });
+      expect(await shortAtGate(services(), 'DEDUCT', 'rolling-new', 'rolling-late')).toMatchObject({ fresh: true });
     },
   );
 });
 
 describe('once the filter is complete', () => {
-  let db: pg.Client;
-  beforeAll(async () => {
-    db = new pg.Client({ connectionString: stack.ns.databaseUrl });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await db?.end();
-  });
-
-  /** Transactions PostgreSQL counted in this database so far (its statistics, as they are flushed). */
-  async function transactions(): Promise<number> {
-    const { rows } = await db.query<{ n: string }>(
-      `SELECT sum(xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database WHERE datname = current_database()`,
-    );
-    return Number(rows[0]!.n);
-  }
-
-  /** Transactions counted from before `work` until every backend flushed its counts after it; and how long that was. */
-  async function counted(work: () => Promise<void>): Promise<{ n: number; ms: number }> {
-    const before = await transactions();
-    const started = Date.now();
-    await work();
-    await sleep(STATS_FLUSH_MS);
-    const n = (await transactions()) - before;
-    return { n, ms: Date.now() - started };
-  }
-
-  it(`${REFUSALS} refusals of new keys on a sold-out SKU run no query on PostgreSQL`, { timeout: 180_000 }, async () => {
-    expect(await gate().replayFilterComplete()).toBe(true);
-    expect(await shortAtGate('DEDUCT', 'stampede-probe', 'old')).toMatchObject({ fresh: true });
-    const refuse = (prefix: string) => async () => {
-      const answers = await inParallel(REFUSALS, 8, (i) => api.deductOne(`${prefix}-${i}`, 'old'));
-      for (const a of answers) expect(outcome(a)).toBe('InsufficientStock');
-    };
-
-    // Counts of earlier tests' queries are flushed first: every window starts and ends quiet.
-    await sleep(STATS_FLUSH_MS);
-    const idle = await counted(async () => {});
-    const stampede = await counted(refuse('stampede'));
-    // The instrument sees a query per refusal: keys the filter says "maybe" for (never taken) each look in the ledger.
-    await gate().addToReplayFilter(Array.from({ length: REFUSALS }, (_, i) => gate().trace('DEDUCT', `maybe-${i}`)));
-    const looked = await counted(refuse('maybe'));
-
-    /** Transactions per refusal above the background work (the workers' own queries), at the idle window's rate. */
-    const perRefusal = (w: { n: number; ms: number }) => (w.n - (idle.n * w.ms) / idle.ms) / REFUSALS;
-    const report = JSON.stringify({ idle, stampede, looked });
-    expect(perRefusal(looked), report).toBeGreaterThanOrEqual(0.9);
-    expect(perRefusal(stampede), report).toBeLessThan(0.05);
-  });
-
   it('a key that succeeded, whose record Redis forgot, still gets its first answer on the sold-out SKU', async () => {
     await api.upserted([{ id: 'forgot', available: 2 }]);
     const first = await api.deductOne('forgot-1', 'forgot', 2);
@@ -277,7 +179,7 @@ describe('once the filter is complete', () => {
 
     // Its own take set its bits: the filter says "maybe", so the refusal looks in the ledger.
     expect(await inFilter('DEDUCT', 'forgot-1')).toBe(true);
-    expect(await shortAtGate('DEDUCT', 'forgot-1', 'forgot')).toMatchObject({ fresh: false });
+    expect(await shortAtGate(services(), 'DEDUCT', 'forgot-1', 'forgot')).toMatchObject({ fresh: false });
     expect(await api.deductOne('forgot-1', 'forgot', 2)).toEqual(first);
     expect(outcome(await api.deductOne('forgot-1', 'forgot', 1))).toBe('IdempotencyConflict');
     expect(outcome(await api.deductOne('forgot-2', 'forgot', 1))).toBe('InsufficientStock');
@@ -362,7 +264,7 @@ describe('keys the database-only path took (replay_filter_pending)', () => {
     expect(await gate().replayFilterComplete()).toBe(true);
     // Through the gate now: no record of db-1 in Redis, the SKU sold out, and the filter sends it to the ledger.
     await outboxDelivered(stack.ns.databaseUrl, ['db-only']);
-    expect(await shortAtGate('DEDUCT', 'db-1', 'db-only')).toMatchObject({ fresh: false });
+    expect(await shortAtGate(services(), 'DEDUCT', 'db-1', 'db-only')).toMatchObject({ fresh: false });
     expect(await api.deductOne('db-1', 'db-only')).toEqual(first);
     expect(outcome(await api.deductOne('db-2', 'db-only'))).toBe('InsufficientStock');
   });
