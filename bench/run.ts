@@ -277,8 +277,11 @@ const BENCH_API_KEY = randomBytes(16).toString('hex');
 const PRODUCTION_ENV = { NODE_ENV: 'production', STOCKGATE_API_KEYS: `bench:admin:${BENCH_API_KEY}` };
 const REQUEST_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY}` };
 
-/** Node's flags for every server, as `npm start` and the Dockerfile run stockgate (package.json). */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=128'];
+/**
+ * Node's flags for every server, as `npm start` and the Dockerfile run stockgate (package.json), then
+ * BENCH_NODE_FLAGS' (space-separated): to A/B a flag of Node's or V8's before it goes into `npm start`.
+ */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=128', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
 /**
  * stockgate runs as `npm start` runs it: compiled by tsc into dist/ (built first when stale, as npm
  * start's prestart does), not transformed on load by tsx. tsx's esbuild names every function
