@@ -6,28 +6,16 @@
  * the change is the victim.
  *
  * PostgreSQL looks for a deadlock once per lock wait, deadlock_timeout after it began: the other's
- * request must come before the change looks, or the change waits until its statement timeout and the
- * test sees TEMPORARILY_UNAVAILABLE. At the default 1 s a loaded CI machine missed it once (5.7 s, the
- * other's request later than a second after the change began to wait), so the change runs on an
- * instance whose sessions look after DEADLOCK_CHECK_MS: their database's own setting, which sessions
- * opened after it take.
+ * request must come before the change looks, or the change waits until its statement timeout. So the
+ * change runs on an instance whose sessions all look later (lookForDeadlocksLater).
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { audit, sql, waitingForLock } from './support/ledger.ts';
+import { audit, lookForDeadlocksLater, waitingForLock } from './support/ledger.ts';
 import { useStack } from './support/stack.ts';
 
 const stack = useStack();
 const { api } = stack;
-
-/** How long the change's sessions wait before they look for a deadlock: well within STATEMENT_TIMEOUT_MS (5 s). */
-const DEADLOCK_CHECK_MS = 3_000;
-
-/** The namespace's database. */
-async function databaseName(): Promise<string> {
-  const [row] = await sql<{ name: string }>(stack.ns.databaseUrl, 'SELECT current_database() AS name');
-  return row!.name;
-}
 
 describe('a change that loses a deadlock', () => {
   it('runs again and answers as if nothing had happened', async () => {
@@ -35,7 +23,7 @@ describe('a change that loses a deadlock', () => {
       { id: 'dl-a', available: 1 },
       { id: 'dl-b', available: 1 },
     ]);
-    await sql(stack.ns.databaseUrl, `ALTER DATABASE "${await databaseName()}" SET deadlock_timeout = '${DEADLOCK_CHECK_MS}ms'`);
+    await lookForDeadlocksLater(stack.ns.databaseUrl);
     // A new instance, so its pools' sessions all open after the setting.
     const changer = await stack.serve();
     const other = new pg.Client({ connectionString: stack.ns.databaseUrl });
@@ -50,7 +38,7 @@ describe('a change that loses a deadlock', () => {
       ]);
       await waitingForLock(stack.ns.databaseUrl, 'FOR UPDATE');
       // The cycle: the change holds dl-a and waits for dl-b; this waits for dl-a until the change,
-      // after its deadlock_timeout (DEADLOCK_CHECK_MS), is rolled back.
+      // after its deadlock_timeout (lookForDeadlocksLater), is rolled back.
       await other.query(`SELECT 1 FROM sku WHERE id = 'dl-a' FOR UPDATE`);
       // The change ran again and now waits for this transaction, which lets both rows go.
       await waitingForLock(stack.ns.databaseUrl, 'FOR UPDATE');

@@ -6,7 +6,7 @@ import { LEDGER_ROW_LOCK, LedgerWriter, type LedgerEntry } from '../src/ledger/g
 import { MERGE_ROW_LOCK, mergeOnce } from '../src/ledger/merge.ts';
 import { truthForLoad } from '../src/ledger/truth.ts';
 import { fenceLocked } from '../src/sync/outbox.ts';
-import { newSkuRow, sql, waitingForLock } from './support/ledger.ts';
+import { lookForDeadlocksLater, newSkuRow, sql, waitingForLock } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
 
@@ -149,6 +149,11 @@ describe('SKU row locks', () => {
   it('a ledger batch that loses a deadlock runs again', async () => {
     const epoch = await newSku('lock-deadlock');
     const entry = deduct('lock-deadlock', epoch);
+    // The batch's sessions look for the deadlock late enough for the other to close the cycle first
+    // (lookForDeadlocksLater): a pool of its own, opened after the setting.
+    await lookForDeadlocksLater(space.ns.databaseUrl);
+    const batchPool = createLedgerPool(space.ns.databaseUrl);
+    const batchWriter = new LedgerWriter(batchPool, () => {});
     const other = new pg.Client({ connectionString: space.ns.databaseUrl });
     await other.connect();
     try {
@@ -162,7 +167,7 @@ describe('SKU row locks', () => {
          VALUES ('DEDUCT', $1, 'another order', 'f', '{}', gen_random_uuid())`,
         [entry.idempotencyKey],
       );
-      const write = writer.write(entry);
+      const write = batchWriter.write(entry);
       await waitingForLock(space.ns.databaseUrl, 'WITH req AS');
       await other.query(`SELECT 1 FROM sku WHERE id = 'lock-deadlock' FOR UPDATE`);
       // The batch ran again and now waits for this transaction, which gives its key up.
@@ -171,6 +176,7 @@ describe('SKU row locks', () => {
       expect(await write).toBe('committed');
     } finally {
       await other.end();
+      await batchPool.end();
     }
     const [row] = await sql(space.ns.databaseUrl, `SELECT count(*)::int AS n FROM gate_request WHERE idempotency_key = $1`, [
       entry.idempotencyKey,

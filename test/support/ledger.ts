@@ -18,6 +18,23 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
   }
 }
 
+/**
+ * How long a session of this database waits on a lock before it looks for a deadlock, for sessions
+ * opened from now on (the database's own deadlock_timeout). PostgreSQL looks once per lock wait, so a
+ * test that builds a cycle by hand must close it within that time of the victim's wait beginning: at the
+ * default 1 s a loaded CI machine missed it (test/deadlocks.test.ts, TEMPORARILY_UNAVAILABLE after 5.7
+ * s). Well within the statement timeout (STATEMENT_TIMEOUT_MS, 5 s), which would end the wait first.
+ */
+export const DEADLOCK_CHECK_MS = 3_000;
+
+/** Makes sessions of this database opened from now on look for deadlocks after DEADLOCK_CHECK_MS. */
+export async function lookForDeadlocksLater(databaseUrl: string): Promise<void> {
+  await sql(
+    databaseUrl,
+    `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET deadlock_timeout = %L', current_database(), '${DEADLOCK_CHECK_MS}ms'); END $$`,
+  );
+}
+
 /** A SKU row of 100 available written straight into the truth (no gate counter): its epoch. */
 export async function newSkuRow(databaseUrl: string, id: string): Promise<number> {
   const [row] = await sql<{ epoch: number }>(
