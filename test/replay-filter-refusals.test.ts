@@ -14,11 +14,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
 import { outcome } from './support/client.ts';
-import { rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
+import { QUIET_WORKERS, rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
 import { useStack } from './support/stack.ts';
 
-const QUIET = { RECONCILE_INTERVAL_MS: '60000', MERGE_INTERVAL_MS: '60000' };
-const stack = useStack({ env: QUIET });
+const stack = useStack({ env: QUIET_WORKERS });
 const { api } = stack;
 
 /**

@@ -19,11 +19,10 @@ import { KEYS_PAGE_SQL, KEYS_SINCE_SQL, ReplayFilterKeeper } from '../src/sync/r
 import { createPrisma } from '../src/db/client.ts';
 import { outcome, type Result } from './support/client.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
-import { rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
+import { QUIET_WORKERS, rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
 import { useStack, type Running } from './support/stack.ts';
 
-const QUIET = { RECONCILE_INTERVAL_MS: '60000', MERGE_INTERVAL_MS: '60000' };
-const stack = useStack({ env: QUIET });
+const stack = useStack({ env: QUIET_WORKERS });
 const { api } = stack;
 
 const services = () => stack.svc.app.services;
@@ -221,7 +220,7 @@ describe('keys the database-only path took (replay_filter_pending)', () => {
   /** A second instance on the namespace whose deducts and reserves go around the gate (STOCKGATE_MODE=db-only). */
   let dbOnly: Running;
   beforeAll(async () => {
-    dbOnly = await stack.serve({ ...QUIET, STOCKGATE_MODE: 'db-only' });
+    dbOnly = await stack.serve({ ...QUIET_WORKERS, STOCKGATE_MODE: 'db-only' });
   });
   afterAll(async () => {
     await dbOnly?.stop();
