@@ -25,7 +25,7 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
  * default 1 s a loaded CI machine missed it (test/deadlocks.test.ts, TEMPORARILY_UNAVAILABLE after 5.7
  * s). Well within the statement timeout (STATEMENT_TIMEOUT_MS, 5 s), which would end the wait first.
  */
-export const DEADLOCK_CHECK_MS = 3_000;
+const DEADLOCK_CHECK_MS = 3_000;
 
 /** Makes sessions of this database opened from now on look for deadlocks after DEADLOCK_CHECK_MS. */
 export async function lookForDeadlocksLater(databaseUrl: string): Promise<void> {
