@@ -107,6 +107,26 @@ describe('idempotency', () => {
     expect(b).toEqual(a);
     expect(await audit(stack.ns.databaseUrl, 'o2')).toMatchObject({ available: 3, sold: 2 });
   });
+
+  it("answers replays whole from stored answers without their order id and key (a later release's), from the row", async () => {
+    await api.upserted([{ id: 'slim', available: 10 }]);
+    const deduct = () => api.deduct('order-slim', [{ skuId: 'slim', quantity: 2 }], 'key-slim');
+    const reserve = () => api.reserve('order-slim-r', [{ skuId: 'slim', quantity: 3 }], 600, 'client-slim');
+    const first = { deduct: await deduct(), reserve: await reserve() };
+    expect(outcome(first.deduct)).toBe('DeductStockSuccess');
+    expect(outcome(first.reserve)).toBe('ReserveStockSuccess');
+    const slimmed = await sql<{ answer: string }>(
+      stack.ns.databaseUrl,
+      `UPDATE gate_request SET answer = (answer::jsonb - 'orderId' - 'idempotencyKey')::text
+       WHERE idempotency_key IN ('key-slim', 'order-slim-r') RETURNING answer`,
+    );
+    expect(slimmed).toHaveLength(2);
+    for (const { answer } of slimmed) expect(Object.keys(JSON.parse(answer))).not.toContain('orderId');
+
+    expect(await deduct()).toEqual(first.deduct);
+    expect(await reserve()).toEqual(first.reserve);
+    expect(await audit(stack.ns.databaseUrl, 'slim')).toMatchObject({ available: 5, sold: 2, deducts: 1 });
+  });
 });
 
 describe('outcomes', () => {

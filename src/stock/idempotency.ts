@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { Sql, Tx } from '../db/client.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { OperationKind } from '../generated/prisma/enums.ts';
@@ -117,6 +118,18 @@ export interface StoredTake {
   result: unknown;
 }
 
+/**
+ * A take's first answer as its ledger row keeps it, with the order id and the client's key (the answer's
+ * `orderId` and `idempotencyKey`) from the row's own columns wherever the stored answer leaves them out.
+ * Every answer stored so far holds both; reading them from the row first lets a later release store
+ * answers without them (each cart's ledger row then sends and writes its order id twice, not four times)
+ * while instances of this one still answer its replays whole during a rolling upgrade.
+ */
+function withIdentity(answer: unknown, orderId: string, key: string): unknown {
+  assert.ok(typeof answer === 'object' && answer !== null, "a take's stored answer is an object");
+  return { orderId, idempotencyKey: key, ...answer };
+}
+
 /** The first answer a record keeps for this take: IdempotencyConflict when it was another request's. */
 export function answerFrom<A>(take: TakeKey, stored: StoredTake | undefined): A | null {
   if (!stored) return null;
@@ -142,12 +155,15 @@ export async function storedTakeAnswer<A>(db: Sql, take: TakeKey): Promise<A | n
 export async function storedTakes(db: Sql, takes: readonly TakeKey[]): Promise<(StoredTake | undefined)[]> {
   if (takes.length === 0) return [];
   // One probe of the two indexes per take (LATERAL): a plain join on the OR read all of gate_request.
-  const rows = await db.$queryRawUnsafe<(StoredTake & { at: number })[]>(
+  const rows = await db.$queryRawUnsafe<(StoredTake & { at: number; orderId: string; key: string })[]>(
     // A row keeps its answer as text, or (written before migration 20261203230000) as json in `result`.
-    `SELECT t.at::int AS at, r.fingerprint, r.result
+    // The client's key: a reserve's own column (its idempotency key is the order id), a deduct's key.
+    `SELECT t.at::int AS at, r.fingerprint, r.result, r.order_id AS "orderId", r.key
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(kind, key, client_key, at)
      CROSS JOIN LATERAL (
-       SELECT g.fingerprint, coalesce(g.answer::json, g.result) AS result FROM gate_request g
+       SELECT g.fingerprint, coalesce(g.answer::json, g.result) AS result, g.order_id,
+              coalesce(g.client_key, g.idempotency_key) AS key
+       FROM gate_request g
        WHERE g.kind = t.kind::"MovementKind" AND (g.idempotency_key = t.key OR g.client_key = t.client_key)
        ORDER BY (g.idempotency_key = t.key) DESC LIMIT 1
      ) r`,
@@ -156,7 +172,7 @@ export async function storedTakes(db: Sql, takes: readonly TakeKey[]): Promise<(
     takes.map((t) => t.clientKey ?? null),
   );
   const stored = new Array<StoredTake | undefined>(takes.length);
-  for (const row of rows) stored[row.at - 1] = { fingerprint: row.fingerprint, result: row.result };
+  for (const row of rows) stored[row.at - 1] = { fingerprint: row.fingerprint, result: withIdentity(row.result, row.orderId, row.key) };
   return stored;
 }
 
