@@ -122,8 +122,9 @@ export interface StoredTake {
  * A take's first answer as its ledger row keeps it, with the order id and the client's key (the answer's
  * `orderId` and `idempotencyKey`) from the row's own columns wherever the stored answer leaves them out.
  * Every answer stored so far holds both; reading them from the row first lets a later release store
- * answers without them (each cart's ledger row then sends and writes its order id twice, not four times)
- * while instances of this one still answer its replays whole during a rolling upgrade.
+ * answers without them (a cart's ledger row then sends and writes its order id three times, not five,
+ * where it is the key) while instances of this one still answer its replays whole during a rolling
+ * upgrade.
  */
 function withIdentity(answer: unknown, orderId: string, key: string): unknown {
   assert.ok(typeof answer === 'object' && answer !== null, "a take's stored answer is an object");
