@@ -126,7 +126,7 @@ export interface StoredTake {
  * where it is the key) while instances of this one still answer its replays whole during a rolling
  * upgrade.
  */
-function withIdentity(answer: unknown, orderId: string, key: string): unknown {
+export function withIdentity(answer: unknown, orderId: string, key: string): unknown {
   assert.ok(typeof answer === 'object' && answer !== null, "a take's stored answer is an object");
   return { orderId, idempotencyKey: key, ...answer };
 }

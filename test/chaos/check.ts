@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { Gate } from '../../src/gate/gate.ts';
 import { GateKeys } from '../../src/gate/keys.ts';
 import { defineGateCommands } from '../../src/gate/scripts.ts';
+import { withIdentity } from '../../src/stock/idempotency.ts';
 import { sql } from '../support/ledger.ts';
 import type { Done, Line, Sent } from './load.ts';
 
@@ -295,11 +296,14 @@ export async function verify(databaseUrl: string, done: Done[], backorderLimit =
   const sentByKey = new Map<string, Sent>();
   for (const d of done) sentByKey.set(`${d.sent.kind}:${d.sent.key}`, d.sent);
   const records = new Map<string, unknown>();
+  // A take's record as a replay reads it: orderId and idempotencyKey from the row where its answer leaves them out.
   for (const r of await sql(
     databaseUrl,
-    `SELECT kind::text AS kind, idempotency_key AS key, coalesce(answer::json, result) AS result FROM gate_request`,
+    `SELECT kind::text AS kind, idempotency_key AS key, coalesce(answer::json, result) AS result, order_id,
+            coalesce(client_key, idempotency_key) AS client_key
+     FROM gate_request`,
   ))
-    records.set(`${r.kind}:${r.key}`, r.result);
+    records.set(`${r.kind}:${r.key}`, withIdentity(r.result, r.order_id, r.client_key));
   for (const r of await sql(databaseUrl, `SELECT kind::text AS kind, key, result FROM operation`))
     records.set(`${r.kind}:${r.key}`, r.result);
 
