@@ -118,6 +118,14 @@ export interface StoredTake {
   result: unknown;
 }
 
+/** The columns of a take's ledger row (`gate_request`) that name it. */
+export interface TakeIdentity {
+  orderId: string;
+  idempotencyKey: string;
+  /** RESERVE only: the client's key (a reserve's idempotency key is its order id); null for a deduct. */
+  clientKey: string | null;
+}
+
 /**
  * A take's first answer as its ledger row keeps it, with the order id and the client's key (the answer's
  * `orderId` and `idempotencyKey`) from the row's own columns wherever the stored answer leaves them out.
@@ -126,9 +134,9 @@ export interface StoredTake {
  * where it is the key) while instances of this one still answer its replays whole during a rolling
  * upgrade.
  */
-export function withIdentity(answer: unknown, orderId: string, key: string): unknown {
+export function withIdentity(answer: unknown, row: TakeIdentity): unknown {
   assert.ok(typeof answer === 'object' && answer !== null, "a take's stored answer is an object");
-  return { orderId, idempotencyKey: key, ...answer };
+  return { orderId: row.orderId, idempotencyKey: row.clientKey ?? row.idempotencyKey, ...answer };
 }
 
 /** The first answer a record keeps for this take: IdempotencyConflict when it was another request's. */
@@ -156,14 +164,13 @@ export async function storedTakeAnswer<A>(db: Sql, take: TakeKey): Promise<A | n
 export async function storedTakes(db: Sql, takes: readonly TakeKey[]): Promise<(StoredTake | undefined)[]> {
   if (takes.length === 0) return [];
   // One probe of the two indexes per take (LATERAL): a plain join on the OR read all of gate_request.
-  const rows = await db.$queryRawUnsafe<(StoredTake & { at: number; orderId: string; key: string })[]>(
+  const rows = await db.$queryRawUnsafe<(StoredTake & TakeIdentity & { at: number })[]>(
     // A row keeps its answer as text, or (written before migration 20261203230000) as json in `result`.
-    // The client's key: a reserve's own column (its idempotency key is the order id), a deduct's key.
-    `SELECT t.at::int AS at, r.fingerprint, r.result, r.order_id AS "orderId", r.key
+    `SELECT t.at::int AS at, r.fingerprint, r.result, r.order_id AS "orderId", r.idempotency_key AS "idempotencyKey",
+            r.client_key AS "clientKey"
      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(kind, key, client_key, at)
      CROSS JOIN LATERAL (
-       SELECT g.fingerprint, coalesce(g.answer::json, g.result) AS result, g.order_id,
-              coalesce(g.client_key, g.idempotency_key) AS key
+       SELECT g.fingerprint, coalesce(g.answer::json, g.result) AS result, g.order_id, g.idempotency_key, g.client_key
        FROM gate_request g
        WHERE g.kind = t.kind::"MovementKind" AND (g.idempotency_key = t.key OR g.client_key = t.client_key)
        ORDER BY (g.idempotency_key = t.key) DESC LIMIT 1
@@ -173,7 +180,7 @@ export async function storedTakes(db: Sql, takes: readonly TakeKey[]): Promise<(
     takes.map((t) => t.clientKey ?? null),
   );
   const stored = new Array<StoredTake | undefined>(takes.length);
-  for (const row of rows) stored[row.at - 1] = { fingerprint: row.fingerprint, result: withIdentity(row.result, row.orderId, row.key) };
+  for (const row of rows) stored[row.at - 1] = { fingerprint: row.fingerprint, result: withIdentity(row.result, row) };
   return stored;
 }
 

@@ -299,11 +299,11 @@ export async function verify(databaseUrl: string, done: Done[], backorderLimit =
   // A take's record as a replay reads it: orderId and idempotencyKey from the row where its answer leaves them out.
   for (const r of await sql(
     databaseUrl,
-    `SELECT kind::text AS kind, idempotency_key AS key, coalesce(answer::json, result) AS result, order_id,
-            coalesce(client_key, idempotency_key) AS client_key
+    `SELECT kind::text AS kind, idempotency_key AS "idempotencyKey", coalesce(answer::json, result) AS result,
+            order_id AS "orderId", client_key AS "clientKey"
      FROM gate_request`,
   ))
-    records.set(`${r.kind}:${r.key}`, withIdentity(r.result, r.order_id, r.client_key));
+    records.set(`${r.kind}:${r.idempotencyKey}`, withIdentity(r.result, r));
   for (const r of await sql(databaseUrl, `SELECT kind::text AS kind, key, result FROM operation`))
     records.set(`${r.kind}:${r.key}`, r.result);
 
