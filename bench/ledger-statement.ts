@@ -77,7 +77,7 @@ async function instructionsOf(dir: string, pid: number): Promise<number> {
   }
 }
 
-/** Cart `n` as the gate path hands it to the ledger: a deduct of one unit per line, with its answer (all from `default`: no allocations). */
+/** Cart `n` as the gate path hands it to the ledger: a deduct of one unit per line, with what is kept of its answer (all from `default`: no allocations). */
 function cart(scenario: Scenario, run: number, n: number): LedgerEntry {
   const key = `cart-${run}-${n}`;
   const orderId = `order-${run}-${n}`;
@@ -88,11 +88,7 @@ function cart(scenario: Scenario, run: number, n: number): LedgerEntry {
     idempotencyKey: key,
     orderId,
     fingerprint: 'f'.repeat(64),
-    result: {
-      orderId,
-      idempotencyKey: key,
-      lines: skus.map((skuId) => ({ skuId, quantity: 1, available: 1e8 - n })),
-    },
+    kept: { lines: skus.map((skuId) => ({ skuId, quantity: 1, available: 1e8 - n })) },
     lines: skus.map((skuId) => ({ skuId, quantity: 1, epoch: 0, unlimited: false })),
   };
 }

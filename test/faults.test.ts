@@ -205,7 +205,7 @@ describe('reconciliation of takes that passed the gate', () => {
       idempotencyKey: key,
       orderId: key,
       fingerprint: `fp-${key}`,
-      result: { orderId: key },
+      kept: { orderId: key },
       lines: [{ skuId, quantity, epoch: record.epochs[0]!, unlimited: false }],
     };
     return { gateId, key, record, entry };
@@ -278,7 +278,7 @@ describe('reconciliation of takes that passed the gate', () => {
       idempotencyKey: 'ghost-sku',
       orderId: 'ghost-sku',
       fingerprint: 'fp',
-      result: {},
+      kept: {},
       lines: [{ skuId: 'no-such-sku', quantity: 1, epoch: 0, unlimited: false }],
     };
     expect(await ledger.write(entry)).toBe('fenced');

@@ -43,7 +43,7 @@ function take(skuId: string, epoch: number, key: string = randomUUID(), reserve?
     idempotencyKey: key,
     orderId: reserve?.orderId ?? `order-${key}`,
     fingerprint: 'f',
-    result: { key },
+    kept: { key },
     ...(reserve ? { clientKey: reserve.clientKey, deadline: new Date(Date.now() + 60_000) } : {}),
     lines: [{ skuId, quantity: 1, epoch, unlimited: false }],
   };
@@ -151,7 +151,7 @@ describe('ledger batches and keys already in the ledger', () => {
     const bounded = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 100, maxConcurrent: 1 });
     bounded.observer = { batchCommitted: (requests) => batches.push(requests), deadlockRetried() {}, waited() {} };
     // An answer of a third of the bound: two fit in a batch, a third does not.
-    const long = (key: string, size: number) => ({ ...take('dup-text', epoch, key), result: { key, pad: 'x'.repeat(size) } });
+    const long = (key: string, size: number) => ({ ...take('dup-text', epoch, key), kept: { key, pad: 'x'.repeat(size) } });
     const outcomes = await bounded.writeMany([
       long('text-1', MAX_BATCH_TEXT / 3),
       long('text-2', MAX_BATCH_TEXT / 3),

@@ -46,7 +46,7 @@ function deduct(skuId: string, epoch: number): LedgerEntry {
     idempotencyKey: key,
     orderId: `order-${key}`,
     fingerprint: 'f',
-    result: { ok: true },
+    kept: { ok: true },
     lines: [{ skuId, quantity: 1, epoch, unlimited: false }],
   };
 }

@@ -14,8 +14,11 @@ export interface LedgerEntry {
   /** RESERVE only: when the reservation lapses. */
   deadline?: Date;
   fingerprint: string;
-  /** The answer to give this request and every replay of it. */
-  result: unknown;
+  /**
+   * What the ledger keeps of the answer to this request and every replay of it (gate_request.answer):
+   * the answer without its order id and key, which the row holds in its own columns.
+   */
+  kept: unknown;
   /**
    * Unlimited lines only count what they sell: their available never moves. A line's sources (where its
    * units came from, lua/includes/locations.lua) are one movement each; null or left out: one, in `default`.
@@ -234,7 +237,7 @@ function batchRows(batch: readonly Waiting[]): { params: [string, string]; rows:
 /** A request's row of BATCH_SQL's first parameter: a deduct has no deadline nor client key (an empty field, read as NULL); the answer last. */
 function requestRow(e: LedgerEntry): string {
   const row = fields(e.idempotencyKey, e.orderId, e.fingerprint, e.gateId, e.kind, e.deadline?.toISOString() ?? '', e.clientKey ?? '');
-  return `${row}${FIELD_SEPARATOR}${JSON.stringify(e.result)}`;
+  return `${row}${FIELD_SEPARATOR}${JSON.stringify(e.kept)}`;
 }
 
 /**

@@ -46,6 +46,6 @@ function deductRequest({ orderId, key, lines }: { orderId: string; key: string; 
     idempotencyKey: key,
     fingerprint: fingerprint(orderId, lines),
     lines,
-    answer: (done) => ({ orderId, idempotencyKey: key, lines: done }),
+    kept: (done) => ({ lines: done }),
   };
 }

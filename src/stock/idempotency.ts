@@ -127,12 +127,10 @@ export interface TakeIdentity {
 }
 
 /**
- * A take's first answer as its ledger row keeps it, with the order id and the client's key (the answer's
- * `orderId` and `idempotencyKey`) from the row's own columns wherever the stored answer leaves them out.
- * Every answer stored so far holds both; reading them from the row first lets a later release store
- * answers without them (a cart's ledger row then sends and writes its order id three times, not five,
- * where it is the key) while instances of this one still answer its replays whole during a rolling
- * upgrade.
+ * A take's answer from what its ledger row keeps of it, with the order id and the client's key (the
+ * answer's `orderId` and `idempotencyKey`) from the row's own columns: the ledger stores answers without
+ * them (a cart's row sends and writes its order id three times, not five, where it is the key). Rows
+ * written by 0.3.0 and before hold both in the answer too, which then wins (the same values).
  */
 export function withIdentity(answer: unknown, row: TakeIdentity): unknown {
   assert.ok(typeof answer === 'object' && answer !== null, "a take's stored answer is an object");

@@ -97,7 +97,7 @@ function reserveRequest(
     fingerprint: fingerprint(JSON.stringify([orderId, key, seconds]), lines),
     lines,
     deadline,
-    answer: (done) => ({ orderId, idempotencyKey: key, deadline: deadline.toISOString(), lines: done }),
+    kept: (done) => ({ deadline: deadline.toISOString(), lines: done }),
   };
 }
 

@@ -7,7 +7,7 @@ import { allocateFromTruth } from '../locations.ts';
 import { replayOnDuplicate, storedTakeAnswer } from '../idempotency.ts';
 import { InsufficientStock, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
-import type { TakeRequest } from './request.ts';
+import { answered, type TakeRequest } from './request.ts';
 
 /**
  * The database-only path (seeds 001 and 003): what a deduct or reserve does while the Redis gate is
@@ -79,7 +79,7 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
   ))
     fenced.set(skuId, epoch);
 
-  const result = req.answer(
+  const kept = req.kept(
     req.lines.map((l, i) => ({
       skuId: l.skuId,
       quantity: l.quantity,
@@ -94,14 +94,14 @@ async function takeUnderRowLocks<A>(tx: Tx, req: TakeRequest<A>, epochs: Map<str
       clientKey: req.clientKey ?? null,
       orderId: req.orderId,
       fingerprint: req.fingerprint,
-      answer: JSON.stringify(result),
+      answer: JSON.stringify(kept),
       gateId: randomUUID(),
     },
   });
   // Its key went around the gate, so the gate's replay filter lacks it until src/sync/replay-filter.ts moves it there.
   await tx.replayFilterPending.create({ data: { kind: req.kind, idempotencyKey: req.idempotencyKey } });
   if (req.kind === 'RESERVE') await tx.reservation.create({ data: { orderId: req.orderId, deadline: req.deadline! } });
-  return { result, movements: takeMovements(req, of, sources), fenced };
+  return { result: answered(req, kept), movements: takeMovements(req, of, sources), fenced };
 }
 
 /**

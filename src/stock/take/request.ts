@@ -1,4 +1,5 @@
 import type { CartLine, LocationUnits, TakeKind } from '../../inventory.ts';
+import { withIdentity } from '../idempotency.ts';
 
 /** A line of a take's answer. */
 export interface TakenLine {
@@ -24,6 +25,18 @@ export interface TakeRequest<A> {
   lines: CartLine[];
   /** RESERVE only: when the reservation lapses. */
   deadline?: Date;
-  /** The answer for a successful take, from the available level after each line. */
-  answer: (lines: TakenLine[]) => A;
+  /**
+   * What the ledger keeps of a successful take's answer (gate_request.answer), from the available level
+   * after each line: the answer without its order id and key, which the take's row holds in its own
+   * columns. The answer is made of it as every replay's is (answered).
+   */
+  kept: (lines: TakenLine[]) => Omit<A, 'orderId' | 'idempotencyKey'>;
+}
+
+/**
+ * A successful take's answer from what the ledger keeps of it: the same function makes a replay's from
+ * the take's row (withIdentity), so a replay answers what the first request answered (I4) by construction.
+ */
+export function answered<A>(req: TakeRequest<A>, kept: Omit<A, 'orderId' | 'idempotencyKey'>): A {
+  return withIdentity(kept, { orderId: req.orderId, idempotencyKey: req.idempotencyKey, clientKey: req.clientKey ?? null }) as A;
 }

@@ -8,7 +8,7 @@ import { answerFrom, storedTakeAnswer, storedTakes } from '../idempotency.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { unavailable } from '../../errors.ts';
-import type { TakeRequest } from './request.ts';
+import { answered, type TakeRequest } from './request.ts';
 import type { TakeKind } from '../../inventory.ts';
 
 /**
@@ -223,8 +223,8 @@ interface Taken<A> {
  * cart, in order; a failed write throws for them all.
  */
 async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<Attempt<A>[]> {
-  const results = takes.map(({ req, record }) =>
-    req.answer(
+  const kept = takes.map(({ req, record }) =>
+    req.kept(
       req.lines.map((l, i) => ({
         skuId: l.skuId,
         quantity: l.quantity,
@@ -235,7 +235,7 @@ async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<
       })),
     ),
   );
-  const entries = takes.map((take, i) => ledgerEntry(take, results[i]!));
+  const entries = takes.map((take, i) => ledgerEntry(take, kept[i]!));
   const outcomes = await writeLedger(s, entries);
   const attempts: Attempt<A>[] = new Array<Attempt<A>>(takes.length);
   const changed = new Set<string>();
@@ -243,7 +243,7 @@ async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<
   outcomes.forEach((outcome, i) => {
     if (outcome !== 'committed') uncommitted.push(i);
     else {
-      attempts[i] = results[i]!;
+      attempts[i] = answered(takes[i]!.req, kept[i]!);
       for (const line of takes[i]!.req.lines) changed.add(line.skuId);
     }
   });
@@ -256,8 +256,8 @@ async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<
   return attempts;
 }
 
-/** A taken cart's ledger rows, answering `result`. */
-function ledgerEntry<A>({ req, gateId, record }: Taken<A>, result: A): LedgerEntry {
+/** A taken cart's ledger rows, keeping `kept` of its answer. */
+function ledgerEntry<A>({ req, gateId, record }: Taken<A>, kept: Omit<A, 'orderId' | 'idempotencyKey'>): LedgerEntry {
   return {
     kind: req.kind,
     gateId,
@@ -265,7 +265,7 @@ function ledgerEntry<A>({ req, gateId, record }: Taken<A>, result: A): LedgerEnt
     ...(req.clientKey ? { clientKey: req.clientKey } : {}),
     orderId: req.orderId,
     fingerprint: req.fingerprint,
-    result,
+    kept,
     ...(req.deadline ? { deadline: req.deadline } : {}),
     // Named fields, not `{ ...l, ... }`: spreading a line into a wider object took 4 % of the server's CPU
     // in a hot SKU ×100 window (its profile, by column), the ledger reads only these.
