@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { Gate, REPLAY_FILTER_BITS, type GateTake } from '../src/gate/gate.ts';
+import { Gate, type GateTake } from '../src/gate/gate.ts';
 import { GateKeys } from '../src/gate/keys.ts';
 import { defineGateCommands } from '../src/gate/scripts.ts';
 import { seedHoldingLock } from '../test/support/seed.ts';
@@ -108,9 +108,8 @@ async function measure(redis: Redis, dir: string, pid: number, scenario: Scenari
     { kind: 'DEDUCT', idempotencyKey: 'warm-up', fingerprint: 'fp', gateId: randomUUID(), lines: [{ skuId: skus[0]!, quantity: 1 }] },
   ]);
   await gate.markReplayFilterComplete();
-  // At its full size, as a running service's filter is after its first few thousand keys: a Redis
-  // string grows by a megabyte at a time once that large, each time copied whole.
-  await redis.setbit(shard.replayFilter, REPLAY_FILTER_BITS - 1, 0);
+  // At its full size, as a running service's keeper makes it (ReplayFilterKeeper's pass).
+  await gate.presizeReplayFilters();
 
   let cart = 0;
   execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });

@@ -14,6 +14,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Gate, REPLAY_FILTER_BITS } from '../src/gate/gate.ts';
+import { GateKeys } from '../src/gate/keys.ts';
 import type { TakeKind } from '../src/inventory.ts';
 import { KEYS_PAGE_SQL, KEYS_SINCE_SQL, ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
 import { createPrisma } from '../src/db/client.ts';
@@ -384,5 +386,37 @@ describe('a rebuild whose PostgreSQL sessions are not in UTC', () => {
     } finally {
       await prisma.$disconnect();
     }
+  });
+});
+
+describe('the filter’s length', () => {
+  it('a pass gives the filter its full length at once, keeping its bits, after which takes never grow it', async () => {
+    const { redis } = gate();
+    // A gate of its own in this test's namespace, its filter new: only the bits set here.
+    const own = new Gate(redis, new GateKeys(`${stack.ns.prefix}presize:`));
+    const filter = own.keys.first.replayFilter;
+    const fullLength = REPLAY_FILTER_BITS / own.keys.shards.length / 8;
+    const lastBit = REPLAY_FILTER_BITS / own.keys.shards.length - 1;
+    const traces = Array.from({ length: 200 }, (_, i) => own.trace('DEDUCT', `presize-${i}`));
+    const allIn = async (some: typeof traces) =>
+      (await Promise.all(some.flatMap((t) => t.filterBits.map((bit) => redis.getbit(filter, bit))))).every((b) => b === 1);
+
+    await own.addToReplayFilter(traces.slice(0, 100));
+    expect(await redis.strlen(filter)).toBeLessThan(fullLength);
+    await own.presizeReplayFilters();
+    expect(await redis.strlen(filter)).toBe(fullLength);
+    expect(await allIn(traces.slice(0, 100))).toBe(true);
+    const size = await redis.memory('USAGE', filter);
+
+    // A key's bit in the last place stays set; the next passes change nothing.
+    await redis.setbit(filter, lastBit, 1);
+    await own.presizeReplayFilters();
+    await own.presizeReplayFilters();
+    expect(await redis.getbit(filter, lastBit)).toBe(1);
+    await own.addToReplayFilter(traces.slice(100));
+    expect(await allIn(traces)).toBe(true);
+    expect(await redis.strlen(filter)).toBe(fullLength);
+    expect(await redis.memory('USAGE', filter)).toBe(size);
+    expect(await redis.getbit(filter, 0), 'presizing says nothing of completeness').toBe(0);
   });
 });

@@ -137,13 +137,16 @@ assert(HOME_SHARD_BYTE >= FIELD_BYTES + 4 * REPLAY_FILTER_HASHES, "a key's home 
 // (base64urlOf checks the field's length is whole 3-byte groups).
 assert(HOME_SHARD_BYTE + 4 <= 32, "a key's trace must fit in its SHA-256 digest");
 
+/** Bits of each shard's replay filter: a key's bits are 1 to this less 1 (bit 0 says the filter is complete). */
+const replayFilterBitsPerShard = (shardCount: number): number => Math.floor(REPLAY_FILTER_BITS / shardCount);
+
 /**
  * A key's trace over `shardCount` shards: a digest of kind and key, so every record is as small
  * whatever the key's length.
  */
 export function keyTrace(kind: TakeKind, idempotencyKey: string, shardCount = 1): KeyTrace {
   const bytes = sha256Bytes(`${kind}\n${idempotencyKey}`);
-  const bitsPerShard = Math.floor(REPLAY_FILTER_BITS / shardCount);
+  const bitsPerShard = replayFilterBitsPerShard(shardCount);
   const filterBits = new Array<number>(REPLAY_FILTER_HASHES);
   for (let i = 0; i < REPLAY_FILTER_HASHES; i++) filterBits[i] = 1 + (uint32At(bytes, FIELD_BYTES + 4 * i) % (bitsPerShard - 1));
   const shard = uint32At(bytes, HOME_SHARD_BYTE) % shardCount;
@@ -822,6 +825,23 @@ export class Gate {
         const filter = this.keys.shards[shard]!.replayFilter;
         return this.call((r) => r.bitfield(filter, ...(bits as ['SET', string, string, string])));
       }),
+    );
+  }
+
+  /**
+   * Gives every shard's replay filter its full length at once (creating it if missing), its bits as they
+   * were: the last bit incremented by 0 (`BITFIELD INCRBY`), never set nor cleared. A filter grown by its
+   * takes' `SETBIT`s grows in steps of about 1 MiB, each a reallocation that may copy it whole, and the
+   * step to its last ten bytes (a key's bit there comes after some 1.7 million keys on average) moves it
+   * from its allocator's 32 MiB size class to the 40 MiB one: 8 MiB more and a copy of 32 MiB, which
+   * stalls Redis, at a moment nobody chose. Once full it is never copied again.
+   */
+  async presizeReplayFilters(): Promise<void> {
+    const lastBit = String(replayFilterBitsPerShard(this.keys.shards.length) - 1);
+    await this.pipelined(
+      this.keys.shards,
+      (shard) => shard.replayFilter,
+      (p, shard) => p.bitfield(shard.replayFilter, 'INCRBY', 'u1', lastBit, 0),
     );
   }
 

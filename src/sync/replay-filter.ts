@@ -72,9 +72,10 @@ export class ReplayFilterKeeper {
     private readonly earlierFilterIdleMs = EARLIER_FILTER_IDLE_MS,
   ) {}
 
-  /** One pass: moves pending keys in, and builds the filter when it is missing. Returns the keys added. */
+  /** One pass: gives the filter its full length, moves pending keys in, and builds it when it is missing. Returns the keys added. */
   async pass(): Promise<number> {
     const { s } = this;
+    await s.gate.presizeReplayFilters();
     let added = await movePending(s);
     if (await s.gate.replayFilterComplete()) {
       this.rebuild = null;
