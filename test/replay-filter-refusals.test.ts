@@ -14,8 +14,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReplayFilterKeeper } from '../src/sync/replay-filter.ts';
 import { outcome } from './support/client.ts';
-import { QUIET_WORKERS, rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
-import { useStack } from './support/stack.ts';
+import { rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
+import { QUIET_WORKERS, useStack } from './support/stack.ts';
 
 const stack = useStack({ env: QUIET_WORKERS });
 const { api } = stack;

@@ -21,8 +21,8 @@ import { KEYS_PAGE_SQL, KEYS_SINCE_SQL, ReplayFilterKeeper } from '../src/sync/r
 import { createPrisma } from '../src/db/client.ts';
 import { outcome, type Result } from './support/client.ts';
 import { audit, outboxDelivered, sql } from './support/ledger.ts';
-import { QUIET_WORKERS, rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
-import { useStack, type Running } from './support/stack.ts';
+import { rebuild, SETTLE_MS, shortAtGate } from './support/replay-filter.ts';
+import { QUIET_WORKERS, useStack, type Running } from './support/stack.ts';
 
 const stack = useStack({ env: QUIET_WORKERS });
 const { api } = stack;

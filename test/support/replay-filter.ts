@@ -12,12 +12,6 @@ import type { ReplayFilterKeeper } from '../../src/sync/replay-filter.ts';
  */
 export const SETTLE_MS = 100;
 
-/**
- * The app's settings in those tests: the workers that matter there (the reconciler, whose pass runs the
- * app's keeper, and the merge) at their slowest, once a minute, first a minute after the app starts.
- */
-export const QUIET_WORKERS = { RECONCILE_INTERVAL_MS: '60000', MERGE_INTERVAL_MS: '60000' };
-
 /** One pass, a wait past the settle delay, another pass: what completes a rebuild the first pass began. */
 export async function rebuild(services: Services, keeper: ReplayFilterKeeper): Promise<void> {
   await keeper.pass();

@@ -121,6 +121,13 @@ export async function serve(ns: Namespace, env: Record<string, string> = {}): Pr
   };
 }
 
+/**
+ * App settings for tests that time their own steps against the ledger or the gate: the workers that
+ * would step in (the reconciler, whose pass also runs the replay filter's keeper, and the merge, which
+ * locks SKU rows) at their slowest, once a minute, first a minute after the app starts.
+ */
+export const QUIET_WORKERS = { RECONCILE_INTERVAL_MS: '60000', MERGE_INTERVAL_MS: '60000' };
+
 export interface StackOptions {
   /** Settings of the app, over serve()'s. */
   env?: Record<string, string>;
