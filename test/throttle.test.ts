@@ -16,6 +16,13 @@ const LOAD_MS = 3_000;
 const CLIENTS_PER_INSTANCE = 4;
 /** Pause after a throttled answer, so the clients keep trying all through the load without spinning. */
 const CLIENT_PAUSE_MS = 20;
+/**
+ * How much later than one admission interval a retry may be advised. A take is timed by its caller's
+ * clock, read as its call is built (lua/take.lua's ARGV[1]); under load another instance's call built
+ * later may reach Redis first and schedule the next admission by its later time, so this one's advice,
+ * by its earlier time, runs longer by the difference (8 ms in a local CI of 06c5906, chaos suites beside it).
+ */
+const CALLER_CLOCK_LAG_MS = 100;
 
 const stack = useStack();
 /** Two instances on one namespace, as two processes behind a load balancer would be. */
@@ -93,7 +100,7 @@ describe('hot-SKU throttling', () => {
       expect(t.code).toBe('THROTTLED');
       expect(t.skuIds).toEqual(['hot']);
       expect(t.retryAfterMs).toBeGreaterThan(0);
-      expect(t.retryAfterMs).toBeLessThanOrEqual(1_000 / HOT_RATE);
+      expect(t.retryAfterMs).toBeLessThanOrEqual(1_000 / HOT_RATE + CALLER_CLOCK_LAG_MS);
     }
     // The cold SKU, asked by two clients only, still sold past the hot SKU's cap: every attempt went through.
     expect(coldSold).toBeGreaterThan(HOT_RATE + Math.ceil(HOT_RATE * elapsedS) + 1);
