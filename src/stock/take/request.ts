@@ -14,6 +14,9 @@ export interface TakenLine {
   allocations?: LocationUnits[];
 }
 
+/** What the ledger keeps of a take's answer `A`: all but the order id and key, which the take's row holds in its own columns. */
+export type KeptAnswer<A> = Omit<A, 'orderId' | 'idempotencyKey'>;
+
 /** A validated request to take units: a deduct or a reserve, whichever path serves it (take.ts). */
 export interface TakeRequest<A> {
   kind: TakeKind;
@@ -30,13 +33,13 @@ export interface TakeRequest<A> {
    * after each line: the answer without its order id and key, which the take's row holds in its own
    * columns. The answer is made of it as every replay's is (answered).
    */
-  kept: (lines: TakenLine[]) => Omit<A, 'orderId' | 'idempotencyKey'>;
+  kept: (lines: TakenLine[]) => KeptAnswer<A>;
 }
 
 /**
  * A successful take's answer from what the ledger keeps of it: the same function makes a replay's from
  * the take's row (withIdentity), so a replay answers what the first request answered (I4) by construction.
  */
-export function answered<A>(req: TakeRequest<A>, kept: Omit<A, 'orderId' | 'idempotencyKey'>): A {
+export function answered<A>(req: TakeRequest<A>, kept: KeptAnswer<A>): A {
   return withIdentity(kept, { orderId: req.orderId, idempotencyKey: req.idempotencyKey, clientKey: req.clientKey ?? null }) as A;
 }

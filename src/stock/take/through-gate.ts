@@ -8,7 +8,7 @@ import { answerFrom, storedTakeAnswer, storedTakes } from '../idempotency.ts';
 import { IdempotencyConflict, InsufficientStock, Throttled, UnknownSku } from '../outcomes.ts';
 import type { Services } from '../services.ts';
 import { unavailable } from '../../errors.ts';
-import { answered, type TakeRequest } from './request.ts';
+import { answered, type KeptAnswer, type TakeRequest } from './request.ts';
 import type { TakeKind } from '../../inventory.ts';
 
 /**
@@ -257,7 +257,7 @@ async function commitTakes<A>(s: Services, takes: readonly Taken<A>[]): Promise<
 }
 
 /** A taken cart's ledger rows, keeping `kept` of its answer. */
-function ledgerEntry<A>({ req, gateId, record }: Taken<A>, kept: Omit<A, 'orderId' | 'idempotencyKey'>): LedgerEntry {
+function ledgerEntry<A>({ req, gateId, record }: Taken<A>, kept: KeptAnswer<A>): LedgerEntry {
   return {
     kind: req.kind,
     gateId,
