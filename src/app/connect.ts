@@ -4,7 +4,7 @@ import { createLedgerPool, createPrisma, type PrismaClient } from '../db/client.
 import { ReadReplicas } from '../db/replicas.ts';
 import { Gate, type RedisClient } from '../gate/gate.ts';
 import { defineGateCommands } from '../gate/scripts.ts';
-import { GROUP_COMMIT, LedgerWriter, PER_REQUEST, type LedgerEntry } from '../ledger/group-commit.ts';
+import { groupCommit, LedgerWriter, PER_REQUEST, type LedgerEntry } from '../ledger/group-commit.ts';
 import { gateKeys, openRedis } from './redis.ts';
 
 /**
@@ -52,7 +52,11 @@ export function connect(config: Config, log: Logger): Connections {
     settling.add(settled);
     void settled.finally(() => settling.delete(settled));
   };
-  const ledger = new LedgerWriter(ledgerPool, settleAfterCommit, config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : GROUP_COMMIT);
+  const ledger = new LedgerWriter(
+    ledgerPool,
+    settleAfterCommit,
+    config.STOCKGATE_MODE === 'per-request' ? PER_REQUEST : groupCommit(config.WEB_CONCURRENCY),
+  );
   const replicas =
     config.DATABASE_REPLICA_URLS.length > 0
       ? new ReadReplicas(

@@ -44,8 +44,31 @@ export interface BatchShape {
   maxConcurrent: number;
 }
 
-/** Group commit: a few milliseconds, hundreds of rows, a few statements at once. */
-export const GROUP_COMMIT: BatchShape = { windowMs: 2, maxRequests: MAX_BATCH_LINES, maxConcurrent: 4 };
+/**
+ * Ledger statements in flight at once across one instance, shared by its worker processes
+ * (WEB_CONCURRENCY): on this project's two cores, PostgreSQL spent 10–20 % more CPU a cart when two
+ * worker processes ran four statements each than when they ran two each (their inserts meet on the
+ * same index pages; `BENCH_MODES='stockgate ×2'`, alternating pairs of hot SKU ×100: 29,881 and 29,350
+ * carts/s with four each, 32,180 and 31,616 with two; 3-line carts ×100: 12,293 and 11,101 against
+ * 12,808 and 12,267). One process with two instead of four measured the same within the noise.
+ */
+export const LEDGER_STATEMENTS_PER_INSTANCE = 4;
+
+/**
+ * Group commit for one of an instance's `workerProcesses` worker processes: a few milliseconds, hundreds
+ * of rows, and its share of LEDGER_STATEMENTS_PER_INSTANCE (at least one) at once.
+ */
+export function groupCommit(workerProcesses: number): BatchShape {
+  assert.ok(
+    Number.isInteger(workerProcesses) && workerProcesses >= 1,
+    `worker processes: a whole number of at least 1, not ${workerProcesses}`,
+  );
+  return {
+    windowMs: 2,
+    maxRequests: MAX_BATCH_LINES,
+    maxConcurrent: Math.max(1, Math.ceil(LEDGER_STATEMENTS_PER_INSTANCE / workerProcesses)),
+  };
+}
 /**
  * One statement per request, as seed 002 writes its ledger: only the benchmark uses it, to show what
  * group commit buys. As many at once as the pool allows, less a few for everything else.
@@ -259,7 +282,7 @@ export class LedgerWriter {
     private readonly pool: pg.Pool,
     /** Told of the entries each batch committed (not the duplicates or the fenced), after the commit. */
     private readonly onCommitted: (committed: LedgerEntry[]) => void,
-    private readonly shape: BatchShape = GROUP_COMMIT,
+    private readonly shape: BatchShape = groupCommit(1),
   ) {}
 
   write(entry: LedgerEntry): Promise<LedgerOutcome> {
