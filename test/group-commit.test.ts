@@ -1,15 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerPool } from '../src/db/client.ts';
-import {
-  groupCommit,
-  LEDGER_STATEMENTS_PER_INSTANCE,
-  LedgerWriter,
-  MAX_BATCH_LINES,
-  type LedgerEntry,
-} from '../src/ledger/group-commit.ts';
-import { newSkuRow } from './support/ledger.ts';
+import { groupCommit, LEDGER_STATEMENTS_PER_INSTANCE, LedgerWriter, MAX_BATCH_LINES } from '../src/ledger/group-commit.ts';
+import { ledgerDeduct, newSkuRow } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
 /**
@@ -41,20 +34,6 @@ function countingStatements(real: pg.Pool): { pool: pg.Pool; most: () => number 
   return { pool: counting as unknown as pg.Pool, most: () => most };
 }
 
-/** A request of MAX_BATCH_LINES one-unit lines of `skuId`: a batch of its own. */
-function fullBatch(skuId: string, epoch: number): LedgerEntry {
-  const key = randomUUID();
-  return {
-    kind: 'DEDUCT',
-    gateId: randomUUID(),
-    idempotencyKey: key,
-    orderId: `order-${key}`,
-    fingerprint: 'f',
-    kept: { key },
-    lines: Array.from({ length: MAX_BATCH_LINES }, () => ({ skuId, quantity: 1, epoch, unlimited: false })),
-  };
-}
-
 describe('ledger statements in flight', () => {
   it('shares the instance’s statements among its worker processes, at least one each', () => {
     expect(LEDGER_STATEMENTS_PER_INSTANCE).toBe(4);
@@ -69,7 +48,7 @@ describe('ledger statements in flight', () => {
     const counted = countingStatements(pool);
     const writer = new LedgerWriter(counted.pool, () => {}, groupCommit(workers));
     const batches = 3 * LEDGER_STATEMENTS_PER_INSTANCE;
-    const outcomes = await Promise.all(Array.from({ length: batches }, () => writer.write(fullBatch(skuId, epoch))));
+    const outcomes = await Promise.all(Array.from({ length: batches }, () => writer.write(ledgerDeduct(skuId, epoch, MAX_BATCH_LINES))));
     expect(outcomes).toEqual(Array(batches).fill('committed'));
     expect(counted.most()).toBe(groupCommit(workers).maxConcurrent);
   });

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerPool, createPrisma, type PrismaClient } from '../src/db/client.ts';
-import { LEDGER_ROW_LOCK, LedgerWriter, type LedgerEntry } from '../src/ledger/group-commit.ts';
+import { LEDGER_ROW_LOCK, LedgerWriter } from '../src/ledger/group-commit.ts';
 import { MERGE_ROW_LOCK, mergeOnce } from '../src/ledger/merge.ts';
 import { truthForLoad } from '../src/ledger/truth.ts';
 import { fenceLocked } from '../src/sync/outbox.ts';
-import { lookForDeadlocksLater, newSkuRow, sql, waitingForLock } from './support/ledger.ts';
+import { ledgerDeduct, lookForDeadlocksLater, newSkuRow, sql, waitingForLock } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 import { eventually } from './support/wait.ts';
 
@@ -37,19 +36,7 @@ afterAll(async () => {
 
 const newSku = (id: string) => newSkuRow(space.ns.databaseUrl, id);
 
-/** A one-unit deduct of `skuId` taken under `epoch`, as the gate path hands it to the ledger. */
-function deduct(skuId: string, epoch: number): LedgerEntry {
-  const key = randomUUID();
-  return {
-    kind: 'DEDUCT',
-    gateId: randomUUID(),
-    idempotencyKey: key,
-    orderId: `order-${key}`,
-    fingerprint: 'f',
-    kept: { ok: true },
-    lines: [{ skuId, quantity: 1, epoch, unlimited: false }],
-  };
-}
+const deduct = (skuId: string, epoch: number) => ledgerDeduct(skuId, epoch);
 
 /**
  * Runs `body` while another session holds `lock` on the SKU's row in an open transaction, after running

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { LedgerEntry } from '../../src/ledger/group-commit.ts';
 import { eventually, type Poll } from './wait.ts';
 
 const INT8_OID = 20;
@@ -97,4 +99,18 @@ export async function waitingForLock(databaseUrl: string, statement: string): Pr
     );
     return rows.length > 0;
   });
+}
+
+/** A deduct of `lines` one-unit lines of `skuId` taken under `epoch`, with a fresh key, as the gate path hands it to the ledger. */
+export function ledgerDeduct(skuId: string, epoch: number, lines = 1): LedgerEntry {
+  const key = randomUUID();
+  return {
+    kind: 'DEDUCT',
+    gateId: randomUUID(),
+    idempotencyKey: key,
+    orderId: `order-${key}`,
+    fingerprint: 'f',
+    kept: { key },
+    lines: Array.from({ length: lines }, () => ({ skuId, quantity: 1, epoch, unlimited: false })),
+  };
 }
