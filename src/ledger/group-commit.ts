@@ -56,7 +56,8 @@ export const LEDGER_STATEMENTS_PER_INSTANCE = 4;
 
 /**
  * Group commit for one of an instance's `workerProcesses` worker processes: a few milliseconds, hundreds
- * of rows, and its share of LEDGER_STATEMENTS_PER_INSTANCE (at least one) at once.
+ * of rows, and its share of LEDGER_STATEMENTS_PER_INSTANCE at once, rounded up (three workers run two
+ * each, six in all; only one and two workers were measured) and at least one.
  */
 export function groupCommit(workerProcesses: number): BatchShape {
   assert.ok(
