@@ -48,7 +48,9 @@ describe('ledger statements in flight', () => {
     const counted = countingStatements(pool);
     const writer = new LedgerWriter(counted.pool, () => {}, groupCommit(workers));
     const batches = 3 * LEDGER_STATEMENTS_PER_INSTANCE;
-    const outcomes = await Promise.all(Array.from({ length: batches }, () => writer.write(ledgerDeduct(skuId, epoch, MAX_BATCH_LINES))));
+    const outcomes = await Promise.all(
+      Array.from({ length: batches }, () => writer.write(ledgerDeduct(skuId, epoch, { lines: MAX_BATCH_LINES }))),
+    );
     expect(outcomes).toEqual(Array(batches).fill('committed'));
     expect(counted.most()).toBe(groupCommit(workers).maxConcurrent);
   });

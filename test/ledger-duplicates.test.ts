@@ -11,7 +11,7 @@ import {
   type LedgerEntry,
   type LedgerOutcome,
 } from '../src/ledger/group-commit.ts';
-import { newSkuRow, sql } from './support/ledger.ts';
+import { ledgerDeduct, newSkuRow, sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
 /**
@@ -35,25 +35,15 @@ afterAll(async () => {
 
 const newSku = (id: string) => newSkuRow(space.ns.databaseUrl, id);
 
-/** A one-unit take of `skuId` under `epoch`, as the gate path hands it to the ledger. */
+/** A one-unit take of `skuId` under `epoch`, as the gate path hands it to the ledger: a deduct, or a reserve of an order under a client key. */
 function take(skuId: string, epoch: number, key: string = randomUUID(), reserve?: { clientKey: string; orderId: string }): LedgerEntry {
-  return {
-    kind: reserve ? 'RESERVE' : 'DEDUCT',
-    gateId: randomUUID(),
-    idempotencyKey: key,
-    orderId: reserve?.orderId ?? `order-${key}`,
-    fingerprint: 'f',
-    kept: { key },
-    ...(reserve ? { clientKey: reserve.clientKey, deadline: new Date(Date.now() + 60_000) } : {}),
-    lines: [{ skuId, quantity: 1, epoch, unlimited: false }],
-  };
+  const deduct = ledgerDeduct(skuId, epoch, { key });
+  if (!reserve) return deduct;
+  return { ...deduct, kind: 'RESERVE', orderId: reserve.orderId, clientKey: reserve.clientKey, deadline: new Date(Date.now() + 60_000) };
 }
 
 /** take() with `lines` one-unit lines of the SKU instead of one. */
-function wideTake(skuId: string, epoch: number, lines: number, key?: string): LedgerEntry {
-  const entry = take(skuId, epoch, key);
-  return { ...entry, lines: Array.from({ length: lines }, () => entry.lines[0]!) };
-}
+const wideTake = (skuId: string, epoch: number, lines: number, key?: string): LedgerEntry => ledgerDeduct(skuId, epoch, { lines, key });
 
 /** Movements of a SKU, per idempotency key. */
 async function movementsOf(skuId: string): Promise<Record<string, number>> {

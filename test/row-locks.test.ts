@@ -36,8 +36,6 @@ afterAll(async () => {
 
 const newSku = (id: string) => newSkuRow(space.ns.databaseUrl, id);
 
-const deduct = (skuId: string, epoch: number) => ledgerDeduct(skuId, epoch);
-
 /**
  * Runs `body` while another session holds `lock` on the SKU's row in an open transaction, after running
  * `then` there too (what the lock's holder does next with the row).
@@ -86,7 +84,7 @@ describe('SKU row locks', () => {
       'lock-merge-held',
       MERGE_ROW_LOCK,
       async () => {
-        expect(await within(writer.write(deduct('lock-merge-held', epoch)), UNBLOCKED_MS)).toBe('committed');
+        expect(await within(writer.write(ledgerDeduct('lock-merge-held', epoch)), UNBLOCKED_MS)).toBe('committed');
       },
       [fold],
     );
@@ -94,7 +92,7 @@ describe('SKU row locks', () => {
 
   it('a merge does not wait for a ledger batch holding the row', async () => {
     const epoch = await newSku('lock-batch-held');
-    expect(await writer.write(deduct('lock-batch-held', epoch))).toBe('committed');
+    expect(await writer.write(ledgerDeduct('lock-batch-held', epoch))).toBe('committed');
     await whileLocked('lock-batch-held', LEDGER_ROW_LOCK, async () => {
       // Each pass returns (a pass waiting for the row would not); one merges the movement once no
       // transaction of another test holds the merge's horizon back.
@@ -126,7 +124,7 @@ describe('SKU row locks', () => {
     let write: Promise<unknown> | undefined;
     await prisma.$transaction(async (tx) => {
       await fenceLocked(tx, ['lock-batch-waits']);
-      write = writer.write(deduct('lock-batch-waits', epoch));
+      write = writer.write(ledgerDeduct('lock-batch-waits', epoch));
       await waitingForLock(space.ns.databaseUrl, 'WITH req AS');
       expect(await within(write, BLOCKED_MS)).toBe('pending');
     });
@@ -135,7 +133,7 @@ describe('SKU row locks', () => {
 
   it('a ledger batch that loses a deadlock runs again', async () => {
     const epoch = await newSku('lock-deadlock');
-    const entry = deduct('lock-deadlock', epoch);
+    const entry = ledgerDeduct('lock-deadlock', epoch);
     // The batch's sessions look for the deadlock late enough for the other to close the cycle first
     // (lookForDeadlocksLater): a pool of its own, opened after the setting.
     await lookForDeadlocksLater(space.ns.databaseUrl);

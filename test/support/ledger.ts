@@ -101,9 +101,15 @@ export async function waitingForLock(databaseUrl: string, statement: string): Pr
   });
 }
 
-/** A deduct of `lines` one-unit lines of `skuId` taken under `epoch`, with a fresh key, as the gate path hands it to the ledger. */
-export function ledgerDeduct(skuId: string, epoch: number, lines = 1): LedgerEntry {
-  const key = randomUUID();
+/**
+ * A deduct of `lines` one-unit lines of `skuId` taken under `epoch` (by default one, under a fresh key),
+ * as the gate path hands it to the ledger.
+ */
+export function ledgerDeduct(
+  skuId: string,
+  epoch: number,
+  { lines = 1, key = randomUUID() }: { lines?: number; key?: string } = {},
+): LedgerEntry {
   return {
     kind: 'DEDUCT',
     gateId: randomUUID(),
