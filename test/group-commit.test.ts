@@ -1,12 +1,19 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedgerPool } from '../src/db/client.ts';
-import { groupCommit, LEDGER_STATEMENTS_PER_INSTANCE, LedgerWriter, MAX_BATCH_LINES } from '../src/ledger/group-commit.ts';
-import { ledgerDeduct, newSkuRow } from './support/ledger.ts';
+import {
+  groupCommit,
+  LEDGER_STATEMENTS_PER_INSTANCE,
+  LedgerWriter,
+  MAX_BATCH_LINES,
+  MOVEMENT_ID_BLOCK,
+} from '../src/ledger/group-commit.ts';
+import { MAX_LOCATIONS } from '../src/stock/locations.ts';
+import { ledgerDeduct, newSkuRow, sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
 /**
- * An instance's worker processes share LEDGER_STATEMENTS_PER_INSTANCE ledger statements in flight
+ * A statement's movement ids come from one drawn block (MOVEMENT_ID_BLOCK), and an instance's worker processes share LEDGER_STATEMENTS_PER_INSTANCE ledger statements in flight
  * (src/ledger/group-commit.ts groupCommit): each writer keeps at most its share running against the
  * real PostgreSQL, and uses all of it under load.
  */
@@ -53,5 +60,53 @@ describe('ledger statements in flight', () => {
     );
     expect(outcomes).toEqual(Array(batches).fill('committed'));
     expect(counted.most()).toBe(groupCommit(workers).maxConcurrent);
+  });
+});
+
+describe('movement ids', () => {
+  it('draws a block per statement that holds its every movement', async () => {
+    const [sequence] = await sql<{ increment_by: number }>(
+      space.ns.databaseUrl,
+      `SELECT increment_by FROM pg_sequences WHERE sequencename = 'movement_id_seq'`,
+    );
+    expect(sequence!.increment_by).toBe(MOVEMENT_ID_BLOCK);
+    // A statement holds MAX_BATCH_LINES lines, each served by at most every location.
+    expect(MAX_BATCH_LINES * MAX_LOCATIONS).toBeLessThanOrEqual(MOVEMENT_ID_BLOCK);
+  });
+
+  it("numbers each statement's movements in its lines' order, and no id twice among statements and other writers", async () => {
+    const skuId = 'id-blocks';
+    const epoch = await newSkuRow(space.ns.databaseUrl, skuId);
+    const writer = new LedgerWriter(pool, () => {}, groupCommit(1));
+    // Three lines, the second served by two locations: four movements a cart, in that order.
+    const cart = () => {
+      const entry = ledgerDeduct(skuId, epoch, { lines: 3 });
+      entry.lines[1]!.sources = [
+        { locationId: 'north', quantity: 1 },
+        { locationId: 'south', quantity: 1 },
+      ];
+      return entry;
+    };
+    const carts = Array.from({ length: 40 }, cart);
+    const written = Promise.all(carts.map((c) => writer.write(c)));
+    // Another writer's movements, drawing their ids one a row as the column's default does.
+    await sql(
+      space.ns.databaseUrl,
+      `INSERT INTO movement (kind, sku_id, quantity, delta_available) SELECT 'RESTOCK', $1, 1, 1 FROM generate_series(1, 5)`,
+      [skuId],
+    );
+    expect(await written).toEqual(Array(carts.length).fill('committed'));
+
+    const rows = await sql<{ order_id: string | null; order_line: number | null; location_id: string; id: string }>(
+      space.ns.databaseUrl,
+      `SELECT order_id, order_line, location_id, id::text FROM movement WHERE sku_id = $1 ORDER BY id`,
+      [skuId],
+    );
+    expect(rows).toHaveLength(carts.length * 4 + 5);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    for (const c of carts) {
+      const own = rows.filter((r) => r.order_id === c.orderId).map((r) => `${r.order_line}:${r.location_id}`);
+      expect(own).toEqual(['1:default', '2:north', '2:south', '3:default']);
+    }
   });
 });
