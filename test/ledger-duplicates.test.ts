@@ -75,6 +75,21 @@ describe('ledger batches and keys already in the ledger', () => {
     expect(await writer.write(take('dup-batch', epoch, 'dup-first'))).toBe('duplicate');
   });
 
+  it('answers every request of one statement its own outcome, at its place among committed, duplicate and fenced ones', async () => {
+    const epoch = await newSku('dup-mixed');
+    expect(await writer.write(take('dup-mixed', epoch, 'dup-mixed-first'))).toBe('committed');
+    // One batch: a stale epoch's take (fenced) and a replay of the first key among new ones.
+    const outcomes: LedgerOutcome[] = await Promise.all([
+      writer.write(take('dup-mixed', epoch + 1, 'dup-mixed-stale')),
+      writer.write(take('dup-mixed', epoch, 'dup-mixed-1')),
+      writer.write(take('dup-mixed', epoch, 'dup-mixed-first')),
+      writer.write(take('dup-mixed', epoch, 'dup-mixed-2')),
+      writer.write(take('dup-mixed', epoch - 1, 'dup-mixed-older')),
+    ]);
+    expect(outcomes).toEqual(['fenced', 'committed', 'duplicate', 'committed', 'fenced']);
+    expect(await movementsOf('dup-mixed')).toEqual({ 'dup-mixed-first': 1, 'dup-mixed-1': 1, 'dup-mixed-2': 1 });
+  });
+
   it("answers a reserve whose client key another order's reserve used `duplicate`", async () => {
     const epoch = await newSku('dup-client');
     const held = { clientKey: 'client-1', orderId: 'dup-order-1' };

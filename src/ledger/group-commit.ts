@@ -197,8 +197,10 @@ WITH req AS (
          (SELECT pg_current_xact_id()::text::bigint)
   FROM line l JOIN req r ON r.i = l.req JOIN accepted a USING (i)
 )
--- One letter per request, in order (OUTCOME_CODES): one short text instead of a row each.
-SELECT string_agg(CASE WHEN a.i IS NOT NULL THEN 'c' WHEN f.i IS NOT NULL THEN 'f' ELSE 'd' END, '' ORDER BY r.i) AS outcomes
+-- How many requests committed, and the others as "<place><letter>" (OUTCOME_CODES), comma-separated: one
+-- short text instead of a row each, and no sort to put a letter a request in their order.
+SELECT count(a.i)::int AS committed,
+       coalesce(string_agg(r.i || CASE WHEN f.i IS NOT NULL THEN 'f' ELSE 'd' END, ',') FILTER (WHERE a.i IS NULL), '') AS others
 FROM req r LEFT JOIN accepted a USING (i) LEFT JOIN fenced f USING (i)`;
 
 /**
@@ -218,8 +220,33 @@ const BATCH_SQL_SKIPPING_DUPLICATES = batchSql('skipped');
  * a failed statement of up to MAX_BATCH_LINES rows.
  */
 const SKIP_DUPLICATES_MS = 10_000;
-/** The letters of the batch statement's answer, one per request. */
-const OUTCOME_CODES: Readonly<Record<string, LedgerOutcome>> = { c: 'committed', d: 'duplicate', f: 'fenced' };
+/** The letters of the batch statement's answer for a request that did not commit. */
+const OUTCOME_CODES: Readonly<Record<string, LedgerOutcome>> = { d: 'duplicate', f: 'fenced' };
+/** A request of the batch statement's answer that did not commit: its place among the batch's requests, then its letter. */
+const UNCOMMITTED = /^(\d+)([df])$/;
+
+/** What the batch statement answers: how many requests committed, and the rest by place ("3d,17f"). */
+interface BatchAnswer {
+  committed: number;
+  others: string;
+}
+
+/**
+ * Every request's outcome, in the batch's order, from the statement's answer. It names each request once:
+ * one without an outcome would be answered as if it were a duplicate while its rows may be missing.
+ */
+function outcomesOf(answer: BatchAnswer, requests: number): LedgerOutcome[] {
+  const outcomes = new Array<LedgerOutcome>(requests).fill('committed');
+  const others = answer.others === '' ? [] : answer.others.split(',');
+  assert.equal(answer.committed + others.length, requests, 'a ledger batch answers once per request');
+  for (const other of others) {
+    const [, place, code] = UNCOMMITTED.exec(other) ?? [];
+    const i = Number(place);
+    assert.ok(i < requests && outcomes[i] === 'committed', `a ledger batch answers each request once, not ${other}`);
+    outcomes[i] = OUTCOME_CODES[code!]!;
+  }
+  return outcomes;
+}
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
@@ -395,15 +422,7 @@ export class LedgerWriter {
   private async commit(batch: Waiting[]): Promise<void> {
     const entries = batch.map((w) => w.entry);
     const { params, rows: lineRows } = batchRows(batch);
-    const codes = await this.runBatch(params);
-    // One outcome per request: a request without one would be answered as if it were a duplicate while
-    // its rows may be missing.
-    assert.equal(codes.length, entries.length, 'a ledger batch answers once per request');
-    const outcomes = Array.from(codes, (code) => {
-      const outcome = OUTCOME_CODES[code];
-      assert.ok(outcome, `a ledger batch answers c, d or f, not ${code}`);
-      return outcome;
-    });
+    const outcomes = outcomesOf(await this.runBatch(params), entries.length);
     this.onCommitted(entries.filter((_, i) => outcomes[i] === 'committed'));
     batch.forEach((w, i) => w.resolve(outcomes[i]!));
     if (this.observer) {
@@ -417,7 +436,7 @@ export class LedgerWriter {
    * BATCH_SQL, or BATCH_SQL_SKIPPING_DUPLICATES when it meets a duplicate (or one was met lately): one
    * statement, so a deadlock's victim simply runs again (retryingDeadlocks), and a failed one wrote nothing.
    */
-  private async runBatch(params: [string, string]): Promise<string> {
+  private async runBatch(params: [string, string]): Promise<BatchAnswer> {
     if (performance.now() >= this.skipDuplicatesUntil) {
       try {
         return await this.runStatement('ledger-batch', BATCH_SQL, params);
@@ -434,9 +453,9 @@ export class LedgerWriter {
       () =>
         // Named: each connection parses and plans it once, not once per batch (a pooler in between must
         // keep prepared statements: README "How it works").
-        this.pool.query<{ outcomes: string }>({ name, text, values: params }),
+        this.pool.query<BatchAnswer>({ name, text, values: params }),
       () => this.observer?.deadlockRetried(),
     );
-    return rows[0]!.outcomes;
+    return rows[0]!;
   }
 }
