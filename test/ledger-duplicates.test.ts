@@ -88,6 +88,18 @@ describe('ledger batches and keys already in the ledger', () => {
     ]);
     expect(outcomes).toEqual(['fenced', 'committed', 'duplicate', 'committed', 'fenced']);
     expect(await movementsOf('dup-mixed')).toEqual({ 'dup-mixed-first': 1, 'dup-mixed-1': 1, 'dup-mixed-2': 1 });
+
+    // Without a duplicate, a new writer's first statement (the one that refuses duplicates) answers the same way.
+    const fresh = new LedgerWriter(pool, () => {}, { windowMs: WINDOW_MS, maxRequests: 100, maxConcurrent: 1 });
+    const firstStatement = await fresh.writeMany([
+      take('dup-mixed', epoch, 'dup-mixed-3'),
+      take('dup-mixed', epoch + 1, 'dup-mixed-stale-2'),
+      take('dup-mixed', epoch, 'dup-mixed-4'),
+      take('dup-mixed', epoch - 1, 'dup-mixed-older-2'),
+    ]);
+    expect(firstStatement).toEqual(['committed', 'fenced', 'committed', 'fenced']);
+    expect(await movementsOf('dup-mixed')).toMatchObject({ 'dup-mixed-3': 1, 'dup-mixed-4': 1 });
+    expect(await movementsOf('dup-mixed')).not.toHaveProperty('dup-mixed-stale-2');
   });
 
   it("answers a reserve whose client key another order's reserve used `duplicate`", async () => {

@@ -203,9 +203,15 @@ WITH req AS (
 )
 -- How many requests committed, and the others as "<place><letter>" (OUTCOME_CODES), comma-separated: one
 -- short text instead of a row each, and no sort to put a letter a request in their order.
-SELECT count(a.i)::int AS committed,
+${
+  duplicates === 'skipped'
+    ? `SELECT count(a.i)::int AS committed,
        coalesce(string_agg(r.i || CASE WHEN f.i IS NOT NULL THEN 'f' ELSE 'd' END, ',') FILTER (WHERE a.i IS NULL), '') AS others
-FROM req r LEFT JOIN accepted a USING (i) LEFT JOIN fenced f USING (i)`;
+FROM req r LEFT JOIN accepted a USING (i) LEFT JOIN fenced f USING (i)`
+    : // Every request not fenced committed: no join of the requests to their outcomes.
+      `SELECT (SELECT count(*) FROM req)::int - (SELECT count(*) FROM fenced)::int AS committed,
+       coalesce((SELECT string_agg(i || 'f', ',') FROM fenced), '') AS others`
+}`;
 
 /**
  * The batch statement as it runs first: a key already in the ledger (a duplicate: a replay whose record
