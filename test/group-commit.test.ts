@@ -13,9 +13,10 @@ import { ledgerDeduct, newSkuRow, sql } from './support/ledger.ts';
 import { useNamespace } from './support/stack.ts';
 
 /**
- * A statement's movement ids come from one drawn block (MOVEMENT_ID_BLOCK), and an instance's worker processes share LEDGER_STATEMENTS_PER_INSTANCE ledger statements in flight
+ * An instance's worker processes share LEDGER_STATEMENTS_PER_INSTANCE ledger statements in flight
  * (src/ledger/group-commit.ts groupCommit): each writer keeps at most its share running against the
- * real PostgreSQL, and uses all of it under load.
+ * real PostgreSQL, and uses all of it under load. A statement's movement ids come from one drawn block
+ * (MOVEMENT_ID_BLOCK).
  */
 const space = useNamespace();
 let pool: pg.Pool;

@@ -141,6 +141,35 @@ const FIELD_SEPARATOR = String.fromCharCode(31);
 const SEVEN_FIELDS = new RegExp(`^[^${ROW_SEPARATOR}${FIELD_SEPARATOR}]*(?:${FIELD_SEPARATOR}[^${ROW_SEPARATOR}${FIELD_SEPARATOR}]*){6}$`);
 
 /**
+ * Where the batch statement's two forms differ (batchSql): the first refuses a key already in the ledger
+ * (the whole statement fails, 23505), the second skips it and answers it `duplicate`.
+ */
+const DUPLICATE_HANDLING = {
+  refused: {
+    onConflict: '',
+    // Every request not fenced was inserted, or the statement failed and wrote nothing.
+    accepted: 'SELECT i FROM req WHERE i NOT IN (SELECT i FROM fenced)',
+    // By a hashed filter, not a join to `accepted`: PostgreSQL planned that join's three inputs sorted
+    // for merge joins (`npm run bench:ledger`: 115,432 -> 110,760 PostgreSQL instructions a hot cart,
+    // 264,343 -> 257,506 a 3-line cart, with one hash join left).
+    acceptedLines: 'NOT IN (SELECT i FROM fenced)',
+    // Every request not fenced committed: no join of the requests to their outcomes (110,760 -> 106,970 /
+    // 257,506 -> 253,671).
+    answer: `SELECT (SELECT count(*) FROM req)::int - (SELECT count(*) FROM fenced)::int AS committed,
+       coalesce((SELECT string_agg(i || 'f', ',') FROM fenced), '') AS others`,
+  },
+  skipped: {
+    onConflict: 'ON CONFLICT DO NOTHING RETURNING kind::text AS kind, idempotency_key AS key',
+    // A batch holds one request per key (takeBatch): the rows inserted name their requests.
+    accepted: 'SELECT r.i FROM req r JOIN inserted USING (kind, key)',
+    acceptedLines: 'IN (SELECT i FROM accepted)',
+    answer: `SELECT count(a.i)::int AS committed,
+       coalesce(string_agg(r.i || CASE WHEN f.i IS NOT NULL THEN 'f' ELSE 'd' END, ',') FILTER (WHERE a.i IS NULL), '') AS others
+FROM req r LEFT JOIN accepted a USING (i) LEFT JOIN fenced f USING (i)`,
+  },
+} as const;
+
+/**
  * The movement for a gated line: units leave available for sold (DEDUCT) or reserved (RESERVE).
  *
  * One statement per batch, so one round trip and one commit for every waiting request. The lock on
@@ -148,7 +177,7 @@ const SEVEN_FIELDS = new RegExp(`^[^${ROW_SEPARATOR}${FIELD_SEPARATOR}]*(?:${FIE
  * a line whose epoch is not the row's current epoch was taken from counters that no longer exist, and
  * its whole request is refused. Inserts into the ledger never touch the row.
  */
-const batchSql = (duplicates: 'refused' | 'skipped') => `
+const batchSql = (duplicates: keyof typeof DUPLICATE_HANDLING) => `
 -- Rows chr(30) apart, a row's fields chr(31) apart, in batchRows' order; a line names its request by its place.
 WITH req AS (
   SELECT (x.n - 1)::int AS i, split_part(x.r, chr(31), 1) AS key, split_part(x.r, chr(31), 2) AS order_id,
@@ -169,15 +198,9 @@ WITH req AS (
   INSERT INTO gate_request (kind, idempotency_key, client_key, order_id, fingerprint, answer, gate_id)
   SELECT kind::"MovementKind", key, client_key, order_id, fp, answer, gate_id FROM req
   WHERE i NOT IN (SELECT i FROM fenced)
-  ${duplicates === 'skipped' ? 'ON CONFLICT DO NOTHING RETURNING kind::text AS kind, idempotency_key AS key' : ''}
+  ${DUPLICATE_HANDLING[duplicates].onConflict}
 ), accepted AS (
-  ${
-    duplicates === 'skipped'
-      ? // A batch holds one request per key (takeBatch): the rows inserted name their requests.
-        'SELECT r.i FROM req r JOIN inserted USING (kind, key)'
-      : // Every request not fenced was inserted, or the statement failed (23505) and wrote nothing.
-        'SELECT i FROM req WHERE i NOT IN (SELECT i FROM fenced)'
-  }
+  ${DUPLICATE_HANDLING[duplicates].accepted}
 ), reserved AS (
   INSERT INTO reservation (order_id, deadline)
   SELECT r.order_id, r.deadline FROM req r JOIN accepted a USING (i)
@@ -195,23 +218,12 @@ WITH req AS (
          r.order_id, l.line_no, r.key, l.location_id,
          -- The column's default, once per statement rather than once per row.
          (SELECT pg_current_xact_id()::text::bigint)
-  -- The accepted lines by a hashed filter, not a join to \`accepted\`: PostgreSQL planned that join's three
-  -- inputs sorted for merge joins (\`npm run bench:ledger\`: 115,432 -> 110,760 PostgreSQL instructions a
-  -- hot cart, 264,343 -> 257,506 a 3-line cart, with one hash join left).
   FROM line l JOIN req r ON r.i = l.req
-  WHERE l.req ${duplicates === 'skipped' ? 'IN (SELECT i FROM accepted)' : 'NOT IN (SELECT i FROM fenced)'}
+  WHERE l.req ${DUPLICATE_HANDLING[duplicates].acceptedLines}
 )
 -- How many requests committed, and the others as "<place><letter>" (OUTCOME_CODES), comma-separated: one
 -- short text instead of a row each, and no sort to put a letter a request in their order.
-${
-  duplicates === 'skipped'
-    ? `SELECT count(a.i)::int AS committed,
-       coalesce(string_agg(r.i || CASE WHEN f.i IS NOT NULL THEN 'f' ELSE 'd' END, ',') FILTER (WHERE a.i IS NULL), '') AS others
-FROM req r LEFT JOIN accepted a USING (i) LEFT JOIN fenced f USING (i)`
-    : // Every request not fenced committed: no join of the requests to their outcomes.
-      `SELECT (SELECT count(*) FROM req)::int - (SELECT count(*) FROM fenced)::int AS committed,
-       coalesce((SELECT string_agg(i || 'f', ',') FROM fenced), '') AS others`
-}`;
+${DUPLICATE_HANDLING[duplicates].answer}`;
 
 /**
  * The batch statement as it runs first: a key already in the ledger (a duplicate: a replay whose record
