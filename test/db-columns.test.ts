@@ -4,7 +4,7 @@
  * separator refused before anything is sent.
  */
 import { describe, expect, it } from 'vitest';
-import { columnSql, columnText } from '../src/db/columns.ts';
+import { columnsSql, columnText } from '../src/db/columns.ts';
 import { sql } from './support/ledger.ts';
 
 const PG_URL = `${process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432'}/postgres`;
@@ -13,7 +13,7 @@ const PG_URL = `${process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:54
 async function readBack(types: string[], columns: (string | number | null)[][]): Promise<unknown[][]> {
   const rows = await sql(
     PG_URL,
-    `SELECT ${types.map((_, i) => `c${i}`).join(', ')} FROM unnest(${types.map((type, i) => columnSql(i + 1, type)).join(', ')}) AS u(${types.map((_, i) => `c${i}`).join(', ')})`,
+    `SELECT ${types.map((_, i) => `c${i}`).join(', ')} FROM unnest(${columnsSql(types)}) AS u(${types.map((_, i) => `c${i}`).join(', ')})`,
     columns.map(columnText),
   );
   return rows.map((row) => Object.values(row));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 const VALUE_SEPARATOR = String.fromCharCode(31);
 
 /**
- * A bulk statement's column (one value per row) as one text parameter, read back by columnSql: a
+ * A bulk statement's column (one value per row) as one text parameter, read back by columnsSql: a
  * setStockBatch of 10,000 items writes its movements and outbox rows so. As arrays, pg escapes and
  * quotes every element and Prisma's raw-query runtime walks every one of them; as one text, neither
  * (10,000 movements of 12 columns: 123–170 ms through Prisma as arrays, 85–90 ms as texts, of which
@@ -21,5 +21,9 @@ export function columnText(values: readonly (string | number | null | undefined)
   return text;
 }
 
-/** SQL reading parameter `$n`, a columnText, as an array of `type`: the empty text is NULL. */
-export const columnSql = (n: number, type: string) => `string_to_array($${n}, chr(31), '')::${type}[]`;
+/**
+ * SQL reading parameters $1, $2, … (columnTexts) as arrays of `types`, in order, comma-separated (what
+ * `unnest(…)` takes): the empty text is NULL.
+ */
+export const columnsSql = (types: readonly string[]) =>
+  types.map((type, i) => `string_to_array($${i + 1}, chr(${VALUE_SEPARATOR.charCodeAt(0)}), '')::${type}[]`).join(', ');

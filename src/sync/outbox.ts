@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { retryingDeadlocks, type PrismaClient, type Tx } from '../db/client.ts';
-import { columnSql, columnText } from '../db/columns.ts';
+import { columnsSql, columnText } from '../db/columns.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { MovementKind } from '../generated/prisma/enums.ts';
 import { DEFAULT_LOCATION, type SkuStock } from '../inventory.ts';
@@ -40,6 +40,12 @@ const LOCK_SQL: Record<Exclude<GateEffect, 'fence'>, string> = {
   take: LOCK_EXCLUSIVE_SQL,
   set: LOCK_EXCLUSIVE_SQL,
 };
+
+/** A change's outbox rows (commitChange): its columns in outboxColumns' order, each a columnText. */
+const OUTBOX_INSERT_SQL = `
+  INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id)
+  SELECT * FROM unnest(${columnsSql(['text', '"GateAction"', 'int', 'int', 'int', 'int', 'int', 'text'])})
+  RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id`;
 
 /**
  * Fences SKUs: locks their rows (in id order, as every writer does), then fenceHeld(): bumps their
@@ -152,9 +158,7 @@ export async function commitChange<T>(
           );
         if (effect === 'fence') for (const [id, epoch] of epochs) fenced.set(id, epoch);
         const outbox = await tx.$queryRawUnsafe<OutboxRow[]>(
-          `INSERT INTO gate_outbox (sku_id, action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id)
-         SELECT * FROM unnest(${OUTBOX_COLUMN_TYPES.map((type, i) => columnSql(i + 1, type)).join(', ')})
-         RETURNING id, sku_id, action::text AS action, epoch, delta_available, delta_reserved, delta_sold, delta_withheld, location_id`,
+          OUTBOX_INSERT_SQL,
           ...outboxColumns(epochs, fenced, movements, returned).map(columnText),
         );
         return { result: done.result, outbox, seeds: done.seeds ?? [] };
@@ -233,9 +237,7 @@ export async function returnWithheld(s: Services, lacking: Map<string, number>):
 async function writeMovements(tx: Tx, movements: MovementRow[]): Promise<void> {
   const column = (value: (m: MovementRow) => string | number | null | undefined) => columnText(movements.map(value));
   await tx.$executeRawUnsafe(
-    `INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, delta_withheld,
-                           unlimited_quantity, order_id, order_line, idempotency_key, location_id)
-     SELECT * FROM unnest(${MOVEMENT_COLUMN_TYPES.map((type, i) => columnSql(i + 1, type)).join(', ')})`,
+    MOVEMENT_INSERT_SQL,
     column((m) => m.kind),
     column((m) => m.skuId),
     column((m) => m.quantity),
@@ -250,10 +252,11 @@ async function writeMovements(tx: Tx, movements: MovementRow[]): Promise<void> {
     column((m) => m.locationId ?? DEFAULT_LOCATION),
   );
 }
-/** writeMovements' columns' types, in its INSERT's order. */
-const MOVEMENT_COLUMN_TYPES = ['"MovementKind"', 'text', 'int', 'int', 'int', 'int', 'int', 'int', 'text', 'int', 'text', 'text'];
-/** The outbox's columns' types, in outboxColumns' order. */
-const OUTBOX_COLUMN_TYPES = ['text', '"GateAction"', 'int', 'int', 'int', 'int', 'int', 'text'];
+/** writeMovements' statement: its columns in the order of its parameters, each a columnText. */
+const MOVEMENT_INSERT_SQL = `
+  INSERT INTO movement (kind, sku_id, quantity, delta_available, delta_reserved, delta_sold, delta_withheld,
+                        unlimited_quantity, order_id, order_line, idempotency_key, location_id)
+  SELECT * FROM unnest(${columnsSql(['"MovementKind"', 'text', 'int', 'int', 'int', 'int', 'int', 'int', 'text', 'int', 'text', 'text'])})`;
 
 /** The ADJUST movement that takes a SKU's available (in one location) to a set level; none when it is already there. */
 export function adjustment(skuId: string, delta: number, locationId: string = DEFAULT_LOCATION): MovementRow[] {
