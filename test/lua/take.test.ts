@@ -63,7 +63,7 @@ describe('take.lua', () => {
     });
 
     // Per line: epoch, available after, unlimited flag.
-    expect(reply).toEqual(['OK', 3, 7, 0, '', 7, 0, 0, '', 0]);
+    expect(reply).toEqual(['OK', '3', 7, 0, '', '7', 0, 0, '', 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '7', r: '1', s: '5', e: '3' });
     expect(await counter(keys, 'B')).toMatchObject({ a: '0', r: '0', s: '5', e: '7' });
 
@@ -98,7 +98,7 @@ describe('take.lua', () => {
 
     const reply = await deduct(keys, { kind: 'RESERVE', gateId: 'r1', lines: [['A', 4]] });
 
-    expect(reply).toEqual(['OK', 1, 6, 0, '', 0]);
+    expect(reply).toEqual(['OK', '1', 6, 0, '', 0]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '6', r: '5', s: '2' });
     expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'r1'))!)).toMatchObject({ k: 'RESERVE', q: [4] });
     expect(await redis.hget(recordsNow(keys), 'k1')).toBe('fp1:r1');
@@ -249,8 +249,8 @@ describe('take.lua', () => {
     });
     const two = await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['U', 1_000_000]] });
 
-    expect(one).toEqual(['OK', 1, 0, 1, '', 1, 4, 0, '', 0]);
-    expect(two).toEqual(['OK', 1, 0, 1, '', 0]);
+    expect(one).toEqual(['OK', '1', 0, 1, '', '1', 4, 0, '', 0]);
+    expect(two).toEqual(['OK', '1', 0, 1, '', 0]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '0', s: '2000000', u: '1' });
     expect(await counter(keys, 'L')).toMatchObject({ a: '4', s: '1' });
   });
@@ -268,12 +268,12 @@ describe('take.lua', () => {
         ['U', 3],
       ],
     });
-    expect(sold).toEqual(['OK', 1, 3, 0, '', 1, 0, 1, '', 0]);
+    expect(sold).toEqual(['OK', '1', 3, 0, '', '1', 0, 1, '', 0]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '1', s: '5' });
     expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'g1'))!)).toMatchObject({ q: [2, 3], u: [0, 1] });
 
     const reserved = await deduct(keys, { kind: 'RESERVE', key: 'k2', gateId: 'g2', lines: [['U', 4]] });
-    expect(reserved).toEqual(['OK', 1, 0, 1, '', 0]);
+    expect(reserved).toEqual(['OK', '1', 0, 1, '', 0]);
     expect(await counter(keys, 'U')).toMatchObject({ a: '7', r: '5', s: '5' });
     expect(JSON.parse((await redis.hget(keys.first.inflightPayloads, 'g2'))!)).toMatchObject({ k: 'RESERVE', q: [4], u: [1] });
     expect((await gate.levels(['U']))[0]).toMatchObject({ available: 7, reserved: 5, sold: 5, unlimited: true });
@@ -287,14 +287,14 @@ describe('take.lua', () => {
 
     const down = await deduct(keys, { key: 'k1', gateId: 'g1', lines: [['B', 4]] });
     // A backorder line is limited: after goes below zero, and its flag is 0 (not to be confused with unlimited).
-    expect(down).toEqual(['OK', 1, -2, 0, '', 0]);
+    expect(down).toEqual(['OK', '1', -2, 0, '', 0]);
 
     const before = await snapshot(keys);
     expect(await deduct(keys, { key: 'k2', gateId: 'g2', lines: [['B', 2]] })).toEqual(['SHORT', 0, 1, 1, 0, 1]);
     expect(await snapshot(keys)).toEqual(before);
 
     const last = await deduct(keys, { key: 'k3', gateId: 'g3', lines: [['B', 1]] });
-    expect(last).toEqual(['OK', 1, -3, 0, '', 0]);
+    expect(last).toEqual(['OK', '1', -3, 0, '', 0]);
     expect(await deduct(keys, { key: 'k4', gateId: 'g4', lines: [['B', 1]] })).toEqual(['SHORT', 0, 1, 0, 0, 1]);
     expect(await counter(keys, 'B')).toMatchObject({ a: '-3', s: '5' });
   });
@@ -458,7 +458,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
     const earlier: [string, string] = [keys.first.idempotencyRecords(1), keys.first.idempotencyRecords(0)];
     expect(await deduct(keys, { key: 'k', fp: 'fp', gateId: 'gate-old-1', records: earlier, lines: [['A', 2]] })).toEqual([
       'OK',
-      1,
+      '1',
       0,
       0,
       '',
@@ -480,7 +480,7 @@ describe('take.lua: idempotency records, one hash per period', () => {
     const longAgo: [string, string] = [keys.first.idempotencyRecords(0), keys.first.idempotencyRecords(-1)];
     expect((await deduct(keys, { key: 'k', gateId: 'gate-old-1', records: longAgo, lines: [['A', 1]] }))[0]).toBe('OK');
 
-    expect(await deduct(keys, { key: 'k', gateId: 'gate-new-1', lines: [['A', 1]] })).toEqual(['OK', 1, 8, 0, '', 0]);
+    expect(await deduct(keys, { key: 'k', gateId: 'gate-new-1', lines: [['A', 1]] })).toEqual(['OK', '1', 8, 0, '', 0]);
     expect(await redis.hget(recordsNow(keys), 'k')).toBe('fp1:gate-new');
   });
 
@@ -1000,7 +1000,7 @@ describe('take.lua: many parts in one call (a batch)', () => {
       { key: 'same', fp: 'fp', gateId: 'second-gate', lines: [['A', 2]] },
       { key: 'same', fp: 'other', gateId: 'third-gate', lines: [['A', 2]] },
     ]);
-    expect(replies).toEqual([['OK', 1, 8, 0, '', 1], ['REPLAY', 'first-ga'], ['CONFLICT']]);
+    expect(replies).toEqual([['OK', '1', 8, 0, '', 1], ['REPLAY', 'first-ga'], ['CONFLICT']]);
     expect(await counter(keys, 'A')).toMatchObject({ a: '8', s: '2' });
   });
 
