@@ -301,6 +301,17 @@ local function inFlightPayload(part, counters, quantities, epochs, unlimited, so
     .. '],"u":[' .. table.concat(unlimited, ",") .. '],"l":' .. cjson.encode(sources) .. ',"t":' .. now .. "}"
 end
 
+-- An OK reply of `lines` lines, made at its full size where a constructor can (Lua 5.1 has no other
+-- way to size a table once): one grown an element at a time is reallocated as it doubles, three
+-- times for a one-line part, four for three lines (`npm run bench:gate`: 124,013 -> 121,198 Redis
+-- instructions a hot cart, 307,450 -> 303,609 a 3-line cart).
+local function okReply(lines)
+  if lines == 1 then return { "OK", false, false, false, false, false } end
+  if lines == 2 then return { "OK", false, false, false, false, false, false, false, false, false } end
+  if lines == 3 then return { "OK", false, false, false, false, false, false, false, false, false, false, false, false, false } end
+  return { "OK" }
+end
+
 -- A part's in-flight lists (takeLines), reused by every part: their first part.lines entries, the rest nil.
 local epochs, taken, unlimited, counters, sources = {}, {}, {}, {}, {}
 
@@ -310,25 +321,26 @@ local function takeLines(part, state, fresh)
   for i = part.lines + 1, #counters do
     epochs[i], taken[i], unlimited[i], counters[i], sources[i] = nil, nil, nil, nil, nil
   end
-  local reply = { "OK" }
+  local reply = okReply(part.lines)
   for i = 1, part.lines do
     local s = state[i]
     local share = takeFromCounter(s.key, knownCounters[s.key], target, s.q, s.qText, s.unlimited, s.available)
     local after = share and share + s.withheld or 0
     takeFrom(s.key, s.from, s.unlimited)
     epochs[i], taken[i], unlimited[i], counters[i], sources[i] = s.epochText, s.qText, s.unlimited and "1" or "0", s.key, s.from
-    reply[#reply + 1] = s.epochText
+    local at = 4 * i - 2
+    reply[at] = s.epochText
     -- One bucket of several knows only its own level: "" (the caller reads the SKU's, if it must).
-    reply[#reply + 1] = s.buckets > 1 and "" or after
-    reply[#reply + 1] = s.unlimited and 1 or 0
-    reply[#reply + 1] = s.from
+    reply[at + 1] = s.buckets > 1 and "" or after
+    reply[at + 2] = s.unlimited and 1 or 0
+    reply[at + 3] = s.from
   end
   local index, payloads = writes.inFlightIndex, writes.inFlightPayloads
   index[#index + 1] = now
   index[#index + 1] = part.gateId
   payloads[#payloads + 1] = part.gateId
   payloads[#payloads + 1] = inFlightPayload(part, counters, taken, epochs, unlimited, sources)
-  reply[#reply + 1] = fresh
+  reply[4 * part.lines + 2] = fresh
   return reply
 end
 
