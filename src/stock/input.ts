@@ -192,7 +192,7 @@ export function validCart(input: CartInput): ParsedCart | null {
     if (pinned != null && (!isId(pinned, MAX_ID_LENGTH) || LOCATION_SEPARATORS.test(pinned))) return null;
     if (seen?.has(sku)) return null;
     seen?.add(sku);
-    parsed[i] = pinned ? { skuId: sku, quantity: units, locationId: pinned as string } : { skuId: sku, quantity: units };
+    parsed[i] = pinned ? { skuId: sku, quantity: units, locationId: pinned } : { skuId: sku, quantity: units };
   }
   return { orderId: order, key: key ?? order, lines: parsed };
 }
