@@ -33,8 +33,13 @@ const id = (code: InputErrorCode) =>
     .regex(idPattern, issue(code, 'printable ASCII without spaces or braces'));
 
 export const skuId = id('INVALID_ID');
-/** A location's id: an id without "," and ":" (the gate's scripts list locations with them, lua/includes/locations.lua). */
-export const locationId = id('INVALID_LOCATION').regex(/^[^,:]+$/, issue('INVALID_LOCATION', 'no "," or ":"'));
+/** What a location's id must not hold besides an id's rules: the gate's scripts list locations with them (lua/includes/locations.lua). */
+const LOCATION_SEPARATORS = /[,:]/;
+/** A location's id: an id without "," and ":". */
+export const locationId = id('INVALID_LOCATION').refine(
+  (text) => !LOCATION_SEPARATORS.test(text),
+  issue('INVALID_LOCATION', 'no "," or ":"'),
+);
 export const orderId = id('INVALID_ID');
 export const idempotencyKey = z
   .string()
@@ -167,8 +172,6 @@ const isId = (value: unknown, maxLength: number): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= maxLength && idPattern.test(value);
 const isQuantity = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_LINE_QUANTITY;
-/** What a location's id must not hold besides an id's rules (`locationId`). */
-const LOCATION_SEPARATORS = /[,:]/;
 
 /**
  * The cart `cart` makes of an input every one of its rules accepts, without zod; null when any rule
